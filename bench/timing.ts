@@ -1,0 +1,16 @@
+// Shared timing for the benchmarks: warm up, then run a fixed amount of work several times
+// and keep the median rate, so one noisy run (GC, the other core busy) does not decide.
+
+/** Runs `work(n)` `repeats` times after a warm-up; returns the median of n / seconds. */
+export function medianRate(work: (n: number) => void, n: number, repeats = 5): { perSecond: number; runs: number[] } {
+  work(Math.max(1, Math.floor(n / 5))); // warm-up: let the JIT settle
+  const runs: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = process.hrtime.bigint();
+    work(n);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    runs.push(n / seconds);
+  }
+  const sorted = [...runs].sort((a, b) => a - b);
+  return { perSecond: Math.round(sorted[Math.floor(sorted.length / 2)] as number), runs: runs.map(Math.round) };
+}

@@ -1,0 +1,95 @@
+/**
+ * The root of every error tradegym throws on purpose. Catch this to tell tradegym's own
+ * refusals from bugs elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { Discrete, TradegymError } from 'tradegym';
+ * try {
+ *   new Discrete(0);
+ * } catch (e) {
+ *   if (e instanceof TradegymError) console.log(e.message); // "n must be an integer >= 1, got 0"
+ * }
+ * ```
+ */
+export class TradegymError extends Error {
+  /**
+   * @param message - what went wrong, naming the argument and showing the bad value.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * An argument or option is out of its allowed range or of the wrong type.
+ *
+ * @example
+ * ```ts
+ * import { Box, InvalidArgumentError } from 'tradegym';
+ * try { new Box(1, 0, [2]); } catch (e) { console.log(e instanceof InvalidArgumentError); } // true
+ * ```
+ */
+export class InvalidArgumentError extends TradegymError {}
+
+/**
+ * Input data failed validation (non-finite prices, unsorted timestamps, and the like).
+ *
+ * @example
+ * ```ts
+ * import { DataValidationError } from 'tradegym';
+ * const err = new DataValidationError('close[3] must be finite, got NaN');
+ * console.log(err.name); // "DataValidationError"
+ * ```
+ */
+export class DataValidationError extends TradegymError {}
+
+/**
+ * `step` was called before `reset`, or after the episode ended (terminated or truncated).
+ *
+ * @example
+ * ```ts
+ * import { CartPole, ResetNeededError } from 'tradegym';
+ * const env = new CartPole();
+ * try { env.step(0); } catch (e) { console.log(e instanceof ResetNeededError); } // true
+ * ```
+ */
+export class ResetNeededError extends TradegymError {}
+
+/**
+ * An action is not a member of the env's action space.
+ *
+ * @example
+ * ```ts
+ * import { CartPole, InvalidActionError } from 'tradegym';
+ * const env = new CartPole();
+ * env.reset({ seed: 0 });
+ * try { env.step(2); } catch (e) { console.log(e instanceof InvalidActionError); } // true
+ * ```
+ */
+export class InvalidActionError extends TradegymError {}
+
+/**
+ * A conformance check of {@link checkEnv} failed. `check` names the failed check.
+ *
+ * @example
+ * ```ts
+ * import { EnvCheckError } from 'tradegym';
+ * const err = new EnvCheckError('reward-finite', 'step returned reward NaN');
+ * console.log(err.check); // "reward-finite"
+ * ```
+ */
+export class EnvCheckError extends TradegymError {
+  /** The name of the check that failed, e.g. `'reset-seed-determinism'`. */
+  readonly check: string;
+
+  /**
+   * @param check - the name of the failed check.
+   * @param detail - what was observed.
+   */
+  constructor(check: string, detail: string) {
+    super(`checkEnv failed [${check}]: ${detail}`);
+    this.check = check;
+  }
+}

@@ -1,0 +1,2 @@
+export { CartPole } from './CartPole.js';
+export { Pendulum, type PendulumOptions } from './Pendulum.js';

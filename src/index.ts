@@ -1,0 +1,14 @@
+/**
+ * tradegym: reinforcement-learning trading research in TypeScript.
+ *
+ * The root entry holds the Gymnasium-style core (envs, spaces, wrappers, vector envs, the
+ * env checker, the registry) and loads neither tfjs nor ccxt.
+ *
+ * @packageDocumentation
+ */
+export * from './core/index.js';
+export * from './spaces/index.js';
+export * from './wrappers/index.js';
+export * from './vector/index.js';
+export * from './testing/index.js';
+export * from './envs/classic/index.js';

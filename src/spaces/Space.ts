@@ -1,0 +1,92 @@
+import { Rng } from '../core/Rng.js';
+
+/** The element type of a space's values, numpy-style; `null` for composite spaces. */
+export type SpaceDtype = 'float32' | 'int64' | 'int32' | 'int8' | null;
+
+/** The value type a space holds: `SpaceValue<Box>` is `Float32Array`. */
+export type SpaceValue<S> = S extends Space<infer T> ? T : never;
+
+/**
+ * The JSON form of a space, from `toJSON()`; {@link spaceFromJSON} rebuilds the space.
+ * Infinite bounds are written as the strings `"Infinity"` and `"-Infinity"`.
+ */
+export type SpaceJSON =
+  | { readonly type: 'Box'; readonly shape: readonly number[]; readonly low: readonly JsonNumber[]; readonly high: readonly JsonNumber[] }
+  | { readonly type: 'Discrete'; readonly n: number; readonly start: number }
+  | { readonly type: 'MultiDiscrete'; readonly nvec: readonly number[]; readonly start: readonly number[] }
+  | { readonly type: 'MultiBinary'; readonly shape: readonly number[] }
+  | { readonly type: 'Dict'; readonly spaces: { readonly [key: string]: SpaceJSON } }
+  | { readonly type: 'Tuple'; readonly spaces: readonly SpaceJSON[] };
+
+/** A number as written in {@link SpaceJSON}: finite, or an infinity spelt as a string. */
+export type JsonNumber = number | 'Infinity' | '-Infinity';
+
+/**
+ * The set of valid observations or actions, as Gymnasium's `Space`: it samples, tests
+ * membership, and owns its own {@link Rng}. Unseeded, a space draws its seed from platform
+ * entropy on first use (like numpy); call {@link Space.seed} for reproducible samples.
+ *
+ * @typeParam T - the type of the space's values.
+ * @example
+ * ```ts
+ * import { Discrete } from 'tradegym';
+ * const space = new Discrete(3);
+ * space.seed(7);
+ * const a = space.sample();
+ * console.log(space.contains(a)); // true
+ * ```
+ */
+export abstract class Space<T> {
+  #rng: Rng | undefined;
+
+  /** The shape of one value (`null` for composite spaces). */
+  abstract readonly shape: readonly number[] | null;
+  /** The element type (`null` for composite spaces). */
+  abstract readonly dtype: SpaceDtype;
+
+  /** This space's random stream, created from entropy on first use if never seeded. */
+  protected get rng(): Rng {
+    if (this.#rng === undefined) this.#rng = new Rng();
+    return this.#rng;
+  }
+
+  /**
+   * Seeds this space's random stream (composite spaces also seed their subspaces with
+   * seeds derived from it).
+   * @param seed - a safe integer >= 0; omitted, a seed is drawn from entropy.
+   * @returns the seed used.
+   * @throws {@link InvalidArgumentError} if `seed` is not a safe integer >= 0.
+   */
+  seed(seed?: number): number {
+    this.#rng = new Rng(seed);
+    return this.#rng.seed;
+  }
+
+  /**
+   * A random member of the space.
+   * @returns a fresh value (never shared with an earlier sample).
+   */
+  abstract sample(): T;
+
+  /**
+   * Whether `x` is a member of the space (right type, shape and range).
+   * @param x - any value.
+   * @returns `true` if `x` belongs to the space.
+   */
+  abstract contains(x: unknown): x is T;
+
+  /**
+   * The space as plain JSON.
+   * @returns a {@link SpaceJSON} that {@link spaceFromJSON} turns back into an equal space.
+   */
+  abstract toJSON(): SpaceJSON;
+
+  /**
+   * Structural equality: same kind, shape and bounds.
+   * @param other - another space.
+   * @returns `true` if both describe the same set.
+   */
+  equals(other: Space<unknown>): boolean {
+    return JSON.stringify(this.toJSON()) === JSON.stringify(other.toJSON());
+  }
+}

@@ -1,0 +1,1 @@
+export { checkEnv, ENV_CHECKS, type CheckEnvOptions, type EnvCheckName } from './checkEnv.js';

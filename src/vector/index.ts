@@ -1,0 +1,1 @@
+export { SyncVectorEnv, type AutoresetMode, type SyncVectorEnvOptions, type VectorResetParams, type VectorResetResult, type VectorStepResult } from './SyncVectorEnv.js';

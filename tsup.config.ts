@@ -1,0 +1,14 @@
+import { defineConfig } from 'tsup';
+
+// ESM + CJS + .d.ts for every public entry. Subpath entries (agents, ccxt, danfo) join this
+// list as their modules arrive, so heavy peers never load from the root entry.
+export default defineConfig({
+  entry: { index: 'src/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  splitting: false,
+  treeshake: true,
+});
