@@ -2,16 +2,31 @@ import seedrandom from 'seedrandom';
 import { fail, requireFinite, requireInt, requireSeed, show } from './checks.js';
 import { InvalidArgumentError } from './errors.js';
 
+/** The internal words of seedrandom's xor4096 generator. */
+export interface Xor4096State {
+  /** The 128 words of the xorgens state. */
+  readonly X: readonly number[];
+  /** The Weyl sequence word. */
+  readonly w: number;
+  /** The position in `X`. */
+  readonly i: number;
+}
+
 /** The serialisable state of an {@link Rng}: enough to resume its stream exactly. */
 export interface RngState {
   /** The generator algorithm; always `'xor4096'` (Brent's xorgens-4096, via seedrandom). */
   readonly algorithm: 'xor4096';
   /** The generator's internal words, as seedrandom reports them. */
-  readonly state: { readonly X: readonly number[]; readonly w: number; readonly i: number };
+  readonly state: Xor4096State;
 }
 
-type Xor4096State = { X: number[]; w: number; i: number };
-type Prng = seedrandom.StatefulPRNG<Xor4096State>;
+/** Anything with a length whose elements can be read and written: arrays and typed arrays. */
+export interface MutableArrayLike<T> {
+  /** The number of elements. */
+  readonly length: number;
+  [index: number]: T;
+}
+type Prng = seedrandom.StatefulPRNG<{ X: number[]; w: number; i: number }>;
 
 const TWO_32 = 2 ** 32;
 
@@ -144,7 +159,7 @@ export class Rng {
    * @param items - an array or typed array.
    * @returns the same array, shuffled.
    */
-  shuffle<A extends { length: number; [i: number]: unknown }>(items: A): A {
+  shuffle<A extends MutableArrayLike<unknown>>(items: A): A {
     for (let i = items.length - 1; i > 0; i--) {
       const j = Math.floor(this.#prng.double() * (i + 1));
       const tmp = items[i];
@@ -195,7 +210,7 @@ export class Rng {
    * @throws {@link InvalidArgumentError} if `state` is not a valid xor4096 state.
    */
   setState(state: RngState): void {
-    const s = (state as { state?: unknown } | null)?.state as Partial<Xor4096State> | undefined;
+    const s = (state as { state?: unknown } | null)?.state as Partial<{ X: unknown; w: unknown; i: unknown }> | undefined;
     const valid =
       state !== null &&
       typeof state === 'object' &&

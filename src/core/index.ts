@@ -3,7 +3,7 @@ export { Wrapper } from './Wrapper.js';
 export { ObservationWrapper } from './ObservationWrapper.js';
 export { ActionWrapper } from './ActionWrapper.js';
 export { RewardWrapper } from './RewardWrapper.js';
-export { Rng, type RngState } from './Rng.js';
+export { Rng, type RngState, type Xor4096State, type MutableArrayLike } from './Rng.js';
 export {
   TradegymError,
   InvalidArgumentError,
@@ -19,6 +19,7 @@ export {
   registeredEnvs,
   type EnvFactory,
   type EnvRegistry,
+  type EnvTypes,
   type MakeOptions,
   type RegisterOptions,
 } from './registry.js';

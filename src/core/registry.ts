@@ -30,9 +30,19 @@ export type MakeOptions<O = Record<string, unknown>> = O & {
  */
 export interface EnvRegistry {
   /** {@link CartPole}. */
-  'CartPole-v1': { obs: Float32Array; act: number; options: Record<string, never> };
+  'CartPole-v1': EnvTypes<Float32Array, number, Record<string, never>>;
   /** {@link Pendulum}. */
-  'Pendulum-v1': { obs: Float32Array; act: Float32Array; options: PendulumOptions };
+  'Pendulum-v1': EnvTypes<Float32Array, Float32Array, PendulumOptions>;
+}
+
+/** The types of one registered env, for {@link EnvRegistry}. */
+export interface EnvTypes<Obs, Act, Options> {
+  /** The observation type. */
+  readonly obs: Obs;
+  /** The action type. */
+  readonly act: Act;
+  /** The options `make` passes to the factory. */
+  readonly options: Options;
 }
 
 interface Entry {

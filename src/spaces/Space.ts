@@ -6,17 +6,67 @@ export type SpaceDtype = 'float32' | 'int64' | 'int32' | 'int8' | null;
 /** The value type a space holds: `SpaceValue<Box>` is `Float32Array`. */
 export type SpaceValue<S> = S extends Space<infer T> ? T : never;
 
+/** The JSON form of a {@link Box}. */
+export interface BoxJSON {
+  /** The kind of space. */
+  readonly type: 'Box';
+  /** The logical shape. */
+  readonly shape: readonly number[];
+  /** One lower bound per element. */
+  readonly low: readonly JsonNumber[];
+  /** One upper bound per element. */
+  readonly high: readonly JsonNumber[];
+}
+
+/** The JSON form of a {@link Discrete}. */
+export interface DiscreteJSON {
+  /** The kind of space. */
+  readonly type: 'Discrete';
+  /** The number of elements. */
+  readonly n: number;
+  /** The smallest element. */
+  readonly start: number;
+}
+
+/** The JSON form of a {@link MultiDiscrete}. */
+export interface MultiDiscreteJSON {
+  /** The kind of space. */
+  readonly type: 'MultiDiscrete';
+  /** Choices per element. */
+  readonly nvec: readonly number[];
+  /** The smallest value per element. */
+  readonly start: readonly number[];
+}
+
+/** The JSON form of a {@link MultiBinary}. */
+export interface MultiBinaryJSON {
+  /** The kind of space. */
+  readonly type: 'MultiBinary';
+  /** The logical shape. */
+  readonly shape: readonly number[];
+}
+
+/** The JSON form of a {@link DictSpace}. */
+export interface DictJSON {
+  /** The kind of space. */
+  readonly type: 'Dict';
+  /** The subspaces by key. */
+  readonly spaces: { readonly [key: string]: SpaceJSON };
+}
+
+/** The JSON form of a {@link TupleSpace}. */
+export interface TupleJSON {
+  /** The kind of space. */
+  readonly type: 'Tuple';
+  /** The subspaces in order. */
+  readonly spaces: readonly SpaceJSON[];
+}
+
 /**
  * The JSON form of a space, from `toJSON()`; {@link spaceFromJSON} rebuilds the space.
  * Infinite bounds are written as the strings `"Infinity"` and `"-Infinity"`.
  */
-export type SpaceJSON =
-  | { readonly type: 'Box'; readonly shape: readonly number[]; readonly low: readonly JsonNumber[]; readonly high: readonly JsonNumber[] }
-  | { readonly type: 'Discrete'; readonly n: number; readonly start: number }
-  | { readonly type: 'MultiDiscrete'; readonly nvec: readonly number[]; readonly start: readonly number[] }
-  | { readonly type: 'MultiBinary'; readonly shape: readonly number[] }
-  | { readonly type: 'Dict'; readonly spaces: { readonly [key: string]: SpaceJSON } }
-  | { readonly type: 'Tuple'; readonly spaces: readonly SpaceJSON[] };
+export type SpaceJSON = BoxJSON | DiscreteJSON | MultiDiscreteJSON | MultiBinaryJSON | DictJSON | TupleJSON;
 
 /** A number as written in {@link SpaceJSON}: finite, or an infinity spelt as a string. */
 export type JsonNumber = number | 'Infinity' | '-Infinity';

@@ -1,4 +1,16 @@
-export { Space, type SpaceDtype, type SpaceJSON, type SpaceValue, type JsonNumber } from './Space.js';
+export {
+  Space,
+  type SpaceDtype,
+  type SpaceJSON,
+  type SpaceValue,
+  type JsonNumber,
+  type BoxJSON,
+  type DiscreteJSON,
+  type MultiDiscreteJSON,
+  type MultiBinaryJSON,
+  type DictJSON,
+  type TupleJSON,
+} from './Space.js';
 export { Box } from './Box.js';
 export { Discrete } from './Discrete.js';
 export { MultiDiscrete } from './MultiDiscrete.js';

@@ -34,10 +34,15 @@ export const ENV_CHECKS = [
 /** The name of one check of {@link checkEnv}. */
 export type EnvCheckName = (typeof ENV_CHECKS)[number];
 
+const STATEFUL_HINT =
+  'state that survives reset, such as the running statistics of NormalizeObservation or ' +
+  'NormalizeReward, breaks replay by seed: freeze it (updateRunningMean = false) to check';
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
 
+/** Throws the named check's error when `ok` is false. */
 function check(ok: boolean, name: EnvCheckName, detail: () => string): void {
   if (!ok) throw new EnvCheckError(name, detail());
 }
@@ -73,7 +78,8 @@ function checkStep(env: Env<unknown, unknown>, r: unknown, t: number): asserts r
  *
  * @param env - the env to check.
  * @param options - `maxSteps`, `skipCloseCheck`, `seed`.
- * @returns the names of the checks that ran (all passed).
+ * @returns the names of the checks that ran, all passed. `'reset-needed'` runs only when the
+ *   random rollout ends within `maxSteps` (a raw Pendulum never ends, for instance).
  * @throws {@link EnvCheckError} naming the first failed check (its `check` property).
  * @throws {@link InvalidArgumentError} for bad options.
  * @example
@@ -109,7 +115,9 @@ export function checkEnv(env: Env<unknown, unknown>, options: CheckEnvOptions = 
   check(
     valuesEqual(firstObs, again.observation),
     'reset-seed-determinism',
-    () => `reset({ seed: ${seed} }) twice gave ${show(firstObs)} then ${show(again.observation)}`,
+    () =>
+      `reset({ seed: ${seed} }) twice gave ${show(firstObs)} then ${show(again.observation)}` +
+      ` (${STATEFUL_HINT})`,
   );
   ran.push('reset-seed-determinism');
 
@@ -132,7 +140,9 @@ export function checkEnv(env: Env<unknown, unknown>, options: CheckEnvOptions = 
   check(
     valuesEqual(s1Copy, { ...s2 }),
     'step-determinism',
-    () => `reset({ seed: ${seed} }) then step(${show(action)}) twice gave different results: ${show(s1Copy)} vs ${show({ ...s2 })}`,
+    () =>
+      `reset({ seed: ${seed} }) then step(${show(action)}) twice gave different results: ` +
+      `${show(s1Copy)} vs ${show({ ...s2 })} (${STATEFUL_HINT})`,
   );
   ran.push('step-determinism');
 

@@ -18,6 +18,8 @@ import { requireBox } from './boxOf.js';
  * ```
  */
 export class ClipAction<Obs> extends ActionWrapper<Float32Array, Obs, Float32Array> {
+  /** The unbounded Box of the inner action shape. */
+  declare readonly actionSpace: Box;
   readonly #inner: Box;
 
   /**

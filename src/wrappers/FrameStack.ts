@@ -30,6 +30,8 @@ export interface FrameStackOptions {
  * ```
  */
 export class FrameStack<Act> extends Wrapper<Float32Array, Act, Float32Array, Act> {
+  /** The stacked Box, shape `[stackSize, ...innerShape]`. */
+  declare readonly observationSpace: Box;
   /** How many frames are stacked. */
   readonly stackSize: number;
   /** How the stack is filled after reset. */

@@ -30,6 +30,8 @@ export interface NormalizeObservationOptions {
  * ```
  */
 export class NormalizeObservation<Act> extends ObservationWrapper<Float32Array, Float32Array, Act> {
+  /** The wrapper's observation space: unbounded, the inner shape. */
+  declare readonly observationSpace: Box;
   /** Added to the variance before the square root. */
   readonly epsilon: number;
   /** The running statistics. */

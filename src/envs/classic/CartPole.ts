@@ -67,6 +67,7 @@ export class CartPole extends Env<Float32Array, number> {
     return this.#hasState ? Float64Array.of(this.#x, this.#xDot, this.#theta, this.#thetaDot) : null;
   }
 
+  /** Sets the physical state; see the getter. */
   set state(value: ArrayLike<number> | null) {
     if (value === null || typeof value !== 'object' || value.length !== 4) {
       fail('state', 'an array of 4 finite numbers', value);

@@ -75,6 +75,7 @@ export class Pendulum extends Env<Float32Array, Float32Array> {
     return this.#hasState ? Float64Array.of(this.#theta, this.#thetaDot) : null;
   }
 
+  /** Sets the physical state; see the getter. */
   set state(value: ArrayLike<number> | null) {
     if (value === null || typeof value !== 'object' || value.length !== 2) {
       fail('state', 'an array of 2 finite numbers', value);
