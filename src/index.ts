@@ -2,7 +2,7 @@
  * tradegym: reinforcement-learning trading research in TypeScript.
  *
  * The root entry holds the Gymnasium-style core (envs, spaces, wrappers, vector envs, the
- * env checker, the registry) and loads neither tfjs nor ccxt.
+ * env checker, the registry), market data and features, and loads neither tfjs nor ccxt.
  *
  * @packageDocumentation
  */
@@ -12,3 +12,5 @@ export * from './wrappers/index.js';
 export * from './vector/index.js';
 export * from './testing/index.js';
 export * from './envs/classic/index.js';
+export * from './market/index.js';
+export * from './features/index.js';
