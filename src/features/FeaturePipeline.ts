@@ -9,7 +9,35 @@ import { FeatureFrame } from './FeatureFrame.js';
  * omitted take the catalog default) and optionally `as`, the base of its column names.
  * A bare string is the indicator with its defaults.
  */
-export type FeatureSpec = string | ({ readonly name: string; readonly as?: string } & { readonly [param: string]: number | string | undefined });
+export type FeatureSpec = string | FeatureSpecObject;
+
+/** A feature spec with parameters: `{ name: 'rsi', period: 7 }`. */
+export interface FeatureSpecObject {
+  /** The indicator's name in the catalog. */
+  readonly name: string;
+  /** The base of the output column names (default: the name and parameter values). */
+  readonly as?: string;
+  /** The indicator's parameters. */
+  readonly [param: string]: number | string | undefined;
+}
+
+/** One catalog entry, as {@link FeaturePipeline.catalog} reports it. */
+export interface IndicatorInfo {
+  /** What the indicator measures. */
+  readonly description: string;
+  /** Its parameters with their defaults. */
+  readonly params: Readonly<Record<string, number>>;
+  /** Its output suffixes (`''` for the main column). */
+  readonly outputs: readonly string[];
+}
+
+/** What {@link FeaturePipeline.computeTimed} returns. */
+export interface TimedFeatures {
+  /** The features. */
+  readonly frame: FeatureFrame;
+  /** Milliseconds per spec, keyed by the spec's first column name. */
+  readonly millis: Readonly<Record<string, number>>;
+}
 
 interface Resolved {
   readonly def: IndicatorDef;
@@ -96,8 +124,8 @@ export class FeaturePipeline {
    * Every indicator's description, parameters (with defaults) and outputs.
    * @returns the catalog, by indicator name.
    */
-  static catalog(): Record<string, { description: string; params: Record<string, number>; outputs: readonly string[] }> {
-    const out: Record<string, { description: string; params: Record<string, number>; outputs: readonly string[] }> = {};
+  static catalog(): Record<string, IndicatorInfo> {
+    const out: Record<string, IndicatorInfo> = {};
     for (const [name, def] of Object.entries(INDICATORS)) {
       out[name] = {
         description: def.description,
@@ -132,7 +160,7 @@ export class FeaturePipeline {
    * @param data - the bars.
    * @returns the frame and each spec's milliseconds, keyed by its first column name.
    */
-  computeTimed(data: MarketData): { frame: FeatureFrame; millis: Record<string, number> } {
+  computeTimed(data: MarketData): TimedFeatures {
     const ctx = new FeatureContext(data);
     const millis: Record<string, number> = {};
     const columns: Float64Array[] = [];

@@ -1,12 +1,12 @@
 // The feature catalog: every indicator tradegym computes, its parameters and its output
-// columns. Indicators where technicalindicators is fast run on it (RSI, SMA, EMA, MACD, ATR,
-// ADX, OBV, TRIX, PSAR); the ones where it is slow on long series (about 1 to 3 s per
+// columns. Indicators where technicalindicators is fast and exact run on it (SMA, EMA, MACD,
+// ATR, ADX, OBV, TRIX, PSAR). The ones where it is slow on long series (about 1 to 3 s per
 // million bars: Bollinger Bands, Stochastic, StochRSI, CCI, MFI, Williams %R, ROC, WMA, AO)
-// run on the typed-array kernels in rolling.ts, and the tests check each of them against
-// technicalindicators' own output.
+// or rounds its output to 2 decimals (RSI, MFI) run on the typed-array kernels in
+// rolling.ts; the tests check each of them against technicalindicators' output.
 import * as ti from 'technicalindicators';
 import type { MarketData } from '../market/MarketData.js';
-import { firstFinite, rollingMax, rollingMin, rollingStd, sma, wma } from './rolling.js';
+import { firstFinite, rollingMax, rollingMin, rollingStd, sma, wilderRsi, wma } from './rolling.js';
 
 /** One numeric parameter of an indicator. */
 export interface ParamDef {
@@ -89,8 +89,8 @@ const tiSma = (ctx: FeatureContext, period: number): Float64Array =>
   ctx.memo(`sma:${period}`, () => align(ctx.data.length, ti.SMA.calculate({ period, values: ctx.array('close'), ...ID })));
 const tiEma = (ctx: FeatureContext, period: number): Float64Array =>
   ctx.memo(`ema:${period}`, () => align(ctx.data.length, ti.EMA.calculate({ period, values: ctx.array('close'), ...ID })));
-const tiRsi = (ctx: FeatureContext, period: number): Float64Array =>
-  ctx.memo(`rsi:${period}`, () => align(ctx.data.length, ti.RSI.calculate({ period, values: ctx.array('close'), ...ID })));
+// technicalindicators rounds RSI to 2 decimals inside its generator, so RSI is computed here
+const rsiOf = (ctx: FeatureContext, period: number): Float64Array => ctx.memo(`rsi:${period}`, () => wilderRsi(ctx.data.close, period));
 const tiAtr = (ctx: FeatureContext, period: number): Float64Array =>
   ctx.memo(`atr:${period}`, () =>
     align(ctx.data.length, ti.ATR.calculate({ period, high: ctx.array('high'), low: ctx.array('low'), close: ctx.array('close'), ...ID })),
@@ -163,7 +163,7 @@ export const INDICATORS: Readonly<Record<string, IndicatorDef>> = {
     outputs: [''],
     compute: (ctx, { period = 20 }) => [map2(ctx.data.close, tiEma(ctx, period), (c, m) => c / m - 1)],
   },
-  rsi: { description: "Wilder's relative strength index, 0..100 (technicalindicators RSI)", params: { period: int(14, 2) }, outputs: [''], compute: (ctx, { period = 14 }) => [tiRsi(ctx, period).slice()] },
+  rsi: { description: "Wilder's relative strength index, 0..100, unrounded", params: { period: int(14, 2) }, outputs: [''], compute: (ctx, { period = 14 }) => [rsiOf(ctx, period).slice()] },
   macd: {
     description: 'MACD line (EMA fast - EMA slow), its EMA signal and the histogram (technicalindicators MACD)',
     params: { fast: int(12, 1), slow: int(26, 2), signal: int(9, 1) },
@@ -245,7 +245,7 @@ export const INDICATORS: Readonly<Record<string, IndicatorDef>> = {
     params: { rsiPeriod: int(14, 2), stochasticPeriod: int(14, 1), kPeriod: int(3, 1), dPeriod: int(3, 1) },
     outputs: ['k', 'd'],
     compute: (ctx, { rsiPeriod = 14, stochasticPeriod = 14, kPeriod = 3, dPeriod = 3 }) => {
-      const rsi = tiRsi(ctx, rsiPeriod);
+      const rsi = rsiOf(ctx, rsiPeriod);
       const from = firstFinite(rsi);
       const hi = rollingMax(rsi, stochasticPeriod, from);
       const lo = rollingMin(rsi, stochasticPeriod, from);

@@ -1,3 +1,4 @@
-export { FeaturePipeline, type FeatureSpec } from './FeaturePipeline.js';
+export { FeaturePipeline, type FeatureSpec, type FeatureSpecObject, type IndicatorInfo, type TimedFeatures } from './FeaturePipeline.js';
 export { FeatureFrame } from './FeatureFrame.js';
+export { Normalizer, NotFittedError, type NormalizeMethod, type NormalizerOptions, type NormalizerJSON, type ColumnStats } from './Normalizer.js';
 export type { IndicatorDef, ParamDef } from './catalog.js';

@@ -78,3 +78,30 @@ export function firstFinite(x: Float64Array): number {
   while (i < x.length && !Number.isFinite(x[i])) i++;
   return i;
 }
+
+/**
+ * Wilder's RSI: the first averages are the simple means of the first `p` changes, then
+ * `avg = (avg * (p - 1) + x) / p`. RSI is 100 when the average loss is 0, 0 when the
+ * average gain is 0 (technicalindicators' conventions), unrounded. @internal
+ */
+export function wilderRsi(c: Float64Array, p: number): Float64Array {
+  const n = c.length;
+  const out = new Float64Array(n).fill(Number.NaN);
+  let gain = 0;
+  let loss = 0;
+  for (let i = 1; i < n; i++) {
+    const d = (c[i] as number) - (c[i - 1] as number);
+    const g = d > 0 ? d : 0;
+    const l = d < 0 ? -d : 0;
+    if (i <= p) {
+      gain += g / p;
+      loss += l / p;
+      if (i < p) continue;
+    } else {
+      gain = (gain * (p - 1) + g) / p;
+      loss = (loss * (p - 1) + l) / p;
+    }
+    out[i] = loss === 0 ? 100 : gain === 0 ? 0 : 100 - 100 / (1 + gain / loss);
+  }
+  return out;
+}

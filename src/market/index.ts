@@ -1,2 +1,14 @@
 export { MarketData, OHLCV_COLUMNS, type OhlcvColumn, type MarketDataInit, type RepairReport, type Gap } from './MarketData.js';
 export { timeframeToMs } from './timeframe.js';
+export { readCsv, parseCsv, writeCsv, toCsv, inferTimeframe, type ReadCsvOptions, type WriteCsvOptions, type CsvColumnMap } from './csv.js';
+export { resample, closedBarIndex, type ResampleOptions } from './resample.js';
+export {
+  splitByFraction,
+  splitByDate,
+  walkForward,
+  type Split,
+  type Sliceable,
+  type Timed,
+  type WalkForwardFold,
+  type WalkForwardOptions,
+} from './splits.js';

@@ -1,0 +1,227 @@
+import { fail, requireOneOf, requireRecord, show } from '../core/checks.js';
+import { InvalidArgumentError, TradegymError } from '../core/errors.js';
+import { FeatureFrame } from './FeatureFrame.js';
+
+/**
+ * A {@link Normalizer} was used before `fit`.
+ *
+ * @example
+ * ```ts
+ * import { FeatureFrame, Normalizer, NotFittedError } from 'tradegym';
+ * const frame = new FeatureFrame(Float64Array.of(0), ['x'], [Float64Array.of(1)]);
+ * try { new Normalizer().transform(frame); } catch (e) { console.log(e instanceof NotFittedError); } // true
+ * ```
+ */
+export class NotFittedError extends TradegymError {}
+
+/** How a {@link Normalizer} scales each column. */
+export type NormalizeMethod = 'zscore' | 'minmax' | 'robust';
+
+/** Options of {@link Normalizer}. */
+export interface NormalizerOptions {
+  /**
+   * `'zscore'` (default): (x - mean) / std, population std; `'minmax'`: (x - min) / (max - min)
+   * into [0, 1]; `'robust'`: (x - median) / IQR, quartiles by linear interpolation (numpy's
+   * default). A column with zero spread is centred but not scaled (scale 1), as scikit-learn does.
+   */
+  readonly method?: NormalizeMethod;
+  /** Columns passed through unchanged (e.g. ones already in [-1, 1], like cyclic time). */
+  readonly preserve?: readonly string[];
+  /** Clip transformed values to `[-clip, clip]`, or to `[lo, hi]`. */
+  readonly clip?: number | readonly [number, number];
+}
+
+/** The JSON form of a fitted {@link Normalizer}. */
+export interface NormalizerJSON {
+  /** The method. */
+  readonly method: NormalizeMethod;
+  /** Preserved columns. */
+  readonly preserve: readonly string[];
+  /** Clip bounds, or null. */
+  readonly clip: readonly [number, number] | null;
+  /** Per fitted column: the value subtracted and the divisor. */
+  readonly stats: { readonly [column: string]: ColumnStats };
+}
+
+/** A fitted column's statistics: `(x - center) / scale`. */
+export interface ColumnStats {
+  /** The value subtracted (mean, minimum or median). */
+  readonly center: number;
+  /** The divisor (std, range or IQR; 1 when that is 0). */
+  readonly scale: number;
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
+}
+
+/**
+ * Leakage-free scaling of feature columns: `fit` on the training split only, then
+ * `transform` every split with the training statistics. NaNs (warm-up rows) are ignored by
+ * `fit` and stay NaN. Serialisable with `toJSON()` / `Normalizer.fromJSON()`.
+ *
+ * @example
+ * ```ts
+ * import { FeatureFrame, Normalizer } from 'tradegym';
+ * const train = new FeatureFrame(Float64Array.of(0, 1, 2), ['x'], [Float64Array.of(1, 2, 3)]);
+ * const test = new FeatureFrame(Float64Array.of(3), ['x'], [Float64Array.of(5)]);
+ * const norm = new Normalizer({ method: 'minmax' }).fit(train);
+ * console.log(norm.transform(test).column('x')[0]); // 2: test data scaled by the training range
+ * ```
+ */
+export class Normalizer {
+  /** The method. */
+  readonly method: NormalizeMethod;
+  /** Columns passed through unchanged. */
+  readonly preserve: readonly string[];
+  /** Clip bounds, or null. */
+  readonly clip: readonly [number, number] | null;
+  #stats: Map<string, { center: number; scale: number }> | undefined;
+
+  /**
+   * @param options - method, preserved columns, clipping.
+   * @throws {@link InvalidArgumentError} for an unknown method or bad clip bounds.
+   */
+  constructor(options: NormalizerOptions = {}) {
+    requireRecord('options', options);
+    this.method = requireOneOf('method', options.method ?? 'zscore', ['zscore', 'minmax', 'robust']);
+    const preserve = options.preserve ?? [];
+    if (!Array.isArray(preserve) || preserve.some((p) => typeof p !== 'string')) fail('preserve', 'an array of column names', preserve);
+    this.preserve = Object.freeze(preserve.slice());
+    const c = options.clip;
+    if (c === undefined) this.clip = null;
+    else if (typeof c === 'number') {
+      if (!(c > 0) || !Number.isFinite(c)) fail('clip', 'a finite number > 0 or [lo, hi]', c);
+      this.clip = [-c, c];
+    } else {
+      if (!Array.isArray(c) || c.length !== 2 || !(c[0] < c[1])) fail('clip', 'a finite number > 0 or [lo, hi] with lo < hi', c);
+      this.clip = [c[0], c[1]];
+    }
+  }
+
+  /** Whether `fit` has run. */
+  get fitted(): boolean {
+    return this.#stats !== undefined;
+  }
+
+  /**
+   * Learns each non-preserved column's centre and scale from `train`.
+   * @param train - the training split only.
+   * @returns this normaliser, for chaining.
+   * @throws {@link InvalidArgumentError} if a preserved column is missing or a column has no finite value.
+   */
+  fit(train: FeatureFrame): this {
+    for (const p of this.preserve) train.column(p);
+    const stats = new Map<string, { center: number; scale: number }>();
+    train.names.forEach((name, j) => {
+      if (this.preserve.includes(name)) return;
+      const col = train.columns[j] as Float64Array;
+      const finite = col.filter((v) => Number.isFinite(v));
+      if (finite.length === 0) throw new InvalidArgumentError(`column ${JSON.stringify(name)} has no finite value to fit`);
+      let center: number;
+      let scale: number;
+      if (this.method === 'zscore') {
+        // compensated (Kahan) sums: a constant column has a standard deviation of exactly 0
+        let sum = 0;
+        let comp = 0;
+        for (const v of finite) {
+          const y = v - comp;
+          const t = sum + y;
+          comp = t - sum - y;
+          sum = t;
+        }
+        center = sum / finite.length;
+        let ss = 0;
+        for (const v of finite) ss += (v - center) * (v - center);
+        scale = Math.sqrt(ss / finite.length);
+      } else if (this.method === 'minmax') {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const v of finite) {
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+        center = lo;
+        scale = hi - lo;
+      } else {
+        const sorted = finite.slice().sort();
+        center = quantile(sorted, 0.5);
+        scale = quantile(sorted, 0.75) - quantile(sorted, 0.25);
+      }
+      stats.set(name, { center, scale: scale > 0 ? scale : 1 });
+    });
+    this.#stats = stats;
+    return this;
+  }
+
+  /**
+   * Scales a frame with the fitted statistics.
+   * @param frame - any split with the fitted columns.
+   * @returns a new frame (the input is not modified).
+   * @throws {@link NotFittedError} before `fit`.
+   * @throws {@link InvalidArgumentError} naming a fitted column the frame lacks.
+   */
+  transform(frame: FeatureFrame): FeatureFrame {
+    const stats = this.#stats;
+    if (stats === undefined) throw new NotFittedError('Normalizer.transform() called before fit(): fit it on the training split first');
+    for (const name of stats.keys()) frame.column(name);
+    const [lo, hi] = this.clip ?? [-Infinity, Infinity];
+    const columns = frame.names.map((name, j) => {
+      const col = frame.columns[j] as Float64Array;
+      const s = stats.get(name);
+      if (s === undefined) {
+        if (this.preserve.includes(name)) return col.slice();
+        throw new InvalidArgumentError(`frame has column ${JSON.stringify(name)}, which the normaliser was not fitted on`);
+      }
+      const out = new Float64Array(col.length);
+      for (let i = 0; i < col.length; i++) {
+        const v = ((col[i] as number) - s.center) / s.scale;
+        out[i] = v < lo ? lo : v > hi ? hi : v;
+      }
+      return out;
+    });
+    return new FeatureFrame(frame.timestamps, frame.names, columns);
+  }
+
+  /**
+   * `fit(train)` then `transform(train)`.
+   * @param train - the training split.
+   * @returns the scaled training frame.
+   */
+  fitTransform(train: FeatureFrame): FeatureFrame {
+    return this.fit(train).transform(train);
+  }
+
+  /**
+   * @returns the fitted normaliser as JSON.
+   * @throws {@link NotFittedError} before `fit`.
+   */
+  toJSON(): NormalizerJSON {
+    if (this.#stats === undefined) throw new NotFittedError('Normalizer.toJSON() called before fit()');
+    return { method: this.method, preserve: this.preserve.slice(), clip: this.clip, stats: Object.fromEntries(this.#stats) };
+  }
+
+  /**
+   * Rebuilds a fitted normaliser.
+   * @param json - from `toJSON()`.
+   * @returns a normaliser that transforms exactly as the saved one.
+   * @throws {@link InvalidArgumentError} for malformed JSON.
+   */
+  static fromJSON(json: NormalizerJSON): Normalizer {
+    requireRecord('json', json);
+    const n = new Normalizer({ method: json.method, preserve: json.preserve, ...(json.clip ? { clip: json.clip } : {}) });
+    requireRecord('json.stats', json.stats);
+    const stats = new Map<string, { center: number; scale: number }>();
+    for (const [k, v] of Object.entries(json.stats)) {
+      if (!v || !Number.isFinite(v.center) || !(v.scale > 0) || !Number.isFinite(v.scale)) {
+        throw new InvalidArgumentError(`json.stats.${k} must be { center: finite, scale: finite > 0 }, got ${show(v)}`);
+      }
+      stats.set(k, { center: v.center, scale: v.scale });
+    }
+    n.#stats = stats;
+    return n;
+  }
+}

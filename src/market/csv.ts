@@ -1,0 +1,322 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { fail, requireOneOf, requireRecord } from '../core/checks.js';
+import { DataValidationError } from '../core/errors.js';
+import { MarketData, OHLCV_COLUMNS, type MarketDataInit } from './MarketData.js';
+
+/** Which CSV header holds each OHLCV field. */
+export interface CsvColumnMap {
+  /** The bar-open time column (default: the first of timestamp, time, date, datetime, open_time). */
+  readonly timestamp?: string;
+  /** Default `open`. */
+  readonly open?: string;
+  /** Default `high`. */
+  readonly high?: string;
+  /** Default `low`. */
+  readonly low?: string;
+  /** Default `close`. */
+  readonly close?: string;
+  /** Default `volume`. */
+  readonly volume?: string;
+}
+
+/** Options of {@link readCsv} and {@link parseCsv}. */
+export interface ReadCsvOptions {
+  /** Header names per field (matched case-insensitively); see {@link CsvColumnMap}. */
+  readonly columns?: CsvColumnMap;
+  /** The field separator (default `,`). */
+  readonly delimiter?: string;
+  /**
+   * How timestamps are written: `'ms'` or `'s'` since the epoch, `'iso'` (ISO 8601; no zone
+   * means UTC), or `'auto'` (default): numbers above 1e11 are ms, other numbers seconds,
+   * anything else ISO.
+   */
+  readonly timestampFormat?: 'auto' | 'ms' | 's' | 'iso';
+  /** The symbol to record (default `''`). */
+  readonly symbol?: string;
+  /** The timeframe, e.g. `'1h'`; inferred from the smallest timestamp step when omitted. */
+  readonly timeframe?: string;
+  /** Passed to {@link MarketData}: `'drop'` or `'forward-fill'` bad rows instead of throwing. */
+  readonly repair?: MarketDataInit['repair'];
+}
+
+const TIME_NAMES = ['timestamp', 'time', 'date', 'datetime', 'open_time'];
+
+/** Growable Float64Array columns. */
+class Columns {
+  n = 0;
+  cap = 1024;
+  cols: Float64Array[] = OHLCV_COLUMNS.map(() => new Float64Array(1024));
+  push(values: readonly number[]): void {
+    if (this.n === this.cap) {
+      this.cap *= 2;
+      this.cols = this.cols.map((c) => {
+        const d = new Float64Array(this.cap);
+        d.set(c);
+        return d;
+      });
+    }
+    for (let j = 0; j < 6; j++) (this.cols[j] as Float64Array)[this.n] = values[j] as number;
+    this.n++;
+  }
+  final(): Float64Array[] {
+    return this.cols.map((c) => c.slice(0, this.n));
+  }
+}
+
+function parseTime(field: string, format: string, line: number, header: string): number {
+  const f = field.trim();
+  const num = f === '' ? Number.NaN : Number(f);
+  if (format === 'ms' || format === 's' || (format === 'auto' && !Number.isNaN(num))) {
+    if (Number.isNaN(num)) throw new DataValidationError(`line ${line}, column "${header}": ${JSON.stringify(field)} is not a number of ${format === 's' ? 'seconds' : 'ms'}`);
+    if (format === 's' || (format === 'auto' && Math.abs(num) < 1e11)) return Math.round(num * 1000);
+    return num;
+  }
+  // ISO 8601; a time without a zone is UTC, not the machine's local time
+  let s = f.includes(' ') && !f.includes('T') ? f.replace(' ', 'T') : f;
+  if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) s += 'Z';
+  else if (/^\d{4}-\d{2}-\d{2}$/.test(s)) s += 'T00:00:00Z';
+  const ms = Date.parse(s);
+  if (Number.isNaN(ms)) throw new DataValidationError(`line ${line}, column "${header}": ${JSON.stringify(field)} is not an ISO 8601 time`);
+  return ms;
+}
+
+/** Parses lines one at a time, so files never need to be one string. @internal */
+class CsvParser {
+  readonly #options: ReadCsvOptions;
+  readonly #delimiter: string;
+  readonly #format: string;
+  #index: number[] | undefined; // CSV field index per OHLCV column
+  #headers: string[] = [];
+  #line = 0;
+  readonly #rows = new Columns();
+  readonly #values = [0, 0, 0, 0, 0, 0];
+
+  constructor(options: ReadCsvOptions) {
+    requireRecord('options', options);
+    this.#options = options;
+    this.#delimiter = options.delimiter ?? ',';
+    if (typeof this.#delimiter !== 'string' || this.#delimiter.length !== 1) fail('delimiter', 'one character', options.delimiter);
+    this.#format = requireOneOf('timestampFormat', options.timestampFormat ?? 'auto', ['auto', 'ms', 's', 'iso']);
+  }
+
+  line(raw: string): void {
+    this.#line++;
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (text.trim() === '') return;
+    const fields = text.split(this.#delimiter).map((f) => (f.length > 1 && f.startsWith('"') && f.endsWith('"') ? f.slice(1, -1) : f));
+    if (this.#index === undefined) {
+      this.#header(fields);
+      return;
+    }
+    const idx = this.#index;
+    if (fields.length < this.#headers.length) {
+      throw new DataValidationError(`line ${this.#line}: expected ${this.#headers.length} fields, got ${fields.length}`);
+    }
+    this.#values[0] = parseTime(fields[idx[0] as number] as string, this.#format, this.#line, this.#headers[idx[0] as number] as string);
+    for (let j = 1; j < 6; j++) {
+      const f = (fields[idx[j] as number] as string).trim();
+      const v = f === '' ? Number.NaN : Number(f);
+      if (Number.isNaN(v) && f !== '' && f.toLowerCase() !== 'nan') {
+        throw new DataValidationError(`line ${this.#line}, column "${this.#headers[idx[j] as number]}": ${JSON.stringify(f)} is not a number`);
+      }
+      this.#values[j] = v;
+    }
+    this.#rows.push(this.#values);
+  }
+
+  #header(fields: string[]): void {
+    this.#headers = fields.map((f) => f.trim());
+    const lower = this.#headers.map((h) => h.toLowerCase());
+    const map = this.#options.columns ?? {};
+    const find = (field: keyof CsvColumnMap, candidates: string[]): number => {
+      const wanted = map[field] !== undefined ? [map[field].toLowerCase()] : candidates;
+      const i = lower.findIndex((h) => wanted.includes(h));
+      if (i < 0) {
+        throw new DataValidationError(
+          `CSV is missing the ${field} column (looked for ${wanted.map((w) => JSON.stringify(w)).join(' or ')}); header: ${this.#headers.join(', ')}`,
+        );
+      }
+      return i;
+    };
+    this.#index = [
+      find('timestamp', TIME_NAMES),
+      find('open', ['open']),
+      find('high', ['high']),
+      find('low', ['low']),
+      find('close', ['close']),
+      find('volume', ['volume']),
+    ];
+  }
+
+  finish(): MarketData {
+    if (this.#index === undefined) throw new DataValidationError('CSV is empty: no header line');
+    const [timestamps, open, high, low, close, volume] = this.#rows.final() as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    return new MarketData({
+      timestamps,
+      open,
+      high,
+      low,
+      close,
+      volume,
+      symbol: this.#options.symbol ?? '',
+      timeframe: this.#options.timeframe ?? inferTimeframe(timestamps),
+      repair: this.#options.repair,
+    });
+  }
+}
+
+/**
+ * The timeframe string of the smallest positive step between consecutive timestamps.
+ * @param timestamps - bar-open times in ms.
+ * @returns e.g. `'15m'`, `'1h'`, `'1d'`.
+ * @throws {@link DataValidationError} with fewer than two distinct times.
+ * @example
+ * ```ts
+ * import { inferTimeframe } from 'tradegym';
+ * console.log(inferTimeframe([0, 900_000, 1_800_000])); // '15m'
+ * ```
+ */
+export function inferTimeframe(timestamps: ArrayLike<number>): string {
+  let step = Infinity;
+  for (let i = 1; i < timestamps.length; i++) {
+    const d = (timestamps[i] as number) - (timestamps[i - 1] as number);
+    if (d > 0 && d < step) step = d;
+  }
+  if (!Number.isFinite(step)) throw new DataValidationError('cannot infer the timeframe from fewer than two distinct timestamps; pass options.timeframe');
+  for (const [unit, ms] of [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (step % ms === 0) return `${step / ms}${unit}`;
+  }
+  throw new DataValidationError(`cannot express a step of ${step} ms as a timeframe; pass options.timeframe`);
+}
+
+/**
+ * Parses CSV text into {@link MarketData}. For files, {@link readCsv} streams instead.
+ * @param text - the CSV, header first.
+ * @param options - column mapping, delimiter, timestamp format, symbol, timeframe, repair.
+ * @returns validated market data.
+ * @throws {@link DataValidationError} for a missing column (naming it and the header), a
+ *   field that is not a number or time (naming line and column), or invalid rows.
+ * @example
+ * ```ts
+ * import { parseCsv } from 'tradegym';
+ * const data = parseCsv('time,open,high,low,close,volume\n2024-01-01T00:00Z,1,2,0.5,1.5,10\n2024-01-01T01:00Z,1.5,2,1,1.8,12\n');
+ * console.log(data.timeframe, data.close[1]); // '1h' 1.8
+ * ```
+ */
+export function parseCsv(text: string, options: ReadCsvOptions = {}): MarketData {
+  const parser = new CsvParser(options);
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) {
+      parser.line(text.slice(start));
+      break;
+    }
+    parser.line(text.slice(start, nl));
+    start = nl + 1;
+  }
+  return parser.finish();
+}
+
+/**
+ * Reads a CSV file into {@link MarketData}, streaming it in chunks so a file of millions of
+ * rows never becomes one string.
+ * @param path - the file.
+ * @param options - as {@link parseCsv}.
+ * @returns validated market data.
+ * @throws {@link DataValidationError} as {@link parseCsv}; file errors as Node reports them.
+ * @example
+ * ```ts
+ * import { readCsv, writeCsv, parseCsv } from 'tradegym';
+ * import { mkdtempSync } from 'node:fs';
+ * import { join } from 'node:path';
+ * import { tmpdir } from 'node:os';
+ * const file = join(mkdtempSync(join(tmpdir(), 'tg-')), 'bars.csv');
+ * await writeCsv(parseCsv('timestamp,open,high,low,close,volume\n0,1,1,1,1,1\n60000,1,2,1,2,1\n'), file);
+ * const data = await readCsv(file, { symbol: 'X' });
+ * console.log(data.length, data.timeframe); // 2 '1m'
+ * ```
+ */
+export async function readCsv(path: string, options: ReadCsvOptions = {}): Promise<MarketData> {
+  const parser = new CsvParser(options);
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  let carry = '';
+  for await (const chunk of stream as AsyncIterable<string>) {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf('\n', start);
+      if (nl < 0) break;
+      parser.line(carry + chunk.slice(start, nl));
+      carry = '';
+      start = nl + 1;
+    }
+    carry += chunk.slice(start);
+  }
+  if (carry !== '') parser.line(carry);
+  return parser.finish();
+}
+
+/** Options of {@link writeCsv} and {@link toCsv}. */
+export interface WriteCsvOptions {
+  /** `'iso'` (default) writes ISO 8601 UTC times; `'ms'` writes epoch milliseconds. */
+  readonly timestampFormat?: 'iso' | 'ms';
+}
+
+function rowText(data: MarketData, i: number, iso: boolean): string {
+  const t = data.timestamps[i] as number;
+  // String(number) is the shortest text that parses back to the same double: exact round trip
+  return `${iso ? new Date(t).toISOString() : t},${data.open[i]},${data.high[i]},${data.low[i]},${data.close[i]},${data.volume[i]}\n`;
+}
+
+/**
+ * The data as CSV text with the header `timestamp,open,high,low,close,volume`.
+ * @param data - the bars.
+ * @param options - `timestampFormat`.
+ * @returns the CSV; numbers round-trip exactly through {@link parseCsv}.
+ * @example
+ * ```ts
+ * import { parseCsv, toCsv } from 'tradegym';
+ * const data = parseCsv('timestamp,open,high,low,close,volume\n0,1,1,1,1,1\n60000,1,2,1,2,1\n');
+ * console.log(toCsv(data).split('\n')[1]); // 1970-01-01T00:00:00.000Z,1,1,1,1,1
+ * ```
+ */
+export function toCsv(data: MarketData, options: WriteCsvOptions = {}): string {
+  const iso = requireOneOf('timestampFormat', options.timestampFormat ?? 'iso', ['iso', 'ms']) === 'iso';
+  const parts = ['timestamp,open,high,low,close,volume\n'];
+  for (let i = 0; i < data.length; i++) parts.push(rowText(data, i, iso));
+  return parts.join('');
+}
+
+/**
+ * Writes the data to a CSV file, streaming in chunks.
+ * @param data - the bars.
+ * @param path - the file (overwritten).
+ * @param options - `timestampFormat`.
+ * @returns when the file is flushed and closed.
+ * @example
+ * ```ts
+ * import { parseCsv, writeCsv } from 'tradegym';
+ * import { mkdtempSync } from 'node:fs';
+ * import { join } from 'node:path';
+ * import { tmpdir } from 'node:os';
+ * await writeCsv(parseCsv('timestamp,open,high,low,close,volume\n0,1,1,1,1,1\n60000,1,2,1,2,1\n'), join(mkdtempSync(join(tmpdir(), 'tg-')), 'out.csv'));
+ * ```
+ */
+export async function writeCsv(data: MarketData, path: string, options: WriteCsvOptions = {}): Promise<void> {
+  const iso = requireOneOf('timestampFormat', options.timestampFormat ?? 'iso', ['iso', 'ms']) === 'iso';
+  const out = createWriteStream(path, { encoding: 'utf8' });
+  const done = new Promise<void>((resolve, reject) => {
+    out.on('finish', () => resolve());
+    out.on('error', reject);
+  });
+  let buf = 'timestamp,open,high,low,close,volume\n';
+  for (let i = 0; i < data.length; i++) {
+    buf += rowText(data, i, iso);
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await done;
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { FeatureFrame, Normalizer, NotFittedError } from '../../src/index.js';
+
+const frame = (cols: Record<string, number[]>) => {
+  const names = Object.keys(cols);
+  const n = cols[names[0]!]!.length;
+  return new FeatureFrame(Float64Array.from({ length: n }, (_, i) => i), names, names.map((k) => Float64Array.from(cols[k]!)));
+};
+
+describe('Normalizer', () => {
+  it('zscore: population mean and std of the training split only', () => {
+    // train x = 1, 2, 3, 4: mean 2.5, population std sqrt(1.25)
+    const train = frame({ x: [1, 2, 3, 4] });
+    const test = frame({ x: [10] });
+    const n = new Normalizer().fit(train);
+    expect(n.transform(test).column('x')[0]).toBeCloseTo((10 - 2.5) / Math.sqrt(1.25), 14);
+  });
+
+  it('a constant column has a standard deviation of exactly 0 and is only centred', () => {
+    const n = new Normalizer().fit(frame({ c: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1] }));
+    expect(Array.from(n.transform(frame({ c: [0.1, 0.3] })).column('c'))).toEqual([0, 0.3 - 0.1]);
+  });
+
+  it('minmax maps the training range to [0, 1]; robust uses median and IQR (linear quartiles)', () => {
+    const train = frame({ x: [2, 4, 6, 8, 100] });
+    expect(Array.from(new Normalizer({ method: 'minmax' }).fit(train).transform(frame({ x: [2, 51, 100] })).column('x'))).toEqual([0, 0.5, 1]);
+    // numpy: median 6, q25 = 4, q75 = 8 -> IQR 4
+    expect(new Normalizer({ method: 'robust' }).fit(train).transform(frame({ x: [14] })).column('x')[0]).toBe(2);
+  });
+
+  it('ignores NaN warm-up rows when fitting and keeps them NaN', () => {
+    const n = new Normalizer({ method: 'minmax' }).fit(frame({ x: [Number.NaN, 0, 10] }));
+    expect(Array.from(n.transform(frame({ x: [Number.NaN, 5] })).column('x'))).toEqual([Number.NaN, 0.5]);
+  });
+
+  it('preserves chosen columns and clips', () => {
+    const n = new Normalizer({ preserve: ['keep'], clip: 1 }).fit(frame({ x: [0, 1, 2, 3], keep: [5, 6, 7, 8] }));
+    const out = n.transform(frame({ x: [100, -100], keep: [42, 43] }));
+    expect(Array.from(out.column('x'))).toEqual([1, -1]);
+    expect(Array.from(out.column('keep'))).toEqual([42, 43]);
+  });
+
+  it('round-trips through JSON and transforms identically', () => {
+    const train = frame({ a: [1, 5, 9, 2], b: [0.1, 0.2, 0.3, 0.5] });
+    const n = new Normalizer({ method: 'robust', clip: [-3, 3] }).fit(train);
+    const copy = Normalizer.fromJSON(JSON.parse(JSON.stringify(n)));
+    const x = frame({ a: [7, -4], b: [1, 0] });
+    expect(copy.transform(x).columns).toEqual(n.transform(x).columns);
+  });
+
+  it.each([
+    [() => new Normalizer().transform(frame({ x: [1] })), NotFittedError, /transform\(\) called before fit\(\)/],
+    [() => new Normalizer().fit(frame({ x: [1, 2] })).transform(frame({ y: [1] })), Error, /name must be a feature column, got "x"; columns: y/],
+    [() => new Normalizer({ method: 'l2' as never }), Error, /method must be one of 'zscore', 'minmax', 'robust', got "l2"/],
+    [() => new Normalizer({ clip: [1, 0] }), Error, /clip must be a finite number > 0 or \[lo, hi\] with lo < hi/],
+    [() => new Normalizer().fit(frame({ x: [Number.NaN] })), Error, /column "x" has no finite value to fit/],
+  ])('rejects misuse %#', (call, type, message) => {
+    expect(call).toThrow(type);
+    expect(call).toThrow(message);
+  });
+});

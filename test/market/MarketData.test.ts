@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { DataValidationError, InvalidArgumentError, MarketData, timeframeToMs } from '../../src/index.js';
+
+const H = 3_600_000;
+function bars(over: Partial<Record<'timestamps' | 'open' | 'high' | 'low' | 'close' | 'volume', number[]>> = {}, extra = {}) {
+  return new MarketData({
+    symbol: 'BTC/USDT',
+    timeframe: '1h',
+    timestamps: [0, H, 2 * H, 3 * H],
+    open: [10, 11, 12, 13],
+    high: [11, 12, 13, 14],
+    low: [9, 10, 11, 12],
+    close: [11, 12, 13, 14],
+    volume: [1, 2, 3, 4],
+    ...over,
+    ...extra,
+  });
+}
+
+describe('MarketData', () => {
+  it('stores columns as Float64Array and slices without copying', () => {
+    const d = bars();
+    expect(d.close).toBeInstanceOf(Float64Array);
+    expect(d.length).toBe(4);
+    const s = d.slice(1, 3);
+    expect(Array.from(s.close)).toEqual([12, 13]);
+    expect(s.close.buffer).toBe(d.close.buffer); // a view
+    expect(s.symbol).toBe('BTC/USDT');
+    expect(Array.from(d.slice(-1).timestamps)).toEqual([3 * H]);
+    expect(d.sliceByTime(H, 3 * H).length).toBe(2);
+    expect(d.lowerBound(1.5 * H)).toBe(2);
+  });
+
+  it.each([
+    ['NaN close', { close: [11, Number.NaN, 13, 14] }, /row 1 \(1970-01-01T01:00:00\.000Z\): close must be finite, got NaN/],
+    ['infinite open', { open: [10, 11, Infinity, 13] }, /row 2 .*: open must be finite, got Infinity/],
+    ['high < low', { high: [11, 12, 10, 14], low: [9, 10, 11, 12] }, /row 2 .*: high 10 < low 11/],
+    ['high below the close', { high: [11, 11.5, 13, 14] }, /row 1 .*: high 11\.5 < max\(open 11, close 12\)/],
+    ['low above the open', { low: [10.5, 10, 11, 12] }, /row 0 .*: low 10\.5 > min\(open 10, close 11\)/],
+    ['negative volume', { volume: [1, -2, 3, 4] }, /row 1 .*: volume must be >= 0, got -2/],
+    ['duplicate timestamp', { timestamps: [0, H, H, 3 * H] }, /row 2 .*: duplicate timestamp 1970-01-01T01:00:00\.000Z/],
+    ['unsorted timestamps', { timestamps: [0, 2 * H, H, 3 * H] }, /row 2 .*: timestamp 1970-01-01T01:00:00\.000Z is before the previous row's/],
+    ['mixed timeframes', { timestamps: [0, H, 2.5 * H, 3.5 * H] }, /row 2 .*: timestamp .* is 5400000 ms after the previous row, not a multiple of the timeframe \(3600000 ms\): mixed timeframes/],
+  ])('rejects %s, naming the row, its time and the fault', (_name, over, message) => {
+    expect(() => bars(over)).toThrow(DataValidationError);
+    expect(() => bars(over)).toThrow(message);
+  });
+
+  it('lists at most five faults and counts the rest', () => {
+    const n = 8;
+    const close = Array.from({ length: n }, () => Number.NaN);
+    const make = () =>
+      new MarketData({ timeframe: '1m', timestamps: close.map((_, i) => i * 60_000), open: close.map(() => 1), high: close.map(() => 1), low: close.map(() => 1), close, volume: close.map(() => 1) });
+    expect(make).toThrow(/has 8 invalid row\(s\)/);
+    expect(make).toThrow(/\.\.\. and 3 more/);
+  });
+
+  it("repair: 'drop' removes every bad row and reports it; the rest is untouched", () => {
+    const d = bars({ close: [11, Number.NaN, 13, 14], timestamps: [0, H, H, 3 * H] }, { repair: 'drop' });
+    // row 1 has a NaN close; row 2 then duplicates row 1's time... but row 1 was dropped, so
+    // row 2 follows row 0 and is kept
+    expect(d.repairs.dropped).toEqual([1]);
+    expect(Array.from(d.timestamps)).toEqual([0, H, 3 * H]);
+    expect(Array.from(d.close)).toEqual([11, 13, 14]);
+  });
+
+  it("repair: 'forward-fill' fills non-finite prices from the previous close and volume with 0", () => {
+    const d = bars({ open: [10, Number.NaN, 12, 13], close: [11, Number.NaN, 13, 14], volume: [1, Number.NaN, 3, 4] }, { repair: 'forward-fill' });
+    expect(d.repairs.filled).toEqual([1]);
+    expect(d.open[1]).toBe(11);
+    expect(d.close[1]).toBe(11);
+    expect(d.volume[1]).toBe(0);
+    expect(d.high[1]).toBe(12); // kept: still >= the filled prices
+    expect(d.low[1]).toBe(10);
+  });
+
+  it("forward-fill does not mend other faults, and says what to do", () => {
+    expect(() => bars({ high: [11, 12, 10, 14] }, { repair: 'forward-fill' })).toThrow(/forward-fill mends only non-finite values; use repair: "drop"/);
+  });
+
+  it('reports gaps', () => {
+    const d = bars({ timestamps: [0, H, 4 * H, 5 * H] });
+    expect(d.gaps()).toEqual([{ start: 2 * H, end: 4 * H, missingBars: 2 }]);
+  });
+
+  it('concatenates in time order and validates the join', () => {
+    const d = bars();
+    expect(MarketData.concat([d.slice(0, 2), d.slice(2)]).close).toEqual(d.close);
+    expect(() => MarketData.concat([d.slice(2), d.slice(0, 2)])).toThrow(DataValidationError);
+  });
+
+  it.each([
+    [() => bars({ close: [1, 2, 3] }), /close\.length must be 4 \(the length of timestamps\), got 3/],
+    [() => bars({}, { timeframe: '1M' }), /timeframe must be a count and a unit s, m, h, d or w .*got "1M"/],
+    [() => bars({}, { repair: 'fix' }), /repair must be one of 'drop', 'forward-fill', got "fix"/],
+    [() => bars().column('vwap' as never), /name must be one of timestamps, open, high, low, close, volume, got "vwap"/],
+  ])('rejects bad arguments %#', (call, message) => {
+    expect(call).toThrow(InvalidArgumentError);
+    expect(call).toThrow(message);
+  });
+
+  it('knows timeframe lengths', () => {
+    expect([timeframeToMs('1s'), timeframeToMs('15m'), timeframeToMs('4h'), timeframeToMs('1d'), timeframeToMs('1w')]).toEqual([1000, 900_000, 14_400_000, 86_400_000, 604_800_000]);
+  });
+});
