@@ -63,6 +63,10 @@ class Columns {
   }
 }
 
+function unquote(f: string): string {
+  return f.length > 1 && f.charCodeAt(0) === 34 && f.charCodeAt(f.length - 1) === 34 ? f.slice(1, -1) : f;
+}
+
 function parseTime(field: string, format: string, line: number, header: string): number {
   const f = field.trim();
   const num = f === '' ? Number.NaN : Number(f);
@@ -90,6 +94,7 @@ class CsvParser {
   #line = 0;
   readonly #rows = new Columns();
   readonly #values = [0, 0, 0, 0, 0, 0];
+  #fields: string[] = [];
 
   constructor(options: ReadCsvOptions) {
     requireRecord('options', options);
@@ -102,30 +107,45 @@ class CsvParser {
   line(raw: string): void {
     this.#line++;
     const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (text.trim() === '') return;
-    const fields = text.split(this.#delimiter).map((f) => (f.length > 1 && f.startsWith('"') && f.endsWith('"') ? f.slice(1, -1) : f));
     if (this.#index === undefined) {
-      this.#header(fields);
+      if (text.trim() !== '') this.#header(text.split(this.#delimiter).map(unquote));
       return;
     }
-    const idx = this.#index;
-    if (fields.length < this.#headers.length) {
-      throw new DataValidationError(`line ${this.#line}: expected ${this.#headers.length} fields, got ${fields.length}`);
+    if (text.length === 0 || text.trim() === '') return;
+    // scan the fields in place: no array of substrings per line
+    const fields = this.#fields;
+    let count = 0;
+    let start = 0;
+    for (;;) {
+      const end = text.indexOf(this.#delimiter, start);
+      fields[count++] = end < 0 ? text.slice(start) : text.slice(start, end);
+      if (end < 0 || count === fields.length) break;
+      start = end + 1;
     }
-    this.#values[0] = parseTime(fields[idx[0] as number] as string, this.#format, this.#line, this.#headers[idx[0] as number] as string);
+    if (count < this.#headers.length) {
+      throw new DataValidationError(`line ${this.#line}: expected ${this.#headers.length} fields, got ${count}`);
+    }
+    const idx = this.#index;
+    this.#values[0] = parseTime(unquote(fields[idx[0] as number] as string), this.#format, this.#line, this.#headers[idx[0] as number] as string);
     for (let j = 1; j < 6; j++) {
-      const f = (fields[idx[j] as number] as string).trim();
-      const v = f === '' ? Number.NaN : Number(f);
-      if (Number.isNaN(v) && f !== '' && f.toLowerCase() !== 'nan') {
-        throw new DataValidationError(`line ${this.#line}, column "${this.#headers[idx[j] as number]}": ${JSON.stringify(f)} is not a number`);
+      const f = unquote(fields[idx[j] as number] as string);
+      const v = +f; // '' and whitespace give 0, so they are checked below
+      if (Number.isNaN(v) || (v === 0 && f.trim() === '')) {
+        const t = f.trim();
+        if (t !== '' && t.toLowerCase() !== 'nan') {
+          throw new DataValidationError(`line ${this.#line}, column "${this.#headers[idx[j] as number]}": ${JSON.stringify(t)} is not a number`);
+        }
+        this.#values[j] = Number.NaN;
+      } else {
+        this.#values[j] = v;
       }
-      this.#values[j] = v;
     }
     this.#rows.push(this.#values);
   }
 
   #header(fields: string[]): void {
     this.#headers = fields.map((f) => f.trim());
+    this.#fields = new Array<string>(this.#headers.length).fill('');
     const lower = this.#headers.map((h) => h.toLowerCase());
     const map = this.#options.columns ?? {};
     const find = (field: keyof CsvColumnMap, candidates: string[]): number => {
