@@ -3,12 +3,13 @@ import { defineConfig } from 'tsup';
 // ESM + CJS + .d.ts for every public entry. Subpath entries (agents, ccxt, danfo) join this
 // list as their modules arrive, so heavy peers never load from the root entry.
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: { index: 'src/index.ts', ccxt: 'src/ccxt/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'node20',
-  splitting: false,
+  // shared code goes into chunks, so tradegym and tradegym/ccxt use one copy of the core
+  splitting: true,
   treeshake: true,
 });

@@ -19,4 +19,12 @@ assert.deepEqual(
   Array.from(esm.make('CartPole-v1').reset({ seed: 9 }).observation),
   Array.from(cjs.make('CartPole-v1').reset({ seed: 9 }).observation),
 );
-console.log('dist smoke test: ESM and CJS entry points work');
+// the ccxt subpath loads without ccxt itself and shares the core's error classes
+const ccxtEsm = await import('tradegym/ccxt');
+const ccxtCjs = createRequire(import.meta.url)('tradegym/ccxt');
+for (const sub of [ccxtEsm, ccxtCjs]) {
+  assert.equal(typeof sub.downloadOHLCV, 'function');
+  assert.ok(new sub.DownloadError('x', null) instanceof Error);
+}
+assert.ok(new ccxtEsm.DownloadError('x', null) instanceof esm.TradegymError, 'one TradegymError across entries (ESM)');
+console.log('dist smoke test: ESM and CJS entry points work (tradegym, tradegym/ccxt)');

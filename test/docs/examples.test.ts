@@ -70,8 +70,10 @@ describe('TSDoc examples', () => {
 
   it.each(all.map((e, i) => [e.name, i] as const))('%s runs', async (_name, i) => {
     const example = all[i]!;
-    const srcIndex = pathToFileURL(join(root, 'src', 'index.ts')).href;
-    const code = example.code.replace(/from 'tradegym'/g, `from '${srcIndex}'`);
+    // 'tradegym' is src/index.ts; a subpath 'tradegym/x' is src/x/index.ts
+    const code = example.code.replace(/from 'tradegym(?:\/(\w+))?'/g, (_m, sub: string | undefined) =>
+      `from '${pathToFileURL(join(root, 'src', ...(sub ? [sub] : []), 'index.ts')).href}'`,
+    );
     const file = join(outDir, `example-${i}.ts`);
     writeFileSync(file, `${code}\nexport {};\n`);
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
