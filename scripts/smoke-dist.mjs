@@ -27,4 +27,9 @@ for (const sub of [ccxtEsm, ccxtCjs]) {
   assert.ok(new sub.DownloadError('x', null) instanceof Error);
 }
 assert.ok(new ccxtEsm.DownloadError('x', null) instanceof esm.TradegymError, 'one TradegymError across entries (ESM)');
-console.log('dist smoke test: ESM and CJS entry points work (tradegym, tradegym/ccxt)');
+// the danfo subpath converts both ways without importing danfo itself
+const danfo = await import('tradegym/danfo');
+const dfd = await import('danfojs-node');
+const bars = esm.parseCsv('timestamp,open,high,low,close,volume\n0,1,2,0.5,1.5,3\n60000,1.5,2,1,1.8,4\n');
+assert.deepEqual(Array.from(danfo.fromDataFrame(danfo.toDataFrame(bars, dfd)).close), [1.5, 1.8]);
+console.log('dist smoke test: ESM and CJS entry points work (tradegym, tradegym/ccxt, tradegym/danfo)');

@@ -1,23 +1,11 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { fail, requireOneOf, requireRecord } from '../core/checks.js';
 import { DataValidationError } from '../core/errors.js';
+import { parseTimestamp, parseValue, resolveColumns, type ColumnMap, type TimestampFormat } from './columns.js';
 import { MarketData, OHLCV_COLUMNS, type MarketDataInit } from './MarketData.js';
 
-/** Which CSV header holds each OHLCV field. */
-export interface CsvColumnMap {
-  /** The bar-open time column (default: the first of timestamp, time, date, datetime, open_time). */
-  readonly timestamp?: string;
-  /** Default `open`. */
-  readonly open?: string;
-  /** Default `high`. */
-  readonly high?: string;
-  /** Default `low`. */
-  readonly low?: string;
-  /** Default `close`. */
-  readonly close?: string;
-  /** Default `volume`. */
-  readonly volume?: string;
-}
+/** Which CSV header holds each OHLCV field (the same {@link ColumnMap} the DataFrame adapter takes). */
+export type CsvColumnMap = ColumnMap;
 
 /** Options of {@link readCsv} and {@link parseCsv}. */
 export interface ReadCsvOptions {
@@ -30,7 +18,7 @@ export interface ReadCsvOptions {
    * means UTC), or `'auto'` (default): numbers above 1e11 are ms, other numbers seconds,
    * anything else ISO.
    */
-  readonly timestampFormat?: 'auto' | 'ms' | 's' | 'iso';
+  readonly timestampFormat?: TimestampFormat;
   /** The symbol to record (default `''`). */
   readonly symbol?: string;
   /** The timeframe, e.g. `'1h'`; inferred from the smallest timestamp step when omitted. */
@@ -38,8 +26,6 @@ export interface ReadCsvOptions {
   /** Passed to {@link MarketData}: `'drop'` or `'forward-fill'` bad rows instead of throwing. */
   readonly repair?: MarketDataInit['repair'];
 }
-
-const TIME_NAMES = ['timestamp', 'time', 'date', 'datetime', 'open_time'];
 
 /** Growable Float64Array columns. */
 class Columns {
@@ -67,28 +53,11 @@ function unquote(f: string): string {
   return f.length > 1 && f.charCodeAt(0) === 34 && f.charCodeAt(f.length - 1) === 34 ? f.slice(1, -1) : f;
 }
 
-function parseTime(field: string, format: string, line: number, header: string): number {
-  const f = field.trim();
-  const num = f === '' ? Number.NaN : Number(f);
-  if (format === 'ms' || format === 's' || (format === 'auto' && !Number.isNaN(num))) {
-    if (Number.isNaN(num)) throw new DataValidationError(`line ${line}, column "${header}": ${JSON.stringify(field)} is not a number of ${format === 's' ? 'seconds' : 'ms'}`);
-    if (format === 's' || (format === 'auto' && Math.abs(num) < 1e11)) return Math.round(num * 1000);
-    return num;
-  }
-  // ISO 8601; a time without a zone is UTC, not the machine's local time
-  let s = f.includes(' ') && !f.includes('T') ? f.replace(' ', 'T') : f;
-  if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) s += 'Z';
-  else if (/^\d{4}-\d{2}-\d{2}$/.test(s)) s += 'T00:00:00Z';
-  const ms = Date.parse(s);
-  if (Number.isNaN(ms)) throw new DataValidationError(`line ${line}, column "${header}": ${JSON.stringify(field)} is not an ISO 8601 time`);
-  return ms;
-}
-
 /** Parses lines one at a time, so files never need to be one string. @internal */
 class CsvParser {
   readonly #options: ReadCsvOptions;
   readonly #delimiter: string;
-  readonly #format: string;
+  readonly #format: TimestampFormat;
   #index: number[] | undefined; // CSV field index per OHLCV column
   #headers: string[] = [];
   #line = 0;
@@ -126,19 +95,11 @@ class CsvParser {
       throw new DataValidationError(`line ${this.#line}: expected ${this.#headers.length} fields, got ${count}`);
     }
     const idx = this.#index;
-    this.#values[0] = parseTime(unquote(fields[idx[0] as number] as string), this.#format, this.#line, this.#headers[idx[0] as number] as string);
+    const ti = idx[0] as number;
+    this.#values[0] = parseTimestamp(unquote(fields[ti] as string), this.#format, `line ${this.#line}, column "${this.#headers[ti]}"`);
     for (let j = 1; j < 6; j++) {
-      const f = unquote(fields[idx[j] as number] as string);
-      const v = +f; // '' and whitespace give 0, so they are checked below
-      if (Number.isNaN(v) || (v === 0 && f.trim() === '')) {
-        const t = f.trim();
-        if (t !== '' && t.toLowerCase() !== 'nan') {
-          throw new DataValidationError(`line ${this.#line}, column "${this.#headers[idx[j] as number]}": ${JSON.stringify(t)} is not a number`);
-        }
-        this.#values[j] = Number.NaN;
-      } else {
-        this.#values[j] = v;
-      }
+      const k = idx[j] as number;
+      this.#values[j] = parseValue(unquote(fields[k] as string), () => `line ${this.#line}, column "${this.#headers[k]}"`);
     }
     this.#rows.push(this.#values);
   }
@@ -146,26 +107,7 @@ class CsvParser {
   #header(fields: string[]): void {
     this.#headers = fields.map((f) => f.trim());
     this.#fields = new Array<string>(this.#headers.length).fill('');
-    const lower = this.#headers.map((h) => h.toLowerCase());
-    const map = this.#options.columns ?? {};
-    const find = (field: keyof CsvColumnMap, candidates: string[]): number => {
-      const wanted = map[field] !== undefined ? [map[field].toLowerCase()] : candidates;
-      const i = lower.findIndex((h) => wanted.includes(h));
-      if (i < 0) {
-        throw new DataValidationError(
-          `CSV is missing the ${field} column (looked for ${wanted.map((w) => JSON.stringify(w)).join(' or ')}); header: ${this.#headers.join(', ')}`,
-        );
-      }
-      return i;
-    };
-    this.#index = [
-      find('timestamp', TIME_NAMES),
-      find('open', ['open']),
-      find('high', ['high']),
-      find('low', ['low']),
-      find('close', ['close']),
-      find('volume', ['volume']),
-    ];
+    this.#index = resolveColumns(this.#headers, this.#options.columns ?? {}, 'CSV');
   }
 
   finish(): MarketData {

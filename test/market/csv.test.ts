@@ -49,7 +49,7 @@ describe('CSV', () => {
   });
 
   it.each([
-    ['a missing column', 'timestamp,open,high,low,volume\n0,1,1,1,1\n', /CSV is missing the close column \(looked for "close"\); header: timestamp, open, high, low, volume/],
+    ['a missing column', 'timestamp,open,high,low,volume\n0,1,1,1,1\n', /CSV is missing the close column \(looked for "close"\); columns: timestamp, open, high, low, volume/],
     ['a non-number', 'timestamp,open,high,low,close,volume\n0,1,1,1,abc,1\n', /line 2, column "close": "abc" is not a number/],
     ['a bad time', 'time,open,high,low,close,volume\nyesterday,1,1,1,1,1\n', /line 2, column "time": "yesterday" is not an ISO 8601 time/],
     ['a short line', 'timestamp,open,high,low,close,volume\n0,1,1\n', /line 2: expected 6 fields, got 3/],
