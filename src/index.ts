@@ -14,3 +14,4 @@ export * from './testing/index.js';
 export * from './envs/classic/index.js';
 export * from './market/index.js';
 export * from './features/index.js';
+export * from './synthetic/index.js';

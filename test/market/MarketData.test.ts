@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DataValidationError, InvalidArgumentError, MarketData, timeframeToMs } from '../../src/index.js';
 
@@ -101,5 +102,80 @@ describe('MarketData', () => {
 
   it('knows timeframe lengths', () => {
     expect([timeframeToMs('1s'), timeframeToMs('15m'), timeframeToMs('4h'), timeframeToMs('1d'), timeframeToMs('1w')]).toEqual([1000, 900_000, 14_400_000, 86_400_000, 604_800_000]);
+  });
+});
+
+describe('MarketData validation (property)', () => {
+  // The rules, restated independently: a row is valid when every value is finite,
+  // high >= max(open, close), low <= min(open, close), volume >= 0, and its timestamp is
+  // an integer, greater than the previous one by a whole number of bars.
+  function specValid(cols: Record<'timestamps' | 'open' | 'high' | 'low' | 'close' | 'volume', number[]>, tf: number): boolean {
+    const n = cols.close.length;
+    for (let i = 0; i < n; i++) {
+      const vals = [cols.timestamps[i]!, cols.open[i]!, cols.high[i]!, cols.low[i]!, cols.close[i]!, cols.volume[i]!];
+      if (!vals.every(Number.isFinite)) return false;
+      if (cols.high[i]! < Math.max(cols.open[i]!, cols.close[i]!)) return false;
+      if (cols.low[i]! > Math.min(cols.open[i]!, cols.close[i]!)) return false;
+      if (cols.volume[i]! < 0 || !Number.isInteger(cols.timestamps[i]!)) return false;
+      if (i > 0) {
+        const step = cols.timestamps[i]! - cols.timestamps[i - 1]!;
+        if (step <= 0 || step % tf !== 0) return false;
+      }
+    }
+    return true;
+  }
+
+  it('accepts exactly the data the rules allow', () => {
+    let acceptedCount = 0;
+    // valid rows with, now and then, one planted fault (a gap of two bars is not a fault)
+    // about half of the arrays come out valid (fast-check favours short ones); the rest
+    // carry one or more planted faults
+    const fault = fc.oneof(
+      { weight: 12, arbitrary: fc.constant('none') },
+      { weight: 1, arbitrary: fc.constantFrom('gap', 'nan', 'inf', 'swap', 'high-below-close', 'low-above-open', 'negative-volume', 'duplicate-time', 'back-in-time', 'half-step', 'fractional-time') },
+    );
+    const row = fc.record({ o: fc.double({ min: 1, max: 3, noNaN: true }), c: fc.double({ min: 1, max: 3, noNaN: true }), up: fc.double({ min: 0, max: 0.5, noNaN: true }), down: fc.double({ min: 0, max: 0.5, noNaN: true }), v: fc.double({ min: 0, max: 10, noNaN: true }), fault });
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: 12 }), (rows) => {
+        let t = 0;
+        const cols = { timestamps: [] as number[], open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[], volume: [] as number[] };
+        rows.forEach((r, i) => {
+          let h = Math.max(r.o, r.c) + r.up;
+          let l = Math.min(r.o, r.c) - r.down;
+          let { o, c, v } = r;
+          let step = i === 0 ? 0 : 60_000;
+          if (r.fault === 'gap') step = 180_000;
+          if (r.fault === 'nan') c = Number.NaN;
+          if (r.fault === 'inf') o = Infinity;
+          if (r.fault === 'swap') [h, l] = [l - 0.1, h + 0.1];
+          if (r.fault === 'high-below-close') h = Math.max(r.o, r.c) - 0.01;
+          if (r.fault === 'low-above-open') l = Math.min(r.o, r.c) + 0.01;
+          if (r.fault === 'negative-volume') v = -1;
+          if (r.fault === 'duplicate-time' && i > 0) step = 0;
+          if (r.fault === 'back-in-time' && i > 0) step = -60_000;
+          if (r.fault === 'half-step' && i > 0) step = 30_000;
+          t += step;
+          cols.timestamps.push(r.fault === 'fractional-time' ? t + 0.5 : t);
+          cols.open.push(o);
+          cols.high.push(h);
+          cols.low.push(l);
+          cols.close.push(c);
+          cols.volume.push(v);
+        });
+        let accepted = true;
+        try {
+          new MarketData({ ...cols, timeframe: '1m' });
+        } catch (e) {
+          if (!(e instanceof DataValidationError)) throw e;
+          accepted = false;
+        }
+        expect(accepted).toBe(specValid(cols, 60_000));
+        if (accepted) acceptedCount++;
+      }),
+      { numRuns: 3000, seed: 11 },
+    );
+    // not vacuous: both outcomes occur often
+    expect(acceptedCount).toBeGreaterThan(500);
+    expect(acceptedCount).toBeLessThan(2500);
   });
 });

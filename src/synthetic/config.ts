@@ -1,0 +1,289 @@
+import { InvalidArgumentError } from '../core/errors.js';
+import { show } from '../core/checks.js';
+import { timeframeToMs } from '../market/timeframe.js';
+
+/** One market regime's parameters. Drift and volatility are per bar, of log returns. */
+export interface RegimeConfig {
+  /** A unique name, e.g. `'uptrend'`. */
+  readonly name: string;
+  /** Mean log return per bar. */
+  readonly drift: number;
+  /** Standard deviation of the diffusion part of the log return per bar (> 0). */
+  readonly volatility: number;
+  /** Pull per bar toward the regime's anchor, in [0, 1); used by the `'ou'` process only. */
+  readonly meanReversion: number;
+  /** Volume multiplier of the regime (> 0). */
+  readonly volumeFactor: number;
+  /** Spell length in bars, `[min, max]`, drawn uniformly (integers, 1 <= min <= max). */
+  readonly duration: readonly [number, number];
+}
+
+/** GARCH(1,1) volatility clustering inside a regime. */
+export interface GarchConfig {
+  /** Weight of the last squared shock (>= 0). */
+  readonly alpha: number;
+  /** Weight of the last variance (>= 0); alpha + beta < 1. */
+  readonly beta: number;
+}
+
+/** Poisson jumps added to log returns. */
+export interface JumpConfig {
+  /** Probability of a jump per bar, in [0, 1]. */
+  readonly probability: number;
+  /** Mean jump size (log). */
+  readonly mean: number;
+  /** Standard deviation of the jump size (>= 0). */
+  readonly std: number;
+}
+
+/** Opening gaps: the open differs from the previous close. */
+export interface GapConfig {
+  /** Probability of a gap per bar, in [0, 1]. */
+  readonly probability: number;
+  /** Standard deviation of the gap (log, >= 0). */
+  readonly std: number;
+}
+
+/** Volume model: `base * volumeFactor * exp(noise * z) * (1 + sensitivity * |r| / volatility)`. */
+export interface VolumeConfig {
+  /** Typical volume per bar (> 0). */
+  readonly base: number;
+  /** Lognormal noise of volume (>= 0). */
+  readonly noise: number;
+  /** How strongly volume rises with the size of the bar's return (>= 0). */
+  readonly sensitivity: number;
+}
+
+/** The whole generator configuration, plain JSON. */
+export interface GeneratorConfig {
+  /** The regimes (1 to 255). */
+  readonly regimes: readonly RegimeConfig[];
+  /** Probability of starting in each regime, by name; sums to 1. */
+  readonly initial: Readonly<Record<string, number>>;
+  /** Next-regime probabilities per regime, by name; each row sums to 1. */
+  readonly transitions: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** `'gbm'`: geometric Brownian motion (mean reversion ignored); `'ou'`: Ornstein-Uhlenbeck around an anchor that moves with the drift. */
+  readonly process: 'gbm' | 'ou';
+  /** GARCH(1,1) clustering, or null. */
+  readonly garch: GarchConfig | null;
+  /** Jumps, or null. */
+  readonly jumps: JumpConfig | null;
+  /** Opening gaps, or null (open = previous close). */
+  readonly gaps: GapConfig | null;
+  /** The volume model. */
+  readonly volume: VolumeConfig;
+  /** The first open price (> 0). */
+  readonly initialPrice: number;
+  /** The bar length, e.g. `'15m'`. */
+  readonly timeframe: string;
+  /** `'24/7'` (every bar) or `'weekdays'` (no bars opening on Saturday or Sunday, UTC). */
+  readonly calendar: '24/7' | 'weekdays';
+}
+
+const SUM_TOLERANCE = 1e-9;
+
+function bad(path: string, rule: string, value: unknown): never {
+  throw new InvalidArgumentError(`config.${path} must be ${rule}, got ${show(value)}`);
+}
+
+function num(path: string, v: unknown, rule: string, ok: (x: number) => boolean): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) bad(path, rule, v);
+  return v;
+}
+
+function rec(path: string, v: unknown): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(path, 'an object', v);
+  return v as Record<string, unknown>;
+}
+
+function distribution(path: string, v: unknown, names: readonly string[]): Record<string, number> {
+  const r = rec(path, v);
+  let sum = 0;
+  const out: Record<string, number> = {};
+  for (const [k, p] of Object.entries(r)) {
+    if (!names.includes(k)) bad(`${path}.${k}`, `a known regime name (${names.join(', ')})`, k);
+    out[k] = num(`${path}.${k}`, p, 'a probability in [0, 1]', (x) => x >= 0 && x <= 1);
+    sum += out[k];
+  }
+  if (Math.abs(sum - 1) > SUM_TOLERANCE) bad(path, 'probabilities summing to 1', `a sum of ${sum}`);
+  return out;
+}
+
+/**
+ * Validates a generator configuration (for example parsed from JSON) and fills defaults.
+ * Errors name the path of the bad field, e.g. `config.transitions.uptrend must be
+ * probabilities summing to 1`, `config.regimes[2].volatility must be a number > 0`.
+ *
+ * @param json - a candidate configuration; omitted optional sections take defaults
+ *   (`process: 'ou'`, no GARCH, jumps or gaps, `calendar: '24/7'`, volume `{ base: 1000,
+ *   noise: 0.3, sensitivity: 1 }`, `initialPrice: 100`, `timeframe: '15m'`).
+ * @returns the validated configuration.
+ * @throws {@link InvalidArgumentError} naming the path of the first bad field.
+ * @example
+ * ```ts
+ * import { validateGeneratorConfig } from 'tradegym';
+ * const config = validateGeneratorConfig({
+ *   regimes: [
+ *     { name: 'calm', drift: 0, volatility: 0.001, meanReversion: 0, volumeFactor: 1, duration: [10, 20] },
+ *     { name: 'wild', drift: 0, volatility: 0.01, meanReversion: 0, volumeFactor: 3, duration: [2, 5] },
+ *   ],
+ *   initial: { calm: 1 },
+ *   transitions: { calm: { wild: 1 }, wild: { calm: 1 } },
+ * });
+ * console.log(config.process); // 'ou'
+ * ```
+ */
+export function validateGeneratorConfig(json: unknown): GeneratorConfig {
+  const c = rec('(root)', json);
+  if (!Array.isArray(c.regimes) || c.regimes.length === 0 || c.regimes.length > 255) bad('regimes', 'an array of 1 to 255 regimes', c.regimes);
+  const regimes: RegimeConfig[] = c.regimes.map((r: unknown, i: number) => {
+    const p = `regimes[${i}]`;
+    const o = rec(p, r);
+    if (typeof o.name !== 'string' || o.name.length === 0) bad(`${p}.name`, 'a non-empty string', o.name);
+    const d = o.duration;
+    if (!Array.isArray(d) || d.length !== 2) bad(`${p}.duration`, '[min, max] in bars', d);
+    const min = num(`${p}.duration[0]`, d[0], 'an integer >= 1', (x) => Number.isInteger(x) && x >= 1);
+    const max = num(`${p}.duration[1]`, d[1], `an integer >= min duration (${min})`, (x) => Number.isInteger(x) && x >= min);
+    return {
+      name: o.name,
+      drift: num(`${p}.drift`, o.drift, 'a finite number', () => true),
+      volatility: num(`${p}.volatility`, o.volatility, 'a number > 0', (x) => x > 0),
+      meanReversion: num(`${p}.meanReversion`, o.meanReversion ?? 0, 'a number in [0, 1)', (x) => x >= 0 && x < 1),
+      volumeFactor: num(`${p}.volumeFactor`, o.volumeFactor ?? 1, 'a number > 0', (x) => x > 0),
+      duration: [min, max] as const,
+    };
+  });
+  const names = regimes.map((r) => r.name);
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i) bad(`regimes[${i}].name`, 'unique', n);
+  });
+  const initial = distribution('initial', c.initial, names);
+  const t = rec('transitions', c.transitions);
+  const transitions: Record<string, Record<string, number>> = {};
+  for (const k of Object.keys(t)) if (!names.includes(k)) bad(`transitions.${k}`, `a known regime name (${names.join(', ')})`, k);
+  for (const n of names) {
+    if (!(n in t)) bad(`transitions.${n}`, 'given for every regime', undefined);
+    transitions[n] = distribution(`transitions.${n}`, t[n], names);
+  }
+  const process = c.process ?? 'ou';
+  if (process !== 'gbm' && process !== 'ou') bad('process', "'gbm' or 'ou'", process);
+  let garch: GarchConfig | null = null;
+  if (c.garch !== undefined && c.garch !== null) {
+    const g = rec('garch', c.garch);
+    const alpha = num('garch.alpha', g.alpha, 'a number >= 0', (x) => x >= 0);
+    const beta = num('garch.beta', g.beta, 'a number >= 0', (x) => x >= 0);
+    if (!(alpha + beta < 1)) bad('garch', 'stationary: alpha + beta < 1', alpha + beta);
+    garch = { alpha, beta };
+  }
+  let jumps: JumpConfig | null = null;
+  if (c.jumps !== undefined && c.jumps !== null) {
+    const j = rec('jumps', c.jumps);
+    jumps = {
+      probability: num('jumps.probability', j.probability, 'a probability in [0, 1]', (x) => x >= 0 && x <= 1),
+      mean: num('jumps.mean', j.mean ?? 0, 'a finite number', () => true),
+      std: num('jumps.std', j.std, 'a number >= 0', (x) => x >= 0),
+    };
+  }
+  let gaps: GapConfig | null = null;
+  if (c.gaps !== undefined && c.gaps !== null) {
+    const g = rec('gaps', c.gaps);
+    gaps = {
+      probability: num('gaps.probability', g.probability, 'a probability in [0, 1]', (x) => x >= 0 && x <= 1),
+      std: num('gaps.std', g.std, 'a number >= 0', (x) => x >= 0),
+    };
+  }
+  const v = rec('volume', c.volume ?? { base: 1000, noise: 0.3, sensitivity: 1 });
+  const volume: VolumeConfig = {
+    base: num('volume.base', v.base, 'a number > 0', (x) => x > 0),
+    noise: num('volume.noise', v.noise ?? 0, 'a number >= 0', (x) => x >= 0),
+    sensitivity: num('volume.sensitivity', v.sensitivity ?? 0, 'a number >= 0', (x) => x >= 0),
+  };
+  const timeframe = c.timeframe ?? '15m';
+  if (typeof timeframe !== 'string') bad('timeframe', "a timeframe such as '15m'", timeframe);
+  try {
+    timeframeToMs(timeframe);
+  } catch {
+    bad('timeframe', "a timeframe such as '15m'", timeframe);
+  }
+  const calendar = c.calendar ?? '24/7';
+  if (calendar !== '24/7' && calendar !== 'weekdays') bad('calendar', "'24/7' or 'weekdays'", calendar);
+  return {
+    regimes,
+    initial,
+    transitions,
+    process,
+    garch,
+    jumps,
+    gaps,
+    volume,
+    initialPrice: num('initialPrice', c.initialPrice ?? 100, 'a number > 0', (x) => x > 0),
+    timeframe,
+    calendar,
+  };
+}
+
+/** The five default regimes' names. */
+export const DEFAULT_REGIMES = ['uptrend', 'downtrend', 'ranging', 'volExpansion', 'volContraction'] as const;
+
+const CRYPTO_15M: GeneratorConfig = {
+  // 15-minute bars, 96 a day, 24/7. Per-bar volatilities span about 0.15% to 0.9%
+  // (roughly 30% to 170% annualised), trends last 1 to 10 days.
+  regimes: [
+    { name: 'uptrend', drift: 0.00015, volatility: 0.004, meanReversion: 0, volumeFactor: 1.2, duration: [96, 960] },
+    { name: 'downtrend', drift: -0.0002, volatility: 0.005, meanReversion: 0, volumeFactor: 1.4, duration: [96, 672] },
+    { name: 'ranging', drift: 0, volatility: 0.003, meanReversion: 0.02, volumeFactor: 0.8, duration: [96, 960] },
+    { name: 'volExpansion', drift: 0, volatility: 0.009, meanReversion: 0, volumeFactor: 2.5, duration: [16, 192] },
+    { name: 'volContraction', drift: 0, volatility: 0.0015, meanReversion: 0.01, volumeFactor: 0.5, duration: [48, 480] },
+  ],
+  initial: { uptrend: 0.2, downtrend: 0.2, ranging: 0.3, volExpansion: 0.1, volContraction: 0.2 },
+  transitions: {
+    uptrend: { downtrend: 0.15, ranging: 0.45, volExpansion: 0.2, volContraction: 0.2 },
+    downtrend: { uptrend: 0.15, ranging: 0.4, volExpansion: 0.3, volContraction: 0.15 },
+    ranging: { uptrend: 0.3, downtrend: 0.25, volExpansion: 0.15, volContraction: 0.3 },
+    volExpansion: { uptrend: 0.25, downtrend: 0.3, ranging: 0.35, volContraction: 0.1 },
+    // a squeeze usually breaks out: contraction is most often followed by expansion
+    volContraction: { uptrend: 0.15, downtrend: 0.15, ranging: 0.1, volExpansion: 0.6 },
+  },
+  process: 'ou',
+  garch: { alpha: 0.08, beta: 0.9 },
+  jumps: { probability: 0.002, mean: 0, std: 0.02 },
+  gaps: null,
+  volume: { base: 100, noise: 0.35, sensitivity: 1 },
+  initialPrice: 30_000,
+  timeframe: '15m',
+  calendar: '24/7',
+};
+
+const EQUITY_DAILY: GeneratorConfig = {
+  // daily bars on weekdays; per-day volatilities of 0.6% to 3% (about 10% to 48% a year),
+  // trends lasting 1 to 6 months of trading days, overnight gaps.
+  regimes: [
+    { name: 'uptrend', drift: 0.0008, volatility: 0.009, meanReversion: 0, volumeFactor: 1, duration: [20, 120] },
+    { name: 'downtrend', drift: -0.0012, volatility: 0.016, meanReversion: 0, volumeFactor: 1.4, duration: [10, 60] },
+    { name: 'ranging', drift: 0, volatility: 0.008, meanReversion: 0.05, volumeFactor: 0.9, duration: [20, 90] },
+    { name: 'volExpansion', drift: -0.0005, volatility: 0.03, meanReversion: 0, volumeFactor: 2.2, duration: [5, 30] },
+    { name: 'volContraction', drift: 0.0003, volatility: 0.006, meanReversion: 0.02, volumeFactor: 0.7, duration: [20, 100] },
+  ],
+  initial: { uptrend: 0.4, downtrend: 0.1, ranging: 0.3, volExpansion: 0.05, volContraction: 0.15 },
+  transitions: {
+    uptrend: { downtrend: 0.15, ranging: 0.4, volExpansion: 0.1, volContraction: 0.35 },
+    downtrend: { uptrend: 0.3, ranging: 0.3, volExpansion: 0.3, volContraction: 0.1 },
+    ranging: { uptrend: 0.45, downtrend: 0.2, volExpansion: 0.1, volContraction: 0.25 },
+    volExpansion: { uptrend: 0.2, downtrend: 0.35, ranging: 0.4, volContraction: 0.05 },
+    volContraction: { uptrend: 0.35, downtrend: 0.1, ranging: 0.15, volExpansion: 0.4 },
+  },
+  process: 'ou',
+  garch: { alpha: 0.07, beta: 0.9 },
+  jumps: { probability: 0.01, mean: -0.005, std: 0.03 },
+  gaps: { probability: 0.3, std: 0.004 },
+  volume: { base: 1_000_000, noise: 0.25, sensitivity: 1 },
+  initialPrice: 100,
+  timeframe: '1d',
+  calendar: 'weekdays',
+};
+
+/** The built-in configurations, by name. */
+export const GENERATOR_PRESETS: Readonly<Record<'crypto-15m' | 'equity-daily', GeneratorConfig>> = Object.freeze({
+  'crypto-15m': CRYPTO_15M,
+  'equity-daily': EQUITY_DAILY,
+});
