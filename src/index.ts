@@ -15,3 +15,4 @@ export * from './envs/classic/index.js';
 export * from './market/index.js';
 export * from './features/index.js';
 export * from './synthetic/index.js';
+export * from './envs/trading/index.js';
