@@ -16,3 +16,4 @@ export * from './market/index.js';
 export * from './features/index.js';
 export * from './synthetic/index.js';
 export * from './envs/trading/index.js';
+export * from './envs/multiagent/index.js';

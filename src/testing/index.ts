@@ -1,1 +1,2 @@
 export { checkEnv, ENV_CHECKS, type CheckEnvOptions, type EnvCheckName } from './checkEnv.js';
+export { checkParallelEnv, checkAecEnv, type CheckMultiAgentOptions } from './checkMultiAgent.js';

@@ -1,5 +1,29 @@
 import { fail, requireFinite, requireInt, requireRecord } from '../../core/checks.js';
 
+/** One bar's prices and volume. */
+export interface Bar {
+  /** Open price. */
+  readonly open: number;
+  /** High price. */
+  readonly high: number;
+  /** Low price. */
+  readonly low: number;
+  /** Close price. */
+  readonly close: number;
+  /** Volume. */
+  readonly volume: number;
+}
+
+/** An open position's trade: its side, first fill and average entry price. */
+export interface OpenTradeInfo {
+  /** `1` long, `-1` short. */
+  readonly side: 1 | -1;
+  /** Bar index of the first fill. */
+  readonly entryIndex: number;
+  /** Volume-weighted average entry price. */
+  readonly entryPrice: number;
+}
+
 /** What a slippage function sees: the order and the bar it fills in. */
 export interface SlippageContext {
   /** The asset's index. */
@@ -9,7 +33,7 @@ export interface SlippageContext {
   /** The reference price before slippage (the bar's open or close). */
   readonly price: number;
   /** The bar the fill happens in. */
-  readonly bar: { readonly open: number; readonly high: number; readonly low: number; readonly close: number; readonly volume: number };
+  readonly bar: Bar;
 }
 
 /** Slippage in basis points of the price: a number, or a function of the order and bar (>= 0). */
@@ -130,6 +154,8 @@ export class Account {
   feesPaid = 0;
   /** Borrow paid since reset. */
   borrowPaid = 0;
+  /** Borrow paid since reset, per asset. */
+  readonly borrowByAsset: Float64Array;
   /** Slippage cost since reset. */
   slippagePaid = 0;
   /** Round trips closed since reset. */
@@ -158,6 +184,7 @@ export class Account {
     if (lev <= 0) fail('maxLeverage', 'a finite number > 0', lev);
     this.maxLeverage = lev;
     this.positions = new Float64Array(this.assets);
+    this.borrowByAsset = new Float64Array(this.assets);
     this.#open = new Array<OpenTrade | undefined>(this.assets).fill(undefined);
     this.reset();
   }
@@ -168,6 +195,7 @@ export class Account {
     this.positions.fill(0);
     this.feesPaid = 0;
     this.borrowPaid = 0;
+    this.borrowByAsset.fill(0);
     this.slippagePaid = 0;
     this.trades.length = 0;
     this.#open.fill(undefined);
@@ -267,6 +295,7 @@ export class Account {
           const cost = -p * (prices[a] as number) * this.borrowRate;
           this.cash -= cost;
           this.borrowPaid += cost;
+          this.borrowByAsset[a] = (this.borrowByAsset[a] as number) + cost;
           const open = this.#open[a];
           if (open !== undefined) open.borrow += cost;
         }
@@ -281,7 +310,7 @@ export class Account {
    * @param asset - the asset's index.
    * @returns the open trade's summary.
    */
-  openTrade(asset: number): { side: 1 | -1; entryIndex: number; entryPrice: number } | undefined {
+  openTrade(asset: number): OpenTradeInfo | undefined {
     const o = this.#open[asset];
     return o === undefined ? undefined : { side: o.side, entryIndex: o.entryIndex, entryPrice: o.entryNotional / o.entryUnits };
   }
