@@ -107,9 +107,12 @@ export class Box extends Space<Float32Array> {
 
   /**
    * A random member; see the class notes for the per-element distribution.
+   * @param mask - not supported by this space; leave it out.
    * @returns a new `Float32Array` of `size` elements.
+   * @throws {@link InvalidArgumentError} if a mask is given.
    */
-  sample(): Float32Array {
+  sample(mask?: ArrayLike<number>): Float32Array {
+    this.noMask(mask);
     const out = new Float32Array(this.size);
     const rng = this.rng;
     for (let i = 0; i < this.size; i++) {

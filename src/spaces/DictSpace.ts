@@ -64,8 +64,13 @@ export class DictSpace<S extends SpaceRecord> extends Space<DictValue<S>> {
     return used;
   }
 
-  /** @returns a new object with a sample of every subspace. */
-  sample(): DictValue<S> {
+  /**
+   * @param mask - not supported by this space; leave it out.
+   * @returns a new object with a sample of every subspace.
+   * @throws {@link InvalidArgumentError} if a mask is given.
+   */
+  sample(mask?: ArrayLike<number>): DictValue<S> {
+    this.noMask(mask);
     const out: Record<string, unknown> = {};
     for (const k of this.#keys) out[k] = (this.spaces[k] as Space<unknown>).sample();
     return out as DictValue<S>;

@@ -36,8 +36,13 @@ export class MultiBinary extends Space<Int8Array> {
     this.size = this.shape.reduce((a, b) => a * b, 1);
   }
 
-  /** @returns a new `Int8Array` of fair coin flips. */
-  sample(): Int8Array {
+  /**
+   * @param mask - not supported by this space; leave it out.
+   * @returns a new `Int8Array` of fair coin flips.
+   * @throws {@link InvalidArgumentError} if a mask is given.
+   */
+  sample(mask?: ArrayLike<number>): Int8Array {
+    this.noMask(mask);
     const out = new Int8Array(this.size);
     for (let i = 0; i < out.length; i++) out[i] = this.rng.uniform() < 0.5 ? 0 : 1;
     return out;

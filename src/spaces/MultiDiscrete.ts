@@ -51,8 +51,13 @@ export class MultiDiscrete extends Space<Int32Array> {
     this.shape = Object.freeze([nvec.length]);
   }
 
-  /** @returns a new `Int32Array`, each element uniform over its choices. */
-  sample(): Int32Array {
+  /**
+   * @param mask - not supported by this space; leave it out.
+   * @returns a new `Int32Array`, each element uniform over its choices.
+   * @throws {@link InvalidArgumentError} if a mask is given.
+   */
+  sample(mask?: ArrayLike<number>): Int32Array {
+    this.noMask(mask);
     const out = new Int32Array(this.nvec.length);
     for (let i = 0; i < out.length; i++) {
       out[i] = (this.start[i] as number) + Math.floor(this.rng.uniform() * (this.nvec[i] as number));

@@ -1,3 +1,5 @@
+import { show } from '../core/checks.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { Rng } from '../core/Rng.js';
 
 /** The element type of a space's values, numpy-style; `null` for composite spaces. */
@@ -113,10 +115,18 @@ export abstract class Space<T> {
   }
 
   /**
-   * A random member of the space.
+   * A random member of the space. As in Gymnasium, a space may accept a mask: `Discrete`
+   * takes one entry per element (1 allowed, 0 not); the others refuse a mask.
+   * @param mask - optional, for spaces that support masking.
    * @returns a fresh value (never shared with an earlier sample).
+   * @throws {@link InvalidArgumentError} if a mask is given to a space that does not support one.
    */
-  abstract sample(): T;
+  abstract sample(mask?: ArrayLike<number>): T;
+
+  /** Throws unless `mask` is undefined: for spaces without masked sampling. */
+  protected noMask(mask: unknown): void {
+    if (mask !== undefined) throw new InvalidArgumentError(`mask is not supported by ${String(this)}.sample(), got ${show(mask)}`);
+  }
 
   /**
    * Whether `x` is a member of the space (right type, shape and range).

@@ -50,8 +50,13 @@ export class TupleSpace<S extends readonly Space<unknown>[]> extends Space<Tuple
     return used;
   }
 
-  /** @returns a new array with a sample of every subspace. */
-  sample(): TupleValue<S> {
+  /**
+   * @param mask - not supported by this space; leave it out.
+   * @returns a new array with a sample of every subspace.
+   * @throws {@link InvalidArgumentError} if a mask is given.
+   */
+  sample(mask?: ArrayLike<number>): TupleValue<S> {
+    this.noMask(mask);
     return this.spaces.map((s) => s.sample()) as TupleValue<S>;
   }
 

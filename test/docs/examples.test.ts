@@ -4,7 +4,8 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outDir = join(root, 'test', '.doc-examples');
@@ -49,6 +50,25 @@ const all = examples();
 mkdirSync(outDir, { recursive: true });
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
+/**
+ * Writes example i as a module and returns its path: `from 'tradegym'` becomes src/index.ts
+ * and a subpath `tradegym/x` src/x/index.ts, as a file URL (to run) or a relative `.js`
+ * specifier (to type-check under NodeNext resolution).
+ */
+function exampleFile(i: number, mode: 'run' | 'typecheck'): string {
+  const code = all[i]!.code.replace(/from 'tradegym(?:\/(\w+))?'/g, (_m, sub: string | undefined) => {
+    const target = join(root, 'src', ...(sub ? [sub] : []), 'index.ts');
+    return `from '${mode === 'run' ? pathToFileURL(target).href : relative(outDir, target).replace(/\.ts$/, '.js')}'`;
+  });
+  const file = join(outDir, `example-${i}${mode === 'run' ? '' : '-typed'}.ts`);
+  writeFileSync(file, `${code}\nexport {};\n`);
+  return file;
+}
+
+beforeAll(() => {
+  for (let i = 0; i < all.length; i++) exampleFile(i, 'typecheck');
+});
+
 describe('TSDoc examples', () => {
   it('exists for every exported class and function (the TSDoc standard)', () => {
     const documented = new Map<string, boolean>();
@@ -68,14 +88,20 @@ describe('TSDoc examples', () => {
     expect(all.length).toBeGreaterThan(30);
   });
 
-  it.each(all.map((e, i) => [e.name, i] as const))('%s runs', async (_name, i) => {
-    const example = all[i]!;
-    // 'tradegym' is src/index.ts; a subpath 'tradegym/x' is src/x/index.ts
-    const code = example.code.replace(/from 'tradegym(?:\/(\w+))?'/g, (_m, sub: string | undefined) =>
-      `from '${pathToFileURL(join(root, 'src', ...(sub ? [sub] : []), 'index.ts')).href}'`,
+  // the examples type-check under the project's strict compiler options, as users' code would
+  it('type-check', () => {
+    const config = ts.readConfigFile(join(root, 'tsconfig.json'), (p) => ts.sys.readFile(p));
+    const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
+    const files = all.map((_, i) => join(outDir, `example-${i}-typed.ts`));
+    const program = ts.createProgram(files, { ...parsed.options, noEmit: true });
+    const problems = files.flatMap((f, i) =>
+      ts.getPreEmitDiagnostics(program, program.getSourceFile(f)).map((d) => `${all[i]!.name}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`),
     );
-    const file = join(outDir, `example-${i}.ts`);
-    writeFileSync(file, `${code}\nexport {};\n`);
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it.each(all.map((e, i) => [e.name, i] as const))('%s runs', async (_name, i) => {
+    const file = exampleFile(i, 'run');
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
       await import(pathToFileURL(file).href);

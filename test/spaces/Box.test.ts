@@ -92,3 +92,9 @@ describe('Box', () => {
     expect(String(new Box(-1, 1, [2, 3]))).toBe('Box(-1, 1, [2, 3], float32)');
   });
 });
+
+describe('masks', () => {
+  it('only Discrete samples with a mask; other spaces refuse one, as Gymnasium', () => {
+    expect(() => new Box(0, 1, [2]).sample([1, 1])).toThrow(/mask is not supported by Box\(0, 1, \[2\], float32\)\.sample\(\), got \[1,1\]/);
+  });
+});
