@@ -298,6 +298,31 @@ describe('TradingEnv conformance and options', () => {
     expect(user.step(1).reward).toBeCloseTo(88.92, 2);
   });
 
+  it('reward components by hand: fee, benchmark, profit bonus, drawdown, idle, rolling Sharpe', () => {
+    const comps = (env: TradingEnv, actions: number[]) => {
+      env.reset();
+      return actions.map((a) => env.step(a).info.rewardComponents as Record<string, number>);
+    };
+    // long scenario: equities 10000 -> 10088.92098 -> 10286.74296 -> 10375.26830
+    const e = [10000, 10088.92098001009, 10286.742960010288, 10375.268296060376];
+    const long = comps(scenario({ reward: { idleThreshold: 0 } }), [1, 0, 3]);
+    expect(long[0]!.fee).toBeCloseTo(-9.990009990009991 / 10000, 12); // the entry fee over equity
+    expect(long[0]!.benchmark).toBeCloseTo(e[1]! / e[0]! - 1 - (102 / 100 - 1), 12); // vs close 100 -> 102
+    expect(long[2]!.profitBonus).toBeCloseTo(375.2682960603753 / e[2]!, 9); // the closed trade's profit
+    expect(long[1]!.profitBonus).toBe(0);
+    expect(long[2]!.idle).toBe(-1); // flat again, threshold 0
+    const r1 = e[1]! / e[0]! - 1;
+    const r2 = e[2]! / e[1]! - 1;
+    const m = (r1 + r2) / 2;
+    expect(long[1]!.sharpe).toBeCloseTo(m / Math.sqrt(((r1 - m) ** 2 + (r2 - m) ** 2) / 1), 9); // ddof 1 over 2
+    // short scenario (no borrow): equity falls from 10000, so the drawdown grows every step
+    const short = comps(scenario(), [2, 0]);
+    const s1 = 10000 + 9990.00999000999 - 9.990009990009991 - 98.91099000009892 * 102;
+    const s2 = 10000 + 9990.00999000999 - 9.990009990009991 - 98.91099000009892 * 104;
+    expect(short[0]!.drawdown).toBeCloseTo(-(1 - s1 / 10000), 12);
+    expect(short[1]!.drawdown).toBeCloseTo(-((1 - s2 / 10000) - (1 - s1 / 10000)), 12);
+  });
+
   it.each([
     [{ windowSize: 400 }, /windowSize must leave at least one step/],
     [{ fee: -1 }, /fee must be a finite number >= 0, got -1/],
