@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 // ESM + CJS + .d.ts for every public entry. Subpath entries (agents, ccxt, danfo) join this
 // list as their modules arrive, so heavy peers never load from the root entry.
 export default defineConfig({
-  entry: { index: 'src/index.ts', ccxt: 'src/ccxt/index.ts', danfo: 'src/danfo/index.ts' },
+  entry: { index: 'src/index.ts', agents: 'src/agents/index.ts', ccxt: 'src/ccxt/index.ts', danfo: 'src/danfo/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

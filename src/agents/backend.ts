@@ -1,0 +1,51 @@
+import * as tf from '@tensorflow/tfjs';
+import { requireOneOf } from '../core/checks.js';
+import { TradegymError } from '../core/errors.js';
+
+/** A tfjs backend choice. `'auto'` takes the fastest one installed. */
+export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+async function tryImport(name: string): Promise<boolean> {
+  try {
+    await import(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Chooses the tfjs backend; agents never pick one silently at import. `'auto'` takes
+ * `@tensorflow/tfjs-node` where the user has installed it, else
+ * `@tensorflow/tfjs-backend-wasm` where installed, else the pure-JS cpu backend.
+ *
+ * @param name - `'auto'` (default), `'tensorflow'`, `'wasm'` or `'cpu'`.
+ * @returns the backend now active.
+ * @throws `TradegymError` (from `tradegym`) if a named backend's package is not installed.
+ * @example
+ * ```ts
+ * import { useBackend } from 'tradegym/agents';
+ * const backend = await useBackend('cpu');
+ * console.log(backend); // 'cpu'
+ * ```
+ */
+export async function useBackend(name: BackendName = 'auto'): Promise<string> {
+  requireOneOf('name', name, ['auto', 'tensorflow', 'wasm', 'cpu']);
+  const candidates: [string, string][] =
+    name === 'auto'
+      ? [['tensorflow', '@tensorflow/tfjs-node'], ['wasm', '@tensorflow/tfjs-backend-wasm'], ['cpu', '']]
+      : [[name, name === 'tensorflow' ? '@tensorflow/tfjs-node' : name === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '']];
+  for (const [backend, pkg] of candidates) {
+    // a package can import without registering its backend (an alias, a broken native build)
+    const available = (pkg === '' || (await tryImport(pkg))) && tf.findBackendFactory(backend) !== null;
+    if (!available) {
+      if (name !== 'auto') throw new TradegymError(`backend '${name}' needs the package ${pkg}, which is not installed or did not register it; install it or choose another backend`);
+      continue;
+    }
+    if (await tf.setBackend(backend)) {
+      await tf.ready();
+      return tf.getBackend();
+    }
+  }
+  throw new TradegymError(`no tfjs backend could be set for '${name}'`);
+}

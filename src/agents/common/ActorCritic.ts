@@ -1,0 +1,153 @@
+import * as tf from '@tensorflow/tfjs';
+import { fail, requireInt } from '../../core/checks.js';
+import type { Rng } from '../../core/Rng.js';
+
+/** Network sizes, as Stable-Baselines3's `net_arch`: separate policy and value networks. */
+export interface NetArch {
+  /** Hidden layer sizes of the policy network (default [64, 64]). */
+  readonly pi: readonly number[];
+  /** Hidden layer sizes of the value network (default [64, 64]). */
+  readonly vf: readonly number[];
+}
+
+interface Slot {
+  readonly offset: number;
+  readonly shape: readonly [number, number] | readonly [number];
+}
+
+/** Everything needed to rebuild an {@link ActorCritic}. */
+export interface ActorCriticSpec {
+  /** Observation length. */
+  readonly obsSize: number;
+  /** Discrete actions: the number of choices; Box actions: the action length. */
+  readonly actionSize: number;
+  /** `'categorical'` for Discrete actions, `'gaussian'` for Box. */
+  readonly distribution: 'categorical' | 'gaussian';
+  /** Hidden sizes. */
+  readonly netArch: NetArch;
+  /** Hidden activation. */
+  readonly activation: 'tanh' | 'relu';
+  /** Initial log standard deviation of the Gaussian (SB3: 0). */
+  readonly logStdInit: number;
+}
+
+/**
+ * A policy and a value network kept in ONE flat float32 parameter variable: one gradient per
+ * minibatch, one global-norm clip and one optimizer update over everything, which is what
+ * keeps tfjs's per-op overhead small. Weights are orthogonally initialised with
+ * Stable-Baselines3's gains (sqrt 2 for hidden layers, 0.01 for the policy output, 1 for the
+ * value output) and zero biases. @internal
+ */
+export class ActorCritic {
+  readonly spec: ActorCriticSpec;
+  readonly params: tf.Variable;
+  readonly size: number;
+  readonly #pi: { w: Slot; b: Slot }[] = [];
+  readonly #vf: { w: Slot; b: Slot }[] = [];
+  readonly #logStd: Slot | undefined;
+
+  constructor(spec: ActorCriticSpec, rng: Rng) {
+    requireInt('obsSize', spec.obsSize, 1);
+    requireInt('actionSize', spec.actionSize, 1);
+    for (const k of ['pi', 'vf'] as const) {
+      const arch = spec.netArch[k];
+      if (!Array.isArray(arch)) fail(`netArch.${k}`, 'an array of layer sizes', arch);
+      arch.forEach((h, i) => requireInt(`netArch.${k}[${i}]`, h, 1));
+    }
+    this.spec = spec;
+    const inits: tf.Tensor[] = [];
+    let offset = 0;
+    const add = (shape: readonly [number, number] | readonly [number], init: tf.Tensor): Slot => {
+      const slot = { offset, shape };
+      offset += shape.reduce((a, b) => a * b, 1);
+      inits.push(init.reshape([-1]));
+      return slot;
+    };
+    const seed = (): number => rng.uniform(0, 2 ** 31) | 0;
+    const layers = (sizes: readonly number[], out: number, outGain: number, into: { w: Slot; b: Slot }[]) => {
+      let inSize = spec.obsSize;
+      [...sizes, out].forEach((size, i) => {
+        const gain = i === sizes.length ? outGain : Math.SQRT2;
+        const w = tf.tidy(() => tf.initializers.orthogonal({ gain, seed: seed() }).apply([inSize, size]) as tf.Tensor);
+        into.push({ w: add([inSize, size], w), b: add([size], tf.zeros([size])) });
+        w.dispose();
+        inSize = size;
+      });
+    };
+    layers(spec.netArch.pi, spec.actionSize, 0.01, this.#pi);
+    layers(spec.netArch.vf, 1, 1, this.#vf);
+    this.#logStd = spec.distribution === 'gaussian' ? add([spec.actionSize], tf.fill([spec.actionSize], spec.logStdInit)) : undefined;
+    this.size = offset;
+    const flat = tf.concat(inits);
+    inits.forEach((t) => t.dispose());
+    this.params = tf.variable(flat, true);
+    flat.dispose();
+  }
+
+  #view(theta: tf.Tensor, s: Slot): tf.Tensor {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    return tf.reshape(tf.slice(theta, s.offset, n), [...s.shape]);
+  }
+
+  #mlp(theta: tf.Tensor, x: tf.Tensor2D, layers: { w: Slot; b: Slot }[]): tf.Tensor2D {
+    let h = x;
+    layers.forEach((l, i) => {
+      const z = tf.fused.matMul({ a: h, b: this.#view(theta, l.w) as tf.Tensor2D, bias: this.#view(theta, l.b) });
+      h = (i === layers.length - 1 ? z : this.spec.activation === 'tanh' ? tf.tanh(z) : tf.relu(z)) as tf.Tensor2D;
+    });
+    return h;
+  }
+
+  /** Policy output (logits or Gaussian means), `[batch, actionSize]`. Call inside tf.tidy. */
+  policy(x: tf.Tensor2D, theta: tf.Tensor = this.params): tf.Tensor2D {
+    return this.#mlp(theta, x, this.#pi);
+  }
+
+  /** Values, `[batch]`. Call inside tf.tidy. */
+  value(x: tf.Tensor2D, theta: tf.Tensor = this.params): tf.Tensor1D {
+    return tf.reshape(this.#mlp(theta, x, this.#vf), [-1]) as tf.Tensor1D;
+  }
+
+  /** The Gaussian's log standard deviations, `[actionSize]`. Call inside tf.tidy. */
+  logStd(theta: tf.Tensor = this.params): tf.Tensor1D {
+    if (this.#logStd === undefined) throw new Error('logStd of a categorical policy');
+    return this.#view(theta, this.#logStd) as tf.Tensor1D;
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}
+
+/**
+ * Adam exactly as PyTorch's `torch.optim.Adam` (bias-corrected, eps added after the
+ * square root), over one flat parameter variable, with its state in variables of its own
+ * (so it can be saved, and `learn()` creates no tensors that outlive it). @internal
+ */
+export class FlatAdam {
+  readonly m: tf.Variable;
+  readonly v: tf.Variable;
+  t = 0;
+
+  constructor(size: number, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly eps = 1e-8) {
+    this.m = tf.variable(tf.zeros([size]), false);
+    this.v = tf.variable(tf.zeros([size]), false);
+  }
+
+  /** One update of `params` with gradient `g` at learning rate `lr`. Call inside tf.tidy. */
+  apply(params: tf.Variable, g: tf.Tensor, lr: number): void {
+    this.t++;
+    const m = tf.add(tf.mul(this.m, this.beta1), tf.mul(g, 1 - this.beta1));
+    const v = tf.add(tf.mul(this.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+    this.m.assign(m);
+    this.v.assign(v);
+    const stepSize = lr / (1 - this.beta1 ** this.t);
+    const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(1 - this.beta2 ** this.t)), this.eps);
+    params.assign(tf.sub(params, tf.mul(tf.div(m, denom), stepSize)));
+  }
+
+  dispose(): void {
+    this.m.dispose();
+    this.v.dispose();
+  }
+}

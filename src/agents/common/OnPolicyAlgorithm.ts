@@ -1,0 +1,390 @@
+import * as tf from '@tensorflow/tfjs';
+import { fail, requireInt, requireSeed } from '../../core/checks.js';
+import type { Env } from '../../core/Env.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { Rng } from '../../core/Rng.js';
+import { Box } from '../../spaces/Box.js';
+import { Discrete } from '../../spaces/Discrete.js';
+import { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
+import { ActorCritic, type FlatAdam, type NetArch } from './ActorCritic.js';
+import { RolloutBuffer } from './RolloutBuffer.js';
+
+/** An action: an index for Discrete action spaces, a Float32Array for Box. */
+export type AgentAction = number | Float32Array;
+
+/** What the algorithms learn on: an env, or a vector env in `'same-step'` autoreset mode. */
+export type TrainEnv = Env<Float32Array, AgentAction> | Env<Float32Array, number> | Env<Float32Array, Float32Array> | SyncVectorEnv<AgentAction>;
+
+/** One training log record, named as Stable-Baselines3 logs them. */
+export type LogRecord = Readonly<Record<string, number>>;
+
+/** Options of `learn`. */
+export interface LearnOptions {
+  /** Environment steps to train for (across all sub-envs). */
+  readonly totalTimesteps: number;
+  /** Called after every rollout and update with the log record; return false to stop. */
+  readonly callback?: (record: LogRecord) => boolean | void;
+}
+
+/** Options of `predict`. */
+export interface PredictOptions {
+  /** The most likely action (argmax or the mean) instead of a sample (default false). */
+  readonly deterministic?: boolean;
+  /** For Discrete actions: 1 where an action is allowed, 0 where not. */
+  readonly actionMask?: ArrayLike<number>;
+}
+
+/** The settings the on-policy loop needs, resolved from an algorithm's options. @internal */
+export interface OnPolicyConfig {
+  readonly nSteps: number;
+  readonly gamma: number;
+  readonly gaeLambda: number;
+  readonly netArch: NetArch;
+  readonly activation: 'tanh' | 'relu';
+  readonly logStdInit: number;
+  readonly seed: number | undefined;
+}
+
+/** Tensors of one minibatch. @internal */
+export interface Batch {
+  readonly obs: tf.Tensor2D;
+  readonly actions: tf.Tensor;
+  readonly oldLogProb: tf.Tensor1D;
+  readonly advantages: tf.Tensor1D;
+  readonly returns: tf.Tensor1D;
+  readonly oldValues: tf.Tensor1D;
+}
+
+const LOG_2PI = Math.log(2 * Math.PI);
+
+/**
+ * The on-policy loop of Stable-Baselines3's `OnPolicyAlgorithm`, written once: collect
+ * `nSteps` steps from every sub-env (batched inference), bootstrap truncated episodes from
+ * their final observation, compute GAE, then let the subclass update from the buffer.
+ * Subclasses hold only their loss and update schedule. @internal
+ */
+export abstract class OnPolicyAlgorithm {
+  /** The envs trained on (a single env is wrapped in a SyncVectorEnv of one). */
+  readonly env: SyncVectorEnv<AgentAction>;
+  /** @internal The actor-critic network's parameters. */
+  readonly policy: ActorCritic;
+  /** @internal The optimizer's state. */
+  readonly optimizerState: FlatAdam;
+  /** Whether actions are Discrete (else Box). */
+  readonly discrete: boolean;
+  /** The Box action bounds, or undefined for Discrete actions. */
+  readonly actionLow: Float32Array | undefined;
+  /** The Box action bounds, or undefined for Discrete actions. */
+  readonly actionHigh: Float32Array | undefined;
+  /** Environment steps taken by `learn` so far. */
+  numTimesteps = 0;
+  /** @internal */
+  protected readonly rng: Rng;
+  /** @internal */
+  protected readonly buffer: RolloutBuffer;
+  readonly #cfg: OnPolicyConfig;
+  #lastObs: Float32Array | undefined;
+  readonly #lastStarts: Float32Array;
+  readonly #epReturn: Float64Array;
+  readonly #epLength: Int32Array;
+  readonly #recentReturns: number[] = [];
+  readonly #recentLengths: number[] = [];
+
+  constructor(env: TrainEnv, cfg: OnPolicyConfig, optimizer: FlatAdam | ((size: number) => FlatAdam)) {
+    this.env = toVector(env);
+    const obsSpace = this.env.singleObservationSpace;
+    const actSpace = this.env.singleActionSpace;
+    if (!(actSpace instanceof Discrete) && !(actSpace instanceof Box)) {
+      throw new InvalidArgumentError(`env action space must be Discrete or Box for this algorithm, got ${String(actSpace)}`);
+    }
+    this.discrete = actSpace instanceof Discrete;
+    if (actSpace instanceof Box) {
+      this.actionLow = actSpace.low;
+      this.actionHigh = actSpace.high;
+    }
+    this.#cfg = cfg;
+    this.rng = new Rng(cfg.seed);
+    const actionSize = actSpace instanceof Discrete ? actSpace.n : actSpace.size;
+    this.policy = new ActorCritic(
+      { obsSize: obsSpace.size, actionSize, distribution: this.discrete ? 'categorical' : 'gaussian', netArch: cfg.netArch, activation: cfg.activation, logStdInit: cfg.logStdInit },
+      this.rng,
+    );
+    this.optimizerState = typeof optimizer === 'function' ? optimizer(this.policy.size) : optimizer;
+    this.buffer = new RolloutBuffer(cfg.nSteps, this.env.numEnvs, obsSpace.size, this.discrete ? 1 : actionSize);
+    this.#lastStarts = new Float32Array(this.env.numEnvs).fill(1);
+    this.#epReturn = new Float64Array(this.env.numEnvs);
+    this.#epLength = new Int32Array(this.env.numEnvs);
+  }
+
+  /** @internal The subclass's update over a full buffer; returns its log entries. */
+  protected abstract train(progressRemaining: number): Record<string, number>;
+
+  /**
+   * Trains for `totalTimesteps` environment steps.
+   * @param options - `totalTimesteps` and an optional `callback`.
+   * @returns this agent.
+   * @throws `InvalidArgumentError` (from `tradegym`) if `totalTimesteps` is not an integer >= 1.
+   */
+  async learn(options: LearnOptions): Promise<this> {
+    const total = requireInt('totalTimesteps', options.totalTimesteps, 1);
+    const start = this.numTimesteps;
+    const end = start + total;
+    if (this.#lastObs === undefined) this.#lastObs = this.env.reset({ seed: this.#cfg.seed }).observations.slice();
+    const t0 = performance.now();
+    while (this.numTimesteps < end) {
+      this.#collectRollout();
+      const progressRemaining = Math.max(0, 1 - (this.numTimesteps - start) / total);
+      const trainLog = this.train(progressRemaining);
+      const mean = (xs: number[]) => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
+      const record: LogRecord = {
+        'time/total_timesteps': this.numTimesteps,
+        'time/fps': Math.round((this.numTimesteps - start) / ((performance.now() - t0) / 1000)),
+        'rollout/ep_rew_mean': mean(this.#recentReturns),
+        'rollout/ep_len_mean': mean(this.#recentLengths),
+        ...trainLog,
+      };
+      if (options.callback?.(record) === false) break;
+      await new Promise<void>((r) => setImmediate(r)); // let the event loop breathe between rollouts
+    }
+    return this;
+  }
+
+  /**
+   * The agent's action for one observation.
+   * @param observation - an observation of the env's observation space.
+   * @param options - `deterministic`, `actionMask`.
+   * @returns an action (clipped to a Box's bounds).
+   * @throws `InvalidArgumentError` (from `tradegym`) for an observation of the wrong length, or a mask of the wrong length.
+   */
+  predict(observation: Float32Array, options: PredictOptions = {}): AgentAction {
+    const size = this.env.singleObservationSpace.size;
+    if (!(observation instanceof Float32Array) || observation.length !== size) fail('observation', `a Float32Array of ${size}`, observation);
+    const out = tf.tidy(() => this.policy.policy(tf.tensor2d(observation, [1, size])).dataSync()) as Float32Array;
+    if (this.discrete) {
+      const mask = options.actionMask;
+      if (mask !== undefined && mask.length !== out.length) fail('actionMask', `${out.length} entries`, mask);
+      const logits = Float64Array.from(out, (v, i) => (mask !== undefined && mask[i] === 0 ? -Infinity : v));
+      return options.deterministic ? argmax(logits) : sampleCategorical(logits, this.rng);
+    }
+    const std = this.#std();
+    const a = Float32Array.from(out, (m, i) => (options.deterministic ? m : m + (std[i] as number) * this.rng.normal()));
+    return this.#clip(a);
+  }
+
+  /** Releases the tensors of the policy and optimizer. */
+  dispose(): void {
+    this.policy.dispose();
+    this.optimizerState.dispose();
+  }
+
+  #std(): Float32Array {
+    return tf.tidy(() => tf.exp(this.policy.logStd()).dataSync()) as Float32Array;
+  }
+
+  #clip(a: Float32Array): Float32Array {
+    const lo = this.actionLow as Float32Array;
+    const hi = this.actionHigh as Float32Array;
+    return a.map((v, i) => Math.min(hi[i] as number, Math.max(lo[i] as number, v)));
+  }
+
+  /** Batched forward pass: policy outputs and values of `n` observations, one download. */
+  #forward(obs: Float32Array, n: number): { out: Float32Array; values: Float32Array } {
+    const size = this.env.singleObservationSpace.size;
+    const k = this.policy.spec.actionSize;
+    const both = tf.tidy(() => {
+      const x = tf.tensor2d(obs, [n, size]);
+      return tf.concat([this.policy.policy(x), tf.reshape(this.policy.value(x), [n, 1])], 1).dataSync();
+    }) as Float32Array;
+    const out = new Float32Array(n * k);
+    const values = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      out.set(both.subarray(i * (k + 1), i * (k + 1) + k), i * k);
+      values[i] = both[i * (k + 1) + k] as number;
+    }
+    return { out, values };
+  }
+
+  #collectRollout(): void {
+    const buf = this.buffer;
+    const env = this.env;
+    const nEnvs = env.numEnvs;
+    const size = env.singleObservationSpace.size;
+    const k = this.policy.spec.actionSize;
+    const gamma = this.#cfg.gamma;
+    const std = this.discrete ? undefined : this.#std();
+    const logStdSum = std === undefined ? 0 : std.reduce((a, s) => a + Math.log(s), 0);
+    buf.reset();
+    const actions: AgentAction[] = new Array<AgentAction>(nEnvs);
+    while (!buf.full) {
+      const obs = this.#lastObs as Float32Array;
+      const { out, values } = this.#forward(obs, nEnvs);
+      const row = buf.pos * nEnvs;
+      buf.observations.set(obs, row * size);
+      for (let e = 0; e < nEnvs; e++) {
+        const params = out.subarray(e * k, e * k + k);
+        let logp: number;
+        if (this.discrete) {
+          const a = sampleCategorical(params, this.rng);
+          actions[e] = a;
+          buf.actions[row + e] = a;
+          logp = logSoftmaxAt(params, a);
+        } else {
+          const a = new Float32Array(k);
+          let quad = 0;
+          for (let j = 0; j < k; j++) {
+            const z = this.rng.normal();
+            a[j] = (params[j] as number) + ((std as Float32Array)[j] as number) * z;
+            quad += z * z;
+          }
+          buf.actions.set(a, (row + e) * k);
+          // the Gaussian log density of the unclipped sample; the env gets the clipped one
+          logp = -0.5 * quad - logStdSum - 0.5 * k * LOG_2PI;
+          actions[e] = this.#clip(a);
+        }
+        buf.logProbs[row + e] = logp;
+        buf.values[row + e] = values[e] as number;
+        buf.episodeStarts[row + e] = this.#lastStarts[e] as number;
+      }
+      const r = env.step(actions);
+      const rewards = Float64Array.from(r.rewards);
+      // a truncated episode is bootstrapped from its final observation, as Stable-Baselines3
+      const truncatedEnvs: number[] = [];
+      for (let e = 0; e < nEnvs; e++) if (r.truncations[e] === 1 && r.terminations[e] === 0) truncatedEnvs.push(e);
+      if (truncatedEnvs.length > 0) {
+        const finals = new Float32Array(truncatedEnvs.length * size);
+        truncatedEnvs.forEach((e, j) => finals.set((r.infos[e] as Record<string, unknown>).finalObservation as Float32Array, j * size));
+        const v = this.#forward(finals, truncatedEnvs.length).values;
+        truncatedEnvs.forEach((e, j) => (rewards[e] = (rewards[e] as number) + gamma * (v[j] as number)));
+      }
+      for (let e = 0; e < nEnvs; e++) {
+        buf.rewards[row + e] = rewards[e] as number;
+        this.#epReturn[e] = (this.#epReturn[e] as number) + (r.rewards[e] as number);
+        this.#epLength[e] = (this.#epLength[e] as number) + 1;
+        const done = r.terminations[e] === 1 || r.truncations[e] === 1;
+        this.#lastStarts[e] = done ? 1 : 0;
+        if (done) {
+          this.#recentReturns.push(this.#epReturn[e] as number);
+          this.#recentLengths.push(this.#epLength[e] as number);
+          if (this.#recentReturns.length > 100) {
+            this.#recentReturns.shift();
+            this.#recentLengths.shift();
+          }
+          this.#epReturn[e] = 0;
+          this.#epLength[e] = 0;
+        }
+      }
+      this.#lastObs = r.observations.slice();
+      buf.pos++;
+      this.numTimesteps += nEnvs;
+    }
+    const last = this.#forward(this.#lastObs as Float32Array, nEnvs).values;
+    buf.computeReturnsAndAdvantage(last, this.#lastStarts, gamma, this.#cfg.gaeLambda);
+  }
+
+  /** @internal Minibatch tensors for buffer rows `idx`. Call inside tf.tidy. */
+  protected batch(idx: ArrayLike<number>): Batch {
+    const buf = this.buffer;
+    const size = buf.obsSize;
+    const a = buf.actSize;
+    const n = idx.length;
+    const obs = new Float32Array(n * size);
+    const act = this.discrete ? new Int32Array(n) : new Float32Array(n * a);
+    const lp = new Float32Array(n);
+    const adv = new Float32Array(n);
+    const ret = new Float32Array(n);
+    const val = new Float32Array(n);
+    for (let j = 0; j < n; j++) {
+      const i = idx[j] as number;
+      obs.set(buf.observations.subarray(i * size, (i + 1) * size), j * size);
+      if (this.discrete) act[j] = buf.actions[i] as number;
+      else act.set(buf.actions.subarray(i * a, (i + 1) * a), j * a);
+      lp[j] = buf.logProbs[i] as number;
+      adv[j] = buf.advantages[i] as number;
+      ret[j] = buf.returns[i] as number;
+      val[j] = buf.values[i] as number;
+    }
+    return {
+      obs: tf.tensor2d(obs, [n, size]),
+      actions: this.discrete ? tf.tensor1d(act as Int32Array, 'int32') : tf.tensor2d(act as Float32Array, [n, a]),
+      oldLogProb: tf.tensor1d(lp),
+      advantages: tf.tensor1d(adv),
+      returns: tf.tensor1d(ret),
+      oldValues: tf.tensor1d(val),
+    };
+  }
+
+  /** @internal Log-probabilities and entropies of `actions` under the current policy. Call inside tf.tidy. */
+  protected evaluateActions(obs: tf.Tensor2D, actions: tf.Tensor, theta: tf.Tensor): { logProb: tf.Tensor1D; entropy: tf.Tensor1D; values: tf.Tensor1D } {
+    const out = this.policy.policy(obs, theta);
+    const values = this.policy.value(obs, theta);
+    if (this.discrete) {
+      const logp = tf.logSoftmax(out);
+      const k = this.policy.spec.actionSize;
+      const logProb = tf.sum(tf.mul(logp, tf.oneHot(actions as tf.Tensor1D, k)), 1) as tf.Tensor1D;
+      const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)) as tf.Tensor1D;
+      return { logProb, entropy, values };
+    }
+    const logStd = this.policy.logStd(theta);
+    const z = tf.div(tf.sub(actions, out), tf.exp(logStd));
+    const k = this.policy.spec.actionSize;
+    const logProb = tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), tf.add(tf.sum(logStd), 0.5 * k * LOG_2PI)) as tf.Tensor1D;
+    const entropy = tf.mul(tf.onesLike(values), tf.add(tf.sum(logStd), 0.5 * k * (1 + LOG_2PI))) as tf.Tensor1D;
+    return { logProb, entropy, values };
+  }
+
+  /** @internal Global gradient-norm clipping as torch's clip_grad_norm_. Call inside tf.tidy. */
+  protected clipGradNorm(g: tf.Tensor, maxNorm: number): tf.Tensor {
+    const norm = tf.sqrt(tf.sum(tf.square(g)));
+    return tf.mul(g, tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6))));
+  }
+}
+
+function toVector(env: TrainEnv): SyncVectorEnv<AgentAction> {
+  if (env instanceof SyncVectorEnv) {
+    if (env.autoresetMode !== 'same-step') {
+      throw new InvalidArgumentError(`env must use autoresetMode 'same-step' (final observations bootstrap truncated episodes), got '${env.autoresetMode}'`);
+    }
+    if (!(env.singleObservationSpace instanceof Box)) fail('env.singleObservationSpace', 'a Box', String(env.singleObservationSpace));
+    return env as SyncVectorEnv<AgentAction>;
+  }
+  if (env === null || typeof env !== 'object' || typeof (env as Env<unknown, unknown>).step !== 'function') fail('env', 'an Env or a SyncVectorEnv', env);
+  const single = env as Env<Float32Array, AgentAction>;
+  if (!(single.observationSpace instanceof Box)) fail('env.observationSpace', 'a Box', String(single.observationSpace));
+  return new SyncVectorEnv([() => single], { autoresetMode: 'same-step' });
+}
+
+/** Index of the largest value. @internal */
+export function argmax(x: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if ((x[i] as number) > (x[best] as number)) best = i;
+  return best;
+}
+
+/** log softmax(x)[i], stably. @internal */
+export function logSoftmaxAt(x: ArrayLike<number>, i: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < x.length; j++) if ((x[j] as number) > max) max = x[j] as number;
+  let s = 0;
+  for (let j = 0; j < x.length; j++) s += Math.exp((x[j] as number) - max);
+  return (x[i] as number) - max - Math.log(s);
+}
+
+/** A draw from softmax(logits) by inversion with one uniform. @internal */
+export function sampleCategorical(logits: ArrayLike<number>, rng: Rng): number {
+  let max = -Infinity;
+  for (let j = 0; j < logits.length; j++) if ((logits[j] as number) > max) max = logits[j] as number;
+  let s = 0;
+  for (let j = 0; j < logits.length; j++) s += Math.exp((logits[j] as number) - max);
+  let u = rng.uniform() * s;
+  for (let j = 0; j < logits.length; j++) {
+    u -= Math.exp((logits[j] as number) - max);
+    if (u < 0) return j;
+  }
+  return logits.length - 1;
+}
+
+/** Seeds for the agent: validated. @internal */
+export function agentSeed(seed: unknown): number | undefined {
+  return seed === undefined ? undefined : requireSeed('seed', seed);
+}
+

@@ -1,0 +1,66 @@
+import { requireInt } from '../../core/checks.js';
+
+/**
+ * On-policy storage for `nSteps` steps of `nEnvs` envs, flat typed arrays indexed
+ * `step * nEnvs + env`, with GAE(lambda) as Stable-Baselines3's `RolloutBuffer`. A
+ * truncated (not terminated) episode is bootstrapped by the caller adding
+ * `gamma * V(final observation)` to that step's reward, as SB3 does. @internal
+ */
+export class RolloutBuffer {
+  readonly observations: Float32Array;
+  readonly actions: Float32Array;
+  readonly rewards: Float32Array;
+  readonly episodeStarts: Float32Array;
+  readonly values: Float32Array;
+  readonly logProbs: Float32Array;
+  readonly advantages: Float32Array;
+  readonly returns: Float32Array;
+  pos = 0;
+
+  constructor(
+    readonly nSteps: number,
+    readonly nEnvs: number,
+    readonly obsSize: number,
+    readonly actSize: number,
+  ) {
+    requireInt('nSteps', nSteps, 1);
+    const n = nSteps * nEnvs;
+    this.observations = new Float32Array(n * obsSize);
+    this.actions = new Float32Array(n * actSize);
+    this.rewards = new Float32Array(n);
+    this.episodeStarts = new Float32Array(n);
+    this.values = new Float32Array(n);
+    this.logProbs = new Float32Array(n);
+    this.advantages = new Float32Array(n);
+    this.returns = new Float32Array(n);
+  }
+
+  get full(): boolean {
+    return this.pos === this.nSteps;
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  /**
+   * GAE(lambda): delta = r + gamma V(s') (1 - done') - V(s); A = delta + gamma lambda
+   * (1 - done') A'; returns = A + V. `lastValues` are the values of the observation after
+   * the last step; `dones` whether that observation starts a new episode.
+   */
+  computeReturnsAndAdvantage(lastValues: Float32Array, dones: Float32Array, gamma: number, lambda: number): void {
+    const { nSteps, nEnvs } = this;
+    for (let e = 0; e < nEnvs; e++) {
+      let last = 0;
+      for (let s = nSteps - 1; s >= 0; s--) {
+        const i = s * nEnvs + e;
+        const nextNonTerminal = s === nSteps - 1 ? 1 - (dones[e] as number) : 1 - (this.episodeStarts[i + nEnvs] as number);
+        const nextValue = s === nSteps - 1 ? (lastValues[e] as number) : (this.values[i + nEnvs] as number);
+        const delta = (this.rewards[i] as number) + gamma * nextValue * nextNonTerminal - (this.values[i] as number);
+        last = delta + gamma * lambda * nextNonTerminal * last;
+        this.advantages[i] = last;
+        this.returns[i] = last + (this.values[i] as number);
+      }
+    }
+  }
+}

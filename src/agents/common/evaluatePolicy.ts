@@ -1,0 +1,77 @@
+import { requireInt, requireRecord } from '../../core/checks.js';
+import type { Env } from '../../core/Env.js';
+import type { AgentAction, PredictOptions } from './OnPolicyAlgorithm.js';
+
+/** Anything that acts on an observation: a tradegym agent. */
+export interface Predictor {
+  /** The agent's action for one observation. */
+  predict(observation: Float32Array, options?: PredictOptions): AgentAction;
+}
+
+/** Options of {@link evaluatePolicy}. */
+export interface EvaluateOptions {
+  /** Episodes to run (default 10). */
+  readonly nEvalEpisodes?: number;
+  /** Deterministic actions (default true). */
+  readonly deterministic?: boolean;
+  /** The seed of the first episode's reset; episode i uses seed + i (default 0). */
+  readonly seed?: number;
+}
+
+/** What {@link evaluatePolicy} returns. */
+export interface EvaluationResult {
+  /** Mean episode return. */
+  readonly mean: number;
+  /** Population standard deviation of the returns (as SB3's np.std). */
+  readonly std: number;
+  /** Each episode's return. */
+  readonly episodeRewards: readonly number[];
+  /** Each episode's length. */
+  readonly episodeLengths: readonly number[];
+}
+
+/**
+ * Runs an agent for whole episodes and reports the returns, as Stable-Baselines3's
+ * `evaluate_policy`. Uses `info.actionMask` when the env provides one.
+ *
+ * @param agent - anything with `predict`.
+ * @param env - an env (use the same wrappers as in training).
+ * @param options - `nEvalEpisodes`, `deterministic`, `seed`.
+ * @returns mean, std and every episode's return and length.
+ * @throws `InvalidArgumentError` (from `tradegym`) for bad options.
+ * @example
+ * ```ts
+ * import { make } from 'tradegym';
+ * import { evaluatePolicy } from 'tradegym/agents';
+ * const alwaysRight = { predict: () => 1 };
+ * const { mean } = evaluatePolicy(alwaysRight, make('CartPole-v1'), { nEvalEpisodes: 5 });
+ * console.log(mean < 50); // true: pushing one way topples the pole quickly
+ * ```
+ */
+export function evaluatePolicy(agent: Predictor, env: Env<Float32Array, AgentAction> | Env<Float32Array, number> | Env<Float32Array, Float32Array>, options: EvaluateOptions = {}): EvaluationResult {
+  requireRecord('options', options);
+  const episodes = requireInt('nEvalEpisodes', options.nEvalEpisodes ?? 10, 1);
+  const seed = requireInt('seed', options.seed ?? 0, 0);
+  const e = env as Env<Float32Array, AgentAction>;
+  const rewards: number[] = [];
+  const lengths: number[] = [];
+  for (let ep = 0; ep < episodes; ep++) {
+    let { observation, info } = e.reset({ seed: seed + ep });
+    let total = 0;
+    let len = 0;
+    for (;;) {
+      const mask = info.actionMask as ArrayLike<number> | undefined;
+      const r = e.step(agent.predict(observation, { deterministic: options.deterministic ?? true, ...(mask ? { actionMask: mask } : {}) }));
+      total += r.reward;
+      len++;
+      observation = r.observation;
+      info = r.info;
+      if (r.terminated || r.truncated) break;
+    }
+    rewards.push(total);
+    lengths.push(len);
+  }
+  const mean = rewards.reduce((a, b) => a + b, 0) / episodes;
+  const std = Math.sqrt(rewards.reduce((a, b) => a + (b - mean) ** 2, 0) / episodes);
+  return { mean, std, episodeRewards: rewards, episodeLengths: lengths };
+}

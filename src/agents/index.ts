@@ -1,0 +1,12 @@
+/**
+ * tradegym/agents: reinforcement-learning agents on @tensorflow/tfjs. Loads tfjs; choose a
+ * backend with {@link useBackend} first.
+ *
+ * @packageDocumentation
+ */
+export { useBackend, type BackendName } from './backend.js';
+export { PPO, PPO_DEFAULTS, type PPOOptions } from './ppo/PPO.js';
+export { constantSchedule, linearSchedule, type Schedule } from './common/schedules.js';
+export type { AgentAction, LearnOptions, LogRecord, PredictOptions, TrainEnv } from './common/OnPolicyAlgorithm.js';
+export type { NetArch } from './common/ActorCritic.js';
+export { evaluatePolicy, type EvaluationResult, type EvaluateOptions, type Predictor } from './common/evaluatePolicy.js';

@@ -1,0 +1,227 @@
+import * as tf from '@tensorflow/tfjs';
+import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
+import { FlatAdam, type NetArch } from '../common/ActorCritic.js';
+import { agentSeed, OnPolicyAlgorithm, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
+import { toSchedule, type Schedule } from '../common/schedules.js';
+
+/** PPO's options; each omitted one takes its value from {@link PPO_DEFAULTS}. */
+export interface PPOOptions {
+  /** Adam's learning rate, or a schedule of the progress remaining. */
+  readonly learningRate?: number | Schedule;
+  /** Steps per sub-env per rollout. */
+  readonly nSteps?: number;
+  /** Minibatch size; must not exceed nSteps * nEnvs. */
+  readonly batchSize?: number;
+  /** Passes over each rollout. */
+  readonly nEpochs?: number;
+  /** Discount factor, in [0, 1]. */
+  readonly gamma?: number;
+  /** GAE lambda, in [0, 1]. */
+  readonly gaeLambda?: number;
+  /** Policy ratio clip (Schulman et al. 2017, eq. 7), or a schedule. */
+  readonly clipRange?: number | Schedule;
+  /** Clip of the value update around the old value; null for none. */
+  readonly clipRangeVf?: number | Schedule | null;
+  /** Normalise advantages per minibatch. */
+  readonly normalizeAdvantage?: boolean;
+  /** Entropy bonus coefficient. */
+  readonly entCoef?: number;
+  /** Value loss coefficient. */
+  readonly vfCoef?: number;
+  /** Global gradient-norm clip. */
+  readonly maxGradNorm?: number;
+  /** Stop the epochs early when the approximate KL exceeds 1.5 x this; null for never. */
+  readonly targetKl?: number | null;
+  /** Hidden layers of the policy and value networks. */
+  readonly netArch?: NetArch;
+  /** Hidden activation. */
+  readonly activation?: 'tanh' | 'relu';
+  /** Initial log standard deviation for Box actions. */
+  readonly logStdInit?: number;
+  /** Seed of weights, sampling, shuffling and the env's first reset. */
+  readonly seed?: number;
+}
+
+/** Stable-Baselines3's PPO defaults (Adam with eps 1e-5, as SB3's ActorCriticPolicy). */
+export const PPO_DEFAULTS: Readonly<Required<Omit<PPOOptions, 'seed'>>> = Object.freeze({
+  learningRate: 3e-4,
+  nSteps: 2048,
+  batchSize: 64,
+  nEpochs: 10,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  clipRange: 0.2,
+  clipRangeVf: null,
+  normalizeAdvantage: true,
+  entCoef: 0.0,
+  vfCoef: 0.5,
+  maxGradNorm: 0.5,
+  targetKl: null,
+  netArch: Object.freeze({ pi: Object.freeze([64, 64]), vf: Object.freeze([64, 64]) }),
+  activation: 'tanh',
+  logStdInit: 0,
+});
+
+const KEYS = [...Object.keys(PPO_DEFAULTS), 'seed'];
+
+function inUnit(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) fail(name, 'a number in [0, 1]', v);
+  return v;
+}
+
+function nonNeg(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) fail(name, 'a finite number >= 0', v);
+  return v;
+}
+
+/**
+ * Proximal Policy Optimization (Schulman et al. 2017), as Stable-Baselines3's PPO: clipped
+ * surrogate objective with a clip-range schedule, optional value clipping, per-minibatch
+ * advantage normalisation, entropy and value coefficients, global gradient-norm clipping,
+ * target-KL early stopping and a learning-rate schedule, for Discrete and Box actions, on
+ * one env or a `SyncVectorEnv` in `'same-step'` mode. Every gradient step runs inside
+ * `tf.tidy`; the tensor count does not grow across `learn()`.
+ *
+ * @example
+ * ```ts
+ * import { make } from 'tradegym';
+ * import { PPO, useBackend } from 'tradegym/agents';
+ * await useBackend('cpu');
+ * const agent = new PPO(make('CartPole-v1'), { nSteps: 64, batchSize: 32, nEpochs: 2, seed: 0 });
+ * await agent.learn({ totalTimesteps: 128 });
+ * const action = agent.predict(new Float32Array(4), { deterministic: true });
+ * agent.dispose();
+ * ```
+ */
+export class PPO extends OnPolicyAlgorithm {
+  /** The resolved options. */
+  readonly config: Readonly<Required<Omit<PPOOptions, 'seed'>>> & Pick<PPOOptions, 'seed'>;
+  readonly #lr: Schedule;
+  readonly #clip: Schedule;
+  readonly #clipVf: Schedule | null;
+
+  /**
+   * @param env - an env with a Box observation space and a Discrete or Box action space, or
+   *   a `SyncVectorEnv` with `autoresetMode: 'same-step'`.
+   * @param options - see {@link PPOOptions}.
+   * @throws `InvalidArgumentError` (from `tradegym`) for an unknown option or a value out of range
+   *   (a negative learning rate, gamma outside [0, 1], a batch larger than the rollout, ...),
+   *   or an env whose spaces PPO cannot handle.
+   */
+  constructor(env: TrainEnv, options: PPOOptions = {}) {
+    requireKnownKeys('options', options, KEYS);
+    const o = { ...PPO_DEFAULTS, ...options };
+    const lr = o.learningRate;
+    if (typeof lr === 'number' && !(lr > 0)) fail('learningRate', 'a number > 0 or a schedule', lr);
+    const nSteps = requireInt('nSteps', o.nSteps, 1);
+    const seed = agentSeed(o.seed);
+    super(env, { nSteps, gamma: inUnit('gamma', o.gamma), gaeLambda: inUnit('gaeLambda', o.gaeLambda), netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed }, (size) => new FlatAdam(size, 0.9, 0.999, 1e-5));
+    const rollout = nSteps * this.env.numEnvs;
+    const batchSize = requireInt('batchSize', o.batchSize, 1);
+    if (batchSize > rollout) fail('batchSize', `<= nSteps * nEnvs (${rollout})`, batchSize);
+    this.config = Object.freeze({
+      ...o,
+      nSteps,
+      batchSize,
+      nEpochs: requireInt('nEpochs', o.nEpochs, 1),
+      entCoef: nonNeg('entCoef', o.entCoef),
+      vfCoef: nonNeg('vfCoef', o.vfCoef),
+      maxGradNorm: nonNeg('maxGradNorm', o.maxGradNorm),
+      targetKl: o.targetKl === null ? null : nonNeg('targetKl', o.targetKl),
+      seed,
+    });
+    this.#lr = toSchedule('learningRate', o.learningRate);
+    this.#clip = toSchedule('clipRange', o.clipRange);
+    this.#clipVf = o.clipRangeVf === null ? null : toSchedule('clipRangeVf', o.clipRangeVf);
+  }
+
+  /** @internal */
+  protected train(progressRemaining: number): Record<string, number> {
+    const { nEpochs, batchSize, entCoef, vfCoef, maxGradNorm, targetKl, normalizeAdvantage } = this.config;
+    const lr = this.#lr(progressRemaining);
+    const clip = this.#clip(progressRemaining);
+    const clipVf = this.#clipVf?.(progressRemaining) ?? null;
+    const n = this.buffer.nSteps * this.buffer.nEnvs;
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    const sums = [0, 0, 0, 0, 0, 0]; // pg loss, value loss, entropy loss, approx kl, clip fraction, loss
+    let batches = 0;
+    let stopped = false;
+    for (let epoch = 0; epoch < nEpochs && !stopped; epoch++) {
+      this.rng.shuffle(order);
+      // full minibatches only, as SB3 (a last partial one is dropped when n % batchSize != 0)
+      for (let start = 0; start + batchSize <= n; start += batchSize) {
+        const idx = order.subarray(start, start + batchSize);
+        const kept: tf.Tensor[] = [];
+        const stats = tf.tidy(() => {
+          const b = this.batch(idx);
+          const theta = this.policy.params;
+          const { value: loss, grads } = tf.variableGrads(() => {
+            const { logProb, entropy, values } = this.evaluateActions(b.obs, b.actions, theta);
+            let adv: tf.Tensor = b.advantages;
+            if (normalizeAdvantage && batchSize > 1) {
+              const { mean, variance } = tf.moments(adv);
+              // torch's std is unbiased (ddof 1), as in SB3: (adv - mean) / (std + 1e-8)
+              adv = tf.div(tf.sub(adv, mean), tf.add(tf.sqrt(tf.mul(variance, batchSize / (batchSize - 1))), 1e-8));
+            }
+            // clipped surrogate, Schulman et al. 2017, eq. 7
+            const ratio = tf.exp(tf.sub(logProb, b.oldLogProb));
+            const pg = tf.neg(tf.mean(tf.minimum(tf.mul(adv, ratio), tf.mul(adv, tf.clipByValue(ratio, 1 - clip, 1 + clip)))));
+            const vPred = clipVf === null ? values : tf.add(b.oldValues, tf.clipByValue(tf.sub(values, b.oldValues), -clipVf, clipVf));
+            const vLoss = tf.mean(tf.square(tf.sub(b.returns, vPred)));
+            const entLoss = tf.neg(tf.mean(entropy));
+            kept.push(tf.keep(pg), tf.keep(vLoss), tf.keep(entLoss), tf.keep(ratio));
+            return tf.add(tf.add(pg, tf.mul(entLoss, entCoef)), tf.mul(vLoss, vfCoef)) as tf.Scalar;
+          }, [theta]);
+          this.optimizerState.apply(theta, this.clipGradNorm(grads[theta.name] as tf.Tensor, maxGradNorm), lr);
+          const [pg, vLoss, entLoss, ratio] = kept as [tf.Scalar, tf.Scalar, tf.Scalar, tf.Tensor1D];
+          // SB3's diagnostics: approx_kl = mean((ratio - 1) - log ratio); clip_fraction = mean(|ratio - 1| > clip)
+          const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), tf.log(ratio)));
+          const clipFraction = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clip), 'float32'));
+          return tf.stack([pg, vLoss, entLoss, approxKl, clipFraction, loss]).dataSync();
+        });
+        kept.forEach((t) => t.dispose());
+        for (let k = 0; k < 6; k++) sums[k] = (sums[k] as number) + (stats[k] as number);
+        batches++;
+        if (targetKl !== null && (stats[3] as number) > 1.5 * targetKl) {
+          stopped = true;
+          break;
+        }
+      }
+    }
+    const mean = (k: number) => (sums[k] as number) / Math.max(1, batches);
+    const v = this.buffer.values;
+    const r = this.buffer.returns;
+    return {
+      'train/policy_gradient_loss': mean(0),
+      'train/value_loss': mean(1),
+      'train/entropy_loss': mean(2),
+      'train/approx_kl': mean(3),
+      'train/clip_fraction': mean(4),
+      'train/loss': mean(5),
+      'train/explained_variance': explainedVariance(v, r),
+      'train/learning_rate': lr,
+      'train/clip_range': clip,
+      'train/n_updates': batches,
+    };
+  }
+}
+
+/** 1 - Var(returns - values) / Var(returns), as SB3's explained_variance (NaN when Var(returns) is 0). @internal */
+export function explainedVariance(pred: ArrayLike<number>, target: ArrayLike<number>): number {
+  const n = target.length;
+  let mt = 0;
+  let md = 0;
+  for (let i = 0; i < n; i++) {
+    mt += target[i] as number;
+    md += (target[i] as number) - (pred[i] as number);
+  }
+  mt /= n;
+  md /= n;
+  let vt = 0;
+  let vd = 0;
+  for (let i = 0; i < n; i++) {
+    vt += ((target[i] as number) - mt) ** 2;
+    vd += ((target[i] as number) - (pred[i] as number) - md) ** 2;
+  }
+  return vt === 0 ? Number.NaN : 1 - vd / vt;
+}

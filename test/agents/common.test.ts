@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FlatAdam } from '../../src/agents/common/ActorCritic.js';
+import { RolloutBuffer } from '../../src/agents/common/RolloutBuffer.js';
+import { argmax, logSoftmaxAt, sampleCategorical } from '../../src/agents/common/OnPolicyAlgorithm.js';
+import { constantSchedule, linearSchedule, useBackend } from '../../src/agents/index.js';
+import { explainedVariance } from '../../src/agents/ppo/PPO.js';
+import { Rng } from '../../src/index.js';
+
+beforeAll(async () => {
+  await useBackend('cpu');
+});
+
+describe('RolloutBuffer GAE', () => {
+  it('computes advantages and returns by hand, cutting at episode starts', () => {
+    // one env, 3 steps; rewards 1, 1, 1; values 0.5, 0.6, 0.7; the episode restarts at step 2
+    // (episodeStarts[2] = 1); after the last step, value 0.8 and not done. gamma 0.9, lambda 0.5.
+    const b = new RolloutBuffer(3, 1, 1, 1);
+    b.rewards.set([1, 1, 1]);
+    b.values.set([0.5, 0.6, 0.7]);
+    b.episodeStarts.set([1, 0, 1]);
+    b.pos = 3;
+    b.computeReturnsAndAdvantage(Float32Array.of(0.8), Float32Array.of(0), 0.9, 0.5);
+    // step 2: delta = 1 + 0.9 * 0.8 - 0.7 = 1.02; A2 = 1.02
+    // step 1: next starts an episode, so delta = 1 - 0.6 = 0.4 and A1 = 0.4
+    // step 0: delta = 1 + 0.9 * 0.6 - 0.5 = 1.04; A0 = 1.04 + 0.9 * 0.5 * 0.4 = 1.22
+    expect(Array.from(b.advantages)).toEqual([expect.closeTo(1.22, 6), expect.closeTo(0.4, 6), expect.closeTo(1.02, 6)]);
+    expect(Array.from(b.returns)).toEqual([expect.closeTo(1.72, 6), expect.closeTo(1.0, 6), expect.closeTo(1.72, 6)]);
+  });
+});
+
+describe('FlatAdam', () => {
+  it("takes PyTorch's first step: lr * sign(g) (bias-corrected m / sqrt(v))", () => {
+    // m = 0.1 g, v = 0.001 g^2; step = lr / (1 - 0.9) * m / (sqrt(v) / sqrt(1 - 0.999) + eps) = lr * sign(g)
+    const p = tf.variable(tf.tensor1d([1, -2]));
+    const adam = new FlatAdam(2, 0.9, 0.999, 1e-8);
+    tf.tidy(() => adam.apply(p, tf.tensor1d([0.5, -3]), 0.1));
+    expect(Array.from(p.dataSync())).toEqual([expect.closeTo(0.9, 6), expect.closeTo(-1.9, 6)]);
+    p.dispose();
+    adam.dispose();
+  });
+});
+
+describe('helpers', () => {
+  it('schedules follow the progress remaining', () => {
+    expect(constantSchedule(0.2)(0.3)).toBe(0.2);
+    expect(linearSchedule(1e-3)(1)).toBe(1e-3);
+    expect(linearSchedule(1e-3)(0)).toBe(0);
+    expect(linearSchedule(1, 0.5)(0.5)).toBe(0.75);
+  });
+
+  it('explained variance: 1 for perfect values, 0 for the mean, NaN for constant returns', () => {
+    expect(explainedVariance([1, 2, 3], [1, 2, 3])).toBe(1);
+    expect(explainedVariance([2, 2, 2], [1, 2, 3])).toBe(0);
+    expect(explainedVariance([0, 0], [5, 5])).toBeNaN();
+  });
+
+  it('categorical helpers: log softmax, argmax and sampling frequencies', () => {
+    expect(logSoftmaxAt([0, 0], 1)).toBeCloseTo(Math.log(0.5), 14);
+    expect(argmax([0.1, 3, -1])).toBe(1);
+    const rng = new Rng(0);
+    let ones = 0;
+    for (let i = 0; i < 20_000; i++) ones += sampleCategorical([0, Math.log(3)], rng); // p(1) = 3/4
+    expect(Math.abs(ones / 20_000 - 0.75)).toBeLessThan(0.015); // se 0.003
+  });
+});
+
+describe('useBackend', () => {
+  it("falls through to a registered backend with 'auto' (here tfjs-node is an alias without its backend)", async () => {
+    const chosen = await useBackend('auto');
+    expect(['wasm', 'cpu']).toContain(chosen);
+    expect(await useBackend('cpu')).toBe('cpu');
+    await expect(useBackend('tensorflow')).rejects.toThrow(/backend 'tensorflow' needs the package @tensorflow\/tfjs-node/);
+    await expect(useBackend('gpu' as never)).rejects.toThrow(/name must be one of 'auto', 'tensorflow', 'wasm', 'cpu', got "gpu"/);
+    await useBackend('cpu');
+  });
+});
