@@ -32,4 +32,17 @@ const danfo = await import('tradegym/danfo');
 const dfd = await import('danfojs-node');
 const bars = esm.parseCsv('timestamp,open,high,low,close,volume\n0,1,2,0.5,1.5,3\n60000,1.5,2,1,1.8,4\n');
 assert.deepEqual(Array.from(danfo.fromDataFrame(danfo.toDataFrame(bars, dfd)).close), [1.5, 1.8]);
-console.log('dist smoke test: ESM and CJS entry points work (tradegym, tradegym/ccxt, tradegym/danfo)');
+// the agents subpath loads tfjs; the root entry (and every chunk it imports) must not
+const agents = await import('tradegym/agents');
+assert.equal(typeof agents.PPO, 'function');
+const { readFileSync } = await import('node:fs');
+const seen = new Set();
+const visit = (file) => {
+  if (seen.has(file)) return;
+  seen.add(file);
+  const text = readFileSync(new URL(`../dist/${file}`, import.meta.url), 'utf8');
+  assert.ok(!/from ['"](@tensorflow|ccxt|danfojs)/.test(text), `dist/${file} imports tfjs, ccxt or danfo`);
+  for (const m of text.matchAll(/from ['"]\.\/([\w.-]+\.js)['"]/g)) visit(m[1]);
+};
+visit('index.js');
+console.log(`dist smoke test: ESM and CJS entry points work (tradegym, tradegym/agents, tradegym/ccxt, tradegym/danfo); the root entry's ${seen.size} files load no tfjs, ccxt or danfo`);
