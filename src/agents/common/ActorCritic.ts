@@ -119,12 +119,43 @@ export class ActorCritic {
   }
 }
 
+/** An optimizer over one flat parameter variable, with its state in variables of its own. @internal */
+export interface FlatOptimizer {
+  /** One update of `params` with gradient `g` at learning rate `lr`. Call inside tf.tidy. */
+  apply(params: tf.Variable, g: tf.Tensor, lr: number): void;
+  /** Releases the state tensors. */
+  dispose(): void;
+}
+
+/**
+ * RMSprop exactly as PyTorch's `torch.optim.RMSprop` (not centred, no momentum):
+ * `v = alpha v + (1 - alpha) g^2; p -= lr g / (sqrt(v) + eps)`. SB3's A2C uses alpha 0.99,
+ * eps 1e-5. @internal
+ */
+export class FlatRMSprop implements FlatOptimizer {
+  readonly v: tf.Variable;
+
+  constructor(size: number, readonly alpha = 0.99, readonly eps = 1e-5) {
+    this.v = tf.variable(tf.zeros([size]), false);
+  }
+
+  apply(params: tf.Variable, g: tf.Tensor, lr: number): void {
+    const v = tf.add(tf.mul(this.v, this.alpha), tf.mul(tf.square(g), 1 - this.alpha));
+    this.v.assign(v);
+    params.assign(tf.sub(params, tf.mul(tf.div(g, tf.add(tf.sqrt(v), this.eps)), lr)));
+  }
+
+  dispose(): void {
+    this.v.dispose();
+  }
+}
+
 /**
  * Adam exactly as PyTorch's `torch.optim.Adam` (bias-corrected, eps added after the
  * square root), over one flat parameter variable, with its state in variables of its own
  * (so it can be saved, and `learn()` creates no tensors that outlive it). @internal
  */
-export class FlatAdam {
+export class FlatAdam implements FlatOptimizer {
   readonly m: tf.Variable;
   readonly v: tf.Variable;
   t = 0;

@@ -6,7 +6,7 @@ import { Rng } from '../../core/Rng.js';
 import { Box } from '../../spaces/Box.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
-import { ActorCritic, type FlatAdam, type NetArch } from './ActorCritic.js';
+import { ActorCritic, type FlatOptimizer, type NetArch } from './ActorCritic.js';
 import { RolloutBuffer } from './RolloutBuffer.js';
 
 /** An action: an index for Discrete action spaces, a Float32Array for Box. */
@@ -69,7 +69,7 @@ export abstract class OnPolicyAlgorithm {
   /** @internal The actor-critic network's parameters. */
   readonly policy: ActorCritic;
   /** @internal The optimizer's state. */
-  readonly optimizerState: FlatAdam;
+  readonly optimizerState: FlatOptimizer;
   /** Whether actions are Discrete (else Box). */
   readonly discrete: boolean;
   /** The Box action bounds, or undefined for Discrete actions. */
@@ -90,7 +90,7 @@ export abstract class OnPolicyAlgorithm {
   readonly #recentReturns: number[] = [];
   readonly #recentLengths: number[] = [];
 
-  constructor(env: TrainEnv, cfg: OnPolicyConfig, optimizer: FlatAdam | ((size: number) => FlatAdam)) {
+  constructor(env: TrainEnv, cfg: OnPolicyConfig, optimizer: (size: number) => FlatOptimizer) {
     this.env = toVector(env);
     const obsSpace = this.env.singleObservationSpace;
     const actSpace = this.env.singleActionSpace;
@@ -109,7 +109,7 @@ export abstract class OnPolicyAlgorithm {
       { obsSize: obsSpace.size, actionSize, distribution: this.discrete ? 'categorical' : 'gaussian', netArch: cfg.netArch, activation: cfg.activation, logStdInit: cfg.logStdInit },
       this.rng,
     );
-    this.optimizerState = typeof optimizer === 'function' ? optimizer(this.policy.size) : optimizer;
+    this.optimizerState = optimizer(this.policy.size);
     this.buffer = new RolloutBuffer(cfg.nSteps, this.env.numEnvs, obsSpace.size, this.discrete ? 1 : actionSize);
     this.#lastStarts = new Float32Array(this.env.numEnvs).fill(1);
     this.#epReturn = new Float64Array(this.env.numEnvs);

@@ -1,0 +1,139 @@
+import * as tf from '@tensorflow/tfjs';
+import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
+import { FlatRMSprop, type NetArch } from '../common/ActorCritic.js';
+import { agentSeed, OnPolicyAlgorithm, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
+import { toSchedule, type Schedule } from '../common/schedules.js';
+import { explainedVariance } from '../ppo/PPO.js';
+
+/** A2C's options; each omitted one takes its value from {@link A2C_DEFAULTS}. */
+export interface A2COptions {
+  /** RMSprop's learning rate, or a schedule of the progress remaining. */
+  readonly learningRate?: number | Schedule;
+  /** Steps per sub-env per update. */
+  readonly nSteps?: number;
+  /** Discount factor, in [0, 1]. */
+  readonly gamma?: number;
+  /** GAE lambda, in [0, 1] (1: plain n-step returns). */
+  readonly gaeLambda?: number;
+  /** Entropy bonus coefficient. */
+  readonly entCoef?: number;
+  /** Value loss coefficient. */
+  readonly vfCoef?: number;
+  /** Global gradient-norm clip. */
+  readonly maxGradNorm?: number;
+  /** RMSprop's epsilon. */
+  readonly rmsPropEps?: number;
+  /** Normalise advantages over the batch. */
+  readonly normalizeAdvantage?: boolean;
+  /** Hidden layers of the policy and value networks. */
+  readonly netArch?: NetArch;
+  /** Hidden activation. */
+  readonly activation?: 'tanh' | 'relu';
+  /** Initial log standard deviation for Box actions. */
+  readonly logStdInit?: number;
+  /** Seed of weights, sampling and the env's first reset. */
+  readonly seed?: number;
+}
+
+/** Stable-Baselines3's A2C defaults (RMSprop with alpha 0.99 and eps 1e-5). */
+export const A2C_DEFAULTS: Readonly<Required<Omit<A2COptions, 'seed'>>> = Object.freeze({
+  learningRate: 7e-4,
+  nSteps: 5,
+  gamma: 0.99,
+  gaeLambda: 1.0,
+  entCoef: 0.0,
+  vfCoef: 0.5,
+  maxGradNorm: 0.5,
+  rmsPropEps: 1e-5,
+  normalizeAdvantage: false,
+  netArch: Object.freeze({ pi: Object.freeze([64, 64]), vf: Object.freeze([64, 64]) }),
+  activation: 'tanh',
+  logStdInit: 0,
+});
+
+/**
+ * Advantage Actor-Critic (Mnih et al. 2016, synchronous), as Stable-Baselines3's A2C: one
+ * gradient step per rollout of `nSteps` steps of every sub-env, loss
+ * `-(A * log pi) + vfCoef * MSE(returns, V) - entCoef * entropy`, RMSprop with alpha 0.99 and
+ * eps 1e-5, global gradient-norm clipping. The on-policy loop is PPO's, written once.
+ *
+ * @example
+ * ```ts
+ * import { make } from 'tradegym';
+ * import { A2C, useBackend } from 'tradegym/agents';
+ * await useBackend('cpu');
+ * const agent = new A2C(make('CartPole-v1'), { seed: 0 });
+ * await agent.learn({ totalTimesteps: 100 });
+ * console.log(agent.predict(new Float32Array(4), { deterministic: true }));
+ * agent.dispose();
+ * ```
+ */
+export class A2C extends OnPolicyAlgorithm {
+  /** The resolved options. */
+  readonly config: Readonly<Required<Omit<A2COptions, 'seed'>>> & Pick<A2COptions, 'seed'>;
+  readonly #lr: Schedule;
+
+  /**
+   * @param env - an env with a Box observation space and a Discrete or Box action space, or
+   *   a `SyncVectorEnv` with `autoresetMode: 'same-step'`.
+   * @param options - see {@link A2COptions}.
+   * @throws `InvalidArgumentError` (from `tradegym`) for an unknown option or a value out of range.
+   */
+  constructor(env: TrainEnv, options: A2COptions = {}) {
+    requireKnownKeys('options', options, [...Object.keys(A2C_DEFAULTS), 'seed']);
+    const o = { ...A2C_DEFAULTS, ...options };
+    if (typeof o.learningRate === 'number' && !(o.learningRate > 0)) fail('learningRate', 'a number > 0 or a schedule', o.learningRate);
+    const inUnit = (name: string, v: number): number => {
+      if (!(v >= 0 && v <= 1)) fail(name, 'a number in [0, 1]', v);
+      return v;
+    };
+    const eps = o.rmsPropEps;
+    if (!(eps > 0)) fail('rmsPropEps', 'a number > 0', eps);
+    const seed = agentSeed(o.seed);
+    super(
+      env,
+      { nSteps: requireInt('nSteps', o.nSteps, 1), gamma: inUnit('gamma', o.gamma), gaeLambda: inUnit('gaeLambda', o.gaeLambda), netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed },
+      (size) => new FlatRMSprop(size, 0.99, eps),
+    );
+    for (const k of ['entCoef', 'vfCoef', 'maxGradNorm'] as const) if (!(o[k] >= 0)) fail(k, 'a number >= 0', o[k]);
+    this.config = Object.freeze({ ...o, seed });
+    this.#lr = toSchedule('learningRate', o.learningRate);
+  }
+
+  /** @internal */
+  protected train(progressRemaining: number): Record<string, number> {
+    const { entCoef, vfCoef, maxGradNorm, normalizeAdvantage } = this.config;
+    const lr = this.#lr(progressRemaining);
+    const n = this.buffer.nSteps * this.buffer.nEnvs;
+    const kept: tf.Tensor[] = [];
+    const stats = tf.tidy(() => {
+      const b = this.batch(Int32Array.from({ length: n }, (_, i) => i));
+      const theta = this.policy.params;
+      const { value: loss, grads } = tf.variableGrads(() => {
+        const { logProb, entropy, values } = this.evaluateActions(b.obs, b.actions, theta);
+        let adv: tf.Tensor = b.advantages;
+        if (normalizeAdvantage && n > 1) {
+          const { mean, variance } = tf.moments(adv);
+          adv = tf.div(tf.sub(adv, mean), tf.add(tf.sqrt(tf.mul(variance, n / (n - 1))), 1e-8));
+        }
+        const pg = tf.neg(tf.mean(tf.mul(adv, logProb)));
+        const vLoss = tf.mean(tf.square(tf.sub(b.returns, values)));
+        const entLoss = tf.neg(tf.mean(entropy));
+        kept.push(tf.keep(pg), tf.keep(vLoss), tf.keep(entLoss));
+        return tf.add(tf.add(pg, tf.mul(entLoss, entCoef)), tf.mul(vLoss, vfCoef)) as tf.Scalar;
+      }, [theta]);
+      this.optimizerState.apply(theta, this.clipGradNorm(grads[theta.name] as tf.Tensor, maxGradNorm), lr);
+      return tf.stack([...(kept as tf.Scalar[]), loss]).dataSync();
+    });
+    kept.forEach((t) => t.dispose());
+    return {
+      'train/policy_loss': stats[0] as number,
+      'train/value_loss': stats[1] as number,
+      'train/entropy_loss': stats[2] as number,
+      'train/loss': stats[3] as number,
+      'train/explained_variance': explainedVariance(this.buffer.values, this.buffer.returns),
+      'train/learning_rate': lr,
+      'train/n_updates': 1,
+    };
+  }
+}
