@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { FlatRMSprop, type NetArch } from '../common/ActorCritic.js';
-import { agentSeed, OnPolicyAlgorithm, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
+import { agentSeed, OnPolicyAlgorithm, readCheckpoint, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 import { explainedVariance } from '../ppo/PPO.js';
 
@@ -98,6 +98,31 @@ export class A2C extends OnPolicyAlgorithm {
     for (const k of ['entCoef', 'vfCoef', 'maxGradNorm'] as const) if (!(o[k] >= 0)) fail(k, 'a number >= 0', o[k]);
     this.config = Object.freeze({ ...o, seed });
     this.#lr = toSchedule('learningRate', o.learningRate);
+  }
+
+  /** @internal */
+  protected readonly algorithm = 'A2C';
+
+  /** @internal */
+  protected get savedOptions(): Readonly<Record<string, unknown>> {
+    return this.config;
+  }
+
+  /**
+   * Loads an agent saved with `save`, onto an env with the same spaces. With the same live
+   * env object the saved agent trained on, training resumes exactly where it stopped.
+   * @param dir - the checkpoint directory.
+   * @param env - the env to act in and train on.
+   * @param options - options to override (e.g. a custom schedule function, which is not saved).
+   * @returns the restored agent.
+   * @throws `TradegymError` (from `tradegym`) if `dir` holds no checkpoint, or another algorithm's;
+   *   `InvalidArgumentError` if the env does not fit the saved network.
+   */
+  static async load(dir: string, env: TrainEnv, options: A2COptions = {}): Promise<A2C> {
+    const checkpoint = await readCheckpoint(dir, 'A2C');
+    const agent = new A2C(env, { ...(checkpoint.options as A2COptions), ...options });
+    agent.restore(checkpoint);
+    return agent;
   }
 
   /** @internal */

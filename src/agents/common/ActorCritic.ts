@@ -44,7 +44,7 @@ export class ActorCritic {
   readonly size: number;
   readonly #pi: { w: Slot; b: Slot }[] = [];
   readonly #vf: { w: Slot; b: Slot }[] = [];
-  readonly #logStd: Slot | undefined;
+  #logStd: Slot | undefined;
 
   constructor(spec: ActorCriticSpec, rng: Rng) {
     requireInt('obsSize', spec.obsSize, 1);
@@ -55,31 +55,32 @@ export class ActorCritic {
       arch.forEach((h, i) => requireInt(`netArch.${k}[${i}]`, h, 1));
     }
     this.spec = spec;
-    const inits: tf.Tensor[] = [];
     let offset = 0;
-    const add = (shape: readonly [number, number] | readonly [number], init: tf.Tensor): Slot => {
-      const slot = { offset, shape };
-      offset += shape.reduce((a, b) => a * b, 1);
-      inits.push(init.reshape([-1]));
-      return slot;
-    };
     const seed = (): number => rng.uniform(0, 2 ** 31) | 0;
-    const layers = (sizes: readonly number[], out: number, outGain: number, into: { w: Slot; b: Slot }[]) => {
-      let inSize = spec.obsSize;
-      [...sizes, out].forEach((size, i) => {
-        const gain = i === sizes.length ? outGain : Math.SQRT2;
-        const w = tf.tidy(() => tf.initializers.orthogonal({ gain, seed: seed() }).apply([inSize, size]) as tf.Tensor);
-        into.push({ w: add([inSize, size], w), b: add([size], tf.zeros([size])) });
-        w.dispose();
-        inSize = size;
-      });
-    };
-    layers(spec.netArch.pi, spec.actionSize, 0.01, this.#pi);
-    layers(spec.netArch.vf, 1, 1, this.#vf);
-    this.#logStd = spec.distribution === 'gaussian' ? add([spec.actionSize], tf.fill([spec.actionSize], spec.logStdInit)) : undefined;
+    // every initial tensor is made inside one tidy: only the flat parameter vector survives
+    const flat = tf.tidy(() => {
+      const inits: tf.Tensor[] = [];
+      const add = (shape: readonly [number, number] | readonly [number], init: tf.Tensor): Slot => {
+        const slot = { offset, shape };
+        offset += shape.reduce((a, b) => a * b, 1);
+        inits.push(init.reshape([-1]));
+        return slot;
+      };
+      const layers = (sizes: readonly number[], out: number, outGain: number, into: { w: Slot; b: Slot }[]) => {
+        let inSize = spec.obsSize;
+        [...sizes, out].forEach((size, i) => {
+          const gain = i === sizes.length ? outGain : Math.SQRT2;
+          const w = tf.initializers.orthogonal({ gain, seed: seed() }).apply([inSize, size]) as tf.Tensor;
+          into.push({ w: add([inSize, size], w), b: add([size], tf.zeros([size])) });
+          inSize = size;
+        });
+      };
+      layers(spec.netArch.pi, spec.actionSize, 0.01, this.#pi);
+      layers(spec.netArch.vf, 1, 1, this.#vf);
+      this.#logStd = spec.distribution === 'gaussian' ? add([spec.actionSize], tf.fill([spec.actionSize], spec.logStdInit)) : undefined;
+      return tf.concat(inits);
+    });
     this.size = offset;
-    const flat = tf.concat(inits);
-    inits.forEach((t) => t.dispose());
     this.params = tf.variable(flat, true);
     flat.dispose();
   }
@@ -119,10 +120,22 @@ export class ActorCritic {
   }
 }
 
+/** A non-trainable variable of zeros (the temporary zeros tensor is released). */
+function zerosVariable(size: number): tf.Variable {
+  const z = tf.zeros([size]);
+  const v = tf.variable(z, false);
+  z.dispose();
+  return v;
+}
+
 /** An optimizer over one flat parameter variable, with its state in variables of its own. @internal */
 export interface FlatOptimizer {
   /** One update of `params` with gradient `g` at learning rate `lr`. Call inside tf.tidy. */
   apply(params: tf.Variable, g: tf.Tensor, lr: number): void;
+  /** The state tensors, by name, and the step count, for saving. */
+  state(): { tensors: Record<string, tf.Variable>; step: number };
+  /** Restores saved state. */
+  setState(tensors: Record<string, tf.Tensor>, step: number): void;
   /** Releases the state tensors. */
   dispose(): void;
 }
@@ -136,7 +149,15 @@ export class FlatRMSprop implements FlatOptimizer {
   readonly v: tf.Variable;
 
   constructor(size: number, readonly alpha = 0.99, readonly eps = 1e-5) {
-    this.v = tf.variable(tf.zeros([size]), false);
+    this.v = zerosVariable(size);
+  }
+
+  state(): { tensors: Record<string, tf.Variable>; step: number } {
+    return { tensors: { 'optimizer/v': this.v }, step: 0 };
+  }
+
+  setState(tensors: Record<string, tf.Tensor>): void {
+    this.v.assign(tensors['optimizer/v'] as tf.Tensor);
   }
 
   apply(params: tf.Variable, g: tf.Tensor, lr: number): void {
@@ -161,8 +182,18 @@ export class FlatAdam implements FlatOptimizer {
   t = 0;
 
   constructor(size: number, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly eps = 1e-8) {
-    this.m = tf.variable(tf.zeros([size]), false);
-    this.v = tf.variable(tf.zeros([size]), false);
+    this.m = zerosVariable(size);
+    this.v = zerosVariable(size);
+  }
+
+  state(): { tensors: Record<string, tf.Variable>; step: number } {
+    return { tensors: { 'optimizer/m': this.m, 'optimizer/v': this.v }, step: this.t };
+  }
+
+  setState(tensors: Record<string, tf.Tensor>, step: number): void {
+    this.m.assign(tensors['optimizer/m'] as tf.Tensor);
+    this.v.assign(tensors['optimizer/v'] as tf.Tensor);
+    this.t = step;
   }
 
   /** One update of `params` with gradient `g` at learning rate `lr`. Call inside tf.tidy. */

@@ -1,13 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt, requireSeed } from '../../core/checks.js';
 import type { Env } from '../../core/Env.js';
-import { InvalidArgumentError } from '../../core/errors.js';
+import { InvalidArgumentError, TradegymError } from '../../core/errors.js';
 import { Rng } from '../../core/Rng.js';
 import { Box } from '../../spaces/Box.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 import { ActorCritic, type FlatOptimizer, type NetArch } from './ActorCritic.js';
 import { RolloutBuffer } from './RolloutBuffer.js';
+import { fileIO } from './fileIO.js';
+import { scheduleFromJSON } from './schedules.js';
+import type { RngState } from '../../core/Rng.js';
 
 /** An action: an index for Discrete action spaces, a Float32Array for Box. */
 export type AgentAction = number | Float32Array;
@@ -169,6 +172,73 @@ export abstract class OnPolicyAlgorithm {
     const std = this.#std();
     const a = Float32Array.from(out, (m, i) => (options.deterministic ? m : m + (std[i] as number) * this.rng.normal()));
     return this.#clip(a);
+  }
+
+  /** The algorithm's name in checkpoints, e.g. `'PPO'`. @internal */
+  protected abstract readonly algorithm: string;
+  /** The options to save (numbers, booleans, nulls, nets and saveable schedules). @internal */
+  protected abstract readonly savedOptions: Readonly<Record<string, unknown>>;
+
+  /**
+   * Saves everything needed to resume exactly: the options, the network spec and weights,
+   * the optimizer state, the RNG state, the step counter and the rollout state (last
+   * observations, episode bookkeeping). Written atomically through a `tf.io` file handler:
+   * `dir/model.json` and `dir/weights.bin` appear together or not at all.
+   * @param dir - the directory (created or replaced).
+   * @throws `TradegymError` (from `tradegym`) if an option holds a custom schedule function,
+   *   which cannot be saved (pass it again to `load`).
+   */
+  async save(dir: string): Promise<void> {
+    const options: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this.savedOptions)) {
+      if (typeof v === 'function' && typeof (v as { toJSON?: unknown }).toJSON !== 'function') {
+        throw new TradegymError(`option ${k} is a custom schedule function and cannot be saved; save a constantSchedule/linearSchedule, or pass ${k} again to load()`);
+      }
+      options[k] = v;
+    }
+    const opt = this.optimizerState.state();
+    const named: Record<string, tf.Tensor> = { params: this.policy.params, ...opt.tensors };
+    const { data, specs } = await tf.io.encodeWeights(named);
+    const topology = JSON.parse(
+      JSON.stringify({
+        algorithm: this.algorithm,
+        options,
+        spec: this.policy.spec,
+        numTimesteps: this.numTimesteps,
+        optimizerStep: opt.step,
+        rng: this.rng.getState(),
+        rollout: this.#lastObs === undefined ? null : {
+          lastObs: Array.from(this.#lastObs),
+          lastStarts: Array.from(this.#lastStarts),
+          epReturn: Array.from(this.#epReturn),
+          epLength: Array.from(this.#epLength),
+          recentReturns: this.#recentReturns,
+          recentLengths: this.#recentLengths,
+        },
+      }),
+    ) as object;
+    await fileIO(dir).save({ modelTopology: topology, weightSpecs: specs, weightData: data });
+  }
+
+  /** Restores a checkpoint's state into this freshly built agent. @internal */
+  protected restore(checkpoint: Checkpoint): void {
+    const c = checkpoint.topology;
+    if (JSON.stringify(c.spec) !== JSON.stringify(this.policy.spec)) {
+      throw new InvalidArgumentError(`env does not fit the saved agent: its network spec ${JSON.stringify(this.policy.spec)} differs from the saved ${JSON.stringify(c.spec)}`);
+    }
+    this.policy.params.assign(checkpoint.tensors.params as tf.Tensor);
+    this.optimizerState.setState(checkpoint.tensors, c.optimizerStep);
+    Object.values(checkpoint.tensors).forEach((t) => t.dispose());
+    this.numTimesteps = c.numTimesteps;
+    this.rng.setState(c.rng);
+    if (c.rollout !== null && c.rollout.lastObs.length === this.env.numEnvs * this.env.singleObservationSpace.size) {
+      this.#lastObs = Float32Array.from(c.rollout.lastObs);
+      this.#lastStarts.set(c.rollout.lastStarts);
+      this.#epReturn.set(c.rollout.epReturn);
+      this.#epLength.set(c.rollout.epLength);
+      this.#recentReturns.push(...c.rollout.recentReturns);
+      this.#recentLengths.push(...c.rollout.recentLengths);
+    }
   }
 
   /** Releases the tensors of the policy and optimizer. */
@@ -337,6 +407,34 @@ export abstract class OnPolicyAlgorithm {
     const norm = tf.sqrt(tf.sum(tf.square(g)));
     return tf.mul(g, tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6))));
   }
+}
+
+/** A checkpoint read back by {@link readCheckpoint}. @internal */
+export interface Checkpoint {
+  readonly topology: {
+    algorithm: string;
+    options: Record<string, unknown>;
+    spec: unknown;
+    numTimesteps: number;
+    optimizerStep: number;
+    rng: RngState;
+    rollout: null | { lastObs: number[]; lastStarts: number[]; epReturn: number[]; epLength: number[]; recentReturns: number[]; recentLengths: number[] };
+  };
+  readonly tensors: Record<string, tf.Tensor>;
+  /** The saved options with schedules rebuilt. */
+  readonly options: Record<string, unknown>;
+}
+
+/** Reads a checkpoint written by `save` and checks its algorithm. @internal */
+export async function readCheckpoint(dir: string, algorithm: string): Promise<Checkpoint> {
+  const artifacts = await fileIO(dir).load();
+  const topology = artifacts.modelTopology as Checkpoint['topology'];
+  if (topology.algorithm !== algorithm) {
+    throw new InvalidArgumentError(`dir holds a ${topology.algorithm} agent, not ${algorithm}: load it with ${topology.algorithm}.load`);
+  }
+  const tensors = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
+  const options = Object.fromEntries(Object.entries(topology.options).map(([k, v]) => [k, scheduleFromJSON(v)]));
+  return { topology, tensors, options };
 }
 
 function toVector(env: TrainEnv): SyncVectorEnv<AgentAction> {

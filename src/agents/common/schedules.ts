@@ -16,7 +16,7 @@ export type Schedule = (progressRemaining: number) => number;
  */
 export function constantSchedule(value: number): Schedule {
   if (typeof value !== 'number' || !Number.isFinite(value)) fail('value', 'a finite number', value);
-  return () => value;
+  return Object.assign(() => value, { toJSON: () => ({ schedule: 'constant', value }) });
 }
 
 /**
@@ -34,7 +34,16 @@ export function constantSchedule(value: number): Schedule {
 export function linearSchedule(start: number, end = 0): Schedule {
   if (!Number.isFinite(start)) fail('start', 'a finite number', start);
   if (!Number.isFinite(end)) fail('end', 'a finite number', end);
-  return (p) => end + (start - end) * p;
+  return Object.assign((p: number) => end + (start - end) * p, { toJSON: () => ({ schedule: 'linear', start, end }) });
+}
+
+/** A schedule back from its JSON (`{ schedule: 'constant' | 'linear', ... }`), or the value as is. @internal */
+export function scheduleFromJSON(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null || !('schedule' in v)) return v;
+  const s = v as { schedule: string; value?: number; start?: number; end?: number };
+  if (s.schedule === 'constant') return constantSchedule(s.value as number);
+  if (s.schedule === 'linear') return linearSchedule(s.start as number, s.end as number);
+  return fail('schedule', "'constant' or 'linear'", s.schedule);
 }
 
 /** A number or a schedule, resolved to a schedule. @internal */

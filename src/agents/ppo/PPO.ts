@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { FlatAdam, type NetArch } from '../common/ActorCritic.js';
-import { agentSeed, OnPolicyAlgorithm, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
+import { agentSeed, OnPolicyAlgorithm, readCheckpoint, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 
 /** PPO's options; each omitted one takes its value from {@link PPO_DEFAULTS}. */
@@ -133,6 +133,31 @@ export class PPO extends OnPolicyAlgorithm {
     this.#lr = toSchedule('learningRate', o.learningRate);
     this.#clip = toSchedule('clipRange', o.clipRange);
     this.#clipVf = o.clipRangeVf === null ? null : toSchedule('clipRangeVf', o.clipRangeVf);
+  }
+
+  /** @internal */
+  protected readonly algorithm = 'PPO';
+
+  /** @internal */
+  protected get savedOptions(): Readonly<Record<string, unknown>> {
+    return this.config;
+  }
+
+  /**
+   * Loads an agent saved with `save`, onto an env with the same spaces. With the same live
+   * env object the saved agent trained on, training resumes exactly where it stopped.
+   * @param dir - the checkpoint directory.
+   * @param env - the env to act in and train on.
+   * @param options - options to override (e.g. a custom schedule function, which is not saved).
+   * @returns the restored agent.
+   * @throws `TradegymError` (from `tradegym`) if `dir` holds no checkpoint, or another algorithm's;
+   *   `InvalidArgumentError` if the env does not fit the saved network.
+   */
+  static async load(dir: string, env: TrainEnv, options: PPOOptions = {}): Promise<PPO> {
+    const checkpoint = await readCheckpoint(dir, 'PPO');
+    const agent = new PPO(env, { ...(checkpoint.options as PPOOptions), ...options });
+    agent.restore(checkpoint);
+    return agent;
   }
 
   /** @internal */
