@@ -153,6 +153,11 @@ export class SyncVectorEnv<Act> {
     this.#autoreset = new Uint8Array(this.numEnvs);
   }
 
+  /** Whether `reset` has been called (stepping needs it). */
+  get started(): boolean {
+    return this.#started;
+  }
+
   /**
    * Resets all sub-envs, or those in `mask`.
    * @param params - `seed` (sub-env `i` gets `seed + i`, or `seed[i]`), `options`, `mask`.

@@ -94,3 +94,17 @@ describe('save and load', () => {
     ppo.dispose();
   });
 });
+
+describe('load onto a new env', () => {
+  it('resets a fresh env before training instead of stepping it unreset', async () => {
+    const agent = new A2C(make('CartPole-v1'), { seed: 1 });
+    await agent.learn({ totalTimesteps: 40 });
+    const dir = join(root, 'fresh-env');
+    await agent.save(dir);
+    const loaded = await A2C.load(dir, make('CartPole-v1'));
+    await loaded.learn({ totalTimesteps: 40 });
+    expect(loaded.numTimesteps).toBe(80);
+    agent.dispose();
+    loaded.dispose();
+  });
+});

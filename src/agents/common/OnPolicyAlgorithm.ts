@@ -132,7 +132,9 @@ export abstract class OnPolicyAlgorithm {
     const total = requireInt('totalTimesteps', options.totalTimesteps, 1);
     const start = this.numTimesteps;
     const end = start + total;
-    if (this.#lastObs === undefined) this.#lastObs = this.env.reset({ seed: this.#cfg.seed }).observations.slice();
+    // a fresh vector env (e.g. a loaded agent's new wrapper) starts with a reset; the same live
+    // vector env a checkpoint was saved from continues where it was
+    if (this.#lastObs === undefined || !this.env.started) this.#lastObs = this.env.reset({ seed: this.#cfg.seed }).observations.slice();
     const t0 = performance.now();
     while (this.numTimesteps < end) {
       this.#collectRollout();
@@ -231,7 +233,7 @@ export abstract class OnPolicyAlgorithm {
     Object.values(checkpoint.tensors).forEach((t) => t.dispose());
     this.numTimesteps = c.numTimesteps;
     this.rng.setState(c.rng);
-    if (c.rollout !== null && c.rollout.lastObs.length === this.env.numEnvs * this.env.singleObservationSpace.size) {
+    if (c.rollout !== null && this.env.started && c.rollout.lastObs.length === this.env.numEnvs * this.env.singleObservationSpace.size) {
       this.#lastObs = Float32Array.from(c.rollout.lastObs);
       this.#lastStarts.set(c.rollout.lastStarts);
       this.#epReturn.set(c.rollout.epReturn);

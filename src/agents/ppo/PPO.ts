@@ -144,8 +144,9 @@ export class PPO extends OnPolicyAlgorithm {
   }
 
   /**
-   * Loads an agent saved with `save`, onto an env with the same spaces. With the same live
-   * env object the saved agent trained on, training resumes exactly where it stopped.
+   * Loads an agent saved with `save`, onto an env with the same spaces. Given the same live
+   * `SyncVectorEnv` the saved agent trained on, training resumes exactly where it stopped;
+   * any other env is reset when training starts.
    * @param dir - the checkpoint directory.
    * @param env - the env to act in and train on.
    * @param options - options to override (e.g. a custom schedule function, which is not saved).
