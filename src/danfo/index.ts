@@ -5,9 +5,8 @@
  * @packageDocumentation
  */
 import { fail, requireOneOf, requireRecord } from '../core/checks.js';
-import { parseTimestamp, parseValue, resolveColumns, type ColumnMap, type TimestampFormat } from '../market/columns.js';
-import { inferTimeframe } from '../market/csv.js';
-import { MarketData, type MarketDataInit } from '../market/MarketData.js';
+import { marketDataFromColumns, parseTimestamp, parseValue, resolveColumns, type ColumnMap, type TimestampFormat } from '../market/columns.js';
+import type { MarketData, MarketDataInit } from '../market/MarketData.js';
 
 /** The part of a danfo.js Series the adapter reads. */
 export interface SeriesLike {
@@ -84,18 +83,7 @@ export function fromDataFrame(df: DataFrameLike, options: FromDataFrameOptions =
     const where = (i: number) => () => `row ${i}, column "${names[j]}"`;
     for (let i = 0; i < n; i++) dst[i] = j === 0 ? parseTimestamp(src[i], format, where(i)()) : parseValue(src[i], where(i));
   }
-  const [timestamps, open, high, low, close, volume] = cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-  return new MarketData({
-    timestamps,
-    open,
-    high,
-    low,
-    close,
-    volume,
-    symbol: options.symbol ?? '',
-    timeframe: options.timeframe ?? inferTimeframe(timestamps),
-    repair: options.repair,
-  });
+  return marketDataFromColumns(cols, options);
 }
 
 /** Options of {@link toDataFrame}. */

@@ -117,6 +117,18 @@ function logReturns(ctx: FeatureContext, period: number): Float64Array {
 const DAY_MS = 86_400_000;
 const TWO_PI = 2 * Math.PI;
 
+/** sin and cos of 2 pi phase(t) for every timestamp: a cyclic feature without a seam. */
+function cyclic(ts: Float64Array, phase: (t: number) => number): Float64Array[] {
+  const s = new Float64Array(ts.length);
+  const c = new Float64Array(ts.length);
+  for (let i = 0; i < ts.length; i++) {
+    const a = TWO_PI * phase(ts[i] as number);
+    s[i] = Math.sin(a);
+    c[i] = Math.cos(a);
+  }
+  return [s, c];
+}
+
 /** Every indicator tradegym computes, by name. */
 export const INDICATORS: Readonly<Record<string, IndicatorDef>> = {
   returns: {
@@ -430,33 +442,13 @@ export const INDICATORS: Readonly<Record<string, IndicatorDef>> = {
     description: 'UTC time of day of the bar open as a point on the unit circle: sin and cos of 2 pi (ms into the day / ms per day)',
     params: {},
     outputs: ['sin', 'cos'],
-    compute: (ctx) => {
-      const ts = ctx.data.timestamps;
-      const s = new Float64Array(ts.length);
-      const c = new Float64Array(ts.length);
-      for (let i = 0; i < ts.length; i++) {
-        const f = ((((ts[i] as number) % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS;
-        s[i] = Math.sin(TWO_PI * f);
-        c[i] = Math.cos(TWO_PI * f);
-      }
-      return [s, c];
-    },
+    compute: (ctx) => cyclic(ctx.data.timestamps, (t) => (((t % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS),
   },
   dayOfWeek: {
     description: 'UTC day of the week of the bar open (Monday 0 .. Sunday 6) on the unit circle: sin and cos of 2 pi day / 7',
     params: {},
     outputs: ['sin', 'cos'],
-    compute: (ctx) => {
-      const ts = ctx.data.timestamps;
-      const s = new Float64Array(ts.length);
-      const c = new Float64Array(ts.length);
-      for (let i = 0; i < ts.length; i++) {
-        // 1970-01-01 was a Thursday: Monday-based weekday = (days + 3) mod 7
-        const d = (((Math.floor((ts[i] as number) / DAY_MS) + 3) % 7) + 7) % 7;
-        s[i] = Math.sin((TWO_PI * d) / 7);
-        c[i] = Math.cos((TWO_PI * d) / 7);
-      }
-      return [s, c];
-    },
+    // 1970-01-01 was a Thursday: the Monday-based weekday is (days + 3) mod 7
+    compute: (ctx) => cyclic(ctx.data.timestamps, (t) => ((((Math.floor(t / DAY_MS) + 3) % 7) + 7) % 7) / 7),
   },
 };

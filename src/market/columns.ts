@@ -1,5 +1,7 @@
 // Column matching and timestamp parsing shared by the CSV reader and the DataFrame adapter.
 import { DataValidationError } from '../core/errors.js';
+import { MarketData, type MarketDataInit } from './MarketData.js';
+import { inferTimeframe } from './timeframe.js';
 
 /** Which source column holds each OHLCV field. */
 export interface ColumnMap {
@@ -95,4 +97,26 @@ export function parseValue(value: unknown, where: () => string): number {
     if (t === '' || t.toLowerCase() === 'nan') return Number.NaN;
   }
   throw new DataValidationError(`${where()}: ${JSON.stringify(value)} is not a number`);
+}
+
+/**
+ * MarketData from six parsed columns (timestamps, open, high, low, close, volume), with the
+ * timeframe inferred when not given: the last step of every reader. @internal
+ */
+export function marketDataFromColumns(
+  cols: readonly Float64Array[],
+  options: { readonly symbol?: string; readonly timeframe?: string; readonly repair?: MarketDataInit['repair'] },
+): MarketData {
+  const [timestamps, open, high, low, close, volume] = cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  return new MarketData({
+    timestamps,
+    open,
+    high,
+    low,
+    close,
+    volume,
+    symbol: options.symbol ?? '',
+    timeframe: options.timeframe ?? inferTimeframe(timestamps),
+    repair: options.repair,
+  });
 }

@@ -1,8 +1,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { fail, requireOneOf, requireRecord } from '../core/checks.js';
 import { DataValidationError } from '../core/errors.js';
-import { parseTimestamp, parseValue, resolveColumns, type ColumnMap, type TimestampFormat } from './columns.js';
-import { MarketData, OHLCV_COLUMNS, type MarketDataInit } from './MarketData.js';
+import { marketDataFromColumns, parseTimestamp, parseValue, resolveColumns, type ColumnMap, type TimestampFormat } from './columns.js';
+import { OHLCV_COLUMNS, type MarketData, type MarketDataInit } from './MarketData.js';
 
 /** Which CSV header holds each OHLCV field (the same {@link ColumnMap} the DataFrame adapter takes). */
 export type CsvColumnMap = ColumnMap;
@@ -112,43 +112,8 @@ class CsvParser {
 
   finish(): MarketData {
     if (this.#index === undefined) throw new DataValidationError('CSV is empty: no header line');
-    const [timestamps, open, high, low, close, volume] = this.#rows.final() as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-    return new MarketData({
-      timestamps,
-      open,
-      high,
-      low,
-      close,
-      volume,
-      symbol: this.#options.symbol ?? '',
-      timeframe: this.#options.timeframe ?? inferTimeframe(timestamps),
-      repair: this.#options.repair,
-    });
+    return marketDataFromColumns(this.#rows.final(), this.#options);
   }
-}
-
-/**
- * The timeframe string of the smallest positive step between consecutive timestamps.
- * @param timestamps - bar-open times in ms.
- * @returns e.g. `'15m'`, `'1h'`, `'1d'`.
- * @throws {@link DataValidationError} with fewer than two distinct times.
- * @example
- * ```ts
- * import { inferTimeframe } from 'tradegym';
- * console.log(inferTimeframe([0, 900_000, 1_800_000])); // '15m'
- * ```
- */
-export function inferTimeframe(timestamps: ArrayLike<number>): string {
-  let step = Infinity;
-  for (let i = 1; i < timestamps.length; i++) {
-    const d = (timestamps[i] as number) - (timestamps[i - 1] as number);
-    if (d > 0 && d < step) step = d;
-  }
-  if (!Number.isFinite(step)) throw new DataValidationError('cannot infer the timeframe from fewer than two distinct timestamps; pass options.timeframe');
-  for (const [unit, ms] of [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    if (step % ms === 0) return `${step / ms}${unit}`;
-  }
-  throw new DataValidationError(`cannot express a step of ${step} ms as a timeframe; pass options.timeframe`);
 }
 
 /**

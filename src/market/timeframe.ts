@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../core/errors.js';
+import { DataValidationError, InvalidArgumentError } from '../core/errors.js';
 
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -30,3 +30,28 @@ export function timeframeToMs(timeframe: string): number {
 export function iso(ms: number): string {
   return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
 }
+
+/**
+ * The timeframe string of the smallest positive step between consecutive timestamps.
+ * @param timestamps - bar-open times in ms.
+ * @returns e.g. `'15m'`, `'1h'`, `'1d'`.
+ * @throws {@link DataValidationError} with fewer than two distinct times.
+ * @example
+ * ```ts
+ * import { inferTimeframe } from 'tradegym';
+ * console.log(inferTimeframe([0, 900_000, 1_800_000])); // '15m'
+ * ```
+ */
+export function inferTimeframe(timestamps: ArrayLike<number>): string {
+  let step = Infinity;
+  for (let i = 1; i < timestamps.length; i++) {
+    const d = (timestamps[i] as number) - (timestamps[i - 1] as number);
+    if (d > 0 && d < step) step = d;
+  }
+  if (!Number.isFinite(step)) throw new DataValidationError('cannot infer the timeframe from fewer than two distinct timestamps; pass options.timeframe');
+  for (const [unit, ms] of [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (step % ms === 0) return `${step / ms}${unit}`;
+  }
+  throw new DataValidationError(`cannot express a step of ${step} ms as a timeframe; pass options.timeframe`);
+}
+

@@ -8,31 +8,18 @@ import { iso } from '../../market/timeframe.js';
 import { Box } from '../../spaces/Box.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import type { Space } from '../../spaces/Space.js';
-import { Account, type Slippage } from '../trading/Account.js';
+import { Account } from '../trading/Account.js';
+import type { MarketCostOptions } from '../trading/options.js';
 import { softmax } from '../trading/weights.js';
 import { AecEnv } from './AecEnv.js';
 import type { ParallelEnv, ParallelResetResult, ParallelStepResult } from './types.js';
 
 /** Options of {@link MultiAgentTradingEnv}. */
-export interface MultiAgentTradingEnvOptions {
+export interface MultiAgentTradingEnvOptions extends MarketCostOptions {
   /** The assets' bars, aligned: same length and timestamps; one specialist each. */
   readonly assets: readonly MarketData[];
   /** Bars of log returns per observation (default 16). */
   readonly windowSize?: number;
-  /** Fee in bps (default 10). */
-  readonly fee?: number;
-  /** Slippage in bps or a function (default 0). */
-  readonly slippage?: Slippage;
-  /** Borrow per bar on short notional (default 0). */
-  readonly borrowRate?: number;
-  /** Starting cash (default 10,000). */
-  readonly initialCash?: number;
-  /** `'next-open'` (default) or `'close'`. */
-  readonly execution?: 'next-open' | 'close';
-  /** Steps per episode; omitted, to the end of the data. */
-  readonly episodeLength?: number;
-  /** Random starts (default: when `episodeLength` is set). */
-  readonly randomStart?: boolean;
 }
 
 /** Agent names: `'meta'` and one `specialist:<symbol>` (or `specialist:<index>`) per asset. */

@@ -6,13 +6,14 @@ import type { ResetParams, ResetResult, StepResult } from '../../core/types.js';
 import type { MarketData } from '../../market/MarketData.js';
 import { iso } from '../../market/timeframe.js';
 import { Box } from '../../spaces/Box.js';
-import { Account, type Slippage } from './Account.js';
+import { Account } from './Account.js';
+import type { MarketCostOptions, RiskLimitOptions } from './options.js';
 import { RewardTracker, type RewardFunction, type RewardOptions } from './rewards.js';
 import type { EpisodeSummary } from './TradingEnv.js';
 import { capGross, projectSimplex, softmax } from './weights.js';
 
 /** Options of {@link PortfolioEnv}. */
-export interface PortfolioEnvOptions {
+export interface PortfolioEnvOptions extends MarketCostOptions, RiskLimitOptions {
   /** The assets' bars, aligned: same length and timestamps. */
   readonly assets: readonly MarketData[];
   /** Bars of log returns per observation (default 32). */
@@ -23,24 +24,6 @@ export interface PortfolioEnvOptions {
    * in [-1, 1] (shorts allowed), scaled down to gross exposure `maxLeverage`, cash the rest.
    */
   readonly weighting?: 'softmax' | 'simplex' | 'signed';
-  /** Fee in bps of traded notional (default 10). */
-  readonly fee?: number;
-  /** Slippage in bps or a function (default 0). */
-  readonly slippage?: Slippage;
-  /** Borrow per bar on short notional (default 0). */
-  readonly borrowRate?: number;
-  /** Gross exposure cap in multiples of equity (default 1). */
-  readonly maxLeverage?: number;
-  /** Starting cash (default 10,000). */
-  readonly initialCash?: number;
-  /** `'next-open'` (default) or `'close'`. */
-  readonly execution?: 'next-open' | 'close';
-  /** Steps per episode; omitted, to the end of the data. */
-  readonly episodeLength?: number;
-  /** Random starts (default: when `episodeLength` is set). */
-  readonly randomStart?: boolean;
-  /** Terminate past this drawdown (default 1). */
-  readonly maxDrawdown?: number;
   /** The reward: the log return of the portfolio by default. */
   readonly reward?: RewardOptions | RewardFunction;
 }

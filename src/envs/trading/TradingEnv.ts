@@ -10,7 +10,8 @@ import { iso } from '../../market/timeframe.js';
 import { Box } from '../../spaces/Box.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import type { Space } from '../../spaces/Space.js';
-import { Account, type Slippage } from './Account.js';
+import { Account } from './Account.js';
+import type { MarketCostOptions, RiskLimitOptions } from './options.js';
 import { RewardTracker, type RewardFunction, type RewardOptions } from './rewards.js';
 
 /**
@@ -25,7 +26,7 @@ import { RewardTracker, type RewardFunction, type RewardOptions } from './reward
 export type ActionScheme = 'discrete-4' | 'discrete-3' | 'continuous';
 
 /** Options of {@link TradingEnv}. */
-export interface TradingEnvOptions {
+export interface TradingEnvOptions extends MarketCostOptions, RiskLimitOptions {
   /** The bars. */
   readonly data: MarketData;
   /** Feature columns aligned with `data` (default: 1-bar log returns). */
@@ -40,24 +41,6 @@ export interface TradingEnvOptions {
   readonly longOnly?: boolean;
   /** The position a full signal takes, as a fraction of equity (default 1). */
   readonly positionSize?: number;
-  /** Fee in bps of traded notional (default 10). */
-  readonly fee?: number;
-  /** Slippage in bps, or a function of the order and bar (default 0). */
-  readonly slippage?: Slippage;
-  /** Borrow cost per bar on short notional (default 0). */
-  readonly borrowRate?: number;
-  /** Gross exposure cap in multiples of equity (default 1). */
-  readonly maxLeverage?: number;
-  /** Starting cash (default 10,000). */
-  readonly initialCash?: number;
-  /** `'next-open'` (default): an action chosen on bar t fills at bar t+1's open; `'close'`: at bar t's close. */
-  readonly execution?: 'next-open' | 'close';
-  /** Steps per episode; omitted, an episode runs to the end of the data. */
-  readonly episodeLength?: number;
-  /** Start each episode at a random bar (default: true when `episodeLength` is set). */
-  readonly randomStart?: boolean;
-  /** Terminate when the drawdown from peak equity exceeds this fraction (default 1: only at ruin). */
-  readonly maxDrawdown?: number;
   /** The reward: weighted components, or your own function. */
   readonly reward?: RewardOptions | RewardFunction;
 }
