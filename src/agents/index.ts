@@ -11,3 +11,17 @@ export { constantSchedule, linearSchedule, type Schedule } from './common/schedu
 export type { AgentAction, LearnOptions, LogRecord, PredictOptions, TrainEnv } from './common/OnPolicyAlgorithm.js';
 export type { NetArch } from './common/ActorCritic.js';
 export { evaluatePolicy, type EvaluationResult, type EvaluateOptions, type Predictor } from './common/evaluatePolicy.js';
+export {
+  EvalCallback,
+  CheckpointCallback,
+  StopTrainingOnRewardThreshold,
+  TrainingLogger,
+  ProgressBar,
+  type TrainingCallback,
+  type CallbackSpec,
+  type CallbackContext,
+  type CallbackAgent,
+  type EvalCallbackOptions,
+  type EvaluationRecord,
+  type CheckpointCallbackOptions,
+} from './common/callbacks.js';

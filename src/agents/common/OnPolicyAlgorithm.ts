@@ -9,6 +9,7 @@ import { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 import { ActorCritic, type FlatOptimizer, type NetArch } from './ActorCritic.js';
 import { RolloutBuffer } from './RolloutBuffer.js';
 import { fileIO } from './fileIO.js';
+import { ProgressBar, toCallbacks, type CallbackSpec } from './callbacks.js';
 import { scheduleFromJSON } from './schedules.js';
 import type { RngState } from '../../core/Rng.js';
 
@@ -25,8 +26,10 @@ export type LogRecord = Readonly<Record<string, number>>;
 export interface LearnOptions {
   /** Environment steps to train for (across all sub-envs). */
   readonly totalTimesteps: number;
-  /** Called after every rollout and update with the log record; return false to stop. */
-  readonly callback?: (record: LogRecord) => boolean | void;
+  /** Called after every rollout and update: a function of the log record (return false to stop), a {@link TrainingCallback}, or a list. */
+  readonly callback?: CallbackSpec;
+  /** Show a progress line on stderr (default false). */
+  readonly progressBar?: boolean;
 }
 
 /** Options of `predict`. */
@@ -135,6 +138,9 @@ export abstract class OnPolicyAlgorithm {
     // a fresh vector env (e.g. a loaded agent's new wrapper) starts with a reset; the same live
     // vector env a checkpoint was saved from continues where it was
     if (this.#lastObs === undefined || !this.env.started) this.#lastObs = this.env.reset({ seed: this.#cfg.seed }).observations.slice();
+    const callbacks = toCallbacks(options.callback);
+    if (options.progressBar === true) callbacks.push(new ProgressBar());
+    for (const c of callbacks) await c.onTrainingStart?.(this, total);
     const t0 = performance.now();
     while (this.numTimesteps < end) {
       this.#collectRollout();
@@ -148,9 +154,12 @@ export abstract class OnPolicyAlgorithm {
         'rollout/ep_len_mean': mean(this.#recentLengths),
         ...trainLog,
       };
-      if (options.callback?.(record) === false) break;
+      let stop = false;
+      for (const c of callbacks) if ((await c.onRolloutEnd?.({ agent: this, record, totalTimesteps: total })) === false) stop = true;
+      if (stop) break;
       await new Promise<void>((r) => setImmediate(r)); // let the event loop breathe between rollouts
     }
+    for (const c of callbacks) await c.onTrainingEnd?.(this);
     return this;
   }
 

@@ -1,0 +1,323 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fail, requireInt, requireRecord } from '../../core/checks.js';
+import type { Env } from '../../core/Env.js';
+import { evaluatePolicy, type Predictor } from './evaluatePolicy.js';
+import type { AgentAction, LogRecord } from './OnPolicyAlgorithm.js';
+
+/** What a callback sees of the agent while it trains. */
+export interface CallbackAgent extends Predictor {
+  /** Environment steps taken so far. */
+  readonly numTimesteps: number;
+  /** Saves the agent (see the algorithms' `save`). */
+  save(dir: string): Promise<void>;
+}
+
+/** What a callback is told after each rollout and update. */
+export interface CallbackContext {
+  /** The agent. */
+  readonly agent: CallbackAgent;
+  /** The log record of the rollout and update (SB3's keys). */
+  readonly record: LogRecord;
+  /** The steps this `learn` call will take in all. */
+  readonly totalTimesteps: number;
+}
+
+/**
+ * Hooks into training. Every hook may be async; returning `false` from `onRolloutEnd` stops
+ * training after the current update.
+ */
+export interface TrainingCallback {
+  /** Before the first rollout. */
+  onTrainingStart?(agent: CallbackAgent, totalTimesteps: number): void | Promise<void>;
+  /** After every rollout and update. */
+  onRolloutEnd?(ctx: CallbackContext): boolean | void | Promise<boolean | void>;
+  /** After training ends (also when stopped early). */
+  onTrainingEnd?(agent: CallbackAgent): void | Promise<void>;
+}
+
+/** A callback, a plain function of the log record (return false to stop), or several. */
+export type CallbackSpec = TrainingCallback | ((record: LogRecord) => boolean | void) | readonly (TrainingCallback | ((record: LogRecord) => boolean | void))[];
+
+/** Normalises a {@link CallbackSpec} into a list. @internal */
+export function toCallbacks(spec: CallbackSpec | undefined): TrainingCallback[] {
+  if (spec === undefined) return [];
+  const list = Array.isArray(spec) ? spec : [spec];
+  return list.map((c, i) => {
+    if (typeof c === 'function') return { onRolloutEnd: (ctx: CallbackContext) => c(ctx.record) };
+    if (c === null || typeof c !== 'object') fail(`callback[${i}]`, 'a function or a TrainingCallback', c);
+    return c as TrainingCallback;
+  });
+}
+
+/** Fires when the step count crosses a multiple of `every` (checked after each rollout). */
+class Every {
+  #next: number;
+  constructor(readonly every: number) {
+    this.#next = every;
+  }
+  due(steps: number): boolean {
+    if (steps < this.#next) return false;
+    while (this.#next <= steps) this.#next += this.every;
+    return true;
+  }
+}
+
+/**
+ * Stops training once an evaluation's mean return reaches `threshold`; give it to
+ * {@link EvalCallback} as `callbackOnNewBest`, as Stable-Baselines3.
+ *
+ * @example
+ * ```ts
+ * import { make } from 'tradegym';
+ * import { EvalCallback, StopTrainingOnRewardThreshold } from 'tradegym/agents';
+ * const stop = new StopTrainingOnRewardThreshold(475);
+ * const evaluation = new EvalCallback(make('CartPole-v1'), { evalFreq: 10_000, callbackOnNewBest: stop });
+ * ```
+ */
+export class StopTrainingOnRewardThreshold {
+  /**
+   * @param threshold - the mean evaluation return that ends training.
+   * @throws `InvalidArgumentError` (from `tradegym`) if `threshold` is not a finite number.
+   */
+  constructor(readonly threshold: number) {
+    if (typeof threshold !== 'number' || !Number.isFinite(threshold)) fail('threshold', 'a finite number', threshold);
+  }
+
+  /**
+   * @param bestMean - the new best mean evaluation return.
+   * @returns false (stop) once it reaches the threshold.
+   */
+  onNewBest(bestMean: number): boolean {
+    return bestMean < this.threshold;
+  }
+}
+
+/** One evaluation of {@link EvalCallback}. */
+export interface EvaluationRecord {
+  /** The agent's step count at the evaluation. */
+  readonly timesteps: number;
+  /** Mean episode return. */
+  readonly mean: number;
+  /** Standard deviation of the returns. */
+  readonly std: number;
+}
+
+/** Options of {@link EvalCallback}. */
+export interface EvalCallbackOptions {
+  /** Evaluate every this many environment steps (default 10,000; checked after each rollout). */
+  readonly evalFreq?: number;
+  /** Episodes per evaluation (default 5). */
+  readonly nEvalEpisodes?: number;
+  /** Deterministic actions (default true). */
+  readonly deterministic?: boolean;
+  /** Save the best agent here (a directory), if given. */
+  readonly bestModelSavePath?: string;
+  /** Told of every new best; may stop training. */
+  readonly callbackOnNewBest?: StopTrainingOnRewardThreshold;
+}
+
+/**
+ * Evaluates the agent on a separate env every `evalFreq` steps, as Stable-Baselines3's
+ * `EvalCallback`: records each evaluation, keeps the best mean, saves the best agent, and
+ * can stop training on a threshold.
+ *
+ * @example
+ * ```ts
+ * import { make } from 'tradegym';
+ * import { EvalCallback, PPO, useBackend } from 'tradegym/agents';
+ * await useBackend('cpu');
+ * const agent = new PPO(make('CartPole-v1'), { nSteps: 64, batchSize: 64, nEpochs: 1, seed: 0 });
+ * const evaluation = new EvalCallback(make('CartPole-v1'), { evalFreq: 64, nEvalEpisodes: 2 });
+ * await agent.learn({ totalTimesteps: 128, callback: evaluation });
+ * console.log(evaluation.evaluations.length, evaluation.bestMeanReward); // 2 ...
+ * agent.dispose();
+ * ```
+ */
+export class EvalCallback implements TrainingCallback {
+  /** Every evaluation: the step count and the mean and std of the returns. */
+  readonly evaluations: EvaluationRecord[] = [];
+  /** The best mean return so far. */
+  bestMeanReward = -Infinity;
+  readonly #env: Env<Float32Array, AgentAction>;
+  readonly #opts: Required<Omit<EvalCallbackOptions, 'bestModelSavePath' | 'callbackOnNewBest'>> & EvalCallbackOptions;
+  readonly #every: Every;
+
+  /**
+   * @param evalEnv - the env to evaluate on (not the training env).
+   * @param options - frequency, episodes, best-model path, stop rule.
+   * @throws `InvalidArgumentError` (from `tradegym`) for a frequency or episode count that is not an integer >= 1.
+   */
+  constructor(evalEnv: Env<Float32Array, number> | Env<Float32Array, Float32Array> | Env<Float32Array, AgentAction>, options: EvalCallbackOptions = {}) {
+    requireRecord('options', options);
+    this.#env = evalEnv as Env<Float32Array, AgentAction>;
+    this.#opts = { evalFreq: requireInt('evalFreq', options.evalFreq ?? 10_000, 1), nEvalEpisodes: requireInt('nEvalEpisodes', options.nEvalEpisodes ?? 5, 1), deterministic: options.deterministic ?? true, ...options };
+    this.#every = new Every(this.#opts.evalFreq);
+  }
+
+  /**
+   * Evaluates when due.
+   * @param ctx - the callback context.
+   * @returns false to stop training (from `callbackOnNewBest`).
+   */
+  async onRolloutEnd(ctx: CallbackContext): Promise<boolean> {
+    const steps = ctx.agent.numTimesteps;
+    if (!this.#every.due(steps)) return true;
+    const r = evaluatePolicy(ctx.agent, this.#env, { nEvalEpisodes: this.#opts.nEvalEpisodes, deterministic: this.#opts.deterministic });
+    this.evaluations.push({ timesteps: steps, mean: r.mean, std: r.std });
+    if (r.mean > this.bestMeanReward) {
+      this.bestMeanReward = r.mean;
+      if (this.#opts.bestModelSavePath !== undefined) await ctx.agent.save(this.#opts.bestModelSavePath);
+      if (this.#opts.callbackOnNewBest !== undefined) return this.#opts.callbackOnNewBest.onNewBest(r.mean);
+    }
+    return true;
+  }
+}
+
+/** Options of {@link CheckpointCallback}. */
+export interface CheckpointCallbackOptions {
+  /** Save every this many environment steps (checked after each rollout). */
+  readonly saveFreq: number;
+  /** The directory the checkpoints go under. */
+  readonly savePath: string;
+  /** Checkpoint names: `${namePrefix}_${steps}_steps` (default `'agent'`). */
+  readonly namePrefix?: string;
+}
+
+/**
+ * Saves the agent every `saveFreq` steps, as Stable-Baselines3's `CheckpointCallback`.
+ *
+ * @example
+ * ```ts
+ * import { CheckpointCallback } from 'tradegym/agents';
+ * const checkpoints = new CheckpointCallback({ saveFreq: 50_000, savePath: 'out/checkpoints', namePrefix: 'ppo' });
+ * console.log(checkpoints.saved.length); // 0 until training saves one
+ * ```
+ */
+export class CheckpointCallback implements TrainingCallback {
+  /** The directories saved so far. */
+  readonly saved: string[] = [];
+  readonly #every: Every;
+
+  /**
+   * @param options - frequency, path, prefix.
+   * @throws `InvalidArgumentError` (from `tradegym`) for a frequency that is not an integer >= 1 or an empty path.
+   */
+  constructor(readonly options: CheckpointCallbackOptions) {
+    requireRecord('options', options);
+    this.#every = new Every(requireInt('saveFreq', options.saveFreq, 1));
+    if (typeof options.savePath !== 'string' || options.savePath === '') fail('savePath', 'a directory path', options.savePath);
+  }
+
+  /**
+   * Saves when due.
+   * @param ctx - the callback context.
+   */
+  async onRolloutEnd(ctx: CallbackContext): Promise<void> {
+    const steps = ctx.agent.numTimesteps;
+    if (!this.#every.due(steps)) return;
+    const dir = join(this.options.savePath, `${this.options.namePrefix ?? 'agent'}_${steps}_steps`);
+    await ctx.agent.save(dir);
+    this.saved.push(dir);
+  }
+}
+
+/**
+ * Writes every log record to a file: one JSON object per line (`.jsonl`) or CSV with a
+ * header from the first record's keys (`.csv`).
+ *
+ * @example
+ * ```ts
+ * import { TrainingLogger } from 'tradegym/agents';
+ * const logger = new TrainingLogger('out/progress.csv'); // pass as learn({ callback: logger })
+ * console.log(logger.format); // 'csv'
+ * ```
+ */
+export class TrainingLogger implements TrainingCallback {
+  /** `'csv'` or `'jsonl'`, from the file name. */
+  readonly format: 'csv' | 'jsonl';
+  #columns: string[] | undefined;
+
+  /**
+   * @param path - a `.csv` or `.jsonl` file (created or overwritten when training starts).
+   * @throws `InvalidArgumentError` (from `tradegym`) for another extension.
+   */
+  constructor(readonly path: string) {
+    if (typeof path !== 'string' || !/\.(csv|jsonl)$/.test(path)) fail('path', 'a .csv or .jsonl file', path);
+    this.format = path.endsWith('.csv') ? 'csv' : 'jsonl';
+  }
+
+  /** Creates the file. */
+  onTrainingStart(): void {
+    mkdirSync(dirname(this.path), { recursive: true });
+    writeFileSync(this.path, '');
+    this.#columns = undefined;
+  }
+
+  /**
+   * Appends the record.
+   * @param ctx - the callback context.
+   */
+  onRolloutEnd(ctx: CallbackContext): void {
+    if (this.format === 'jsonl') {
+      appendFileSync(this.path, `${JSON.stringify(ctx.record)}\n`);
+      return;
+    }
+    if (this.#columns === undefined) {
+      this.#columns = Object.keys(ctx.record);
+      appendFileSync(this.path, `${this.#columns.join(',')}\n`);
+    }
+    appendFileSync(this.path, `${this.#columns.map((k) => ctx.record[k] ?? '').join(',')}\n`);
+  }
+}
+
+/**
+ * A one-line progress display on stderr: steps, fps, ETA and mean episode return,
+ * redrawn in place on a terminal. `learn({ progressBar: true })` adds one.
+ *
+ * @example
+ * ```ts
+ * import { ProgressBar } from 'tradegym/agents';
+ * const line = ProgressBar.format(5_000, 20_000, 1_250, 87.5);
+ * console.log(line); // [#####...............] 5000/20000 steps | 1250 fps | ETA 12s | ep_rew_mean 87.50
+ * ```
+ */
+export class ProgressBar implements TrainingCallback {
+  /**
+   * One progress line.
+   * @param done - steps done.
+   * @param total - steps in all.
+   * @param fps - steps per second.
+   * @param reward - the mean episode return (NaN before the first episode ends).
+   * @returns the line.
+   */
+  static format(done: number, total: number, fps: number, reward: number): string {
+    const width = 20;
+    const filled = Math.min(width, Math.round((width * done) / total));
+    const eta = fps > 0 ? `${Math.max(0, Math.round((total - done) / fps))}s` : '-';
+    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} steps | ${Math.round(fps)} fps | ETA ${eta} | ep_rew_mean ${Number.isNaN(reward) ? '-' : reward.toFixed(2)}`;
+  }
+
+  #start = 0;
+  #total = 0;
+
+  /** Notes the target. */
+  onTrainingStart(agent: CallbackAgent, totalTimesteps: number): void {
+    this.#start = agent.numTimesteps;
+    this.#total = totalTimesteps;
+  }
+
+  /**
+   * Redraws the line.
+   * @param ctx - the callback context.
+   */
+  onRolloutEnd(ctx: CallbackContext): void {
+    const line = ProgressBar.format(ctx.agent.numTimesteps - this.#start, this.#total, ctx.record['time/fps'] ?? 0, ctx.record['rollout/ep_rew_mean'] ?? Number.NaN);
+    process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
+  }
+
+  /** Ends the line. */
+  onTrainingEnd(): void {
+    if (process.stderr.isTTY) process.stderr.write('\n');
+  }
+}
