@@ -1,5 +1,6 @@
 import { fail, requireInt, requireOneOf, requireRecord, show } from '../core/checks.js';
 import { DataValidationError, InvalidArgumentError } from '../core/errors.js';
+import { lowerBound } from './lowerBound.js';
 import { iso, timeframeToMs } from './timeframe.js';
 
 /** The six OHLCV columns. */
@@ -290,14 +291,7 @@ export class MarketData {
    * @returns an index in `[0, length]`.
    */
   lowerBound(time: number): number {
-    let lo = 0;
-    let hi = this.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.timestamps[mid] as number) < time) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.timestamps, time);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { fail, requireInt, requireRecord } from '../core/checks.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { lowerBound } from './lowerBound.js';
 
 /** Anything sliceable by bar index: {@link MarketData} and {@link FeatureFrame}. */
 export interface Sliceable<T> {
@@ -84,18 +85,8 @@ export function splitByDate<T>(
   const a = toMs('bounds.trainEnd', bounds.trainEnd);
   const b = bounds.validationEnd === undefined ? a : toMs('bounds.validationEnd', bounds.validationEnd);
   if (b < a) fail('bounds.validationEnd', `>= trainEnd (${new Date(a).toISOString()})`, bounds.validationEnd);
-  const lower = (t: number): number => {
-    let lo = 0;
-    let hi = data.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((data.timestamps[mid] as number) < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  const i = lower(a);
-  const j = lower(b);
+  const i = lowerBound(data.timestamps, a);
+  const j = lowerBound(data.timestamps, b);
   return { train: data.slice(0, i), validation: data.slice(i, j), test: data.slice(j, data.length) };
 }
 
