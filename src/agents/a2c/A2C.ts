@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { FlatRMSprop, type NetArch } from '../common/ActorCritic.js';
-import { agentSeed, OnPolicyAlgorithm, readCheckpoint, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
+import { agentSeed, OnPolicyAlgorithm, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 import { explainedVariance } from '../ppo/PPO.js';
 
@@ -103,11 +103,6 @@ export class A2C extends OnPolicyAlgorithm {
   /** @internal */
   protected readonly algorithm = 'A2C';
 
-  /** @internal */
-  protected get savedOptions(): Readonly<Record<string, unknown>> {
-    return this.config;
-  }
-
   /**
    * Loads an agent saved with `save`, onto an env with the same spaces. Given the same live
    * `SyncVectorEnv` the saved agent trained on, training resumes exactly where it stopped;
@@ -120,10 +115,7 @@ export class A2C extends OnPolicyAlgorithm {
    *   `InvalidArgumentError` if the env does not fit the saved network.
    */
   static async load(dir: string, env: TrainEnv, options: A2COptions = {}): Promise<A2C> {
-    const checkpoint = await readCheckpoint(dir, 'A2C');
-    const agent = new A2C(env, { ...(checkpoint.options as A2COptions), ...options });
-    agent.restore(checkpoint);
-    return agent;
+    return OnPolicyAlgorithm.fromCheckpoint(dir, 'A2C', (saved) => new A2C(env, { ...(saved as A2COptions), ...options }));
   }
 
   /** @internal */

@@ -187,8 +187,8 @@ export abstract class OnPolicyAlgorithm {
 
   /** The algorithm's name in checkpoints, e.g. `'PPO'`. @internal */
   protected abstract readonly algorithm: string;
-  /** The options to save (numbers, booleans, nulls, nets and saveable schedules). @internal */
-  protected abstract readonly savedOptions: Readonly<Record<string, unknown>>;
+  /** The resolved options; saved with the agent (numbers, booleans, nulls, nets and saveable schedules). */
+  abstract readonly config: Readonly<Record<string, unknown>>;
 
   /**
    * Saves everything needed to resume exactly: the options, the network spec and weights,
@@ -201,7 +201,7 @@ export abstract class OnPolicyAlgorithm {
    */
   async save(dir: string): Promise<void> {
     const options: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(this.savedOptions)) {
+    for (const [k, v] of Object.entries(this.config)) {
       if (typeof v === 'function' && typeof (v as { toJSON?: unknown }).toJSON !== 'function') {
         throw new TradegymError(`option ${k} is a custom schedule function and cannot be saved; save a constantSchedule/linearSchedule, or pass ${k} again to load()`);
       }
@@ -229,6 +229,17 @@ export abstract class OnPolicyAlgorithm {
       }),
     ) as object;
     await fileIO(dir).save({ modelTopology: topology, weightSpecs: specs, weightData: data });
+  }
+
+  /**
+   * Reads the checkpoint in `dir`, builds the agent from its saved options and restores its
+   * state: the body of every algorithm's static `load`. @internal
+   */
+  protected static async fromCheckpoint<A extends OnPolicyAlgorithm>(dir: string, algorithm: string, build: (saved: Record<string, unknown>) => A): Promise<A> {
+    const checkpoint = await readCheckpoint(dir, algorithm);
+    const agent = build(checkpoint.options);
+    agent.restore(checkpoint);
+    return agent;
   }
 
   /** Restores a checkpoint's state into this freshly built agent. @internal */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { FlatAdam, type NetArch } from '../common/ActorCritic.js';
-import { agentSeed, OnPolicyAlgorithm, readCheckpoint, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
+import { agentSeed, OnPolicyAlgorithm, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 
 /** PPO's options; each omitted one takes its value from {@link PPO_DEFAULTS}. */
@@ -138,11 +138,6 @@ export class PPO extends OnPolicyAlgorithm {
   /** @internal */
   protected readonly algorithm = 'PPO';
 
-  /** @internal */
-  protected get savedOptions(): Readonly<Record<string, unknown>> {
-    return this.config;
-  }
-
   /**
    * Loads an agent saved with `save`, onto an env with the same spaces. Given the same live
    * `SyncVectorEnv` the saved agent trained on, training resumes exactly where it stopped;
@@ -155,10 +150,7 @@ export class PPO extends OnPolicyAlgorithm {
    *   `InvalidArgumentError` if the env does not fit the saved network.
    */
   static async load(dir: string, env: TrainEnv, options: PPOOptions = {}): Promise<PPO> {
-    const checkpoint = await readCheckpoint(dir, 'PPO');
-    const agent = new PPO(env, { ...(checkpoint.options as PPOOptions), ...options });
-    agent.restore(checkpoint);
-    return agent;
+    return OnPolicyAlgorithm.fromCheckpoint(dir, 'PPO', (saved) => new PPO(env, { ...(saved as PPOOptions), ...options }));
   }
 
   /** @internal */
