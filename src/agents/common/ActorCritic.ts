@@ -10,9 +10,72 @@ export interface NetArch {
   readonly vf: readonly number[];
 }
 
-interface Slot {
+/** A region of a flat parameter vector. @internal */
+export interface Slot {
   readonly offset: number;
   readonly shape: readonly [number, number] | readonly [number];
+}
+
+/** One dense layer's weight and bias regions. @internal */
+export interface DenseSlots {
+  readonly w: Slot;
+  readonly b: Slot;
+}
+
+/**
+ * Lays out tensors end to end in one flat vector: `add` records a region and its initial
+ * value; `build` concatenates them (call inside tf.tidy). Networks built on it keep all their
+ * parameters in ONE variable, so one gradient, one clip and one optimizer update cover
+ * everything. @internal
+ */
+export class FlatLayout {
+  size = 0;
+  readonly #inits: tf.Tensor[] = [];
+
+  add(shape: readonly [number, number] | readonly [number], init: tf.Tensor): Slot {
+    const slot = { offset: this.size, shape };
+    this.size += shape.reduce((a, b) => a * b, 1);
+    this.#inits.push(init.reshape([-1]));
+    return slot;
+  }
+
+  /** Dense layers `inSize -> sizes... -> out`, weights from `init(fanIn, fanOut, isOutput)`. */
+  dense(inSize: number, sizes: readonly number[], out: number, init: (fanIn: number, fanOut: number, isOutput: boolean) => { w: tf.Tensor; b: tf.Tensor }): DenseSlots[] {
+    const layers: DenseSlots[] = [];
+    [...sizes, out].forEach((size, i) => {
+      const { w, b } = init(inSize, size, i === sizes.length);
+      layers.push({ w: this.add([inSize, size], w), b: this.add([size], b) });
+      inSize = size;
+    });
+    return layers;
+  }
+
+  build(): tf.Tensor {
+    return tf.concat(this.#inits);
+  }
+}
+
+/** The tensor of region `s` of `theta`. Call inside tf.tidy. @internal */
+export function view(theta: tf.Tensor, s: Slot): tf.Tensor {
+  const n = s.shape.reduce((a, b) => a * b, 1);
+  return tf.reshape(tf.slice(theta, s.offset, n), [...s.shape]);
+}
+
+/** An MLP's output: fused matMul + bias per layer, the activation on hidden layers only. Call inside tf.tidy. @internal */
+export function mlp(theta: tf.Tensor, x: tf.Tensor2D, layers: readonly DenseSlots[], activation: 'tanh' | 'relu'): tf.Tensor2D {
+  let h = x;
+  layers.forEach((l, i) => {
+    const z = tf.fused.matMul({ a: h, b: view(theta, l.w) as tf.Tensor2D, bias: view(theta, l.b) });
+    h = (i === layers.length - 1 ? z : activation === 'tanh' ? tf.tanh(z) : tf.relu(z)) as tf.Tensor2D;
+  });
+  return h;
+}
+
+/** Validates a list of hidden layer sizes. @internal */
+export function requireLayerSizes(name: string, arch: unknown): readonly number[] {
+  if (!Array.isArray(arch)) fail(name, 'an array of layer sizes', arch);
+  (arch as unknown[]).forEach((h, i) => requireInt(`${name}[${i}]`, h, 1));
+  return arch as readonly number[];
 }
 
 /** Everything needed to rebuild an {@link ActorCritic}. */
@@ -42,77 +105,48 @@ export class ActorCritic {
   readonly spec: ActorCriticSpec;
   readonly params: tf.Variable;
   readonly size: number;
-  readonly #pi: { w: Slot; b: Slot }[] = [];
-  readonly #vf: { w: Slot; b: Slot }[] = [];
+  #pi: DenseSlots[] = [];
+  #vf: DenseSlots[] = [];
   #logStd: Slot | undefined;
 
   constructor(spec: ActorCriticSpec, rng: Rng) {
     requireInt('obsSize', spec.obsSize, 1);
     requireInt('actionSize', spec.actionSize, 1);
-    for (const k of ['pi', 'vf'] as const) {
-      const arch = spec.netArch[k];
-      if (!Array.isArray(arch)) fail(`netArch.${k}`, 'an array of layer sizes', arch);
-      arch.forEach((h, i) => requireInt(`netArch.${k}[${i}]`, h, 1));
-    }
+    requireLayerSizes('netArch.pi', spec.netArch?.pi);
+    requireLayerSizes('netArch.vf', spec.netArch?.vf);
     this.spec = spec;
-    let offset = 0;
     const seed = (): number => rng.uniform(0, 2 ** 31) | 0;
+    const layout = new FlatLayout();
     // every initial tensor is made inside one tidy: only the flat parameter vector survives
     const flat = tf.tidy(() => {
-      const inits: tf.Tensor[] = [];
-      const add = (shape: readonly [number, number] | readonly [number], init: tf.Tensor): Slot => {
-        const slot = { offset, shape };
-        offset += shape.reduce((a, b) => a * b, 1);
-        inits.push(init.reshape([-1]));
-        return slot;
-      };
-      const layers = (sizes: readonly number[], out: number, outGain: number, into: { w: Slot; b: Slot }[]) => {
-        let inSize = spec.obsSize;
-        [...sizes, out].forEach((size, i) => {
-          const gain = i === sizes.length ? outGain : Math.SQRT2;
-          const w = tf.initializers.orthogonal({ gain, seed: seed() }).apply([inSize, size]) as tf.Tensor;
-          into.push({ w: add([inSize, size], w), b: add([size], tf.zeros([size])) });
-          inSize = size;
-        });
-      };
-      layers(spec.netArch.pi, spec.actionSize, 0.01, this.#pi);
-      layers(spec.netArch.vf, 1, 1, this.#vf);
-      this.#logStd = spec.distribution === 'gaussian' ? add([spec.actionSize], tf.fill([spec.actionSize], spec.logStdInit)) : undefined;
-      return tf.concat(inits);
+      const orthogonal = (outGain: number) => (fanIn: number, fanOut: number, isOutput: boolean) => ({
+        w: tf.initializers.orthogonal({ gain: isOutput ? outGain : Math.SQRT2, seed: seed() }).apply([fanIn, fanOut]) as tf.Tensor,
+        b: tf.zeros([fanOut]),
+      });
+      this.#pi = layout.dense(spec.obsSize, spec.netArch.pi, spec.actionSize, orthogonal(0.01));
+      this.#vf = layout.dense(spec.obsSize, spec.netArch.vf, 1, orthogonal(1));
+      this.#logStd = spec.distribution === 'gaussian' ? layout.add([spec.actionSize], tf.fill([spec.actionSize], spec.logStdInit)) : undefined;
+      return layout.build();
     });
-    this.size = offset;
+    this.size = layout.size;
     this.params = tf.variable(flat, true);
     flat.dispose();
   }
 
-  #view(theta: tf.Tensor, s: Slot): tf.Tensor {
-    const n = s.shape.reduce((a, b) => a * b, 1);
-    return tf.reshape(tf.slice(theta, s.offset, n), [...s.shape]);
-  }
-
-  #mlp(theta: tf.Tensor, x: tf.Tensor2D, layers: { w: Slot; b: Slot }[]): tf.Tensor2D {
-    let h = x;
-    layers.forEach((l, i) => {
-      const z = tf.fused.matMul({ a: h, b: this.#view(theta, l.w) as tf.Tensor2D, bias: this.#view(theta, l.b) });
-      h = (i === layers.length - 1 ? z : this.spec.activation === 'tanh' ? tf.tanh(z) : tf.relu(z)) as tf.Tensor2D;
-    });
-    return h;
-  }
-
   /** Policy output (logits or Gaussian means), `[batch, actionSize]`. Call inside tf.tidy. */
   policy(x: tf.Tensor2D, theta: tf.Tensor = this.params): tf.Tensor2D {
-    return this.#mlp(theta, x, this.#pi);
+    return mlp(theta, x, this.#pi, this.spec.activation);
   }
 
   /** Values, `[batch]`. Call inside tf.tidy. */
   value(x: tf.Tensor2D, theta: tf.Tensor = this.params): tf.Tensor1D {
-    return tf.reshape(this.#mlp(theta, x, this.#vf), [-1]) as tf.Tensor1D;
+    return tf.reshape(mlp(theta, x, this.#vf, this.spec.activation), [-1]) as tf.Tensor1D;
   }
 
   /** The Gaussian's log standard deviations, `[actionSize]`. Call inside tf.tidy. */
   logStd(theta: tf.Tensor = this.params): tf.Tensor1D {
     if (this.#logStd === undefined) throw new Error('logStd of a categorical policy');
-    return this.#view(theta, this.#logStd) as tf.Tensor1D;
+    return view(theta, this.#logStd) as tf.Tensor1D;
   }
 
   dispose(): void {

@@ -9,9 +9,9 @@ import { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 import { ActorCritic, type FlatOptimizer, type NetArch } from './ActorCritic.js';
 import { RolloutBuffer } from './RolloutBuffer.js';
 import { fileIO } from './fileIO.js';
-import { ProgressBar, toCallbacks, type CallbackSpec } from './callbacks.js';
+import type { CallbackSpec } from './callbacks.js';
+import { EpisodeStats, runLearn, writeCheckpoint, type CheckpointHeader, type EpisodeStatsState } from './training.js';
 import { scheduleFromJSON } from './schedules.js';
-import type { RngState } from '../../core/Rng.js';
 
 /** An action: an index for Discrete action spaces, a Float32Array for Box. */
 export type AgentAction = number | Float32Array;
@@ -91,10 +91,7 @@ export abstract class OnPolicyAlgorithm {
   readonly #cfg: OnPolicyConfig;
   #lastObs: Float32Array | undefined;
   readonly #lastStarts: Float32Array;
-  readonly #epReturn: Float64Array;
-  readonly #epLength: Int32Array;
-  readonly #recentReturns: number[] = [];
-  readonly #recentLengths: number[] = [];
+  readonly #stats: EpisodeStats;
 
   constructor(env: TrainEnv, cfg: OnPolicyConfig, optimizer: (size: number) => FlatOptimizer) {
     this.env = toVector(env);
@@ -118,8 +115,7 @@ export abstract class OnPolicyAlgorithm {
     this.optimizerState = optimizer(this.policy.size);
     this.buffer = new RolloutBuffer(cfg.nSteps, this.env.numEnvs, obsSpace.size, this.discrete ? 1 : actionSize);
     this.#lastStarts = new Float32Array(this.env.numEnvs).fill(1);
-    this.#epReturn = new Float64Array(this.env.numEnvs);
-    this.#epLength = new Int32Array(this.env.numEnvs);
+    this.#stats = new EpisodeStats(this.env.numEnvs);
   }
 
   /** @internal The subclass's update over a full buffer; returns its log entries. */
@@ -132,34 +128,13 @@ export abstract class OnPolicyAlgorithm {
    * @throws `InvalidArgumentError` (from `tradegym`) if `totalTimesteps` is not an integer >= 1.
    */
   async learn(options: LearnOptions): Promise<this> {
-    const total = requireInt('totalTimesteps', options.totalTimesteps, 1);
-    const start = this.numTimesteps;
-    const end = start + total;
-    // a fresh vector env (e.g. a loaded agent's new wrapper) starts with a reset; the same live
-    // vector env a checkpoint was saved from continues where it was
-    if (this.#lastObs === undefined || !this.env.started) this.#lastObs = this.env.reset({ seed: this.#cfg.seed }).observations.slice();
-    const callbacks = toCallbacks(options.callback);
-    if (options.progressBar === true) callbacks.push(new ProgressBar());
-    for (const c of callbacks) await c.onTrainingStart?.(this, total);
-    const t0 = performance.now();
-    while (this.numTimesteps < end) {
+    await runLearn(this, options, this.#stats, (start, end) => {
+      // a fresh vector env (e.g. a loaded agent's new wrapper) starts with a reset; the same live
+      // vector env a checkpoint was saved from continues where it was
+      if (this.#lastObs === undefined || !this.env.started) this.#lastObs = this.env.reset({ seed: this.#cfg.seed }).observations.slice();
       this.#collectRollout();
-      const progressRemaining = Math.max(0, 1 - (this.numTimesteps - start) / total);
-      const trainLog = this.train(progressRemaining);
-      const mean = (xs: number[]) => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
-      const record: LogRecord = {
-        'time/total_timesteps': this.numTimesteps,
-        'time/fps': Math.round((this.numTimesteps - start) / ((performance.now() - t0) / 1000)),
-        'rollout/ep_rew_mean': mean(this.#recentReturns),
-        'rollout/ep_len_mean': mean(this.#recentLengths),
-        ...trainLog,
-      };
-      let stop = false;
-      for (const c of callbacks) if ((await c.onRolloutEnd?.({ agent: this, record, totalTimesteps: total })) === false) stop = true;
-      if (stop) break;
-      await new Promise<void>((r) => setImmediate(r)); // let the event loop breathe between rollouts
-    }
-    for (const c of callbacks) await c.onTrainingEnd?.(this);
+      return this.train(Math.max(0, 1 - (this.numTimesteps - start) / (end - start)));
+    });
     return this;
   }
 
@@ -200,35 +175,14 @@ export abstract class OnPolicyAlgorithm {
    *   which cannot be saved (pass it again to `load`).
    */
   async save(dir: string): Promise<void> {
-    const options: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(this.config)) {
-      if (typeof v === 'function' && typeof (v as { toJSON?: unknown }).toJSON !== 'function') {
-        throw new TradegymError(`option ${k} is a custom schedule function and cannot be saved; save a constantSchedule/linearSchedule, or pass ${k} again to load()`);
-      }
-      options[k] = v;
-    }
     const opt = this.optimizerState.state();
-    const named: Record<string, tf.Tensor> = { params: this.policy.params, ...opt.tensors };
-    const { data, specs } = await tf.io.encodeWeights(named);
-    const topology = JSON.parse(
-      JSON.stringify({
-        algorithm: this.algorithm,
-        options,
-        spec: this.policy.spec,
-        numTimesteps: this.numTimesteps,
-        optimizerStep: opt.step,
-        rng: this.rng.getState(),
-        rollout: this.#lastObs === undefined ? null : {
-          lastObs: Array.from(this.#lastObs),
-          lastStarts: Array.from(this.#lastStarts),
-          epReturn: Array.from(this.#epReturn),
-          epLength: Array.from(this.#epLength),
-          recentReturns: this.#recentReturns,
-          recentLengths: this.#recentLengths,
-        },
-      }),
-    ) as object;
-    await fileIO(dir).save({ modelTopology: topology, weightSpecs: specs, weightData: data });
+    const rollout: OnPolicyRollout | null = this.#lastObs === undefined ? null : { lastObs: Array.from(this.#lastObs), lastStarts: Array.from(this.#lastStarts), ...this.#stats.toJSON() };
+    await writeCheckpoint(
+      dir,
+      { algorithm: this.algorithm, spec: this.policy.spec, numTimesteps: this.numTimesteps, optimizerStep: opt.step, rng: this.rng.getState(), rollout },
+      this.config,
+      { params: this.policy.params, ...opt.tensors },
+    );
   }
 
   /**
@@ -253,13 +207,11 @@ export abstract class OnPolicyAlgorithm {
     Object.values(checkpoint.tensors).forEach((t) => t.dispose());
     this.numTimesteps = c.numTimesteps;
     this.rng.setState(c.rng);
-    if (c.rollout !== null && this.env.started && c.rollout.lastObs.length === this.env.numEnvs * this.env.singleObservationSpace.size) {
-      this.#lastObs = Float32Array.from(c.rollout.lastObs);
-      this.#lastStarts.set(c.rollout.lastStarts);
-      this.#epReturn.set(c.rollout.epReturn);
-      this.#epLength.set(c.rollout.epLength);
-      this.#recentReturns.push(...c.rollout.recentReturns);
-      this.#recentLengths.push(...c.rollout.recentLengths);
+    const rollout = c.rollout as OnPolicyRollout | null;
+    if (rollout !== null && this.env.started && rollout.lastObs.length === this.env.numEnvs * this.env.singleObservationSpace.size) {
+      this.#lastObs = Float32Array.from(rollout.lastObs);
+      this.#lastStarts.set(rollout.lastStarts);
+      this.#stats.restore(rollout);
     }
   }
 
@@ -350,20 +302,9 @@ export abstract class OnPolicyAlgorithm {
       }
       for (let e = 0; e < nEnvs; e++) {
         buf.rewards[row + e] = rewards[e] as number;
-        this.#epReturn[e] = (this.#epReturn[e] as number) + (r.rewards[e] as number);
-        this.#epLength[e] = (this.#epLength[e] as number) + 1;
         const done = r.terminations[e] === 1 || r.truncations[e] === 1;
         this.#lastStarts[e] = done ? 1 : 0;
-        if (done) {
-          this.#recentReturns.push(this.#epReturn[e] as number);
-          this.#recentLengths.push(this.#epLength[e] as number);
-          if (this.#recentReturns.length > 100) {
-            this.#recentReturns.shift();
-            this.#recentLengths.shift();
-          }
-          this.#epReturn[e] = 0;
-          this.#epLength[e] = 0;
-        }
+        this.#stats.step(e, r.rewards[e] as number, done);
       }
       this.#lastObs = r.observations.slice();
       buf.pos++;
@@ -431,17 +372,15 @@ export abstract class OnPolicyAlgorithm {
   }
 }
 
+/** The on-policy loop's resumable state. */
+interface OnPolicyRollout extends EpisodeStatsState {
+  lastObs: number[];
+  lastStarts: number[];
+}
+
 /** A checkpoint read back by {@link readCheckpoint}. @internal */
 export interface Checkpoint {
-  readonly topology: {
-    algorithm: string;
-    options: Record<string, unknown>;
-    spec: unknown;
-    numTimesteps: number;
-    optimizerStep: number;
-    rng: RngState;
-    rollout: null | { lastObs: number[]; lastStarts: number[]; epReturn: number[]; epLength: number[]; recentReturns: number[]; recentLengths: number[] };
-  };
+  readonly topology: CheckpointHeader;
   readonly tensors: Record<string, tf.Tensor>;
   /** The saved options with schedules rebuilt. */
   readonly options: Record<string, unknown>;

@@ -1,0 +1,123 @@
+import * as tf from '@tensorflow/tfjs';
+import { requireInt } from '../../core/checks.js';
+import { TradegymError } from '../../core/errors.js';
+import type { RngState } from '../../core/Rng.js';
+import { ProgressBar, toCallbacks, type CallbackAgent } from './callbacks.js';
+import { fileIO } from './fileIO.js';
+import type { LearnOptions, LogRecord } from './OnPolicyAlgorithm.js';
+
+/** Episode bookkeeping per sub-env, and the last 100 finished episodes (SB3's ep_info_buffer). @internal */
+export class EpisodeStats {
+  readonly epReturn: Float64Array;
+  readonly epLength: Int32Array;
+  readonly recentReturns: number[] = [];
+  readonly recentLengths: number[] = [];
+
+  constructor(nEnvs: number) {
+    this.epReturn = new Float64Array(nEnvs);
+    this.epLength = new Int32Array(nEnvs);
+  }
+
+  /** Adds one step of sub-env `e`; `done` ends its episode. */
+  step(e: number, reward: number, done: boolean): void {
+    this.epReturn[e] = (this.epReturn[e] as number) + reward;
+    this.epLength[e] = (this.epLength[e] as number) + 1;
+    if (!done) return;
+    this.recentReturns.push(this.epReturn[e] as number);
+    this.recentLengths.push(this.epLength[e] as number);
+    if (this.recentReturns.length > 100) {
+      this.recentReturns.shift();
+      this.recentLengths.shift();
+    }
+    this.epReturn[e] = 0;
+    this.epLength[e] = 0;
+  }
+
+  /** The log record's rollout entries. */
+  record(): LogRecord {
+    const mean = (xs: number[]) => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
+    return { 'rollout/ep_rew_mean': mean(this.recentReturns), 'rollout/ep_len_mean': mean(this.recentLengths) };
+  }
+
+  toJSON(): EpisodeStatsState {
+    return { epReturn: Array.from(this.epReturn), epLength: Array.from(this.epLength), recentReturns: this.recentReturns, recentLengths: this.recentLengths };
+  }
+
+  restore(s: EpisodeStatsState): void {
+    this.epReturn.set(s.epReturn);
+    this.epLength.set(s.epLength);
+    this.recentReturns.splice(0, Infinity, ...s.recentReturns);
+    this.recentLengths.splice(0, Infinity, ...s.recentLengths);
+  }
+}
+
+/** {@link EpisodeStats} as saved. @internal */
+export interface EpisodeStatsState {
+  epReturn: number[];
+  epLength: number[];
+  recentReturns: number[];
+  recentLengths: number[];
+}
+
+/**
+ * The `learn` loop every algorithm shares: validates `totalTimesteps`, runs callbacks and the
+ * progress bar, calls `iteration(start, end)` (one rollout and its update, returning its log
+ * entries) until the step count reaches the end or a callback returns false. @internal
+ */
+export async function runLearn(
+  agent: CallbackAgent & { numTimesteps: number },
+  options: LearnOptions,
+  stats: EpisodeStats,
+  iteration: (start: number, end: number) => Record<string, number>,
+): Promise<void> {
+  const total = requireInt('totalTimesteps', options.totalTimesteps, 1);
+  const start = agent.numTimesteps;
+  const end = start + total;
+  const callbacks = toCallbacks(options.callback);
+  if (options.progressBar === true) callbacks.push(new ProgressBar());
+  for (const c of callbacks) await c.onTrainingStart?.(agent, total);
+  const t0 = performance.now();
+  while (agent.numTimesteps < end) {
+    const trainLog = iteration(start, end);
+    const record: LogRecord = {
+      'time/total_timesteps': agent.numTimesteps,
+      'time/fps': Math.round((agent.numTimesteps - start) / ((performance.now() - t0) / 1000)),
+      ...stats.record(),
+      ...trainLog,
+    };
+    let stop = false;
+    for (const c of callbacks) if ((await c.onRolloutEnd?.({ agent, record, totalTimesteps: total })) === false) stop = true;
+    if (stop) break;
+    await new Promise<void>((r) => setImmediate(r)); // let the event loop breathe between rollouts
+  }
+  for (const c of callbacks) await c.onTrainingEnd?.(agent);
+}
+
+/** What every checkpoint holds besides tensors. @internal */
+export interface CheckpointHeader {
+  algorithm: string;
+  options: Record<string, unknown>;
+  spec: unknown;
+  numTimesteps: number;
+  optimizerStep: number;
+  rng: RngState;
+  /** The algorithm's own resumable state (plain JSON). */
+  rollout: unknown;
+}
+
+/**
+ * Writes a checkpoint atomically: the options (schedules as JSON; a custom schedule function
+ * cannot be saved), the header and the named tensors. @internal
+ */
+export async function writeCheckpoint(dir: string, header: Omit<CheckpointHeader, 'options'>, config: Readonly<Record<string, unknown>>, tensors: Record<string, tf.Tensor>): Promise<void> {
+  const options: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (typeof v === 'function' && typeof (v as { toJSON?: unknown }).toJSON !== 'function') {
+      throw new TradegymError(`option ${k} is a custom schedule function and cannot be saved; save a constantSchedule/linearSchedule, or pass ${k} again to load()`);
+    }
+    options[k] = v;
+  }
+  const { data, specs } = await tf.io.encodeWeights(tensors);
+  const topology = JSON.parse(JSON.stringify({ ...header, options })) as object;
+  await fileIO(dir).save({ modelTopology: topology, weightSpecs: specs, weightData: data });
+}
