@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail, requireInt, requireSeed } from '../../core/checks.js';
+import { fail, requireSeed } from '../../core/checks.js';
 import type { Env } from '../../core/Env.js';
-import { InvalidArgumentError, TradegymError } from '../../core/errors.js';
+import { InvalidArgumentError } from '../../core/errors.js';
 import { Rng } from '../../core/Rng.js';
 import { Box } from '../../spaces/Box.js';
 import { Discrete } from '../../spaces/Discrete.js';
