@@ -398,7 +398,8 @@ export async function readCheckpoint(dir: string, algorithm: string): Promise<Ch
   return { topology, tensors, options };
 }
 
-function toVector(env: TrainEnv): SyncVectorEnv<AgentAction> {
+/** A single env wrapped in a same-step SyncVectorEnv of one, or a checked vector env. @internal */
+export function toVector(env: TrainEnv): SyncVectorEnv<AgentAction> {
   if (env instanceof SyncVectorEnv) {
     if (env.autoresetMode !== 'same-step') {
       throw new InvalidArgumentError(`env must use autoresetMode 'same-step' (final observations bootstrap truncated episodes), got '${env.autoresetMode}'`);

@@ -1,0 +1,125 @@
+import { requireInt } from '../../core/checks.js';
+import type { Rng } from '../../core/Rng.js';
+
+/** One sampled minibatch of transitions, as flat typed arrays. @internal */
+export interface ReplaySample {
+  readonly observations: Float32Array;
+  readonly nextObservations: Float32Array;
+  readonly actions: Int32Array;
+  readonly rewards: Float32Array;
+  readonly dones: Float32Array;
+}
+
+/**
+ * A ring of transitions in typed arrays, as Stable-Baselines3's `ReplayBuffer` (with
+ * `handle_timeout_termination`: `done` is 1 only for a true termination, so a truncated
+ * episode is still bootstrapped from its real final observation). Storage grows by doubling
+ * up to `capacity`, so a large capacity costs memory only once it is used. @internal
+ */
+export class ReplayBuffer {
+  observations: Float32Array;
+  nextObservations: Float32Array;
+  actions: Int32Array;
+  rewards: Float32Array;
+  dones: Float32Array;
+  /** The next row to write. */
+  pos = 0;
+  /** Whether the ring has wrapped. */
+  full = false;
+
+  constructor(
+    readonly capacity: number,
+    readonly obsSize: number,
+  ) {
+    requireInt('bufferSize', capacity, 1);
+    const n = Math.min(capacity, 1024);
+    this.observations = new Float32Array(n * obsSize);
+    this.nextObservations = new Float32Array(n * obsSize);
+    this.actions = new Int32Array(n);
+    this.rewards = new Float32Array(n);
+    this.dones = new Float32Array(n);
+  }
+
+  /** Transitions held. */
+  get size(): number {
+    return this.full ? this.capacity : this.pos;
+  }
+
+  #grow(): void {
+    const n = Math.min(this.capacity, this.actions.length * 2);
+    const grow = <T extends Float32Array | Int32Array>(a: T, width: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(n * width);
+      b.set(a);
+      return b;
+    };
+    this.observations = grow(this.observations, this.obsSize);
+    this.nextObservations = grow(this.nextObservations, this.obsSize);
+    this.actions = grow(this.actions, 1);
+    this.rewards = grow(this.rewards, 1);
+    this.dones = grow(this.dones, 1);
+  }
+
+  /** Stores one transition. */
+  add(obs: Float32Array, nextObs: Float32Array, action: number, reward: number, done: boolean): void {
+    if (!this.full && this.pos === this.actions.length) this.#grow();
+    const i = this.pos;
+    this.observations.set(obs, i * this.obsSize);
+    this.nextObservations.set(nextObs, i * this.obsSize);
+    this.actions[i] = action;
+    this.rewards[i] = reward;
+    this.dones[i] = done ? 1 : 0;
+    this.pos++;
+    if (this.pos === this.capacity) {
+      this.full = true;
+      this.pos = 0;
+    }
+  }
+
+  /** `batchSize` transitions drawn uniformly with replacement (as SB3's randint). */
+  sample(batchSize: number, rng: Rng): ReplaySample {
+    const n = this.size;
+    const d = this.obsSize;
+    const s: ReplaySample = {
+      observations: new Float32Array(batchSize * d),
+      nextObservations: new Float32Array(batchSize * d),
+      actions: new Int32Array(batchSize),
+      rewards: new Float32Array(batchSize),
+      dones: new Float32Array(batchSize),
+    };
+    for (let j = 0; j < batchSize; j++) {
+      const i = rng.integer(0, n);
+      s.observations.set(this.observations.subarray(i * d, (i + 1) * d), j * d);
+      s.nextObservations.set(this.nextObservations.subarray(i * d, (i + 1) * d), j * d);
+      s.actions[j] = this.actions[i] as number;
+      s.rewards[j] = this.rewards[i] as number;
+      s.dones[j] = this.dones[i] as number;
+    }
+    return s;
+  }
+
+  /** The stored rows (`size` of them) of every array, for saving. */
+  contents(): { observations: Float32Array; nextObservations: Float32Array; actions: Int32Array; rewards: Float32Array; dones: Float32Array } {
+    const n = this.size;
+    const d = this.obsSize;
+    return {
+      observations: this.observations.subarray(0, n * d),
+      nextObservations: this.nextObservations.subarray(0, n * d),
+      actions: this.actions.subarray(0, n),
+      rewards: this.rewards.subarray(0, n),
+      dones: this.dones.subarray(0, n),
+    };
+  }
+
+  /** Restores saved rows and the write position. */
+  restore(c: ReturnType<ReplayBuffer['contents']>, pos: number, full: boolean): void {
+    const n = c.actions.length;
+    while (this.actions.length < n) this.#grow();
+    this.observations.set(c.observations);
+    this.nextObservations.set(c.nextObservations);
+    this.actions.set(c.actions);
+    this.rewards.set(c.rewards);
+    this.dones.set(c.dones);
+    this.pos = pos;
+    this.full = full;
+  }
+}

@@ -1,0 +1,405 @@
+import * as tf from '@tensorflow/tfjs';
+import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { Rng } from '../../core/Rng.js';
+import { Discrete } from '../../spaces/Discrete.js';
+import type { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
+import { FlatAdam } from '../common/ActorCritic.js';
+import { agentSeed, argmax, readCheckpoint, toVector, type AgentAction, type LearnOptions, type PredictOptions, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
+import { QNetwork } from '../common/QNetwork.js';
+import { ReplayBuffer } from '../common/ReplayBuffer.js';
+import { toSchedule, type Schedule } from '../common/schedules.js';
+import { EpisodeStats, runLearn, writeCheckpoint, type EpisodeStatsState } from '../common/training.js';
+
+/** DQN's options; each omitted one takes its value from {@link DQN_DEFAULTS}. */
+export interface DQNOptions {
+  /** Adam's learning rate, or a schedule of the progress remaining. */
+  readonly learningRate?: number | Schedule;
+  /** Replay buffer capacity, in transitions (memory grows as it fills). */
+  readonly bufferSize?: number;
+  /** Steps of uniformly random actions before learning starts. */
+  readonly learningStarts?: number;
+  /** Minibatch size of each gradient step. */
+  readonly batchSize?: number;
+  /** Target update coefficient: 1 for a hard copy, in (0, 1) for a soft (Polyak) update. */
+  readonly tau?: number;
+  /** Discount factor, in [0, 1]. */
+  readonly gamma?: number;
+  /** Vector-env steps collected between trainings. */
+  readonly trainFreq?: number;
+  /** Gradient steps per training. */
+  readonly gradientSteps?: number;
+  /** Env steps between target updates (counted as SB3: per vector step, divided by the number of envs). */
+  readonly targetUpdateInterval?: number;
+  /** Fraction of training over which epsilon falls from its initial to its final value. */
+  readonly explorationFraction?: number;
+  /** Initial epsilon. */
+  readonly explorationInitialEps?: number;
+  /** Final epsilon. */
+  readonly explorationFinalEps?: number;
+  /** Global gradient-norm clip. */
+  readonly maxGradNorm?: number;
+  /** Hidden layer sizes of the Q-network. */
+  readonly netArch?: readonly number[];
+  /** Hidden activation. */
+  readonly activation?: 'tanh' | 'relu';
+  /** Double DQN (van Hasselt et al. 2016): the online net picks the next action, the target net values it. */
+  readonly doubleQ?: boolean;
+  /** Dueling heads (Wang et al. 2016). */
+  readonly dueling?: boolean;
+  /** Seed of weights, exploration, replay sampling and the env's first reset. */
+  readonly seed?: number;
+}
+
+/** Stable-Baselines3's DQN defaults (the Nature paper's, with Adam and a 64-64 ReLU MLP); double and dueling off. */
+export const DQN_DEFAULTS: Readonly<Required<Omit<DQNOptions, 'seed'>>> = Object.freeze({
+  learningRate: 1e-4,
+  bufferSize: 1_000_000,
+  learningStarts: 100,
+  batchSize: 32,
+  tau: 1.0,
+  gamma: 0.99,
+  trainFreq: 4,
+  gradientSteps: 1,
+  targetUpdateInterval: 10_000,
+  explorationFraction: 0.1,
+  explorationInitialEps: 1.0,
+  explorationFinalEps: 0.05,
+  maxGradNorm: 10,
+  netArch: Object.freeze([64, 64]),
+  activation: 'relu',
+  doubleQ: false,
+  dueling: false,
+});
+
+const KEYS = [...Object.keys(DQN_DEFAULTS), 'seed'];
+
+/** The resumable state saved with a DQN checkpoint. */
+interface DQNRollout extends EpisodeStatsState {
+  lastObs: number[] | null;
+  nCalls: number;
+  nUpdates: number;
+  explorationRate: number;
+  bufferPos: number;
+  bufferFull: boolean;
+}
+
+/**
+ * Deep Q-Network (Mnih et al. 2015), as Stable-Baselines3's DQN: epsilon-greedy collection
+ * into a replay buffer, `gradientSteps` Adam steps on the Huber loss every `trainFreq` steps
+ * once `learningStarts` steps are in, a target network refreshed by hard copy (tau 1) or
+ * Polyak averaging every `targetUpdateInterval` steps, epsilon falling linearly over
+ * `explorationFraction` of training, global gradient-norm clipping; double-DQN and dueling
+ * heads as options. Discrete actions only. Truncated episodes are bootstrapped from their
+ * real final observation. Every gradient step runs in `tf.tidy`.
+ *
+ * @example
+ * ```ts
+ * import { make } from 'tradegym';
+ * import { DQN, useBackend } from 'tradegym/agents';
+ * await useBackend('cpu');
+ * const agent = new DQN(make('CartPole-v1'), { learningStarts: 50, seed: 0 });
+ * await agent.learn({ totalTimesteps: 200 });
+ * console.log(agent.predict(new Float32Array(4), { deterministic: true })); // 0 or 1
+ * agent.dispose();
+ * ```
+ */
+export class DQN {
+  /** The envs trained on (a single env is wrapped in a SyncVectorEnv of one). */
+  readonly env: SyncVectorEnv<AgentAction>;
+  /** The resolved options. */
+  readonly config: Readonly<Required<Omit<DQNOptions, 'seed'>>> & Pick<DQNOptions, 'seed'>;
+  /** @internal The online and target Q-networks. */
+  readonly q: QNetwork;
+  /** @internal Adam's state. */
+  readonly optimizerState: FlatAdam;
+  /** Environment steps taken by `learn` so far. */
+  numTimesteps = 0;
+  /** The current epsilon of the epsilon-greedy collection policy. */
+  explorationRate: number;
+  readonly #rng: Rng;
+  readonly #buffer: ReplayBuffer;
+  readonly #stats: EpisodeStats;
+  readonly #lr: Schedule;
+  readonly #nActions: number;
+  readonly #start: number;
+  #lastObs: Float32Array | undefined;
+  #nCalls = 0;
+  #nUpdates = 0;
+
+  /**
+   * @param env - an env with a Box observation space and a Discrete action space, or a
+   *   `SyncVectorEnv` with `autoresetMode: 'same-step'`.
+   * @param options - see {@link DQNOptions}.
+   * @throws `InvalidArgumentError` (from `tradegym`) for an env whose action space is not
+   *   Discrete (DQN cannot act in a Box), an unknown option or a value out of range.
+   */
+  constructor(env: TrainEnv, options: DQNOptions = {}) {
+    requireKnownKeys('options', options, KEYS);
+    this.env = toVector(env);
+    const actSpace = this.env.singleActionSpace;
+    if (!(actSpace instanceof Discrete)) throw new InvalidArgumentError(`env action space must be Discrete for DQN, got ${String(actSpace)}`);
+    const o = { ...DQN_DEFAULTS, ...options };
+    if (typeof o.learningRate === 'number' && !(o.learningRate > 0)) fail('learningRate', 'a number > 0 or a schedule', o.learningRate);
+    const unit = (name: string, v: number, open = false): number => {
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1) || (open && v === 0)) fail(name, open ? 'a number in (0, 1]' : 'a number in [0, 1]', v);
+      return v;
+    };
+    if (typeof o.maxGradNorm !== 'number' || !(o.maxGradNorm > 0)) fail('maxGradNorm', 'a number > 0', o.maxGradNorm);
+    if (o.activation !== 'tanh' && o.activation !== 'relu') fail('activation', "'tanh' or 'relu'", o.activation);
+    const seed = agentSeed(o.seed);
+    this.config = Object.freeze({
+      ...o,
+      bufferSize: requireInt('bufferSize', o.bufferSize, 1),
+      learningStarts: requireInt('learningStarts', o.learningStarts, 0),
+      batchSize: requireInt('batchSize', o.batchSize, 1),
+      tau: unit('tau', o.tau, true),
+      gamma: unit('gamma', o.gamma),
+      trainFreq: requireInt('trainFreq', o.trainFreq, 1),
+      gradientSteps: requireInt('gradientSteps', o.gradientSteps, 0),
+      targetUpdateInterval: requireInt('targetUpdateInterval', o.targetUpdateInterval, 1),
+      explorationFraction: unit('explorationFraction', o.explorationFraction, true),
+      explorationInitialEps: unit('explorationInitialEps', o.explorationInitialEps),
+      explorationFinalEps: unit('explorationFinalEps', o.explorationFinalEps),
+      doubleQ: o.doubleQ === true,
+      dueling: o.dueling === true,
+      seed,
+    });
+    this.#lr = toSchedule('learningRate', o.learningRate);
+    this.#rng = new Rng(seed);
+    this.#nActions = actSpace.n;
+    this.#start = actSpace.start;
+    const obsSize = this.env.singleObservationSpace.size;
+    this.q = new QNetwork({ obsSize, nActions: actSpace.n, netArch: [...o.netArch], activation: o.activation, dueling: this.config.dueling }, this.#rng);
+    this.optimizerState = new FlatAdam(this.q.size);
+    this.#buffer = new ReplayBuffer(this.config.bufferSize, obsSize);
+    this.#stats = new EpisodeStats(this.env.numEnvs);
+    this.explorationRate = this.config.explorationInitialEps;
+  }
+
+  /** @internal The replay buffer. */
+  get replayBuffer(): ReplayBuffer {
+    return this.#buffer;
+  }
+
+  /** Epsilon at `progressRemaining`: SB3's `get_linear_fn(initial, final, fraction)`. */
+  #epsilon(progressRemaining: number): number {
+    const { explorationInitialEps: a, explorationFinalEps: b, explorationFraction: f } = this.config;
+    const progress = 1 - progressRemaining;
+    return progress > f ? b : a + (progress * (b - a)) / f;
+  }
+
+  /**
+   * Trains for `totalTimesteps` environment steps.
+   * @param options - `totalTimesteps`, an optional `callback` and `progressBar`.
+   * @returns this agent.
+   * @throws `InvalidArgumentError` (from `tradegym`) if `totalTimesteps` is not an integer >= 1.
+   */
+  async learn(options: LearnOptions): Promise<this> {
+    await runLearn(this, options, this.#stats, (start, end) => {
+      if (this.#lastObs === undefined || !this.env.started) this.#lastObs = this.env.reset({ seed: this.config.seed }).observations.slice();
+      let progressRemaining = 1;
+      for (let s = 0; s < this.config.trainFreq; s++) progressRemaining = this.#collectStep(start, end);
+      if (this.numTimesteps > this.config.learningStarts && this.config.gradientSteps > 0) return this.#train(progressRemaining);
+      return { 'rollout/exploration_rate': this.explorationRate };
+    });
+    return this;
+  }
+
+  /** One vector-env step into the replay buffer; returns the progress remaining. */
+  #collectStep(start: number, end: number): number {
+    const env = this.env;
+    const nEnvs = env.numEnvs;
+    const size = env.singleObservationSpace.size;
+    const obs = this.#lastObs as Float32Array;
+    const actions = new Array<number>(nEnvs);
+    // as SB3: uniformly random before learningStarts; after, one epsilon draw for the whole batch
+    if (this.numTimesteps < this.config.learningStarts || this.#rng.uniform() < this.explorationRate) {
+      for (let e = 0; e < nEnvs; e++) actions[e] = this.#rng.integer(0, this.#nActions);
+    } else {
+      const q = this.#qValues(obs, nEnvs);
+      for (let e = 0; e < nEnvs; e++) actions[e] = argmax(q.subarray(e * this.#nActions, (e + 1) * this.#nActions));
+    }
+    const r = env.step(actions.map((a) => a + this.#start));
+    this.numTimesteps += nEnvs;
+    for (let e = 0; e < nEnvs; e++) {
+      const done = r.terminations[e] === 1 || r.truncations[e] === 1;
+      const next = done ? ((r.infos[e] as Record<string, unknown>).finalObservation as Float32Array) : r.observations.subarray(e * size, (e + 1) * size);
+      // done = a true termination only: a truncated episode still bootstraps from `next`
+      this.#buffer.add(obs.subarray(e * size, (e + 1) * size), next, actions[e] as number, r.rewards[e] as number, r.terminations[e] === 1);
+      this.#stats.step(e, r.rewards[e] as number, done);
+    }
+    this.#lastObs = r.observations.slice();
+    const progressRemaining = Math.max(0, 1 - (this.numTimesteps - start) / (end - start));
+    this.#nCalls++;
+    if (this.#nCalls % Math.max(Math.floor(this.config.targetUpdateInterval / nEnvs), 1) === 0) this.q.updateTarget(this.config.tau);
+    this.explorationRate = this.#epsilon(progressRemaining);
+    return progressRemaining;
+  }
+
+  #qValues(obs: Float32Array, n: number): Float32Array {
+    const size = this.env.singleObservationSpace.size;
+    return tf.tidy(() => this.q.q(tf.tensor2d(obs, [n, size])).dataSync()) as Float32Array;
+  }
+
+  /** `gradientSteps` Adam steps on the Huber loss (SB3's smooth_l1_loss, beta 1). */
+  #train(progressRemaining: number): Record<string, number> {
+    const { batchSize, gamma, maxGradNorm, doubleQ, gradientSteps } = this.config;
+    const lr = this.#lr(progressRemaining);
+    const size = this.env.singleObservationSpace.size;
+    const k = this.#nActions;
+    const losses: tf.Tensor[] = [];
+    for (let g = 0; g < gradientSteps; g++) {
+      const s = this.#buffer.sample(batchSize, this.#rng);
+      const loss = tf.tidy(() => {
+        const obs = tf.tensor2d(s.observations, [batchSize, size]);
+        const next = tf.tensor2d(s.nextObservations, [batchSize, size]);
+        const nextQTarget = this.q.q(next, this.q.target);
+        const nextQ = doubleQ
+          ? tf.sum(tf.mul(nextQTarget, tf.oneHot(tf.argMax(this.q.q(next), 1) as tf.Tensor1D, k)), 1)
+          : tf.max(nextQTarget, 1);
+        const target = tf.add(tf.tensor1d(s.rewards), tf.mul(tf.mul(tf.sub(1, tf.tensor1d(s.dones)), gamma), nextQ));
+        const mask = tf.oneHot(tf.tensor1d(s.actions, 'int32'), k);
+        const theta = this.q.params;
+        const { value, grads } = tf.variableGrads(() => {
+          const current = tf.sum(tf.mul(this.q.q(obs), mask), 1);
+          const d = tf.abs(tf.sub(current, target));
+          const quad = tf.minimum(d, 1);
+          return tf.mean(tf.add(tf.mul(tf.square(quad), 0.5), tf.sub(d, quad))) as tf.Scalar;
+        }, [theta]);
+        const grad = grads[theta.name] as tf.Tensor;
+        const norm = tf.sqrt(tf.sum(tf.square(grad)));
+        this.optimizerState.apply(theta, tf.mul(grad, tf.minimum(1, tf.div(maxGradNorm, tf.add(norm, 1e-6)))), lr);
+        return value;
+      });
+      losses.push(loss);
+    }
+    this.#nUpdates += gradientSteps;
+    const mean = tf.tidy(() => tf.mean(tf.stack(losses)).dataSync()[0] as number);
+    losses.forEach((t) => t.dispose());
+    return {
+      'rollout/exploration_rate': this.explorationRate,
+      'train/loss': mean,
+      'train/learning_rate': lr,
+      'train/n_updates': this.#nUpdates,
+    };
+  }
+
+  /**
+   * The greedy action for one observation (or, unless `deterministic`, a uniformly random
+   * one with probability `explorationRate`, as SB3's DQN.predict).
+   * @param observation - an observation of the env's observation space.
+   * @param options - `deterministic`, `actionMask` (1 allowed, 0 not).
+   * @returns an action of the env's Discrete space.
+   * @throws `InvalidArgumentError` (from `tradegym`) for an observation of the wrong length, or a
+   *   mask of the wrong length or allowing nothing.
+   */
+  predict(observation: Float32Array, options: PredictOptions = {}): number {
+    const size = this.env.singleObservationSpace.size;
+    if (!(observation instanceof Float32Array) || observation.length !== size) fail('observation', `a Float32Array of ${size}`, observation);
+    const mask = options.actionMask;
+    if (mask !== undefined && (mask.length !== this.#nActions || !Array.from(mask).some((m) => m !== 0))) fail('actionMask', `${this.#nActions} entries, at least one allowed`, mask);
+    const allowed = Array.from({ length: this.#nActions }, (_, i) => i).filter((i) => mask === undefined || mask[i] !== 0);
+    if (options.deterministic !== true && this.#rng.uniform() < this.explorationRate) return (allowed[this.#rng.integer(0, allowed.length)] as number) + this.#start;
+    const q = this.#qValues(observation, 1);
+    const masked = Float64Array.from(q, (v, i) => (allowed.includes(i) ? v : -Infinity));
+    return argmax(masked) + this.#start;
+  }
+
+  /**
+   * Saves everything needed to resume exactly: the options, both networks, Adam's state, the
+   * replay buffer's contents, the RNG state, the step and update counters, epsilon and the
+   * collection state. Atomic, as the on-policy agents' `save`.
+   * @param dir - the directory (created or replaced).
+   * @throws `TradegymError` (from `tradegym`) if an option holds a custom schedule function.
+   */
+  async save(dir: string): Promise<void> {
+    const opt = this.optimizerState.state();
+    const c = this.#buffer.contents();
+    const d = this.env.singleObservationSpace.size;
+    const n = c.actions.length;
+    const tensors = tf.tidy(() => ({
+      'replay/observations': tf.tensor2d(c.observations, [n, d]),
+      'replay/nextObservations': tf.tensor2d(c.nextObservations, [n, d]),
+      'replay/actions': tf.tensor1d(c.actions, 'int32'),
+      'replay/rewards': tf.tensor1d(c.rewards),
+      'replay/dones': tf.tensor1d(c.dones),
+    }));
+    const rollout: DQNRollout = {
+      lastObs: this.#lastObs === undefined ? null : Array.from(this.#lastObs),
+      nCalls: this.#nCalls,
+      nUpdates: this.#nUpdates,
+      explorationRate: this.explorationRate,
+      bufferPos: this.#buffer.pos,
+      bufferFull: this.#buffer.full,
+      ...this.#stats.toJSON(),
+    };
+    try {
+      await writeCheckpoint(
+        dir,
+        { algorithm: 'DQN', spec: this.q.spec, numTimesteps: this.numTimesteps, optimizerStep: opt.step, rng: this.#rng.getState(), rollout },
+        this.config,
+        { params: this.q.params, target: this.q.target, ...opt.tensors, ...tensors },
+      );
+    } finally {
+      Object.values(tensors).forEach((t) => t.dispose());
+    }
+  }
+
+  /**
+   * Loads an agent saved with `save`, onto an env with the same spaces. Given the same live
+   * `SyncVectorEnv` the saved agent trained on, training resumes exactly where it stopped;
+   * any other env is reset when training starts.
+   * @param dir - the checkpoint directory.
+   * @param env - the env to act in and train on.
+   * @param options - options to override (e.g. a custom schedule function, which is not saved).
+   * @returns the restored agent.
+   * @throws `TradegymError` (from `tradegym`) if `dir` holds no checkpoint, or another algorithm's;
+   *   `InvalidArgumentError` if the env does not fit the saved network.
+   */
+  static async load(dir: string, env: TrainEnv, options: DQNOptions = {}): Promise<DQN> {
+    const checkpoint = await readCheckpoint(dir, 'DQN');
+    const agent = new DQN(env, { ...(checkpoint.options as DQNOptions), ...options });
+    const c = checkpoint.topology;
+    const t = checkpoint.tensors;
+    try {
+      if (JSON.stringify(c.spec) !== JSON.stringify(agent.q.spec)) {
+        agent.dispose();
+        throw new InvalidArgumentError(`env does not fit the saved agent: its network spec ${JSON.stringify(agent.q.spec)} differs from the saved ${JSON.stringify(c.spec)}`);
+      }
+      agent.q.params.assign(t.params as tf.Tensor);
+      agent.q.target.assign(t.target as tf.Tensor);
+      agent.optimizerState.setState(t, c.optimizerStep);
+      const r = c.rollout as DQNRollout;
+      agent.#buffer.restore(
+        {
+          observations: (t['replay/observations'] as tf.Tensor).dataSync() as Float32Array,
+          nextObservations: (t['replay/nextObservations'] as tf.Tensor).dataSync() as Float32Array,
+          actions: (t['replay/actions'] as tf.Tensor).dataSync() as Int32Array,
+          rewards: (t['replay/rewards'] as tf.Tensor).dataSync() as Float32Array,
+          dones: (t['replay/dones'] as tf.Tensor).dataSync() as Float32Array,
+        },
+        r.bufferPos,
+        r.bufferFull,
+      );
+      agent.numTimesteps = c.numTimesteps;
+      agent.#rng.setState(c.rng);
+      agent.#nCalls = r.nCalls;
+      agent.#nUpdates = r.nUpdates;
+      agent.explorationRate = r.explorationRate;
+      if (r.lastObs !== null && agent.env.started && r.lastObs.length === agent.env.numEnvs * agent.env.singleObservationSpace.size) {
+        agent.#lastObs = Float32Array.from(r.lastObs);
+        agent.#stats.restore(r);
+      }
+      return agent;
+    } finally {
+      Object.values(t).forEach((x) => x.dispose());
+    }
+  }
+
+  /** Releases the tensors of the networks and the optimizer. */
+  dispose(): void {
+    this.q.dispose();
+    this.optimizerState.dispose();
+  }
+}
