@@ -17,3 +17,4 @@ export * from './features/index.js';
 export * from './synthetic/index.js';
 export * from './envs/trading/index.js';
 export * from './envs/multiagent/index.js';
+export * from './backtest/index.js';

@@ -1,0 +1,501 @@
+import { fail } from '../core/checks.js';
+
+/**
+ * Return metrics with empyrical's exact definitions and NaN rules (empyrical 0.5.x,
+ * `empyrical/stats.py`): NaN returns are skipped where empyrical uses nanmean/nanstd and
+ * treated as 0 where it cumulates; standard deviations use ddof = 1; max drawdown starts from
+ * a value of 1 before the first return; Sortino's downside deviation is over all periods.
+ * Every annualised metric takes `periodsPerYear` (empyrical's `annualization`; default 252,
+ * its `'daily'`). Sums are compensated, and deviations are taken from the first value, so a
+ * constant series has a standard deviation of exactly 0.
+ */
+
+/** Options of the annualised metrics. */
+export interface PeriodOptions {
+  /** Periods per year: 252 for daily equities, 365 x bars per day for 24/7 crypto, 52 weekly, 12 monthly (default 252). */
+  readonly periodsPerYear?: number;
+}
+
+function ppy(options: PeriodOptions | undefined): number {
+  const p = options?.periodsPerYear ?? 252;
+  if (typeof p !== 'number' || !(p > 0) || !Number.isFinite(p)) fail('periodsPerYear', 'a finite number > 0', p);
+  return p;
+}
+
+/** Neumaier's compensated sum. @internal */
+export function ksum(xs: ArrayLike<number>): number {
+  let s = 0;
+  let c = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i] as number;
+    const t = s + x;
+    c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
+    s = t;
+  }
+  return s + c;
+}
+
+/** The non-NaN values, as numpy's `x[~isnan(x)]`. @internal */
+export function dropNaN(xs: ArrayLike<number>): Float64Array {
+  let n = 0;
+  for (let i = 0; i < xs.length; i++) if (!Number.isNaN(xs[i] as number)) n++;
+  const out = new Float64Array(n);
+  let j = 0;
+  for (let i = 0; i < xs.length; i++) if (!Number.isNaN(xs[i] as number)) out[j++] = xs[i] as number;
+  return out;
+}
+
+/** nanmean, compensated, shifted by the first value (exact for constants). @internal */
+export function nanmean(xs: ArrayLike<number>): number {
+  const v = dropNaN(xs);
+  if (v.length === 0) return Number.NaN;
+  const k = v[0] as number;
+  return k + ksum(v.map((x) => x - k)) / v.length;
+}
+
+/** nanstd with `ddof` (numpy's definition), compensated: exactly 0 for a constant series. @internal */
+export function nanstd(xs: ArrayLike<number>, ddof = 1): number {
+  const v = dropNaN(xs);
+  const n = v.length;
+  if (n - ddof <= 0) return Number.NaN;
+  const m = nanmean(v);
+  return Math.sqrt(ksum(v.map((x) => (x - m) * (x - m))) / (n - ddof));
+}
+
+/** numpy's `percentile` with linear interpolation, of sorted values. @internal */
+export function percentileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  const pos = (q / 100) * (n - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(n - 1, lo + 1);
+  const f = pos - lo;
+  return (sorted[lo] as number) + f * ((sorted[hi] as number) - (sorted[lo] as number));
+}
+
+function requireReturns(returns: ArrayLike<number>): ArrayLike<number> {
+  if (returns === null || typeof returns !== 'object' || typeof (returns as { length?: unknown }).length !== 'number') fail('returns', 'an array of numbers', returns);
+  return returns;
+}
+
+/**
+ * Cumulative returns, empyrical's `cum_returns`: `prod(1 + r) - 1` (NaN returns count as 0),
+ * or `startingValue * prod(1 + r)` when `startingValue` is not 0.
+ * @param returns - simple returns per period.
+ * @param startingValue - 0 for returns, else the starting value.
+ * @returns the cumulative series, same length.
+ * @throws `InvalidArgumentError` if `returns` is not an array.
+ * @example
+ * ```ts
+ * import { cumReturns } from 'tradegym';
+ * console.log(Array.from(cumReturns([0.1, -0.1]))); // [0.1, -0.01] (to rounding)
+ * ```
+ */
+export function cumReturns(returns: ArrayLike<number>, startingValue = 0): Float64Array {
+  requireReturns(returns);
+  const out = new Float64Array(returns.length);
+  let v = 1;
+  for (let i = 0; i < returns.length; i++) {
+    const r = returns[i] as number;
+    v *= 1 + (Number.isNaN(r) ? 0 : r);
+    out[i] = startingValue === 0 ? v - 1 : v * startingValue;
+  }
+  return out;
+}
+
+/**
+ * Compound annual growth rate, empyrical's `annual_return` (= `cagr`):
+ * `prod(1 + r) ^ (periodsPerYear / n) - 1`; NaN for no returns.
+ * @param returns - simple returns per period.
+ * @param options - `periodsPerYear`.
+ * @returns the annual return.
+ * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @example
+ * ```ts
+ * import { annualReturn } from 'tradegym';
+ * console.log(annualReturn([0.03, 0.03, 0.03], { periodsPerYear: 1 })); // 0.03 (to rounding)
+ * ```
+ */
+export function annualReturn(returns: ArrayLike<number>, options?: PeriodOptions): number {
+  requireReturns(returns);
+  const p = ppy(options);
+  if (returns.length < 1) return Number.NaN;
+  const end = cumReturns(returns, 1)[returns.length - 1] as number;
+  return end ** (1 / (returns.length / p)) - 1;
+}
+
+/**
+ * Compound annual growth rate: the same as {@link annualReturn}, as in empyrical.
+ * @param returns - simple returns per period.
+ * @param options - `periodsPerYear`.
+ * @returns the CAGR.
+ * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @example
+ * ```ts
+ * import { cagr } from 'tradegym';
+ * console.log(cagr([0.01], { periodsPerYear: 252 })); // 11.274002099240244 (1.01^252 - 1)
+ * ```
+ */
+export function cagr(returns: ArrayLike<number>, options?: PeriodOptions): number {
+  return annualReturn(returns, options);
+}
+
+/**
+ * Annualised volatility, empyrical's `annual_volatility`: `std(r, ddof 1) * sqrt(periodsPerYear)`,
+ * NaN for fewer than 2 returns. A constant series gives exactly 0.
+ * @param returns - simple returns per period.
+ * @param options - `periodsPerYear`.
+ * @returns the volatility.
+ * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @example
+ * ```ts
+ * import { annualVolatility } from 'tradegym';
+ * console.log(annualVolatility([0.01, 0.01, 0.01])); // 0
+ * ```
+ */
+export function annualVolatility(returns: ArrayLike<number>, options?: PeriodOptions): number {
+  requireReturns(returns);
+  const p = ppy(options);
+  if (returns.length < 2) return Number.NaN;
+  return nanstd(returns, 1) * Math.sqrt(p);
+}
+
+/**
+ * Sharpe ratio, empyrical's `sharpe_ratio`: `mean(r - rf) / std(r - rf, ddof 1) * sqrt(periodsPerYear)`
+ * over non-NaN values; NaN for fewer than 2 returns; +-Infinity for a constant non-zero series.
+ * @param returns - simple returns per period.
+ * @param options - `periodsPerYear`, `riskFree` (per period, a number or a series).
+ * @returns the Sharpe ratio.
+ * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @example
+ * ```ts
+ * import { sharpeRatio } from 'tradegym';
+ * console.log(sharpeRatio([0.01, 0.02, -0.005, 0.01]).toFixed(3)); // 14.422
+ * ```
+ */
+export function sharpeRatio(returns: ArrayLike<number>, options: PeriodOptions & { readonly riskFree?: number | ArrayLike<number> } = {}): number {
+  requireReturns(returns);
+  const p = ppy(options);
+  if (returns.length < 2) return Number.NaN;
+  const adj = dropNaN(adjust(returns, options.riskFree ?? 0));
+  return (nanmean(adj) / nanstd(adj, 1)) * Math.sqrt(p);
+}
+
+function adjust(returns: ArrayLike<number>, by: number | ArrayLike<number>): Float64Array {
+  const out = new Float64Array(returns.length);
+  for (let i = 0; i < returns.length; i++) out[i] = (returns[i] as number) - (typeof by === 'number' ? by : (by[i] as number));
+  return out;
+}
+
+/**
+ * Annualised downside deviation, empyrical's `downside_risk`:
+ * `sqrt(nanmean(min(r - required, 0)^2)) * sqrt(periodsPerYear)`, over all periods; NaN for none.
+ * @param returns - simple returns per period.
+ * @param options - `periodsPerYear`, `requiredReturn` (per period, a number or a series).
+ * @returns the downside risk.
+ * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @example
+ * ```ts
+ * import { downsideRisk } from 'tradegym';
+ * console.log(downsideRisk([0.02, -0.02], { periodsPerYear: 1 })); // sqrt(0.0004 / 2) = 0.01414...
+ * ```
+ */
+export function downsideRisk(returns: ArrayLike<number>, options: PeriodOptions & { readonly requiredReturn?: number | ArrayLike<number> } = {}): number {
+  requireReturns(returns);
+  const p = ppy(options);
+  if (returns.length < 1) return Number.NaN;
+  const d = adjust(returns, options.requiredReturn ?? 0).map((x) => (x > 0 ? 0 : x * x));
+  return Math.sqrt(nanmean(d)) * Math.sqrt(p);
+}
+
+/**
+ * Sortino ratio, empyrical's `sortino_ratio`: `nanmean(r - required) * periodsPerYear / downsideRisk`;
+ * NaN for fewer than 2 returns; Infinity with no downside.
+ * @param returns - simple returns per period.
+ * @param options - `periodsPerYear`, `requiredReturn`.
+ * @returns the Sortino ratio.
+ * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @example
+ * ```ts
+ * import { sortinoRatio } from 'tradegym';
+ * console.log(sortinoRatio([0.01, 0.02, 0.01])); // Infinity: no downside
+ * ```
+ */
+export function sortinoRatio(returns: ArrayLike<number>, options: PeriodOptions & { readonly requiredReturn?: number | ArrayLike<number> } = {}): number {
+  requireReturns(returns);
+  const p = ppy(options);
+  if (returns.length < 2) return Number.NaN;
+  const mu = nanmean(adjust(returns, options.requiredReturn ?? 0));
+  return (mu * p) / downsideRisk(returns, options);
+}
+
+/**
+ * Maximum drawdown, empyrical's `max_drawdown`: the worst fall from a running peak of the
+ * cumulative value, starting from 1 before the first return (so a first loss counts); <= 0;
+ * NaN for no returns.
+ * @param returns - simple returns per period.
+ * @returns the maximum drawdown (e.g. -0.1 for 10%).
+ * @throws `InvalidArgumentError` if `returns` is not an array.
+ * @example
+ * ```ts
+ * import { maxDrawdown } from 'tradegym';
+ * console.log(maxDrawdown([0.1, -0.1, 0.1])); // -0.1 (to rounding)
+ * ```
+ */
+export function maxDrawdown(returns: ArrayLike<number>): number {
+  requireReturns(returns);
+  if (returns.length < 1) return Number.NaN;
+  let v = 100;
+  let peak = 100;
+  let worst = 0;
+  for (let i = 0; i < returns.length; i++) {
+    const r = returns[i] as number;
+    v *= 1 + (Number.isNaN(r) ? 0 : r);
+    if (v > peak) peak = v;
+    const dd = (v - peak) / peak;
+    if (dd < worst) worst = dd;
+  }
+  return worst;
+}
+
+/**
+ * Calmar ratio, empyrical's `calmar_ratio`: `annualReturn / |maxDrawdown|`; NaN without a
+ * drawdown or when infinite.
+ * @param returns - simple returns per period.
+ * @param options - `periodsPerYear`.
+ * @returns the Calmar ratio.
+ * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @example
+ * ```ts
+ * import { calmarRatio } from 'tradegym';
+ * console.log(calmarRatio([0.01, 0.02, 0.01])); // NaN: no drawdown
+ * ```
+ */
+export function calmarRatio(returns: ArrayLike<number>, options?: PeriodOptions): number {
+  const dd = maxDrawdown(returns);
+  if (!(dd < 0)) return Number.NaN;
+  const v = annualReturn(returns, options) / Math.abs(dd);
+  return Number.isFinite(v) ? v : Number.NaN;
+}
+
+/**
+ * Omega ratio, empyrical's `omega_ratio`: gains over losses around the threshold
+ * `(1 + requiredReturn)^(1 / periodsPerYear) - 1` (plus `riskFree`); NaN for fewer than 2
+ * returns, a required return <= -1 or no losses.
+ * @param returns - simple returns per period.
+ * @param options - `riskFree` (per period), `requiredReturn` (annual), `periodsPerYear` (1: no conversion).
+ * @returns the Omega ratio.
+ * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @example
+ * ```ts
+ * import { omegaRatio } from 'tradegym';
+ * console.log(omegaRatio([0.02, -0.01, 0.01, -0.02])); // 1: gains 0.03 over losses 0.03
+ * ```
+ */
+export function omegaRatio(returns: ArrayLike<number>, options: PeriodOptions & { readonly riskFree?: number | ArrayLike<number>; readonly requiredReturn?: number } = {}): number {
+  requireReturns(returns);
+  const p = ppy(options);
+  if (returns.length < 2) return Number.NaN;
+  const req = options.requiredReturn ?? 0;
+  let threshold: number;
+  if (p === 1) threshold = req;
+  else if (req <= -1) return Number.NaN;
+  else threshold = (1 + req) ** (1 / p) - 1;
+  const less = adjust(adjust(returns, options.riskFree ?? 0), threshold);
+  const numer = ksum(less.filter((x) => x > 0));
+  const denom = -ksum(less.filter((x) => x < 0));
+  return denom > 0 ? numer / denom : Number.NaN;
+}
+
+/**
+ * Tail ratio, empyrical's `tail_ratio`: `|95th percentile| / |5th percentile|` of the non-NaN
+ * returns (numpy's linear interpolation); NaN for none.
+ * @param returns - simple returns per period.
+ * @returns the tail ratio.
+ * @throws `InvalidArgumentError` if `returns` is not an array.
+ * @example
+ * ```ts
+ * import { tailRatio } from 'tradegym';
+ * console.log(tailRatio([-0.02, -0.01, 0, 0.01, 0.02])); // 1: symmetric
+ * ```
+ */
+export function tailRatio(returns: ArrayLike<number>): number {
+  requireReturns(returns);
+  const v = dropNaN(returns).sort();
+  if (v.length < 1) return Number.NaN;
+  return Math.abs(percentileSorted(v, 95)) / Math.abs(percentileSorted(v, 5));
+}
+
+/**
+ * Value at risk, empyrical's `value_at_risk`: the `cutoff` percentile of the returns (numpy's
+ * linear interpolation; empyrical does not skip NaN here, and neither do we: a NaN gives NaN).
+ * @param returns - simple returns per period.
+ * @param cutoff - the tail probability, in (0, 1) (default 0.05).
+ * @returns the VaR (a return, usually negative).
+ * @throws `InvalidArgumentError` for a cutoff outside (0, 1).
+ * @example
+ * ```ts
+ * import { valueAtRisk } from 'tradegym';
+ * console.log(valueAtRisk([-0.04, -0.02, 0, 0.02, 0.04], 0.25)); // -0.02
+ * ```
+ */
+export function valueAtRisk(returns: ArrayLike<number>, cutoff = 0.05): number {
+  requireReturns(returns);
+  if (!(cutoff > 0 && cutoff < 1)) fail('cutoff', 'a number in (0, 1)', cutoff);
+  if (returns.length < 1 || Array.from(returns).some(Number.isNaN)) return Number.NaN;
+  return percentileSorted(Float64Array.from(returns).sort(), 100 * cutoff);
+}
+
+/**
+ * Conditional value at risk (expected shortfall), empyrical's `conditional_value_at_risk`:
+ * the mean of the `floor((n - 1) * cutoff) + 1` smallest returns.
+ * @param returns - simple returns per period.
+ * @param cutoff - the tail probability, in (0, 1) (default 0.05).
+ * @returns the CVaR.
+ * @throws `InvalidArgumentError` for a cutoff outside (0, 1).
+ * @example
+ * ```ts
+ * import { conditionalValueAtRisk } from 'tradegym';
+ * console.log(conditionalValueAtRisk([-0.04, -0.02, 0, 0.02, 0.04], 0.5)); // mean of 3 worst: -0.02
+ * ```
+ */
+export function conditionalValueAtRisk(returns: ArrayLike<number>, cutoff = 0.05): number {
+  requireReturns(returns);
+  if (!(cutoff > 0 && cutoff < 1)) fail('cutoff', 'a number in (0, 1)', cutoff);
+  if (returns.length < 1 || Array.from(returns).some(Number.isNaN)) return Number.NaN;
+  const k = Math.floor((returns.length - 1) * cutoff);
+  const sorted = Float64Array.from(returns).sort();
+  return nanmean(sorted.subarray(0, k + 1));
+}
+
+/**
+ * Stability, empyrical's `stability_of_timeseries`: R^2 of a least-squares line through the
+ * cumulative log returns (NaN skipped); NaN for fewer than 2 returns.
+ * @param returns - simple returns per period.
+ * @returns R^2, in [0, 1].
+ * @throws `InvalidArgumentError` if `returns` is not an array.
+ * @example
+ * ```ts
+ * import { stabilityOfTimeseries } from 'tradegym';
+ * console.log(stabilityOfTimeseries([0.01, 0.01, 0.01, 0.01])); // 1: a straight line
+ * ```
+ */
+export function stabilityOfTimeseries(returns: ArrayLike<number>): number {
+  requireReturns(returns);
+  if (returns.length < 2) return Number.NaN;
+  const v = dropNaN(returns);
+  const n = v.length;
+  const y = new Float64Array(n);
+  let acc = 0;
+  for (let i = 0; i < n; i++) y[i] = acc += Math.log1p(v[i] as number);
+  // scipy.stats.linregress's r, from the centred sums of squares
+  const mx = (n - 1) / 2;
+  const my = nanmean(y);
+  const sxx = ksum(Array.from({ length: n }, (_, i) => (i - mx) * (i - mx)));
+  const syy = ksum(y.map((b) => (b - my) * (b - my)));
+  const sxy = ksum(Array.from(y, (b, i) => (i - mx) * (b - my)));
+  if (syy === 0 || sxx === 0) return 0; // scipy's linregress: r = 0 when either sum of squares is 0
+  const r = Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
+  return r * r;
+}
+
+/**
+ * Alpha and beta against a factor (benchmark), empyrical's `alpha_beta_aligned`: beta =
+ * cov(r - rf, f) / var(f) (ddof 0) over periods where both are present (NaN if fewer than 2 or
+ * var(f) < 1e-30); alpha = nanmean((r - rf) - beta (f - rf)) * periodsPerYear.
+ * @param returns - simple returns per period.
+ * @param factorReturns - the factor's returns, aligned with `returns`.
+ * @param options - `periodsPerYear`, `riskFree` (per period).
+ * @returns `{ alpha, beta }`.
+ * @throws `InvalidArgumentError` if the two series differ in length.
+ * @example
+ * ```ts
+ * import { alphaBeta } from 'tradegym';
+ * const f = [0.01, -0.02, 0.015, 0.005];
+ * console.log(alphaBeta(f.map((x) => 2 * x), f).beta); // 2 (to rounding)
+ * ```
+ */
+export function alphaBeta(returns: ArrayLike<number>, factorReturns: ArrayLike<number>, options: PeriodOptions & { readonly riskFree?: number } = {}): { alpha: number; beta: number } {
+  requireReturns(returns);
+  requireReturns(factorReturns);
+  if (returns.length !== factorReturns.length) fail('factorReturns', `${returns.length} values (aligned with returns)`, `${factorReturns.length} values`);
+  const p = ppy(options);
+  if (returns.length < 2) return { alpha: Number.NaN, beta: Number.NaN };
+  const rf = options.riskFree ?? 0;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 0; i < returns.length; i++) {
+    const y = (returns[i] as number) - rf;
+    const x = factorReturns[i] as number;
+    if (!Number.isNaN(x) && !Number.isNaN(y)) {
+      xs.push(x);
+      ys.push(y);
+    }
+  }
+  let beta = Number.NaN;
+  if (xs.length >= 2) {
+    const mx = nanmean(xs);
+    const my = nanmean(ys);
+    const vx = ksum(xs.map((x) => (x - mx) * (x - mx))) / xs.length;
+    const cxy = ksum(xs.map((x, i) => (x - mx) * ((ys[i] as number) - my))) / xs.length;
+    beta = Math.abs(vx) < 1e-30 ? Number.NaN : cxy / vx;
+  }
+  const series = Array.from(returns, (r, i) => (r as number) - rf - beta * ((factorReturns[i] as number) - rf));
+  return { alpha: nanmean(series) * p, beta };
+}
+
+/** Every metric of a return series, as the backtest reports them. */
+export interface ReturnMetrics {
+  readonly totalReturn: number;
+  readonly annualReturn: number;
+  readonly cagr: number;
+  readonly annualVolatility: number;
+  readonly sharpeRatio: number;
+  readonly sortinoRatio: number;
+  readonly downsideRisk: number;
+  readonly maxDrawdown: number;
+  readonly calmarRatio: number;
+  readonly omegaRatio: number;
+  readonly tailRatio: number;
+  readonly valueAtRisk: number;
+  readonly conditionalValueAtRisk: number;
+  readonly stabilityOfTimeseries: number;
+  /** Against the benchmark, when one is given. */
+  readonly alpha?: number;
+  /** Against the benchmark, when one is given. */
+  readonly beta?: number;
+}
+
+/**
+ * All the metrics above for one return series.
+ * @param returns - simple returns per period.
+ * @param options - `periodsPerYear`, and `benchmark` returns for alpha and beta.
+ * @returns the metrics.
+ * @throws `InvalidArgumentError` for a bad `periodsPerYear` or a misaligned benchmark.
+ * @example
+ * ```ts
+ * import { returnMetrics } from 'tradegym';
+ * const m = returnMetrics([0.01, -0.005, 0.02], { periodsPerYear: 365 });
+ * console.log(m.totalReturn.toFixed(4)); // 0.0250
+ * ```
+ */
+export function returnMetrics(returns: ArrayLike<number>, options: PeriodOptions & { readonly benchmark?: ArrayLike<number> } = {}): ReturnMetrics {
+  const o = { periodsPerYear: ppy(options) };
+  const ab = options.benchmark === undefined ? {} : alphaBeta(returns, options.benchmark, o);
+  return {
+    totalReturn: returns.length === 0 ? Number.NaN : (cumReturns(returns)[returns.length - 1] as number),
+    annualReturn: annualReturn(returns, o),
+    cagr: cagr(returns, o),
+    annualVolatility: annualVolatility(returns, o),
+    sharpeRatio: sharpeRatio(returns, o),
+    sortinoRatio: sortinoRatio(returns, o),
+    downsideRisk: downsideRisk(returns, o),
+    maxDrawdown: maxDrawdown(returns),
+    calmarRatio: calmarRatio(returns, o),
+    omegaRatio: omegaRatio(returns, { periodsPerYear: 1 }),
+    tailRatio: tailRatio(returns),
+    valueAtRisk: valueAtRisk(returns),
+    conditionalValueAtRisk: conditionalValueAtRisk(returns),
+    stabilityOfTimeseries: stabilityOfTimeseries(returns),
+    ...ab,
+  };
+}
