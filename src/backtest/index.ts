@@ -1,1 +1,3 @@
 export * from './metrics.js';
+export * from './tradeStats.js';
+export * from './backtest.js';

@@ -1,0 +1,526 @@
+import { fail, requireInt, requireKnownKeys, requireOneOf, requireRecord } from '../core/checks.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { Env } from '../core/Env.js';
+import { Account, type Slippage, type Trade } from '../envs/trading/Account.js';
+import { TradingEnv } from '../envs/trading/TradingEnv.js';
+import type { MarketData } from '../market/MarketData.js';
+import { walkForward, type WalkForwardOptions } from '../market/splits.js';
+import { inferTimeframe, timeframeToMs } from '../market/timeframe.js';
+import { returnMetrics, type ReturnMetrics } from './metrics.js';
+import { tradeStats, type TradeStats } from './tradeStats.js';
+
+const DAY = 86_400_000;
+
+/** What a strategy function sees at the close of bar `index`: nothing after it. */
+export interface StrategyContext {
+  /** The bar just closed. */
+  readonly index: number;
+  /** The data, to be read only up to `index` (a function that reads further looks ahead). */
+  readonly data: MarketData;
+  /** The current position as a signed fraction of equity at this close. */
+  readonly position: number;
+  /** Equity at this close. */
+  readonly equity: number;
+}
+
+/** Something with `predict`, such as a tradegym agent. */
+export interface StrategyAgent {
+  /** The action for an observation. */
+  predict(observation: Float32Array, options?: { deterministic?: boolean; actionMask?: ArrayLike<number> }): number | Float32Array;
+}
+
+/**
+ * A strategy: a precomputed signal per bar (the target position as a signed fraction of
+ * equity, decided at that bar's close; NaN holds), a function of the {@link StrategyContext},
+ * or an agent or observation policy acting in a {@link TradingEnv} (the env's own Account).
+ */
+export type Strategy =
+  | ArrayLike<number>
+  | ((ctx: StrategyContext) => number)
+  | { readonly env: TradingEnv; readonly agent: StrategyAgent }
+  | { readonly env: TradingEnv; readonly policy: (observation: Float32Array) => number | Float32Array };
+
+/** Position sizing. */
+export type Sizing =
+  | { readonly kind: 'fixed'; readonly fraction: number }
+  | { readonly kind: 'volatility'; readonly targetVolatility: number; readonly atrPeriod?: number; readonly maxFraction?: number }
+  | { readonly kind: 'kelly'; readonly fraction?: number; readonly minTrades?: number; readonly initialFraction?: number; readonly maxFraction?: number };
+
+/** Risk rules; each is optional and they compose. */
+export interface RiskOptions {
+  /** Position sizing applied to the signal (default: the signal as is). */
+  readonly sizing?: Sizing;
+  /** Exit when the price moves this fraction against the entry (e.g. 0.02). */
+  readonly stopLoss?: number;
+  /** Exit when the price moves this fraction in favour of the entry. */
+  readonly takeProfit?: number;
+  /** Exit when the price falls this fraction from its best since entry. */
+  readonly trailingStop?: number;
+  /** The largest |position| as a fraction of equity. */
+  readonly maxPosition?: number;
+  /** Flatten and stop opening positions for the rest of the UTC day once equity is down this fraction from the day's start. */
+  readonly dailyLossLimit?: number;
+  /** Bars without new entries after a stop-loss, take-profit or trailing-stop exit. */
+  readonly cooldownBars?: number;
+}
+
+/** Costs and cash, as the Account takes them. */
+export interface BacktestAccountOptions {
+  /** Starting cash (default 10,000). */
+  readonly initialCash?: number;
+  /** Fee in bps of notional (default 0). */
+  readonly fee?: number;
+  /** Slippage in bps, or a function (default 0). */
+  readonly slippage?: Slippage;
+  /** Borrow rate per bar on shorts (default 0). */
+  readonly borrowRate?: number;
+  /** Gross leverage cap (default 1). */
+  readonly maxLeverage?: number;
+}
+
+/** Options of {@link backtest}. */
+export interface BacktestOptions {
+  /** The bars to trade. */
+  readonly data: MarketData;
+  /** The strategy. */
+  readonly strategy: Strategy;
+  /** Cash and costs. */
+  readonly account?: BacktestAccountOptions;
+  /** Risk rules (signal and function strategies). */
+  readonly risk?: RiskOptions;
+  /** `'next-open'` (default): a decision at bar t's close fills at t+1's open; `'close'`: at t's close. */
+  readonly execution?: 'next-open' | 'close';
+  /** Periods per year for annualising (default: inferred from the data's timeframe and calendar). */
+  readonly periodsPerYear?: number;
+  /** First bar to trade from (default 0). */
+  readonly start?: number;
+}
+
+/** What {@link backtest} returns. */
+export interface BacktestResult {
+  /** Bar timestamps (ms), one per equity point. */
+  readonly timestamps: Float64Array;
+  /** Close prices, one per equity point. */
+  readonly prices: Float64Array;
+  /** Equity at each close; the first point is the starting cash. */
+  readonly equity: Float64Array;
+  /** Simple returns per bar (`equity.length - 1` of them). */
+  readonly returns: Float64Array;
+  /** Position (units) held at each close. */
+  readonly positions: Float64Array;
+  /** Closed round trips. */
+  readonly trades: readonly Trade[];
+  /** Fees paid. */
+  readonly fees: number;
+  /** Borrow paid. */
+  readonly borrow: number;
+  /** Periods per year used for annualising. */
+  readonly periodsPerYear: number;
+  /** empyrical metrics of `returns`, with alpha and beta against buy-and-hold. */
+  readonly metrics: ReturnMetrics;
+  /** backtesting.py's trade statistics. */
+  readonly stats: TradeStats;
+  /** Buy-and-hold over the same bars, without costs. */
+  readonly benchmark: { readonly equity: Float64Array; readonly returns: Float64Array; readonly metrics: ReturnMetrics };
+  /** Why trading halted early, per bar index (stops and daily limits), for the report. */
+  readonly events: readonly { readonly index: number; readonly kind: 'stop-loss' | 'take-profit' | 'trailing-stop' | 'daily-loss-limit' }[];
+}
+
+/**
+ * Periods per year of a bar series, as empyrical's convention: 24/7 data (any weekend bar)
+ * has 365 days a year, other data 252; intraday bars multiply by the bars per day (24/7: the
+ * day over the timeframe; otherwise the median number of bars per trading day); weekly bars
+ * give 52 and monthly 12.
+ * @param data - the bars.
+ * @returns periods per year.
+ * @throws `InvalidArgumentError` (from `tradegym`) for fewer than 2 bars.
+ * @example
+ * ```ts
+ * import { inferPeriodsPerYear, RegimeGenerator } from 'tradegym';
+ * const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 200, seed: 1 });
+ * console.log(inferPeriodsPerYear(data)); // 35040 = 365 * 96
+ * ```
+ */
+export function inferPeriodsPerYear(data: MarketData): number {
+  if (data.length < 2) fail('data', 'at least 2 bars to infer a timeframe', `${data.length} bars`);
+  const tf = timeframeToMs(inferTimeframe(data.timestamps));
+  if (tf >= 28 * DAY) return 12;
+  if (tf >= 7 * DAY) return 52;
+  let weekend = false;
+  for (let i = 0; i < data.length; i++) {
+    const d = new Date(data.timestamps[i] as number).getUTCDay();
+    if (d === 0 || d === 6) {
+      weekend = true;
+      break;
+    }
+  }
+  if (tf >= DAY) return weekend ? 365 : 252;
+  if (weekend) return 365 * Math.round(DAY / tf);
+  const perDay = new Map<number, number>();
+  for (let i = 0; i < data.length; i++) {
+    const day = Math.floor((data.timestamps[i] as number) / DAY);
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
+  }
+  const counts = [...perDay.values()].sort((a, b) => a - b);
+  return 252 * (counts[Math.floor(counts.length / 2)] as number);
+}
+
+function fraction(name: string, v: unknown, max = 1, openLow = true): number {
+  if (typeof v !== 'number' || !(openLow ? v > 0 : v >= 0) || !(v <= max)) fail(name, `a number in ${openLow ? '(' : '['}0, ${max}]`, v);
+  return v;
+}
+
+function checkRisk(risk: RiskOptions): void {
+  requireRecord('risk', risk);
+  requireKnownKeys('risk', risk, ['sizing', 'stopLoss', 'takeProfit', 'trailingStop', 'maxPosition', 'dailyLossLimit', 'cooldownBars']);
+  if (risk.stopLoss !== undefined) fraction('risk.stopLoss', risk.stopLoss);
+  if (risk.takeProfit !== undefined) fraction('risk.takeProfit', risk.takeProfit, 100);
+  if (risk.trailingStop !== undefined) fraction('risk.trailingStop', risk.trailingStop);
+  if (risk.maxPosition !== undefined) fraction('risk.maxPosition', risk.maxPosition, 100);
+  if (risk.dailyLossLimit !== undefined) fraction('risk.dailyLossLimit', risk.dailyLossLimit);
+  if (risk.cooldownBars !== undefined) requireInt('risk.cooldownBars', risk.cooldownBars, 0);
+  const s = risk.sizing;
+  if (s === undefined) return;
+  requireRecord('risk.sizing', s);
+  requireOneOf('risk.sizing.kind', s.kind, ['fixed', 'volatility', 'kelly']);
+  if (s.kind === 'fixed') fraction('risk.sizing.fraction', s.fraction, 100);
+  if (s.kind === 'volatility') {
+    fraction('risk.sizing.targetVolatility', s.targetVolatility, 100);
+    if (s.atrPeriod !== undefined) requireInt('risk.sizing.atrPeriod', s.atrPeriod, 1);
+    if (s.maxFraction !== undefined) fraction('risk.sizing.maxFraction', s.maxFraction, 100);
+  }
+  if (s.kind === 'kelly') {
+    if (s.fraction !== undefined) fraction('risk.sizing.fraction', s.fraction);
+    if (s.minTrades !== undefined) requireInt('risk.sizing.minTrades', s.minTrades, 1);
+    if (s.initialFraction !== undefined) fraction('risk.sizing.initialFraction', s.initialFraction, 100, false);
+    if (s.maxFraction !== undefined) fraction('risk.sizing.maxFraction', s.maxFraction, 100);
+  }
+}
+
+/**
+ * Backtests a strategy over bars through the same {@link Account} the trading envs use, so
+ * fees, slippage and borrow are charged exactly as in training. A signal or function strategy
+ * decides at each bar's close; the order fills at the next bar's open (or at that close with
+ * `execution: 'close'`); a position is held (not rebalanced) while the target is unchanged.
+ * Stops are checked on each bar's high and low after the fill (a gap through the stop fills at
+ * the open). An agent or policy strategy runs its {@link TradingEnv} for one deterministic
+ * episode and reads that env's Account. Returns the equity curve, returns, positions, trades,
+ * costs, empyrical metrics, backtesting.py's trade statistics and buy-and-hold.
+ *
+ * @param options - data, strategy, account, risk, execution, periodsPerYear, start.
+ * @returns the {@link BacktestResult}.
+ * @throws `InvalidArgumentError` (from `tradegym`) for a signal of the wrong length or a bad
+ *   option (naming it), or risk rules given with an env strategy.
+ * @example
+ * ```ts
+ * import { backtest, RegimeGenerator } from 'tradegym';
+ * const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 2000, seed: 7 });
+ * // long when the close is above its 50-bar mean, short below
+ * const signal = Array.from(data.close, (c, t) => {
+ *   if (t < 50) return 0;
+ *   let s = 0;
+ *   for (let k = t - 49; k <= t; k++) s += data.close[k] as number;
+ *   return c > s / 50 ? 1 : -1;
+ * });
+ * const result = backtest({ data, strategy: signal, account: { fee: 10 }, risk: { stopLoss: 0.03 } });
+ * console.log(result.stats.trades, result.metrics.sharpeRatio.toFixed(2), result.benchmark.metrics.sharpeRatio.toFixed(2));
+ * ```
+ */
+export function backtest(options: BacktestOptions): BacktestResult {
+  requireRecord('options', options);
+  requireKnownKeys('options', options, ['data', 'strategy', 'account', 'risk', 'execution', 'periodsPerYear', 'start']);
+  const { data, strategy } = options;
+  if (data === null || typeof data !== 'object' || !(data.close instanceof Float64Array)) fail('data', 'a MarketData', data);
+  const periodsPerYear = options.periodsPerYear ?? inferPeriodsPerYear(data);
+  if (!(periodsPerYear > 0) || !Number.isFinite(periodsPerYear)) fail('periodsPerYear', 'a finite number > 0', periodsPerYear);
+  if (strategy !== null && typeof strategy === 'object' && 'env' in strategy) {
+    if (options.risk !== undefined) throw new InvalidArgumentError('risk rules apply to signal and function strategies; an env strategy trades under its env (set maxDrawdown, maxLeverage, positionSize there)');
+    return runEnv(strategy, periodsPerYear);
+  }
+  const risk = options.risk ?? {};
+  checkRisk(risk);
+  const execution = requireOneOf('execution', options.execution ?? 'next-open', ['next-open', 'close']);
+  const start = requireInt('start', options.start ?? 0, 0);
+  if (start > data.length - 2) fail('start', `<= ${data.length - 2} (two bars at least)`, start);
+  const a = options.account ?? {};
+  requireKnownKeys('account', a, ['initialCash', 'fee', 'slippage', 'borrowRate', 'maxLeverage']);
+  const acct = new Account({ initialCash: a.initialCash ?? 10_000, fee: a.fee ?? 0, slippage: a.slippage ?? 0, borrowRate: a.borrowRate ?? 0, maxLeverage: a.maxLeverage ?? 1 });
+  let signalAt: (t: number, position: number, equity: number) => number;
+  if (typeof strategy === 'function') {
+    const fn = strategy as (ctx: StrategyContext) => number;
+    signalAt = (index, position, equity) => fn({ index, data, position, equity });
+  } else if (strategy !== null && typeof strategy === 'object' && typeof (strategy as ArrayLike<number>).length === 'number') {
+    const sig = strategy as ArrayLike<number>;
+    if (sig.length !== data.length) fail('strategy', `a signal of ${data.length} values (one per bar)`, `${sig.length} values`);
+    signalAt = (t) => sig[t] as number;
+  } else {
+    return fail('strategy', 'a signal array, a function, or { env, agent | policy }', strategy);
+  }
+  return runSignal(data, acct, signalAt, risk, execution, start, periodsPerYear);
+}
+
+function runSignal(
+  data: MarketData,
+  acct: Account,
+  signalAt: (t: number, position: number, equity: number) => number,
+  risk: RiskOptions,
+  execution: 'next-open' | 'close',
+  start: number,
+  periodsPerYear: number,
+): BacktestResult {
+  const { open, high, low, close, timestamps } = data;
+  const n = data.length - start;
+  const equity = new Float64Array(n);
+  const positions = new Float64Array(n);
+  const events: { index: number; kind: 'stop-loss' | 'take-profit' | 'trailing-stop' | 'daily-loss-limit' }[] = [];
+  const px = new Float64Array(1);
+  px[0] = close[start] as number;
+  equity[0] = acct.mark(px);
+  const sizing = risk.sizing;
+  const atrPeriod = sizing?.kind === 'volatility' ? (sizing.atrPeriod ?? 14) : 0;
+  let atr = Number.NaN;
+  let trCount = 0;
+  let trSum = 0;
+  let held = 0; // the target fraction currently held (0 flat)
+  let cooldownUntil = -1;
+  let best = 0; // best price since entry, for the trailing stop
+  let dayStartEquity = equity[0] as number;
+  let day = Math.floor((timestamps[start] as number) / DAY);
+  let haltedDay = -1;
+  let stoppedSignal: number | undefined;
+  const exitAll = (price: number, index: number): void => {
+    if (acct.positions[0] !== 0) acct.trade(0, -(acct.positions[0] as number), price, index);
+    held = 0;
+  };
+  for (let t = start; t < data.length - 1; t++) {
+    const c = close[t] as number;
+    // Wilder's ATR up to t (for volatility targeting): no look-ahead
+    if (atrPeriod > 0 && t > 0) {
+      const tr = Math.max((high[t] as number) - (low[t] as number), Math.abs((high[t] as number) - (close[t - 1] as number)), Math.abs((low[t] as number) - (close[t - 1] as number)));
+      if (trCount < atrPeriod) {
+        trSum += tr;
+        trCount++;
+        if (trCount === atrPeriod) atr = trSum / atrPeriod;
+      } else atr = (atr * (atrPeriod - 1) + tr) / atrPeriod;
+    }
+    const eqNow = equity[t - start] as number;
+    const posFrac = eqNow > 0 ? ((acct.positions[0] as number) * c) / eqNow : 0;
+    let s = signalAt(t, posFrac, eqNow);
+    if (Number.isNaN(s)) s = held === 0 ? 0 : Math.sign(held);
+    if (!Number.isFinite(s)) fail(`signal[${t}]`, 'a finite number or NaN (hold)', s);
+    // sizing turns a direction and strength into a fraction of equity
+    let target = s;
+    if (sizing !== undefined && s !== 0) {
+      if (sizing.kind === 'fixed') target = s * sizing.fraction;
+      else if (sizing.kind === 'volatility') target = Number.isNaN(atr) ? 0 : Math.sign(s) * Math.min(sizing.maxFraction ?? 1, sizing.targetVolatility / (atr / c));
+      else target = Math.sign(s) * kellyFraction(acct.trades, sizing);
+    }
+    if (risk.maxPosition !== undefined) target = Math.max(-risk.maxPosition, Math.min(risk.maxPosition, target));
+    const i = execution === 'next-open' ? t + 1 : t;
+    const fillPrice = execution === 'next-open' ? (open[t + 1] as number) : c;
+    const blocked = t < cooldownUntil || haltedDay === day;
+    if (stoppedSignal !== undefined) {
+      if (s === stoppedSignal) target = 0;
+      else stoppedSignal = undefined;
+    }
+    // in a cooldown or a halted day, positions may only shrink
+    if (blocked && !(target === 0 || (Math.sign(target) === Math.sign(held) && Math.abs(target) <= Math.abs(held)))) target = held;
+    // trade only when the target changes: positions are held, not rebalanced, as vectorbt's from_signals
+    if (target !== held) {
+      px[0] = fillPrice;
+      acct.setTarget(0, target, fillPrice, i, undefined, px);
+      held = target;
+      if (acct.positions[0] !== 0) best = fillPrice;
+    }
+    // stops on bar t+1's range, after the fill
+    const b = t + 1;
+    const pos = acct.positions[0] as number;
+    if (pos !== 0 && (risk.stopLoss !== undefined || risk.takeProfit !== undefined || risk.trailingStop !== undefined)) {
+      const side = pos > 0 ? 1 : -1;
+      const entry = (acct.openTrade(0) as { entryPrice: number }).entryPrice;
+      const o = open[b] as number;
+      const hi = high[b] as number;
+      const lo = low[b] as number;
+      let exit: number | undefined;
+      let kind: 'stop-loss' | 'take-profit' | 'trailing-stop' | undefined;
+      const adverse = side > 0 ? lo : hi;
+      const favourable = side > 0 ? hi : lo;
+      if (risk.stopLoss !== undefined) {
+        const stop = entry * (1 - side * risk.stopLoss);
+        if (side * (adverse - stop) <= 0) [exit, kind] = [side > 0 ? Math.min(o, stop) : Math.max(o, stop), 'stop-loss'];
+      }
+      if (exit === undefined && risk.trailingStop !== undefined) {
+        const stop = best * (1 - side * risk.trailingStop);
+        if (side * (adverse - stop) <= 0) [exit, kind] = [side > 0 ? Math.min(o, stop) : Math.max(o, stop), 'trailing-stop'];
+      }
+      if (exit === undefined && risk.takeProfit !== undefined) {
+        const take = entry * (1 + side * risk.takeProfit);
+        if (side * (favourable - take) >= 0) [exit, kind] = [side > 0 ? Math.max(o, take) : Math.min(o, take), 'take-profit'];
+      }
+      if (exit !== undefined && kind !== undefined) {
+        exitAll(exit, b);
+        events.push({ index: b, kind });
+        cooldownUntil = b + (risk.cooldownBars ?? 0);
+        // re-entry needs the signal to change: a stop is not undone by the signal that opened it
+        stoppedSignal = s;
+      } else best = side > 0 ? Math.max(best, hi) : Math.min(best, lo);
+    }
+    px[0] = close[b] as number;
+    let e = acct.mark(px);
+    // daily loss limit, on closes
+    const today = Math.floor((timestamps[b] as number) / DAY);
+    if (today !== day) {
+      day = today;
+      dayStartEquity = equity[t - start] as number;
+    }
+    if (risk.dailyLossLimit !== undefined && haltedDay !== day && e < dayStartEquity * (1 - risk.dailyLossLimit)) {
+      exitAll(close[b] as number, b);
+      e = acct.equity(px);
+      acct.lastEquity = e;
+      haltedDay = day;
+      events.push({ index: b, kind: 'daily-loss-limit' });
+    }
+    equity[b - start] = e;
+    positions[b - start] = acct.positions[0] as number;
+  }
+  return assemble(data, start, equity, positions, acct, periodsPerYear, events);
+}
+
+/** The Kelly fraction from closed trades so far (no look-ahead), scaled and capped. */
+function kellyFraction(trades: readonly Trade[], s: { fraction?: number; minTrades?: number; initialFraction?: number; maxFraction?: number }): number {
+  const minTrades = s.minTrades ?? 20;
+  if (trades.length < minTrades) return s.initialFraction ?? 0.1;
+  let wins = 0;
+  let winSum = 0;
+  let lossSum = 0;
+  let losses = 0;
+  for (const t of trades) {
+    if (t.pnl > 0) {
+      wins++;
+      winSum += t.pnl;
+    } else if (t.pnl < 0) {
+      losses++;
+      lossSum -= t.pnl;
+    }
+  }
+  const w = wins / trades.length;
+  const ratio = losses === 0 ? Infinity : wins === 0 ? 0 : winSum / wins / (lossSum / losses);
+  const k = ratio === Infinity ? w : w - (1 - w) / ratio;
+  return Math.min(s.maxFraction ?? 1, Math.max(0, k) * (s.fraction ?? 0.5));
+}
+
+function runEnv(strategy: { env: TradingEnv; agent?: StrategyAgent; policy?: (o: Float32Array) => number | Float32Array }, periodsPerYear: number): BacktestResult {
+  const env = strategy.env;
+  if (!(env instanceof TradingEnv)) fail('strategy.env', 'a TradingEnv', env);
+  const act = strategy.agent !== undefined ? (o: Float32Array) => (strategy.agent as StrategyAgent).predict(o, { deterministic: true }) : strategy.policy;
+  if (typeof act !== 'function') fail('strategy', 'an agent with predict, or a policy function', strategy);
+  let { observation } = (env as Env<Float32Array, number | Float32Array>).reset({ options: {} });
+  const start = env.barIndex;
+  const eq: number[] = [env.account.lastEquity];
+  const pos: number[] = [0];
+  for (;;) {
+    const r = env.step(act(observation));
+    eq.push(r.info.equity as number);
+    pos.push(r.info.position as number);
+    observation = r.observation;
+    if (r.terminated || r.truncated) break;
+  }
+  return assemble(env.data, start, Float64Array.from(eq), Float64Array.from(pos), env.account, periodsPerYear, []);
+}
+
+function assemble(data: MarketData, start: number, equity: Float64Array, positions: Float64Array, acct: Account, periodsPerYear: number, events: BacktestResult['events']): BacktestResult {
+  const n = equity.length;
+  const returns = new Float64Array(n - 1);
+  for (let k = 1; k < n; k++) returns[k - 1] = (equity[k] as number) / (equity[k - 1] as number) - 1;
+  const prices = data.close.slice(start, start + n);
+  const bhEquity = new Float64Array(n);
+  const bhReturns = new Float64Array(n - 1);
+  const cash = equity[0] as number;
+  for (let k = 0; k < n; k++) bhEquity[k] = (cash * (prices[k] as number)) / (prices[0] as number);
+  for (let k = 1; k < n; k++) bhReturns[k - 1] = (prices[k] as number) / (prices[k - 1] as number) - 1;
+  const o = { periodsPerYear };
+  return {
+    timestamps: data.timestamps.slice(start, start + n),
+    prices,
+    equity,
+    returns,
+    positions,
+    trades: acct.trades.slice(),
+    fees: acct.feesPaid,
+    borrow: acct.borrowPaid,
+    periodsPerYear,
+    metrics: returnMetrics(returns, { ...o, benchmark: bhReturns }),
+    stats: tradeStats(acct.trades, equity, positions, bhEquity),
+    benchmark: { equity: bhEquity, returns: bhReturns, metrics: returnMetrics(bhReturns, o) },
+    events,
+  };
+}
+
+/** Options of {@link walkForwardBacktest}. */
+export interface WalkForwardBacktestOptions extends WalkForwardOptions, Omit<BacktestOptions, 'strategy' | 'start'> {
+  /**
+   * Called once per fold with its training bars and its test bars (each a slice of `data`);
+   * returns the strategy for the test bars (a signal of the test slice's length, a function,
+   * or `{ env, agent | policy }` on the test slice). May be async (e.g. to train an agent).
+   */
+  readonly fit: (train: MarketData, test: MarketData, fold: number) => Strategy | Promise<Strategy>;
+}
+
+/** What {@link walkForwardBacktest} returns. */
+export interface WalkForwardBacktestResult {
+  /** Each fold's out-of-sample backtest. */
+  readonly folds: readonly BacktestResult[];
+  /** The out-of-sample equity of the folds chained (each fold starts from the last one's end). */
+  readonly equity: Float64Array;
+  /** The chained out-of-sample returns. */
+  readonly returns: Float64Array;
+  /** Metrics of the chained returns. */
+  readonly metrics: ReturnMetrics;
+}
+
+/**
+ * Walk-forward backtest: for each fold of {@link walkForward}, `fit` on the training window,
+ * backtest its strategy on the test window that follows, and stitch the out-of-sample returns
+ * into one equity curve.
+ * @param options - the fold sizes (`trainSize`, `testSize`, `step`, `embargo`, `mode`), `fit`,
+ *   and the {@link backtest} options.
+ * @returns each fold's result and the stitched out-of-sample equity and metrics.
+ * @throws `InvalidArgumentError` (from `tradegym`) if the data holds no complete fold, or for a bad option.
+ * @example
+ * ```ts
+ * import { RegimeGenerator, walkForwardBacktest } from 'tradegym';
+ * const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 3000, seed: 2 });
+ * // "fit" the sign of the training window's drift, then hold it through the test window
+ * const result = await walkForwardBacktest({
+ *   data, trainSize: 1000, testSize: 500,
+ *   fit: (train, test) => {
+ *     const drift = (train.close[train.length - 1] as number) > (train.close[0] as number) ? 1 : -1;
+ *     return new Array<number>(test.length).fill(drift);
+ *   },
+ * });
+ * console.log(result.folds.length, result.equity.length); // 4 folds, 4 * 500 - 3 points
+ * ```
+ */
+export async function walkForwardBacktest(options: WalkForwardBacktestOptions): Promise<WalkForwardBacktestResult> {
+  requireRecord('options', options);
+  if (typeof options.fit !== 'function') fail('fit', 'a function (train, test, fold) => strategy', options.fit);
+  const { data, fit, trainSize, testSize, step, embargo, mode, ...rest } = options;
+  const folds = walkForward(data.length, { trainSize, testSize, ...(step !== undefined ? { step } : {}), ...(embargo !== undefined ? { embargo } : {}), ...(mode !== undefined ? { mode } : {}) });
+  if (folds.length === 0) fail('data', `room for one fold (trainSize ${trainSize} + testSize ${testSize})`, `${data.length} bars`);
+  const periodsPerYear = rest.periodsPerYear ?? inferPeriodsPerYear(data);
+  const results: BacktestResult[] = [];
+  const chained: number[] = [];
+  for (const f of folds) {
+    const train = data.slice(f.train[0], f.train[1]);
+    const test = data.slice(f.test[0], f.test[1]);
+    const strategy = await fit(train, test, f.index);
+    const r = backtest({ ...rest, data: test, strategy, periodsPerYear });
+    results.push(r);
+    chained.push(...r.returns);
+  }
+  const returns = Float64Array.from(chained);
+  const equity = new Float64Array(returns.length + 1);
+  equity[0] = results[0]?.equity[0] ?? 0;
+  for (let k = 0; k < returns.length; k++) equity[k + 1] = (equity[k] as number) * (1 + (returns[k] as number));
+  return { folds: results, equity, returns, metrics: returnMetrics(returns, { periodsPerYear }) };
+}
