@@ -116,11 +116,11 @@ export interface BacktestResult {
   readonly borrow: number;
   /** Periods per year used for annualising. */
   readonly periodsPerYear: number;
-  /** empyrical metrics of `returns`, with alpha and beta against buy-and-hold. */
+  /** empyrical metrics of `returns`, with alpha and beta against buy-and-hold (computed on first read). */
   readonly metrics: ReturnMetrics;
-  /** backtesting.py's trade statistics. */
+  /** backtesting.py's trade statistics (computed on first read). */
   readonly stats: TradeStats;
-  /** Buy-and-hold over the same bars, without costs. */
+  /** Buy-and-hold over the same bars, without costs (computed on first read). */
   readonly benchmark: { readonly equity: Float64Array; readonly returns: Float64Array; readonly metrics: ReturnMetrics };
   /** Why trading halted early, per bar index (stops and daily limits), for the report. */
   readonly events: readonly { readonly index: number; readonly kind: 'stop-loss' | 'take-profit' | 'trailing-stop' | 'daily-loss-limit' }[];
@@ -256,13 +256,14 @@ export function backtest(options: BacktestOptions): BacktestResult {
   } else {
     return fail('strategy', 'a signal array, a function, or { env, agent | policy }', strategy);
   }
-  return runSignal(data, acct, signalAt, risk, execution, start, periodsPerYear);
+  return runSignal(data, acct, signalAt, typeof strategy === 'function' ? undefined : (strategy as ArrayLike<number>), risk, execution, start, periodsPerYear);
 }
 
 function runSignal(
   data: MarketData,
   acct: Account,
   signalAt: (t: number, position: number, equity: number) => number,
+  signal: ArrayLike<number> | undefined,
   risk: RiskOptions,
   execution: 'next-open' | 'close',
   start: number,
@@ -303,9 +304,12 @@ function runSignal(
         if (trCount === atrPeriod) atr = trSum / atrPeriod;
       } else atr = (atr * (atrPeriod - 1) + tr) / atrPeriod;
     }
-    const eqNow = equity[t - start] as number;
-    const posFrac = eqNow > 0 ? ((acct.positions[0] as number) * c) / eqNow : 0;
-    let s = signalAt(t, posFrac, eqNow);
+    let s: number;
+    if (signal !== undefined) s = signal[t] as number;
+    else {
+      const eqNow = equity[t - start] as number;
+      s = signalAt(t, eqNow > 0 ? ((acct.positions[0] as number) * c) / eqNow : 0, eqNow);
+    }
     if (Number.isNaN(s)) s = held === 0 ? 0 : Math.sign(held);
     if (!Number.isFinite(s)) fail(`signal[${t}]`, 'a finite number or NaN (hold)', s);
     // sizing turns a direction and strength into a fraction of equity
@@ -318,7 +322,7 @@ function runSignal(
     if (risk.maxPosition !== undefined) target = Math.max(-risk.maxPosition, Math.min(risk.maxPosition, target));
     const i = execution === 'next-open' ? t + 1 : t;
     const fillPrice = execution === 'next-open' ? (open[t + 1] as number) : c;
-    const blocked = t < cooldownUntil || haltedDay === day;
+    const blocked = t < cooldownUntil || (haltedDay >= 0 && haltedDay === day);
     if (stoppedSignal !== undefined) {
       if (s === stoppedSignal) target = 0;
       else stoppedSignal = undefined;
@@ -368,10 +372,12 @@ function runSignal(
     px[0] = close[b] as number;
     let e = acct.mark(px);
     // daily loss limit, on closes
-    const today = Math.floor((timestamps[b] as number) / DAY);
-    if (today !== day) {
-      day = today;
-      dayStartEquity = equity[t - start] as number;
+    if (risk.dailyLossLimit !== undefined) {
+      const today = Math.floor((timestamps[b] as number) / DAY);
+      if (today !== day) {
+        day = today;
+        dayStartEquity = equity[t - start] as number;
+      }
     }
     if (risk.dailyLossLimit !== undefined && haltedDay !== day && e < dayStartEquity * (1 - risk.dailyLossLimit)) {
       exitAll(close[b] as number, b);
@@ -433,25 +439,42 @@ function assemble(data: MarketData, start: number, equity: Float64Array, positio
   const returns = new Float64Array(n - 1);
   for (let k = 1; k < n; k++) returns[k - 1] = (equity[k] as number) / (equity[k - 1] as number) - 1;
   const prices = data.close.slice(start, start + n);
-  const bhEquity = new Float64Array(n);
-  const bhReturns = new Float64Array(n - 1);
   const cash = equity[0] as number;
-  for (let k = 0; k < n; k++) bhEquity[k] = (cash * (prices[k] as number)) / (prices[0] as number);
-  for (let k = 1; k < n; k++) bhReturns[k - 1] = (prices[k] as number) / (prices[k - 1] as number) - 1;
   const o = { periodsPerYear };
+  const trades = acct.trades.slice();
+  // the benchmark and every statistic are computed on first read (as vectorbt's stats), so a
+  // sweep that needs only equity and trades does not pay for them
+  let bh: { equity: Float64Array; returns: Float64Array } | undefined;
+  const buyAndHold = () => {
+    if (bh !== undefined) return bh;
+    const e = new Float64Array(n);
+    const r = new Float64Array(n - 1);
+    for (let k = 0; k < n; k++) e[k] = (cash * (prices[k] as number)) / (prices[0] as number);
+    for (let k = 1; k < n; k++) r[k - 1] = (prices[k] as number) / (prices[k - 1] as number) - 1;
+    return (bh = { equity: e, returns: r });
+  };
+  let metrics: ReturnMetrics | undefined;
+  let stats: TradeStats | undefined;
+  let benchmark: BacktestResult['benchmark'] | undefined;
   return {
     timestamps: data.timestamps.slice(start, start + n),
     prices,
     equity,
     returns,
     positions,
-    trades: acct.trades.slice(),
+    trades,
     fees: acct.feesPaid,
     borrow: acct.borrowPaid,
     periodsPerYear,
-    metrics: returnMetrics(returns, { ...o, benchmark: bhReturns }),
-    stats: tradeStats(acct.trades, equity, positions, bhEquity),
-    benchmark: { equity: bhEquity, returns: bhReturns, metrics: returnMetrics(bhReturns, o) },
+    get metrics() {
+      return (metrics ??= returnMetrics(returns, { ...o, benchmark: buyAndHold().returns }));
+    },
+    get stats() {
+      return (stats ??= tradeStats(trades, equity, positions, buyAndHold().equity));
+    },
+    get benchmark() {
+      return (benchmark ??= { ...buyAndHold(), metrics: returnMetrics(buyAndHold().returns, o) });
+    },
     events,
   };
 }

@@ -45,31 +45,84 @@ export function dropNaN(xs: ArrayLike<number>): Float64Array {
   return out;
 }
 
-/** nanmean, compensated, shifted by the first value (exact for constants). @internal */
+/** nanmean, compensated, shifted by the first value (exact for constants), without allocating. @internal */
 export function nanmean(xs: ArrayLike<number>): number {
-  const v = dropNaN(xs);
-  if (v.length === 0) return Number.NaN;
-  const k = v[0] as number;
-  return k + ksum(v.map((x) => x - k)) / v.length;
+  let k = Number.NaN;
+  let s = 0;
+  let c = 0;
+  let n = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i] as number;
+    if (v !== v) continue; // NaN
+    if (n === 0) k = v;
+    const x = v - k;
+    const t = s + x;
+    c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
+    s = t;
+    n++;
+  }
+  return n === 0 ? Number.NaN : k + (s + c) / n;
 }
 
 /** nanstd with `ddof` (numpy's definition), compensated: exactly 0 for a constant series. @internal */
 export function nanstd(xs: ArrayLike<number>, ddof = 1): number {
-  const v = dropNaN(xs);
-  const n = v.length;
-  if (n - ddof <= 0) return Number.NaN;
-  const m = nanmean(v);
-  return Math.sqrt(ksum(v.map((x) => (x - m) * (x - m))) / (n - ddof));
+  const m = nanmean(xs);
+  let s = 0;
+  let c = 0;
+  let n = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i] as number;
+    if (v !== v) continue;
+    const x = (v - m) * (v - m);
+    const t = s + x;
+    c += s >= x ? s - t + x : x - t + s;
+    s = t;
+    n++;
+  }
+  return n - ddof <= 0 ? Number.NaN : Math.sqrt((s + c) / (n - ddof));
 }
 
-/** numpy's `percentile` with linear interpolation, of sorted values. @internal */
-export function percentileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
+/** Rearranges `a` so that a[k] is the k-th smallest, smaller ones before it (Hoare's selection, median of three). @internal */
+export function selectKth(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // median of three as the pivot
+    const x = a[lo] as number;
+    const y = a[mid] as number;
+    const z = a[hi] as number;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k] as number;
+}
+
+/** numpy's `percentile` (linear interpolation) by selection, O(n); reorders `a`. @internal */
+export function percentileSelect(a: Float64Array, q: number): number {
+  const n = a.length;
   const pos = (q / 100) * (n - 1);
   const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  const f = pos - lo;
-  return (sorted[lo] as number) + f * ((sorted[hi] as number) - (sorted[lo] as number));
+  const vlo = selectKth(a, lo);
+  if (lo + 1 >= n || pos === lo) return vlo;
+  let vhi = Infinity;
+  for (let i = lo + 1; i < n; i++) if ((a[i] as number) < vhi) vhi = a[i] as number;
+  return vlo + (pos - lo) * (vhi - vlo);
 }
 
 function requireReturns(returns: ArrayLike<number>): ArrayLike<number> {
@@ -301,8 +354,13 @@ export function omegaRatio(returns: ArrayLike<number>, options: PeriodOptions & 
   else if (req <= -1) return Number.NaN;
   else threshold = (1 + req) ** (1 / p) - 1;
   const less = adjust(adjust(returns, options.riskFree ?? 0), threshold);
-  const numer = ksum(less.filter((x) => x > 0));
-  const denom = -ksum(less.filter((x) => x < 0));
+  let numer = 0;
+  let denom = 0;
+  for (let i = 0; i < less.length; i++) {
+    const x = less[i] as number;
+    if (x > 0) numer += x;
+    else if (x < 0) denom -= x;
+  }
   return denom > 0 ? numer / denom : Number.NaN;
 }
 
@@ -320,9 +378,10 @@ export function omegaRatio(returns: ArrayLike<number>, options: PeriodOptions & 
  */
 export function tailRatio(returns: ArrayLike<number>): number {
   requireReturns(returns);
-  const v = dropNaN(returns).sort();
+  const v = dropNaN(returns);
   if (v.length < 1) return Number.NaN;
-  return Math.abs(percentileSorted(v, 95)) / Math.abs(percentileSorted(v, 5));
+  const hi = percentileSelect(v, 95);
+  return Math.abs(hi) / Math.abs(percentileSelect(v, 5));
 }
 
 /**
@@ -341,8 +400,9 @@ export function tailRatio(returns: ArrayLike<number>): number {
 export function valueAtRisk(returns: ArrayLike<number>, cutoff = 0.05): number {
   requireReturns(returns);
   if (!(cutoff > 0 && cutoff < 1)) fail('cutoff', 'a number in (0, 1)', cutoff);
-  if (returns.length < 1 || Array.from(returns).some(Number.isNaN)) return Number.NaN;
-  return percentileSorted(Float64Array.from(returns).sort(), 100 * cutoff);
+  const v = Float64Array.from(returns);
+  if (v.length < 1 || dropNaN(v).length !== v.length) return Number.NaN;
+  return percentileSelect(v, 100 * cutoff);
 }
 
 /**
@@ -361,10 +421,11 @@ export function valueAtRisk(returns: ArrayLike<number>, cutoff = 0.05): number {
 export function conditionalValueAtRisk(returns: ArrayLike<number>, cutoff = 0.05): number {
   requireReturns(returns);
   if (!(cutoff > 0 && cutoff < 1)) fail('cutoff', 'a number in (0, 1)', cutoff);
-  if (returns.length < 1 || Array.from(returns).some(Number.isNaN)) return Number.NaN;
-  const k = Math.floor((returns.length - 1) * cutoff);
-  const sorted = Float64Array.from(returns).sort();
-  return nanmean(sorted.subarray(0, k + 1));
+  const v = Float64Array.from(returns);
+  if (v.length < 1 || dropNaN(v).length !== v.length) return Number.NaN;
+  const k = Math.floor((v.length - 1) * cutoff);
+  selectKth(v, k); // the k + 1 smallest now come first (as numpy's partition)
+  return nanmean(v.subarray(0, k + 1));
 }
 
 /**
@@ -390,9 +451,16 @@ export function stabilityOfTimeseries(returns: ArrayLike<number>): number {
   // scipy.stats.linregress's r, from the centred sums of squares
   const mx = (n - 1) / 2;
   const my = nanmean(y);
-  const sxx = ksum(Array.from({ length: n }, (_, i) => (i - mx) * (i - mx)));
-  const syy = ksum(y.map((b) => (b - my) * (b - my)));
-  const sxy = ksum(Array.from(y, (b, i) => (i - mx) * (b - my)));
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = i - mx;
+    const dy = (y[i] as number) - my;
+    sxx += dx * dx;
+    syy += dy * dy;
+    sxy += dx * dy;
+  }
   if (syy === 0 || sxx === 0) return 0; // scipy's linregress: r = 0 when either sum of squares is 0
   const r = Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
   return r * r;
@@ -421,25 +489,38 @@ export function alphaBeta(returns: ArrayLike<number>, factorReturns: ArrayLike<n
   const p = ppy(options);
   if (returns.length < 2) return { alpha: Number.NaN, beta: Number.NaN };
   const rf = options.riskFree ?? 0;
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (let i = 0; i < returns.length; i++) {
+  const n = returns.length;
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
     const y = (returns[i] as number) - rf;
     const x = factorReturns[i] as number;
-    if (!Number.isNaN(x) && !Number.isNaN(y)) {
-      xs.push(x);
-      ys.push(y);
+    if (x === x && y === y) {
+      xs[m] = x;
+      ys[m] = y;
+      m++;
     }
   }
   let beta = Number.NaN;
-  if (xs.length >= 2) {
-    const mx = nanmean(xs);
-    const my = nanmean(ys);
-    const vx = ksum(xs.map((x) => (x - mx) * (x - mx))) / xs.length;
-    const cxy = ksum(xs.map((x, i) => (x - mx) * ((ys[i] as number) - my))) / xs.length;
+  if (m >= 2) {
+    const px = xs.subarray(0, m);
+    const py = ys.subarray(0, m);
+    const mx = nanmean(px);
+    const my = nanmean(py);
+    let vx = 0;
+    let cxy = 0;
+    for (let i = 0; i < m; i++) {
+      const dx = (px[i] as number) - mx;
+      vx += dx * dx;
+      cxy += dx * ((py[i] as number) - my);
+    }
+    vx /= m;
+    cxy /= m;
     beta = Math.abs(vx) < 1e-30 ? Number.NaN : cxy / vx;
   }
-  const series = Array.from(returns, (r, i) => (r as number) - rf - beta * ((factorReturns[i] as number) - rf));
+  const series = new Float64Array(n);
+  for (let i = 0; i < n; i++) series[i] = (returns[i] as number) - rf - beta * ((factorReturns[i] as number) - rf);
   return { alpha: nanmean(series) * p, beta };
 }
 
