@@ -32,6 +32,12 @@ const danfo = await import('tradegym/danfo');
 const dfd = await import('danfojs-node');
 const bars = esm.parseCsv('timestamp,open,high,low,close,volume\n0,1,2,0.5,1.5,3\n60000,1.5,2,1,1.8,4\n');
 assert.deepEqual(Array.from(danfo.fromDataFrame(danfo.toDataFrame(bars, dfd)).close), [1.5, 1.8]);
+// the report subpath renders with vega, in ESM and CJS
+const { createRequire: mkRequire } = await import('node:module');
+const reportEsm = await import('tradegym/report');
+const reportCjs = mkRequire(import.meta.url)('tradegym/report');
+const small = esm.backtest({ data: bars, strategy: [1, 0], periodsPerYear: 365 });
+for (const r of [reportEsm, reportCjs]) assert.ok((await r.renderReport(small)).includes('<svg'), 'renderReport renders SVG');
 // the agents subpath loads tfjs; the root entry (and every chunk it imports) must not
 const agents = await import('tradegym/agents');
 assert.equal(typeof agents.PPO, 'function');
@@ -41,8 +47,8 @@ const visit = (file) => {
   if (seen.has(file)) return;
   seen.add(file);
   const text = readFileSync(new URL(`../dist/${file}`, import.meta.url), 'utf8');
-  assert.ok(!/from ['"](@tensorflow|ccxt|danfojs)/.test(text), `dist/${file} imports tfjs, ccxt or danfo`);
+  assert.ok(!/from ['"](@tensorflow|ccxt|danfojs|vega)/.test(text), `dist/${file} imports tfjs, ccxt, danfo or vega`);
   for (const m of text.matchAll(/from ['"]\.\/([\w.-]+\.js)['"]/g)) visit(m[1]);
 };
 visit('index.js');
-console.log(`dist smoke test: ESM and CJS entry points work (tradegym, tradegym/agents, tradegym/ccxt, tradegym/danfo); the root entry's ${seen.size} files load no tfjs, ccxt or danfo`);
+console.log(`dist smoke test: ESM and CJS entry points work (tradegym, tradegym/agents, tradegym/ccxt, tradegym/danfo, tradegym/report); the root entry's ${seen.size} files load no tfjs, ccxt, danfo or vega`);

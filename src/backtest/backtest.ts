@@ -37,14 +37,61 @@ export interface StrategyAgent {
 export type Strategy =
   | ArrayLike<number>
   | ((ctx: StrategyContext) => number)
-  | { readonly env: TradingEnv; readonly agent: StrategyAgent }
-  | { readonly env: TradingEnv; readonly policy: (observation: Float32Array) => number | Float32Array };
+  | AgentStrategy
+  | PolicyStrategy;
+
+/** An agent acting deterministically in its env. */
+export interface AgentStrategy {
+  /** The env the agent acts in (its Account is the backtest's ledger). */
+  readonly env: TradingEnv;
+  /** The agent. */
+  readonly agent: StrategyAgent;
+}
+
+/** A policy function of the observation, acting in its env. */
+export interface PolicyStrategy {
+  /** The env the policy acts in. */
+  readonly env: TradingEnv;
+  /** The action for an observation. */
+  readonly policy: (observation: Float32Array) => number | Float32Array;
+}
 
 /** Position sizing. */
-export type Sizing =
-  | { readonly kind: 'fixed'; readonly fraction: number }
-  | { readonly kind: 'volatility'; readonly targetVolatility: number; readonly atrPeriod?: number; readonly maxFraction?: number }
-  | { readonly kind: 'kelly'; readonly fraction?: number; readonly minTrades?: number; readonly initialFraction?: number; readonly maxFraction?: number };
+export type Sizing = FixedSizing | VolatilitySizing | KellySizing;
+
+/** The signal times a fixed fraction of equity. */
+export interface FixedSizing {
+  /** The kind. */
+  readonly kind: 'fixed';
+  /** Fraction of equity per unit of signal. */
+  readonly fraction: number;
+}
+
+/** Volatility targeting: fraction = targetVolatility / (ATR / close), capped. */
+export interface VolatilitySizing {
+  /** The kind. */
+  readonly kind: 'volatility';
+  /** Target per-bar volatility of the position (e.g. 0.002). */
+  readonly targetVolatility: number;
+  /** Wilder ATR period (default 14). */
+  readonly atrPeriod?: number;
+  /** The largest fraction (default 1). */
+  readonly maxFraction?: number;
+}
+
+/** Fractional Kelly from the trades closed so far: fraction x max(0, W - (1 - W) / R). */
+export interface KellySizing {
+  /** The kind. */
+  readonly kind: 'kelly';
+  /** The Kelly multiplier (default 0.5, half Kelly). */
+  readonly fraction?: number;
+  /** Closed trades needed before Kelly applies (default 20). */
+  readonly minTrades?: number;
+  /** The fraction until then (default 0.1). */
+  readonly initialFraction?: number;
+  /** The largest fraction (default 1). */
+  readonly maxFraction?: number;
+}
 
 /** Risk rules; each is optional and they compose. */
 export interface RiskOptions {
@@ -98,6 +145,8 @@ export interface BacktestOptions {
 
 /** What {@link backtest} returns. */
 export interface BacktestResult {
+  /** The bar index (in the data) of the first equity point; trade indices are bar indices. */
+  readonly startIndex: number;
   /** Bar timestamps (ms), one per equity point. */
   readonly timestamps: Float64Array;
   /** Close prices, one per equity point. */
@@ -121,9 +170,27 @@ export interface BacktestResult {
   /** backtesting.py's trade statistics (computed on first read). */
   readonly stats: TradeStats;
   /** Buy-and-hold over the same bars, without costs (computed on first read). */
-  readonly benchmark: { readonly equity: Float64Array; readonly returns: Float64Array; readonly metrics: ReturnMetrics };
+  readonly benchmark: BenchmarkResult;
   /** Why trading halted early, per bar index (stops and daily limits), for the report. */
-  readonly events: readonly { readonly index: number; readonly kind: 'stop-loss' | 'take-profit' | 'trailing-stop' | 'daily-loss-limit' }[];
+  readonly events: readonly RiskEvent[];
+}
+
+/** Buy-and-hold over the backtest's bars. */
+export interface BenchmarkResult {
+  /** Equity, starting from the same cash. */
+  readonly equity: Float64Array;
+  /** Returns per bar. */
+  readonly returns: Float64Array;
+  /** Its metrics. */
+  readonly metrics: ReturnMetrics;
+}
+
+/** A risk rule that acted. */
+export interface RiskEvent {
+  /** The bar it acted on. */
+  readonly index: number;
+  /** Which rule. */
+  readonly kind: 'stop-loss' | 'take-profit' | 'trailing-stop' | 'daily-loss-limit';
 }
 
 /**
@@ -457,6 +524,7 @@ function assemble(data: MarketData, start: number, equity: Float64Array, positio
   let stats: TradeStats | undefined;
   let benchmark: BacktestResult['benchmark'] | undefined;
   return {
+    startIndex: start,
     timestamps: data.timestamps.slice(start, start + n),
     prices,
     equity,

@@ -482,7 +482,7 @@ export function stabilityOfTimeseries(returns: ArrayLike<number>): number {
  * console.log(alphaBeta(f.map((x) => 2 * x), f).beta); // 2 (to rounding)
  * ```
  */
-export function alphaBeta(returns: ArrayLike<number>, factorReturns: ArrayLike<number>, options: PeriodOptions & { readonly riskFree?: number } = {}): { alpha: number; beta: number } {
+export function alphaBeta(returns: ArrayLike<number>, factorReturns: ArrayLike<number>, options: PeriodOptions & { readonly riskFree?: number } = {}): AlphaBeta {
   requireReturns(returns);
   requireReturns(factorReturns);
   if (returns.length !== factorReturns.length) fail('factorReturns', `${returns.length} values (aligned with returns)`, `${factorReturns.length} values`);
@@ -524,21 +524,43 @@ export function alphaBeta(returns: ArrayLike<number>, factorReturns: ArrayLike<n
   return { alpha: nanmean(series) * p, beta };
 }
 
+/** Alpha (annualised, linear as empyrical) and beta. */
+export interface AlphaBeta {
+  /** Annualised alpha: mean excess return over beta times the factor's, times periods per year. */
+  readonly alpha: number;
+  /** Beta: cov(r, f) / var(f). */
+  readonly beta: number;
+}
+
 /** Every metric of a return series, as the backtest reports them. */
 export interface ReturnMetrics {
+  /** Compounded return over the whole series. */
   readonly totalReturn: number;
+  /** {@link annualReturn}. */
   readonly annualReturn: number;
+  /** {@link cagr}. */
   readonly cagr: number;
+  /** {@link annualVolatility}. */
   readonly annualVolatility: number;
+  /** {@link sharpeRatio}. */
   readonly sharpeRatio: number;
+  /** {@link sortinoRatio}. */
   readonly sortinoRatio: number;
+  /** {@link downsideRisk}. */
   readonly downsideRisk: number;
+  /** {@link maxDrawdown}. */
   readonly maxDrawdown: number;
+  /** {@link calmarRatio}. */
   readonly calmarRatio: number;
+  /** {@link omegaRatio} (threshold 0). */
   readonly omegaRatio: number;
+  /** {@link tailRatio}. */
   readonly tailRatio: number;
+  /** {@link valueAtRisk} at 5%. */
   readonly valueAtRisk: number;
+  /** {@link conditionalValueAtRisk} at 5%. */
   readonly conditionalValueAtRisk: number;
+  /** {@link stabilityOfTimeseries}. */
   readonly stabilityOfTimeseries: number;
   /** Against the benchmark, when one is given. */
   readonly alpha?: number;

@@ -1,0 +1,60 @@
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { backtest, RegimeGenerator } from '../../src/index.js';
+import { writeReport } from '../../src/report/index.js';
+
+// Debian's chromium, which .ci/run installs when it is missing
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+describe('writeReport', () => {
+  it('writes one self-contained page whose every chart renders data marks in headless Chromium', async () => {
+    const gen = RegimeGenerator.preset('crypto-15m');
+    const { data, regimes, regimeNames } = gen.generate({ numSamples: 3000, seed: 4 });
+    const signal = Array.from(data.close, (c, t) => (t < 20 ? 0 : c > (data.close[t - 20] as number) ? 1 : -1));
+    const result = backtest({ data, strategy: signal, account: { fee: 10 }, risk: { stopLoss: 0.03 } });
+    const trainingLog = Array.from({ length: 10 }, (_, i) => ({ 'time/total_timesteps': (i + 1) * 1000, 'rollout/ep_rew_mean': Math.log(i + 2) }));
+    const dir = mkdtempSync(join(tmpdir(), 'tradegym-report-'));
+    const path = await writeReport(result, join(dir, 'report.html'), { title: 'MA test', regimes, regimeNames, trainingLog });
+    const html = readFileSync(path, 'utf8');
+    // self-contained: no scripts, stylesheets or images from anywhere
+    expect(html).not.toMatch(/<script|<link|src=["']http|href=["']http/);
+    expect(existsSync(CHROMIUM)).toBe(true);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+      await page.route(/^https?:/, (route) => route.abort()); // the page must need nothing from the network
+      await page.goto(pathToFileURL(path).href);
+      const shot = join(dir, 'report.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(statSync(shot).size).toBeGreaterThan(50_000);
+      // per chart: the drawn data marks (Vega's mark groups), with a visible size
+      const marks = await page.$$eval('section.chart', (sections) =>
+        sections.map((s) => {
+          const paths = Array.from(s.querySelectorAll('g.mark-line path, g.mark-area path, g.mark-rect path, g.mark-symbol path'));
+          const visible = paths.filter((p) => {
+            const b = (p as unknown as { getBBox(): { width: number; height: number } }).getBBox();
+            return b.width > 0 || b.height > 0;
+          });
+          return { chart: s.getAttribute('data-chart'), marks: visible.length };
+        }),
+      );
+      expect(marks.map((m) => m.chart)).toEqual(['equity', 'drawdown', 'histogram', 'heatmap', 'price', 'training']);
+      for (const m of marks) expect(m.marks, m.chart ?? '').toBeGreaterThan(0);
+      const byName = Object.fromEntries(marks.map((m) => [m.chart, m.marks]));
+      expect(byName.histogram).toBeGreaterThan(10); // one rect per bin
+      expect(byName.price).toBeGreaterThan(2 * Math.min(400, result.trades.length)); // trade markers and regime bands
+      const table = await page.$$eval('table.metrics td', (tds) => tds.map((td) => td.textContent));
+      expect(table).toContain('Sharpe ratio');
+      expect(table).toContain(result.metrics.sharpeRatio.toFixed(3));
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+});
