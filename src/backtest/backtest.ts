@@ -312,25 +312,16 @@ export function backtest(options: BacktestOptions): BacktestResult {
   const a = options.account ?? {};
   requireKnownKeys('account', a, ['initialCash', 'fee', 'slippage', 'borrowRate', 'maxLeverage']);
   const acct = new Account({ initialCash: a.initialCash ?? 10_000, fee: a.fee ?? 0, slippage: a.slippage ?? 0, borrowRate: a.borrowRate ?? 0, maxLeverage: a.maxLeverage ?? 1 });
-  let signalAt: (t: number, position: number, equity: number) => number;
-  if (typeof strategy === 'function') {
-    const fn = strategy as (ctx: StrategyContext) => number;
-    signalAt = (index, position, equity) => fn({ index, data, position, equity });
-  } else if (strategy !== null && typeof strategy === 'object' && typeof (strategy as ArrayLike<number>).length === 'number') {
-    const sig = strategy as ArrayLike<number>;
-    if (sig.length !== data.length) fail('strategy', `a signal of ${data.length} values (one per bar)`, `${sig.length} values`);
-    signalAt = (t) => sig[t] as number;
-  } else {
-    return fail('strategy', 'a signal array, a function, or { env, agent | policy }', strategy);
-  }
-  return runSignal(data, acct, signalAt, typeof strategy === 'function' ? undefined : (strategy as ArrayLike<number>), risk, execution, start, periodsPerYear);
+  const isSignal = strategy !== null && typeof strategy === 'object' && typeof (strategy as ArrayLike<number>).length === 'number';
+  if (typeof strategy !== 'function' && !isSignal) fail('strategy', 'a signal array, a function, or { env, agent | policy }', strategy);
+  if (isSignal && (strategy as ArrayLike<number>).length !== data.length) fail('strategy', `a signal of ${data.length} values (one per bar)`, `${(strategy as ArrayLike<number>).length} values`);
+  return runSignal(data, acct, strategy as ArrayLike<number> | ((ctx: StrategyContext) => number), risk, execution, start, periodsPerYear);
 }
 
 function runSignal(
   data: MarketData,
   acct: Account,
-  signalAt: (t: number, position: number, equity: number) => number,
-  signal: ArrayLike<number> | undefined,
+  strategy: ArrayLike<number> | ((ctx: StrategyContext) => number),
   risk: RiskOptions,
   execution: 'next-open' | 'close',
   start: number,
@@ -372,10 +363,10 @@ function runSignal(
       } else atr = (atr * (atrPeriod - 1) + tr) / atrPeriod;
     }
     let s: number;
-    if (signal !== undefined) s = signal[t] as number;
+    if (typeof strategy !== 'function') s = strategy[t] as number;
     else {
       const eqNow = equity[t - start] as number;
-      s = signalAt(t, eqNow > 0 ? ((acct.positions[0] as number) * c) / eqNow : 0, eqNow);
+      s = strategy({ index: t, data, position: eqNow > 0 ? ((acct.positions[0] as number) * c) / eqNow : 0, equity: eqNow });
     }
     if (Number.isNaN(s)) s = held === 0 ? 0 : Math.sign(held);
     if (!Number.isFinite(s)) fail(`signal[${t}]`, 'a finite number or NaN (hold)', s);

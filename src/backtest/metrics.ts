@@ -22,19 +22,6 @@ function ppy(options: PeriodOptions | undefined): number {
   return p;
 }
 
-/** Neumaier's compensated sum. @internal */
-export function ksum(xs: ArrayLike<number>): number {
-  let s = 0;
-  let c = 0;
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i] as number;
-    const t = s + x;
-    c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
-    s = t;
-  }
-  return s + c;
-}
-
 /** The non-NaN values, as numpy's `x[~isnan(x)]`. @internal */
 export function dropNaN(xs: ArrayLike<number>): Float64Array {
   let n = 0;
@@ -45,41 +32,46 @@ export function dropNaN(xs: ArrayLike<number>): Float64Array {
   return out;
 }
 
-/** nanmean, compensated, shifted by the first value (exact for constants), without allocating. @internal */
-export function nanmean(xs: ArrayLike<number>): number {
-  let k = Number.NaN;
+/**
+ * Neumaier's compensated sum over the non-NaN values of `v - shift`, or of `(v - shift)^2`,
+ * with their count. @internal
+ */
+function nanSum(xs: ArrayLike<number>, shift: number, square: boolean): { sum: number; n: number } {
   let s = 0;
   let c = 0;
   let n = 0;
   for (let i = 0; i < xs.length; i++) {
     const v = xs[i] as number;
     if (v !== v) continue; // NaN
-    if (n === 0) k = v;
-    const x = v - k;
+    const x = square ? (v - shift) * (v - shift) : v - shift;
     const t = s + x;
     c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
     s = t;
     n++;
   }
-  return n === 0 ? Number.NaN : k + (s + c) / n;
+  return { sum: s + c, n };
+}
+
+/** Whether any value is NaN. @internal */
+function hasNaN(xs: ArrayLike<number>): boolean {
+  for (let i = 0; i < xs.length; i++) if (Number.isNaN(xs[i] as number)) return true;
+  return false;
+}
+
+/** nanmean, compensated and shifted by the first value (exact for constants), without allocating. @internal */
+export function nanmean(xs: ArrayLike<number>): number {
+  let i = 0;
+  while (i < xs.length && Number.isNaN(xs[i] as number)) i++;
+  if (i === xs.length) return Number.NaN;
+  const k = xs[i] as number;
+  const { sum, n } = nanSum(xs, k, false);
+  return k + sum / n;
 }
 
 /** nanstd with `ddof` (numpy's definition), compensated: exactly 0 for a constant series. @internal */
 export function nanstd(xs: ArrayLike<number>, ddof = 1): number {
-  const m = nanmean(xs);
-  let s = 0;
-  let c = 0;
-  let n = 0;
-  for (let i = 0; i < xs.length; i++) {
-    const v = xs[i] as number;
-    if (v !== v) continue;
-    const x = (v - m) * (v - m);
-    const t = s + x;
-    c += s >= x ? s - t + x : x - t + s;
-    s = t;
-    n++;
-  }
-  return n - ddof <= 0 ? Number.NaN : Math.sqrt((s + c) / (n - ddof));
+  const { sum, n } = nanSum(xs, nanmean(xs), true);
+  return n - ddof <= 0 ? Number.NaN : Math.sqrt(sum / (n - ddof));
 }
 
 /** Rearranges `a` so that a[k] is the k-th smallest, smaller ones before it (Hoare's selection, median of three). @internal */
@@ -229,7 +221,8 @@ export function sharpeRatio(returns: ArrayLike<number>, options: PeriodOptions &
   requireReturns(returns);
   const p = ppy(options);
   if (returns.length < 2) return Number.NaN;
-  const adj = dropNaN(adjust(returns, options.riskFree ?? 0));
+  // nanmean and nanstd skip NaN, as empyrical's returns_risk_adj[~isnan]
+  const adj = adjust(returns, options.riskFree ?? 0);
   return (nanmean(adj) / nanstd(adj, 1)) * Math.sqrt(p);
 }
 
@@ -401,7 +394,7 @@ export function valueAtRisk(returns: ArrayLike<number>, cutoff = 0.05): number {
   requireReturns(returns);
   if (!(cutoff > 0 && cutoff < 1)) fail('cutoff', 'a number in (0, 1)', cutoff);
   const v = Float64Array.from(returns);
-  if (v.length < 1 || dropNaN(v).length !== v.length) return Number.NaN;
+  if (v.length < 1 || hasNaN(v)) return Number.NaN;
   return percentileSelect(v, 100 * cutoff);
 }
 
@@ -422,7 +415,7 @@ export function conditionalValueAtRisk(returns: ArrayLike<number>, cutoff = 0.05
   requireReturns(returns);
   if (!(cutoff > 0 && cutoff < 1)) fail('cutoff', 'a number in (0, 1)', cutoff);
   const v = Float64Array.from(returns);
-  if (v.length < 1 || dropNaN(v).length !== v.length) return Number.NaN;
+  if (v.length < 1 || hasNaN(v)) return Number.NaN;
   const k = Math.floor((v.length - 1) * cutoff);
   selectKth(v, k); // the k + 1 smallest now come first (as numpy's partition)
   return nanmean(v.subarray(0, k + 1));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
-import { FlatRMSprop, type NetArch } from '../common/ActorCritic.js';
+import { clipByGlobalNorm, FlatRMSprop, type NetArch } from '../common/ActorCritic.js';
 import { agentSeed, OnPolicyAlgorithm, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 import { explainedVariance } from '../ppo/PPO.js';
@@ -140,7 +140,7 @@ export class A2C extends OnPolicyAlgorithm {
         kept.push(tf.keep(pg), tf.keep(vLoss), tf.keep(entLoss));
         return tf.add(tf.add(pg, tf.mul(entLoss, entCoef)), tf.mul(vLoss, vfCoef)) as tf.Scalar;
       }, [theta]);
-      this.optimizerState.apply(theta, this.clipGradNorm(grads[theta.name] as tf.Tensor, maxGradNorm), lr);
+      this.optimizerState.apply(theta, clipByGlobalNorm(grads[theta.name] as tf.Tensor, maxGradNorm), lr);
       return tf.stack([...(kept as tf.Scalar[]), loss]).dataSync();
     });
     kept.forEach((t) => t.dispose());

@@ -154,6 +154,12 @@ export class ActorCritic {
   }
 }
 
+/** Global gradient-norm clipping as torch's `clip_grad_norm_`, on one flat gradient. Call inside tf.tidy. @internal */
+export function clipByGlobalNorm(g: tf.Tensor, maxNorm: number): tf.Tensor {
+  const norm = tf.sqrt(tf.sum(tf.square(g)));
+  return tf.mul(g, tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6))));
+}
+
 /** A non-trainable variable of zeros (the temporary zeros tensor is released). */
 function zerosVariable(size: number): tf.Variable {
   const z = tf.zeros([size]);

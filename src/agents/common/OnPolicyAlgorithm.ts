@@ -199,9 +199,7 @@ export abstract class OnPolicyAlgorithm {
   /** Restores a checkpoint's state into this freshly built agent. @internal */
   protected restore(checkpoint: Checkpoint): void {
     const c = checkpoint.topology;
-    if (JSON.stringify(c.spec) !== JSON.stringify(this.policy.spec)) {
-      throw new InvalidArgumentError(`env does not fit the saved agent: its network spec ${JSON.stringify(this.policy.spec)} differs from the saved ${JSON.stringify(c.spec)}`);
-    }
+    requireSameSpec(c.spec, this.policy.spec);
     this.policy.params.assign(checkpoint.tensors.params as tf.Tensor);
     this.optimizerState.setState(checkpoint.tensors, c.optimizerStep);
     Object.values(checkpoint.tensors).forEach((t) => t.dispose());
@@ -364,12 +362,6 @@ export abstract class OnPolicyAlgorithm {
     const entropy = tf.mul(tf.onesLike(values), tf.add(tf.sum(logStd), 0.5 * k * (1 + LOG_2PI))) as tf.Tensor1D;
     return { logProb, entropy, values };
   }
-
-  /** @internal Global gradient-norm clipping as torch's clip_grad_norm_. Call inside tf.tidy. */
-  protected clipGradNorm(g: tf.Tensor, maxNorm: number): tf.Tensor {
-    const norm = tf.sqrt(tf.sum(tf.square(g)));
-    return tf.mul(g, tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6))));
-  }
 }
 
 /** The on-policy loop's resumable state. */
@@ -384,6 +376,13 @@ export interface Checkpoint {
   readonly tensors: Record<string, tf.Tensor>;
   /** The saved options with schedules rebuilt. */
   readonly options: Record<string, unknown>;
+}
+
+/** Throws unless the network built for the env has the saved spec. @internal */
+export function requireSameSpec(saved: unknown, built: unknown): void {
+  if (JSON.stringify(saved) !== JSON.stringify(built)) {
+    throw new InvalidArgumentError(`env does not fit the saved agent: its network spec ${JSON.stringify(built)} differs from the saved ${JSON.stringify(saved)}`);
+  }
 }
 
 /** Reads a checkpoint written by `save` and checks its algorithm. @internal */

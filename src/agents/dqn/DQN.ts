@@ -4,8 +4,8 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import { Rng } from '../../core/Rng.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import type { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
-import { FlatAdam } from '../common/ActorCritic.js';
-import { agentSeed, argmax, readCheckpoint, toVector, type AgentAction, type LearnOptions, type PredictOptions, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
+import { clipByGlobalNorm, FlatAdam } from '../common/ActorCritic.js';
+import { agentSeed, argmax, readCheckpoint, requireSameSpec, toVector, type AgentAction, type LearnOptions, type PredictOptions, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
 import { QNetwork } from '../common/QNetwork.js';
 import { ReplayBuffer } from '../common/ReplayBuffer.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
@@ -126,6 +126,9 @@ export class DQN {
   #lastObs: Float32Array | undefined;
   #nCalls = 0;
   #nUpdates = 0;
+  /** Chosen action indices, and the env's actions (index + the space's start), per sub-env: reused every step. */
+  readonly #chosen: Int32Array;
+  readonly #envActions: number[];
 
   /**
    * @param env - an env with a Box observation space and a Discrete action space, or a
@@ -175,6 +178,8 @@ export class DQN {
     this.#buffer = new ReplayBuffer(this.config.bufferSize, obsSize);
     this.#stats = new EpisodeStats(this.env.numEnvs);
     this.explorationRate = this.config.explorationInitialEps;
+    this.#chosen = new Int32Array(this.env.numEnvs);
+    this.#envActions = new Array<number>(this.env.numEnvs).fill(0);
   }
 
   /** @internal The replay buffer. */
@@ -212,7 +217,7 @@ export class DQN {
     const nEnvs = env.numEnvs;
     const size = env.singleObservationSpace.size;
     const obs = this.#lastObs as Float32Array;
-    const actions = new Array<number>(nEnvs);
+    const actions = this.#chosen;
     // as SB3: uniformly random before learningStarts; after, one epsilon draw for the whole batch
     if (this.numTimesteps < this.config.learningStarts || this.#rng.uniform() < this.explorationRate) {
       for (let e = 0; e < nEnvs; e++) actions[e] = this.#rng.integer(0, this.#nActions);
@@ -220,7 +225,8 @@ export class DQN {
       const q = this.#qValues(obs, nEnvs);
       for (let e = 0; e < nEnvs; e++) actions[e] = argmax(q.subarray(e * this.#nActions, (e + 1) * this.#nActions));
     }
-    const r = env.step(actions.map((a) => a + this.#start));
+    for (let e = 0; e < nEnvs; e++) this.#envActions[e] = (actions[e] as number) + this.#start;
+    const r = env.step(this.#envActions);
     this.numTimesteps += nEnvs;
     for (let e = 0; e < nEnvs; e++) {
       const done = r.terminations[e] === 1 || r.truncations[e] === 1;
@@ -267,9 +273,7 @@ export class DQN {
           const quad = tf.minimum(d, 1);
           return tf.mean(tf.add(tf.mul(tf.square(quad), 0.5), tf.sub(d, quad))) as tf.Scalar;
         }, [theta]);
-        const grad = grads[theta.name] as tf.Tensor;
-        const norm = tf.sqrt(tf.sum(tf.square(grad)));
-        this.optimizerState.apply(theta, tf.mul(grad, tf.minimum(1, tf.div(maxGradNorm, tf.add(norm, 1e-6)))), lr);
+        this.optimizerState.apply(theta, clipByGlobalNorm(grads[theta.name] as tf.Tensor, maxGradNorm), lr);
         return value;
       });
       losses.push(loss);
@@ -363,9 +367,11 @@ export class DQN {
     const c = checkpoint.topology;
     const t = checkpoint.tensors;
     try {
-      if (JSON.stringify(c.spec) !== JSON.stringify(agent.q.spec)) {
+      try {
+        requireSameSpec(c.spec, agent.q.spec);
+      } catch (e) {
         agent.dispose();
-        throw new InvalidArgumentError(`env does not fit the saved agent: its network spec ${JSON.stringify(agent.q.spec)} differs from the saved ${JSON.stringify(c.spec)}`);
+        throw e;
       }
       agent.q.params.assign(t.params as tf.Tensor);
       agent.q.target.assign(t.target as tf.Tensor);

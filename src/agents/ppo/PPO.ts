@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
-import { FlatAdam, type NetArch } from '../common/ActorCritic.js';
+import { clipByGlobalNorm, FlatAdam, type NetArch } from '../common/ActorCritic.js';
 import { agentSeed, OnPolicyAlgorithm, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 
@@ -190,7 +190,7 @@ export class PPO extends OnPolicyAlgorithm {
             kept.push(tf.keep(pg), tf.keep(vLoss), tf.keep(entLoss), tf.keep(ratio));
             return tf.add(tf.add(pg, tf.mul(entLoss, entCoef)), tf.mul(vLoss, vfCoef)) as tf.Scalar;
           }, [theta]);
-          this.optimizerState.apply(theta, this.clipGradNorm(grads[theta.name] as tf.Tensor, maxGradNorm), lr);
+          this.optimizerState.apply(theta, clipByGlobalNorm(grads[theta.name] as tf.Tensor, maxGradNorm), lr);
           const [pg, vLoss, entLoss, ratio] = kept as [tf.Scalar, tf.Scalar, tf.Scalar, tf.Tensor1D];
           // SB3's diagnostics: approx_kl = mean((ratio - 1) - log ratio); clip_fraction = mean(|ratio - 1| > clip)
           const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), tf.log(ratio)));
