@@ -5,7 +5,6 @@ import { Account, type Slippage, type Trade } from '../envs/trading/Account.js';
 import { TradingEnv } from '../envs/trading/TradingEnv.js';
 import type { MarketData } from '../market/MarketData.js';
 import { walkForward, type WalkForwardOptions } from '../market/splits.js';
-import { inferTimeframe, timeframeToMs } from '../market/timeframe.js';
 import { returnMetrics, type ReturnMetrics } from './metrics.js';
 import { tradeStats, type TradeStats } from './tradeStats.js';
 
@@ -147,15 +146,15 @@ export interface BacktestOptions {
 export interface BacktestResult {
   /** The bar index (in the data) of the first equity point; trade indices are bar indices. */
   readonly startIndex: number;
-  /** Bar timestamps (ms), one per equity point. */
+  /** Bar timestamps (ms), one per equity point: a view of the data's column, not a copy. */
   readonly timestamps: Float64Array;
-  /** Close prices, one per equity point. */
+  /** Close prices, one per equity point: a view of the data's column, not a copy. */
   readonly prices: Float64Array;
   /** Equity at each close; the first point is the starting cash. */
   readonly equity: Float64Array;
-  /** Simple returns per bar (`equity.length - 1` of them). */
+  /** Simple returns per bar (`equity.length - 1` of them), computed on first read. */
   readonly returns: Float64Array;
-  /** Position (units) held at each close. */
+  /** Position (units) held at each close (built on first read for a plain signal). */
   readonly positions: Float64Array;
   /** Closed round trips. */
   readonly trades: readonly Trade[];
@@ -210,7 +209,7 @@ export interface RiskEvent {
  */
 export function inferPeriodsPerYear(data: MarketData): number {
   if (data.length < 2) fail('data', 'at least 2 bars to infer a timeframe', `${data.length} bars`);
-  const tf = timeframeToMs(inferTimeframe(data.timestamps));
+  const tf = data.timeframeMs;
   if (tf >= 28 * DAY) return 12;
   if (tf >= 7 * DAY) return 52;
   let weekend = false;
@@ -315,7 +314,63 @@ export function backtest(options: BacktestOptions): BacktestResult {
   const isSignal = strategy !== null && typeof strategy === 'object' && typeof (strategy as ArrayLike<number>).length === 'number';
   if (typeof strategy !== 'function' && !isSignal) fail('strategy', 'a signal array, a function, or { env, agent | policy }', strategy);
   if (isSignal && (strategy as ArrayLike<number>).length !== data.length) fail('strategy', `a signal of ${data.length} values (one per bar)`, `${(strategy as ArrayLike<number>).length} values`);
+  const plain = risk.stopLoss === undefined && risk.takeProfit === undefined && risk.trailingStop === undefined && risk.dailyLossLimit === undefined && (risk.sizing === undefined || risk.sizing.kind === 'fixed');
+  if (isSignal && plain) return runPlainSignal(data, acct, strategy as ArrayLike<number>, risk, execution, start, periodsPerYear);
   return runSignal(data, acct, strategy as ArrayLike<number> | ((ctx: StrategyContext) => number), risk, execution, start, periodsPerYear);
+}
+
+/**
+ * A signal with no stops, no loss limit and fixed (or no) sizing: the same decisions, fills
+ * and ledger as {@link runSignal}, but it scans for the bars where the target changes and
+ * marks the bars between them in one `Account.markRun`. Small, monomorphic loops that V8
+ * optimises within the first call.
+ */
+function runPlainSignal(data: MarketData, acct: Account, signal: ArrayLike<number>, risk: RiskOptions, execution: 'next-open' | 'close', start: number, periodsPerYear: number): BacktestResult {
+  const { open, close } = data;
+  const equity = new Float64Array(data.length - start);
+  // positions change only at fills: (bar, units) pairs, spread into an array on first read
+  const changes: number[] = [];
+  const px = new Float64Array(1);
+  px[0] = close[start] as number;
+  equity[0] = acct.mark(px);
+  const scale = risk.sizing?.kind === 'fixed' ? risk.sizing.fraction : 1;
+  const cap = risk.maxPosition ?? Infinity;
+  const nextOpen = execution === 'next-open';
+  const last = data.length - 1;
+  let held = 0;
+  let heldSignal = 0;
+  let t = start; // bars up to t are marked
+  while (t < last) {
+    // the first decision bar u >= t whose target differs from what is held
+    let u = t;
+    let target = held;
+    for (; u < last; u++) {
+      const s = signal[u] as number;
+      // NaN holds; so does the signal that set what is held
+      if (s === heldSignal || s !== s) continue;
+      if (s === Infinity || s === -Infinity) fail(`signal[${u}]`, 'a finite number or NaN (hold)', s);
+      heldSignal = s;
+      target = Math.max(-cap, Math.min(cap, s * scale));
+      if (target !== held) break;
+    }
+    // bars t+1..u keep the position
+    acct.markRun(close, t + 1, u + 1, equity, start);
+    if (u === last) break;
+    const fillPrice = nextOpen ? (open[u + 1] as number) : (close[u] as number);
+    px[0] = fillPrice;
+    acct.setTarget(0, target, fillPrice, nextOpen ? u + 1 : u, undefined, px);
+    held = target;
+    px[0] = close[u + 1] as number;
+    equity[u + 1 - start] = acct.mark(px);
+    changes.push(u + 1 - start, acct.positions[0] as number);
+    t = u + 1;
+  }
+  const positions = () => {
+    const out = new Float64Array(equity.length);
+    for (let k = 0; k < changes.length; k += 2) out.fill(changes[k + 1] as number, changes[k] as number, changes[k + 2] ?? out.length);
+    return out;
+  };
+  return assemble(data, start, equity, positions, acct, periodsPerYear, []);
 }
 
 function runSignal(
@@ -347,6 +402,8 @@ function runSignal(
   let day = Math.floor((timestamps[start] as number) / DAY);
   let haltedDay = -1;
   let stoppedSignal: number | undefined;
+  let lastSignal = Number.NaN; // the signal `sized` was computed for
+  let sized = 0;
   const exitAll = (price: number, index: number): void => {
     if (acct.positions[0] !== 0) acct.trade(0, -(acct.positions[0] as number), price, index);
     held = 0;
@@ -368,16 +425,29 @@ function runSignal(
       const eqNow = equity[t - start] as number;
       s = strategy({ index: t, data, position: eqNow > 0 ? ((acct.positions[0] as number) * c) / eqNow : 0, equity: eqNow });
     }
-    if (Number.isNaN(s)) s = held === 0 ? 0 : Math.sign(held);
-    if (!Number.isFinite(s)) fail(`signal[${t}]`, 'a finite number or NaN (hold)', s);
-    // sizing turns a direction and strength into a fraction of equity
-    let target = s;
-    if (sizing !== undefined && s !== 0) {
-      if (sizing.kind === 'fixed') target = s * sizing.fraction;
-      else if (sizing.kind === 'volatility') target = Number.isNaN(atr) ? 0 : Math.sign(s) * Math.min(sizing.maxFraction ?? 1, sizing.targetVolatility / (atr / c));
-      else target = Math.sign(s) * kellyFraction(acct.trades, sizing);
+    let target: number;
+    if (Number.isNaN(s)) {
+      // NaN holds what is held
+      target = held;
+      s = lastSignal;
+    } else {
+      if (!Number.isFinite(s)) fail(`signal[${t}]`, 'a finite number or NaN (hold)', s);
+      // sizing turns a direction and strength into a fraction of equity when the signal
+      // changes; while it stays, the position is held, not resized
+      if (s !== lastSignal) {
+        sized = s;
+        lastSignal = s;
+        if (sizing !== undefined && s !== 0) {
+          if (sizing.kind === 'fixed') sized = s * sizing.fraction;
+          else if (sizing.kind === 'volatility') {
+            sized = Number.isNaN(atr) ? 0 : Math.sign(s) * Math.min(sizing.maxFraction ?? 1, sizing.targetVolatility / (atr / c));
+            if (Number.isNaN(atr)) lastSignal = Number.NaN; // sized again once the ATR exists
+          } else sized = Math.sign(s) * kellyFraction(acct.trades, sizing);
+        }
+        if (risk.maxPosition !== undefined) sized = Math.max(-risk.maxPosition, Math.min(risk.maxPosition, sized));
+      }
+      target = sized;
     }
-    if (risk.maxPosition !== undefined) target = Math.max(-risk.maxPosition, Math.min(risk.maxPosition, target));
     const i = execution === 'next-open' ? t + 1 : t;
     const fillPrice = execution === 'next-open' ? (open[t + 1] as number) : c;
     const blocked = t < cooldownUntil || (haltedDay >= 0 && haltedDay === day);
@@ -492,11 +562,18 @@ function runEnv(strategy: { env: TradingEnv; agent?: StrategyAgent; policy?: (o:
   return assemble(env.data, start, Float64Array.from(eq), Float64Array.from(pos), env.account, periodsPerYear, []);
 }
 
-function assemble(data: MarketData, start: number, equity: Float64Array, positions: Float64Array, acct: Account, periodsPerYear: number, events: BacktestResult['events']): BacktestResult {
+function assemble(data: MarketData, start: number, equity: Float64Array, units: Float64Array | (() => Float64Array), acct: Account, periodsPerYear: number, events: BacktestResult['events']): BacktestResult {
+  let positions = typeof units === 'function' ? undefined : units;
+  const held = () => (positions ??= (units as () => Float64Array)());
   const n = equity.length;
-  const returns = new Float64Array(n - 1);
-  for (let k = 1; k < n; k++) returns[k - 1] = (equity[k] as number) / (equity[k - 1] as number) - 1;
-  const prices = data.close.slice(start, start + n);
+  let returns: Float64Array | undefined;
+  const simpleReturns = () => {
+    if (returns !== undefined) return returns;
+    returns = new Float64Array(n - 1);
+    for (let k = 1; k < n; k++) returns[k - 1] = (equity[k] as number) / (equity[k - 1] as number) - 1;
+    return returns;
+  };
+  const prices = data.close.subarray(start, start + n);
   const cash = equity[0] as number;
   const o = { periodsPerYear };
   const trades = acct.trades.slice();
@@ -516,20 +593,24 @@ function assemble(data: MarketData, start: number, equity: Float64Array, positio
   let benchmark: BacktestResult['benchmark'] | undefined;
   return {
     startIndex: start,
-    timestamps: data.timestamps.slice(start, start + n),
+    timestamps: data.timestamps.subarray(start, start + n),
     prices,
     equity,
-    returns,
-    positions,
+    get returns() {
+      return simpleReturns();
+    },
+    get positions() {
+      return held();
+    },
     trades,
     fees: acct.feesPaid,
     borrow: acct.borrowPaid,
     periodsPerYear,
     get metrics() {
-      return (metrics ??= returnMetrics(returns, { ...o, benchmark: buyAndHold().returns }));
+      return (metrics ??= returnMetrics(simpleReturns(), { ...o, benchmark: buyAndHold().returns }));
     },
     get stats() {
-      return (stats ??= tradeStats(trades, equity, positions, buyAndHold().equity));
+      return (stats ??= tradeStats(trades, equity, held(), buyAndHold().equity));
     },
     get benchmark() {
       return (benchmark ??= { ...buyAndHold(), metrics: returnMetrics(buyAndHold().returns, o) });
@@ -591,16 +672,15 @@ export async function walkForwardBacktest(options: WalkForwardBacktestOptions): 
   if (folds.length === 0) fail('data', `room for one fold (trainSize ${trainSize} + testSize ${testSize})`, `${data.length} bars`);
   const periodsPerYear = rest.periodsPerYear ?? inferPeriodsPerYear(data);
   const results: BacktestResult[] = [];
-  const chained: number[] = [];
   for (const f of folds) {
     const train = data.slice(f.train[0], f.train[1]);
     const test = data.slice(f.test[0], f.test[1]);
     const strategy = await fit(train, test, f.index);
     const r = backtest({ ...rest, data: test, strategy, periodsPerYear });
     results.push(r);
-    chained.push(...r.returns);
   }
-  const returns = Float64Array.from(chained);
+  const returns = new Float64Array(results.reduce((a, r) => a + r.returns.length, 0));
+  results.reduce((at, r) => (returns.set(r.returns, at), at + r.returns.length), 0);
   const equity = new Float64Array(returns.length + 1);
   equity[0] = results[0]?.equity[0] ?? 0;
   for (let k = 0; k < returns.length; k++) equity[k + 1] = (equity[k] as number) * (1 + (returns[k] as number));

@@ -37,6 +37,40 @@ describe('backtest', () => {
     expect(r.returns[0]).toBeCloseTo(10989.010989 / 10000 - 1, 9);
   });
 
+  // Plain signals (no stops, no loss limit, fixed or no sizing) take a scan-and-mark-runs path;
+  // the same signal read by a function strategy takes the bar-by-bar loop. Both must agree bit
+  // for bit: equity, positions, every trade, fees and borrow.
+  it('a plain signal gives exactly what the bar-by-bar loop gives', () => {
+    const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 3000, seed: 4 });
+    const sig = Array.from(data.close, (_, t) => (t % 97 === 5 ? Number.NaN : [1, 1, 0.5, -1, 0, -0.25, 1][Math.floor(t / 37) % 7]!));
+    for (const execution of ['next-open', 'close'] as const) {
+      for (const risk of [undefined, { sizing: { kind: 'fixed', fraction: 0.6 } as const, maxPosition: 0.5 }]) {
+        const options = { data, account: { fee: 10, borrowRate: 1e-5, slippage: 2 }, execution, risk, start: 11 };
+        const fast = backtest({ ...options, strategy: sig });
+        const slow = backtest({ ...options, strategy: (ctx) => sig[ctx.index]! });
+        expect(fast.trades.length).toBeGreaterThan(20);
+        expect(Array.from(fast.equity)).toEqual(Array.from(slow.equity));
+        expect(Array.from(fast.positions)).toEqual(Array.from(slow.positions));
+        expect(fast.trades).toEqual(slow.trades);
+        expect([fast.fees, fast.borrow]).toEqual([slow.fees, slow.borrow]);
+      }
+    }
+  });
+
+  it('NaN holds a fractional position as it is, and sizing is not redone while the signal stays', () => {
+    // 0.5 then NaN: the half position is held (not rounded to a full one); a constant signal
+    // under volatility sizing trades once, not every bar as the ATR moves
+    const data = bars([100, 101, 102, 103, 104, 105], [101, 102, 103, 104, 105, 106], [102, 104, 103, 106, 105, 108], [99, 100, 101, 101, 103, 104]);
+    const r = backtest({ data, strategy: [0.5, Number.NaN, Number.NaN, 0, 0, 0], periodsPerYear: 1 });
+    expect(r.trades).toHaveLength(1);
+    expect([r.trades[0]!.entryIndex, r.trades[0]!.exitIndex]).toEqual([1, 4]);
+    // entry at open[1] = 101 with no fee: 0.5 x 10000 / 101 units, held through the NaNs
+    expect(r.positions[1]).toBeCloseTo(5000 / 101, 9);
+    expect([r.positions[2], r.positions[3]]).toEqual([r.positions[1], r.positions[1]]);
+    const v = backtest({ data, strategy: [1, 1, 1, 1, 1, 1], periodsPerYear: 1, risk: { sizing: { kind: 'volatility', targetVolatility: 0.01, atrPeriod: 2 } } });
+    expect(new Set(Array.from(v.positions.subarray(3)))).toHaveLength(1);
+  });
+
   it('a short pays borrow per bar and profits from a fall, to the cent', () => {
     // short at open[1] = 100 with no fee: 100 units; close 90: equity 10000 + 1000 - borrow;
     // borrow 0.001 * 100 * 90 = 9 at that close. Exit at open[2] = 90 (signal 0 at bar 1).

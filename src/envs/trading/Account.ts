@@ -306,6 +306,55 @@ export class Account {
   }
 
   /**
+   * Marks a single-asset book at consecutive closes while the position is unchanged: the same
+   * arithmetic as calling {@link Account.mark} once per bar (borrow charged bar by bar), in one
+   * loop, for backtests that trade rarely.
+   * @param closes - the close prices.
+   * @param from - the first bar to mark.
+   * @param to - one past the last bar to mark.
+   * @param out - receives the equity of bar `b` at `out[b - outOffset]`.
+   * @param outOffset - the bar stored at `out[0]`.
+   * @returns the equity after the last bar (`lastEquity` if the range is empty).
+   * @throws {@link InvalidArgumentError} if the account holds more than one asset.
+   * @example
+   * ```ts
+   * import { Account } from 'tradegym';
+   * const acct = new Account({ initialCash: 1000 });
+   * acct.setTarget(0, 1, 100, 0);
+   * const equity = new Float64Array(3);
+   * acct.markRun([100, 101, 99], 0, 3, equity, 0);
+   * console.log(Array.from(equity)); // [1000, 1010, 990]
+   * ```
+   */
+  markRun(closes: ArrayLike<number>, from: number, to: number, out: Float64Array, outOffset: number): number {
+    if (this.assets !== 1) fail('assets', '1 for markRun (mark each bar of a multi-asset book)', this.assets);
+    const p = this.positions[0] as number;
+    let cash = this.cash;
+    let e = this.lastEquity;
+    if (p < 0 && this.borrowRate > 0) {
+      const open = this.#open[0];
+      for (let b = from; b < to; b++) {
+        const price = closes[b] as number;
+        const cost = -p * price * this.borrowRate;
+        cash -= cost;
+        this.borrowPaid += cost;
+        this.borrowByAsset[0] = (this.borrowByAsset[0] as number) + cost;
+        if (open !== undefined) open.borrow += cost;
+        e = cash + p * price;
+        out[b - outOffset] = e;
+      }
+    } else {
+      for (let b = from; b < to; b++) {
+        e = cash + p * (closes[b] as number);
+        out[b - outOffset] = e;
+      }
+    }
+    this.cash = cash;
+    this.lastEquity = e;
+    return e;
+  }
+
+  /**
    * The open trade of an asset: its side, entry and average entry price, or undefined when flat.
    * @param asset - the asset's index.
    * @returns the open trade's summary.

@@ -170,6 +170,25 @@ describe('TradingEnv invariants (properties)', () => {
     );
   });
 
+  it('markRun charges borrow and marks exactly as mark called once per bar', () => {
+    const closes = [100, 97, 101.5, 99.25, 103, 98];
+    const run = (bulk: boolean) => {
+      const acct = new Account({ initialCash: 10_000, fee: 7, borrowRate: 0.0003 });
+      acct.setTarget(0, -0.8, 100, 0);
+      const out = new Float64Array(closes.length);
+      if (bulk) acct.markRun(closes, 1, closes.length, out, 0);
+      else for (let b = 1; b < closes.length; b++) out[b] = acct.mark([closes[b]!]);
+      acct.setTarget(0, 0, 98, closes.length);
+      return { out: Array.from(out), cash: acct.cash, borrow: acct.borrowPaid, trade: acct.trades[0]!.borrow, last: acct.lastEquity };
+    };
+    const bulk = run(true);
+    expect(bulk).toEqual(run(false));
+    // a short of 0.8 x 10000 / (1 + 0.8 x 0.0007) units at 100 pays 0.03 % of its notional per bar
+    const units = 8000 / (1 + 0.8 * 7e-4) / 100;
+    expect(bulk.borrow).toBeCloseTo(units * 0.0003 * (97 + 101.5 + 99.25 + 103 + 98), 9);
+    expect(() => new Account({ initialCash: 1, assets: 2 }).markRun([1], 0, 1, new Float64Array(1), 0)).toThrow(/assets must be 1 for markRun/);
+  });
+
   it('with zero fee and slippage, a round trip at an unchanged price leaves equity unchanged', () => {
     fc.assert(
       fc.property(fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: 0.01, max: 1e4, noNaN: true }), (f, price) => {
