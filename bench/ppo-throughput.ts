@@ -1,26 +1,62 @@
-// PPO env-steps per second with Stable-Baselines3's default options (n_steps 2048, batch 64,
-// 10 epochs, 64-64 tanh MLPs) on CartPole-v1, with 1 env and 8 envs, on the wasm and cpu
-// backends: one warm-up rollout+update, then two timed. Stable-Baselines3 2.3.2 / PyTorch 1.13
-// on this kind of machine: 3,232 steps/s (1 env), 5,246 (8 envs). Goal: 1.5x.
+// Training throughput (env-steps per second, rollouts and updates included) against
+// Stable-Baselines3 2.3.2 / PyTorch 1.13 on CPU, measured on this kind of machine:
+//   PPO, SB3 defaults (n_steps 2048, batch 64, 10 epochs, 64-64 tanh), CartPole-v1:
+//     3,232 steps/s with 1 env, 5,246 with 8 envs;
+//   A2C, SB3 defaults (n_steps 5, RMSprop), 8 envs: 17,976;
+//   DQN, rl-baselines3-zoo CartPole settings (256-256, train_freq 256, gradient_steps 128): 3,151.
+// Goal: 1.5x each. PPO and A2C run with compute 'typed' (our typed-array kernels) and with
+// compute 'tfjs' on the wasm and the cpu backends; DQN (tfjs only so far) on both backends.
+// One warm-up learn (JIT, kernels), then a timed one. BENCH_QUICK=1 skips DQN on the cpu
+// backend (minutes).
 import { make, SyncVectorEnv } from '../src/index.js';
-import { PPO, useBackend } from '../src/agents/index.js';
+import { A2C, DQN, PPO, useBackend } from '../src/agents/index.js';
 
-const SB3 = { 1: 3232, 8: 5246 } as const;
-const out: Record<string, unknown> = { benchmark: 'ppo-throughput' };
-for (const backend of ['wasm', 'cpu'] as const) {
-  await useBackend(backend);
-  for (const nEnvs of [1, 8] as const) {
-    const env = new SyncVectorEnv(Array.from({ length: nEnvs }, () => () => make('CartPole-v1')), { autoresetMode: 'same-step' });
-    const agent = new PPO(env, { seed: 0 });
-    const rollout = 2048 * nEnvs;
-    await agent.learn({ totalTimesteps: rollout }); // warm-up: JIT, kernels
-    const t0 = performance.now();
-    await agent.learn({ totalTimesteps: 2 * rollout });
-    const fps = Math.round((2 * rollout) / ((performance.now() - t0) / 1000));
-    out[`${backend}_${nEnvs}env`] = { stepsPerSecond: fps, vsSB3: +(fps / SB3[nEnvs]).toFixed(2) };
-    agent.dispose();
-  }
+type Agent = { learn(o: { totalTimesteps: number }): Promise<unknown>; dispose(): void };
+const cartpoles = (n: number) => new SyncVectorEnv(Array.from({ length: n }, () => () => make('CartPole-v1')), { autoresetMode: 'same-step' });
+
+/** Steps per second of `steps` timed steps after `warm` warm-up steps. */
+async function rate(agent: Agent, warm: number, steps: number): Promise<number> {
+  await agent.learn({ totalTimesteps: warm });
+  const t0 = performance.now();
+  await agent.learn({ totalTimesteps: steps });
+  agent.dispose();
+  return Math.round(steps / ((performance.now() - t0) / 1000));
 }
-out.sb3Reference = SB3;
+
+const runs: { name: string; sb3: number; make: (compute: 'typed' | 'tfjs') => Agent; warm: number; steps: number; tfjsOnly?: boolean }[] = [
+  { name: 'ppo_1env', sb3: 3232, make: (compute) => new PPO(cartpoles(1), { seed: 0, compute }), warm: 2048, steps: 4096 },
+  { name: 'ppo_8env', sb3: 5246, make: (compute) => new PPO(cartpoles(8), { seed: 0, compute }), warm: 16_384, steps: 32_768 },
+  { name: 'a2c_8env', sb3: 17_976, make: (compute) => new A2C(cartpoles(8), { seed: 0, compute }), warm: 20_000, steps: 80_000 },
+  {
+    name: 'dqn_zoo',
+    sb3: 3151,
+    make: () =>
+      new DQN(make('CartPole-v1'), {
+        learningRate: 2.3e-3, batchSize: 64, bufferSize: 100_000, learningStarts: 1000, gamma: 0.99, targetUpdateInterval: 10,
+        trainFreq: 256, gradientSteps: 128, explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [256, 256], seed: 0,
+      }),
+    warm: 2048,
+    steps: 8192,
+    tfjsOnly: true,
+  },
+];
+
+const out: Record<string, unknown> = { benchmark: 'ppo-throughput' };
+for (const r of runs) {
+  const row: Record<string, unknown> = { sb3: r.sb3 };
+  if (!r.tfjsOnly) {
+    await useBackend('cpu');
+    const typed = await rate(r.make('typed'), r.warm, r.steps);
+    row.typed = { stepsPerSecond: typed, vsSB3: +(typed / r.sb3).toFixed(2) };
+  }
+  for (const backend of ['wasm', 'cpu'] as const) {
+    if (r.tfjsOnly && backend === 'cpu' && process.env.BENCH_QUICK === '1') continue;
+    await useBackend(backend);
+    const fps = await rate(r.make('tfjs'), r.warm, r.steps);
+    row[`tfjs_${backend}`] = { stepsPerSecond: fps, vsSB3: +(fps / r.sb3).toFixed(2) };
+  }
+  out[r.name] = row;
+  console.error(r.name, JSON.stringify(row));
+}
 out.goal = '>= 1.5x Stable-Baselines3';
 console.log(JSON.stringify(out));

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { clipByGlobalNorm, FlatRMSprop, type NetArch } from '../common/ActorCritic.js';
-import { agentSeed, OnPolicyAlgorithm, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
+import { agentSeed, OnPolicyAlgorithm, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
-import { explainedVariance } from '../ppo/PPO.js';
+import { explainedVariance, normalize } from '../ppo/PPO.js';
 
 /** A2C's options; each omitted one takes its value from {@link A2C_DEFAULTS}. */
 export interface A2COptions {
@@ -31,6 +31,8 @@ export interface A2COptions {
   readonly activation?: 'tanh' | 'relu';
   /** Initial log standard deviation for Box actions. */
   readonly logStdInit?: number;
+  /** Where the networks train: see {@link Compute} (default `'auto'`). */
+  readonly compute?: Compute;
   /** Seed of weights, sampling and the env's first reset. */
   readonly seed?: number;
 }
@@ -49,6 +51,7 @@ export const A2C_DEFAULTS: Readonly<Required<Omit<A2COptions, 'seed'>>> = Object
   netArch: Object.freeze({ pi: Object.freeze([64, 64]), vf: Object.freeze([64, 64]) }),
   activation: 'tanh',
   logStdInit: 0,
+  compute: 'auto',
 });
 
 /**
@@ -92,7 +95,7 @@ export class A2C extends OnPolicyAlgorithm {
     const seed = agentSeed(o.seed);
     super(
       env,
-      { nSteps: requireInt('nSteps', o.nSteps, 1), gamma: inUnit('gamma', o.gamma), gaeLambda: inUnit('gaeLambda', o.gaeLambda), netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed },
+      { nSteps: requireInt('nSteps', o.nSteps, 1), gamma: inUnit('gamma', o.gamma), gaeLambda: inUnit('gaeLambda', o.gaeLambda), netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed, compute: o.compute },
       (size) => new FlatRMSprop(size, 0.99, eps),
     );
     for (const k of ['entCoef', 'vfCoef', 'maxGradNorm'] as const) if (!(o[k] >= 0)) fail(k, 'a number >= 0', o[k]);
@@ -120,12 +123,29 @@ export class A2C extends OnPolicyAlgorithm {
 
   /** @internal */
   protected train(progressRemaining: number): Record<string, number> {
-    const { entCoef, vfCoef, maxGradNorm, normalizeAdvantage } = this.config;
+    const { maxGradNorm } = this.config;
     const lr = this.#lr(progressRemaining);
     const n = this.buffer.nSteps * this.buffer.nEnvs;
+    const all = Int32Array.from({ length: n }, (_, i) => i);
+    const stats = this.typed ? this.typedGradientStep(all, lr, maxGradNorm, (b) => a2cLoss(b, this.config)) : this.#tfjsStep(all, lr);
+    return {
+      'train/policy_loss': stats[0] as number,
+      'train/value_loss': stats[1] as number,
+      'train/entropy_loss': stats[2] as number,
+      'train/loss': stats[3] as number,
+      'train/explained_variance': explainedVariance(this.buffer.values, this.buffer.returns),
+      'train/learning_rate': lr,
+      'train/n_updates': 1,
+    };
+  }
+
+  /** The update as tfjs ops; returns policy loss, value loss, entropy loss, loss. */
+  #tfjsStep(all: Int32Array, lr: number): ArrayLike<number> {
+    const { entCoef, vfCoef, maxGradNorm, normalizeAdvantage } = this.config;
+    const n = all.length;
     const kept: tf.Tensor[] = [];
     const stats = tf.tidy(() => {
-      const b = this.batch(Int32Array.from({ length: n }, (_, i) => i));
+      const b = this.batch(all);
       const theta = this.policy.params;
       const { value: loss, grads } = tf.variableGrads(() => {
         const { logProb, entropy, values } = this.evaluateActions(b.obs, b.actions, theta);
@@ -144,14 +164,33 @@ export class A2C extends OnPolicyAlgorithm {
       return tf.stack([...(kept as tf.Scalar[]), loss]).dataSync();
     });
     kept.forEach((t) => t.dispose());
-    return {
-      'train/policy_loss': stats[0] as number,
-      'train/value_loss': stats[1] as number,
-      'train/entropy_loss': stats[2] as number,
-      'train/loss': stats[3] as number,
-      'train/explained_variance': explainedVariance(this.buffer.values, this.buffer.returns),
-      'train/learning_rate': lr,
-      'train/n_updates': 1,
-    };
+    return stats;
   }
+}
+
+/**
+ * A2C's loss on a typed batch, with its gradient per sample: `-mean(A log pi) + vfCoef *
+ * mean((R - V)^2) - entCoef * mean(H)`, advantages optionally normalised. Returns policy
+ * loss, value loss, entropy loss, loss. @internal
+ */
+export function a2cLoss(b: TypedBatch, o: { readonly entCoef: number; readonly vfCoef: number; readonly normalizeAdvantage: boolean }): number[] {
+  const n = b.n;
+  const adv = Float64Array.from(b.advantages);
+  if (o.normalizeAdvantage && n > 1) normalize(adv);
+  let pg = 0;
+  let vLoss = 0;
+  let ent = 0;
+  for (let i = 0; i < n; i++) {
+    pg -= (adv[i] as number) * (b.logProb[i] as number);
+    b.gLogProb[i] = -(adv[i] as number) / n;
+    const e = (b.returns[i] as number) - (b.values[i] as number);
+    vLoss += e * e;
+    b.gValue[i] = (o.vfCoef * -2 * e) / n;
+    ent -= b.entropy[i] as number;
+    b.gEntropy[i] = -o.entCoef / n;
+  }
+  pg /= n;
+  vLoss /= n;
+  ent /= n;
+  return [pg, vLoss, ent, pg + o.entCoef * ent + o.vfCoef * vLoss];
 }

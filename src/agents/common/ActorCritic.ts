@@ -133,6 +133,21 @@ export class ActorCritic {
     flat.dispose();
   }
 
+  /** The policy network's layers in the flat vector. */
+  get piLayers(): readonly DenseSlots[] {
+    return this.#pi;
+  }
+
+  /** The value network's layers in the flat vector. */
+  get vfLayers(): readonly DenseSlots[] {
+    return this.#vf;
+  }
+
+  /** The Gaussian's log std region, or undefined for a categorical policy. */
+  get logStdSlot(): Slot | undefined {
+    return this.#logStd;
+  }
+
   /** Policy output (logits or Gaussian means), `[batch, actionSize]`. Call inside tf.tidy. */
   policy(x: tf.Tensor2D, theta: tf.Tensor = this.params): tf.Tensor2D {
     return mlp(theta, x, this.#pi, this.spec.activation);
@@ -176,8 +191,24 @@ export interface FlatOptimizer {
   state(): { tensors: Record<string, tf.Variable>; step: number };
   /** Restores saved state. */
   setState(tensors: Record<string, tf.Tensor>, step: number): void;
+  /** Copies the state tensors into the typed-array mirror that {@link FlatOptimizer.step} updates. */
+  pull(): void;
+  /** Writes the typed-array mirror back into the state tensors (for saving). */
+  push(): void;
+  /** One update of float32 `params` with gradient `g`, on the typed-array mirror of the state. */
+  step(params: Float32Array, g: Float64Array, lr: number): void;
   /** Releases the state tensors. */
   dispose(): void;
+}
+
+/** Copies variables into same-length float32 mirrors. */
+function pullInto(vars: readonly tf.Variable[], mirrors: readonly Float32Array[]): void {
+  vars.forEach((v, i) => (mirrors[i] as Float32Array).set(v.dataSync() as Float32Array));
+}
+
+/** Assigns float32 mirrors to their variables. */
+function pushFrom(vars: readonly tf.Variable[], mirrors: readonly Float32Array[]): void {
+  vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor1d(mirrors[i] as Float32Array))));
 }
 
 /**
@@ -187,9 +218,28 @@ export interface FlatOptimizer {
  */
 export class FlatRMSprop implements FlatOptimizer {
   readonly v: tf.Variable;
+  readonly #v: Float32Array;
 
   constructor(size: number, readonly alpha = 0.99, readonly eps = 1e-5) {
     this.v = zerosVariable(size);
+    this.#v = new Float32Array(size);
+  }
+
+  pull(): void {
+    pullInto([this.v], [this.#v]);
+  }
+
+  push(): void {
+    pushFrom([this.v], [this.#v]);
+  }
+
+  step(params: Float32Array, g: Float64Array, lr: number): void {
+    const v = this.#v;
+    for (let i = 0; i < params.length; i++) {
+      const gi = g[i] as number;
+      v[i] = this.alpha * (v[i] as number) + (1 - this.alpha) * gi * gi;
+      params[i] = (params[i] as number) - (lr * gi) / (Math.sqrt(v[i] as number) + this.eps);
+    }
   }
 
   state(): { tensors: Record<string, tf.Variable>; step: number } {
@@ -220,10 +270,37 @@ export class FlatAdam implements FlatOptimizer {
   readonly m: tf.Variable;
   readonly v: tf.Variable;
   t = 0;
+  readonly #m: Float32Array;
+  readonly #v: Float32Array;
 
   constructor(size: number, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly eps = 1e-8) {
     this.m = zerosVariable(size);
     this.v = zerosVariable(size);
+    this.#m = new Float32Array(size);
+    this.#v = new Float32Array(size);
+  }
+
+  pull(): void {
+    pullInto([this.m, this.v], [this.#m, this.#v]);
+  }
+
+  push(): void {
+    pushFrom([this.m, this.v], [this.#m, this.#v]);
+  }
+
+  step(params: Float32Array, g: Float64Array, lr: number): void {
+    this.t++;
+    const { beta1: b1, beta2: b2, eps } = this;
+    const m = this.#m;
+    const v = this.#v;
+    const stepSize = lr / (1 - b1 ** this.t);
+    const bc2 = Math.sqrt(1 - b2 ** this.t);
+    for (let i = 0; i < params.length; i++) {
+      const gi = g[i] as number;
+      m[i] = b1 * (m[i] as number) + (1 - b1) * gi;
+      v[i] = b2 * (v[i] as number) + (1 - b2) * gi * gi;
+      params[i] = (params[i] as number) - (stepSize * (m[i] as number)) / (Math.sqrt(v[i] as number) / bc2 + eps);
+    }
   }
 
   state(): { tensors: Record<string, tf.Variable>; step: number } {

@@ -8,6 +8,7 @@ import { Discrete } from '../../spaces/Discrete.js';
 import { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 import { ActorCritic, type FlatOptimizer, type NetArch } from './ActorCritic.js';
 import { RolloutBuffer } from './RolloutBuffer.js';
+import { clipGradNorm, TypedMLP } from './typed.js';
 import { fileIO } from './fileIO.js';
 import type { CallbackSpec } from './callbacks.js';
 import { EpisodeStats, runLearn, writeCheckpoint, type CheckpointHeader, type EpisodeStatsState } from './training.js';
@@ -49,6 +50,55 @@ export interface OnPolicyConfig {
   readonly activation: 'tanh' | 'relu';
   readonly logStdInit: number;
   readonly seed: number | undefined;
+  readonly compute: Compute;
+}
+
+/**
+ * Where the networks train: `'typed'` runs forward, backward and the optimizer in plain
+ * typed-array kernels on the JS thread (fastest for the small MLPs of RL on the cpu and wasm
+ * backends: no per-op overhead); `'tfjs'` runs them as tfjs ops on the active backend (for
+ * tfjs-node or a GPU backend, or big networks); `'auto'` takes `'tfjs'` on the
+ * `tensorflow`, `webgl` and `webgpu` backends and `'typed'` otherwise. Both compute the same
+ * loss and gradients (tested against each other); predictions always run on tfjs.
+ */
+export type Compute = 'auto' | 'typed' | 'tfjs';
+
+/** Resolves `'auto'` for the active tfjs backend. @internal */
+export function resolveCompute(c: unknown): 'typed' | 'tfjs' {
+  if (c !== 'auto' && c !== 'typed' && c !== 'tfjs') fail('compute', "'auto', 'typed' or 'tfjs'", c);
+  if (c !== 'auto') return c;
+  return ['tensorflow', 'webgl', 'webgpu'].includes(tf.getBackend()) ? 'tfjs' : 'typed';
+}
+
+/** A minibatch for the typed-array path: what the loss reads, and the gradients it writes. @internal */
+export interface TypedBatch {
+  readonly n: number;
+  /** log pi(a | s) under the current parameters. */
+  readonly logProb: Float64Array;
+  /** The policy's entropy per sample. */
+  readonly entropy: Float64Array;
+  /** V(s) under the current parameters. */
+  readonly values: Float64Array;
+  readonly oldLogProb: Float64Array;
+  readonly advantages: Float64Array;
+  readonly returns: Float64Array;
+  readonly oldValues: Float64Array;
+  /** The loss function writes dLoss/dlogProb, dLoss/dentropy and dLoss/dvalue per sample here. */
+  readonly gLogProb: Float64Array;
+  readonly gEntropy: Float64Array;
+  readonly gValue: Float64Array;
+}
+
+/** The typed-array training state: float32 parameter mirror, kernels, scratch. */
+interface TypedState {
+  readonly theta: Float32Array;
+  readonly grad: Float64Array;
+  readonly pi: TypedMLP;
+  readonly vf: TypedMLP;
+  /** The mirror holds updates the tensors do not have yet. */
+  dirty: boolean;
+  /** The tensors were replaced (a load): the mirror must be read again. */
+  stale: boolean;
 }
 
 /** Tensors of one minibatch. @internal */
@@ -92,6 +142,7 @@ export abstract class OnPolicyAlgorithm {
   #lastObs: Float32Array | undefined;
   readonly #lastStarts: Float32Array;
   readonly #stats: EpisodeStats;
+  readonly #typed: TypedState | undefined;
 
   constructor(env: TrainEnv, cfg: OnPolicyConfig, optimizer: (size: number) => FlatOptimizer) {
     this.env = toVector(env);
@@ -116,6 +167,39 @@ export abstract class OnPolicyAlgorithm {
     this.buffer = new RolloutBuffer(cfg.nSteps, this.env.numEnvs, obsSpace.size, this.discrete ? 1 : actionSize);
     this.#lastStarts = new Float32Array(this.env.numEnvs).fill(1);
     this.#stats = new EpisodeStats(this.env.numEnvs);
+    if (resolveCompute(cfg.compute) === 'typed') {
+      this.#typed = {
+        theta: new Float32Array(this.policy.size),
+        grad: new Float64Array(this.policy.size),
+        pi: new TypedMLP(this.policy.piLayers, cfg.activation),
+        vf: new TypedMLP(this.policy.vfLayers, cfg.activation),
+        dirty: false,
+        stale: true,
+      };
+    }
+  }
+
+  /** @internal Whether this agent trains on the typed-array kernels. */
+  protected get typed(): boolean {
+    return this.#typed !== undefined;
+  }
+
+  /** Reads the tensors into the typed mirror if they were replaced. */
+  #pullTyped(): void {
+    const t = this.#typed;
+    if (t === undefined || !t.stale) return;
+    t.theta.set(this.policy.params.dataSync() as Float32Array);
+    this.optimizerState.pull();
+    t.stale = false;
+  }
+
+  /** Writes the typed mirror's updates into the tensors (before a save, a predict, or at the end of learn). */
+  #flushTyped(): void {
+    const t = this.#typed;
+    if (t === undefined || !t.dirty) return;
+    tf.tidy(() => this.policy.params.assign(tf.tensor1d(t.theta)));
+    this.optimizerState.push();
+    t.dirty = false;
   }
 
   /** @internal The subclass's update over a full buffer; returns its log entries. */
@@ -128,6 +212,16 @@ export abstract class OnPolicyAlgorithm {
    * @throws `InvalidArgumentError` (from `tradegym`) if `totalTimesteps` is not an integer >= 1.
    */
   async learn(options: LearnOptions): Promise<this> {
+    try {
+      await this.#learn(options);
+    } finally {
+      this.#flushTyped();
+    }
+    return this;
+  }
+
+  async #learn(options: LearnOptions): Promise<void> {
+    this.#pullTyped();
     await runLearn(this, options, this.#stats, (start, end) => {
       // a fresh vector env (e.g. a loaded agent's new wrapper) starts with a reset; the same live
       // vector env a checkpoint was saved from continues where it was
@@ -135,7 +229,6 @@ export abstract class OnPolicyAlgorithm {
       this.#collectRollout();
       return this.train(Math.max(0, 1 - (this.numTimesteps - start) / (end - start)));
     });
-    return this;
   }
 
   /**
@@ -148,6 +241,7 @@ export abstract class OnPolicyAlgorithm {
   predict(observation: Float32Array, options: PredictOptions = {}): AgentAction {
     const size = this.env.singleObservationSpace.size;
     if (!(observation instanceof Float32Array) || observation.length !== size) fail('observation', `a Float32Array of ${size}`, observation);
+    this.#flushTyped();
     const out = tf.tidy(() => this.policy.policy(tf.tensor2d(observation, [1, size])).dataSync()) as Float32Array;
     if (this.discrete) {
       const mask = options.actionMask;
@@ -175,6 +269,7 @@ export abstract class OnPolicyAlgorithm {
    *   which cannot be saved (pass it again to `load`).
    */
   async save(dir: string): Promise<void> {
+    this.#flushTyped();
     const opt = this.optimizerState.state();
     const rollout: OnPolicyRollout | null = this.#lastObs === undefined ? null : { lastObs: Array.from(this.#lastObs), lastStarts: Array.from(this.#lastStarts), ...this.#stats.toJSON() };
     await writeCheckpoint(
@@ -203,6 +298,7 @@ export abstract class OnPolicyAlgorithm {
     this.policy.params.assign(checkpoint.tensors.params as tf.Tensor);
     this.optimizerState.setState(checkpoint.tensors, c.optimizerStep);
     Object.values(checkpoint.tensors).forEach((t) => t.dispose());
+    if (this.#typed !== undefined) this.#typed.stale = true;
     this.numTimesteps = c.numTimesteps;
     this.rng.setState(c.rng);
     const rollout = c.rollout as OnPolicyRollout | null;
@@ -220,6 +316,9 @@ export abstract class OnPolicyAlgorithm {
   }
 
   #std(): Float32Array {
+    const t = this.#typed;
+    const slot = this.policy.logStdSlot;
+    if (t !== undefined && !t.stale && slot !== undefined) return Float32Array.from(t.theta.subarray(slot.offset, slot.offset + this.policy.spec.actionSize), Math.exp);
     return tf.tidy(() => tf.exp(this.policy.logStd()).dataSync()) as Float32Array;
   }
 
@@ -230,9 +329,10 @@ export abstract class OnPolicyAlgorithm {
   }
 
   /** Batched forward pass: policy outputs and values of `n` observations, one download. */
-  #forward(obs: Float32Array, n: number): { out: Float32Array; values: Float32Array } {
+  #forward(obs: Float32Array, n: number): { out: Float32Array | Float64Array; values: Float32Array | Float64Array } {
     const size = this.env.singleObservationSpace.size;
     const k = this.policy.spec.actionSize;
+    if (this.#typed !== undefined) return { out: this.#typed.pi.forward(obs, n).slice(0, n * k), values: this.#typed.vf.forward(obs, n).slice(0, n) };
     const both = tf.tidy(() => {
       const x = tf.tensor2d(obs, [n, size]);
       return tf.concat([this.policy.policy(x), tf.reshape(this.policy.value(x), [n, 1])], 1).dataSync();
@@ -254,6 +354,10 @@ export abstract class OnPolicyAlgorithm {
     const k = this.policy.spec.actionSize;
     const gamma = this.#cfg.gamma;
     const std = this.discrete ? undefined : this.#std();
+    if (this.#typed !== undefined) {
+      this.#typed.pi.load(this.#typed.theta);
+      this.#typed.vf.load(this.#typed.theta);
+    }
     const logStdSum = std === undefined ? 0 : std.reduce((a, s) => a + Math.log(s), 0);
     buf.reset();
     const actions: AgentAction[] = new Array<AgentAction>(nEnvs);
@@ -310,6 +414,115 @@ export abstract class OnPolicyAlgorithm {
     }
     const last = this.#forward(this.#lastObs as Float32Array, nEnvs).values;
     buf.computeReturnsAndAdvantage(last, this.#lastStarts, gamma, this.#cfg.gaeLambda);
+  }
+
+  /**
+   * @internal One gradient step on the typed-array kernels over buffer rows `idx`: forward
+   * both networks, evaluate the actions, let `loss` fill the per-sample gradients of the loss
+   * with respect to log-probability, entropy and value (and return its statistics), back-
+   * propagate, clip the global norm, and update the parameter mirror.
+   */
+  protected typedGradientStep(idx: ArrayLike<number>, lr: number, maxGradNorm: number, loss: (b: TypedBatch) => number[]): number[] {
+    const t = this.#typed as TypedState;
+    const buf = this.buffer;
+    const size = buf.obsSize;
+    const k = this.policy.spec.actionSize;
+    const n = idx.length;
+    const arr = () => new Float64Array(n);
+    const b: TypedBatch = { n, logProb: arr(), entropy: arr(), values: arr(), oldLogProb: arr(), advantages: arr(), returns: arr(), oldValues: arr(), gLogProb: arr(), gEntropy: arr(), gValue: arr() };
+    const obs = new Float32Array(n * size);
+    for (let j = 0; j < n; j++) {
+      const i = idx[j] as number;
+      obs.set(buf.observations.subarray(i * size, (i + 1) * size), j * size);
+      b.oldLogProb[j] = buf.logProbs[i] as number;
+      b.advantages[j] = buf.advantages[i] as number;
+      b.returns[j] = buf.returns[i] as number;
+      b.oldValues[j] = buf.values[i] as number;
+    }
+    t.pi.load(t.theta);
+    t.vf.load(t.theta);
+    const out = t.pi.forward(obs, n);
+    b.values.set(t.vf.forward(obs, n).subarray(0, n));
+    const dOut = new Float64Array(n * k);
+    const grad = t.grad;
+    const slot = this.policy.logStdSlot;
+    if (this.discrete) {
+      const logp = new Float64Array(n * k);
+      for (let j = 0; j < n; j++) {
+        const row = j * k;
+        let max = -Infinity;
+        for (let c = 0; c < k; c++) max = Math.max(max, out[row + c] as number);
+        let sum = 0;
+        for (let c = 0; c < k; c++) sum += Math.exp((out[row + c] as number) - max);
+        const lse = max + Math.log(sum);
+        let h = 0;
+        for (let c = 0; c < k; c++) {
+          const lp = (out[row + c] as number) - lse;
+          logp[row + c] = lp;
+          h -= Math.exp(lp) * lp;
+        }
+        b.logProb[j] = logp[row + (buf.actions[idx[j] as number] as number)] as number;
+        b.entropy[j] = h;
+      }
+      const stats = loss(b);
+      // d log p_a / d z_c = [c = a] - p_c; d H / d z_c = -p_c (log p_c + H)
+      for (let j = 0; j < n; j++) {
+        const row = j * k;
+        const a = buf.actions[idx[j] as number] as number;
+        const gl = b.gLogProb[j] as number;
+        const ge = b.gEntropy[j] as number;
+        const h = b.entropy[j] as number;
+        for (let c = 0; c < k; c++) {
+          const lp = logp[row + c] as number;
+          const p = Math.exp(lp);
+          dOut[row + c] = gl * ((c === a ? 1 : 0) - p) - ge * p * (lp + h);
+        }
+      }
+      t.pi.backward(dOut, n, grad);
+      this.#valueBackward(b, grad);
+      clipGradNorm(grad, maxGradNorm);
+      this.optimizerState.step(t.theta, grad, lr);
+      t.dirty = true;
+      return stats;
+    }
+    // diagonal Gaussian with state-independent log std
+    const s = slot as NonNullable<typeof slot>;
+    const logStd = Float64Array.from(t.theta.subarray(s.offset, s.offset + k));
+    let logStdSum = 0;
+    for (let c = 0; c < k; c++) logStdSum += logStd[c] as number;
+    const z = new Float64Array(n * k);
+    for (let j = 0; j < n; j++) {
+      let quad = 0;
+      for (let c = 0; c < k; c++) {
+        const zc = ((buf.actions[(idx[j] as number) * k + c] as number) - (out[j * k + c] as number)) / Math.exp(logStd[c] as number);
+        z[j * k + c] = zc;
+        quad += zc * zc;
+      }
+      b.logProb[j] = -0.5 * quad - logStdSum - 0.5 * k * LOG_2PI;
+      b.entropy[j] = logStdSum + 0.5 * k * (1 + LOG_2PI);
+    }
+    const stats = loss(b);
+    // d log p / d mu_c = z_c / sigma_c; d log p / d log sigma_c = z_c^2 - 1; d H / d log sigma_c = 1
+    const gLogStd = new Float64Array(k);
+    for (let j = 0; j < n; j++) {
+      const gl = b.gLogProb[j] as number;
+      for (let c = 0; c < k; c++) {
+        const zc = z[j * k + c] as number;
+        dOut[j * k + c] = (gl * zc) / Math.exp(logStd[c] as number);
+        gLogStd[c] = (gLogStd[c] as number) + gl * (zc * zc - 1) + (b.gEntropy[j] as number);
+      }
+    }
+    t.pi.backward(dOut, n, grad);
+    this.#valueBackward(b, grad);
+    grad.set(gLogStd, s.offset);
+    clipGradNorm(grad, maxGradNorm);
+    this.optimizerState.step(t.theta, grad, lr);
+    t.dirty = true;
+    return stats;
+  }
+
+  #valueBackward(b: TypedBatch, grad: Float64Array): void {
+    (this.#typed as TypedState).vf.backward(Float64Array.from(b.gValue), b.n, grad);
   }
 
   /** @internal Minibatch tensors for buffer rows `idx`. Call inside tf.tidy. */

@@ -48,7 +48,7 @@ export class RolloutBuffer {
    * (1 - done') A'; returns = A + V. `lastValues` are the values of the observation after
    * the last step; `dones` whether that observation starts a new episode.
    */
-  computeReturnsAndAdvantage(lastValues: Float32Array, dones: Float32Array, gamma: number, lambda: number): void {
+  computeReturnsAndAdvantage(lastValues: ArrayLike<number>, dones: Float32Array, gamma: number, lambda: number): void {
     const { nSteps, nEnvs } = this;
     for (let e = 0; e < nEnvs; e++) {
       let last = 0;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { clipByGlobalNorm, FlatAdam, type NetArch } from '../common/ActorCritic.js';
-import { agentSeed, OnPolicyAlgorithm, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
+import { agentSeed, OnPolicyAlgorithm, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 
 /** PPO's options; each omitted one takes its value from {@link PPO_DEFAULTS}. */
@@ -38,6 +38,8 @@ export interface PPOOptions {
   readonly activation?: 'tanh' | 'relu';
   /** Initial log standard deviation for Box actions. */
   readonly logStdInit?: number;
+  /** Where the networks train: see {@link Compute} (default `'auto'`). */
+  readonly compute?: Compute;
   /** Seed of weights, sampling, shuffling and the env's first reset. */
   readonly seed?: number;
 }
@@ -60,6 +62,7 @@ export const PPO_DEFAULTS: Readonly<Required<Omit<PPOOptions, 'seed'>>> = Object
   netArch: Object.freeze({ pi: Object.freeze([64, 64]), vf: Object.freeze([64, 64]) }),
   activation: 'tanh',
   logStdInit: 0,
+  compute: 'auto',
 });
 
 const KEYS = [...Object.keys(PPO_DEFAULTS), 'seed'];
@@ -115,7 +118,7 @@ export class PPO extends OnPolicyAlgorithm {
     if (typeof lr === 'number' && !(lr > 0)) fail('learningRate', 'a number > 0 or a schedule', lr);
     const nSteps = requireInt('nSteps', o.nSteps, 1);
     const seed = agentSeed(o.seed);
-    super(env, { nSteps, gamma: inUnit('gamma', o.gamma), gaeLambda: inUnit('gaeLambda', o.gaeLambda), netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed }, (size) => new FlatAdam(size, 0.9, 0.999, 1e-5));
+    super(env, { nSteps, gamma: inUnit('gamma', o.gamma), gaeLambda: inUnit('gaeLambda', o.gaeLambda), netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed, compute: o.compute }, (size) => new FlatAdam(size, 0.9, 0.999, 1e-5));
     const rollout = nSteps * this.env.numEnvs;
     const batchSize = requireInt('batchSize', o.batchSize, 1);
     if (batchSize > rollout) fail('batchSize', `<= nSteps * nEnvs (${rollout})`, batchSize);
@@ -155,7 +158,7 @@ export class PPO extends OnPolicyAlgorithm {
 
   /** @internal */
   protected train(progressRemaining: number): Record<string, number> {
-    const { nEpochs, batchSize, entCoef, vfCoef, maxGradNorm, targetKl, normalizeAdvantage } = this.config;
+    const { nEpochs, batchSize, maxGradNorm, targetKl } = this.config;
     const lr = this.#lr(progressRemaining);
     const clip = this.#clip(progressRemaining);
     const clipVf = this.#clipVf?.(progressRemaining) ?? null;
@@ -169,35 +172,9 @@ export class PPO extends OnPolicyAlgorithm {
       // full minibatches only, as SB3 (a last partial one is dropped when n % batchSize != 0)
       for (let start = 0; start + batchSize <= n; start += batchSize) {
         const idx = order.subarray(start, start + batchSize);
-        const kept: tf.Tensor[] = [];
-        const stats = tf.tidy(() => {
-          const b = this.batch(idx);
-          const theta = this.policy.params;
-          const { value: loss, grads } = tf.variableGrads(() => {
-            const { logProb, entropy, values } = this.evaluateActions(b.obs, b.actions, theta);
-            let adv: tf.Tensor = b.advantages;
-            if (normalizeAdvantage && batchSize > 1) {
-              const { mean, variance } = tf.moments(adv);
-              // torch's std is unbiased (ddof 1), as in SB3: (adv - mean) / (std + 1e-8)
-              adv = tf.div(tf.sub(adv, mean), tf.add(tf.sqrt(tf.mul(variance, batchSize / (batchSize - 1))), 1e-8));
-            }
-            // clipped surrogate, Schulman et al. 2017, eq. 7
-            const ratio = tf.exp(tf.sub(logProb, b.oldLogProb));
-            const pg = tf.neg(tf.mean(tf.minimum(tf.mul(adv, ratio), tf.mul(adv, tf.clipByValue(ratio, 1 - clip, 1 + clip)))));
-            const vPred = clipVf === null ? values : tf.add(b.oldValues, tf.clipByValue(tf.sub(values, b.oldValues), -clipVf, clipVf));
-            const vLoss = tf.mean(tf.square(tf.sub(b.returns, vPred)));
-            const entLoss = tf.neg(tf.mean(entropy));
-            kept.push(tf.keep(pg), tf.keep(vLoss), tf.keep(entLoss), tf.keep(ratio));
-            return tf.add(tf.add(pg, tf.mul(entLoss, entCoef)), tf.mul(vLoss, vfCoef)) as tf.Scalar;
-          }, [theta]);
-          this.optimizerState.apply(theta, clipByGlobalNorm(grads[theta.name] as tf.Tensor, maxGradNorm), lr);
-          const [pg, vLoss, entLoss, ratio] = kept as [tf.Scalar, tf.Scalar, tf.Scalar, tf.Tensor1D];
-          // SB3's diagnostics: approx_kl = mean((ratio - 1) - log ratio); clip_fraction = mean(|ratio - 1| > clip)
-          const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), tf.log(ratio)));
-          const clipFraction = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clip), 'float32'));
-          return tf.stack([pg, vLoss, entLoss, approxKl, clipFraction, loss]).dataSync();
-        });
-        kept.forEach((t) => t.dispose());
+        const stats = this.typed
+          ? this.typedGradientStep(idx, lr, maxGradNorm, (b) => ppoLoss(b, clip, clipVf, this.config))
+          : this.#tfjsStep(idx, lr, clip, clipVf);
         for (let k = 0; k < 6; k++) sums[k] = (sums[k] as number) + (stats[k] as number);
         batches++;
         if (targetKl !== null && (stats[3] as number) > 1.5 * targetKl) {
@@ -222,6 +199,100 @@ export class PPO extends OnPolicyAlgorithm {
       'train/n_updates': batches,
     };
   }
+
+  /** One minibatch step as tfjs ops; returns pg loss, value loss, entropy loss, approx KL, clip fraction, loss. */
+  #tfjsStep(idx: ArrayLike<number>, lr: number, clip: number, clipVf: number | null): ArrayLike<number> {
+    const { batchSize, entCoef, vfCoef, maxGradNorm, normalizeAdvantage } = this.config;
+    const kept: tf.Tensor[] = [];
+    const stats = tf.tidy(() => {
+      const b = this.batch(idx);
+      const theta = this.policy.params;
+      const { value: loss, grads } = tf.variableGrads(() => {
+        const { logProb, entropy, values } = this.evaluateActions(b.obs, b.actions, theta);
+        let adv: tf.Tensor = b.advantages;
+        if (normalizeAdvantage && batchSize > 1) {
+          const { mean, variance } = tf.moments(adv);
+          // torch's std is unbiased (ddof 1), as in SB3: (adv - mean) / (std + 1e-8)
+          adv = tf.div(tf.sub(adv, mean), tf.add(tf.sqrt(tf.mul(variance, batchSize / (batchSize - 1))), 1e-8));
+        }
+        // clipped surrogate, Schulman et al. 2017, eq. 7
+        const ratio = tf.exp(tf.sub(logProb, b.oldLogProb));
+        const pg = tf.neg(tf.mean(tf.minimum(tf.mul(adv, ratio), tf.mul(adv, tf.clipByValue(ratio, 1 - clip, 1 + clip)))));
+        const vPred = clipVf === null ? values : tf.add(b.oldValues, tf.clipByValue(tf.sub(values, b.oldValues), -clipVf, clipVf));
+        const vLoss = tf.mean(tf.square(tf.sub(b.returns, vPred)));
+        const entLoss = tf.neg(tf.mean(entropy));
+        kept.push(tf.keep(pg), tf.keep(vLoss), tf.keep(entLoss), tf.keep(ratio));
+        return tf.add(tf.add(pg, tf.mul(entLoss, entCoef)), tf.mul(vLoss, vfCoef)) as tf.Scalar;
+      }, [theta]);
+      this.optimizerState.apply(theta, clipByGlobalNorm(grads[theta.name] as tf.Tensor, maxGradNorm), lr);
+      const [pg, vLoss, entLoss, ratio] = kept as [tf.Scalar, tf.Scalar, tf.Scalar, tf.Tensor1D];
+      // SB3's diagnostics: approx_kl = mean((ratio - 1) - log ratio); clip_fraction = mean(|ratio - 1| > clip)
+      const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), tf.log(ratio)));
+      const clipFraction = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clip), 'float32'));
+      return tf.stack([pg, vLoss, entLoss, approxKl, clipFraction, loss]).dataSync();
+    });
+    kept.forEach((t) => t.dispose());
+    return stats;
+  }
+}
+
+/**
+ * PPO's loss on a typed minibatch, with its gradient written per sample: the clipped
+ * surrogate (Schulman et al. 2017, eq. 7) with advantages normalised by the unbiased std as
+ * SB3, the optionally clipped value loss and the entropy bonus. The gradients follow tfjs's
+ * conventions at the kinks (min passes the gradient to its first argument on ties; a clip
+ * passes it inside the closed range), so both compute paths agree. Returns pg loss, value
+ * loss, entropy loss, approx KL, clip fraction and the loss. @internal
+ */
+export function ppoLoss(b: TypedBatch, clip: number, clipVf: number | null, o: { readonly entCoef: number; readonly vfCoef: number; readonly normalizeAdvantage: boolean }): number[] {
+  const n = b.n;
+  const adv = Float64Array.from(b.advantages);
+  if (o.normalizeAdvantage && n > 1) normalize(adv);
+  let pg = 0;
+  let vLoss = 0;
+  let ent = 0;
+  let kl = 0;
+  let clipped = 0;
+  for (let i = 0; i < n; i++) {
+    const a = adv[i] as number;
+    const r = Math.exp((b.logProb[i] as number) - (b.oldLogProb[i] as number));
+    const rc = Math.min(1 + clip, Math.max(1 - clip, r));
+    const inside = r >= 1 - clip && r <= 1 + clip;
+    const first = a * r <= a * rc;
+    pg -= Math.min(a * r, a * rc);
+    b.gLogProb[i] = (-(first || inside ? a : 0) * r) / n;
+    const v = b.values[i] as number;
+    let vPred = v;
+    let vInside = true;
+    if (clipVf !== null) {
+      const d = v - (b.oldValues[i] as number);
+      vPred = (b.oldValues[i] as number) + Math.min(clipVf, Math.max(-clipVf, d));
+      vInside = d >= -clipVf && d <= clipVf;
+    }
+    const e = (b.returns[i] as number) - vPred;
+    vLoss += e * e;
+    b.gValue[i] = vInside ? (o.vfCoef * -2 * e) / n : 0;
+    ent -= b.entropy[i] as number;
+    b.gEntropy[i] = -o.entCoef / n;
+    kl += r - 1 - Math.log(r);
+    if (Math.abs(r - 1) > clip) clipped++;
+  }
+  pg /= n;
+  vLoss /= n;
+  ent /= n;
+  return [pg, vLoss, ent, kl / n, clipped / n, pg + o.entCoef * ent + o.vfCoef * vLoss];
+}
+
+/** (x - mean) / (std + 1e-8) in place, with torch's unbiased std, as SB3 normalises advantages. @internal */
+export function normalize(x: Float64Array): void {
+  const n = x.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += x[i] as number;
+  mean /= n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += ((x[i] as number) - mean) ** 2;
+  const std = Math.sqrt(ss / (n - 1));
+  for (let i = 0; i < n; i++) x[i] = ((x[i] as number) - mean) / (std + 1e-8);
 }
 
 /** 1 - Var(returns - values) / Var(returns), as SB3's explained_variance (NaN when Var(returns) is 0). @internal */

@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { A2C, PPO, useBackend } from '../../src/agents/index.js';
+import { FlatLayout, mlp } from '../../src/agents/common/ActorCritic.js';
+import { gemmABt, TypedMLP } from '../../src/agents/common/typed.js';
+import { InvalidArgumentError, make, Rng, SyncVectorEnv } from '../../src/index.js';
+
+beforeAll(async () => {
+  await useBackend('cpu');
+});
+
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
+};
+
+describe('typed-array kernels', () => {
+  it('gemmABt equals the product written out, for every blocking remainder', () => {
+    const rng = new Rng(3);
+    for (const [n, m, k] of [[1, 1, 1], [2, 4, 3], [5, 7, 6], [8, 9, 1], [3, 5, 64]] as const) {
+      const A = Float64Array.from({ length: n * k }, () => rng.normal());
+      const B = Float64Array.from({ length: m * k }, () => rng.normal());
+      const bias = Float64Array.from({ length: m + 2 }, () => rng.normal());
+      const C = new Float64Array(n * m + 3);
+      gemmABt(A, 0, B, 0, C, 3, n, m, k, bias, 2);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < m; j++) {
+          let s = bias[2 + j]!;
+          for (let p = 0; p < k; p++) s += A[i * k + p]! * B[j * k + p]!;
+          expect(C[3 + i * m + j]).toBeCloseTo(s, 12);
+        }
+      }
+    }
+  });
+
+  // The reference is tfjs's own autodiff through the tfjs MLP the agents use: the typed
+  // forward must give the same outputs and the typed backward the same gradient of
+  // sum(outputs * W) for a random W, for both activations and odd sizes (block remainders).
+  for (const activation of ['tanh', 'relu'] as const) {
+    it(`TypedMLP matches tfjs's forward and autodiff gradient (${activation})`, () => {
+      const rng = new Rng(activation === 'tanh' ? 1 : 2);
+      const n = 5;
+      const layout = new FlatLayout();
+      let layers: ReturnType<FlatLayout['dense']> = [];
+      const theta = tf.tidy(() => {
+        layers = layout.dense(3, [7, 6], 3, (i, o) => ({ w: tf.tensor(Array.from({ length: i * o }, () => rng.normal() * 0.7)), b: tf.tensor(Array.from({ length: o }, () => rng.normal() * 0.3)) }));
+        return layout.build();
+      });
+      const x = Float32Array.from({ length: n * 3 }, () => rng.normal());
+      const w = Float32Array.from({ length: n * 3 }, () => rng.normal());
+      const { out, grad } = tf.tidy(() => {
+        const xt = tf.tensor2d(x, [n, 3]);
+        const f = (th: tf.Tensor) => tf.sum(tf.mul(mlp(th, xt, layers, activation), tf.tensor2d(w, [n, 3])));
+        return { out: mlp(theta, xt, layers, activation).dataSync(), grad: tf.grad(f)(theta).dataSync() };
+      });
+      const params = theta.dataSync() as Float32Array;
+      theta.dispose();
+      const net = new TypedMLP(layers, activation);
+      net.load(params);
+      expect(maxAbsDiff(net.forward(x, n).subarray(0, n * 3), out)).toBeLessThan(1e-5);
+      const g = new Float64Array(params.length);
+      net.backward(Float64Array.from(w), n, g);
+      expect(maxAbsDiff(g, grad)).toBeLessThan(1e-4);
+      // every weight and bias got a gradient (none left at 0 by a wrong offset)
+      expect(g.filter((v) => v === 0).length).toBeLessThan(activation === 'relu' ? params.length / 3 : 1);
+    });
+  }
+});
+
+// The same seed and rollout through both compute paths: the typed kernels (hand-derived loss
+// gradients) and tfjs (autodiff of the loss as tfjs ops) must take the same optimizer steps.
+// Several steps with changing gradients: a wrong relative scale between the loss terms, or a
+// wrong sign, moves the parameters apart by ~lr per step (3e-4 to 7e-4); float32 rounding
+// differences stay far below 1e-5.
+describe("compute: 'typed' and 'tfjs' take the same steps", () => {
+  const cases = [
+    ['PPO, Discrete, clipped values, entropy bonus', () => make('CartPole-v1'), (env: never, compute: 'typed' | 'tfjs') => new PPO(env, { nSteps: 64, batchSize: 32, nEpochs: 3, clipRangeVf: 0.1, entCoef: 0.2, seed: 5, compute })],
+    ['PPO, Box (Gaussian), relu', () => make('Pendulum-v1'), (env: never, compute: 'typed' | 'tfjs') => new PPO(env, { nSteps: 64, batchSize: 16, nEpochs: 2, activation: 'relu', entCoef: 0.02, seed: 6, compute })],
+    ['A2C, Discrete, 2 envs, normalised advantages', () => new SyncVectorEnv([() => make('CartPole-v1'), () => make('CartPole-v1')], { autoresetMode: 'same-step' }), (env: never, compute: 'typed' | 'tfjs') => new A2C(env, { normalizeAdvantage: true, entCoef: 0.01, seed: 7, compute })],
+    ['A2C, Box (Gaussian)', () => make('Pendulum-v1'), (env: never, compute: 'typed' | 'tfjs') => new A2C(env, { nSteps: 8, seed: 8, compute })],
+  ] as const;
+  for (const [name, makeEnv, build] of cases) {
+    it(name, async () => {
+      const run = async (compute: 'typed' | 'tfjs') => {
+        const agent = build(makeEnv() as never, compute);
+        const initial = Array.from(agent.policy.params.dataSync());
+        const logs: Record<string, number>[] = [];
+        await agent.learn({ totalTimesteps: 128, callback: (r) => void logs.push({ ...r }) });
+        const params = Array.from(agent.policy.params.dataSync());
+        agent.dispose();
+        return { initial, params, logs };
+      };
+      const typed = await run('typed');
+      const tfjs = await run('tfjs');
+      expect(typed.initial).toEqual(tfjs.initial);
+      expect(maxAbsDiff(typed.params, typed.initial)).toBeGreaterThan(5e-4);
+      expect(maxAbsDiff(typed.params, tfjs.params)).toBeLessThan(1e-5);
+      for (const key of Object.keys(tfjs.logs[0]!).filter((k) => k.startsWith('train/'))) {
+        const a = typed.logs[typed.logs.length - 1]![key]!;
+        const b = tfjs.logs[tfjs.logs.length - 1]![key]!;
+        expect(Math.abs(a - b), key).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(b)));
+      }
+    }, 60_000);
+  }
+
+  it("rejects an unknown compute, naming it; 'auto' takes the typed path on the cpu backend", () => {
+    expect(() => new PPO(make('CartPole-v1'), { compute: 'gpu' as never })).toThrow(InvalidArgumentError);
+    expect(() => new PPO(make('CartPole-v1'), { compute: 'gpu' as never })).toThrow(/compute must be 'auto', 'typed' or 'tfjs'/);
+    const agent = new PPO(make('CartPole-v1'), { nSteps: 8, batchSize: 8 });
+    expect((agent as unknown as { typed: boolean }).typed).toBe(true);
+    agent.dispose();
+  });
+});
