@@ -9,7 +9,7 @@ export { PPO, PPO_DEFAULTS, type PPOOptions } from './ppo/PPO.js';
 export { A2C, A2C_DEFAULTS, type A2COptions } from './a2c/A2C.js';
 export { DQN, DQN_DEFAULTS, type DQNOptions } from './dqn/DQN.js';
 export { constantSchedule, linearSchedule, type Schedule } from './common/schedules.js';
-export type { AgentAction, LearnOptions, LogRecord, PredictOptions, TrainEnv } from './common/OnPolicyAlgorithm.js';
+export type { AgentAction, Compute, LearnOptions, LogRecord, PredictOptions, TrainEnv } from './common/OnPolicyAlgorithm.js';
 export type { NetArch } from './common/ActorCritic.js';
 export { evaluatePolicy, type EvaluationResult, type EvaluateOptions, type Predictor } from './common/evaluatePolicy.js';
 export {

@@ -25,7 +25,7 @@ export interface StrategyContext {
 /** Something with `predict`, such as a tradegym agent. */
 export interface StrategyAgent {
   /** The action for an observation. */
-  predict(observation: Float32Array, options?: { deterministic?: boolean; actionMask?: ArrayLike<number> }): number | Float32Array;
+  predict(observation: Float32Array, options?: { deterministic?: boolean; actionMask?: ArrayLike<number> }): number | Float32Array | Int32Array;
 }
 
 /**
@@ -553,7 +553,7 @@ function runEnv(strategy: { env: TradingEnv; agent?: StrategyAgent; policy?: (o:
   const eq: number[] = [env.account.lastEquity];
   const pos: number[] = [0];
   for (;;) {
-    const r = env.step(act(observation));
+    const r = env.step(act(observation) as number | Float32Array); // the env checks the action against its space
     eq.push(r.info.equity as number);
     pos.push(r.info.position as number);
     observation = r.observation;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluatePolicy, linearSchedule, PPO, PPO_DEFAULTS, useBackend } from '../../src/agents/index.js';
-import { Box, Env, InvalidArgumentError, make, MultiDiscrete, SyncVectorEnv, type ResetResult, type StepResult } from '../../src/index.js';
+import { Box, Env, InvalidArgumentError, make, MultiBinary, MultiDiscrete, SyncVectorEnv, type ResetResult, type StepResult } from '../../src/index.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -61,9 +61,49 @@ describe('PPO', () => {
     agent.dispose();
   });
 
-  class MultiDiscreteEnv extends Env<Float32Array, Int32Array> {
+  // A contextual bandit with a MultiDiscrete([3, 2]) action, start [1, 0]: the observation
+  // one-hot encodes a context c in {0, 1, 2}; element 0 earns 1 when it equals c + 1 (values
+  // 1..3), element 1 earns 1 when it equals c % 2. Ten steps per episode: a random policy
+  // earns 10 * (1/3 + 1/2) = 8.33 on average, the best policy 20.
+  class ContextEnv extends Env<Float32Array, Int32Array> {
+    readonly observationSpace = new Box(0, 1, [3]);
+    readonly actionSpace = new MultiDiscrete([3, 2], [1, 0]);
+    #c = 0;
+    #t = 0;
+    #obs(): Float32Array {
+      this.#c = this.rng.integer(0, 3);
+      const o = new Float32Array(3);
+      o[this.#c] = 1;
+      return o;
+    }
+    protected resetEnv(): ResetResult<Float32Array> {
+      this.#t = 0;
+      return { observation: this.#obs(), info: {} };
+    }
+    protected stepEnv(a: Int32Array): StepResult<Float32Array> {
+      const reward = (a[0] === this.#c + 1 ? 1 : 0) + (a[1] === this.#c % 2 ? 1 : 0);
+      this.#t++;
+      return { observation: this.#obs(), reward, terminated: false, truncated: this.#t === 10, info: {} };
+    }
+  }
+
+  it('learns a MultiDiscrete action (one categorical per element), with start offsets and masks', async () => {
+    const agent = new PPO(new ContextEnv(), { nSteps: 256, batchSize: 64, nEpochs: 4, learningRate: 3e-3, seed: 3 });
+    expect(agent.policy.spec).toMatchObject({ distribution: 'multicategorical', actionSize: 5, nvec: [3, 2] });
+    await agent.learn({ totalTimesteps: 4096 });
+    const { mean } = evaluatePolicy(agent, new ContextEnv(), { nEvalEpisodes: 10, deterministic: true, seed: 11 });
+    expect(mean).toBeGreaterThan(18);
+    const a = agent.predict(Float32Array.of(0, 1, 0), { deterministic: true }) as Int32Array;
+    expect(Array.from(a)).toEqual([2, 1]);
+    // masks: element 0 may only take its first value (1), element 1 only its second (1)
+    for (let i = 0; i < 10; i++) expect(Array.from(agent.predict(Float32Array.of(1, 0, 0), { actionMask: [1, 0, 0, 0, 1] }) as Int32Array)).toEqual([1, 1]);
+    expect(() => agent.predict(Float32Array.of(1, 0, 0), { actionMask: [1, 0, 0] })).toThrow(/actionMask must be 5 entries/);
+    agent.dispose();
+  }, 60_000);
+
+  class MultiBinaryEnv extends Env<Float32Array, Int8Array> {
     readonly observationSpace = new Box(-1, 1, [2]);
-    readonly actionSpace = new MultiDiscrete([2, 2]);
+    readonly actionSpace = new MultiBinary(2);
     protected resetEnv(): ResetResult<Float32Array> {
       return { observation: new Float32Array(2), info: {} };
     }
@@ -77,7 +117,7 @@ describe('PPO', () => {
     [() => new PPO(make('CartPole-v1'), { gamma: 1.5 }), /gamma must be a number in \[0, 1\], got 1\.5/],
     [() => new PPO(make('CartPole-v1'), { nSteps: 16, batchSize: 64 }), /batchSize must be <= nSteps \* nEnvs \(16\), got 64/],
     [() => new PPO(make('CartPole-v1'), { nStep: 16 } as never), /options\.nStep is not a known option/],
-    [() => new PPO(new MultiDiscreteEnv() as never), /env action space must be Discrete or Box for this algorithm, got MultiDiscrete\(\[2, 2\]\)/],
+    [() => new PPO(new MultiBinaryEnv() as never), /env action space must be Discrete, MultiDiscrete or Box for this algorithm, got MultiBinary/],
     [() => new PPO(new SyncVectorEnv([() => make('CartPole-v1')])), /env must use autoresetMode 'same-step'/],
     [() => new PPO(make('CartPole-v1'), { seed: -1 }), /seed must be a safe integer >= 0, got -1/],
   ])('rejects bad input %#', (build, message) => {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { A2C, PPO, useBackend } from '../../src/agents/index.js';
 import { FlatLayout, mlp } from '../../src/agents/common/ActorCritic.js';
 import { gemmABt, TypedMLP } from '../../src/agents/common/typed.js';
-import { InvalidArgumentError, make, Rng, SyncVectorEnv } from '../../src/index.js';
+import { Box, Env, InvalidArgumentError, make, MultiDiscrete, Rng, SyncVectorEnv, type ResetResult, type StepResult } from '../../src/index.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -74,8 +74,27 @@ describe('typed-array kernels', () => {
 // Several steps with changing gradients: a wrong relative scale between the loss terms, or a
 // wrong sign, moves the parameters apart by ~lr per step (3e-4 to 7e-4); float32 rounding
 // differences stay far below 1e-5.
+// observations from the env's rng, reward for matching a MultiDiscrete([3, 4, 2]) action to them
+class Multi extends Env<Float32Array, Int32Array> {
+  readonly observationSpace = new Box(-1, 1, [3]);
+  readonly actionSpace = new MultiDiscrete([3, 4, 2], [0, -1, 5]);
+  #o = new Float32Array(3);
+  #next(): Float32Array {
+    this.#o = Float32Array.from({ length: 3 }, () => this.rng.uniform(-1, 1));
+    return this.#o;
+  }
+  protected resetEnv(): ResetResult<Float32Array> {
+    return { observation: this.#next(), info: {} };
+  }
+  protected stepEnv(a: Int32Array): StepResult<Float32Array> {
+    const reward = (a[0]! === (this.#o[0]! > 0 ? 2 : 0) ? 1 : 0) + (a[1]! === (this.#o[1]! > 0 ? 2 : -1) ? 1 : 0) + (a[2]! === 6 ? 0.5 : 0);
+    return { observation: this.#next(), reward, terminated: false, truncated: false, info: {} };
+  }
+}
+
 describe("compute: 'typed' and 'tfjs' take the same steps", () => {
   const cases = [
+    ['PPO, MultiDiscrete with start offsets, entropy bonus', () => new Multi(), (env: never, compute: 'typed' | 'tfjs') => new PPO(env, { nSteps: 64, batchSize: 32, nEpochs: 3, entCoef: 0.3, seed: 4, compute })],
     ['PPO, Discrete, clipped values, entropy bonus', () => make('CartPole-v1'), (env: never, compute: 'typed' | 'tfjs') => new PPO(env, { nSteps: 64, batchSize: 32, nEpochs: 3, clipRangeVf: 0.1, entCoef: 0.2, seed: 5, compute })],
     ['PPO, Box (Gaussian), relu', () => make('Pendulum-v1'), (env: never, compute: 'typed' | 'tfjs') => new PPO(env, { nSteps: 64, batchSize: 16, nEpochs: 2, activation: 'relu', entCoef: 0.02, seed: 6, compute })],
     ['A2C, Discrete, 2 envs, normalised advantages', () => new SyncVectorEnv([() => make('CartPole-v1'), () => make('CartPole-v1')], { autoresetMode: 'same-step' }), (env: never, compute: 'typed' | 'tfjs') => new A2C(env, { normalizeAdvantage: true, entCoef: 0.01, seed: 7, compute })],

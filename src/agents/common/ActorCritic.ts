@@ -82,10 +82,12 @@ export function requireLayerSizes(name: string, arch: unknown): readonly number[
 export interface ActorCriticSpec {
   /** Observation length. */
   readonly obsSize: number;
-  /** Discrete actions: the number of choices; Box actions: the action length. */
+  /** Discrete actions: the number of choices (MultiDiscrete: their sum); Box actions: the action length. */
   readonly actionSize: number;
-  /** `'categorical'` for Discrete actions, `'gaussian'` for Box. */
-  readonly distribution: 'categorical' | 'gaussian';
+  /** `'categorical'` for Discrete actions, `'multicategorical'` for MultiDiscrete, `'gaussian'` for Box. */
+  readonly distribution: 'categorical' | 'multicategorical' | 'gaussian';
+  /** MultiDiscrete: the choices per element (the logits are these categoricals end to end). */
+  readonly nvec?: readonly number[];
   /** Hidden sizes. */
   readonly netArch: NetArch;
   /** Hidden activation. */

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import { Rng } from '../../core/Rng.js';
 import { Box } from '../../spaces/Box.js';
 import { Discrete } from '../../spaces/Discrete.js';
+import { MultiDiscrete } from '../../spaces/MultiDiscrete.js';
 import { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 import { ActorCritic, type FlatOptimizer, type NetArch } from './ActorCritic.js';
 import { RolloutBuffer } from './RolloutBuffer.js';
@@ -14,11 +15,11 @@ import type { CallbackSpec } from './callbacks.js';
 import { EpisodeStats, runLearn, writeCheckpoint, type CheckpointHeader, type EpisodeStatsState } from './training.js';
 import { scheduleFromJSON } from './schedules.js';
 
-/** An action: an index for Discrete action spaces, a Float32Array for Box. */
-export type AgentAction = number | Float32Array;
+/** An action: an index for Discrete action spaces, an Int32Array for MultiDiscrete, a Float32Array for Box. */
+export type AgentAction = number | Int32Array | Float32Array;
 
 /** What the algorithms learn on: an env, or a vector env in `'same-step'` autoreset mode. */
-export type TrainEnv = Env<Float32Array, AgentAction> | Env<Float32Array, number> | Env<Float32Array, Float32Array> | SyncVectorEnv<AgentAction>;
+export type TrainEnv = Env<Float32Array, AgentAction> | Env<Float32Array, number> | Env<Float32Array, Int32Array> | Env<Float32Array, Float32Array> | SyncVectorEnv<AgentAction>;
 
 /** One training log record, named as Stable-Baselines3 logs them. */
 export type LogRecord = Readonly<Record<string, number>>;
@@ -37,7 +38,7 @@ export interface LearnOptions {
 export interface PredictOptions {
   /** The most likely action (argmax or the mean) instead of a sample (default false). */
   readonly deterministic?: boolean;
-  /** For Discrete actions: 1 where an action is allowed, 0 where not. */
+  /** For Discrete actions: 1 where an action is allowed, 0 where not; for MultiDiscrete, the masks of every element end to end (`sum(nvec)` entries). */
   readonly actionMask?: ArrayLike<number>;
 }
 
@@ -126,8 +127,12 @@ export abstract class OnPolicyAlgorithm {
   readonly policy: ActorCritic;
   /** @internal The optimizer's state. */
   readonly optimizerState: FlatOptimizer;
-  /** Whether actions are Discrete (else Box). */
+  /** Whether actions are categorical: Discrete or MultiDiscrete (else Box). */
   readonly discrete: boolean;
+  /** The choices per categorical: `[n]` for Discrete, `nvec` for MultiDiscrete; undefined for Box. */
+  readonly nvec: Int32Array | undefined;
+  /** MultiDiscrete's smallest value per element (actions are `start + index`); undefined otherwise. */
+  readonly #multiStart: Int32Array | undefined;
   /** The Box action bounds, or undefined for Discrete actions. */
   readonly actionLow: Float32Array | undefined;
   /** The Box action bounds, or undefined for Discrete actions. */
@@ -148,23 +153,29 @@ export abstract class OnPolicyAlgorithm {
     this.env = toVector(env);
     const obsSpace = this.env.singleObservationSpace;
     const actSpace = this.env.singleActionSpace;
-    if (!(actSpace instanceof Discrete) && !(actSpace instanceof Box)) {
-      throw new InvalidArgumentError(`env action space must be Discrete or Box for this algorithm, got ${String(actSpace)}`);
+    if (!(actSpace instanceof Discrete) && !(actSpace instanceof MultiDiscrete) && !(actSpace instanceof Box)) {
+      throw new InvalidArgumentError(`env action space must be Discrete, MultiDiscrete or Box for this algorithm, got ${String(actSpace)}`);
     }
-    this.discrete = actSpace instanceof Discrete;
+    this.discrete = !(actSpace instanceof Box);
+    if (actSpace instanceof Discrete) this.nvec = Int32Array.of(actSpace.n);
+    if (actSpace instanceof MultiDiscrete) {
+      this.nvec = actSpace.nvec.slice();
+      this.#multiStart = actSpace.start.slice();
+    }
     if (actSpace instanceof Box) {
       this.actionLow = actSpace.low;
       this.actionHigh = actSpace.high;
     }
     this.#cfg = cfg;
     this.rng = new Rng(cfg.seed);
-    const actionSize = actSpace instanceof Discrete ? actSpace.n : actSpace.size;
+    const actionSize = this.nvec !== undefined ? this.nvec.reduce((a, b) => a + b, 0) : (actSpace as Box).size;
+    const distribution = actSpace instanceof Box ? 'gaussian' : actSpace instanceof Discrete ? 'categorical' : 'multicategorical';
     this.policy = new ActorCritic(
-      { obsSize: obsSpace.size, actionSize, distribution: this.discrete ? 'categorical' : 'gaussian', netArch: cfg.netArch, activation: cfg.activation, logStdInit: cfg.logStdInit },
+      { obsSize: obsSpace.size, actionSize, distribution, netArch: cfg.netArch, activation: cfg.activation, logStdInit: cfg.logStdInit, ...(actSpace instanceof MultiDiscrete ? { nvec: Array.from(actSpace.nvec) } : {}) },
       this.rng,
     );
     this.optimizerState = optimizer(this.policy.size);
-    this.buffer = new RolloutBuffer(cfg.nSteps, this.env.numEnvs, obsSpace.size, this.discrete ? 1 : actionSize);
+    this.buffer = new RolloutBuffer(cfg.nSteps, this.env.numEnvs, obsSpace.size, this.nvec !== undefined ? this.nvec.length : actionSize);
     this.#lastStarts = new Float32Array(this.env.numEnvs).fill(1);
     this.#stats = new EpisodeStats(this.env.numEnvs);
     if (resolveCompute(cfg.compute) === 'typed') {
@@ -247,11 +258,25 @@ export abstract class OnPolicyAlgorithm {
       const mask = options.actionMask;
       if (mask !== undefined && mask.length !== out.length) fail('actionMask', `${out.length} entries`, mask);
       const logits = Float64Array.from(out, (v, i) => (mask !== undefined && mask[i] === 0 ? -Infinity : v));
-      return options.deterministic ? argmax(logits) : sampleCategorical(logits, this.rng);
+      const pick = (l: Float64Array) => (options.deterministic ? argmax(l) : sampleCategorical(l, this.rng));
+      return this.#multiStart === undefined ? pick(logits) : this.#eachCategorical(logits, pick);
     }
     const std = this.#std();
     const a = Float32Array.from(out, (m, i) => (options.deterministic ? m : m + (std[i] as number) * this.rng.normal()));
     return this.#clip(a);
+  }
+
+  /** A MultiDiscrete action: `choose` per element on its slice of the logits, plus the element's start. */
+  #eachCategorical(logits: Float64Array | Float32Array, choose: (l: Float64Array, d: number) => number): Int32Array {
+    const nvec = this.nvec as Int32Array;
+    const a = new Int32Array(nvec.length);
+    let at = 0;
+    for (let d = 0; d < nvec.length; d++) {
+      const k = nvec[d] as number;
+      a[d] = choose(Float64Array.from(logits.subarray(at, at + k)), d) + ((this.#multiStart as Int32Array)[d] as number);
+      at += k;
+    }
+    return a;
   }
 
   /** The algorithm's name in checkpoints, e.g. `'PPO'`. @internal */
@@ -369,7 +394,17 @@ export abstract class OnPolicyAlgorithm {
       for (let e = 0; e < nEnvs; e++) {
         const params = out.subarray(e * k, e * k + k);
         let logp: number;
-        if (this.discrete) {
+        if (this.#multiStart !== undefined) {
+          const start = this.#multiStart;
+          const dims = start.length;
+          logp = 0;
+          actions[e] = this.#eachCategorical(params, (l, d) => {
+            const a = sampleCategorical(l, this.rng);
+            buf.actions[(row + e) * dims + d] = a;
+            logp += logSoftmaxAt(l, a);
+            return a;
+          });
+        } else if (this.discrete) {
           const a = sampleCategorical(params, this.rng);
           actions[e] = a;
           buf.actions[row + e] = a;
@@ -447,35 +482,55 @@ export abstract class OnPolicyAlgorithm {
     const grad = t.grad;
     const slot = this.policy.logStdSlot;
     if (this.discrete) {
+      // one categorical per element of nvec (Discrete: one), log-probabilities and entropies summed
+      const nvec = this.nvec as Int32Array;
+      const dims = nvec.length;
       const logp = new Float64Array(n * k);
+      const hs = new Float64Array(n * dims);
       for (let j = 0; j < n; j++) {
         const row = j * k;
-        let max = -Infinity;
-        for (let c = 0; c < k; c++) max = Math.max(max, out[row + c] as number);
-        let sum = 0;
-        for (let c = 0; c < k; c++) sum += Math.exp((out[row + c] as number) - max);
-        const lse = max + Math.log(sum);
-        let h = 0;
-        for (let c = 0; c < k; c++) {
-          const lp = (out[row + c] as number) - lse;
-          logp[row + c] = lp;
-          h -= Math.exp(lp) * lp;
+        const i = idx[j] as number;
+        let at = row;
+        let lpSum = 0;
+        let hSum = 0;
+        for (let d = 0; d < dims; d++) {
+          const kd = nvec[d] as number;
+          let max = -Infinity;
+          for (let c = at; c < at + kd; c++) max = Math.max(max, out[c] as number);
+          let sum = 0;
+          for (let c = at; c < at + kd; c++) sum += Math.exp((out[c] as number) - max);
+          const lse = max + Math.log(sum);
+          let h = 0;
+          for (let c = at; c < at + kd; c++) {
+            const lp = (out[c] as number) - lse;
+            logp[c] = lp;
+            h -= Math.exp(lp) * lp;
+          }
+          hs[j * dims + d] = h;
+          hSum += h;
+          lpSum += logp[at + (buf.actions[i * dims + d] as number)] as number;
+          at += kd;
         }
-        b.logProb[j] = logp[row + (buf.actions[idx[j] as number] as number)] as number;
-        b.entropy[j] = h;
+        b.logProb[j] = lpSum;
+        b.entropy[j] = hSum;
       }
       const stats = loss(b);
-      // d log p_a / d z_c = [c = a] - p_c; d H / d z_c = -p_c (log p_c + H)
+      // per element: d log p_a / d z_c = [c = a] - p_c; d H / d z_c = -p_c (log p_c + H_element)
       for (let j = 0; j < n; j++) {
-        const row = j * k;
-        const a = buf.actions[idx[j] as number] as number;
+        const i = idx[j] as number;
         const gl = b.gLogProb[j] as number;
         const ge = b.gEntropy[j] as number;
-        const h = b.entropy[j] as number;
-        for (let c = 0; c < k; c++) {
-          const lp = logp[row + c] as number;
-          const p = Math.exp(lp);
-          dOut[row + c] = gl * ((c === a ? 1 : 0) - p) - ge * p * (lp + h);
+        let at = j * k;
+        for (let d = 0; d < dims; d++) {
+          const kd = nvec[d] as number;
+          const a = at + (buf.actions[i * dims + d] as number);
+          const h = hs[j * dims + d] as number;
+          for (let c = at; c < at + kd; c++) {
+            const lp = logp[c] as number;
+            const p = Math.exp(lp);
+            dOut[c] = gl * ((c === a ? 1 : 0) - p) - ge * p * (lp + h);
+          }
+          at += kd;
         }
       }
       t.pi.backward(dOut, n, grad);
@@ -532,7 +587,7 @@ export abstract class OnPolicyAlgorithm {
     const a = buf.actSize;
     const n = idx.length;
     const obs = new Float32Array(n * size);
-    const act = this.discrete ? new Int32Array(n) : new Float32Array(n * a);
+    const act = this.discrete ? new Int32Array(n * a) : new Float32Array(n * a);
     const lp = new Float32Array(n);
     const adv = new Float32Array(n);
     const ret = new Float32Array(n);
@@ -540,8 +595,7 @@ export abstract class OnPolicyAlgorithm {
     for (let j = 0; j < n; j++) {
       const i = idx[j] as number;
       obs.set(buf.observations.subarray(i * size, (i + 1) * size), j * size);
-      if (this.discrete) act[j] = buf.actions[i] as number;
-      else act.set(buf.actions.subarray(i * a, (i + 1) * a), j * a);
+      for (let d = 0; d < a; d++) act[j * a + d] = buf.actions[i * a + d] as number;
       lp[j] = buf.logProbs[i] as number;
       adv[j] = buf.advantages[i] as number;
       ret[j] = buf.returns[i] as number;
@@ -549,7 +603,7 @@ export abstract class OnPolicyAlgorithm {
     }
     return {
       obs: tf.tensor2d(obs, [n, size]),
-      actions: this.discrete ? tf.tensor1d(act as Int32Array, 'int32') : tf.tensor2d(act as Float32Array, [n, a]),
+      actions: this.discrete ? tf.tensor2d(act as Int32Array, [n, a], 'int32') : tf.tensor2d(act as Float32Array, [n, a]),
       oldLogProb: tf.tensor1d(lp),
       advantages: tf.tensor1d(adv),
       returns: tf.tensor1d(ret),
@@ -562,11 +616,18 @@ export abstract class OnPolicyAlgorithm {
     const out = this.policy.policy(obs, theta);
     const values = this.policy.value(obs, theta);
     if (this.discrete) {
-      const logp = tf.logSoftmax(out);
-      const k = this.policy.spec.actionSize;
-      const logProb = tf.sum(tf.mul(logp, tf.oneHot(actions as tf.Tensor1D, k)), 1) as tf.Tensor1D;
-      const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)) as tf.Tensor1D;
-      return { logProb, entropy, values };
+      // one categorical per element of nvec (Discrete: one); log-probabilities and entropies add
+      const nvec = Array.from(this.nvec as Int32Array);
+      const parts = nvec.length === 1 ? [out] : tf.split(out, nvec, 1);
+      const cols = nvec.length === 1 ? [actions] : tf.split(actions, nvec.length, 1);
+      let logProb: tf.Tensor = tf.zerosLike(values);
+      let entropy: tf.Tensor = tf.zerosLike(values);
+      parts.forEach((logits, d) => {
+        const logp = tf.logSoftmax(logits);
+        logProb = tf.add(logProb, tf.sum(tf.mul(logp, tf.oneHot(tf.reshape(cols[d] as tf.Tensor, [-1]) as tf.Tensor1D, nvec[d] as number)), 1));
+        entropy = tf.sub(entropy, tf.sum(tf.mul(tf.exp(logp), logp), 1));
+      });
+      return { logProb: logProb as tf.Tensor1D, entropy: entropy as tf.Tensor1D, values };
     }
     const logStd = this.policy.logStd(theta);
     const z = tf.div(tf.sub(actions, out), tf.exp(logStd));
