@@ -461,7 +461,6 @@ export abstract class OnPolicyAlgorithm {
     const t = this.#typed as TypedState;
     const buf = this.buffer;
     const size = buf.obsSize;
-    const k = this.policy.spec.actionSize;
     const n = idx.length;
     const arr = () => new Float64Array(n);
     const b: TypedBatch = { n, logProb: arr(), entropy: arr(), values: arr(), oldLogProb: arr(), advantages: arr(), returns: arr(), oldValues: arr(), gLogProb: arr(), gEntropy: arr(), gValue: arr() };
@@ -478,78 +477,92 @@ export abstract class OnPolicyAlgorithm {
     t.vf.load(t.theta);
     const out = t.pi.forward(obs, n);
     b.values.set(t.vf.forward(obs, n).subarray(0, n));
-    const dOut = new Float64Array(n * k);
-    const grad = t.grad;
-    const slot = this.policy.logStdSlot;
-    if (this.discrete) {
-      // one categorical per element of nvec (Discrete: one), log-probabilities and entropies summed
-      const nvec = this.nvec as Int32Array;
-      const dims = nvec.length;
-      const logp = new Float64Array(n * k);
-      const hs = new Float64Array(n * dims);
-      for (let j = 0; j < n; j++) {
-        const row = j * k;
-        const i = idx[j] as number;
-        let at = row;
-        let lpSum = 0;
-        let hSum = 0;
-        for (let d = 0; d < dims; d++) {
-          const kd = nvec[d] as number;
-          let max = -Infinity;
-          for (let c = at; c < at + kd; c++) max = Math.max(max, out[c] as number);
-          let sum = 0;
-          for (let c = at; c < at + kd; c++) sum += Math.exp((out[c] as number) - max);
-          const lse = max + Math.log(sum);
-          let h = 0;
-          for (let c = at; c < at + kd; c++) {
-            const lp = (out[c] as number) - lse;
-            logp[c] = lp;
-            h -= Math.exp(lp) * lp;
-          }
-          hs[j * dims + d] = h;
-          hSum += h;
-          lpSum += logp[at + (buf.actions[i * dims + d] as number)] as number;
-          at += kd;
+    const dOut = new Float64Array(n * this.policy.spec.actionSize);
+    const stats = this.discrete ? this.#categoricalHead(out, idx, b, loss, dOut) : this.#gaussianHead(out, idx, b, loss, dOut, t.grad);
+    t.pi.backward(dOut, n, t.grad);
+    t.vf.backward(Float64Array.from(b.gValue), n, t.grad);
+    clipGradNorm(t.grad, maxGradNorm);
+    this.optimizerState.step(t.theta, t.grad, lr);
+    t.dirty = true;
+    return stats;
+  }
+
+  /**
+   * One categorical per element of nvec (Discrete: one): fills the batch's log-probabilities
+   * and entropies (summed over elements), runs `loss`, and writes dLoss/dlogits into `dOut`.
+   */
+  #categoricalHead(out: Float64Array, idx: ArrayLike<number>, b: TypedBatch, loss: (b: TypedBatch) => number[], dOut: Float64Array): number[] {
+    const actions = this.buffer.actions;
+    const nvec = this.nvec as Int32Array;
+    const dims = nvec.length;
+    const k = this.policy.spec.actionSize;
+    const n = b.n;
+    const logp = new Float64Array(n * k);
+    const hs = new Float64Array(n * dims);
+    for (let j = 0; j < n; j++) {
+      const i = idx[j] as number;
+      let at = j * k;
+      let lpSum = 0;
+      let hSum = 0;
+      for (let d = 0; d < dims; d++) {
+        const kd = nvec[d] as number;
+        let max = -Infinity;
+        for (let c = at; c < at + kd; c++) max = Math.max(max, out[c] as number);
+        let sum = 0;
+        for (let c = at; c < at + kd; c++) sum += Math.exp((out[c] as number) - max);
+        const lse = max + Math.log(sum);
+        let h = 0;
+        for (let c = at; c < at + kd; c++) {
+          const lp = (out[c] as number) - lse;
+          logp[c] = lp;
+          h -= Math.exp(lp) * lp;
         }
-        b.logProb[j] = lpSum;
-        b.entropy[j] = hSum;
+        hs[j * dims + d] = h;
+        hSum += h;
+        lpSum += logp[at + (actions[i * dims + d] as number)] as number;
+        at += kd;
       }
-      const stats = loss(b);
-      // per element: d log p_a / d z_c = [c = a] - p_c; d H / d z_c = -p_c (log p_c + H_element)
-      for (let j = 0; j < n; j++) {
-        const i = idx[j] as number;
-        const gl = b.gLogProb[j] as number;
-        const ge = b.gEntropy[j] as number;
-        let at = j * k;
-        for (let d = 0; d < dims; d++) {
-          const kd = nvec[d] as number;
-          const a = at + (buf.actions[i * dims + d] as number);
-          const h = hs[j * dims + d] as number;
-          for (let c = at; c < at + kd; c++) {
-            const lp = logp[c] as number;
-            const p = Math.exp(lp);
-            dOut[c] = gl * ((c === a ? 1 : 0) - p) - ge * p * (lp + h);
-          }
-          at += kd;
-        }
-      }
-      t.pi.backward(dOut, n, grad);
-      this.#valueBackward(b, grad);
-      clipGradNorm(grad, maxGradNorm);
-      this.optimizerState.step(t.theta, grad, lr);
-      t.dirty = true;
-      return stats;
+      b.logProb[j] = lpSum;
+      b.entropy[j] = hSum;
     }
-    // diagonal Gaussian with state-independent log std
-    const s = slot as NonNullable<typeof slot>;
-    const logStd = Float64Array.from(t.theta.subarray(s.offset, s.offset + k));
-    let logStdSum = 0;
-    for (let c = 0; c < k; c++) logStdSum += logStd[c] as number;
+    const stats = loss(b);
+    // per element: d log p_a / d z_c = [c = a] - p_c; d H / d z_c = -p_c (log p_c + H_element)
+    for (let j = 0; j < n; j++) {
+      const i = idx[j] as number;
+      const gl = b.gLogProb[j] as number;
+      const ge = b.gEntropy[j] as number;
+      let at = j * k;
+      for (let d = 0; d < dims; d++) {
+        const kd = nvec[d] as number;
+        const a = at + (actions[i * dims + d] as number);
+        const h = hs[j * dims + d] as number;
+        for (let c = at; c < at + kd; c++) {
+          const lp = logp[c] as number;
+          const p = Math.exp(lp);
+          dOut[c] = gl * ((c === a ? 1 : 0) - p) - ge * p * (lp + h);
+        }
+        at += kd;
+      }
+    }
+    return stats;
+  }
+
+  /**
+   * A diagonal Gaussian with state-independent log std: fills log-probabilities and
+   * entropies, runs `loss`, writes dLoss/dmeans into `dOut` and dLoss/dlogStd into `grad`.
+   */
+  #gaussianHead(out: Float64Array, idx: ArrayLike<number>, b: TypedBatch, loss: (b: TypedBatch) => number[], dOut: Float64Array, grad: Float64Array): number[] {
+    const actions = this.buffer.actions;
+    const slot = this.policy.logStdSlot as NonNullable<ActorCritic['logStdSlot']>;
+    const k = this.policy.spec.actionSize;
+    const n = b.n;
+    const logStd = Float64Array.from((this.#typed as TypedState).theta.subarray(slot.offset, slot.offset + k));
+    const logStdSum = logStd.reduce((a, v) => a + v, 0);
     const z = new Float64Array(n * k);
     for (let j = 0; j < n; j++) {
       let quad = 0;
       for (let c = 0; c < k; c++) {
-        const zc = ((buf.actions[(idx[j] as number) * k + c] as number) - (out[j * k + c] as number)) / Math.exp(logStd[c] as number);
+        const zc = ((actions[(idx[j] as number) * k + c] as number) - (out[j * k + c] as number)) / Math.exp(logStd[c] as number);
         z[j * k + c] = zc;
         quad += zc * zc;
       }
@@ -567,17 +580,8 @@ export abstract class OnPolicyAlgorithm {
         gLogStd[c] = (gLogStd[c] as number) + gl * (zc * zc - 1) + (b.gEntropy[j] as number);
       }
     }
-    t.pi.backward(dOut, n, grad);
-    this.#valueBackward(b, grad);
-    grad.set(gLogStd, s.offset);
-    clipGradNorm(grad, maxGradNorm);
-    this.optimizerState.step(t.theta, grad, lr);
-    t.dirty = true;
+    grad.set(gLogStd, slot.offset);
     return stats;
-  }
-
-  #valueBackward(b: TypedBatch, grad: Float64Array): void {
-    (this.#typed as TypedState).vf.backward(Float64Array.from(b.gValue), b.n, grad);
   }
 
   /** @internal Minibatch tensors for buffer rows `idx`. Call inside tf.tidy. */
