@@ -1,7 +1,8 @@
 // The main job, end to end on built-in synthetic data (npm run demo):
 // 1. generate 120 days of 15-minute crypto-like bars from a fixed seed (regime-switching),
 // 2. build features and normalise them on the training split only (no leakage),
-// 3. train PPO on the first 70% of the bars (10 bps fees, next-open fills),
+// 3. train PPO on the first 70% of the bars (10 bps fees, next-open fills; the reward is the
+//    step's return with the fees counted twice more, so the agent learns to trade less),
 // 4. backtest the deterministic agent on the held-out 30% through the same Account, against
 //    buy-and-hold and a random policy, print a metrics table, and write out/report.html.
 //   npx tsx examples/demo.ts        TRADEGYM_DEMO_SEED=3 picks another market and agent seed
@@ -11,7 +12,7 @@ import { PPO, useBackend, type LogRecord } from '../src/agents/index.js';
 import { writeReport } from '../src/report/index.js';
 
 const seed = Number(process.env.TRADEGYM_DEMO_SEED ?? 11);
-const timesteps = Number(process.env.TRADEGYM_EXAMPLE_TIMESTEPS ?? 60_000);
+const timesteps = Number(process.env.TRADEGYM_EXAMPLE_TIMESTEPS ?? 300_000);
 const t0 = performance.now();
 console.log(`backend: ${await useBackend('auto')}, seed ${seed}, ${timesteps} training steps`);
 
@@ -23,7 +24,7 @@ const f = splitByFraction(raw.slice(warm), { train: 0.7 });
 const b = splitByFraction(bars, { train: 0.7 });
 const norm = new Normalizer({ method: 'robust', clip: 5, preserve: ['timeOfDay_sin', 'timeOfDay_cos'] }).fit(f.train);
 const envFor = (d: MarketData, x: FeatureFrame, episodeLength?: number) =>
-  new TradingEnv({ data: d, features: norm.transform(x), windowSize: 16, actionScheme: 'discrete-3', fee: 10, ...(episodeLength ? { episodeLength } : {}) });
+  new TradingEnv({ data: d, features: norm.transform(x), windowSize: 16, actionScheme: 'discrete-3', fee: 10, reward: { weights: { pnl: 1, fee: 2 } }, ...(episodeLength ? { episodeLength } : {}) });
 
 const log: LogRecord[] = [];
 const agent = new PPO(envFor(b.train, f.train, 1000), { nSteps: 1024, batchSize: 64, nEpochs: 5, entCoef: 0.01, seed });
