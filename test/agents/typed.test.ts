@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { A2C, PPO, useBackend } from '../../src/agents/index.js';
 import { FlatLayout, mlp } from '../../src/agents/common/ActorCritic.js';
-import { gemmABt, TypedMLP } from '../../src/agents/common/typed.js';
+import { gemmABt, tanh, TypedMLP } from '../../src/agents/common/typed.js';
 import { Box, Env, InvalidArgumentError, make, MultiDiscrete, Rng, SyncVectorEnv, type ResetResult, type StepResult } from '../../src/index.js';
 
 beforeAll(async () => {
@@ -33,6 +33,22 @@ describe('typed-array kernels', () => {
         }
       }
     }
+  });
+
+  it('the rational tanh is within 3e-8 of Math.tanh on [-7.9, 7.9], 2.7e-7 beyond, odd', () => {
+    let inner = 0;
+    let outer = 0;
+    for (let x = -12; x <= 12; x += 0.001) {
+      const e = Math.abs(tanh(x) - Math.tanh(x));
+      if (Math.abs(x) <= 7.9) inner = Math.max(inner, e);
+      else outer = Math.max(outer, e);
+    }
+    expect(inner).toBeLessThan(3e-8);
+    // beyond the clamp it holds 0.99999974: two float32 ulps below 1
+    expect(outer).toBeLessThan(2.7e-7);
+    expect(tanh(-0.7)).toBe(-tanh(0.7));
+    expect(tanh(0)).toBe(0);
+    expect(Math.abs(tanh(1e6) - 1)).toBeLessThan(2.7e-7);
   });
 
   // The reference is tfjs's own autodiff through the tfjs MLP the agents use: the typed
