@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { A2C, PPO, useBackend } from '../../src/agents/index.js';
 import { FlatLayout, mlp } from '../../src/agents/common/ActorCritic.js';
-import { gemmABt, tanh, TypedMLP } from '../../src/agents/common/typed.js';
+import { gemmABt, gemmABtJs, tanh, TypedMLP } from '../../src/agents/common/typed.js';
+import { wasmKernel } from '../../src/agents/common/kernels/wasmGemm.js';
 import { Box, Env, InvalidArgumentError, make, MultiDiscrete, Rng, SyncVectorEnv, type ResetResult, type StepResult } from '../../src/index.js';
 
 beforeAll(async () => {
@@ -17,21 +18,33 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 describe('typed-array kernels', () => {
-  it('gemmABt equals the product written out, for every blocking remainder', () => {
+  // both kernels against the product written out in float64: the JS kernel to 1e-12, the wasm
+  // SIMD kernel (float32 operands and sums) to float32 precision; odd sizes hit every remainder
+  it('both product kernels equal the product written out, for every blocking remainder', () => {
+    expect(wasmKernel()).not.toBeNull(); // Node 20 runs WebAssembly SIMD
     const rng = new Rng(3);
-    for (const [n, m, k] of [[1, 1, 1], [2, 4, 3], [5, 7, 6], [8, 9, 1], [3, 5, 64]] as const) {
-      const A = Float64Array.from({ length: n * k }, () => rng.normal());
+    for (const [n, m, k] of [[1, 1, 1], [2, 4, 3], [5, 7, 6], [8, 9, 1], [3, 5, 64], [64, 64, 64], [7, 130, 67]] as const) {
+      const A = Float64Array.from({ length: n * k + 1 }, () => rng.normal());
       const B = Float64Array.from({ length: m * k }, () => rng.normal());
       const bias = Float64Array.from({ length: m + 2 }, () => rng.normal());
-      const C = new Float64Array(n * m + 3);
-      gemmABt(A, 0, B, 0, C, 3, n, m, k, bias, 2);
+      const js = new Float64Array(n * m + 3);
+      const fast = new Float64Array(n * m + 3);
+      gemmABtJs(A, 1, B, 0, js, 3, n, m, k, bias, 2);
+      gemmABt(A, 1, B, 0, fast, 3, n, m, k, bias, 2);
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < m; j++) {
           let s = bias[2 + j]!;
-          for (let p = 0; p < k; p++) s += A[i * k + p]! * B[j * k + p]!;
-          expect(C[3 + i * m + j]).toBeCloseTo(s, 12);
+          let mag = Math.abs(s);
+          for (let p = 0; p < k; p++) {
+            s += A[1 + i * k + p]! * B[j * k + p]!;
+            mag += Math.abs(A[1 + i * k + p]! * B[j * k + p]!);
+          }
+          expect(js[3 + i * m + j]).toBeCloseTo(s, 12);
+          expect(Math.abs(fast[3 + i * m + j]! - s)).toBeLessThan(1e-6 * mag + 1e-7);
         }
       }
+      expect(Array.from(js.subarray(0, 3))).toEqual([0, 0, 0]);
+      expect(Array.from(fast.subarray(0, 3))).toEqual([0, 0, 0]);
     }
   });
 

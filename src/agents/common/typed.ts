@@ -1,21 +1,33 @@
 import type { DenseSlots } from './ActorCritic.js';
+import { gemmWasm, wasmKernel } from './kernels/wasmGemm.js';
 
 /**
  * Plain typed-array kernels for small MLPs: the forward pass, the backward pass and the
  * optimizer step of the agents' networks without tfjs's per-op overhead, which dominates for
  * 64-unit layers (a tfjs op costs tens of microseconds whatever its size). All products are
- * one kernel, `C = A B^T`, blocked 2 rows x 4 columns so eight sums stay in registers; every
- * operand is a Float64Array (one element kind keeps V8's code monomorphic). Parameters and
+ * one kernel, `C = A B^T`: WebAssembly SIMD where available, blocked JS otherwise; the JS side
+ * keeps Float64Array operands (one element kind keeps V8's code monomorphic). Parameters and
  * optimizer state stay float32, so a saved agent resumes bit for bit. @internal
  */
 
 /**
  * `C[cOff + i m + j] = sum_p A[aOff + i k + p] B[bOff + j k + p] (+ bias[biasOff + j])` for
- * an `n x k` A and an `m x k` B. Overwrites C. Blocks of 3 rows x 4 columns keep twelve sums
- * in registers (measured fastest in V8 among 1x8 to 4x4 blockings: about 3 GMAC/s on one
- * core); leftover rows and columns take a plain loop. @internal
+ * an `n x k` A and an `m x k` B. Overwrites C. Runs on the wasm SIMD kernel (gemm.c: float32,
+ * about 20 GMAC/s on one core) where the engine has WebAssembly SIMD and the product is not
+ * tiny, else on {@link gemmABtJs}. @internal
  */
 export function gemmABt(A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, n: number, m: number, k: number, bias?: Float64Array, biasOff = 0): void {
+  const w = wasmKernel();
+  if (w !== null && n * m * k >= 512) gemmWasm(w, A, aOff, B, bOff, C, cOff, n, m, k, bias, biasOff);
+  else gemmABtJs(A, aOff, B, bOff, C, cOff, n, m, k, bias, biasOff);
+}
+
+/**
+ * The same product in plain JS (float64): blocks of 3 rows x 4 columns keep twelve sums in
+ * registers (measured fastest in V8 among 1x8 to 4x4 blockings: about 3 GMAC/s on one
+ * core); leftover rows and columns take a plain loop. @internal
+ */
+export function gemmABtJs(A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, n: number, m: number, k: number, bias?: Float64Array, biasOff = 0): void {
   const n3 = n - (n % 3);
   const m4 = m - (m % 4);
   for (let i = 0; i < n3; i += 3) {
