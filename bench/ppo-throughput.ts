@@ -4,10 +4,9 @@
 //     3,232 steps/s with 1 env, 5,246 with 8 envs;
 //   A2C, SB3 defaults (n_steps 5, RMSprop), 8 envs: 17,976;
 //   DQN, rl-baselines3-zoo CartPole settings (256-256, train_freq 256, gradient_steps 128): 3,151.
-// Goal: 1.5x each. PPO and A2C run with compute 'typed' (our typed-array kernels) and with
-// compute 'tfjs' on the wasm and the cpu backends; DQN (tfjs only so far) on both backends.
-// One warm-up learn (JIT, kernels), then a timed one. BENCH_QUICK=1 skips DQN on the cpu
-// backend (minutes).
+// Goal: 1.5x each. Every agent runs with compute 'typed' (our typed-array kernels with the
+// wasm SIMD product) and with compute 'tfjs' on the wasm and the cpu backends. One warm-up
+// learn (JIT, kernels), then a timed one. BENCH_QUICK=1 skips DQN on tfjs-cpu (minutes).
 import { make, SyncVectorEnv } from '../src/index.js';
 import { A2C, DQN, PPO, useBackend } from '../src/agents/index.js';
 
@@ -23,34 +22,32 @@ async function rate(agent: Agent, warm: number, steps: number): Promise<number> 
   return Math.round(steps / ((performance.now() - t0) / 1000));
 }
 
-const runs: { name: string; sb3: number; make: (compute: 'typed' | 'tfjs') => Agent; warm: number; steps: number; tfjsOnly?: boolean }[] = [
+const runs: { name: string; sb3: number; make: (compute: 'typed' | 'tfjs') => Agent; warm: number; steps: number; slowOnCpu?: boolean }[] = [
   { name: 'ppo_1env', sb3: 3232, make: (compute) => new PPO(cartpoles(1), { seed: 0, compute }), warm: 2048, steps: 4096 },
   { name: 'ppo_8env', sb3: 5246, make: (compute) => new PPO(cartpoles(8), { seed: 0, compute }), warm: 16_384, steps: 32_768 },
   { name: 'a2c_8env', sb3: 17_976, make: (compute) => new A2C(cartpoles(8), { seed: 0, compute }), warm: 20_000, steps: 80_000 },
   {
     name: 'dqn_zoo',
     sb3: 3151,
-    make: () =>
+    make: (compute) =>
       new DQN(make('CartPole-v1'), {
         learningRate: 2.3e-3, batchSize: 64, bufferSize: 100_000, learningStarts: 1000, gamma: 0.99, targetUpdateInterval: 10,
-        trainFreq: 256, gradientSteps: 128, explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [256, 256], seed: 0,
+        trainFreq: 256, gradientSteps: 128, explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [256, 256], seed: 0, compute,
       }),
     warm: 2048,
     steps: 8192,
-    tfjsOnly: true,
+    slowOnCpu: true,
   },
 ];
 
 const out: Record<string, unknown> = { benchmark: 'ppo-throughput' };
 for (const r of runs) {
   const row: Record<string, unknown> = { sb3: r.sb3 };
-  if (!r.tfjsOnly) {
-    await useBackend('cpu');
-    const typed = await rate(r.make('typed'), r.warm, r.steps);
-    row.typed = { stepsPerSecond: typed, vsSB3: +(typed / r.sb3).toFixed(2) };
-  }
+  await useBackend('cpu');
+  const typed = await rate(r.make('typed'), r.warm, r.steps);
+  row.typed = { stepsPerSecond: typed, vsSB3: +(typed / r.sb3).toFixed(2) };
   for (const backend of ['wasm', 'cpu'] as const) {
-    if (r.tfjsOnly && backend === 'cpu' && process.env.BENCH_QUICK === '1') continue;
+    if (r.slowOnCpu && backend === 'cpu' && process.env.BENCH_QUICK === '1') continue;
     await useBackend(backend);
     const fps = await rate(r.make('tfjs'), r.warm, r.steps);
     row[`tfjs_${backend}`] = { stepsPerSecond: fps, vsSB3: +(fps / r.sb3).toFixed(2) };

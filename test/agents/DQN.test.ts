@@ -109,6 +109,18 @@ describe('DQN', () => {
     agent.dispose();
   }, 180_000);
 
+  it("learns CartPole clearly better than random on the typed kernels (double DQN), 'auto' picking them", async () => {
+    const agent = new DQN(make('CartPole-v1'), {
+      learningRate: 2.3e-3, batchSize: 64, learningStarts: 1000, targetUpdateInterval: 10, trainFreq: 256, gradientSteps: 64,
+      explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [64, 64], doubleQ: true, seed: 0,
+    });
+    const before = tf.memory().numTensors;
+    await agent.learn({ totalTimesteps: 20_000 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(evaluatePolicy(agent, make('CartPole-v1'), { nEvalEpisodes: 10, seed: 1000 }).mean).toBeGreaterThan(80);
+    agent.dispose();
+  }, 180_000);
+
   // Train A for 600 + 600 steps without stopping; B for 600, save, load into C on B's live env,
   // 600 more: C must end with A's weights, target and replay buffer, bit for bit.
   it('training resumed after load matches training that never stopped, step for step', async () => {
@@ -160,6 +172,7 @@ describe('DQN', () => {
     [() => new DQN(make('CartPole-v1'), { explorationFraction: 0 }), /explorationFraction must be a number in \(0, 1\], got 0/],
     [() => new DQN(make('CartPole-v1'), { gamma: 0.9, nSteps: 5 } as never), /nSteps/],
     [() => new DQN(make('CartPole-v1')).predict(new Float32Array(3)), /observation must be a Float32Array of 4/],
+    [() => new DQN(make('CartPole-v1'), { dueling: true, compute: 'typed' }), /compute must be 'auto' or 'tfjs' with a dueling network/],
   ])('rejects bad input %#', (build, message) => {
     expect(build).toThrow(InvalidArgumentError);
     expect(build).toThrow(message);

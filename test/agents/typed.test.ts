@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { A2C, PPO, useBackend } from '../../src/agents/index.js';
+import { A2C, DQN, PPO, useBackend } from '../../src/agents/index.js';
 import { FlatLayout, mlp } from '../../src/agents/common/ActorCritic.js';
 import { gemmABt, gemmABtJs, tanh, TypedMLP } from '../../src/agents/common/typed.js';
 import { wasmKernel } from '../../src/agents/common/kernels/wasmGemm.js';
@@ -150,6 +150,25 @@ describe("compute: 'typed' and 'tfjs' take the same steps", () => {
         const b = tfjs.logs[tfjs.logs.length - 1]![key]!;
         expect(Math.abs(a - b), key).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(b)));
       }
+    }, 60_000);
+  }
+
+  // DQN: the Huber loss's gradient by hand against tfjs's autodiff, plain and double, with a
+  // soft target update in between (Adam eps 1e-8 here: only parameters whose gradient is
+  // essentially zero on both paths could differ, by at most the learning rate 1e-4)
+  for (const doubleQ of [false, true]) {
+    it(`DQN${doubleQ ? ', double' : ''}: the same steps and the same target network`, async () => {
+      const run = async (compute: 'typed' | 'tfjs') => {
+        const agent = new DQN(make('CartPole-v1'), { learningStarts: 64, trainFreq: 16, gradientSteps: 4, batchSize: 32, targetUpdateInterval: 8, tau: 0.5, netArch: [32, 32], learningRate: 1e-3, doubleQ, seed: 9, compute });
+        await agent.learn({ totalTimesteps: 400 });
+        const out = { params: Array.from(agent.q.params.dataSync()), target: Array.from(agent.q.target.dataSync()) };
+        agent.dispose();
+        return out;
+      };
+      const typed = await run('typed');
+      const tfjs = await run('tfjs');
+      expect(maxAbsDiff(typed.params, tfjs.params)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(typed.target, tfjs.target)).toBeLessThan(1e-5);
     }, 60_000);
   }
 

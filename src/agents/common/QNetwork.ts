@@ -60,6 +60,11 @@ export class QNetwork {
     flat.dispose();
   }
 
+  /** The trunk's layers in the flat vector (without dueling: the whole network). */
+  get trunkLayers(): readonly DenseSlots[] {
+    return this.#trunk;
+  }
+
   /** Q-values `[batch, nActions]` under parameters `theta` (the online net by default). Call inside tf.tidy. */
   q(x: tf.Tensor2D, theta: tf.Tensor = this.params): tf.Tensor2D {
     const out = mlp(theta, x, this.#trunk, this.spec.activation);

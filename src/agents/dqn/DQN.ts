@@ -5,7 +5,8 @@ import { Rng } from '../../core/Rng.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import type { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 import { clipByGlobalNorm, FlatAdam } from '../common/ActorCritic.js';
-import { agentSeed, argmax, readCheckpoint, requireSameSpec, toVector, type AgentAction, type LearnOptions, type PredictOptions, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
+import { agentSeed, argmax, readCheckpoint, requireSameSpec, resolveCompute, toVector, type AgentAction, type Compute, type LearnOptions, type PredictOptions, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
+import { clipGradNorm, TypedMLP } from '../common/typed.js';
 import { QNetwork } from '../common/QNetwork.js';
 import { ReplayBuffer } from '../common/ReplayBuffer.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
@@ -47,6 +48,12 @@ export interface DQNOptions {
   readonly doubleQ?: boolean;
   /** Dueling heads (Wang et al. 2016). */
   readonly dueling?: boolean;
+  /**
+   * Where the network trains: see {@link Compute} (default `'auto'`). The typed path covers
+   * plain and double DQN; a dueling network trains on tfjs (`'auto'` picks it; `'typed'` with
+   * `dueling` is an error).
+   */
+  readonly compute?: Compute;
   /** Seed of weights, exploration, replay sampling and the env's first reset. */
   readonly seed?: number;
 }
@@ -70,6 +77,7 @@ export const DQN_DEFAULTS: Readonly<Required<Omit<DQNOptions, 'seed'>>> = Object
   activation: 'relu',
   doubleQ: false,
   dueling: false,
+  compute: 'auto',
 });
 
 const KEYS = [...Object.keys(DQN_DEFAULTS), 'seed'];
@@ -129,6 +137,7 @@ export class DQN {
   /** Chosen action indices, and the env's actions (index + the space's start), per sub-env: reused every step. */
   readonly #chosen: Int32Array;
   readonly #envActions: number[];
+  readonly #typed: DQNTyped | undefined;
 
   /**
    * @param env - an env with a Box observation space and a Discrete action space, or a
@@ -180,6 +189,49 @@ export class DQN {
     this.explorationRate = this.config.explorationInitialEps;
     this.#chosen = new Int32Array(this.env.numEnvs);
     this.#envActions = new Array<number>(this.env.numEnvs).fill(0);
+    const compute = resolveCompute(o.compute);
+    if (compute === 'typed' && this.config.dueling && o.compute === 'typed') fail('compute', "'auto' or 'tfjs' with a dueling network (the typed path has no dueling head yet)", o.compute);
+    if (compute === 'typed' && !this.config.dueling) {
+      const layers = this.q.trunkLayers;
+      this.#typed = {
+        theta: new Float32Array(this.q.size),
+        target: new Float32Array(this.q.size),
+        grad: new Float64Array(this.q.size),
+        online: new TypedMLP(layers, o.activation),
+        targetNet: new TypedMLP(layers, o.activation),
+        actor: new TypedMLP(layers, o.activation),
+        version: 0,
+        actorVersion: -1,
+        targetVersion: 0,
+        targetLoaded: -1,
+        dirty: false,
+        stale: true,
+      };
+    }
+  }
+
+  /** Reads the tensors into the typed mirrors if they were replaced (a new agent, a load). */
+  #pullTyped(): void {
+    const t = this.#typed;
+    if (t === undefined || !t.stale) return;
+    t.theta.set(this.q.params.dataSync() as Float32Array);
+    t.target.set(this.q.target.dataSync() as Float32Array);
+    this.optimizerState.pull();
+    t.version++;
+    t.targetVersion++;
+    t.stale = false;
+  }
+
+  /** Writes the typed mirrors back into the tensors (before a save, a predict, at the end of learn). */
+  #flushTyped(): void {
+    const t = this.#typed;
+    if (t === undefined || !t.dirty) return;
+    tf.tidy(() => {
+      this.q.params.assign(tf.tensor1d(t.theta));
+      this.q.target.assign(tf.tensor1d(t.target));
+    });
+    this.optimizerState.push();
+    t.dirty = false;
   }
 
   /** @internal The replay buffer. */
@@ -201,6 +253,16 @@ export class DQN {
    * @throws `InvalidArgumentError` (from `tradegym`) if `totalTimesteps` is not an integer >= 1.
    */
   async learn(options: LearnOptions): Promise<this> {
+    this.#pullTyped();
+    try {
+      await this.#learn(options);
+    } finally {
+      this.#flushTyped();
+    }
+    return this;
+  }
+
+  async #learn(options: LearnOptions): Promise<void> {
     await runLearn(this, options, this.#stats, (start, end) => {
       if (this.#lastObs === undefined || !this.env.started) this.#lastObs = this.env.reset({ seed: this.config.seed }).observations.slice();
       let progressRemaining = 1;
@@ -208,7 +270,6 @@ export class DQN {
       if (this.numTimesteps > this.config.learningStarts && this.config.gradientSteps > 0) return this.#train(progressRemaining);
       return { 'rollout/exploration_rate': this.explorationRate };
     });
-    return this;
   }
 
   /** One vector-env step into the replay buffer; returns the progress remaining. */
@@ -238,13 +299,34 @@ export class DQN {
     this.#lastObs = r.observations.slice();
     const progressRemaining = Math.max(0, 1 - (this.numTimesteps - start) / (end - start));
     this.#nCalls++;
-    if (this.#nCalls % Math.max(Math.floor(this.config.targetUpdateInterval / nEnvs), 1) === 0) this.q.updateTarget(this.config.tau);
+    if (this.#nCalls % Math.max(Math.floor(this.config.targetUpdateInterval / nEnvs), 1) === 0) this.#updateTarget(this.config.tau);
     this.explorationRate = this.#epsilon(progressRemaining);
     return progressRemaining;
   }
 
-  #qValues(obs: Float32Array, n: number): Float32Array {
+  /** Polyak update of the target (tau 1: a copy), on the typed mirrors during typed training. */
+  #updateTarget(tau: number): void {
+    const t = this.#typed;
+    if (t === undefined || t.stale) {
+      this.q.updateTarget(tau);
+      return;
+    }
+    if (tau === 1) t.target.set(t.theta);
+    else for (let i = 0; i < t.target.length; i++) t.target[i] = (1 - tau) * (t.target[i] as number) + tau * (t.theta[i] as number);
+    t.targetVersion++;
+    t.dirty = true;
+  }
+
+  #qValues(obs: Float32Array, n: number): Float32Array | Float64Array {
     const size = this.env.singleObservationSpace.size;
+    const t = this.#typed;
+    if (t !== undefined && !t.stale) {
+      if (t.actorVersion !== t.version) {
+        t.actor.load(t.theta);
+        t.actorVersion = t.version;
+      }
+      return t.actor.forward(obs, n).slice(0, n * this.#nActions);
+    }
     return tf.tidy(() => this.q.q(tf.tensor2d(obs, [n, size])).dataSync()) as Float32Array;
   }
 
@@ -252,6 +334,7 @@ export class DQN {
   #train(progressRemaining: number): Record<string, number> {
     const { batchSize, gamma, maxGradNorm, doubleQ, gradientSteps } = this.config;
     const lr = this.#lr(progressRemaining);
+    if (this.#typed !== undefined) return this.#trainTyped(lr);
     const size = this.env.singleObservationSpace.size;
     const k = this.#nActions;
     const losses: tf.Tensor[] = [];
@@ -290,6 +373,57 @@ export class DQN {
   }
 
   /**
+   * `gradientSteps` Adam steps on the typed-array kernels: the same targets and Huber loss as
+   * the tfjs path, with dLoss/dQ(s, a) = clip(Q(s, a) - y, -1, 1) / batch (tfjs's gradient of
+   * `0.5 min(|d|, 1)^2 + |d| - min(|d|, 1)`).
+   */
+  #trainTyped(lr: number): Record<string, number> {
+    const { batchSize: n, gamma, maxGradNorm, doubleQ, gradientSteps } = this.config;
+    const t = this.#typed as DQNTyped;
+    const k = this.#nActions;
+    if (t.targetLoaded !== t.targetVersion) {
+      t.targetNet.load(t.target);
+      t.targetLoaded = t.targetVersion;
+    }
+    const y = new Float64Array(n);
+    const dOut = new Float64Array(n * k);
+    let lossSum = 0;
+    for (let g = 0; g < gradientSteps; g++) {
+      const s = this.#buffer.sample(n, this.#rng);
+      const nextT = t.targetNet.forward(s.nextObservations, n);
+      t.online.load(t.theta);
+      // double DQN: the online net picks the next action, the target net values it
+      const nextOnline = doubleQ ? t.online.forward(s.nextObservations, n).slice(0, n * k) : undefined;
+      for (let i = 0; i < n; i++) {
+        const row = nextT.subarray(i * k, (i + 1) * k);
+        const next = nextOnline === undefined ? Math.max(...row) : (row[argmax(nextOnline.subarray(i * k, (i + 1) * k))] as number);
+        y[i] = (s.rewards[i] as number) + (1 - (s.dones[i] as number)) * gamma * next;
+      }
+      const q = t.online.forward(s.observations, n);
+      dOut.fill(0);
+      for (let i = 0; i < n; i++) {
+        const a = i * k + (s.actions[i] as number);
+        const d = (q[a] as number) - (y[i] as number);
+        const ad = Math.abs(d);
+        lossSum += (ad <= 1 ? 0.5 * ad * ad : ad - 0.5) / n;
+        dOut[a] = Math.max(-1, Math.min(1, d)) / n;
+      }
+      t.online.backward(dOut, n, t.grad);
+      clipGradNorm(t.grad, maxGradNorm);
+      this.optimizerState.step(t.theta, t.grad, lr);
+      t.version++;
+      t.dirty = true;
+    }
+    this.#nUpdates += gradientSteps;
+    return {
+      'rollout/exploration_rate': this.explorationRate,
+      'train/loss': lossSum / gradientSteps,
+      'train/learning_rate': lr,
+      'train/n_updates': this.#nUpdates,
+    };
+  }
+
+  /**
    * The greedy action for one observation (or, unless `deterministic`, a uniformly random
    * one with probability `explorationRate`, as SB3's DQN.predict).
    * @param observation - an observation of the env's observation space.
@@ -305,6 +439,7 @@ export class DQN {
     if (mask !== undefined && (mask.length !== this.#nActions || !Array.from(mask).some((m) => m !== 0))) fail('actionMask', `${this.#nActions} entries, at least one allowed`, mask);
     const allowed = Array.from({ length: this.#nActions }, (_, i) => i).filter((i) => mask === undefined || mask[i] !== 0);
     if (options.deterministic !== true && this.#rng.uniform() < this.explorationRate) return (allowed[this.#rng.integer(0, allowed.length)] as number) + this.#start;
+    this.#flushTyped();
     const q = this.#qValues(observation, 1);
     const masked = Float64Array.from(q, (v, i) => (allowed.includes(i) ? v : -Infinity));
     return argmax(masked) + this.#start;
@@ -318,6 +453,7 @@ export class DQN {
    * @throws `TradegymError` (from `tradegym`) if an option holds a custom schedule function.
    */
   async save(dir: string): Promise<void> {
+    this.#flushTyped();
     const opt = this.optimizerState.state();
     const c = this.#buffer.contents();
     const d = this.env.singleObservationSpace.size;
@@ -408,4 +544,22 @@ export class DQN {
     this.q.dispose();
     this.optimizerState.dispose();
   }
+}
+
+/** DQN's typed-array training state: float32 mirrors of the online and target parameters. */
+interface DQNTyped {
+  readonly theta: Float32Array;
+  readonly target: Float32Array;
+  readonly grad: Float64Array;
+  /** The online network in training, the target network, and the acting copy. */
+  readonly online: TypedMLP;
+  readonly targetNet: TypedMLP;
+  readonly actor: TypedMLP;
+  /** Bumped at every update of theta / target; the acting and target nets reload when behind. */
+  version: number;
+  actorVersion: number;
+  targetVersion: number;
+  targetLoaded: number;
+  dirty: boolean;
+  stale: boolean;
 }
