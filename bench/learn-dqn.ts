@@ -1,7 +1,7 @@
 // DQN learning on CartPole-v1 with rl-baselines3-zoo's tuned settings (1 env, 50,000 steps),
 // 5 seeds; deterministic evaluation over 20 episodes each. Goal: >= 475 in at least 4 of 5
 // seeds. Also reports the training throughput (SB3 2.3.2 on this kind of machine: 3,151
-// steps/s). BENCH_SEEDS and BENCH_BACKEND override the defaults.
+// steps/s). BENCH_SEEDS, BENCH_BACKEND and BENCH_COMPUTE ('typed' or 'tfjs') override the defaults.
 import { make } from '../src/index.js';
 import { DQN, evaluatePolicy, useBackend } from '../src/agents/index.js';
 
@@ -16,6 +16,7 @@ for (const seed of seeds) {
   const agent = new DQN(make('CartPole-v1'), {
     learningRate: 2.3e-3, batchSize: 64, bufferSize: 100_000, learningStarts: 1000, gamma: 0.99, targetUpdateInterval: 10,
     trainFreq: 256, gradientSteps: 128, explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [256, 256], seed,
+    compute: (process.env.BENCH_COMPUTE ?? 'auto') as 'auto',
   });
   const t0 = performance.now();
   await agent.learn({ totalTimesteps });

@@ -109,10 +109,10 @@ describe('DQN', () => {
     agent.dispose();
   }, 180_000);
 
-  it("learns CartPole clearly better than random on the typed kernels (double DQN), 'auto' picking them", async () => {
+  it("learns CartPole clearly better than random on the typed kernels (double DQN, compute 'typed')", async () => {
     const agent = new DQN(make('CartPole-v1'), {
       learningRate: 2.3e-3, batchSize: 64, learningStarts: 1000, targetUpdateInterval: 10, trainFreq: 256, gradientSteps: 64,
-      explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [64, 64], doubleQ: true, seed: 0,
+      explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [64, 64], doubleQ: true, seed: 0, compute: 'typed',
     });
     const before = tf.memory().numTensors;
     await agent.learn({ totalTimesteps: 20_000 });
@@ -123,9 +123,10 @@ describe('DQN', () => {
 
   // Train A for 600 + 600 steps without stopping; B for 600, save, load into C on B's live env,
   // 600 more: C must end with A's weights, target and replay buffer, bit for bit.
-  it('training resumed after load matches training that never stopped, step for step', async () => {
+  for (const compute of ['tfjs', 'typed'] as const) {
+  it(`training resumed after load matches training that never stopped, step for step (${compute})`, async () => {
     const vec = () => new SyncVectorEnv([() => make('CartPole-v1'), () => make('CartPole-v1')], { autoresetMode: 'same-step' });
-    const opts = { learningStarts: 200, trainFreq: 16, gradientSteps: 4, targetUpdateInterval: 50, batchSize: 16, netArch: [16], seed: 4 } as const;
+    const opts = { learningStarts: 200, trainFreq: 16, gradientSteps: 4, targetUpdateInterval: 50, batchSize: 16, netArch: [16], seed: 4, compute } as const;
     const a = new DQN(vec(), opts);
     await a.learn({ totalTimesteps: 600 });
     await a.learn({ totalTimesteps: 600 });
@@ -151,6 +152,7 @@ describe('DQN', () => {
     a.dispose();
     c.dispose();
   }, 120_000);
+  }
 
   it('predicts within the action mask, and rejects a mask that allows nothing', () => {
     const agent = new DQN(make('CartPole-v1'), { seed: 0 });
