@@ -97,22 +97,13 @@ describe('DQN', () => {
   });
 
   // random CartPole lasts about 22 steps; 20,000 steps of double dueling DQN clearly beat it
-  it('learns CartPole clearly better than random (double, dueling), without growing the tensor count', async () => {
+  it.each([
+    ['double, dueling, tfjs', { dueling: true }],
+    ["double, compute 'typed'", { compute: 'typed' }],
+  ] as const)('learns CartPole clearly better than random (%s), without growing the tensor count', async (_, extra) => {
     const agent = new DQN(make('CartPole-v1'), {
       learningRate: 2.3e-3, batchSize: 64, learningStarts: 1000, targetUpdateInterval: 10, trainFreq: 256, gradientSteps: 64,
-      explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [64, 64], doubleQ: true, dueling: true, seed: 0,
-    });
-    const before = tf.memory().numTensors;
-    await agent.learn({ totalTimesteps: 20_000 });
-    expect(tf.memory().numTensors).toBe(before);
-    expect(evaluatePolicy(agent, make('CartPole-v1'), { nEvalEpisodes: 10, seed: 1000 }).mean).toBeGreaterThan(80);
-    agent.dispose();
-  }, 180_000);
-
-  it("learns CartPole clearly better than random on the typed kernels (double DQN, compute 'typed')", async () => {
-    const agent = new DQN(make('CartPole-v1'), {
-      learningRate: 2.3e-3, batchSize: 64, learningStarts: 1000, targetUpdateInterval: 10, trainFreq: 256, gradientSteps: 64,
-      explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [64, 64], doubleQ: true, seed: 0, compute: 'typed',
+      explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [64, 64], doubleQ: true, seed: 0, ...extra,
     });
     const before = tf.memory().numTensors;
     await agent.learn({ totalTimesteps: 20_000 });

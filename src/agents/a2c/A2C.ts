@@ -3,7 +3,7 @@ import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { clipByGlobalNorm, FlatRMSprop, type NetArch } from '../common/ActorCritic.js';
 import { agentSeed, OnPolicyAlgorithm, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
-import { explainedVariance, normalize } from '../ppo/PPO.js';
+import { batchAdvantages, entropyLoss, explainedVariance } from '../ppo/PPO.js';
 
 /** A2C's options; each omitted one takes its value from {@link A2C_DEFAULTS}. */
 export interface A2COptions {
@@ -175,22 +175,18 @@ export class A2C extends OnPolicyAlgorithm {
  */
 export function a2cLoss(b: TypedBatch, o: { readonly entCoef: number; readonly vfCoef: number; readonly normalizeAdvantage: boolean }): number[] {
   const n = b.n;
-  const adv = Float64Array.from(b.advantages);
-  if (o.normalizeAdvantage && n > 1) normalize(adv);
+  const adv = batchAdvantages(b, o.normalizeAdvantage);
   let pg = 0;
   let vLoss = 0;
-  let ent = 0;
   for (let i = 0; i < n; i++) {
     pg -= (adv[i] as number) * (b.logProb[i] as number);
     b.gLogProb[i] = -(adv[i] as number) / n;
     const e = (b.returns[i] as number) - (b.values[i] as number);
     vLoss += e * e;
     b.gValue[i] = (o.vfCoef * -2 * e) / n;
-    ent -= b.entropy[i] as number;
-    b.gEntropy[i] = -o.entCoef / n;
   }
   pg /= n;
   vLoss /= n;
-  ent /= n;
+  const ent = entropyLoss(b, o.entCoef);
   return [pg, vLoss, ent, pg + o.entCoef * ent + o.vfCoef * vLoss];
 }

@@ -203,13 +203,13 @@ export interface FlatOptimizer {
   dispose(): void;
 }
 
-/** Copies variables into same-length float32 mirrors. */
-function pullInto(vars: readonly tf.Variable[], mirrors: readonly Float32Array[]): void {
+/** Copies variables into same-length float32 mirrors. @internal */
+export function pullInto(vars: readonly tf.Variable[], mirrors: readonly Float32Array[]): void {
   vars.forEach((v, i) => (mirrors[i] as Float32Array).set(v.dataSync() as Float32Array));
 }
 
-/** Assigns float32 mirrors to their variables. */
-function pushFrom(vars: readonly tf.Variable[], mirrors: readonly Float32Array[]): void {
+/** Assigns float32 mirrors to their variables. @internal */
+export function pushFrom(vars: readonly tf.Variable[], mirrors: readonly Float32Array[]): void {
   vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor1d(mirrors[i] as Float32Array))));
 }
 

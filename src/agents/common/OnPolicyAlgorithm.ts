@@ -10,6 +10,7 @@ import { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 import { ActorCritic, type FlatOptimizer, type NetArch } from './ActorCritic.js';
 import { RolloutBuffer } from './RolloutBuffer.js';
 import { clipGradNorm, TypedMLP } from './typed.js';
+import { TypedMirror } from './TypedMirror.js';
 import { fileIO } from './fileIO.js';
 import type { CallbackSpec } from './callbacks.js';
 import { EpisodeStats, runLearn, writeCheckpoint, type CheckpointHeader, type EpisodeStatsState } from './training.js';
@@ -90,16 +91,14 @@ export interface TypedBatch {
   readonly gValue: Float64Array;
 }
 
-/** The typed-array training state: float32 parameter mirror, kernels, scratch. */
+/** The typed-array training state: the float32 parameter mirror, kernels, scratch. */
 interface TypedState {
+  readonly mirror: TypedMirror;
+  /** The mirrored flat parameters. */
   readonly theta: Float32Array;
   readonly grad: Float64Array;
   readonly pi: TypedMLP;
   readonly vf: TypedMLP;
-  /** The mirror holds updates the tensors do not have yet. */
-  dirty: boolean;
-  /** The tensors were replaced (a load): the mirror must be read again. */
-  stale: boolean;
 }
 
 /** Tensors of one minibatch. @internal */
@@ -179,13 +178,13 @@ export abstract class OnPolicyAlgorithm {
     this.#lastStarts = new Float32Array(this.env.numEnvs).fill(1);
     this.#stats = new EpisodeStats(this.env.numEnvs);
     if (resolveCompute(cfg.compute) === 'typed') {
+      const mirror = new TypedMirror([this.policy.params], this.optimizerState);
       this.#typed = {
-        theta: new Float32Array(this.policy.size),
+        mirror,
+        theta: mirror.arrays[0] as Float32Array,
         grad: new Float64Array(this.policy.size),
         pi: new TypedMLP(this.policy.piLayers, cfg.activation),
         vf: new TypedMLP(this.policy.vfLayers, cfg.activation),
-        dirty: false,
-        stale: true,
       };
     }
   }
@@ -195,23 +194,6 @@ export abstract class OnPolicyAlgorithm {
     return this.#typed !== undefined;
   }
 
-  /** Reads the tensors into the typed mirror if they were replaced. */
-  #pullTyped(): void {
-    const t = this.#typed;
-    if (t === undefined || !t.stale) return;
-    t.theta.set(this.policy.params.dataSync() as Float32Array);
-    this.optimizerState.pull();
-    t.stale = false;
-  }
-
-  /** Writes the typed mirror's updates into the tensors (before a save, a predict, or at the end of learn). */
-  #flushTyped(): void {
-    const t = this.#typed;
-    if (t === undefined || !t.dirty) return;
-    tf.tidy(() => this.policy.params.assign(tf.tensor1d(t.theta)));
-    this.optimizerState.push();
-    t.dirty = false;
-  }
 
   /** @internal The subclass's update over a full buffer; returns its log entries. */
   protected abstract train(progressRemaining: number): Record<string, number>;
@@ -223,16 +205,12 @@ export abstract class OnPolicyAlgorithm {
    * @throws `InvalidArgumentError` (from `tradegym`) if `totalTimesteps` is not an integer >= 1.
    */
   async learn(options: LearnOptions): Promise<this> {
-    try {
-      await this.#learn(options);
-    } finally {
-      this.#flushTyped();
-    }
+    const work = () => this.#learn(options);
+    await (this.#typed === undefined ? work() : this.#typed.mirror.around(work));
     return this;
   }
 
   async #learn(options: LearnOptions): Promise<void> {
-    this.#pullTyped();
     await runLearn(this, options, this.#stats, (start, end) => {
       // a fresh vector env (e.g. a loaded agent's new wrapper) starts with a reset; the same live
       // vector env a checkpoint was saved from continues where it was
@@ -252,7 +230,7 @@ export abstract class OnPolicyAlgorithm {
   predict(observation: Float32Array, options: PredictOptions = {}): AgentAction {
     const size = this.env.singleObservationSpace.size;
     if (!(observation instanceof Float32Array) || observation.length !== size) fail('observation', `a Float32Array of ${size}`, observation);
-    this.#flushTyped();
+    this.#typed?.mirror.flush();
     const out = tf.tidy(() => this.policy.policy(tf.tensor2d(observation, [1, size])).dataSync()) as Float32Array;
     if (this.discrete) {
       const mask = options.actionMask;
@@ -294,7 +272,7 @@ export abstract class OnPolicyAlgorithm {
    *   which cannot be saved (pass it again to `load`).
    */
   async save(dir: string): Promise<void> {
-    this.#flushTyped();
+    this.#typed?.mirror.flush();
     const opt = this.optimizerState.state();
     const rollout: OnPolicyRollout | null = this.#lastObs === undefined ? null : { lastObs: Array.from(this.#lastObs), lastStarts: Array.from(this.#lastStarts), ...this.#stats.toJSON() };
     await writeCheckpoint(
@@ -323,7 +301,7 @@ export abstract class OnPolicyAlgorithm {
     this.policy.params.assign(checkpoint.tensors.params as tf.Tensor);
     this.optimizerState.setState(checkpoint.tensors, c.optimizerStep);
     Object.values(checkpoint.tensors).forEach((t) => t.dispose());
-    if (this.#typed !== undefined) this.#typed.stale = true;
+    if (this.#typed !== undefined) this.#typed.mirror.stale = true;
     this.numTimesteps = c.numTimesteps;
     this.rng.setState(c.rng);
     const rollout = c.rollout as OnPolicyRollout | null;
@@ -343,7 +321,7 @@ export abstract class OnPolicyAlgorithm {
   #std(): Float32Array {
     const t = this.#typed;
     const slot = this.policy.logStdSlot;
-    if (t !== undefined && !t.stale && slot !== undefined) return Float32Array.from(t.theta.subarray(slot.offset, slot.offset + this.policy.spec.actionSize), Math.exp);
+    if (t !== undefined && !t.mirror.stale && slot !== undefined) return Float32Array.from(t.theta.subarray(slot.offset, slot.offset + this.policy.spec.actionSize), Math.exp);
     return tf.tidy(() => tf.exp(this.policy.logStd()).dataSync()) as Float32Array;
   }
 
@@ -357,7 +335,8 @@ export abstract class OnPolicyAlgorithm {
   #forward(obs: Float32Array, n: number): { out: Float32Array | Float64Array; values: Float32Array | Float64Array } {
     const size = this.env.singleObservationSpace.size;
     const k = this.policy.spec.actionSize;
-    if (this.#typed !== undefined) return { out: this.#typed.pi.forward(obs, n).slice(0, n * k), values: this.#typed.vf.forward(obs, n).slice(0, n) };
+    // the kernels' own output buffers: read before the next forward, as every caller here does
+    if (this.#typed !== undefined) return { out: this.#typed.pi.forward(obs, n).subarray(0, n * k), values: this.#typed.vf.forward(obs, n).subarray(0, n) };
     const both = tf.tidy(() => {
       const x = tf.tensor2d(obs, [n, size]);
       return tf.concat([this.policy.policy(x), tf.reshape(this.policy.value(x), [n, 1])], 1).dataSync();
@@ -483,7 +462,7 @@ export abstract class OnPolicyAlgorithm {
     t.vf.backward(Float64Array.from(b.gValue), n, t.grad);
     clipGradNorm(t.grad, maxGradNorm);
     this.optimizerState.step(t.theta, t.grad, lr);
-    t.dirty = true;
+    t.mirror.dirty = true;
     return stats;
   }
 

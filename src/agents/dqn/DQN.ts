@@ -7,6 +7,7 @@ import type { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 import { clipByGlobalNorm, FlatAdam } from '../common/ActorCritic.js';
 import { agentSeed, argmax, readCheckpoint, requireSameSpec, resolveCompute, toVector, type AgentAction, type Compute, type LearnOptions, type PredictOptions, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
 import { clipGradNorm, TypedMLP } from '../common/typed.js';
+import { TypedMirror } from '../common/TypedMirror.js';
 import { QNetwork } from '../common/QNetwork.js';
 import { ReplayBuffer } from '../common/ReplayBuffer.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
@@ -196,9 +197,11 @@ export class DQN {
     if (o.compute === 'typed' && this.config.dueling) fail('compute', "'auto' or 'tfjs' with a dueling network (the typed path has no dueling head yet)", o.compute);
     if (o.compute === 'typed') {
       const layers = this.q.trunkLayers;
+      const mirror = new TypedMirror([this.q.params, this.q.target], this.optimizerState);
       this.#typed = {
-        theta: new Float32Array(this.q.size),
-        target: new Float32Array(this.q.size),
+        mirror,
+        theta: mirror.arrays[0] as Float32Array,
+        target: mirror.arrays[1] as Float32Array,
         grad: new Float64Array(this.q.size),
         online: new TypedMLP(layers, o.activation),
         targetNet: new TypedMLP(layers, o.activation),
@@ -207,35 +210,10 @@ export class DQN {
         actorVersion: -1,
         targetVersion: 0,
         targetLoaded: -1,
-        dirty: false,
-        stale: true,
       };
     }
   }
 
-  /** Reads the tensors into the typed mirrors if they were replaced (a new agent, a load). */
-  #pullTyped(): void {
-    const t = this.#typed;
-    if (t === undefined || !t.stale) return;
-    t.theta.set(this.q.params.dataSync() as Float32Array);
-    t.target.set(this.q.target.dataSync() as Float32Array);
-    this.optimizerState.pull();
-    t.version++;
-    t.targetVersion++;
-    t.stale = false;
-  }
-
-  /** Writes the typed mirrors back into the tensors (before a save, a predict, at the end of learn). */
-  #flushTyped(): void {
-    const t = this.#typed;
-    if (t === undefined || !t.dirty) return;
-    tf.tidy(() => {
-      this.q.params.assign(tf.tensor1d(t.theta));
-      this.q.target.assign(tf.tensor1d(t.target));
-    });
-    this.optimizerState.push();
-    t.dirty = false;
-  }
 
   /** @internal The replay buffer. */
   get replayBuffer(): ReplayBuffer {
@@ -256,12 +234,8 @@ export class DQN {
    * @throws `InvalidArgumentError` (from `tradegym`) if `totalTimesteps` is not an integer >= 1.
    */
   async learn(options: LearnOptions): Promise<this> {
-    this.#pullTyped();
-    try {
-      await this.#learn(options);
-    } finally {
-      this.#flushTyped();
-    }
+    const work = () => this.#learn(options);
+    await (this.#typed === undefined ? work() : this.#typed.mirror.around(work));
     return this;
   }
 
@@ -310,25 +284,25 @@ export class DQN {
   /** Polyak update of the target (tau 1: a copy), on the typed mirrors during typed training. */
   #updateTarget(tau: number): void {
     const t = this.#typed;
-    if (t === undefined || t.stale) {
+    if (t === undefined || t.mirror.stale) {
       this.q.updateTarget(tau);
       return;
     }
     if (tau === 1) t.target.set(t.theta);
     else for (let i = 0; i < t.target.length; i++) t.target[i] = (1 - tau) * (t.target[i] as number) + tau * (t.theta[i] as number);
     t.targetVersion++;
-    t.dirty = true;
+    t.mirror.dirty = true;
   }
 
   #qValues(obs: Float32Array, n: number): Float32Array | Float64Array {
     const size = this.env.singleObservationSpace.size;
     const t = this.#typed;
-    if (t !== undefined && !t.stale) {
+    if (t !== undefined && !t.mirror.stale) {
       if (t.actorVersion !== t.version) {
         t.actor.load(t.theta);
         t.actorVersion = t.version;
       }
-      return t.actor.forward(obs, n).slice(0, n * this.#nActions);
+      return t.actor.forward(obs, n).subarray(0, n * this.#nActions); // read before the next forward
     }
     return tf.tidy(() => this.q.q(tf.tensor2d(obs, [n, size])).dataSync()) as Float32Array;
   }
@@ -415,7 +389,7 @@ export class DQN {
       clipGradNorm(t.grad, maxGradNorm);
       this.optimizerState.step(t.theta, t.grad, lr);
       t.version++;
-      t.dirty = true;
+      t.mirror.dirty = true;
     }
     this.#nUpdates += gradientSteps;
     return {
@@ -442,7 +416,7 @@ export class DQN {
     if (mask !== undefined && (mask.length !== this.#nActions || !Array.from(mask).some((m) => m !== 0))) fail('actionMask', `${this.#nActions} entries, at least one allowed`, mask);
     const allowed = Array.from({ length: this.#nActions }, (_, i) => i).filter((i) => mask === undefined || mask[i] !== 0);
     if (options.deterministic !== true && this.#rng.uniform() < this.explorationRate) return (allowed[this.#rng.integer(0, allowed.length)] as number) + this.#start;
-    this.#flushTyped();
+    this.#typed?.mirror.flush();
     const q = this.#qValues(observation, 1);
     const masked = Float64Array.from(q, (v, i) => (allowed.includes(i) ? v : -Infinity));
     return argmax(masked) + this.#start;
@@ -456,7 +430,7 @@ export class DQN {
    * @throws `TradegymError` (from `tradegym`) if an option holds a custom schedule function.
    */
   async save(dir: string): Promise<void> {
-    this.#flushTyped();
+    this.#typed?.mirror.flush();
     const opt = this.optimizerState.state();
     const c = this.#buffer.contents();
     const d = this.env.singleObservationSpace.size;
@@ -551,6 +525,8 @@ export class DQN {
 
 /** DQN's typed-array training state: float32 mirrors of the online and target parameters. */
 interface DQNTyped {
+  readonly mirror: TypedMirror;
+  /** The mirrored online and target parameters. */
   readonly theta: Float32Array;
   readonly target: Float32Array;
   readonly grad: Float64Array;
@@ -563,6 +539,4 @@ interface DQNTyped {
   actorVersion: number;
   targetVersion: number;
   targetLoaded: number;
-  dirty: boolean;
-  stale: boolean;
 }

@@ -246,11 +246,9 @@ export class PPO extends OnPolicyAlgorithm {
  */
 export function ppoLoss(b: TypedBatch, clip: number, clipVf: number | null, o: { readonly entCoef: number; readonly vfCoef: number; readonly normalizeAdvantage: boolean }): number[] {
   const n = b.n;
-  const adv = Float64Array.from(b.advantages);
-  if (o.normalizeAdvantage && n > 1) normalize(adv);
+  const adv = batchAdvantages(b, o.normalizeAdvantage);
   let pg = 0;
   let vLoss = 0;
-  let ent = 0;
   let kl = 0;
   let clipped = 0;
   for (let i = 0; i < n; i++) {
@@ -272,15 +270,30 @@ export function ppoLoss(b: TypedBatch, clip: number, clipVf: number | null, o: {
     const e = (b.returns[i] as number) - vPred;
     vLoss += e * e;
     b.gValue[i] = vInside ? (o.vfCoef * -2 * e) / n : 0;
-    ent -= b.entropy[i] as number;
-    b.gEntropy[i] = -o.entCoef / n;
     kl += r - 1 - Math.log(r);
     if (Math.abs(r - 1) > clip) clipped++;
   }
   pg /= n;
   vLoss /= n;
-  ent /= n;
+  const ent = entropyLoss(b, o.entCoef);
   return [pg, vLoss, ent, kl / n, clipped / n, pg + o.entCoef * ent + o.vfCoef * vLoss];
+}
+
+/** A typed batch's advantages (a copy), normalised per batch as SB3 when asked and n > 1. @internal */
+export function batchAdvantages(b: TypedBatch, normalizeAdvantage: boolean): Float64Array {
+  const adv = Float64Array.from(b.advantages);
+  if (normalizeAdvantage && b.n > 1) normalize(adv);
+  return adv;
+}
+
+/** The entropy loss `-mean(H)` of a typed batch; writes its gradient times `entCoef` into `b.gEntropy`. @internal */
+export function entropyLoss(b: TypedBatch, entCoef: number): number {
+  let ent = 0;
+  for (let i = 0; i < b.n; i++) {
+    ent -= b.entropy[i] as number;
+    b.gEntropy[i] = -entCoef / b.n;
+  }
+  return ent / b.n;
 }
 
 /** (x - mean) / (std + 1e-8) in place, with torch's unbiased std, as SB3 normalises advantages. @internal */
