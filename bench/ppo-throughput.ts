@@ -5,13 +5,21 @@
 //   A2C, SB3 defaults (n_steps 5, RMSprop), 8 envs: 17,976;
 //   DQN, rl-baselines3-zoo CartPole settings (256-256, train_freq 256, gradient_steps 128): 3,151.
 // Goal: 1.5x each. Every agent runs with compute 'typed' (our typed-array kernels with the
-// wasm SIMD product) and with compute 'tfjs' on the wasm and the cpu backends. One warm-up
-// learn (JIT, kernels), then a timed one. BENCH_QUICK=1 skips DQN on tfjs-cpu (minutes).
+// wasm SIMD product) and with compute 'tfjs' on the wasm and the cpu backends; DQN also with
+// compute 'native' (the native kernels, its 'auto' where they are built). One warm-up learn
+// (JIT, kernels), then a timed one. BENCH_QUICK=1 skips DQN on tfjs-cpu (minutes).
 import { make, SyncVectorEnv } from '../src/index.js';
-import { A2C, DQN, PPO, useBackend } from '../src/agents/index.js';
+import { A2C, DQN, nativeStatus, PPO, useBackend, type DQNCompute } from '../src/agents/index.js';
 
 type Agent = { learn(o: { totalTimesteps: number }): Promise<unknown>; dispose(): void };
 const cartpoles = (n: number) => new SyncVectorEnv(Array.from({ length: n }, () => () => make('CartPole-v1')), { autoresetMode: 'same-step' });
+
+/** DQN with rl-baselines3-zoo's CartPole settings. */
+const zooDQN = (compute: DQNCompute): Agent =>
+  new DQN(make('CartPole-v1'), {
+    learningRate: 2.3e-3, batchSize: 64, bufferSize: 100_000, learningStarts: 1000, gamma: 0.99, targetUpdateInterval: 10,
+    trainFreq: 256, gradientSteps: 128, explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [256, 256], seed: 0, compute,
+  });
 
 /** Steps per second of `steps` timed steps after `warm` warm-up steps. */
 async function rate(agent: Agent, warm: number, steps: number): Promise<number> {
@@ -22,21 +30,18 @@ async function rate(agent: Agent, warm: number, steps: number): Promise<number> 
   return Math.round(steps / ((performance.now() - t0) / 1000));
 }
 
-const runs: { name: string; sb3: number; make: (compute: 'typed' | 'tfjs') => Agent; warm: number; steps: number; slowOnCpu?: boolean }[] = [
+const runs: { name: string; sb3: number; make: (compute: 'typed' | 'tfjs') => Agent; warm: number; steps: number; slowOnCpu?: boolean; makeNative?: () => Agent }[] = [
   { name: 'ppo_1env', sb3: 3232, make: (compute) => new PPO(cartpoles(1), { seed: 0, compute }), warm: 2048, steps: 4096 },
   { name: 'ppo_8env', sb3: 5246, make: (compute) => new PPO(cartpoles(8), { seed: 0, compute }), warm: 16_384, steps: 32_768 },
   { name: 'a2c_8env', sb3: 17_976, make: (compute) => new A2C(cartpoles(8), { seed: 0, compute }), warm: 20_000, steps: 80_000 },
   {
     name: 'dqn_zoo',
     sb3: 3151,
-    make: (compute) =>
-      new DQN(make('CartPole-v1'), {
-        learningRate: 2.3e-3, batchSize: 64, bufferSize: 100_000, learningStarts: 1000, gamma: 0.99, targetUpdateInterval: 10,
-        trainFreq: 256, gradientSteps: 128, explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [256, 256], seed: 0, compute,
-      }),
+    make: (compute) => zooDQN(compute),
     warm: 2048,
     steps: 8192,
     slowOnCpu: true,
+    makeNative: () => zooDQN('native'),
   },
 ];
 
@@ -46,6 +51,13 @@ for (const r of runs) {
   await useBackend('cpu');
   const typed = await rate(r.make('typed'), r.warm, r.steps);
   row.typed = { stepsPerSecond: typed, vsSB3: +(typed / r.sb3).toFixed(2) };
+  if (r.makeNative !== undefined) {
+    const status = nativeStatus();
+    if (status.available) {
+      const fps = await rate(r.makeNative(), r.warm, r.steps);
+      row.native = { stepsPerSecond: fps, vsSB3: +(fps / r.sb3).toFixed(2), kernel: status.kernel };
+    } else row.native = { unavailable: status.reason };
+  }
   for (const backend of ['wasm', 'cpu'] as const) {
     if (r.slowOnCpu && backend === 'cpu' && process.env.BENCH_QUICK === '1') continue;
     await useBackend(backend);

@@ -156,19 +156,24 @@ describe("compute: 'typed' and 'tfjs' take the same steps", () => {
   // DQN: the Huber loss's gradient by hand against tfjs's autodiff, plain and double, with a
   // soft target update in between (Adam eps 1e-8 here: only parameters whose gradient is
   // essentially zero on both paths could differ, by at most the learning rate 1e-4)
-  for (const doubleQ of [false, true]) {
-    it(`DQN${doubleQ ? ', double' : ''}: the same steps and the same target network`, async () => {
-      const run = async (compute: 'typed' | 'tfjs') => {
-        const agent = new DQN(make('CartPole-v1'), { learningStarts: 64, trainFreq: 16, gradientSteps: 4, batchSize: 32, targetUpdateInterval: 8, tau: 0.5, netArch: [32, 32], learningRate: 1e-3, doubleQ, seed: 9, compute });
+  // (the second case has odd sizes: 37 and 19 units, a batch of 30, tanh, so the native
+  // kernel's masked column blocks and leftover rows are exercised)
+  for (const [doubleQ, netArch, activation, batchSize] of [[false, [32, 32], 'relu', 32], [true, [37, 19], 'tanh', 30]] as const) {
+    it(`DQN${doubleQ ? ', double' : ''}, ${netArch.join('-')} ${activation}: the same steps and the same target network on tfjs, typed and native`, async () => {
+      const run = async (compute: 'typed' | 'tfjs' | 'native') => {
+        const agent = new DQN(make('CartPole-v1'), { learningStarts: 64, trainFreq: 16, gradientSteps: 4, batchSize, targetUpdateInterval: 8, tau: 0.5, netArch, activation, learningRate: 1e-3, doubleQ, seed: 9, compute });
+        expect(agent.compute).toBe(compute);
         await agent.learn({ totalTimesteps: 400 });
         const out = { params: Array.from(agent.q.params.dataSync()), target: Array.from(agent.q.target.dataSync()) };
         agent.dispose();
         return out;
       };
-      const typed = await run('typed');
       const tfjs = await run('tfjs');
-      expect(maxAbsDiff(typed.params, tfjs.params)).toBeLessThan(1e-5);
-      expect(maxAbsDiff(typed.target, tfjs.target)).toBeLessThan(1e-5);
+      for (const compute of ['typed', 'native'] as const) {
+        const other = await run(compute);
+        expect(maxAbsDiff(other.params, tfjs.params), compute).toBeLessThan(1e-5);
+        expect(maxAbsDiff(other.target, tfjs.target), compute).toBeLessThan(1e-5);
+      }
     }, 60_000);
   }
 

@@ -305,6 +305,24 @@ export class FlatAdam implements FlatOptimizer {
     }
   }
 
+  /** The float32 mirrors of the first and second moments (read by `pull`, written by `push`). */
+  get moments(): readonly [Float32Array, Float32Array] {
+    return [this.#m, this.#v];
+  }
+
+  /**
+   * Advances the step count by `steps` and writes each step's step size `lr / (1 - beta1^t)`
+   * and `sqrt(1 - beta2^t)` into `out[2 s]` and `out[2 s + 1]`, for a kernel that runs the
+   * steps itself (the native DQN round), with the same arithmetic as `step`.
+   */
+  schedule(steps: number, lr: number, out: Float64Array): void {
+    for (let s = 0; s < steps; s++) {
+      this.t++;
+      out[2 * s] = lr / (1 - this.beta1 ** this.t);
+      out[2 * s + 1] = Math.sqrt(1 - this.beta2 ** this.t);
+    }
+  }
+
   state(): { tensors: Record<string, tf.Variable>; step: number } {
     return { tensors: { 'optimizer/m': this.m, 'optimizer/v': this.v }, step: this.t };
   }

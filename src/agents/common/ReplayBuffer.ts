@@ -77,7 +77,6 @@ export class ReplayBuffer {
 
   /** `batchSize` transitions drawn uniformly with replacement (as SB3's randint). */
   sample(batchSize: number, rng: Rng): ReplaySample {
-    const n = this.size;
     const d = this.obsSize;
     const s: ReplaySample = {
       observations: new Float32Array(batchSize * d),
@@ -86,15 +85,25 @@ export class ReplayBuffer {
       rewards: new Float32Array(batchSize),
       dones: new Float32Array(batchSize),
     };
-    for (let j = 0; j < batchSize; j++) {
-      const i = rng.integer(0, n);
-      s.observations.set(this.observations.subarray(i * d, (i + 1) * d), j * d);
-      s.nextObservations.set(this.nextObservations.subarray(i * d, (i + 1) * d), j * d);
-      s.actions[j] = this.actions[i] as number;
-      s.rewards[j] = this.rewards[i] as number;
-      s.dones[j] = this.dones[i] as number;
-    }
+    this.sampleInto(s, 0, batchSize, rng);
     return s;
+  }
+
+  /**
+   * Draws as `sample` (the same draws from `rng`) into rows `[row, row + batchSize)` of `out`,
+   * so several minibatches can be drawn ahead into one set of arrays.
+   */
+  sampleInto(out: ReplaySample, row: number, batchSize: number, rng: Rng): void {
+    const n = this.size;
+    const d = this.obsSize;
+    for (let j = row; j < row + batchSize; j++) {
+      const i = rng.integer(0, n);
+      out.observations.set(this.observations.subarray(i * d, (i + 1) * d), j * d);
+      out.nextObservations.set(this.nextObservations.subarray(i * d, (i + 1) * d), j * d);
+      out.actions[j] = this.actions[i] as number;
+      out.rewards[j] = this.rewards[i] as number;
+      out.dones[j] = this.dones[i] as number;
+    }
   }
 
   /** The stored rows (`size` of them) of every array, for saving. */

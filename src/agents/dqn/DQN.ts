@@ -8,10 +8,23 @@ import { clipByGlobalNorm, FlatAdam } from '../common/ActorCritic.js';
 import { agentSeed, argmax, readCheckpoint, requireSameSpec, resolveCompute, toVector, type AgentAction, type Compute, type LearnOptions, type PredictOptions, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
 import { clipGradNorm, TypedMLP } from '../common/typed.js';
 import { TypedMirror } from '../common/TypedMirror.js';
+import { nativeKernels, nativeLayout, nativeStatus, type NativeKernels } from '../common/kernels/native.js';
+import type { ReplaySample } from '../common/ReplayBuffer.js';
 import { QNetwork } from '../common/QNetwork.js';
 import { ReplayBuffer } from '../common/ReplayBuffer.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 import { EpisodeStats, runLearn, writeCheckpoint, type EpisodeStatsState } from '../common/training.js';
+
+/**
+ * Where DQN trains: {@link Compute}'s choices, or `'native'` (see `DQNOptions.compute`).
+ * @example
+ * ```ts
+ * import type { DQNCompute } from 'tradegym/agents';
+ * const compute: DQNCompute = 'auto';
+ * console.log(compute);
+ * ```
+ */
+export type DQNCompute = Compute | 'native';
 
 /** DQN's options; each omitted one takes its value from {@link DQN_DEFAULTS}. */
 export interface DQNOptions {
@@ -50,14 +63,20 @@ export interface DQNOptions {
   /** Dueling heads (Wang et al. 2016). */
   readonly dueling?: boolean;
   /**
-   * Where the network trains (default `'auto'`, which is `'tfjs'` for DQN). `'typed'` runs
-   * plain and double DQN on the typed kernels, about 4x faster with the zoo's 256-256 network
-   * and equal to tfjs update for update (tested), but in our 50,000-step zoo benchmark it
-   * solved CartPole in 1 of 8 seeds against tfjs's 6 of 7, a gap not yet explained, so it is
-   * opt-in. A dueling network trains on tfjs only (`'typed'` with `dueling` is an error).
-   * See {@link Compute}.
+   * Where the network trains (default `'auto'`):
+   * - `'native'`: tradegym's native kernels (a Node-API addon built on install where a C
+   *   compiler is present; AVX-512 where the CPU has it): the whole training round in one call.
+   *   The fastest path for DQN; see {@link nativeStatus}.
+   * - `'typed'`: the WebAssembly SIMD and JS kernels (no native code).
+   * - `'tfjs'`: tfjs ops on the active backend.
+   * - `'auto'`: `'native'` where the native kernels are available, else `'tfjs'` (and always
+   *   `'tfjs'` for a dueling network or on the tensorflow, webgl and webgpu backends).
+   *
+   * All three take the same steps (tested against each other); they differ in float rounding
+   * only, so a run is reproducible bit for bit on one path and one machine. A dueling network
+   * trains on tfjs only.
    */
-  readonly compute?: Compute;
+  readonly compute?: DQNCompute;
   /** Seed of weights, exploration, replay sampling and the env's first reset. */
   readonly seed?: number;
 }
@@ -142,6 +161,8 @@ export class DQN {
   readonly #chosen: Int32Array;
   readonly #envActions: number[];
   readonly #typed: DQNTyped | undefined;
+  /** Where this agent trains: `compute` resolved (`'auto'` picked `'native'` or `'tfjs'`). */
+  readonly compute: 'native' | 'typed' | 'tfjs';
 
   /**
    * @param env - an env with a Box observation space and a Discrete action space, or a
@@ -193,11 +214,11 @@ export class DQN {
     this.explorationRate = this.config.explorationInitialEps;
     this.#chosen = new Int32Array(this.env.numEnvs);
     this.#envActions = new Array<number>(this.env.numEnvs).fill(0);
-    resolveCompute(o.compute); // validates the value
-    if (o.compute === 'typed' && this.config.dueling) fail('compute', "'auto' or 'tfjs' with a dueling network (the typed path has no dueling head yet)", o.compute);
-    if (o.compute === 'typed') {
+    this.compute = resolveDQNCompute(o.compute, this.config.dueling);
+    if (this.compute !== 'tfjs') {
       const layers = this.q.trunkLayers;
       const mirror = new TypedMirror([this.q.params, this.q.target], this.optimizerState);
+      const kernels = this.compute === 'native' ? (nativeKernels() as NativeKernels) : undefined;
       this.#typed = {
         mirror,
         theta: mirror.arrays[0] as Float32Array,
@@ -210,6 +231,10 @@ export class DQN {
         actorVersion: -1,
         targetVersion: 0,
         targetLoaded: -1,
+        native:
+          kernels === undefined
+            ? undefined
+            : { kernels, layout: nativeLayout(layers), relu: o.activation === 'relu' ? 1 : 0, batch: emptySample(), adam: new Float64Array(0), losses: new Float64Array(0), q: new Float32Array(0) },
       };
     }
   }
@@ -297,6 +322,12 @@ export class DQN {
   #qValues(obs: Float32Array, n: number): Float32Array | Float64Array {
     const size = this.env.singleObservationSpace.size;
     const t = this.#typed;
+    const nat = t?.native;
+    if (nat !== undefined && !(t as DQNTyped).mirror.stale) {
+      if (nat.q.length < n * this.#nActions) nat.q = new Float32Array(n * this.#nActions);
+      nat.kernels.forward(nat.layout, nat.relu, (t as DQNTyped).theta, obs, n, nat.q);
+      return nat.q.subarray(0, n * this.#nActions);
+    }
     if (t !== undefined && !t.mirror.stale) {
       if (t.actorVersion !== t.version) {
         t.actor.load(t.theta);
@@ -311,6 +342,7 @@ export class DQN {
   #train(progressRemaining: number): Record<string, number> {
     const { batchSize, gamma, maxGradNorm, doubleQ, gradientSteps } = this.config;
     const lr = this.#lr(progressRemaining);
+    if (this.#typed?.native !== undefined) return this.#trainNative(lr);
     if (this.#typed !== undefined) return this.#trainTyped(lr);
     const size = this.env.singleObservationSpace.size;
     const k = this.#nActions;
@@ -395,6 +427,42 @@ export class DQN {
     return {
       'rollout/exploration_rate': this.explorationRate,
       'train/loss': lossSum / gradientSteps,
+      'train/learning_rate': lr,
+      'train/n_updates': this.#nUpdates,
+    };
+  }
+
+  /**
+   * `gradientSteps` steps of the same training in one call of the native kernels: the
+   * minibatches are drawn ahead (the same draws from the same RNG as the other paths), Adam's
+   * step sizes computed here, and the kernel runs targets, Huber loss, back-propagation, the
+   * norm clip and Adam on the float32 mirrors.
+   */
+  #trainNative(lr: number): Record<string, number> {
+    const { batchSize: n, gamma, maxGradNorm, doubleQ, gradientSteps: steps } = this.config;
+    const t = this.#typed as DQNTyped;
+    const nat = t.native as DQNNative;
+    const rows = steps * n;
+    const d = this.env.singleObservationSpace.size;
+    if (nat.batch.actions.length < rows) nat.batch = emptySample(rows, d);
+    for (let g = 0; g < steps; g++) this.#buffer.sampleInto(nat.batch, g * n, n, this.#rng);
+    if (nat.losses.length < steps) {
+      nat.losses = new Float64Array(steps);
+      nat.adam = new Float64Array(2 * steps);
+    }
+    const adam = this.optimizerState;
+    adam.schedule(steps, lr, nat.adam);
+    const [m, v] = adam.moments;
+    const b = nat.batch;
+    nat.kernels.dqnRound(nat.layout, nat.relu, t.theta, t.target, m, v, b.observations, b.nextObservations, b.actions, b.rewards, b.dones, steps, n, gamma, maxGradNorm, doubleQ ? 1 : 0, nat.adam, adam.beta1, adam.beta2, adam.eps, nat.losses);
+    t.version += steps;
+    t.mirror.dirty = true;
+    this.#nUpdates += steps;
+    let lossSum = 0;
+    for (let g = 0; g < steps; g++) lossSum += nat.losses[g] as number;
+    return {
+      'rollout/exploration_rate': this.explorationRate,
+      'train/loss': lossSum / steps,
       'train/learning_rate': lr,
       'train/n_updates': this.#nUpdates,
     };
@@ -539,4 +607,49 @@ interface DQNTyped {
   actorVersion: number;
   targetVersion: number;
   targetLoaded: number;
+  /** The native kernels' state, when they train this agent. */
+  readonly native: DQNNative | undefined;
+}
+
+/** The native path's inputs: the kernels, the network layout, and buffers reused every round. */
+interface DQNNative {
+  readonly kernels: NativeKernels;
+  readonly layout: Int32Array;
+  readonly relu: number;
+  /** The round's minibatches, drawn ahead, end to end. */
+  batch: ReplaySample;
+  /** Adam's step size and second-moment correction per step. */
+  adam: Float64Array;
+  losses: Float64Array;
+  /** Q-values of the last acting forward pass. */
+  q: Float32Array;
+}
+
+/** Arrays for `rows` sampled transitions of `obsSize` observations. */
+function emptySample(rows = 0, obsSize = 0): ReplaySample {
+  return {
+    observations: new Float32Array(rows * obsSize),
+    nextObservations: new Float32Array(rows * obsSize),
+    actions: new Int32Array(rows),
+    rewards: new Float32Array(rows),
+    dones: new Float32Array(rows),
+  };
+}
+
+/**
+ * Validates `compute` and picks the path: `'auto'` is `'native'` where the native kernels
+ * are built (and the network is not dueling, and tfjs is not on a GPU or tfjs-node backend),
+ * else `'tfjs'`.
+ */
+function resolveDQNCompute(c: unknown, dueling: boolean): 'native' | 'typed' | 'tfjs' {
+  if (c !== 'auto' && c !== 'typed' && c !== 'tfjs' && c !== 'native') fail('compute', "'auto', 'native', 'typed' or 'tfjs'", c);
+  if (dueling && (c === 'typed' || c === 'native')) fail('compute', "'auto' or 'tfjs' with a dueling network (the typed and native paths have no dueling head yet)", c);
+  if (c === 'native') {
+    const status = nativeStatus();
+    if (!status.available) fail('compute', `'auto', 'typed' or 'tfjs': the native kernels are not available here (${status.reason})`, c);
+    return 'native';
+  }
+  if (c !== 'auto') return c;
+  if (dueling || nativeKernels() === null || resolveCompute('auto') === 'tfjs') return 'tfjs';
+  return 'native';
 }

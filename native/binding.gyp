@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "tradegym_native",
+      "sources": ["tradegym.c"],
+      "cflags": ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-Wall", "-Wextra"],
+      "xcode_settings": { "OTHER_CFLAGS": ["-O3", "-ffp-contract=off", "-fno-math-errno"] }
+    }
+  ]
+}

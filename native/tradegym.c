@@ -1,0 +1,500 @@
+// tradegym's optional native kernels (Node-API, C11): the DQN training round and the MLP
+// forward pass in float32, on AVX-512 where the CPU has it (runtime check) and plain C
+// elsewhere. Built on install by scripts/build-native.mjs with node-gyp; when it is missing,
+// tradegym trains on its WebAssembly and JS kernels instead. The maths mirrors DQN.#trainTyped
+// in src/agents/dqn/DQN.ts, which is the reference (and tfjs's autodiff, in the tests).
+#include <math.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define TG_X86 1
+#endif
+
+#define MAX_LAYERS 16
+
+// ---------------------------------------------------------------------------------------------
+// C (n x m, row stride ldc) = A' B (+ bias), where A'(r, c) = A[r rs + c cs] (n x k) and B is
+// k x m with row stride ldb.
+
+static void gemm_plain(int n, int m, int k, const float* A, long rs, long cs, const float* B, long ldb, float* C, long ldc, const float* bias) {
+  for (int i = 0; i < n; i++) {
+    float* c = C + i * ldc;
+    for (int j = 0; j < m; j++) c[j] = bias ? bias[j] : 0.f;
+    for (int p = 0; p < k; p++) {
+      const float a = A[i * rs + p * cs];
+      const float* b = B + p * ldb;
+      for (int j = 0; j < m; j++) c[j] += a * b[j];
+    }
+  }
+}
+
+#ifdef TG_X86
+// Blocks of 4 rows x 32 columns (eight zmm sums), the last column block masked.
+__attribute__((target("avx512f"))) static void gemm_avx512(int n, int m, int k, const float* A, long rs, long cs, const float* B, long ldb, float* C, long ldc, const float* bias) {
+  for (int j = 0; j < m; j += 32) {
+    const int w = m - j < 32 ? m - j : 32;
+    const __mmask16 k0 = w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
+    const __mmask16 k1 = w <= 16 ? (__mmask16)0 : w >= 32 ? (__mmask16)0xFFFF : (__mmask16)((1u << (w - 16)) - 1);
+    const __m512 b0 = bias ? _mm512_maskz_loadu_ps(k0, bias + j) : _mm512_setzero_ps();
+    const __m512 b1 = bias ? _mm512_maskz_loadu_ps(k1, bias + j + 16) : _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      float* c0 = C + i * ldc + j;
+      float* c1 = c0 + ldc;
+      float* c2 = c1 + ldc;
+      float* c3 = c2 + ldc;
+      __m512 s00 = b0, s01 = b1, s10 = b0, s11 = b1, s20 = b0, s21 = b1, s30 = b0, s31 = b1;
+      const float* a0 = A + i * rs;
+      const float* a1 = a0 + rs;
+      const float* a2 = a1 + rs;
+      const float* a3 = a2 + rs;
+      for (int p = 0; p < k; p++) {
+        const float* b = B + p * ldb + j;
+        const __m512 x0 = _mm512_maskz_loadu_ps(k0, b);
+        const __m512 x1 = _mm512_maskz_loadu_ps(k1, b + 16);
+        const long o = p * cs;
+        __m512 a = _mm512_set1_ps(a0[o]);
+        s00 = _mm512_fmadd_ps(a, x0, s00);
+        s01 = _mm512_fmadd_ps(a, x1, s01);
+        a = _mm512_set1_ps(a1[o]);
+        s10 = _mm512_fmadd_ps(a, x0, s10);
+        s11 = _mm512_fmadd_ps(a, x1, s11);
+        a = _mm512_set1_ps(a2[o]);
+        s20 = _mm512_fmadd_ps(a, x0, s20);
+        s21 = _mm512_fmadd_ps(a, x1, s21);
+        a = _mm512_set1_ps(a3[o]);
+        s30 = _mm512_fmadd_ps(a, x0, s30);
+        s31 = _mm512_fmadd_ps(a, x1, s31);
+      }
+      _mm512_mask_storeu_ps(c0, k0, s00);
+      _mm512_mask_storeu_ps(c0 + 16, k1, s01);
+      _mm512_mask_storeu_ps(c1, k0, s10);
+      _mm512_mask_storeu_ps(c1 + 16, k1, s11);
+      _mm512_mask_storeu_ps(c2, k0, s20);
+      _mm512_mask_storeu_ps(c2 + 16, k1, s21);
+      _mm512_mask_storeu_ps(c3, k0, s30);
+      _mm512_mask_storeu_ps(c3 + 16, k1, s31);
+    }
+    for (; i < n; i++) {
+      float* c0 = C + i * ldc + j;
+      __m512 s0 = b0, s1 = b1;
+      const float* a0 = A + i * rs;
+      for (int p = 0; p < k; p++) {
+        const float* b = B + p * ldb + j;
+        const __m512 a = _mm512_set1_ps(a0[p * cs]);
+        s0 = _mm512_fmadd_ps(a, _mm512_maskz_loadu_ps(k0, b), s0);
+        s1 = _mm512_fmadd_ps(a, _mm512_maskz_loadu_ps(k1, b + 16), s1);
+      }
+      _mm512_mask_storeu_ps(c0, k0, s0);
+      _mm512_mask_storeu_ps(c0 + 16, k1, s1);
+    }
+  }
+}
+#endif
+
+static int has_avx512 = -1;
+
+static int use_avx512(void) {
+#ifdef TG_X86
+  if (has_avx512 < 0) has_avx512 = __builtin_cpu_supports("avx512f") ? 1 : 0;
+  return has_avx512;
+#else
+  return 0;
+#endif
+}
+
+static void gemm(int n, int m, int k, const float* A, long rs, long cs, const float* B, long ldb, float* C, long ldc, const float* bias) {
+#ifdef TG_X86
+  if (use_avx512()) {
+    gemm_avx512(n, m, k, A, rs, cs, B, ldb, C, ldc, bias);
+    return;
+  }
+#endif
+  gemm_plain(n, m, k, A, rs, cs, B, ldb, C, ldc, bias);
+}
+
+// T (cols x rows) = W (rows x cols) transposed, in 16 x 16 tiles (a plain loop's strided writes
+// cost more than all the products of a step).
+static void transpose(const float* W, int rows, int cols, float* T) {
+  for (int i0 = 0; i0 < rows; i0 += 16) {
+    const int i1 = i0 + 16 < rows ? i0 + 16 : rows;
+    for (int j0 = 0; j0 < cols; j0 += 16) {
+      const int j1 = j0 + 16 < cols ? j0 + 16 : cols;
+      for (int i = i0; i < i1; i++)
+        for (int j = j0; j < j1; j++) T[(size_t)j * rows + i] = W[(size_t)i * cols + j];
+    }
+  }
+}
+
+// The sum of squares in eight partial sums (a fixed order: the same result whichever clone
+// runs), and Adam's update of float32 state in double arithmetic, as FlatAdam.step. Each is
+// compiled twice, for AVX-512 and for the baseline; -ffp-contract=off keeps both exact.
+#define SUMSQ_BODY                                                                       \
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                              \
+  size_t i = 0;                                                                          \
+  for (; i + 8 <= n; i += 8)                                                             \
+    for (int r = 0; r < 8; r++) acc[r] += (double)g[i + r] * (double)g[i + r];           \
+  double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])); \
+  for (; i < n; i++) s += (double)g[i] * (double)g[i];                                   \
+  return s;
+
+#define ADAM_BODY                                                                        \
+  for (size_t i = 0; i < n; i++) {                                                       \
+    const double gi = (double)g[i] * scale;                                              \
+    const float mi = (float)(beta1 * (double)m[i] + (1 - beta1) * gi);                   \
+    const float vi = (float)(beta2 * (double)v[i] + (1 - beta2) * gi * gi);              \
+    m[i] = mi;                                                                           \
+    v[i] = vi;                                                                           \
+    p[i] = (float)((double)p[i] - (stepSize * (double)mi) / (sqrt((double)vi) / bc2 + eps)); \
+  }
+
+static double sumsq_plain(const float* g, size_t n) { SUMSQ_BODY }
+static void adam_plain(float* restrict p, float* restrict m, float* restrict v, const float* restrict g, size_t n, double scale, double stepSize, double bc2, double beta1, double beta2, double eps) { ADAM_BODY }
+#ifdef TG_X86
+__attribute__((target("avx512f"))) static double sumsq_avx512(const float* g, size_t n) { SUMSQ_BODY }
+__attribute__((target("avx512f"))) static void adam_avx512(float* restrict p, float* restrict m, float* restrict v, const float* restrict g, size_t n, double scale, double stepSize, double bc2, double beta1, double beta2, double eps) { ADAM_BODY }
+#endif
+
+static double sumsq(const float* g, size_t n) {
+#ifdef TG_X86
+  if (use_avx512()) return sumsq_avx512(g, n);
+#endif
+  return sumsq_plain(g, n);
+}
+
+static void adam(float* p, float* m, float* v, const float* g, size_t n, double scale, double stepSize, double bc2, double beta1, double beta2, double eps) {
+#ifdef TG_X86
+  if (use_avx512()) {
+    adam_avx512(p, m, v, g, n, scale, stepSize, bc2, beta1, beta2, eps);
+    return;
+  }
+#endif
+  adam_plain(p, m, v, g, n, scale, stepSize, bc2, beta1, beta2, eps);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The MLP: layer l maps fanIn[l] to fanOut[l] with W[l] ([fanIn, fanOut], row-major, as tfjs
+// stores it) at wOff[l] and the bias at bOff[l] of a flat float32 parameter vector; tanh or
+// relu on the hidden layers, linear output.
+
+typedef struct {
+  int layers;
+  int fanIn[MAX_LAYERS], fanOut[MAX_LAYERS], wOff[MAX_LAYERS], bOff[MAX_LAYERS];
+  int relu;
+} Net;
+
+// tanh by Eigen's float rational approximation, as typed.ts's tanh.
+static float tanh_eigen(float v) {
+  const double lim = 7.90531110763549805;
+  const double x = v > lim ? lim : v < -lim ? -lim : v;
+  const double x2 = x * x;
+  double p = x2 * -2.76076847742355e-16 + 2.00018790482477e-13;
+  p = p * x2 - 8.60467152213735e-11;
+  p = p * x2 + 5.12229709037114e-8;
+  p = p * x2 + 1.48572235717979e-5;
+  p = p * x2 + 6.37261928875436e-4;
+  p = p * x2 + 4.89352455891786e-3;
+  double q = x2 * 1.19825839466702e-6 + 1.18534705686654e-4;
+  q = q * x2 + 2.268434632439e-3;
+  q = q * x2 + 4.89352518554385e-3;
+  return (float)((x * p) / q);
+}
+
+static int widest(const Net* net) {
+  int w = net->fanIn[0];
+  for (int l = 0; l < net->layers; l++) w = net->fanOut[l] > w ? net->fanOut[l] : w;
+  return w;
+}
+
+// Forward pass of n rows x: writes every layer's output (after the activation) into hs[l + 1]
+// (hs[0] = x); returns the last.
+static float* forward(const Net* net, const float* params, const float* x, int n, float** hs) {
+  hs[0] = (float*)x;
+  for (int l = 0; l < net->layers; l++) {
+    const int fo = net->fanOut[l];
+    float* out = hs[l + 1];
+    gemm(n, fo, net->fanIn[l], hs[l], net->fanIn[l], 1, params + net->wOff[l], fo, out, fo, params + net->bOff[l]);
+    if (l < net->layers - 1) {
+      const long size = (long)n * fo;
+      if (net->relu) {
+        for (long i = 0; i < size; i++) out[i] = out[i] > 0.f ? out[i] : 0.f;
+      } else {
+        for (long i = 0; i < size; i++) out[i] = tanh_eigen(out[i]);
+      }
+    }
+  }
+  return hs[net->layers];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node-API glue
+
+#define CHECK(call)                                                   \
+  do {                                                                \
+    if ((call) != napi_ok) {                                          \
+      napi_throw_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: bad argument to " #call); \
+      return NULL;                                                    \
+    }                                                                 \
+  } while (0)
+
+static int typed(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* length) {
+  napi_typedarray_type t;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, v, &t, length, data, &ab, &off) != napi_ok || t != want) {
+    napi_throw_type_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: a typed array of the wrong kind");
+    return 0;
+  }
+  return 1;
+}
+
+static int read_net(napi_env env, napi_value layout, int relu, Net* net) {
+  int32_t* d;
+  size_t len;
+  if (!typed(env, layout, napi_int32_array, (void**)&d, &len)) return 0;
+  if (len < 1 || d[0] < 1 || d[0] > MAX_LAYERS || len != (size_t)(1 + 4 * d[0])) {
+    napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: layout must be [layers, (fanIn, fanOut, wOff, bOff) per layer]");
+    return 0;
+  }
+  net->layers = d[0];
+  for (int l = 0; l < net->layers; l++) {
+    net->fanIn[l] = d[1 + 4 * l];
+    net->fanOut[l] = d[2 + 4 * l];
+    net->wOff[l] = d[3 + 4 * l];
+    net->bOff[l] = d[4 + 4 * l];
+  }
+  for (int l = 0; l < net->layers; l++) {
+    if (net->fanIn[l] < 1 || net->fanOut[l] < 1 || net->wOff[l] < 0 || net->bOff[l] < 0 || (l > 0 && net->fanIn[l] != net->fanOut[l - 1])) {
+      napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: layout sizes must be >= 1, offsets >= 0, and each layer's fanIn the previous fanOut");
+      return 0;
+    }
+  }
+  net->relu = relu;
+  return 1;
+}
+
+// Throws a RangeError naming `what` unless `have` >= `need`; returns whether it held.
+static int enough(napi_env env, const char* what, size_t have, size_t need) {
+  if (have >= need) return 1;
+  char msg[160];
+  snprintf(msg, sizeof msg, "tradegym native: %s has %zu entries, needs %zu", what, have, need);
+  napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", msg);
+  return 0;
+}
+
+// The parameter count the layout needs (the end of its last weight or bias).
+static size_t params_needed(const Net* net) {
+  size_t end = 0;
+  for (int l = 0; l < net->layers; l++) {
+    const size_t w = (size_t)net->wOff[l] + (size_t)net->fanIn[l] * net->fanOut[l];
+    const size_t b = (size_t)net->bOff[l] + net->fanOut[l];
+    end = w > end ? w : end;
+    end = b > end ? b : end;
+  }
+  return end;
+}
+
+// forward(layout, relu, params, x, n, out): out (n x outSize) = the network's outputs.
+static napi_value Forward(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value a[6];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int32_t relu, n;
+  Net net;
+  float *params, *x, *out;
+  size_t len;
+  CHECK(napi_get_value_int32(env, a[1], &relu));
+  CHECK(napi_get_value_int32(env, a[4], &n));
+  if (!read_net(env, a[0], relu, &net)) return NULL;
+  if (n < 0 || !enough(env, "n", (size_t)n, 0)) return NULL;
+  if (!typed(env, a[2], napi_float32_array, (void**)&params, &len) || !enough(env, "params", len, params_needed(&net))) return NULL;
+  if (!typed(env, a[3], napi_float32_array, (void**)&x, &len) || !enough(env, "x", len, (size_t)n * net.fanIn[0])) return NULL;
+  if (!typed(env, a[5], napi_float32_array, (void**)&out, &len) || !enough(env, "out", len, (size_t)n * net.fanOut[net.layers - 1])) return NULL;
+  const int w = widest(&net);
+  // scratch per call (not static: worker threads share the addon's globals)
+  float* buf = (float*)malloc(sizeof(float) * (size_t)2 * n * w);
+  if (!buf) {
+    napi_throw_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: out of memory");
+    return NULL;
+  }
+  float* hs[MAX_LAYERS + 1];
+  for (int l = 0; l < net.layers - 1; l++) hs[l + 1] = buf + (size_t)(l % 2) * n * w;
+  hs[net.layers] = out;
+  forward(&net, params, x, n, hs);
+  free(buf);
+  return NULL;
+}
+
+// dqnRound(layout, relu, theta, target, m, v, obs, next, actions, rewards, dones, g, n, gamma,
+//          maxGradNorm, doubleQ, adam, beta1, beta2, eps, losses)
+// runs g gradient steps of DQN, step s on rows [s n, (s + 1) n) of the sampled batches:
+// targets y = r + (1 - done) gamma max_a Q_target(next, a) (double DQN: the target net's value
+// of the online net's argmax), the Huber loss (beta 1) of Q(obs, action) - y averaged over
+// the batch, its gradient clipped to maxGradNorm (global L2 norm + 1e-6, as torch), then one
+// Adam step with step size adam[2 s] and bias correction adam[2 s + 1] (computed by the
+// caller). theta, m and v are updated in place; losses[s] is step s's loss.
+static napi_value DqnRound(napi_env env, napi_callback_info info) {
+  size_t argc = 21;
+  napi_value a[21];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc != 21) {
+    napi_throw_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: dqnRound takes 21 arguments");
+    return NULL;
+  }
+  int32_t relu, steps, n, doubleQ;
+  double gamma, maxNorm, beta1, beta2, eps;
+  Net net;
+  float *theta, *target, *mo, *vo, *obs, *next, *rewards, *dones;
+  int32_t* actions;
+  double *sched, *losses;
+  size_t nParams, len;
+  CHECK(napi_get_value_int32(env, a[1], &relu));
+  CHECK(napi_get_value_int32(env, a[11], &steps));
+  CHECK(napi_get_value_int32(env, a[12], &n));
+  CHECK(napi_get_value_double(env, a[13], &gamma));
+  CHECK(napi_get_value_double(env, a[14], &maxNorm));
+  CHECK(napi_get_value_int32(env, a[15], &doubleQ));
+  CHECK(napi_get_value_double(env, a[17], &beta1));
+  CHECK(napi_get_value_double(env, a[18], &beta2));
+  CHECK(napi_get_value_double(env, a[19], &eps));
+  if (!read_net(env, a[0], relu, &net)) return NULL;
+  if (steps < 0 || n < 1) {
+    napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: steps must be >= 0 and n >= 1");
+    return NULL;
+  }
+  const size_t rows = (size_t)steps * n;
+  const size_t obsLen = rows * net.fanIn[0];
+  if (!typed(env, a[2], napi_float32_array, (void**)&theta, &nParams) || !enough(env, "theta", nParams, params_needed(&net))) return NULL;
+  if (!typed(env, a[3], napi_float32_array, (void**)&target, &len) || !enough(env, "target", len, nParams)) return NULL;
+  if (!typed(env, a[4], napi_float32_array, (void**)&mo, &len) || !enough(env, "m", len, nParams)) return NULL;
+  if (!typed(env, a[5], napi_float32_array, (void**)&vo, &len) || !enough(env, "v", len, nParams)) return NULL;
+  if (!typed(env, a[6], napi_float32_array, (void**)&obs, &len) || !enough(env, "obs", len, obsLen)) return NULL;
+  if (!typed(env, a[7], napi_float32_array, (void**)&next, &len) || !enough(env, "next", len, obsLen)) return NULL;
+  if (!typed(env, a[8], napi_int32_array, (void**)&actions, &len) || !enough(env, "actions", len, rows)) return NULL;
+  if (!typed(env, a[9], napi_float32_array, (void**)&rewards, &len) || !enough(env, "rewards", len, rows)) return NULL;
+  if (!typed(env, a[10], napi_float32_array, (void**)&dones, &len) || !enough(env, "dones", len, rows)) return NULL;
+  if (!typed(env, a[16], napi_float64_array, (void**)&sched, &len) || !enough(env, "adam", len, 2 * (size_t)steps)) return NULL;
+  if (!typed(env, a[20], napi_float64_array, (void**)&losses, &len) || !enough(env, "losses", len, (size_t)steps)) return NULL;
+  for (size_t i = 0; i < rows; i++) {
+    if (actions[i] < 0 || actions[i] >= net.fanOut[net.layers - 1]) {
+      napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: an action outside [0, outputs)");
+      return NULL;
+    }
+  }
+
+  const int L = net.layers;
+  const int inSize = net.fanIn[0];
+  const int k = net.fanOut[L - 1];
+  const int w = widest(&net);
+  // scratch: activations of every layer (L + 1 slots of n x w), the next-state outputs of the
+  // target and online nets, two gradient buffers, one transposed weight matrix, the gradient
+  size_t maxW = 0;
+  for (int l = 0; l < L; l++) maxW = (size_t)net.fanIn[l] * net.fanOut[l] > maxW ? (size_t)net.fanIn[l] * net.fanOut[l] : maxW;
+  const size_t slot = (size_t)n * w;
+  float* buf = (float*)malloc(sizeof(float) * (slot * (L + 1) + 2 * slot + 2 * slot + maxW + nParams + 3 * slot));
+  if (!buf) {
+    napi_throw_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: out of memory");
+    return NULL;
+  }
+  float* hs[MAX_LAYERS + 1];
+  for (int l = 1; l <= L; l++) hs[l] = buf + slot * (l - 1);
+  float* nextT = buf + slot * L;
+  float* nextO = nextT + slot;
+  float* dz = nextO + slot;
+  float* dh = dz + slot;
+  float* wt = dh + slot;
+  float* grad = wt + maxW;
+  float* tmp[MAX_LAYERS + 1];
+  for (int l = 1; l <= L; l++) tmp[l] = grad + nParams + (l % 3) * slot;
+
+  for (int s = 0; s < steps; s++) {
+    const float* ob = obs + (size_t)s * n * inSize;
+    const float* nx = next + (size_t)s * n * inSize;
+    const int32_t* act = actions + (size_t)s * n;
+    const float* rw = rewards + (size_t)s * n;
+    const float* dn = dones + (size_t)s * n;
+    // the target net's values of the next states (copied: tmp is reused by the online pass)
+    memcpy(nextT, forward(&net, target, nx, n, tmp), sizeof(float) * n * k);
+    if (doubleQ) memcpy(nextO, forward(&net, theta, nx, n, tmp), sizeof(float) * n * k);
+    const float* q = forward(&net, theta, ob, n, hs);
+    double loss = 0;
+    memset(dz, 0, sizeof(float) * n * k);
+    for (int i = 0; i < n; i++) {
+      const float* row = nextT + (size_t)i * k;
+      float best = row[0];
+      if (doubleQ) {
+        const float* on = nextO + (size_t)i * k;
+        int arg = 0;
+        for (int j = 1; j < k; j++) if (on[j] > on[arg]) arg = j;
+        best = row[arg];
+      } else {
+        for (int j = 1; j < k; j++) best = row[j] > best ? row[j] : best;
+      }
+      const double y = (double)rw[i] + (1.0 - (double)dn[i]) * gamma * (double)best;
+      const int ai = i * k + act[i];
+      const double d = (double)q[ai] - y;
+      const double ad = fabs(d);
+      loss += (ad <= 1 ? 0.5 * ad * ad : ad - 0.5) / n;
+      dz[ai] = (float)((d < -1 ? -1 : d > 1 ? 1 : d) / n);
+    }
+    losses[s] = loss;
+    // back-propagation: dz holds the gradient at layer l's output (before its activation)
+    float* dzl = dz;
+    float* dhl = dh;
+    for (int l = L - 1; l >= 0; l--) {
+      const int fi = net.fanIn[l], fo = net.fanOut[l];
+      float* gb = grad + net.bOff[l];
+      for (int j = 0; j < fo; j++) gb[j] = 0.f;
+      for (int i = 0; i < n; i++)
+        for (int j = 0; j < fo; j++) gb[j] += dzl[(size_t)i * fo + j];
+      // dW = h^T dz: (fi x n) (n x fo)
+      const float* h = l == 0 ? ob : hs[l];
+      gemm(fi, fo, n, h, 1, fi, dzl, fo, grad + net.wOff[l], fo, NULL);
+      if (l == 0) break;
+      // dh = dz W^T: W^T is fo x fi
+      transpose(theta + net.wOff[l], fi, fo, wt);
+      gemm(n, fi, fo, dzl, fo, 1, wt, fi, dhl, fi, NULL);
+      const long size = (long)n * fi;
+      const float* hl = hs[l];
+      if (net.relu) {
+        for (long i = 0; i < size; i++) dhl[i] = hl[i] > 0.f ? dhl[i] : 0.f;
+      } else {
+        for (long i = 0; i < size; i++) dhl[i] = dhl[i] * (1.f - hl[i] * hl[i]);
+      }
+      float* t = dzl;
+      dzl = dhl;
+      dhl = t;
+    }
+    // clip the global norm (scale 1 when within it, as torch's clip_grad_norm_), then Adam
+    const double norm = sqrt(sumsq(grad, nParams));
+    const double clip = maxNorm / (norm + 1e-6);
+    adam(theta, mo, vo, grad, nParams, clip < 1 ? clip : 1, sched[2 * s], sched[2 * s + 1], beta1, beta2, eps);
+  }
+  free(buf);
+  return NULL;
+}
+
+// kernel(): "avx512" or "plain", the product kernel in use.
+static napi_value Kernel(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  const char* name = use_avx512() ? "avx512" : "plain";
+  CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value f;
+  if (napi_create_function(env, "forward", NAPI_AUTO_LENGTH, Forward, NULL, &f) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "forward", f);
+  if (napi_create_function(env, "dqnRound", NAPI_AUTO_LENGTH, DqnRound, NULL, &f) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "dqnRound", f);
+  if (napi_create_function(env, "kernel", NAPI_AUTO_LENGTH, Kernel, NULL, &f) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "kernel", f);
+  return exports;
+}

@@ -1,0 +1,95 @@
+import type { DenseSlots } from '../ActorCritic.js';
+
+/**
+ * The optional native kernels (native/tradegym.c, a Node-API addon built on install by
+ * scripts/build-native.mjs): DQN's whole training round and the MLP forward pass in float32,
+ * AVX-512 where the CPU has it. @internal
+ */
+export interface NativeKernels {
+  /** `out` (n x outSize) = the network's outputs for the n rows of `x`. */
+  forward(layout: Int32Array, relu: number, params: Float32Array, x: Float32Array, n: number, out: Float32Array): void;
+  /** `steps` DQN gradient steps; see native/tradegym.c for the arguments. */
+  dqnRound(
+    layout: Int32Array, relu: number, theta: Float32Array, target: Float32Array, m: Float32Array, v: Float32Array,
+    obs: Float32Array, next: Float32Array, actions: Int32Array, rewards: Float32Array, dones: Float32Array,
+    steps: number, n: number, gamma: number, maxGradNorm: number, doubleQ: number, adam: Float64Array,
+    beta1: number, beta2: number, eps: number, losses: Float64Array,
+  ): void;
+  /** The product kernel in use: `'avx512'` or `'plain'`. */
+  kernel(): string;
+}
+
+/** Where the addon is looked for, relative to the package root. */
+const ADDON = 'native/build/Release/tradegym_native.node';
+
+let loaded: { kernels: NativeKernels | null; why: string } | undefined;
+
+/** Node's `require` and `fs`/`path`, reached without a static import so browser bundles still build. */
+function nodeBuiltins(): { createRequire: (p: string) => (id: string) => unknown; existsSync: (p: string) => boolean; dirname: (p: string) => string; join: (...p: string[]) => string; fileURLToPath: (u: string) => string } | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const get = proc?.getBuiltinModule;
+  if (typeof get !== 'function') return null;
+  const mod = get('node:module') as { createRequire: (p: string) => (id: string) => unknown };
+  const fs = get('node:fs') as { existsSync: (p: string) => boolean };
+  const path = get('node:path') as { dirname: (p: string) => string; join: (...p: string[]) => string };
+  const url = get('node:url') as { fileURLToPath: (u: string) => string };
+  return { createRequire: mod.createRequire, existsSync: fs.existsSync, dirname: path.dirname, join: path.join, fileURLToPath: url.fileURLToPath };
+}
+
+/**
+ * The native kernels, loaded on first use; null where they are not built (no C compiler at
+ * install), not Node, or switched off with the environment variable `TRADEGYM_NATIVE=0`.
+ * {@link nativeStatus} says which. @internal
+ */
+export function nativeKernels(): NativeKernels | null {
+  if (loaded !== undefined) return loaded.kernels;
+  loaded = { kernels: null, why: 'not running on Node.js' };
+  const node = nodeBuiltins();
+  if (node === null) return null;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+  if (env.TRADEGYM_NATIVE === '0') {
+    loaded.why = 'switched off by TRADEGYM_NATIVE=0';
+    return null;
+  }
+  // walk up from this module (src/agents/common/kernels or dist) to the package root
+  let dir = node.dirname(node.fileURLToPath(import.meta.url));
+  for (let up = 0; up < 6; up++) {
+    const file = node.join(dir, ADDON);
+    if (node.existsSync(file)) {
+      try {
+        loaded = { kernels: node.createRequire(import.meta.url)(file) as NativeKernels, why: '' };
+      } catch (e) {
+        loaded.why = `${ADDON} did not load: ${(e as Error).message}`;
+      }
+      return loaded.kernels;
+    }
+    dir = node.dirname(dir);
+  }
+  loaded.why = `${ADDON} is not built (run \`npm rebuild tradegym\` with a C compiler, or node scripts/build-native.mjs)`;
+  return null;
+}
+
+/**
+ * Whether tradegym's native kernels are in use, and if not, why.
+ * @returns `{ available: true, kernel: 'avx512' | 'plain' }`, or `{ available: false, reason }`.
+ * @example
+ * ```ts
+ * import { nativeStatus } from 'tradegym/agents';
+ * const s = nativeStatus();
+ * console.log(s.available ? `native kernels (${s.kernel})` : `no native kernels: ${s.reason}`);
+ * ```
+ */
+export function nativeStatus(): { available: true; kernel: string } | { available: false; reason: string } {
+  const k = nativeKernels();
+  return k === null ? { available: false, reason: (loaded as { why: string }).why } : { available: true, kernel: k.kernel() };
+}
+
+/** `[layers, (fanIn, fanOut, wOff, bOff) per layer]`, the layout the native kernels read. @internal */
+export function nativeLayout(layers: readonly DenseSlots[]): Int32Array {
+  const out = new Int32Array(1 + 4 * layers.length);
+  out[0] = layers.length;
+  layers.forEach((l, i) => {
+    out.set([l.w.shape[0] as number, l.w.shape[1] as number, l.w.offset, l.b.offset], 1 + 4 * i);
+  });
+  return out;
+}

@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { make } from '../../src/index.js';
+import { DQN, nativeStatus } from '../../src/agents/index.js';
+import { nativeKernels, nativeLayout } from '../../src/agents/common/kernels/native.js';
+import { Rng } from '../../src/core/Rng.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+// An MLP written out in float64 loops, the reference for the native forward pass.
+function reference(sizes: number[], relu: boolean, params: Float32Array, x: Float32Array, n: number): Float64Array {
+  let h = Float64Array.from(x);
+  let off = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const fi = sizes[l]!;
+    const fo = sizes[l + 1]!;
+    const w = off;
+    const b = off + fi * fo;
+    off = b + fo;
+    const out = new Float64Array(n * fo);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < fo; j++) {
+        let s = params[b + j]!;
+        for (let p = 0; p < fi; p++) s += h[i * fi + p]! * params[w + p * fo + j]!;
+        out[i * fo + j] = l + 2 < sizes.length ? (relu ? Math.max(0, s) : Math.tanh(s)) : s;
+      }
+    }
+    h = out;
+  }
+  return h;
+}
+
+describe('native kernels', () => {
+  it('are built on this machine by npm install (scripts/build-native.mjs)', () => {
+    const status = nativeStatus();
+    expect(status).toMatchObject({ available: true });
+    expect(['avx512', 'plain']).toContain((status as { kernel: string }).kernel);
+  });
+
+  // odd sizes and batches exercise the masked last column block and the leftover rows
+  it.each([
+    [[4, 256, 256, 2], true, 64],
+    [[5, 37, 19, 3], false, 7],
+    [[3, 33, 1], true, 5],
+  ] as const)('the forward pass of %j (relu %s, %i rows) equals the product written out', (sizes, relu, n) => {
+    const k = nativeKernels()!;
+    const rng = new Rng(1);
+    let size = 0;
+    const slots = [];
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      slots.push({ w: { offset: size, shape: [sizes[l]!, sizes[l + 1]!] }, b: { offset: size + sizes[l]! * sizes[l + 1]! } });
+      size += sizes[l]! * sizes[l + 1]! + sizes[l + 1]!;
+    }
+    const params = Float32Array.from({ length: size }, () => rng.normal() * 0.3);
+    const x = Float32Array.from({ length: n * sizes[0]! }, () => rng.normal());
+    const out = new Float32Array(n * sizes[sizes.length - 1]!);
+    k.forward(nativeLayout(slots as never), relu ? 1 : 0, params, x, n, out);
+    const want = reference([...sizes], relu, params, x, n);
+    // float32 sums of up to 256 terms of size ~1: within 1e-4; tanh by Eigen's approximation within 3e-7
+    for (let i = 0; i < want.length; i++) expect(Math.abs(out[i]! - want[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!)));
+  });
+
+  it("'auto' trains DQN natively here; a dueling network stays on tfjs", () => {
+    const plain = new DQN(make('CartPole-v1'));
+    const dueling = new DQN(make('CartPole-v1'), { dueling: true });
+    expect(plain.compute).toBe('native');
+    expect(dueling.compute).toBe('tfjs');
+    plain.dispose();
+    dueling.dispose();
+  });
+
+  it("with TRADEGYM_NATIVE=0 they are off: 'auto' takes tfjs and 'native' is an error saying why", () => {
+    const code = `
+      import { make } from './src/index.ts';
+      import { DQN, nativeStatus } from './src/agents/index.ts';
+      const auto = new DQN(make('CartPole-v1'));
+      let error = '';
+      try { new DQN(make('CartPole-v1'), { compute: 'native' }); } catch (e) { error = e.name + ': ' + e.message; }
+      console.log(JSON.stringify({ status: nativeStatus(), auto: auto.compute, error }));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, env: { ...process.env, TRADEGYM_NATIVE: '0' }, encoding: 'utf8' });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { status: unknown; auto: string; error: string };
+    expect(r.status).toEqual({ available: false, reason: 'switched off by TRADEGYM_NATIVE=0' });
+    expect(r.auto).toBe('tfjs');
+    expect(r.error).toBe(`InvalidArgumentError: compute must be 'auto', 'typed' or 'tfjs': the native kernels are not available here (switched off by TRADEGYM_NATIVE=0), got "native"`);
+  }, 60_000);
+});
+
+describe('native kernels guard their inputs', () => {
+  const layout = Int32Array.from([2, 4, 8, 0, 32, 8, 2, 40, 56]); // 4 -> 8 -> 2: 58 parameters
+  it('a forward pass with too few parameters, or a layout that does not chain, is a RangeError', () => {
+    const k = nativeKernels()!;
+    expect(() => k.forward(layout, 1, new Float32Array(57), new Float32Array(4), 1, new Float32Array(2))).toThrow(/params has 57 entries, needs 58/);
+    expect(() => k.forward(layout, 1, new Float32Array(58), new Float32Array(3), 1, new Float32Array(2))).toThrow(/x has 3 entries, needs 4/);
+    expect(() => k.forward(Int32Array.from([2, 4, 8, 0, 32, 7, 2, 40, 54]), 1, new Float32Array(58), new Float32Array(4), 1, new Float32Array(2))).toThrow(RangeError);
+  });
+
+  it('a training round with a short batch or an action out of range is a RangeError, and changes nothing', () => {
+    const k = nativeKernels()!;
+    const theta = Float32Array.from({ length: 58 }, (_, i) => Math.sin(i));
+    const before = theta.slice();
+    const round = (actions: Int32Array, obsLen: number) =>
+      k.dqnRound(layout, 1, theta, theta.slice(), new Float32Array(58), new Float32Array(58), new Float32Array(obsLen), new Float32Array(obsLen), actions, new Float32Array(4), new Float32Array(4), 2, 2, 0.99, 10, 0, Float64Array.from([1e-3, 1, 1e-3, 1]), 0.9, 0.999, 1e-8, new Float64Array(2));
+    expect(() => round(new Int32Array(4), 15)).toThrow(/obs has 15 entries, needs 16/);
+    expect(() => round(Int32Array.from([0, 1, 2, 0]), 16)).toThrow(/an action outside \[0, outputs\)/);
+    expect(theta).toEqual(before);
+    round(Int32Array.from([0, 1, 1, 0]), 16); // a valid round moves the parameters
+    expect(theta).not.toEqual(before);
+  });
+});
