@@ -6,10 +6,12 @@
 //   DQN, rl-baselines3-zoo CartPole settings (256-256, train_freq 256, gradient_steps 128): 3,151.
 // Goal: 1.5x each. Every agent runs with compute 'typed' (our typed-array kernels with the
 // wasm SIMD product) and with compute 'tfjs' on the wasm and the cpu backends; DQN also with
-// compute 'native' (the native kernels, its 'auto' where they are built). One warm-up learn
+// compute 'native' (the native kernels, its 'auto' where they are built; on an AVX-512 CPU
+// also with the AVX2 and plain-C kernels other CPUs run). One warm-up learn
 // (JIT, kernels), then a timed one. BENCH_QUICK=1 skips DQN on tfjs-cpu (minutes).
 import { make, SyncVectorEnv } from '../src/index.js';
 import { A2C, DQN, nativeStatus, PPO, useBackend, type DQNCompute } from '../src/agents/index.js';
+import { nativeKernels } from '../src/agents/common/kernels/native.js';
 
 type Agent = { learn(o: { totalTimesteps: number }): Promise<unknown>; dispose(): void };
 const cartpoles = (n: number) => new SyncVectorEnv(Array.from({ length: n }, () => () => make('CartPole-v1')), { autoresetMode: 'same-step' });
@@ -56,6 +58,14 @@ for (const r of runs) {
     if (status.available) {
       const fps = await rate(r.makeNative(), r.warm, r.steps);
       row.native = { stepsPerSecond: fps, vsSB3: +(fps / r.sb3).toFixed(2), kernel: status.kernel };
+      // the kernels a CPU without AVX-512 (AVX2 with FMA) or without either (plain C) runs
+      for (const kernel of ['avx2', 'plain'] as const) {
+        if (kernel === status.kernel || (kernel === 'avx2' && status.kernel === 'plain')) continue;
+        nativeKernels()?.setKernel(kernel);
+        const fps2 = await rate(r.makeNative(), r.warm, r.steps);
+        row[`native_${kernel}`] = { stepsPerSecond: fps2, vsSB3: +(fps2 / r.sb3).toFixed(2) };
+      }
+      nativeKernels()?.setKernel(status.kernel as 'avx512');
     } else row.native = { unavailable: status.reason };
   }
   for (const backend of ['wasm', 'cpu'] as const) {

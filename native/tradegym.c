@@ -95,23 +95,100 @@ __attribute__((target("avx512f"))) static void gemm_avx512(int n, int m, int k, 
     }
   }
 }
+// The same blocking for AVX2 with FMA (most x86 CPUs since 2013): 4 rows x 16 columns, eight
+// ymm sums, the last column block through masked loads and stores.
+__attribute__((target("avx2,fma"))) static void gemm_avx2(int n, int m, int k, const float* A, long rs, long cs, const float* B, long ldb, float* C, long ldc, const float* bias) {
+  for (int j = 0; j < m; j += 16) {
+    const int w = m - j < 16 ? m - j : 16;
+    int lane[16];
+    for (int t = 0; t < 16; t++) lane[t] = t < w ? -1 : 0;
+    const __m256i k0 = _mm256_loadu_si256((const __m256i*)lane);
+    const __m256i k1 = _mm256_loadu_si256((const __m256i*)(lane + 8));
+    const __m256 b0 = bias ? _mm256_maskload_ps(bias + j, k0) : _mm256_setzero_ps();
+    const __m256 b1 = bias && w > 8 ? _mm256_maskload_ps(bias + j + 8, k1) : _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      float* c0 = C + i * ldc + j;
+      float* c1 = c0 + ldc;
+      float* c2 = c1 + ldc;
+      float* c3 = c2 + ldc;
+      __m256 s00 = b0, s01 = b1, s10 = b0, s11 = b1, s20 = b0, s21 = b1, s30 = b0, s31 = b1;
+      const float* a0 = A + i * rs;
+      const float* a1 = a0 + rs;
+      const float* a2 = a1 + rs;
+      const float* a3 = a2 + rs;
+      for (int p = 0; p < k; p++) {
+        const float* b = B + p * ldb + j;
+        const __m256 x0 = _mm256_maskload_ps(b, k0);
+        const __m256 x1 = w > 8 ? _mm256_maskload_ps(b + 8, k1) : _mm256_setzero_ps();
+        const long o = p * cs;
+        __m256 a = _mm256_broadcast_ss(a0 + o);
+        s00 = _mm256_fmadd_ps(a, x0, s00);
+        s01 = _mm256_fmadd_ps(a, x1, s01);
+        a = _mm256_broadcast_ss(a1 + o);
+        s10 = _mm256_fmadd_ps(a, x0, s10);
+        s11 = _mm256_fmadd_ps(a, x1, s11);
+        a = _mm256_broadcast_ss(a2 + o);
+        s20 = _mm256_fmadd_ps(a, x0, s20);
+        s21 = _mm256_fmadd_ps(a, x1, s21);
+        a = _mm256_broadcast_ss(a3 + o);
+        s30 = _mm256_fmadd_ps(a, x0, s30);
+        s31 = _mm256_fmadd_ps(a, x1, s31);
+      }
+      _mm256_maskstore_ps(c0, k0, s00);
+      _mm256_maskstore_ps(c1, k0, s10);
+      _mm256_maskstore_ps(c2, k0, s20);
+      _mm256_maskstore_ps(c3, k0, s30);
+      if (w > 8) {
+        _mm256_maskstore_ps(c0 + 8, k1, s01);
+        _mm256_maskstore_ps(c1 + 8, k1, s11);
+        _mm256_maskstore_ps(c2 + 8, k1, s21);
+        _mm256_maskstore_ps(c3 + 8, k1, s31);
+      }
+    }
+    for (; i < n; i++) {
+      float* c0 = C + i * ldc + j;
+      __m256 s0 = b0, s1 = b1;
+      const float* a0 = A + i * rs;
+      for (int p = 0; p < k; p++) {
+        const float* b = B + p * ldb + j;
+        const __m256 a = _mm256_broadcast_ss(a0 + p * cs);
+        s0 = _mm256_fmadd_ps(a, _mm256_maskload_ps(b, k0), s0);
+        if (w > 8) s1 = _mm256_fmadd_ps(a, _mm256_maskload_ps(b + 8, k1), s1);
+      }
+      _mm256_maskstore_ps(c0, k0, s0);
+      if (w > 8) _mm256_maskstore_ps(c0 + 8, k1, s1);
+    }
+  }
+}
 #endif
 
-static int has_avx512 = -1;
 
-static int use_avx512(void) {
+// The product kernel: 2 AVX-512, 1 AVX2 with FMA, 0 plain C; -1 until the CPU is checked.
+static int level = -1;
+
+static int cpu_level(void) {
 #ifdef TG_X86
-  if (has_avx512 < 0) has_avx512 = __builtin_cpu_supports("avx512f") ? 1 : 0;
-  return has_avx512;
-#else
-  return 0;
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return 2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
 #endif
+  return 0;
+}
+
+static int kernel_level(void) {
+  if (level < 0) level = cpu_level();
+  return level;
 }
 
 static void gemm(int n, int m, int k, const float* A, long rs, long cs, const float* B, long ldb, float* C, long ldc, const float* bias) {
 #ifdef TG_X86
-  if (use_avx512()) {
+  if (kernel_level() == 2) {
     gemm_avx512(n, m, k, A, rs, cs, B, ldb, C, ldc, bias);
+    return;
+  }
+  if (kernel_level() == 1) {
+    gemm_avx2(n, m, k, A, rs, cs, B, ldb, C, ldc, bias);
     return;
   }
 #endif
@@ -133,7 +210,7 @@ static void transpose(const float* W, int rows, int cols, float* T) {
 
 // The sum of squares in eight partial sums (a fixed order: the same result whichever clone
 // runs), and Adam's update of float32 state in double arithmetic, as FlatAdam.step. Each is
-// compiled twice, for AVX-512 and for the baseline; -ffp-contract=off keeps both exact.
+// compiled for AVX-512, AVX2 and the baseline; -ffp-contract=off keeps them all exact.
 #define SUMSQ_BODY                                                                       \
   double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                              \
   size_t i = 0;                                                                          \
@@ -158,19 +235,26 @@ static void adam_plain(float* restrict p, float* restrict m, float* restrict v, 
 #ifdef TG_X86
 __attribute__((target("avx512f"))) static double sumsq_avx512(const float* g, size_t n) { SUMSQ_BODY }
 __attribute__((target("avx512f"))) static void adam_avx512(float* restrict p, float* restrict m, float* restrict v, const float* restrict g, size_t n, double scale, double stepSize, double bc2, double beta1, double beta2, double eps) { ADAM_BODY }
+__attribute__((target("avx2"))) static double sumsq_avx2(const float* g, size_t n) { SUMSQ_BODY }
+__attribute__((target("avx2"))) static void adam_avx2(float* restrict p, float* restrict m, float* restrict v, const float* restrict g, size_t n, double scale, double stepSize, double bc2, double beta1, double beta2, double eps) { ADAM_BODY }
 #endif
 
 static double sumsq(const float* g, size_t n) {
 #ifdef TG_X86
-  if (use_avx512()) return sumsq_avx512(g, n);
+  if (kernel_level() == 2) return sumsq_avx512(g, n);
+  if (kernel_level() == 1) return sumsq_avx2(g, n);
 #endif
   return sumsq_plain(g, n);
 }
 
 static void adam(float* p, float* m, float* v, const float* g, size_t n, double scale, double stepSize, double bc2, double beta1, double beta2, double eps) {
 #ifdef TG_X86
-  if (use_avx512()) {
+  if (kernel_level() == 2) {
     adam_avx512(p, m, v, g, n, scale, stepSize, bc2, beta1, beta2, eps);
+    return;
+  }
+  if (kernel_level() == 1) {
+    adam_avx2(p, m, v, g, n, scale, stepSize, bc2, beta1, beta2, eps);
     return;
   }
 #endif
@@ -479,13 +563,36 @@ static napi_value DqnRound(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// kernel(): "avx512" or "plain", the product kernel in use.
+static const char* const KERNELS[] = {"plain", "avx2", "avx512"};
+
+// kernel(): "avx512", "avx2" or "plain", the product kernel in use.
 static napi_value Kernel(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
-  const char* name = use_avx512() ? "avx512" : "plain";
-  CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &out));
+  CHECK(napi_create_string_utf8(env, KERNELS[kernel_level()], NAPI_AUTO_LENGTH, &out));
   return out;
+}
+
+// setKernel(name): use a kernel the CPU has ("plain" always), e.g. to compare them or to test
+// the ones this CPU would not pick; returns the kernel now in use.
+static napi_value SetKernel(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  char name[16];
+  size_t len;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  CHECK(napi_get_value_string_utf8(env, a[0], name, sizeof name, &len));
+  for (int want = 0; want < 3; want++) {
+    if (strcmp(name, KERNELS[want]) != 0) continue;
+    if (want > cpu_level()) {
+      napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: this CPU cannot run that kernel");
+      return NULL;
+    }
+    level = want;
+    return Kernel(env, info);
+  }
+  napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: the kernel must be 'avx512', 'avx2' or 'plain'");
+  return NULL;
 }
 
 NAPI_MODULE_INIT() {
@@ -496,5 +603,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "dqnRound", f);
   if (napi_create_function(env, "kernel", NAPI_AUTO_LENGTH, Kernel, NULL, &f) != napi_ok) return NULL;
   napi_set_named_property(env, exports, "kernel", f);
+  if (napi_create_function(env, "setKernel", NAPI_AUTO_LENGTH, SetKernel, NULL, &f) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "setKernel", f);
   return exports;
 }

@@ -8,7 +8,7 @@ export { useBackend, type BackendName } from './backend.js';
 export { PPO, PPO_DEFAULTS, type PPOOptions } from './ppo/PPO.js';
 export { A2C, A2C_DEFAULTS, type A2COptions } from './a2c/A2C.js';
 export { DQN, DQN_DEFAULTS, type DQNCompute, type DQNOptions } from './dqn/DQN.js';
-export { nativeStatus } from './common/kernels/native.js';
+export { nativeStatus, type NativeAvailable, type NativeStatus, type NativeUnavailable } from './common/kernels/native.js';
 export { constantSchedule, linearSchedule, type Schedule } from './common/schedules.js';
 export type { AgentAction, Compute, LearnOptions, LogRecord, PredictOptions, TrainEnv } from './common/OnPolicyAlgorithm.js';
 export type { NetArch } from './common/ActorCritic.js';

@@ -8,6 +8,29 @@ import { Rng } from '../../src/core/Rng.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/** The product kernels this CPU can run, plainest first (our CI machines run all three). */
+const kernels = (['plain', 'avx2', 'avx512'] as const).filter((k) => {
+  try {
+    nativeKernels()!.setKernel(k);
+    return true;
+  } catch {
+    return false;
+  }
+});
+nativeKernels()!.setKernel(kernels[kernels.length - 1]!);
+
+/** Runs `work` with each kernel this CPU can run, then restores the best. */
+function eachKernel(work: (kernel: string) => void): void {
+  try {
+    for (const k of kernels) {
+      nativeKernels()!.setKernel(k);
+      work(k);
+    }
+  } finally {
+    nativeKernels()!.setKernel(kernels[kernels.length - 1]!);
+  }
+}
+
 // An MLP written out in float64 loops, the reference for the native forward pass.
 function reference(sizes: number[], relu: boolean, params: Float32Array, x: Float32Array, n: number): Float64Array {
   let h = Float64Array.from(x);
@@ -32,10 +55,13 @@ function reference(sizes: number[], relu: boolean, params: Float32Array, x: Floa
 }
 
 describe('native kernels', () => {
-  it('are built on this machine by npm install (scripts/build-native.mjs)', () => {
+  it('are built on this machine by npm install (scripts/build-native.mjs), with the best kernel the CPU runs', () => {
     const status = nativeStatus();
     expect(status).toMatchObject({ available: true });
-    expect(['avx512', 'plain']).toContain((status as { kernel: string }).kernel);
+    const kernel = (status as { kernel: string }).kernel;
+    expect(kernels).toContain('plain');
+    expect(kernel).toBe(kernels[kernels.length - 1]);
+    expect(() => nativeKernels()!.setKernel('sse' as never)).toThrow(/the kernel must be 'avx512', 'avx2' or 'plain'/);
   });
 
   // odd sizes and batches exercise the masked last column block and the leftover rows
@@ -43,22 +69,44 @@ describe('native kernels', () => {
     [[4, 256, 256, 2], true, 64],
     [[5, 37, 19, 3], false, 7],
     [[3, 33, 1], true, 5],
-  ] as const)('the forward pass of %j (relu %s, %i rows) equals the product written out', (sizes, relu, n) => {
+  ] as const)('the forward pass of %j (relu %s, %i rows) equals the product written out, on every kernel', (sizes, relu, n) => {
     const k = nativeKernels()!;
     const rng = new Rng(1);
     let size = 0;
-    const slots = [];
+    const slots: { w: { offset: number; shape: number[] }; b: { offset: number } }[] = [];
     for (let l = 0; l + 1 < sizes.length; l++) {
       slots.push({ w: { offset: size, shape: [sizes[l]!, sizes[l + 1]!] }, b: { offset: size + sizes[l]! * sizes[l + 1]! } });
       size += sizes[l]! * sizes[l + 1]! + sizes[l + 1]!;
     }
     const params = Float32Array.from({ length: size }, () => rng.normal() * 0.3);
     const x = Float32Array.from({ length: n * sizes[0]! }, () => rng.normal());
-    const out = new Float32Array(n * sizes[sizes.length - 1]!);
-    k.forward(nativeLayout(slots as never), relu ? 1 : 0, params, x, n, out);
     const want = reference([...sizes], relu, params, x, n);
-    // float32 sums of up to 256 terms of size ~1: within 1e-4; tanh by Eigen's approximation within 3e-7
-    for (let i = 0; i < want.length; i++) expect(Math.abs(out[i]! - want[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!)));
+    eachKernel((kernel) => {
+      const out = new Float32Array(n * sizes[sizes.length - 1]!);
+      k.forward(nativeLayout(slots as never), relu ? 1 : 0, params, x, n, out);
+      // float32 sums of up to 256 terms of size ~1: within 1e-4; tanh by Eigen's approximation within 3e-7
+      for (let i = 0; i < want.length; i++) expect(Math.abs(out[i]! - want[i]!), `${kernel} [${i}]`).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!)));
+    });
+  });
+
+  // the products differ in rounding only between kernels; the steps of a round are the same
+  it('a DQN round takes the same steps on every kernel', async () => {
+    const params: number[][] = [];
+    for (const kernel of kernels) {
+      nativeKernels()!.setKernel(kernel);
+      const agent = new DQN(make('CartPole-v1'), { learningStarts: 64, trainFreq: 16, gradientSteps: 4, batchSize: 30, targetUpdateInterval: 8, netArch: [37, 19], learningRate: 1e-3, seed: 9, compute: 'native' });
+      await agent.learn({ totalTimesteps: 400 });
+      params.push(Array.from(agent.q.params.dataSync()));
+      agent.dispose();
+    }
+    nativeKernels()!.setKernel(kernels[kernels.length - 1]!);
+    const fresh = new DQN(make('CartPole-v1'), { netArch: [37, 19], seed: 9 });
+    const initial = Array.from(fresh.q.params.dataSync());
+    fresh.dispose();
+    for (const p of params.slice(1)) {
+      expect(p).not.toEqual(initial);
+      expect(Math.max(...p.map((v, i) => Math.abs(v - params[0]![i]!)))).toBeLessThan(1e-5);
+    }
   });
 
   it("'auto' trains DQN natively here; a dueling network stays on tfjs", () => {

@@ -15,8 +15,10 @@ export interface NativeKernels {
     steps: number, n: number, gamma: number, maxGradNorm: number, doubleQ: number, adam: Float64Array,
     beta1: number, beta2: number, eps: number, losses: Float64Array,
   ): void;
-  /** The product kernel in use: `'avx512'` or `'plain'`. */
+  /** The product kernel in use: `'avx512'`, `'avx2'` (with FMA) or `'plain'` (C). */
   kernel(): string;
+  /** Uses a kernel the CPU can run (`'plain'` always), to compare or test them; returns the kernel in use. */
+  setKernel(name: 'avx512' | 'avx2' | 'plain'): string;
 }
 
 /** Where the addon is looked for, relative to the package root. */
@@ -70,8 +72,53 @@ export function nativeKernels(): NativeKernels | null {
 }
 
 /**
- * Whether tradegym's native kernels are in use, and if not, why.
- * @returns `{ available: true, kernel: 'avx512' | 'plain' }`, or `{ available: false, reason }`.
+ * Whether tradegym's native kernels are loaded: with the product kernel in use, or with the
+ * reason they are not.
+ * @example
+ * ```ts
+ * import { nativeStatus, type NativeStatus } from 'tradegym/agents';
+ * const s: NativeStatus = nativeStatus();
+ * console.log(s.available);
+ * ```
+ */
+export type NativeStatus = NativeAvailable | NativeUnavailable;
+
+/**
+ * The native kernels are loaded.
+ * @example
+ * ```ts
+ * import { nativeStatus } from 'tradegym/agents';
+ * const s = nativeStatus();
+ * if (s.available) console.log(s.kernel);
+ * ```
+ */
+export interface NativeAvailable {
+  /** Loaded. */
+  readonly available: true;
+  /** The product kernel in use: `'avx512'` or `'avx2'` (with FMA) where the CPU has them, else `'plain'` (C). */
+  readonly kernel: string;
+}
+
+/**
+ * The native kernels are not loaded.
+ * @example
+ * ```ts
+ * import { nativeStatus } from 'tradegym/agents';
+ * const s = nativeStatus();
+ * if (!s.available) console.log(s.reason);
+ * ```
+ */
+export interface NativeUnavailable {
+  /** Not loaded. */
+  readonly available: false;
+  /** Why: not built (no C compiler at install), switched off by `TRADEGYM_NATIVE=0`, not Node.js, or the load error. */
+  readonly reason: string;
+}
+
+/**
+ * Whether tradegym's native kernels are in use, and if not, why. DQN's `compute: 'auto'`
+ * trains on them where they are.
+ * @returns a {@link NativeStatus}.
  * @example
  * ```ts
  * import { nativeStatus } from 'tradegym/agents';
@@ -79,7 +126,7 @@ export function nativeKernels(): NativeKernels | null {
  * console.log(s.available ? `native kernels (${s.kernel})` : `no native kernels: ${s.reason}`);
  * ```
  */
-export function nativeStatus(): { available: true; kernel: string } | { available: false; reason: string } {
+export function nativeStatus(): NativeStatus {
   const k = nativeKernels();
   return k === null ? { available: false, reason: (loaded as { why: string }).why } : { available: true, kernel: k.kernel() };
 }
