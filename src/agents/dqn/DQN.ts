@@ -65,7 +65,8 @@ export interface DQNOptions {
   /**
    * Where the network trains (default `'auto'`):
    * - `'native'`: tradegym's native kernels (a Node-API addon built on install where a C
-   *   compiler is present; AVX-512 where the CPU has it): the whole training round in one call.
+   *   compiler is present; AVX-512 or AVX2 products where the CPU has them): the whole
+   *   training round in one call.
    *   The fastest path for DQN; see {@link nativeStatus}.
    * - `'typed'`: the WebAssembly SIMD and JS kernels (no native code).
    * - `'tfjs'`: tfjs ops on the active backend.
@@ -223,14 +224,19 @@ export class DQN {
         mirror,
         theta: mirror.arrays[0] as Float32Array,
         target: mirror.arrays[1] as Float32Array,
-        grad: new Float64Array(this.q.size),
-        online: new TypedMLP(layers, o.activation),
-        targetNet: new TypedMLP(layers, o.activation),
-        actor: new TypedMLP(layers, o.activation),
         version: 0,
-        actorVersion: -1,
         targetVersion: 0,
-        targetLoaded: -1,
+        wasm:
+          kernels !== undefined
+            ? undefined
+            : {
+                grad: new Float64Array(this.q.size),
+                online: new TypedMLP(layers, o.activation),
+                targetNet: new TypedMLP(layers, o.activation),
+                actor: new TypedMLP(layers, o.activation),
+                actorVersion: -1,
+                targetLoaded: -1,
+              },
         native:
           kernels === undefined
             ? undefined
@@ -322,18 +328,19 @@ export class DQN {
   #qValues(obs: Float32Array, n: number): Float32Array | Float64Array {
     const size = this.env.singleObservationSpace.size;
     const t = this.#typed;
-    const nat = t?.native;
-    if (nat !== undefined && !(t as DQNTyped).mirror.stale) {
-      if (nat.q.length < n * this.#nActions) nat.q = new Float32Array(n * this.#nActions);
-      nat.kernels.forward(nat.layout, nat.relu, (t as DQNTyped).theta, obs, n, nat.q);
-      return nat.q.subarray(0, n * this.#nActions);
-    }
     if (t !== undefined && !t.mirror.stale) {
-      if (t.actorVersion !== t.version) {
-        t.actor.load(t.theta);
-        t.actorVersion = t.version;
+      const nat = t.native;
+      if (nat !== undefined) {
+        if (nat.q.length < n * this.#nActions) nat.q = new Float32Array(n * this.#nActions);
+        nat.kernels.forward(nat.layout, nat.relu, t.theta, obs, n, nat.q);
+        return nat.q.subarray(0, n * this.#nActions);
       }
-      return t.actor.forward(obs, n).subarray(0, n * this.#nActions); // read before the next forward
+      const w = t.wasm as DQNWasm;
+      if (w.actorVersion !== t.version) {
+        w.actor.load(t.theta);
+        w.actorVersion = t.version;
+      }
+      return w.actor.forward(obs, n).subarray(0, n * this.#nActions); // read before the next forward
     }
     return tf.tidy(() => this.q.q(tf.tensor2d(obs, [n, size])).dataSync()) as Float32Array;
   }
@@ -389,26 +396,27 @@ export class DQN {
   #trainTyped(lr: number): Record<string, number> {
     const { batchSize: n, gamma, maxGradNorm, doubleQ, gradientSteps } = this.config;
     const t = this.#typed as DQNTyped;
+    const w = t.wasm as DQNWasm;
     const k = this.#nActions;
-    if (t.targetLoaded !== t.targetVersion) {
-      t.targetNet.load(t.target);
-      t.targetLoaded = t.targetVersion;
+    if (w.targetLoaded !== t.targetVersion) {
+      w.targetNet.load(t.target);
+      w.targetLoaded = t.targetVersion;
     }
     const y = new Float64Array(n);
     const dOut = new Float64Array(n * k);
     let lossSum = 0;
     for (let g = 0; g < gradientSteps; g++) {
       const s = this.#buffer.sample(n, this.#rng);
-      const nextT = t.targetNet.forward(s.nextObservations, n);
-      t.online.load(t.theta);
+      const nextT = w.targetNet.forward(s.nextObservations, n);
+      w.online.load(t.theta);
       // double DQN: the online net picks the next action, the target net values it
-      const nextOnline = doubleQ ? t.online.forward(s.nextObservations, n).slice(0, n * k) : undefined;
+      const nextOnline = doubleQ ? w.online.forward(s.nextObservations, n).slice(0, n * k) : undefined;
       for (let i = 0; i < n; i++) {
         const row = nextT.subarray(i * k, (i + 1) * k);
         const next = nextOnline === undefined ? Math.max(...row) : (row[argmax(nextOnline.subarray(i * k, (i + 1) * k))] as number);
         y[i] = (s.rewards[i] as number) + (1 - (s.dones[i] as number)) * gamma * next;
       }
-      const q = t.online.forward(s.observations, n);
+      const q = w.online.forward(s.observations, n);
       dOut.fill(0);
       for (let i = 0; i < n; i++) {
         const a = i * k + (s.actions[i] as number);
@@ -417,9 +425,9 @@ export class DQN {
         lossSum += (ad <= 1 ? 0.5 * ad * ad : ad - 0.5) / n;
         dOut[a] = Math.max(-1, Math.min(1, d)) / n;
       }
-      t.online.backward(dOut, n, t.grad);
-      clipGradNorm(t.grad, maxGradNorm);
-      this.optimizerState.step(t.theta, t.grad, lr);
+      w.online.backward(dOut, n, w.grad);
+      clipGradNorm(w.grad, maxGradNorm);
+      this.optimizerState.step(t.theta, w.grad, lr);
       t.version++;
       t.mirror.dirty = true;
     }
@@ -597,18 +605,24 @@ interface DQNTyped {
   /** The mirrored online and target parameters. */
   readonly theta: Float32Array;
   readonly target: Float32Array;
+  /** Bumped at every update of theta / target; the typed path's nets reload when behind. */
+  version: number;
+  targetVersion: number;
+  /** The typed path's networks (`compute: 'typed'`), or the native kernels' state (`'native'`). */
+  readonly wasm: DQNWasm | undefined;
+  readonly native: DQNNative | undefined;
+}
+
+/** The typed path's networks on the wasm/JS kernels, and its gradient. */
+interface DQNWasm {
   readonly grad: Float64Array;
   /** The online network in training, the target network, and the acting copy. */
   readonly online: TypedMLP;
   readonly targetNet: TypedMLP;
   readonly actor: TypedMLP;
-  /** Bumped at every update of theta / target; the acting and target nets reload when behind. */
-  version: number;
+  /** The versions of theta and target they last loaded. */
   actorVersion: number;
-  targetVersion: number;
   targetLoaded: number;
-  /** The native kernels' state, when they train this agent. */
-  readonly native: DQNNative | undefined;
 }
 
 /** The native path's inputs: the kernels, the network layout, and buffers reused every round. */
