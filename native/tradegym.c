@@ -270,7 +270,18 @@ typedef struct {
   int layers;
   int fanIn[MAX_LAYERS], fanOut[MAX_LAYERS], wOff[MAX_LAYERS], bOff[MAX_LAYERS];
   int relu;
+  // dueling heads (Wang et al. 2016) on the trunk's activated output h: V = h Wv + bv (1 unit),
+  // A = h Wa + ba (actions units), Q = V + A - mean(A); the trunk's last layer is then linear
+  int dueling, vW, vB, aW, aB, actions;
 } Net;
+
+// The number of Q-values the network outputs.
+static int outputs(const Net* net) { return net->dueling ? net->actions : net->fanOut[net->layers - 1]; }
+
+// Buffers of the dueling heads: the activated trunk output h (n x H), V (n), Q (n x actions).
+typedef struct {
+  float *h, *v, *q;
+} Heads;
 
 // tanh by Eigen's float rational approximation, as typed.ts's tanh.
 static float tanh_eigen(float v) {
@@ -290,29 +301,53 @@ static float tanh_eigen(float v) {
 }
 
 static int widest(const Net* net) {
-  int w = net->fanIn[0];
+  int w = net->fanIn[0] > outputs(net) ? net->fanIn[0] : outputs(net);
   for (int l = 0; l < net->layers; l++) w = net->fanOut[l] > w ? net->fanOut[l] : w;
   return w;
 }
 
+static void activate(const Net* net, float* x, long size) {
+  if (net->relu) {
+    for (long i = 0; i < size; i++) x[i] = x[i] > 0.f ? x[i] : 0.f;
+  } else {
+    for (long i = 0; i < size; i++) x[i] = tanh_eigen(x[i]);
+  }
+}
+
+// dx *= the activation's derivative, given its output y.
+static void activate_back(const Net* net, float* dx, const float* y, long size) {
+  if (net->relu) {
+    for (long i = 0; i < size; i++) dx[i] = y[i] > 0.f ? dx[i] : 0.f;
+  } else {
+    for (long i = 0; i < size; i++) dx[i] = dx[i] * (1.f - y[i] * y[i]);
+  }
+}
+
 // Forward pass of n rows x: writes every layer's output (after the activation) into hs[l + 1]
-// (hs[0] = x); returns the last.
-static float* forward(const Net* net, const float* params, const float* x, int n, float** hs) {
+// (hs[0] = x); returns the Q-values: the last layer's output, or with dueling heads Q in
+// head->q (h and V in head->h and head->v).
+static float* forward(const Net* net, const float* params, const float* x, int n, float** hs, const Heads* head) {
   hs[0] = (float*)x;
   for (int l = 0; l < net->layers; l++) {
     const int fo = net->fanOut[l];
     float* out = hs[l + 1];
     gemm(n, fo, net->fanIn[l], hs[l], net->fanIn[l], 1, params + net->wOff[l], fo, out, fo, params + net->bOff[l]);
-    if (l < net->layers - 1) {
-      const long size = (long)n * fo;
-      if (net->relu) {
-        for (long i = 0; i < size; i++) out[i] = out[i] > 0.f ? out[i] : 0.f;
-      } else {
-        for (long i = 0; i < size; i++) out[i] = tanh_eigen(out[i]);
-      }
-    }
+    if (l < net->layers - 1) activate(net, out, (long)n * fo);
   }
-  return hs[net->layers];
+  if (!net->dueling) return hs[net->layers];
+  const int H = net->fanOut[net->layers - 1], k = net->actions;
+  memcpy(head->h, hs[net->layers], sizeof(float) * n * H);
+  activate(net, head->h, (long)n * H);
+  gemm(n, 1, H, head->h, H, 1, params + net->vW, 1, head->v, 1, params + net->vB);
+  gemm(n, k, H, head->h, H, 1, params + net->aW, k, head->q, k, params + net->aB);
+  for (int i = 0; i < n; i++) {
+    float* q = head->q + (size_t)i * k;
+    float mean = 0.f;
+    for (int j = 0; j < k; j++) mean += q[j];
+    mean /= (float)k;
+    for (int j = 0; j < k; j++) q[j] = head->v[i] + (q[j] - mean);
+  }
+  return head->q;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,8 +376,8 @@ static int read_net(napi_env env, napi_value layout, int relu, Net* net) {
   int32_t* d;
   size_t len;
   if (!typed(env, layout, napi_int32_array, (void**)&d, &len)) return 0;
-  if (len < 1 || d[0] < 1 || d[0] > MAX_LAYERS || len != (size_t)(1 + 4 * d[0])) {
-    napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: layout must be [layers, (fanIn, fanOut, wOff, bOff) per layer]");
+  if (len < 1 || d[0] < 1 || d[0] > MAX_LAYERS || (len != (size_t)(1 + 4 * d[0]) && len != (size_t)(1 + 4 * d[0] + 6))) {
+    napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: layout must be [layers, (fanIn, fanOut, wOff, bOff) per layer] (+ [1, vW, vB, aW, aB, actions] for dueling heads)");
     return 0;
   }
   net->layers = d[0];
@@ -357,6 +392,20 @@ static int read_net(napi_env env, napi_value layout, int relu, Net* net) {
       napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: layout sizes must be >= 1, offsets >= 0, and each layer's fanIn the previous fanOut");
       return 0;
     }
+  }
+  net->dueling = 0;
+  if (len == (size_t)(1 + 4 * d[0] + 6)) {
+    const int32_t* t = d + 1 + 4 * d[0];
+    if (t[0] != 1 || t[1] < 0 || t[2] < 0 || t[3] < 0 || t[4] < 0 || t[5] < 1) {
+      napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: dueling heads must be [1, vW, vB, aW, aB, actions] with offsets >= 0 and actions >= 1");
+      return 0;
+    }
+    net->dueling = 1;
+    net->vW = t[1];
+    net->vB = t[2];
+    net->aW = t[3];
+    net->aB = t[4];
+    net->actions = t[5];
   }
   net->relu = relu;
   return 1;
@@ -380,6 +429,11 @@ static size_t params_needed(const Net* net) {
     end = w > end ? w : end;
     end = b > end ? b : end;
   }
+  if (net->dueling) {
+    const size_t H = (size_t)net->fanOut[net->layers - 1];
+    const size_t ends[4] = {(size_t)net->vW + H, (size_t)net->vB + 1, (size_t)net->aW + H * net->actions, (size_t)net->aB + net->actions};
+    for (int i = 0; i < 4; i++) end = ends[i] > end ? ends[i] : end;
+  }
   return end;
 }
 
@@ -398,18 +452,22 @@ static napi_value Forward(napi_env env, napi_callback_info info) {
   if (n < 0 || !enough(env, "n", (size_t)n, 0)) return NULL;
   if (!typed(env, a[2], napi_float32_array, (void**)&params, &len) || !enough(env, "params", len, params_needed(&net))) return NULL;
   if (!typed(env, a[3], napi_float32_array, (void**)&x, &len) || !enough(env, "x", len, (size_t)n * net.fanIn[0])) return NULL;
-  if (!typed(env, a[5], napi_float32_array, (void**)&out, &len) || !enough(env, "out", len, (size_t)n * net.fanOut[net.layers - 1])) return NULL;
+  if (!typed(env, a[5], napi_float32_array, (void**)&out, &len) || !enough(env, "out", len, (size_t)n * outputs(&net))) return NULL;
   const int w = widest(&net);
-  // scratch per call (not static: worker threads share the addon's globals)
-  float* buf = (float*)malloc(sizeof(float) * (size_t)2 * n * w);
+  // scratch per call (not static: worker threads share the addon's globals): two activation
+  // slots, and the dueling heads' h and V
+  const size_t slot = (size_t)n * w;
+  float* buf = (float*)malloc(sizeof(float) * (3 * slot + (size_t)n));
   if (!buf) {
     napi_throw_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: out of memory");
     return NULL;
   }
   float* hs[MAX_LAYERS + 1];
-  for (int l = 0; l < net.layers - 1; l++) hs[l + 1] = buf + (size_t)(l % 2) * n * w;
-  hs[net.layers] = out;
-  forward(&net, params, x, n, hs);
+  for (int l = 0; l < net.layers - 1; l++) hs[l + 1] = buf + (size_t)(l % 2) * slot;
+  // plain: the last layer writes out; dueling: it writes a slot, and the heads write out
+  hs[net.layers] = net.dueling ? buf + (size_t)((net.layers - 1) % 2) * slot : out;
+  const Heads head = {buf + 2 * slot, buf + 3 * slot, out};
+  forward(&net, params, x, n, hs, &head);
   free(buf);
   return NULL;
 }
@@ -465,7 +523,7 @@ static napi_value DqnRound(napi_env env, napi_callback_info info) {
   if (!typed(env, a[16], napi_float64_array, (void**)&sched, &len) || !enough(env, "adam", len, 2 * (size_t)steps)) return NULL;
   if (!typed(env, a[20], napi_float64_array, (void**)&losses, &len) || !enough(env, "losses", len, (size_t)steps)) return NULL;
   for (size_t i = 0; i < rows; i++) {
-    if (actions[i] < 0 || actions[i] >= net.fanOut[net.layers - 1]) {
+    if (actions[i] < 0 || actions[i] >= outputs(&net)) {
       napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: an action outside [0, outputs)");
       return NULL;
     }
@@ -473,14 +531,16 @@ static napi_value DqnRound(napi_env env, napi_callback_info info) {
 
   const int L = net.layers;
   const int inSize = net.fanIn[0];
-  const int k = net.fanOut[L - 1];
+  const int k = outputs(&net);
+  const int H = net.fanOut[L - 1];
   const int w = widest(&net);
-  // scratch: activations of every layer (L + 1 slots of n x w), the next-state outputs of the
-  // target and online nets, two gradient buffers, one transposed weight matrix, the gradient
-  size_t maxW = 0;
+  // scratch: activations of every layer (L slots of n x w), the next-state outputs of the
+  // target and online nets, two gradient buffers, one transposed weight matrix, the gradient,
+  // three rotating slots for the next-state passes, and the dueling heads' buffers
+  size_t maxW = net.dueling ? (size_t)H * k : 0;
   for (int l = 0; l < L; l++) maxW = (size_t)net.fanIn[l] * net.fanOut[l] > maxW ? (size_t)net.fanIn[l] * net.fanOut[l] : maxW;
   const size_t slot = (size_t)n * w;
-  float* buf = (float*)malloc(sizeof(float) * (slot * (L + 1) + 2 * slot + 2 * slot + maxW + nParams + 3 * slot));
+  float* buf = (float*)malloc(sizeof(float) * (slot * L + 4 * slot + maxW + nParams + 3 * slot + 4 * slot + 3 * (size_t)n));
   if (!buf) {
     napi_throw_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: out of memory");
     return NULL;
@@ -495,6 +555,11 @@ static napi_value DqnRound(napi_env env, napi_callback_info info) {
   float* grad = wt + maxW;
   float* tmp[MAX_LAYERS + 1];
   for (int l = 1; l <= L; l++) tmp[l] = grad + nParams + (l % 3) * slot;
+  float* extra = grad + nParams + 3 * slot;
+  // the online pass on obs keeps its heads for back-propagation; the next-state passes share
+  const Heads head = {extra, extra + 4 * slot, extra + slot};
+  const Heads tmpHead = {extra + 2 * slot, extra + 4 * slot + n, extra + 3 * slot};
+  float* dv = extra + 4 * slot + 2 * (size_t)n;
 
   for (int s = 0; s < steps; s++) {
     const float* ob = obs + (size_t)s * n * inSize;
@@ -503,9 +568,9 @@ static napi_value DqnRound(napi_env env, napi_callback_info info) {
     const float* rw = rewards + (size_t)s * n;
     const float* dn = dones + (size_t)s * n;
     // the target net's values of the next states (copied: tmp is reused by the online pass)
-    memcpy(nextT, forward(&net, target, nx, n, tmp), sizeof(float) * n * k);
-    if (doubleQ) memcpy(nextO, forward(&net, theta, nx, n, tmp), sizeof(float) * n * k);
-    const float* q = forward(&net, theta, ob, n, hs);
+    memcpy(nextT, forward(&net, target, nx, n, tmp, &tmpHead), sizeof(float) * n * k);
+    if (doubleQ) memcpy(nextO, forward(&net, theta, nx, n, tmp, &tmpHead), sizeof(float) * n * k);
+    const float* q = forward(&net, theta, ob, n, hs, &head);
     double loss = 0;
     memset(dz, 0, sizeof(float) * n * k);
     for (int i = 0; i < n; i++) {
@@ -530,6 +595,35 @@ static napi_value DqnRound(napi_env env, napi_callback_info info) {
     // back-propagation: dz holds the gradient at layer l's output (before its activation)
     float* dzl = dz;
     float* dhl = dh;
+    if (net.dueling) {
+      // dV = sum_j dQ_j, dA_j = dQ_j - dV / k (in place in dz), then the heads' gradients
+      float bv = 0.f;
+      for (int i = 0; i < n; i++) {
+        float* row = dz + (size_t)i * k;
+        float sum = 0.f;
+        for (int j = 0; j < k; j++) sum += row[j];
+        dv[i] = sum;
+        bv += sum;
+        for (int j = 0; j < k; j++) row[j] -= sum / (float)k;
+      }
+      grad[net.vB] = bv;
+      float* ga = grad + net.aB;
+      for (int j = 0; j < k; j++) ga[j] = 0.f;
+      for (int i = 0; i < n; i++)
+        for (int j = 0; j < k; j++) ga[j] += dz[(size_t)i * k + j];
+      gemm(H, 1, n, head.h, 1, H, dv, 1, grad + net.vW, 1, NULL);
+      gemm(H, k, n, head.h, 1, H, dz, k, grad + net.aW, k, NULL);
+      // dh = dA Wa^T + dV Wv^T, through the activation to the trunk's (linear) output
+      transpose(theta + net.aW, H, k, wt);
+      gemm(n, H, k, dz, k, 1, wt, H, dhl, H, NULL);
+      const float* wv = theta + net.vW;
+      for (int i = 0; i < n; i++)
+        for (int p = 0; p < H; p++) dhl[(size_t)i * H + p] += dv[i] * wv[p];
+      activate_back(&net, dhl, head.h, (long)n * H);
+      float* t = dzl;
+      dzl = dhl;
+      dhl = t;
+    }
     for (int l = L - 1; l >= 0; l--) {
       const int fi = net.fanIn[l], fo = net.fanOut[l];
       float* gb = grad + net.bOff[l];
@@ -543,13 +637,7 @@ static napi_value DqnRound(napi_env env, napi_callback_info info) {
       // dh = dz W^T: W^T is fo x fi
       transpose(theta + net.wOff[l], fi, fo, wt);
       gemm(n, fi, fo, dzl, fo, 1, wt, fi, dhl, fi, NULL);
-      const long size = (long)n * fi;
-      const float* hl = hs[l];
-      if (net.relu) {
-        for (long i = 0; i < size; i++) dhl[i] = hl[i] > 0.f ? dhl[i] : 0.f;
-      } else {
-        for (long i = 0; i < size; i++) dhl[i] = dhl[i] * (1.f - hl[i] * hl[i]);
-      }
+      activate_back(&net, dhl, hs[l], (long)n * fi);
       float* t = dzl;
       dzl = dhl;
       dhl = t;

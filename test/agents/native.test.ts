@@ -5,6 +5,8 @@ import { make } from '../../src/index.js';
 import { DQN, nativeStatus } from '../../src/agents/index.js';
 import { nativeKernels, nativeLayout } from '../../src/agents/common/kernels/native.js';
 import { Rng } from '../../src/core/Rng.js';
+import { QNetwork } from '../../src/agents/common/QNetwork.js';
+import * as tf from '@tensorflow/tfjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -109,13 +111,31 @@ describe('native kernels', () => {
     }
   });
 
-  it("'auto' trains DQN natively here; a dueling network stays on tfjs", () => {
+  it("'auto' trains DQN natively here, dueling or not", () => {
     const plain = new DQN(make('CartPole-v1'));
     const dueling = new DQN(make('CartPole-v1'), { dueling: true });
     expect(plain.compute).toBe('native');
-    expect(dueling.compute).toBe('tfjs');
+    expect(dueling.compute).toBe('native');
     plain.dispose();
     dueling.dispose();
+  });
+
+  // tfjs's forward pass of the same network (tf.matMul, tf.mean) is the reference
+  it.each([
+    [[16], 'relu', 3],
+    [[21, 13], 'tanh', 9],
+  ] as const)('the dueling forward pass (netArch %j, %s, %i rows) equals tfjs\'s Q = V + A - mean(A), on every kernel', (netArch, activation, n) => {
+    const rng = new Rng(3);
+    const q = new QNetwork({ obsSize: 5, nActions: 4, netArch: [...netArch], activation, dueling: true }, rng);
+    const params = q.params.dataSync() as Float32Array;
+    const x = Float32Array.from({ length: n * 5 }, () => rng.normal());
+    const want = tf.tidy(() => q.q(tf.tensor2d(x, [n, 5])).dataSync());
+    eachKernel((kernel) => {
+      const out = new Float32Array(n * 4);
+      nativeKernels()!.forward(nativeLayout(q.trunkLayers, q.heads), activation === 'relu' ? 1 : 0, params, x, n, out);
+      for (let i = 0; i < want.length; i++) expect(Math.abs(out[i]! - want[i]!), `${kernel} [${i}]`).toBeLessThan(1e-5 * Math.max(1, Math.abs(want[i]!)));
+    });
+    q.dispose();
   });
 
   it("with TRADEGYM_NATIVE=0 they are off: 'auto' takes tfjs and 'native' is an error saying why", () => {
@@ -141,6 +161,8 @@ describe('native kernels guard their inputs', () => {
     expect(() => k.forward(layout, 1, new Float32Array(57), new Float32Array(4), 1, new Float32Array(2))).toThrow(/params has 57 entries, needs 58/);
     expect(() => k.forward(layout, 1, new Float32Array(58), new Float32Array(3), 1, new Float32Array(2))).toThrow(/x has 3 entries, needs 4/);
     expect(() => k.forward(Int32Array.from([2, 4, 8, 0, 32, 7, 2, 40, 54]), 1, new Float32Array(58), new Float32Array(4), 1, new Float32Array(2))).toThrow(RangeError);
+    // dueling heads with an action count of 0
+    expect(() => k.forward(Int32Array.from([2, 4, 8, 0, 32, 8, 2, 40, 56, 1, 0, 0, 0, 0, 0]), 1, new Float32Array(58), new Float32Array(4), 1, new Float32Array(2))).toThrow(/dueling heads must be/);
   });
 
   it('a training round with a short batch or an action out of range is a RangeError, and changes nothing', () => {

@@ -65,6 +65,13 @@ export class QNetwork {
     return this.#trunk;
   }
 
+  /** The dueling heads, V's layer then A's (one linear layer each), or undefined without dueling. */
+  get heads(): { readonly v: DenseSlots; readonly a: DenseSlots } | undefined {
+    if (!this.spec.dueling) return undefined;
+    const [v, a] = this.#heads as [DenseSlots[], DenseSlots[]];
+    return { v: v[0] as DenseSlots, a: a[0] as DenseSlots };
+  }
+
   /** Q-values `[batch, nActions]` under parameters `theta` (the online net by default). Call inside tf.tidy. */
   q(x: tf.Tensor2D, theta: tf.Tensor = this.params): tf.Tensor2D {
     const out = mlp(theta, x, this.#trunk, this.spec.activation);

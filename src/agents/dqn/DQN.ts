@@ -71,11 +71,11 @@ export interface DQNOptions {
    * - `'typed'`: the WebAssembly SIMD and JS kernels (no native code).
    * - `'tfjs'`: tfjs ops on the active backend.
    * - `'auto'`: `'native'` where the native kernels are available, else `'tfjs'` (and always
-   *   `'tfjs'` for a dueling network or on the tensorflow, webgl and webgpu backends).
+   *   `'tfjs'` on the tensorflow, webgl and webgpu backends).
    *
    * All three take the same steps (tested against each other); they differ in float rounding
    * only, so a run is reproducible bit for bit on one path and one machine. A dueling network
-   * trains on tfjs only.
+   * trains on the native kernels or tfjs (`'typed'` with `dueling` is an error).
    */
   readonly compute?: DQNCompute;
   /** Seed of weights, exploration, replay sampling and the env's first reset. */
@@ -240,7 +240,7 @@ export class DQN {
         native:
           kernels === undefined
             ? undefined
-            : { kernels, layout: nativeLayout(layers), relu: o.activation === 'relu' ? 1 : 0, batch: emptySample(), adam: new Float64Array(0), losses: new Float64Array(0), q: new Float32Array(0) },
+            : { kernels, layout: nativeLayout(layers, this.q.heads), relu: o.activation === 'relu' ? 1 : 0, batch: emptySample(), adam: new Float64Array(0), losses: new Float64Array(0), q: new Float32Array(0) },
       };
     }
   }
@@ -652,18 +652,17 @@ function emptySample(rows = 0, obsSize = 0): ReplaySample {
 
 /**
  * Validates `compute` and picks the path: `'auto'` is `'native'` where the native kernels
- * are built (and the network is not dueling, and tfjs is not on a GPU or tfjs-node backend),
- * else `'tfjs'`.
+ * are built (and tfjs is not on a GPU or tfjs-node backend), else `'tfjs'`.
  */
 function resolveDQNCompute(c: unknown, dueling: boolean): 'native' | 'typed' | 'tfjs' {
   if (c !== 'auto' && c !== 'typed' && c !== 'tfjs' && c !== 'native') fail('compute', "'auto', 'native', 'typed' or 'tfjs'", c);
-  if (dueling && (c === 'typed' || c === 'native')) fail('compute', "'auto' or 'tfjs' with a dueling network (the typed and native paths have no dueling head yet)", c);
+  if (dueling && c === 'typed') fail('compute', "'auto', 'native' or 'tfjs' with a dueling network (the typed path has no dueling head yet)", c);
   if (c === 'native') {
     const status = nativeStatus();
     if (!status.available) fail('compute', `'auto', 'typed' or 'tfjs': the native kernels are not available here (${status.reason})`, c);
     return 'native';
   }
   if (c !== 'auto') return c;
-  if (dueling || nativeKernels() === null || resolveCompute('auto') === 'tfjs') return 'tfjs';
+  if (nativeKernels() === null || resolveCompute('auto') === 'tfjs') return 'tfjs';
   return 'native';
 }

@@ -131,12 +131,16 @@ export function nativeStatus(): NativeStatus {
   return k === null ? { available: false, reason: (loaded as { why: string }).why } : { available: true, kernel: k.kernel() };
 }
 
-/** `[layers, (fanIn, fanOut, wOff, bOff) per layer]`, the layout the native kernels read. @internal */
-export function nativeLayout(layers: readonly DenseSlots[]): Int32Array {
-  const out = new Int32Array(1 + 4 * layers.length);
+/**
+ * `[layers, (fanIn, fanOut, wOff, bOff) per layer]`, then for dueling heads
+ * `[1, vW, vB, aW, aB, actions]`: the layout the native kernels read. @internal
+ */
+export function nativeLayout(layers: readonly DenseSlots[], heads?: { readonly v: DenseSlots; readonly a: DenseSlots }): Int32Array {
+  const out = new Int32Array(1 + 4 * layers.length + (heads === undefined ? 0 : 6));
   out[0] = layers.length;
   layers.forEach((l, i) => {
     out.set([l.w.shape[0] as number, l.w.shape[1] as number, l.w.offset, l.b.offset], 1 + 4 * i);
   });
+  if (heads !== undefined) out.set([1, heads.v.w.offset, heads.v.b.offset, heads.a.w.offset, heads.a.b.offset, heads.a.w.shape[1] as number], 1 + 4 * layers.length);
   return out;
 }
