@@ -1,8 +1,9 @@
-// tradegym's optional native kernels (Node-API, C11): the DQN training round and the MLP
-// forward pass in float32, on AVX-512 where the CPU has it (runtime check) and plain C
-// elsewhere. Built on install by scripts/build-native.mjs with node-gyp; when it is missing,
-// tradegym trains on its WebAssembly and JS kernels instead. The maths mirrors DQN.#trainTyped
-// in src/agents/dqn/DQN.ts, which is the reference (and tfjs's autodiff, in the tests).
+// tradegym's optional native kernels (Node-API, C11): DQN's training round (plain, double and
+// dueling) and the Q-network's forward pass in float32, with AVX-512 or AVX2+FMA products
+// where the CPU has them (checked at run time) and plain C elsewhere. Built on install by
+// scripts/build-native.mjs with node-gyp; where it is missing, DQN's compute 'auto' trains on
+// tfjs. The maths mirrors DQN's typed path and tfjs's autodiff of the same loss (both checked
+// against it, step for step, in test/agents/typed.test.ts and native.test.ts).
 #include <math.h>
 #include <node_api.h>
 #include <stdint.h>
