@@ -1,7 +1,8 @@
 // DQN learning on CartPole-v1 with rl-baselines3-zoo's tuned settings (1 env, 50,000 steps),
 // 5 seeds; deterministic evaluation over 20 episodes each. Goal: >= 475 in at least 4 of 5
 // seeds. Also reports the training throughput (SB3 2.3.2 on this kind of machine: 3,151
-// steps/s). BENCH_SEEDS, BENCH_BACKEND and BENCH_COMPUTE ('typed' or 'tfjs') override the defaults.
+// steps/s). BENCH_SEEDS, BENCH_BACKEND and BENCH_COMPUTE ('native', 'typed' or 'tfjs'; default
+// 'auto': native where built) override the defaults.
 import { make } from '../src/index.js';
 import { DQN, evaluatePolicy, useBackend } from '../src/agents/index.js';
 
@@ -22,7 +23,7 @@ for (const seed of seeds) {
   await agent.learn({ totalTimesteps });
   const seconds = (performance.now() - t0) / 1000;
   const evalResult = evaluatePolicy(agent, make('CartPole-v1'), { nEvalEpisodes: 20, deterministic: true, seed: 1000 });
-  results.push({ seed, evalMean: evalResult.mean, evalStd: +evalResult.std.toFixed(2), seconds: +seconds.toFixed(1), stepsPerSecond: Math.round(agent.numTimesteps / seconds) });
+  results.push({ seed, compute: agent.compute, evalMean: evalResult.mean, evalStd: +evalResult.std.toFixed(2), seconds: +seconds.toFixed(1), stepsPerSecond: Math.round(agent.numTimesteps / seconds) });
   agent.dispose();
 }
 const solved = results.filter((r) => r.evalMean >= 475).length;
