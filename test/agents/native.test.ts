@@ -111,6 +111,50 @@ describe('native kernels', () => {
     }
   });
 
+  // AVX2 and AVX-512 both add each product, fused, in order p = 0, 1, ...: only the blocking
+  // differs (6 x 16 against 4 x 32), so their results agree bit for bit; a block that dropped
+  // or repeated a row, a column or a product would not
+  it.each([
+    [[4, 256, 256, 2], 64],
+    [[5, 37, 19, 3], 13],
+    [[3, 16, 9, 4], 11],
+  ] as const)('the fused-multiply-add kernels give identical forward passes (%j, %i rows)', (sizes, n) => {
+    const fused = kernels.filter((k) => k !== 'plain');
+    const rng = new Rng(4);
+    let size = 0;
+    const slots: { w: { offset: number; shape: number[] }; b: { offset: number } }[] = [];
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      slots.push({ w: { offset: size, shape: [sizes[l]!, sizes[l + 1]!] }, b: { offset: size + sizes[l]! * sizes[l + 1]! } });
+      size += sizes[l]! * sizes[l + 1]! + sizes[l + 1]!;
+    }
+    const params = Float32Array.from({ length: size }, () => rng.normal() * 0.3);
+    const x = Float32Array.from({ length: n * sizes[0]! }, () => rng.normal());
+    const want = reference([...sizes], true, params, x, n);
+    const outs: Float32Array[] = [];
+    eachKernel((kernel) => {
+      if (!fused.includes(kernel as 'avx2')) return;
+      const out = new Float32Array(n * sizes[sizes.length - 1]!);
+      nativeKernels()!.forward(nativeLayout(slots as never), 1, params, x, n, out);
+      for (let i = 0; i < want.length; i++) expect(Math.abs(out[i]! - want[i]!), `${kernel} [${i}]`).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!)));
+      outs.push(out);
+    });
+    expect(outs).toHaveLength(fused.length);
+    for (const out of outs.slice(1)) expect(out).toEqual(outs[0]);
+  });
+
+  it('the fused-multiply-add kernels take bit-identical DQN rounds', async () => {
+    const params: Float32Array[] = [];
+    for (const kernel of kernels.filter((k) => k !== 'plain')) {
+      nativeKernels()!.setKernel(kernel);
+      const agent = new DQN(make('CartPole-v1'), { learningStarts: 64, trainFreq: 16, gradientSteps: 4, batchSize: 30, targetUpdateInterval: 8, netArch: [37, 19], learningRate: 1e-3, seed: 9, compute: 'native' });
+      await agent.learn({ totalTimesteps: 400 });
+      params.push(agent.q.params.dataSync() as Float32Array);
+      agent.dispose();
+    }
+    nativeKernels()!.setKernel(kernels[kernels.length - 1]!);
+    for (const p of params.slice(1)) expect(p).toEqual(params[0]);
+  });
+
   it("'auto' trains DQN natively here, dueling or not", () => {
     const plain = new DQN(make('CartPole-v1'));
     const dueling = new DQN(make('CartPole-v1'), { dueling: true });
