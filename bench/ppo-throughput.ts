@@ -8,7 +8,8 @@
 // wasm SIMD product) and with compute 'tfjs' on the wasm and the cpu backends; DQN also with
 // compute 'native' (the native kernels, its 'auto' where they are built; on an AVX-512 CPU
 // also with the AVX2 and plain-C kernels other CPUs run). One warm-up learn
-// (JIT, kernels), then a timed one. BENCH_QUICK=1 skips DQN on tfjs-cpu (minutes).
+// (JIT, kernels), then BENCH_REPEATS (3) timed ones: the median is the figure.
+// BENCH_QUICK=1 skips DQN on tfjs-cpu (minutes).
 import { make, SyncVectorEnv } from '../src/index.js';
 import { A2C, DQN, nativeStatus, PPO, useBackend, type DQNCompute } from '../src/agents/index.js';
 import { nativeKernels } from '../src/agents/common/kernels/native.js';
@@ -23,14 +24,28 @@ const zooDQN = (compute: DQNCompute): Agent =>
     trainFreq: 256, gradientSteps: 128, explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [256, 256], seed: 0, compute,
   });
 
-/** Steps per second of `steps` timed steps after `warm` warm-up steps. */
-async function rate(agent: Agent, warm: number, steps: number): Promise<number> {
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+
+/**
+ * Steps per second over `steps` timed steps after `warm` warm-up steps, timed `repeats` times
+ * in a row on the same agent: the median, and every run (a shared 2-core VM is noisy: single
+ * runs of one build have differed by 2x here).
+ */
+async function rate(agent: Agent, warm: number, steps: number): Promise<{ stepsPerSecond: number; runs: number[] }> {
   await agent.learn({ totalTimesteps: warm });
-  const t0 = performance.now();
-  await agent.learn({ totalTimesteps: steps });
+  const runs: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await agent.learn({ totalTimesteps: steps });
+    runs.push(Math.round(steps / ((performance.now() - t0) / 1000)));
+  }
   agent.dispose();
-  return Math.round(steps / ((performance.now() - t0) / 1000));
+  const sorted = [...runs].sort((a, b) => a - b);
+  return { stepsPerSecond: sorted[Math.floor(sorted.length / 2)] as number, runs };
 }
+
+/** A row entry: the median rate, its ratio to SB3's, and the runs. */
+const entry = (r: { stepsPerSecond: number; runs: number[] }, sb3: number) => ({ stepsPerSecond: r.stepsPerSecond, vsSB3: +(r.stepsPerSecond / sb3).toFixed(2), runs: r.runs });
 
 const runs: { name: string; sb3: number; make: (compute: 'typed' | 'tfjs') => Agent; warm: number; steps: number; slowOnCpu?: boolean; makeNative?: () => Agent }[] = [
   { name: 'ppo_1env', sb3: 3232, make: (compute) => new PPO(cartpoles(1), { seed: 0, compute }), warm: 2048, steps: 4096 },
@@ -51,19 +66,16 @@ const out: Record<string, unknown> = { benchmark: 'ppo-throughput' };
 for (const r of runs) {
   const row: Record<string, unknown> = { sb3: r.sb3 };
   await useBackend('cpu');
-  const typed = await rate(r.make('typed'), r.warm, r.steps);
-  row.typed = { stepsPerSecond: typed, vsSB3: +(typed / r.sb3).toFixed(2) };
+  row.typed = entry(await rate(r.make('typed'), r.warm, r.steps), r.sb3);
   if (r.makeNative !== undefined) {
     const status = nativeStatus();
     if (status.available) {
-      const fps = await rate(r.makeNative(), r.warm, r.steps);
-      row.native = { stepsPerSecond: fps, vsSB3: +(fps / r.sb3).toFixed(2), kernel: status.kernel };
+      row.native = { ...entry(await rate(r.makeNative(), r.warm, r.steps), r.sb3), kernel: status.kernel };
       // the kernels a CPU without AVX-512 (AVX2 with FMA) or without either (plain C) runs
       for (const kernel of ['avx2', 'plain'] as const) {
         if (kernel === status.kernel || (kernel === 'avx2' && status.kernel === 'plain')) continue;
         nativeKernels()?.setKernel(kernel);
-        const fps2 = await rate(r.makeNative(), r.warm, r.steps);
-        row[`native_${kernel}`] = { stepsPerSecond: fps2, vsSB3: +(fps2 / r.sb3).toFixed(2) };
+        row[`native_${kernel}`] = entry(await rate(r.makeNative(), r.warm, r.steps), r.sb3);
       }
       nativeKernels()?.setKernel(status.kernel as 'avx512');
     } else row.native = { unavailable: status.reason };
@@ -71,8 +83,7 @@ for (const r of runs) {
   for (const backend of ['wasm', 'cpu'] as const) {
     if (r.slowOnCpu && backend === 'cpu' && process.env.BENCH_QUICK === '1') continue;
     await useBackend(backend);
-    const fps = await rate(r.make('tfjs'), r.warm, r.steps);
-    row[`tfjs_${backend}`] = { stepsPerSecond: fps, vsSB3: +(fps / r.sb3).toFixed(2) };
+    row[`tfjs_${backend}`] = entry(await rate(r.make('tfjs'), r.warm, r.steps), r.sb3);
   }
   out[r.name] = row;
   console.error(r.name, JSON.stringify(row));
