@@ -2,7 +2,7 @@
 // (vectorised through GCC's and Clang's vector extensions where they are there) and, on x86-64,
 // with AVX-512 or AVX2+FMA (compiled into the same binary; native/tradegym.c picks one at run
 // time). Kept apart from the Node-API code so that native/check/gemm-check.c can test the
-// plain C kernel on other CPUs (64-bit ARM under qemu: scripts/check-native-arm64.sh).
+// plain C kernel on other CPUs (64-bit ARM under qemu: scripts/check-gemm.sh).
 #ifndef TRADEGYM_GEMM_H
 #define TRADEGYM_GEMM_H
 #include <stddef.h>
@@ -14,7 +14,8 @@
 
 // ---------------------------------------------------------------------------------------------
 // C (n x m, row stride ldc) = A' B (+ bias), where A'(r, c) = A[r rs + c cs] (n x k) and B is
-// k x m with row stride ldb.
+// k x m with row stride ldb. Every kernel has this signature.
+typedef void (*TgGemm)(int n, int m, int k, const float* A, long rs, long cs, const float* B, long ldb, float* C, long ldc, const float* bias);
 
 // Plain C. With GCC or Clang, in register blocks of the CPU's baseline 4-float vectors (SSE2 on
 // x86-64, NEON on 64-bit ARM, through the compilers' vector extensions): 4 rows x PLAIN_V
@@ -82,7 +83,7 @@ static void gemm_plain(int n, int m, int k, const float* A, long rs, long cs, co
 // AVX-512: blocks of 8 rows x 32 columns, sixteen zmm sums of AVX-512's 32 registers (eight
 // would leave the FMA units waiting on their latency), unmasked loads and stores where the
 // block is 32 columns wide, masked ones on the last, narrower block.
-#define ROWS512 8 // 8 measured 27% faster than 4 in DQN's zoo round; 12 no better than 8
+#define ROWS512 8 // 8 rows made DQN's zoo round about a quarter faster than 4; 12 no faster than 8
 __attribute__((target("avx512f"), always_inline)) static inline void avx512_block(const int R, const int full, int k, const float* a, long rs, long cs, const float* B, long ldb, float* c, long ldc, __m512 b0, __m512 b1, __mmask16 k0, __mmask16 k1) {
   __m512 s0[ROWS512], s1[ROWS512];
   for (int r = 0; r < R; r++) {

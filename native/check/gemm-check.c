@@ -9,8 +9,6 @@
 
 #include "../gemm.h"
 
-typedef void (*Gemm)(int, int, int, const float*, long, long, const float*, long, float*, long, const float*);
-
 static unsigned state = 1;
 static float next(void) {
   state = state * 1103515245u + 12345u;
@@ -18,7 +16,7 @@ static float next(void) {
 }
 
 // The largest error of `gemm` against float64 sums over the size cases, A plain and transposed.
-static int check(const char* name, Gemm gemm) {
+static int check(const char* name, TgGemm gemm) {
   static const int sizes[][3] = {{64, 256, 256}, {13, 37, 19}, {7, 5, 3}, {5, 16, 33}, {1, 256, 2}, {256, 64, 256}, {11, 9, 8}};
   int bad = 0;
   for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {

@@ -8,15 +8,13 @@
 
 #include "../gemm.h"
 
-typedef void (*Gemm)(int, int, int, const float*, long, long, const float*, long, float*, long, const float*);
-
 static double now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static void run(const char* name, Gemm gemm) {
+static void run(const char* name, TgGemm gemm) {
   const int n = 64, k = 256, m = 256, reps = 2000;
   float* A = malloc(sizeof(float) * n * k);
   float* B = malloc(sizeof(float) * k * m);

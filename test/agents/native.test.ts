@@ -56,6 +56,34 @@ function reference(sizes: number[], relu: boolean, params: Float32Array, x: Floa
   return h;
 }
 
+/** An MLP of `sizes` with random parameters in the native layout, and `n` random input rows. */
+function randomMlp(sizes: readonly number[], n: number, seed: number) {
+  const rng = new Rng(seed);
+  let size = 0;
+  const slots: { w: { offset: number; shape: number[] }; b: { offset: number } }[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    slots.push({ w: { offset: size, shape: [sizes[l]!, sizes[l + 1]!] }, b: { offset: size + sizes[l]! * sizes[l + 1]! } });
+    size += sizes[l]! * sizes[l + 1]! + sizes[l + 1]!;
+  }
+  const params = Float32Array.from({ length: size }, () => rng.normal() * 0.3);
+  const x = Float32Array.from({ length: n * sizes[0]! }, () => rng.normal());
+  return { slots, params, x };
+}
+
+/** The parameters after a short native DQN run (odd layer sizes, 4 gradient steps a round) on `kernel`. */
+async function trainedParams(kernel: (typeof kernels)[number]): Promise<Float32Array> {
+  nativeKernels()!.setKernel(kernel);
+  try {
+    const agent = new DQN(make('CartPole-v1'), { learningStarts: 64, trainFreq: 16, gradientSteps: 4, batchSize: 30, targetUpdateInterval: 8, netArch: [37, 19], learningRate: 1e-3, seed: 9, compute: 'native' });
+    await agent.learn({ totalTimesteps: 400 });
+    const params = agent.q.params.dataSync() as Float32Array;
+    agent.dispose();
+    return params;
+  } finally {
+    nativeKernels()!.setKernel(kernels[kernels.length - 1]!);
+  }
+}
+
 describe('native kernels', () => {
   it('are built on this machine by npm install (scripts/build-native.mjs), with the best kernel the CPU runs', () => {
     const status = nativeStatus();
@@ -73,15 +101,7 @@ describe('native kernels', () => {
     [[3, 33, 1], true, 5],
   ] as const)('the forward pass of %j (relu %s, %i rows) equals the product written out, on every kernel', (sizes, relu, n) => {
     const k = nativeKernels()!;
-    const rng = new Rng(1);
-    let size = 0;
-    const slots: { w: { offset: number; shape: number[] }; b: { offset: number } }[] = [];
-    for (let l = 0; l + 1 < sizes.length; l++) {
-      slots.push({ w: { offset: size, shape: [sizes[l]!, sizes[l + 1]!] }, b: { offset: size + sizes[l]! * sizes[l + 1]! } });
-      size += sizes[l]! * sizes[l + 1]! + sizes[l + 1]!;
-    }
-    const params = Float32Array.from({ length: size }, () => rng.normal() * 0.3);
-    const x = Float32Array.from({ length: n * sizes[0]! }, () => rng.normal());
+    const { slots, params, x } = randomMlp(sizes, n, 1);
     const want = reference([...sizes], relu, params, x, n);
     eachKernel((kernel) => {
       const out = new Float32Array(n * sizes[sizes.length - 1]!);
@@ -94,14 +114,7 @@ describe('native kernels', () => {
   // the products differ in rounding only between kernels; the steps of a round are the same
   it('a DQN round takes the same steps on every kernel', async () => {
     const params: number[][] = [];
-    for (const kernel of kernels) {
-      nativeKernels()!.setKernel(kernel);
-      const agent = new DQN(make('CartPole-v1'), { learningStarts: 64, trainFreq: 16, gradientSteps: 4, batchSize: 30, targetUpdateInterval: 8, netArch: [37, 19], learningRate: 1e-3, seed: 9, compute: 'native' });
-      await agent.learn({ totalTimesteps: 400 });
-      params.push(Array.from(agent.q.params.dataSync()));
-      agent.dispose();
-    }
-    nativeKernels()!.setKernel(kernels[kernels.length - 1]!);
+    for (const kernel of kernels) params.push(Array.from(await trainedParams(kernel)));
     const fresh = new DQN(make('CartPole-v1'), { netArch: [37, 19], seed: 9 });
     const initial = Array.from(fresh.q.params.dataSync());
     fresh.dispose();
@@ -112,7 +125,7 @@ describe('native kernels', () => {
   });
 
   // AVX2 and AVX-512 both add each product, fused, in order p = 0, 1, ...: only the blocking
-  // differs (6 x 16 against 4 x 32), so their results agree bit for bit; a block that dropped
+  // differs (6 x 16 against 8 x 32), so their results agree bit for bit; a block that dropped
   // or repeated a row, a column or a product would not
   it.each([
     [[4, 256, 256, 2], 64],
@@ -120,15 +133,7 @@ describe('native kernels', () => {
     [[3, 16, 9, 4], 11],
   ] as const)('the fused-multiply-add kernels give identical forward passes (%j, %i rows)', (sizes, n) => {
     const fused = kernels.filter((k) => k !== 'plain');
-    const rng = new Rng(4);
-    let size = 0;
-    const slots: { w: { offset: number; shape: number[] }; b: { offset: number } }[] = [];
-    for (let l = 0; l + 1 < sizes.length; l++) {
-      slots.push({ w: { offset: size, shape: [sizes[l]!, sizes[l + 1]!] }, b: { offset: size + sizes[l]! * sizes[l + 1]! } });
-      size += sizes[l]! * sizes[l + 1]! + sizes[l + 1]!;
-    }
-    const params = Float32Array.from({ length: size }, () => rng.normal() * 0.3);
-    const x = Float32Array.from({ length: n * sizes[0]! }, () => rng.normal());
+    const { slots, params, x } = randomMlp(sizes, n, 4);
     const want = reference([...sizes], true, params, x, n);
     const outs: Float32Array[] = [];
     eachKernel((kernel) => {
@@ -144,14 +149,7 @@ describe('native kernels', () => {
 
   it('the fused-multiply-add kernels take bit-identical DQN rounds', async () => {
     const params: Float32Array[] = [];
-    for (const kernel of kernels.filter((k) => k !== 'plain')) {
-      nativeKernels()!.setKernel(kernel);
-      const agent = new DQN(make('CartPole-v1'), { learningStarts: 64, trainFreq: 16, gradientSteps: 4, batchSize: 30, targetUpdateInterval: 8, netArch: [37, 19], learningRate: 1e-3, seed: 9, compute: 'native' });
-      await agent.learn({ totalTimesteps: 400 });
-      params.push(agent.q.params.dataSync() as Float32Array);
-      agent.dispose();
-    }
-    nativeKernels()!.setKernel(kernels[kernels.length - 1]!);
+    for (const kernel of kernels.filter((k) => k !== 'plain')) params.push(await trainedParams(kernel));
     for (const p of params.slice(1)) expect(p).toEqual(params[0]);
   });
 
