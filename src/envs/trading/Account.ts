@@ -1,4 +1,4 @@
-import { fail, requireFinite, requireInt, requireRecord } from '../../core/checks.js';
+import { fail, requireFinite, requireInt, requireKnownKeys } from '../../core/checks.js';
 
 /** One bar's prices and volume. */
 export interface Bar {
@@ -14,13 +14,16 @@ export interface Bar {
   readonly volume: number;
 }
 
-/** An open position's trade: its side, first fill and average entry price. */
+/** An open position's trade: its side, first fill and average cost. */
 export interface OpenTradeInfo {
   /** `1` long, `-1` short. */
   readonly side: 1 | -1;
   /** Bar index of the first fill. */
   readonly entryIndex: number;
-  /** Volume-weighted average entry price. */
+  /**
+   * The average cost of the units still open (fill prices after slippage): adds move it,
+   * reductions do not. Unrealised PnL is `side * (price - entryPrice) * |position|`.
+   */
   readonly entryPrice: number;
 }
 
@@ -36,7 +39,10 @@ export interface SlippageContext {
   readonly bar: Bar;
 }
 
-/** Slippage in basis points of the price: a number, or a function of the order and bar (>= 0). */
+/**
+ * Slippage in basis points of the price: a number, or a function of the order and bar, in
+ * [0, 10,000) (at 10,000 bps a sell would fill at a price of 0).
+ */
 export type Slippage = number | ((ctx: SlippageContext) => number);
 
 /** Options of {@link Account}. */
@@ -55,7 +61,18 @@ export interface AccountOptions {
   readonly maxLeverage?: number;
 }
 
-/** One round trip: from flat, through one side, back to flat. */
+/**
+ * One round trip: from flat, through one side, back to flat (a fill that flips the side
+ * closes one trade and opens the next).
+ *
+ * Accounting rule: **average cost of the units still open**. A fill that adds to the
+ * position moves the average cost; a fill that reduces it realises
+ * `side * (fill price - average cost) * units reduced` and leaves the average cost as it was.
+ * `pnl` is the realised price PnL minus the trade's fees and borrow, so over a closed trade it
+ * equals `side * (exitPrice - entryPrice) * units traded each way - fees - borrow`, and over any
+ * sequence of fills that ends flat the trades' PnLs add up to the change in cash. A flipping
+ * fill's fee is split between the closed and the new trade in proportion to their units.
+ */
 export interface Trade {
   /** The asset's index. */
   readonly asset: number;
@@ -65,13 +82,13 @@ export interface Trade {
   readonly entryIndex: number;
   /** Bar index of the closing fill. */
   readonly exitIndex: number;
-  /** Average entry price (volume-weighted over the fills that added to the position). */
+  /** Average entry price: volume-weighted over every fill that added to the position. */
   readonly entryPrice: number;
-  /** Average exit price (over the fills that reduced it). */
+  /** Average exit price: volume-weighted over every fill that reduced it. */
   readonly exitPrice: number;
   /** The largest absolute size held, in units. */
   readonly size: number;
-  /** Net profit: realised price PnL minus fees and borrow costs of the trade. */
+  /** Net profit: price PnL realised at average cost, minus the trade's fees and borrow. */
   readonly pnl: number;
   /** Fees paid by the trade's fills. */
   readonly fees: number;
@@ -105,12 +122,15 @@ interface OpenTrade {
   exitNotional: number;
   exitUnits: number;
   size: number;
-  realised: number; // price PnL realised so far
+  avgCost: number; // average cost of the units still open
+  openUnits: number; // |position|
+  realised: number; // price PnL realised so far, at average cost
   fees: number;
   borrow: number;
 }
 
 const BPS = 1e-4;
+const ACCOUNT_KEYS = ['initialCash', 'assets', 'fee', 'slippage', 'borrowRate', 'maxLeverage'] as const;
 
 /**
  * The ledger: the only place money moves, shared by the trading envs and the backtester so
@@ -171,14 +191,14 @@ export class Account {
    *   not finite, leverage <= 0, ...), naming it.
    */
   constructor(options: AccountOptions) {
-    requireRecord('options', options);
+    requireKnownKeys('options', options, ACCOUNT_KEYS);
     const cash = requireFinite('initialCash', options.initialCash);
     if (cash <= 0) fail('initialCash', 'a finite number > 0', cash);
     this.initialCash = cash;
     this.assets = requireInt('assets', options.assets ?? 1, 1);
     this.fee = nonNegative('fee', options.fee ?? 0);
     const slip = options.slippage ?? 0;
-    this.slippage = typeof slip === 'function' ? slip : nonNegative('slippage', slip);
+    this.slippage = typeof slip === 'function' ? slip : slippageBps('slippage', slip);
     this.borrowRate = nonNegative('borrowRate', options.borrowRate ?? 0);
     const lev = requireFinite('maxLeverage', options.maxLeverage ?? 1);
     if (lev <= 0) fail('maxLeverage', 'a finite number > 0', lev);
@@ -204,10 +224,13 @@ export class Account {
 
   /**
    * Equity at the given prices: cash plus the value of every position.
-   * @param prices - one price per asset.
+   * @param prices - one price per asset (finite, > 0).
    * @returns the equity.
+   * @throws {@link InvalidArgumentError} if `prices` has fewer entries than assets or holds a
+   *   price that is not finite and > 0.
    */
   equity(prices: ArrayLike<number>): number {
+    this.#checkPrices('prices', prices);
     let e = this.cash;
     for (let a = 0; a < this.assets; a++) e += (this.positions[a] as number) * (prices[a] as number);
     return e;
@@ -215,59 +238,141 @@ export class Account {
 
   /**
    * Gross exposure (sum of |position| * price) at the given prices.
-   * @param prices - one price per asset.
+   * @param prices - one price per asset (finite, > 0).
    * @returns the exposure.
+   * @throws {@link InvalidArgumentError} as {@link Account.equity}.
    */
   exposure(prices: ArrayLike<number>): number {
+    this.#checkPrices('prices', prices);
     let g = 0;
     for (let a = 0; a < this.assets; a++) g += Math.abs((this.positions[a] as number) * (prices[a] as number));
     return g;
   }
 
   /**
-   * Moves one asset's position to `fraction` of equity (net of the fill's own fee, so the
-   * exposure after the fill is exactly `fraction * equity` at the fill price), capped so
-   * that gross exposure stays within `maxLeverage * equity`.
+   * Moves one asset's position to `fraction` of equity, sized so that the fill's own costs are
+   * counted: after the fill, the position's notional at `price` is exactly `fraction` times
+   * the equity left once the fee and the slippage are paid. The target is capped so that gross
+   * exposure (this asset's plus the others') stays within `maxLeverage` times that equity, also
+   * exactly. With a slippage function, the rate is evaluated at the order the fee-only sizing
+   * gives, the order is re-sized with it, the rate evaluated again at that order and the order
+   * sized and filled with this last rate (so the cap holds for the rate the fill pays).
+   *
+   * When equity is 0 or less, the position is only closed.
    *
    * @param asset - the asset's index.
-   * @param fraction - the target exposure as a signed fraction of equity.
-   * @param price - the reference price (e.g. the next bar's open).
-   * @param index - the bar index, for the trade record.
+   * @param fraction - the target exposure as a signed fraction of equity (finite).
+   * @param price - the reference price (e.g. the next bar's open), finite and > 0.
+   * @param index - the bar index, for the trade record (an integer >= 0).
    * @param bar - the bar, for a slippage function.
-   * @param prices - every asset's price, for equity and the leverage cap (default: `price` for a single asset).
+   * @param prices - every asset's price, for equity and the leverage cap (default: `price` for
+   *   a single asset); this asset is valued at `price`.
    * @returns the fill, or undefined when nothing needed to trade.
+   * @throws {@link InvalidArgumentError} for an asset index out of range, a fraction that is not
+   *   finite, a price that is not finite and > 0, or too few `prices`.
+   * @example
+   * ```ts
+   * import { Account } from 'tradegym';
+   * const acct = new Account({ initialCash: 10_000, fee: 10, slippage: 5 });
+   * acct.setTarget(0, 1, 100, 0);
+   * // exposure equals equity after the fill's costs, never more
+   * console.log((acct.exposure([100]) / acct.equity([100])).toFixed(12)); // "1.000000000000"
+   * ```
    */
   setTarget(asset: number, fraction: number, price: number, index: number, bar: SlippageContext['bar'] = this.#noBar, prices?: ArrayLike<number>): Fill | undefined {
-    const px = prices ?? [price];
+    this.#checkAsset(asset);
+    requireFinite('fraction', fraction);
+    checkPrice('price', price);
+    checkIndex(index);
+    if (prices !== undefined) this.#checkPrices('prices', prices);
+    else if (this.assets > 1) fail('prices', `given for a book of ${this.assets} assets`, prices);
     const current = this.positions[asset] as number;
-    const equity = this.equity(px);
-    if (!(equity > 0)) return current === 0 ? undefined : this.trade(asset, -current, price, index, bar); // bankrupt: only close
-    // cap the target so gross exposure (this asset's plus the others') stays within the limit
-    const others = this.exposure(px) - Math.abs(current * price);
-    const room = Math.max(0, this.maxLeverage * equity - others) / equity;
-    const f = Math.max(-room, Math.min(room, fraction));
-    const phi = this.fee * BPS;
     const n0 = current * price;
-    // N = f (E - |N - N0| phi): solve for the buying and the selling side
-    let n = (f * (equity + n0 * phi)) / (1 + f * phi);
-    if (n < n0) n = (f * (equity - n0 * phi)) / (1 - f * phi);
+    let equity = this.cash + n0;
+    let others = 0;
+    for (let b = 0; b < this.assets; b++) {
+      if (b === asset || prices === undefined) continue;
+      const v = (this.positions[b] as number) * (prices[b] as number);
+      equity += v;
+      others += Math.abs(v);
+    }
+    if (!(equity > 0)) return current === 0 ? undefined : this.#fill(asset, -current, price, index, this.#slipBps(asset, -current, price, bar)); // bankrupt: only close
+    const size = (bps: number): number => this.#targetNotional(fraction, n0, equity, others, bps * BPS);
+    let bps: number;
+    if (typeof this.slippage === 'function') {
+      const first = this.#slipBps(asset, size(0) / price - current, price, bar);
+      bps = this.#slipBps(asset, size(first) / price - current, price, bar);
+    } else {
+      bps = this.slippage;
+    }
+    const n = size(bps);
     const units = n / price - current;
     if (Math.abs(units) * price <= 1e-9 * equity) return undefined;
-    return this.trade(asset, units, price, index, bar);
+    return this.#fill(asset, units, price, index, bps);
+  }
+
+  /**
+   * The post-fill notional `N` of the target: `N = f * E'` where `E' = E - |N - N0| * k` is the
+   * equity left after the fill's costs (k per unit of notional: slippage `s`, and the fee on
+   * the slipped price, `phi * (1 ± s)`), unless gross exposure `|N| + others` would exceed
+   * `maxLeverage * E'`, in which case `|N| = max(0, maxLeverage * E' - others)`.
+   */
+  #targetNotional(fraction: number, n0: number, equity: number, others: number, s: number): number {
+    const phi = this.fee * BPS;
+    // N = a * E' + b, E' = E - d (N - N0) k with d the side of the fill: linear in N per side
+    const solve = (a: number, b: number): number => {
+      for (const d of [1, -1] as const) {
+        const k = s + phi * (1 + d * s);
+        const den = 1 + a * d * k;
+        if (!(den > 0)) continue;
+        const n = (a * (equity + d * k * n0) + b) / den;
+        if (d * (n - n0) >= 0) return n;
+      }
+      return n0;
+    };
+    const left = (n: number): number => equity - Math.abs(n - n0) * (s + phi * (1 + Math.sign(n - n0) * s));
+    const lev = this.maxLeverage;
+    const n = solve(fraction, 0);
+    if (Math.abs(n) + others <= lev * left(n) * (1 + 1e-12)) return n;
+    const sign = fraction < 0 ? -1 : 1;
+    const capped = solve(sign * lev, -sign * others);
+    return sign * capped > 0 ? capped : 0;
   }
 
   /**
    * Trades `units` of one asset at `price` plus slippage, paying the fee.
    * @param asset - the asset's index.
-   * @param units - units to buy (> 0) or sell (< 0).
-   * @param price - the reference price.
-   * @param index - the bar index, for the trade record.
+   * @param units - units to buy (> 0) or sell (< 0), finite.
+   * @param price - the reference price, finite and > 0.
+   * @param index - the bar index, for the trade record (an integer >= 0).
    * @param bar - the bar, for a slippage function.
    * @returns the fill.
+   * @throws {@link InvalidArgumentError} for an asset index out of range, units that are not
+   *   finite, a price that is not finite and > 0, or a slippage function returning a value
+   *   outside [0, 10,000) bps.
+   * @example
+   * ```ts
+   * import { Account } from 'tradegym';
+   * const a = new Account({ initialCash: 10_000 });
+   * a.trade(0, 10, 100, 0); a.trade(0, -5, 110, 1); a.trade(0, 5, 120, 2); a.trade(0, -10, 120, 3);
+   * // average cost: 50 realised on the first 5 units, 100 on the last 10 (cost 110)
+   * console.log(a.trades[0]?.pnl, a.cash - 10_000); // 150 150
+   * ```
    */
   trade(asset: number, units: number, price: number, index: number, bar: SlippageContext['bar'] = this.#noBar): Fill {
-    const slipBps = typeof this.slippage === 'function' ? this.slippage({ asset, units, price, bar }) : this.slippage;
-    if (!(slipBps >= 0) || !Number.isFinite(slipBps)) fail('slippage()', 'a finite number of bps >= 0', slipBps);
+    this.#checkAsset(asset);
+    requireFinite('units', units);
+    checkPrice('price', price);
+    checkIndex(index);
+    return this.#fill(asset, units, price, index, this.#slipBps(asset, units, price, bar));
+  }
+
+  #slipBps(asset: number, units: number, price: number, bar: SlippageContext['bar']): number {
+    if (typeof this.slippage !== 'function') return this.slippage;
+    return slippageBps('slippage()', this.slippage({ asset, units, price, bar }));
+  }
+
+  #fill(asset: number, units: number, price: number, index: number, slipBps: number): Fill {
     const exec = price * (1 + Math.sign(units) * slipBps * BPS);
     const notional = Math.abs(units) * exec;
     const fee = notional * this.fee * BPS;
@@ -284,10 +389,12 @@ export class Account {
 
   /**
    * Marks the book at close prices and charges one bar of borrow on shorts.
-   * @param prices - one close per asset.
+   * @param prices - one close per asset (finite, > 0).
    * @returns the equity after borrow.
+   * @throws {@link InvalidArgumentError} as {@link Account.equity}.
    */
   mark(prices: ArrayLike<number>): number {
+    this.#checkPrices('prices', prices);
     if (this.borrowRate > 0) {
       for (let a = 0; a < this.assets; a++) {
         const p = this.positions[a] as number;
@@ -309,13 +416,14 @@ export class Account {
    * Marks a single-asset book at consecutive closes while the position is unchanged: the same
    * arithmetic as calling {@link Account.mark} once per bar (borrow charged bar by bar), in one
    * loop, for backtests that trade rarely.
-   * @param closes - the close prices.
+   * @param closes - the close prices (each finite and > 0).
    * @param from - the first bar to mark.
    * @param to - one past the last bar to mark.
    * @param out - receives the equity of bar `b` at `out[b - outOffset]`.
    * @param outOffset - the bar stored at `out[0]`.
    * @returns the equity after the last bar (`lastEquity` if the range is empty).
-   * @throws {@link InvalidArgumentError} if the account holds more than one asset.
+   * @throws {@link InvalidArgumentError} if the account holds more than one asset, the range is
+   *   not inside `closes` and `out`, or a close is not finite and > 0.
    * @example
    * ```ts
    * import { Account } from 'tradegym';
@@ -328,26 +436,28 @@ export class Account {
    */
   markRun(closes: ArrayLike<number>, from: number, to: number, out: Float64Array, outOffset: number): number {
     if (this.assets !== 1) fail('assets', '1 for markRun (mark each bar of a multi-asset book)', this.assets);
+    requireInt('from', from, 0);
+    requireInt('to', to, from);
+    if (to > closes.length) fail('to', `<= closes.length (${closes.length})`, to);
+    requireInt('outOffset', outOffset, 0);
+    if (to > from && (from < outOffset || to - outOffset > out.length)) fail('out', `long enough for bars ${from}..${to - 1} from offset ${outOffset}`, out);
     const p = this.positions[0] as number;
     let cash = this.cash;
     let e = this.lastEquity;
-    if (p < 0 && this.borrowRate > 0) {
-      const open = this.#open[0];
-      for (let b = from; b < to; b++) {
-        const price = closes[b] as number;
+    const charge = p < 0 && this.borrowRate > 0;
+    const open = this.#open[0];
+    for (let b = from; b < to; b++) {
+      const price = closes[b] as number;
+      if (!(price > 0 && price < Infinity)) fail(`closes[${b}]`, 'a finite number > 0', price);
+      if (charge) {
         const cost = -p * price * this.borrowRate;
         cash -= cost;
         this.borrowPaid += cost;
         this.borrowByAsset[0] = (this.borrowByAsset[0] as number) + cost;
         if (open !== undefined) open.borrow += cost;
-        e = cash + p * price;
-        out[b - outOffset] = e;
       }
-    } else {
-      for (let b = from; b < to; b++) {
-        e = cash + p * (closes[b] as number);
-        out[b - outOffset] = e;
-      }
+      e = cash + p * price;
+      out[b - outOffset] = e;
     }
     this.cash = cash;
     this.lastEquity = e;
@@ -355,13 +465,29 @@ export class Account {
   }
 
   /**
-   * The open trade of an asset: its side, entry and average entry price, or undefined when flat.
+   * The open trade of an asset: its side, first fill and the average cost of the units still
+   * open, or undefined when flat.
    * @param asset - the asset's index.
    * @returns the open trade's summary.
+   * @throws {@link InvalidArgumentError} for an asset index out of range.
    */
   openTrade(asset: number): OpenTradeInfo | undefined {
+    this.#checkAsset(asset);
     const o = this.#open[asset];
-    return o === undefined ? undefined : { side: o.side, entryIndex: o.entryIndex, entryPrice: o.entryNotional / o.entryUnits };
+    return o === undefined ? undefined : { side: o.side, entryIndex: o.entryIndex, entryPrice: o.avgCost };
+  }
+
+  #checkAsset(asset: number): void {
+    if (!Number.isInteger(asset) || asset < 0 || asset >= this.assets) fail('asset', `an integer in [0, ${this.assets - 1}]`, asset);
+  }
+
+  #checkPrices(name: string, prices: ArrayLike<number>): void {
+    if (prices === null || typeof prices !== 'object' || typeof prices.length !== 'number') fail(name, 'an array of prices', prices);
+    if (prices.length < this.assets) fail(`${name}.length`, `>= ${this.assets} (one price per asset)`, prices.length);
+    for (let a = 0; a < this.assets; a++) {
+      const v = prices[a];
+      if (typeof v !== 'number' || !(v > 0 && v < Infinity)) fail(`${name}[${a}]`, 'a finite number > 0', v);
+    }
   }
 
   #record(asset: number, before: number, after: number, price: number, fee: number, index: number): Trade | undefined {
@@ -369,12 +495,12 @@ export class Account {
     let closed: Trade | undefined;
     let feeLeft = fee;
     const traded = Math.abs(after - before);
-    // the part of the fill that reduces (or closes) an open position
+    // the part of the fill that reduces (or closes) an open position: realised at average cost
     if (open !== undefined && before !== 0) {
       const reduce = Math.sign(after) === Math.sign(before) ? Math.max(0, Math.abs(before) - Math.abs(after)) : Math.abs(before);
       if (reduce > 0) {
-        const avg = open.entryNotional / open.entryUnits;
-        open.realised += open.side * (price - avg) * reduce;
+        open.realised += open.side * (price - open.avgCost) * reduce;
+        open.openUnits = Math.max(0, open.openUnits - reduce);
         open.exitNotional += reduce * price;
         open.exitUnits += reduce;
         const share = traded > 0 ? (fee * reduce) / traded : fee;
@@ -399,13 +525,15 @@ export class Account {
         open = undefined;
       }
     }
-    // the part that opens or adds
+    // the part that opens or adds: moves the average cost
     if (after !== 0) {
       const add = open === undefined ? Math.abs(after) : Math.max(0, Math.abs(after) - Math.abs(before));
       if (open === undefined) {
-        open = { side: after > 0 ? 1 : -1, entryIndex: index, entryNotional: 0, entryUnits: 0, exitNotional: 0, exitUnits: 0, size: 0, realised: 0, fees: 0, borrow: 0 };
+        open = { side: after > 0 ? 1 : -1, entryIndex: index, entryNotional: 0, entryUnits: 0, exitNotional: 0, exitUnits: 0, size: 0, avgCost: price, openUnits: 0, realised: 0, fees: 0, borrow: 0 };
       }
       if (add > 0) {
+        open.avgCost = (open.avgCost * open.openUnits + price * add) / (open.openUnits + add);
+        open.openUnits += add;
         open.entryNotional += add * price;
         open.entryUnits += add;
         open.fees += feeLeft;
@@ -420,4 +548,18 @@ export class Account {
 function nonNegative(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(name, 'a finite number >= 0', v);
   return v;
+}
+
+/** Slippage in bps: [0, 10,000), since at 10,000 bps a sell fills at a price of 0. */
+function slippageBps(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v >= 0 && v < 10_000)) fail(name, 'a number of bps in [0, 10000)', v);
+  return v;
+}
+
+function checkPrice(name: string, v: unknown): void {
+  if (typeof v !== 'number' || !(v > 0 && v < Infinity)) fail(name, 'a finite number > 0', v);
+}
+
+function checkIndex(index: unknown): void {
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) fail('index', 'an integer >= 0', index);
 }
