@@ -1,10 +1,10 @@
 import { requireRecord, requireSeed, show } from './checks.js';
-import { InvalidActionError, ResetNeededError } from './errors.js';
+import { EnvClosedError, InvalidActionError, ResetNeededError } from './errors.js';
 import { Rng } from './Rng.js';
-import type { EnvSpec, ResetParams, ResetResult, StepResult } from './types.js';
+import type { EnvSpec, Info, ResetParams, ResetResult, StepResult } from './types.js';
 import type { Space } from '../spaces/Space.js';
 
-type Phase = 'fresh' | 'running' | 'ended';
+type Phase = 'fresh' | 'running' | 'ended' | 'closed';
 
 /**
  * The environment contract, as Gymnasium 1.x's `Env`, in TypeScript idiom: `reset` and
@@ -42,7 +42,7 @@ type Phase = 'fresh' | 'running' | 'ended';
  * env.step(1);
  * ```
  */
-export abstract class Env<Obs, Act> {
+export abstract class Env<Obs, Act, I extends Info = Info> {
   /** The space every observation belongs to. */
   abstract readonly observationSpace: Space<Obs>;
   /** The space of valid actions. */
@@ -77,8 +77,10 @@ export abstract class Env<Obs, Act> {
    * @returns the first observation and an info object.
    * @throws {@link InvalidArgumentError} if `seed` is not a safe integer >= 0 or `options`
    *   is not a plain object.
+   * @throws {@link EnvClosedError} after {@link Env.close}.
    */
-  reset(params: ResetParams = {}): ResetResult<Obs> {
+  reset(params: ResetParams = {}): ResetResult<Obs, I> {
+    this.#requireOpen('reset');
     requireRecord('reset params', params);
     if (params.seed !== undefined) {
       this.#pendingSeed = requireSeed('seed', params.seed);
@@ -96,8 +98,10 @@ export abstract class Env<Obs, Act> {
    * @returns the next observation, reward, `terminated`, `truncated` and info.
    * @throws {@link ResetNeededError} before the first `reset` or after the episode ended.
    * @throws {@link InvalidActionError} if `action` is not in the action space.
+   * @throws {@link EnvClosedError} after {@link Env.close}.
    */
-  step(action: Act): StepResult<Obs> {
+  step(action: Act): StepResult<Obs, I> {
+    this.#requireOpen('step');
     if (this.#phase !== 'running') {
       throw new ResetNeededError(
         this.#phase === 'fresh'
@@ -121,9 +125,21 @@ export abstract class Env<Obs, Act> {
     return undefined;
   }
 
-  /** Releases resources. Safe to call more than once. */
+  /**
+   * Releases resources; afterwards `reset` and `step` throw {@link EnvClosedError}. Safe to
+   * call more than once. A subclass that overrides it calls `super.close()`.
+   */
   close(): void {
-    // nothing to release by default
+    this.#phase = 'closed';
+  }
+
+  /** Whether {@link Env.close} was called. */
+  get closed(): boolean {
+    return this.#phase === 'closed';
+  }
+
+  #requireOpen(method: string): void {
+    if (this.#phase === 'closed') throw new EnvClosedError(`${method}() called after close(): this env is closed; make a new one`);
   }
 
   /**
@@ -131,12 +147,12 @@ export abstract class Env<Obs, Act> {
    * @param params - the validated reset arguments.
    * @returns the first observation and info.
    */
-  protected abstract resetEnv(params: ResetParams): ResetResult<Obs>;
+  protected abstract resetEnv(params: ResetParams): ResetResult<Obs, I>;
 
   /**
    * Implements one step; the action was validated and the episode is running.
    * @param action - a member of the action space.
    * @returns the step's outcome.
    */
-  protected abstract stepEnv(action: Act): StepResult<Obs>;
+  protected abstract stepEnv(action: Act): StepResult<Obs, I>;
 }

@@ -60,6 +60,7 @@ export abstract class Wrapper<WObs, WAct, Obs = WObs, Act = WAct> extends Env<WO
 
   /** Closes the inner env. */
   override close(): void {
+    super.close();
     this.env.close();
   }
 }

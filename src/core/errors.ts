@@ -58,6 +58,19 @@ export class DataValidationError extends TradegymError {}
 export class ResetNeededError extends TradegymError {}
 
 /**
+ * `reset`, `step` or another method was called on an env (or vector env) after `close()`.
+ *
+ * @example
+ * ```ts
+ * import { CartPole, EnvClosedError } from 'tradegym';
+ * const env = new CartPole();
+ * env.close();
+ * try { env.reset(); } catch (e) { console.log(e instanceof EnvClosedError); } // true
+ * ```
+ */
+export class EnvClosedError extends TradegymError {}
+
+/**
  * An action is not a member of the env's action space.
  *
  * @example
@@ -91,5 +104,33 @@ export class EnvCheckError extends TradegymError {
   constructor(check: string, detail: string) {
     super(`checkEnv failed [${check}]: ${detail}`);
     this.check = check;
+  }
+}
+
+/**
+ * A saved agent cannot be read back (its directory or `model.json` is missing, a field of the
+ * manifest is missing or invalid, or the weights file is missing, truncated or fails its
+ * SHA-256 check), or cannot be saved (a file is in the way of its directory). `file` names the
+ * file or directory at fault; the message says what is wrong.
+ *
+ * @example
+ * ```ts
+ * import { CheckpointError } from 'tradegym';
+ * const err = new CheckpointError('out/ppo/model.json', 'not valid JSON');
+ * console.log(err.message); // "checkpoint out/ppo/model.json: not valid JSON"
+ * console.log(err.file); // "out/ppo/model.json"
+ * ```
+ */
+export class CheckpointError extends TradegymError {
+  /** The file or directory at fault, e.g. `'out/ppo/model.json'`. */
+  readonly file: string;
+
+  /**
+   * @param file - the file or directory at fault.
+   * @param problem - what is wrong with it.
+   */
+  constructor(file: string, problem: string) {
+    super(`checkpoint ${file}: ${problem}`);
+    this.file = file;
   }
 }

@@ -9,8 +9,10 @@ export {
   InvalidArgumentError,
   DataValidationError,
   ResetNeededError,
+  EnvClosedError,
   InvalidActionError,
   EnvCheckError,
+  CheckpointError,
 } from './errors.js';
 export type { Info, ResetParams, ResetResult, StepResult, EnvSpec } from './types.js';
 export {

@@ -10,15 +10,15 @@ export interface ResetParams {
 }
 
 /** What `Env.reset` returns. */
-export interface ResetResult<Obs> {
+export interface ResetResult<Obs, I extends Info = Info> {
   /** The first observation of the episode. */
   readonly observation: Obs;
-  /** Auxiliary information. */
-  readonly info: Info;
+  /** Auxiliary information (each env declares its own type). */
+  readonly info: I;
 }
 
 /** What `Env.step` returns: objects, not tuples. */
-export interface StepResult<Obs> {
+export interface StepResult<Obs, I extends Info = Info> {
   /** The observation after the action. */
   readonly observation: Obs;
   /** The reward for the transition; a finite number. */
@@ -27,8 +27,8 @@ export interface StepResult<Obs> {
   readonly terminated: boolean;
   /** A cut (time limit, end of data): learners bootstrap from `observation`. */
   readonly truncated: boolean;
-  /** Auxiliary information. */
-  readonly info: Info;
+  /** Auxiliary information (each env declares its own type). */
+  readonly info: I;
 }
 
 /** What the registry knows of an env made by `make`. */

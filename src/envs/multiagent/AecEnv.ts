@@ -1,5 +1,5 @@
 import { show } from '../../core/checks.js';
-import { InvalidActionError, ResetNeededError } from '../../core/errors.js';
+import { EnvClosedError, InvalidActionError, ResetNeededError } from '../../core/errors.js';
 import type { Info, ResetParams } from '../../core/types.js';
 import type { Space } from '../../spaces/Space.js';
 import type { AecLast, ParallelEnv } from './types.js';
@@ -47,6 +47,7 @@ export class AecEnv<A extends string, Obs, Act> {
   #observations = {} as Record<A, Obs>;
   #pending = {} as Partial<Record<A, Act>>;
   #started = false;
+  #closed = false;
 
   /**
    * @param parallel - a parallel env.
@@ -127,10 +128,12 @@ export class AecEnv<A extends string, Obs, Act> {
    * terminated or truncated agent.
    * @param action - the action, or null.
    * @throws {@link ResetNeededError} when no agent is left.
+   * @throws {@link EnvClosedError} after `close()`.
    * @throws {@link InvalidActionError} for null from a live agent, an action from a done one,
    *   or an action outside the agent's space.
    */
   step(action: Act | null): void {
+    if (this.#closed) throw new EnvClosedError('step() called after close(): this env is closed; make a new one');
     const agent = this.agentSelection;
     if (!this.#started || agent === undefined) throw new ResetNeededError('step() called with no selected agent: call reset() first');
     const done = this.terminations[agent] || this.truncations[agent];
@@ -164,6 +167,7 @@ export class AecEnv<A extends string, Obs, Act> {
 
   /** Closes the parallel env. */
   close(): void {
+    this.#closed = true;
     this.parallel.close();
   }
 

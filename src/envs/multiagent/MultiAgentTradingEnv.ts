@@ -1,5 +1,5 @@
 import { fail, requireInt, requireKnownKeys, requireOneOf, show } from '../../core/checks.js';
-import { InvalidActionError, InvalidArgumentError, ResetNeededError } from '../../core/errors.js';
+import { EnvClosedError, InvalidActionError, InvalidArgumentError, ResetNeededError } from '../../core/errors.js';
 import { Float32Slab } from '../../core/Float32Slab.js';
 import { Rng } from '../../core/Rng.js';
 import type { Info, ResetParams } from '../../core/types.js';
@@ -85,6 +85,7 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
   #t = 0;
   #end = 0;
   #started = false;
+  #closed = false;
 
   /**
    * @param options - assets and trading parameters.
@@ -165,6 +166,7 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
    * @throws {@link InvalidArgumentError} for a bad seed or start.
    */
   reset(params: ResetParams = {}): ParallelResetResult<TradingAgent, Float32Array> {
+    this.#requireOpen('reset');
     if (params.seed !== undefined) this.#rng = new Rng(params.seed);
     const opts = requireKnownKeys('options', params.options ?? {}, ['start']);
     const len = (this.assets[0] as MarketData).length;
@@ -196,6 +198,7 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
    *   unknown agent, or an action outside the agent's space.
    */
   step(actions: Readonly<Partial<Record<TradingAgent, number | Float32Array>>>): ParallelStepResult<TradingAgent, Float32Array> {
+    this.#requireOpen('step');
     if (!this.#started || this.#agents.length === 0) throw new ResetNeededError('step() called with no live agents: call reset() first');
     if (actions === null || typeof actions !== 'object') fail('actions', 'an object of actions by agent', actions);
     for (const k of Object.keys(actions)) {
@@ -288,9 +291,13 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
     return `bar ${this.#t} ${iso((this.assets[0] as MarketData).timestamps[this.#t] as number)} equity ${e.toFixed(2)} ${parts.join(' ')}`;
   }
 
-  /** Nothing to release. */
+  /** Ends the env: `reset` and `step` throw {@link EnvClosedError} afterwards. Safe to call twice. */
   close(): void {
-    // no resources
+    this.#closed = true;
+  }
+
+  #requireOpen(method: string): void {
+    if (this.#closed) throw new EnvClosedError(`${method}() called after close(): this env is closed; make a new one`);
   }
 
   #exposure(a: number, prices: ArrayLike<number>): number {

@@ -29,6 +29,29 @@ export interface PortfolioEnvOptions extends MarketCostOptions, RiskLimitOptions
 }
 
 /**
+ * What {@link PortfolioEnv}'s `reset` and `step` return as `info`; `fees`, `turnover` and
+ * `rewardComponents` after a step, `summary` on the episode's last step.
+ */
+export type PortfolioInfo = {
+  /** The bar the observation ends at. */
+  readonly bar: number;
+  /** Its timestamp (ms since the epoch). */
+  readonly timestamp: number;
+  /** Equity at that bar's close. */
+  readonly equity: number;
+  /** The weights held: one per asset, then cash. */
+  readonly weights: Float64Array;
+  /** Fees paid in this step. */
+  fees?: number;
+  /** Traded notional / equity in this step. */
+  turnover?: number;
+  /** The reward's unweighted components. */
+  rewardComponents?: Readonly<Record<string, number>>;
+  /** The episode summary, on the last step. */
+  summary?: EpisodeSummary;
+};
+
+/**
  * A portfolio of N assets plus cash. The action sets target weights (see
  * {@link PortfolioEnvOptions.weighting}); rebalancing trades through one {@link Account},
  * so turnover pays the fee. Observation: the last `windowSize` 1-bar log returns of every
@@ -46,7 +69,7 @@ export interface PortfolioEnvOptions extends MarketCostOptions, RiskLimitOptions
  * console.log(info.weights); // about [0.25, 0.25, 0.25, 0.25]
  * ```
  */
-export class PortfolioEnv extends Env<Float32Array, Float32Array> {
+export class PortfolioEnv extends Env<Float32Array, Float32Array, PortfolioInfo> {
   readonly observationSpace: Box;
   readonly actionSpace: Box;
   /** The assets' bars. */
@@ -135,7 +158,7 @@ export class PortfolioEnv extends Env<Float32Array, Float32Array> {
     return this.#t;
   }
 
-  protected resetEnv(params: ResetParams): ResetResult<Float32Array> {
+  protected resetEnv(params: ResetParams): ResetResult<Float32Array, PortfolioInfo> {
     const opts = requireKnownKeys('options', params.options ?? {}, ['start']);
     const len = (this.assets[0] as MarketData).length;
     const lastStart = len - 1 - (this.#episodeLength ?? 1);
@@ -155,7 +178,7 @@ export class PortfolioEnv extends Env<Float32Array, Float32Array> {
     return { observation: this.#observe(weights), info: this.#info(weights) };
   }
 
-  protected stepEnv(action: Float32Array): StepResult<Float32Array> {
+  protected stepEnv(action: Float32Array): StepResult<Float32Array, PortfolioInfo> {
     const n = this.#n;
     const t = this.#t;
     const next = t + 1;
@@ -245,8 +268,8 @@ export class PortfolioEnv extends Env<Float32Array, Float32Array> {
     return out;
   }
 
-  #info(weights: Float64Array): Record<string, unknown> {
-    return { bar: this.#t, timestamp: (this.assets[0] as MarketData).timestamps[this.#t], equity: this.account.lastEquity, weights };
+  #info(weights: Float64Array): PortfolioInfo {
+    return { bar: this.#t, timestamp: (this.assets[0] as MarketData).timestamps[this.#t] as number, equity: this.account.lastEquity, weights };
   }
 
   #observe(weights: Float64Array): Float32Array {

@@ -1,7 +1,7 @@
 import { fail, requireInt, requireKnownKeys, requireOneOf } from '../../core/checks.js';
 import { Env } from '../../core/Env.js';
 import { Float32Slab } from '../../core/Float32Slab.js';
-import { InvalidArgumentError } from '../../core/errors.js';
+import { DataValidationError, InvalidArgumentError } from '../../core/errors.js';
 import type { ResetParams, ResetResult, StepResult } from '../../core/types.js';
 import { FeatureFrame } from '../../features/FeatureFrame.js';
 import { FeaturePipeline } from '../../features/FeaturePipeline.js';
@@ -10,7 +10,7 @@ import { iso } from '../../market/timeframe.js';
 import { Box } from '../../spaces/Box.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import type { Space } from '../../spaces/Space.js';
-import { Account } from './Account.js';
+import { Account, type Trade } from './Account.js';
 import type { MarketCostOptions, RiskLimitOptions } from './options.js';
 import { RewardTracker, type RewardFunction, type RewardOptions } from './rewards.js';
 
@@ -61,6 +61,37 @@ export interface EpisodeSummary {
   readonly steps: number;
 }
 
+/**
+ * What {@link TradingEnv}'s `reset` and `step` return as `info`. The optional fields appear
+ * only where they apply: `actionMask` for the discrete schemes, `fees` and
+ * `rewardComponents` after a step, `closedTrade` when a round trip closed in that step,
+ * `summary` on the episode's last step.
+ */
+export type TradingInfo = {
+  /** The bar the observation ends at. */
+  readonly bar: number;
+  /** Its timestamp (ms since the epoch). */
+  readonly timestamp: number;
+  /** Equity at that bar's close. */
+  readonly equity: number;
+  /** Cash. */
+  readonly cash: number;
+  /** Signed units held. */
+  readonly position: number;
+  /** Drawdown from peak equity, as a fraction. */
+  readonly drawdown: number;
+  /** Valid actions (1) for the discrete schemes: pass it to `actionSpace.sample` or an agent. */
+  actionMask?: Int8Array;
+  /** Fees paid in this step. */
+  fees?: number;
+  /** The reward's unweighted components (empty for a user reward function). */
+  rewardComponents?: Readonly<Record<string, number>>;
+  /** The round trip closed in this step, if any. */
+  closedTrade?: Trade;
+  /** The episode summary, on the last step. */
+  summary?: EpisodeSummary;
+};
+
 const EXTRA = 4; // position, entry price vs close, unrealised PnL, log(1 + bars in position)
 
 /**
@@ -85,14 +116,14 @@ const EXTRA = 4; // position, entry price vs close, unrealised PnL, log(1 + bars
  * const env = new TradingEnv({ data, features, windowSize: 16, fee: 10, episodeLength: 500 });
  * let { info } = env.reset({ seed: 1 });
  * for (;;) {
- *   const r = env.step(env.actionSpace.sample(info.actionMask as Int8Array));
+ *   const r = env.step(env.actionSpace.sample(info.actionMask));
  *   info = r.info;
  *   if (r.terminated || r.truncated) break;
  * }
  * console.log(info.summary); // { return, trades, fees, maxDrawdown, finalEquity, steps }
  * ```
  */
-export class TradingEnv extends Env<Float32Array, number | Float32Array> {
+export class TradingEnv extends Env<Float32Array, number | Float32Array, TradingInfo> {
   readonly observationSpace: Box;
   readonly actionSpace: Space<number | Float32Array>;
   /** The bars. */
@@ -131,7 +162,9 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array> {
    * @param options - data, features and trading parameters; see {@link TradingEnvOptions}.
    * @throws {@link InvalidArgumentError} for an unknown option, features not aligned with the
    *   data, a feature column that does not exist, a window longer than the data after warm-up,
-   *   or a fee, slippage or other number out of range.
+   *   a `positionSize` above `maxLeverage`, or a fee, slippage or other number out of range.
+   * @throws {@link DataValidationError} for a feature value that is not finite (as a float32)
+   *   after the warm-up rows: it would reach the observations.
    */
   constructor(options: TradingEnvOptions) {
     super();
@@ -163,7 +196,14 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array> {
     const matrix = new Float32Array(data.length * nf);
     for (let j = 0; j < nf; j++) {
       const col = frame.columns[j] as Float64Array;
-      for (let i = 0; i < data.length; i++) matrix[i * nf + j] = col[i] as number;
+      for (let i = 0; i < data.length; i++) {
+        matrix[i * nf + j] = col[i] as number;
+        const v = matrix[i * nf + j] as number;
+        // rows before the warm-up never reach an observation; after it, NaN or a value beyond float32's range would
+        if (i >= warm && !Number.isFinite(v)) {
+          throw new DataValidationError(`features.${frame.names[j]}[${i}] must be finite after the ${warm} warm-up rows (as a float32), got ${col[i]}`);
+        }
+      }
     }
     this.#matrix = matrix;
     this.actionScheme = requireOneOf('actionScheme', o.actionScheme ?? 'discrete-4', ['discrete-4', 'discrete-3', 'continuous']);
@@ -182,6 +222,8 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array> {
       borrowRate: o.borrowRate ?? 0,
       maxLeverage: o.maxLeverage ?? 1,
     });
+    // a full signal beyond the cap would be cut silently, and actions between would not scale
+    if (size > this.account.maxLeverage) fail('positionSize', `<= maxLeverage (${this.account.maxLeverage}): raise maxLeverage to take larger positions`, size);
     this.#slipFn = typeof o.slippage === 'function';
     this.execution = requireOneOf('execution', o.execution ?? 'next-open', ['next-open', 'close']);
     this.#episodeLength = o.episodeLength === undefined ? undefined : requireInt('episodeLength', o.episodeLength, 1);
@@ -200,7 +242,7 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array> {
     return this.#t;
   }
 
-  protected resetEnv(params: ResetParams): ResetResult<Float32Array> {
+  protected resetEnv(params: ResetParams): ResetResult<Float32Array, TradingInfo> {
     const opts = requireKnownKeys('options', params.options ?? {}, ['start']);
     const lastStart = this.data.length - 1 - (this.#episodeLength ?? 1);
     let start: number;
@@ -223,7 +265,7 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array> {
     return { observation: this.#observe(), info: this.#baseInfo() };
   }
 
-  protected stepEnv(action: number | Float32Array): StepResult<Float32Array> {
+  protected stepEnv(action: number | Float32Array): StepResult<Float32Array, TradingInfo> {
     const d = this.data;
     const t = this.#t;
     const next = t + 1;
@@ -317,14 +359,14 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array> {
     return e > 0 ? ((this.account.positions[0] as number) * (this.data.close[this.#t] as number)) / e : 0;
   }
 
-  #baseInfo(): Record<string, unknown> {
+  #baseInfo(): TradingInfo {
     const acct = this.account;
-    const info: Record<string, unknown> = {
+    const info: TradingInfo = {
       bar: this.#t,
-      timestamp: this.data.timestamps[this.#t],
+      timestamp: this.data.timestamps[this.#t] as number,
       equity: acct.lastEquity,
       cash: acct.cash,
-      position: acct.positions[0],
+      position: acct.positions[0] as number,
       drawdown: this.#peak > 0 ? 1 - acct.lastEquity / this.#peak : 0,
     };
     if (this.actionScheme === 'discrete-4') {

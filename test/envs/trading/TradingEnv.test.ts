@@ -1,14 +1,18 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   Account,
   checkEnv,
+  DataValidationError,
+  EnvClosedError,
   FeatureFrame,
   FeaturePipeline,
   InvalidActionError,
   InvalidArgumentError,
   MarketData,
+  TimeLimit,
   TradingEnv,
+  type Trade,
   type TradingEnvOptions,
 } from '../../../src/index.js';
 import { randomBars } from '../../helpers/randomBars.js';
@@ -346,7 +350,7 @@ describe('TradingEnv conformance and options', () => {
     [{ windowSize: 400 }, /windowSize must leave at least one step/],
     [{ fee: -1 }, /fee must be a finite number >= 0, got -1/],
     [{ fee: Number.NaN }, /fee must be a finite number >= 0, got NaN/],
-    [{ slippage: -2 }, /slippage must be a finite number >= 0, got -2/],
+    [{ slippage: -2 }, /slippage must be a number of bps in \[0, 10000\), got -2/],
     [{ featureColumns: ['nope'] }, /name must be a feature column, got "nope"; columns: logReturns_1/],
     [{ actionScheme: 'discrete-5' }, /actionScheme must be one of 'discrete-4', 'discrete-3', 'continuous', got "discrete-5"/],
     [{ episodeLength: 10_000 }, /episodeLength must be at most/],
@@ -373,5 +377,59 @@ describe('TradingEnv conformance and options', () => {
     const env = scenario();
     env.reset();
     expect(env.render()).toBe('bar 0 1970-01-01T00:00:00.000Z close 100.00 pos +0.00 equity 10000.00');
+  });
+});
+
+describe('TradingEnv hardening (issue 14)', () => {
+  const data = randomBars(200, 3);
+
+  it('step and reset after close() throw EnvClosedError, on the env and through wrappers', () => {
+    const env = new TradingEnv({ data, windowSize: 4 });
+    env.reset({ seed: 0 });
+    env.close();
+    expect(env.closed).toBe(true);
+    expect(() => env.step(0)).toThrow(EnvClosedError);
+    expect(() => env.step(0)).toThrow(/step\(\) called after close\(\)/);
+    expect(() => env.reset()).toThrow(EnvClosedError);
+    const wrapped = new TimeLimit(new TradingEnv({ data, windowSize: 4 }), 10);
+    wrapped.reset({ seed: 0 });
+    wrapped.close();
+    expect(() => wrapped.step(0)).toThrow(EnvClosedError);
+    expect(() => wrapped.unwrapped.step(0)).toThrow(EnvClosedError);
+    expect(() => env.close()).not.toThrow(); // twice is fine
+  });
+
+  it('rejects NaN or float32-overflowing features after the warm-up rows, naming the column and row', () => {
+    const col = new Float64Array(data.length).fill(0.5);
+    col[0] = Number.NaN; // inside the warm-up: never observed
+    col[150] = Number.NaN;
+    const frame = new FeatureFrame(data.timestamps, ['x'], [col]); // warm-up: the leading NaN row
+    expect(() => new TradingEnv({ data, features: frame, windowSize: 4 })).toThrow(DataValidationError);
+    expect(() => new TradingEnv({ data, features: frame, windowSize: 4 })).toThrow(/features.x\[150\] must be finite after the 1 warm-up rows/);
+    col[150] = 1e39; // finite as a float64, Infinity as a float32
+    expect(() => new TradingEnv({ data, features: frame, windowSize: 4 })).toThrow(/features.x\[150\] must be finite/);
+    col[150] = 0.5;
+    expect(() => new TradingEnv({ data, features: frame, windowSize: 4 })).not.toThrow();
+  });
+
+  it('rejects a positionSize above maxLeverage instead of cutting full signals silently', () => {
+    expect(() => new TradingEnv({ data, windowSize: 4, positionSize: 5 })).toThrow(/positionSize must be <= maxLeverage \(1\).*got 5/);
+    expect(() => new TradingEnv({ data, windowSize: 4, positionSize: 2, maxLeverage: 2 })).not.toThrow();
+  });
+
+  it('declares its info type: the mask, summary and closed trade need no casts', () => {
+    const env = new TradingEnv({ data, windowSize: 4, fee: 0 });
+    let { info } = env.reset({ seed: 1 });
+    expectTypeOf(info.actionMask).toEqualTypeOf<Int8Array | undefined>();
+    expectTypeOf(info.equity).toEqualTypeOf<number>();
+    const closed: Trade[] = [];
+    for (let i = 0; i < 60; i++) {
+      const r = env.step(env.actionSpace.sample(info.actionMask));
+      info = r.info;
+      if (info.closedTrade !== undefined) closed.push(info.closedTrade);
+      if (r.terminated || r.truncated) break;
+    }
+    expect(closed.length).toBeGreaterThan(0);
+    expect(closed.every((t) => Number.isFinite(t.pnl))).toBe(true);
   });
 });
