@@ -1,13 +1,23 @@
-import { fail } from '../core/checks.js';
+import { fail, requireFinite, requireKnownKeys } from '../core/checks.js';
+import { dropNaN, hasNaN, nanmean, nanstd, percentileSelect, selectKth } from './nan.js';
+import { requireAlignedSeries, requirePerPeriod, requireSeries } from './series.js';
 
 /**
- * Return metrics with empyrical's exact definitions and NaN rules (empyrical 0.5.x,
+ * Return metrics with empyrical's exact definitions and NaN rules (empyrical 0.5.5,
  * `empyrical/stats.py`): NaN returns are skipped where empyrical uses nanmean/nanstd and
  * treated as 0 where it cumulates; standard deviations use ddof = 1; max drawdown starts from
- * a value of 1 before the first return; Sortino's downside deviation is over all periods.
+ * a value of 1 before the first return; Sortino's downside deviation is over all periods;
+ * alpha is compounded, `(1 + mean)^periodsPerYear - 1` (empyrical >= 0.5.3).
  * Every annualised metric takes `periodsPerYear` (empyrical's `annualization`; default 252,
  * its `'daily'`). Sums are compensated, and deviations are taken from the first value, so a
  * constant series has a standard deviation of exactly 0.
+ *
+ * Input: every return series (and benchmark, factor, risk-free or required-return series) goes
+ * through one check, `requireSeries`: an array or typed array of numbers, NaN marking a missing
+ * period; anything else (a string, a hole, ±Infinity) is an `InvalidArgumentError` naming the
+ * argument and index, and a series of the wrong length is one too. Unknown option keys are
+ * refused. Where empyrical would raise on an empty series (`value_at_risk`, `cum_returns[-1]`)
+ * these return NaN, as its other metrics do.
  */
 
 /** Options of the annualised metrics. */
@@ -16,119 +26,38 @@ export interface PeriodOptions {
   readonly periodsPerYear?: number;
 }
 
-function ppy(options: PeriodOptions | undefined): number {
-  const p = options?.periodsPerYear ?? 252;
+/** The options object, with unknown keys refused (a misspelt `periodsPerYear` would silently mean 252). */
+function readOptions(options: object | undefined, keys: readonly string[]): Record<string, unknown> {
+  return options === undefined ? {} : requireKnownKeys('options', options, keys);
+}
+
+/** empyrical's `annualization` (its `period='daily'` default: 252). */
+function periodsPerYear(o: Record<string, unknown>): number {
+  const p = o.periodsPerYear ?? 252;
   if (typeof p !== 'number' || !(p > 0) || !Number.isFinite(p)) fail('periodsPerYear', 'a finite number > 0', p);
   return p;
 }
 
-/** The non-NaN values, as numpy's `x[~isnan(x)]`. @internal */
-export function dropNaN(xs: ArrayLike<number>): Float64Array {
-  let n = 0;
-  for (let i = 0; i < xs.length; i++) if (!Number.isNaN(xs[i] as number)) n++;
-  const out = new Float64Array(n);
-  let j = 0;
-  for (let i = 0; i < xs.length; i++) if (!Number.isNaN(xs[i] as number)) out[j++] = xs[i] as number;
+/** empyrical's `cutoff`, a fraction: 0 is the worst return, 1 the best (its own tests use both). */
+function requireCutoff(cutoff: unknown): number {
+  if (typeof cutoff !== 'number' || !(cutoff >= 0 && cutoff <= 1)) fail('cutoff', 'a number in [0, 1]', cutoff);
+  return cutoff;
+}
+
+/** empyrical's `_adjust_returns`: `returns - by`, by a number or an aligned series. */
+function adjust(returns: ArrayLike<number>, by: number | ArrayLike<number>): Float64Array {
+  const out = new Float64Array(returns.length);
+  for (let i = 0; i < returns.length; i++) out[i] = (returns[i] as number) - (typeof by === 'number' ? by : (by[i] as number));
   return out;
-}
-
-/**
- * Neumaier's compensated sum over the non-NaN values of `v - shift`, or of `(v - shift)^2`,
- * with their count. @internal
- */
-function nanSum(xs: ArrayLike<number>, shift: number, square: boolean): { sum: number; n: number } {
-  let s = 0;
-  let c = 0;
-  let n = 0;
-  for (let i = 0; i < xs.length; i++) {
-    const v = xs[i] as number;
-    if (v !== v) continue; // NaN
-    const x = square ? (v - shift) * (v - shift) : v - shift;
-    const t = s + x;
-    c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
-    s = t;
-    n++;
-  }
-  return { sum: s + c, n };
-}
-
-/** Whether any value is NaN. @internal */
-function hasNaN(xs: ArrayLike<number>): boolean {
-  for (let i = 0; i < xs.length; i++) if (Number.isNaN(xs[i] as number)) return true;
-  return false;
-}
-
-/** nanmean, compensated and shifted by the first value (exact for constants), without allocating. @internal */
-export function nanmean(xs: ArrayLike<number>): number {
-  let i = 0;
-  while (i < xs.length && Number.isNaN(xs[i] as number)) i++;
-  if (i === xs.length) return Number.NaN;
-  const k = xs[i] as number;
-  const { sum, n } = nanSum(xs, k, false);
-  return k + sum / n;
-}
-
-/** nanstd with `ddof` (numpy's definition), compensated: exactly 0 for a constant series. @internal */
-export function nanstd(xs: ArrayLike<number>, ddof = 1): number {
-  const { sum, n } = nanSum(xs, nanmean(xs), true);
-  return n - ddof <= 0 ? Number.NaN : Math.sqrt(sum / (n - ddof));
-}
-
-/** Rearranges `a` so that a[k] is the k-th smallest, smaller ones before it (Hoare's selection, median of three). @internal */
-export function selectKth(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >>> 1;
-    // median of three as the pivot
-    const x = a[lo] as number;
-    const y = a[mid] as number;
-    const z = a[hi] as number;
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while ((a[i] as number) < pivot) i++;
-      while ((a[j] as number) > pivot) j--;
-      if (i <= j) {
-        const t = a[i] as number;
-        a[i] = a[j] as number;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
-  }
-  return a[k] as number;
-}
-
-/** numpy's `percentile` (linear interpolation) by selection, O(n); reorders `a`. @internal */
-export function percentileSelect(a: Float64Array, q: number): number {
-  const n = a.length;
-  const pos = (q / 100) * (n - 1);
-  const lo = Math.floor(pos);
-  const vlo = selectKth(a, lo);
-  if (lo + 1 >= n || pos === lo) return vlo;
-  let vhi = Infinity;
-  for (let i = lo + 1; i < n; i++) if ((a[i] as number) < vhi) vhi = a[i] as number;
-  return vlo + (pos - lo) * (vhi - vlo);
-}
-
-function requireReturns(returns: ArrayLike<number>): ArrayLike<number> {
-  if (returns === null || typeof returns !== 'object' || typeof (returns as { length?: unknown }).length !== 'number') fail('returns', 'an array of numbers', returns);
-  return returns;
 }
 
 /**
  * Cumulative returns, empyrical's `cum_returns`: `prod(1 + r) - 1` (NaN returns count as 0),
  * or `startingValue * prod(1 + r)` when `startingValue` is not 0.
- * @param returns - simple returns per period.
+ * @param returns - simple returns per period (NaN: a missing period).
  * @param startingValue - 0 for returns, else the starting value.
  * @returns the cumulative series, same length.
- * @throws `InvalidArgumentError` if `returns` is not an array.
+ * @throws `InvalidArgumentError` if `returns` is not an array of numbers or `startingValue` is not finite.
  * @example
  * ```ts
  * import { cumReturns } from 'tradegym';
@@ -136,12 +65,13 @@ function requireReturns(returns: ArrayLike<number>): ArrayLike<number> {
  * ```
  */
 export function cumReturns(returns: ArrayLike<number>, startingValue = 0): Float64Array {
-  requireReturns(returns);
-  const out = new Float64Array(returns.length);
+  const r = requireSeries('returns', returns);
+  requireFinite('startingValue', startingValue);
+  const out = new Float64Array(r.length);
   let v = 1;
-  for (let i = 0; i < returns.length; i++) {
-    const r = returns[i] as number;
-    v *= 1 + (Number.isNaN(r) ? 0 : r);
+  for (let i = 0; i < r.length; i++) {
+    const x = r[i] as number;
+    v *= 1 + (Number.isNaN(x) ? 0 : x);
     out[i] = startingValue === 0 ? v - 1 : v * startingValue;
   }
   return out;
@@ -149,11 +79,12 @@ export function cumReturns(returns: ArrayLike<number>, startingValue = 0): Float
 
 /**
  * Compound annual growth rate, empyrical's `annual_return` (= `cagr`):
- * `prod(1 + r) ^ (periodsPerYear / n) - 1`; NaN for no returns.
- * @param returns - simple returns per period.
+ * `prod(1 + r) ^ (periodsPerYear / n) - 1`, NaN returns counting as 0 in the product and as
+ * periods in `n`; NaN for no returns.
+ * @param returns - simple returns per period (NaN: a missing period).
  * @param options - `periodsPerYear`.
  * @returns the annual return.
- * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @throws `InvalidArgumentError` for bad returns, a bad `periodsPerYear` or an unknown option.
  * @example
  * ```ts
  * import { annualReturn } from 'tradegym';
@@ -161,19 +92,19 @@ export function cumReturns(returns: ArrayLike<number>, startingValue = 0): Float
  * ```
  */
 export function annualReturn(returns: ArrayLike<number>, options?: PeriodOptions): number {
-  requireReturns(returns);
-  const p = ppy(options);
-  if (returns.length < 1) return Number.NaN;
-  const end = cumReturns(returns, 1)[returns.length - 1] as number;
-  return end ** (1 / (returns.length / p)) - 1;
+  const r = requireSeries('returns', returns);
+  const p = periodsPerYear(readOptions(options, ['periodsPerYear']));
+  if (r.length < 1) return Number.NaN;
+  const end = cumReturns(r, 1)[r.length - 1] as number;
+  return end ** (1 / (r.length / p)) - 1;
 }
 
 /**
  * Compound annual growth rate: the same as {@link annualReturn}, as in empyrical.
- * @param returns - simple returns per period.
+ * @param returns - simple returns per period (NaN: a missing period).
  * @param options - `periodsPerYear`.
  * @returns the CAGR.
- * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @throws `InvalidArgumentError` for bad returns, a bad `periodsPerYear` or an unknown option.
  * @example
  * ```ts
  * import { cagr } from 'tradegym';
@@ -185,12 +116,13 @@ export function cagr(returns: ArrayLike<number>, options?: PeriodOptions): numbe
 }
 
 /**
- * Annualised volatility, empyrical's `annual_volatility`: `std(r, ddof 1) * sqrt(periodsPerYear)`,
- * NaN for fewer than 2 returns. A constant series gives exactly 0.
- * @param returns - simple returns per period.
+ * Annualised volatility, empyrical's `annual_volatility`: `nanstd(r, ddof 1) * sqrt(periodsPerYear)`;
+ * NaN for fewer than 2 returns (NaN included) or fewer than 2 non-NaN ones. A constant series
+ * gives exactly 0.
+ * @param returns - simple returns per period (NaN: a missing period).
  * @param options - `periodsPerYear`.
  * @returns the volatility.
- * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @throws `InvalidArgumentError` for bad returns, a bad `periodsPerYear` or an unknown option.
  * @example
  * ```ts
  * import { annualVolatility } from 'tradegym';
@@ -198,19 +130,21 @@ export function cagr(returns: ArrayLike<number>, options?: PeriodOptions): numbe
  * ```
  */
 export function annualVolatility(returns: ArrayLike<number>, options?: PeriodOptions): number {
-  requireReturns(returns);
-  const p = ppy(options);
-  if (returns.length < 2) return Number.NaN;
-  return nanstd(returns, 1) * Math.sqrt(p);
+  const r = requireSeries('returns', returns);
+  const p = periodsPerYear(readOptions(options, ['periodsPerYear']));
+  if (r.length < 2) return Number.NaN;
+  return nanstd(r, 1) * Math.sqrt(p);
 }
 
 /**
- * Sharpe ratio, empyrical's `sharpe_ratio`: `mean(r - rf) / std(r - rf, ddof 1) * sqrt(periodsPerYear)`
- * over non-NaN values; NaN for fewer than 2 returns; +-Infinity for a constant non-zero series.
- * @param returns - simple returns per period.
- * @param options - `periodsPerYear`, `riskFree` (per period, a number or a series).
+ * Sharpe ratio, empyrical's `sharpe_ratio`: `nanmean(r - rf) / nanstd(r - rf, ddof 1) * sqrt(periodsPerYear)`;
+ * NaN for fewer than 2 returns (NaN included) or fewer than 2 non-NaN ones; +-Infinity for a
+ * constant non-zero excess return, NaN for a constant zero one (0 / 0).
+ * @param returns - simple returns per period (NaN: a missing period).
+ * @param options - `periodsPerYear`, `riskFree` (per period: a number, or a series aligned with `returns`).
  * @returns the Sharpe ratio.
- * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @throws `InvalidArgumentError` for bad returns, a bad `periodsPerYear`, a non-finite `riskFree`,
+ * a `riskFree` series of another length than `returns`, or an unknown option.
  * @example
  * ```ts
  * import { sharpeRatio } from 'tradegym';
@@ -218,27 +152,24 @@ export function annualVolatility(returns: ArrayLike<number>, options?: PeriodOpt
  * ```
  */
 export function sharpeRatio(returns: ArrayLike<number>, options: PeriodOptions & { readonly riskFree?: number | ArrayLike<number> } = {}): number {
-  requireReturns(returns);
-  const p = ppy(options);
-  if (returns.length < 2) return Number.NaN;
-  // nanmean and nanstd skip NaN, as empyrical's returns_risk_adj[~isnan]
-  const adj = adjust(returns, options.riskFree ?? 0);
+  const r = requireSeries('returns', returns);
+  const o = readOptions(options, ['periodsPerYear', 'riskFree']);
+  const p = periodsPerYear(o);
+  const rf = requirePerPeriod('riskFree', o.riskFree ?? 0, r.length);
+  if (r.length < 2) return Number.NaN;
+  const adj = adjust(r, rf);
   return (nanmean(adj) / nanstd(adj, 1)) * Math.sqrt(p);
-}
-
-function adjust(returns: ArrayLike<number>, by: number | ArrayLike<number>): Float64Array {
-  const out = new Float64Array(returns.length);
-  for (let i = 0; i < returns.length; i++) out[i] = (returns[i] as number) - (typeof by === 'number' ? by : (by[i] as number));
-  return out;
 }
 
 /**
  * Annualised downside deviation, empyrical's `downside_risk`:
- * `sqrt(nanmean(min(r - required, 0)^2)) * sqrt(periodsPerYear)`, over all periods; NaN for none.
- * @param returns - simple returns per period.
- * @param options - `periodsPerYear`, `requiredReturn` (per period, a number or a series).
+ * `sqrt(nanmean(min(r - required, 0)^2)) * sqrt(periodsPerYear)`, over all non-NaN periods;
+ * NaN for no returns or no non-NaN ones.
+ * @param returns - simple returns per period (NaN: a missing period).
+ * @param options - `periodsPerYear`, `requiredReturn` (per period: a number, or a series aligned with `returns`).
  * @returns the downside risk.
- * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @throws `InvalidArgumentError` for bad returns, a bad `periodsPerYear`, a non-finite
+ * `requiredReturn`, a `requiredReturn` series of another length than `returns`, or an unknown option.
  * @example
  * ```ts
  * import { downsideRisk } from 'tradegym';
@@ -246,20 +177,24 @@ function adjust(returns: ArrayLike<number>, by: number | ArrayLike<number>): Flo
  * ```
  */
 export function downsideRisk(returns: ArrayLike<number>, options: PeriodOptions & { readonly requiredReturn?: number | ArrayLike<number> } = {}): number {
-  requireReturns(returns);
-  const p = ppy(options);
-  if (returns.length < 1) return Number.NaN;
-  const d = adjust(returns, options.requiredReturn ?? 0).map((x) => (x > 0 ? 0 : x * x));
+  const r = requireSeries('returns', returns);
+  const o = readOptions(options, ['periodsPerYear', 'requiredReturn']);
+  const p = periodsPerYear(o);
+  const req = requirePerPeriod('requiredReturn', o.requiredReturn ?? 0, r.length);
+  if (r.length < 1) return Number.NaN;
+  // np.clip(r - req, -inf, 0) ** 2, NaN kept (and skipped by the nanmean)
+  const d = adjust(r, req).map((x) => (x > 0 ? 0 : x * x));
   return Math.sqrt(nanmean(d)) * Math.sqrt(p);
 }
 
 /**
  * Sortino ratio, empyrical's `sortino_ratio`: `nanmean(r - required) * periodsPerYear / downsideRisk`;
- * NaN for fewer than 2 returns; Infinity with no downside.
- * @param returns - simple returns per period.
- * @param options - `periodsPerYear`, `requiredReturn`.
+ * NaN for fewer than 2 returns (NaN included); Infinity with no downside and a positive mean,
+ * NaN with neither.
+ * @param returns - simple returns per period (NaN: a missing period).
+ * @param options - `periodsPerYear`, `requiredReturn` (per period: a number, or a series aligned with `returns`).
  * @returns the Sortino ratio.
- * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @throws `InvalidArgumentError` as {@link downsideRisk}.
  * @example
  * ```ts
  * import { sortinoRatio } from 'tradegym';
@@ -267,20 +202,23 @@ export function downsideRisk(returns: ArrayLike<number>, options: PeriodOptions 
  * ```
  */
 export function sortinoRatio(returns: ArrayLike<number>, options: PeriodOptions & { readonly requiredReturn?: number | ArrayLike<number> } = {}): number {
-  requireReturns(returns);
-  const p = ppy(options);
+  const risk = downsideRisk(returns, options); // validates returns and options
+  const p = periodsPerYear(options as Record<string, unknown>);
   if (returns.length < 2) return Number.NaN;
   const mu = nanmean(adjust(returns, options.requiredReturn ?? 0));
-  return (mu * p) / downsideRisk(returns, options);
+  return (mu * p) / risk;
 }
 
 /**
  * Maximum drawdown, empyrical's `max_drawdown`: the worst fall from a running peak of the
- * cumulative value, starting from 1 before the first return (so a first loss counts); <= 0;
- * NaN for no returns.
- * @param returns - simple returns per period.
+ * cumulative value, starting from 1 before the first return (so a first loss counts); NaN
+ * returns count as 0; <= 0; NaN for no returns. It is computed as the product of `1 + r` since
+ * the last peak, which equals empyrical's `(value - peak) / peak` and stays right where the
+ * value itself overflows to Infinity (there empyrical's `inf - inf` is NaN, and its nanmin
+ * skips the fall: `[1e200, 1e200, -0.5]` gives 0 in empyrical, -0.5 here).
+ * @param returns - simple returns per period (NaN: a missing period).
  * @returns the maximum drawdown (e.g. -0.1 for 10%).
- * @throws `InvalidArgumentError` if `returns` is not an array.
+ * @throws `InvalidArgumentError` if `returns` is not an array of numbers (±Infinity included).
  * @example
  * ```ts
  * import { maxDrawdown } from 'tradegym';
@@ -288,28 +226,26 @@ export function sortinoRatio(returns: ArrayLike<number>, options: PeriodOptions 
  * ```
  */
 export function maxDrawdown(returns: ArrayLike<number>): number {
-  requireReturns(returns);
-  if (returns.length < 1) return Number.NaN;
-  let v = 100;
-  let peak = 100;
+  const r = requireSeries('returns', returns);
+  if (r.length < 1) return Number.NaN;
+  let rel = 1; // the value over its running peak
   let worst = 0;
-  for (let i = 0; i < returns.length; i++) {
-    const r = returns[i] as number;
-    v *= 1 + (Number.isNaN(r) ? 0 : r);
-    if (v > peak) peak = v;
-    const dd = (v - peak) / peak;
-    if (dd < worst) worst = dd;
+  for (let i = 0; i < r.length; i++) {
+    const x = r[i] as number;
+    rel *= 1 + (Number.isNaN(x) ? 0 : x);
+    if (rel > 1) rel = 1; // a new peak
+    else if (rel - 1 < worst) worst = rel - 1;
   }
   return worst;
 }
 
 /**
  * Calmar ratio, empyrical's `calmar_ratio`: `annualReturn / |maxDrawdown|`; NaN without a
- * drawdown or when infinite.
- * @param returns - simple returns per period.
+ * drawdown, or when infinite or NaN.
+ * @param returns - simple returns per period (NaN: a missing period).
  * @param options - `periodsPerYear`.
  * @returns the Calmar ratio.
- * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @throws `InvalidArgumentError` for bad returns, a bad `periodsPerYear` or an unknown option.
  * @example
  * ```ts
  * import { calmarRatio } from 'tradegym';
@@ -317,20 +253,24 @@ export function maxDrawdown(returns: ArrayLike<number>): number {
  * ```
  */
 export function calmarRatio(returns: ArrayLike<number>, options?: PeriodOptions): number {
+  const ann = annualReturn(returns, options); // validates returns and options
   const dd = maxDrawdown(returns);
   if (!(dd < 0)) return Number.NaN;
-  const v = annualReturn(returns, options) / Math.abs(dd);
+  const v = ann / Math.abs(dd);
   return Number.isFinite(v) ? v : Number.NaN;
 }
 
 /**
  * Omega ratio, empyrical's `omega_ratio`: gains over losses around the threshold
- * `(1 + requiredReturn)^(1 / periodsPerYear) - 1` (plus `riskFree`); NaN for fewer than 2
- * returns, a required return <= -1 or no losses.
- * @param returns - simple returns per period.
- * @param options - `riskFree` (per period), `requiredReturn` (annual), `periodsPerYear` (1: no conversion).
+ * `(1 + requiredReturn)^(1 / periodsPerYear) - 1` (plus `riskFree`), NaN returns counting in
+ * neither; NaN for fewer than 2 returns (NaN included), a required return <= -1 (unless
+ * `periodsPerYear` is 1) or no losses.
+ * @param returns - simple returns per period (NaN: a missing period).
+ * @param options - `riskFree` (per period: a number, or a series aligned with `returns`),
+ * `requiredReturn` (annual), `periodsPerYear` (1: no conversion; default 252).
  * @returns the Omega ratio.
- * @throws `InvalidArgumentError` for a bad `periodsPerYear`.
+ * @throws `InvalidArgumentError` for bad returns, a bad `periodsPerYear`, a non-finite `riskFree`
+ * or `requiredReturn`, a `riskFree` series of another length than `returns`, or an unknown option.
  * @example
  * ```ts
  * import { omegaRatio } from 'tradegym';
@@ -338,15 +278,17 @@ export function calmarRatio(returns: ArrayLike<number>, options?: PeriodOptions)
  * ```
  */
 export function omegaRatio(returns: ArrayLike<number>, options: PeriodOptions & { readonly riskFree?: number | ArrayLike<number>; readonly requiredReturn?: number } = {}): number {
-  requireReturns(returns);
-  const p = ppy(options);
-  if (returns.length < 2) return Number.NaN;
-  const req = options.requiredReturn ?? 0;
+  const r = requireSeries('returns', returns);
+  const o = readOptions(options, ['periodsPerYear', 'riskFree', 'requiredReturn']);
+  const p = periodsPerYear(o);
+  const rf = requirePerPeriod('riskFree', o.riskFree ?? 0, r.length);
+  const req = requireFinite('requiredReturn', o.requiredReturn ?? 0);
+  if (r.length < 2) return Number.NaN;
   let threshold: number;
   if (p === 1) threshold = req;
   else if (req <= -1) return Number.NaN;
   else threshold = (1 + req) ** (1 / p) - 1;
-  const less = adjust(adjust(returns, options.riskFree ?? 0), threshold);
+  const less = adjust(adjust(r, rf), threshold);
   let numer = 0;
   let denom = 0;
   for (let i = 0; i < less.length; i++) {
@@ -360,9 +302,9 @@ export function omegaRatio(returns: ArrayLike<number>, options: PeriodOptions & 
 /**
  * Tail ratio, empyrical's `tail_ratio`: `|95th percentile| / |5th percentile|` of the non-NaN
  * returns (numpy's linear interpolation); NaN for none.
- * @param returns - simple returns per period.
+ * @param returns - simple returns per period (NaN: a missing period).
  * @returns the tail ratio.
- * @throws `InvalidArgumentError` if `returns` is not an array.
+ * @throws `InvalidArgumentError` if `returns` is not an array of numbers.
  * @example
  * ```ts
  * import { tailRatio } from 'tradegym';
@@ -370,8 +312,7 @@ export function omegaRatio(returns: ArrayLike<number>, options: PeriodOptions & 
  * ```
  */
 export function tailRatio(returns: ArrayLike<number>): number {
-  requireReturns(returns);
-  const v = dropNaN(returns);
+  const v = dropNaN(requireSeries('returns', returns));
   if (v.length < 1) return Number.NaN;
   const hi = percentileSelect(v, 95);
   return Math.abs(hi) / Math.abs(percentileSelect(v, 5));
@@ -379,11 +320,12 @@ export function tailRatio(returns: ArrayLike<number>): number {
 
 /**
  * Value at risk, empyrical's `value_at_risk`: the `cutoff` percentile of the returns (numpy's
- * linear interpolation; empyrical does not skip NaN here, and neither do we: a NaN gives NaN).
+ * linear interpolation). empyrical does not skip NaN here (numpy's percentile propagates it),
+ * and neither do we: a NaN gives NaN. No returns give NaN (empyrical raises).
  * @param returns - simple returns per period.
- * @param cutoff - the tail probability, in (0, 1) (default 0.05).
+ * @param cutoff - the tail probability, in [0, 1] (default 0.05).
  * @returns the VaR (a return, usually negative).
- * @throws `InvalidArgumentError` for a cutoff outside (0, 1).
+ * @throws `InvalidArgumentError` for bad returns or a cutoff outside [0, 1].
  * @example
  * ```ts
  * import { valueAtRisk } from 'tradegym';
@@ -391,42 +333,47 @@ export function tailRatio(returns: ArrayLike<number>): number {
  * ```
  */
 export function valueAtRisk(returns: ArrayLike<number>, cutoff = 0.05): number {
-  requireReturns(returns);
-  if (!(cutoff > 0 && cutoff < 1)) fail('cutoff', 'a number in (0, 1)', cutoff);
-  const v = Float64Array.from(returns);
-  if (v.length < 1 || hasNaN(v)) return Number.NaN;
-  return percentileSelect(v, 100 * cutoff);
+  const r = requireSeries('returns', returns);
+  requireCutoff(cutoff);
+  if (r.length < 1 || hasNaN(r)) return Number.NaN;
+  return percentileSelect(Float64Array.from(r), 100 * cutoff);
 }
 
 /**
  * Conditional value at risk (expected shortfall), empyrical's `conditional_value_at_risk`:
- * the mean of the `floor((n - 1) * cutoff) + 1` smallest returns.
- * @param returns - simple returns per period.
- * @param cutoff - the tail probability, in (0, 1) (default 0.05).
+ * the mean of the `k + 1` smallest returns, `k = floor((n - 1) * cutoff)` with `n` counting NaN
+ * too. numpy's `partition` sorts NaN last, so NaN returns are skipped unless the tail reaches
+ * them (then NaN, as numpy's mean); NaN for no returns.
+ * @param returns - simple returns per period (NaN: a missing period).
+ * @param cutoff - the tail probability, in [0, 1] (default 0.05).
  * @returns the CVaR.
- * @throws `InvalidArgumentError` for a cutoff outside (0, 1).
+ * @throws `InvalidArgumentError` for bad returns or a cutoff outside [0, 1].
  * @example
  * ```ts
  * import { conditionalValueAtRisk } from 'tradegym';
  * console.log(conditionalValueAtRisk([-0.04, -0.02, 0, 0.02, 0.04], 0.5)); // mean of 3 worst: -0.02
+ * console.log(conditionalValueAtRisk([NaN, -0.04, 0.02], 0.5)); // k = 1: mean(-0.04, 0.02) = -0.01
  * ```
  */
 export function conditionalValueAtRisk(returns: ArrayLike<number>, cutoff = 0.05): number {
-  requireReturns(returns);
-  if (!(cutoff > 0 && cutoff < 1)) fail('cutoff', 'a number in (0, 1)', cutoff);
-  const v = Float64Array.from(returns);
-  if (v.length < 1 || hasNaN(v)) return Number.NaN;
-  const k = Math.floor((v.length - 1) * cutoff);
+  const r = requireSeries('returns', returns);
+  requireCutoff(cutoff);
+  if (r.length < 1) return Number.NaN;
+  const k = Math.floor((r.length - 1) * cutoff); // empyrical's int(), on the length with NaN
+  const v = dropNaN(r);
+  if (k >= v.length) return Number.NaN; // the k + 1 smallest would include a NaN
   selectKth(v, k); // the k + 1 smallest now come first (as numpy's partition)
   return nanmean(v.subarray(0, k + 1));
 }
 
 /**
  * Stability, empyrical's `stability_of_timeseries`: R^2 of a least-squares line through the
- * cumulative log returns (NaN skipped); NaN for fewer than 2 returns.
- * @param returns - simple returns per period.
- * @returns R^2, in [0, 1].
- * @throws `InvalidArgumentError` if `returns` is not an array.
+ * cumulative log returns, NaN returns dropped; NaN for fewer than 2 returns (NaN included),
+ * fewer than 2 non-NaN ones, or a constant cumulative log return (all returns after the first
+ * 0), where R is 0 / 0: scipy's `linregress` gives NaN there (and for fewer than 2 points).
+ * @param returns - simple returns per period (NaN: a missing period).
+ * @returns R^2, in [0, 1], or NaN.
+ * @throws `InvalidArgumentError` if `returns` is not an array of numbers.
  * @example
  * ```ts
  * import { stabilityOfTimeseries } from 'tradegym';
@@ -434,14 +381,16 @@ export function conditionalValueAtRisk(returns: ArrayLike<number>, cutoff = 0.05
  * ```
  */
 export function stabilityOfTimeseries(returns: ArrayLike<number>): number {
-  requireReturns(returns);
-  if (returns.length < 2) return Number.NaN;
-  const v = dropNaN(returns);
+  const r = requireSeries('returns', returns);
+  if (r.length < 2) return Number.NaN;
+  const v = dropNaN(r);
   const n = v.length;
+  if (n < 2) return Number.NaN;
   const y = new Float64Array(n);
   let acc = 0;
   for (let i = 0; i < n; i++) y[i] = acc += Math.log1p(v[i] as number);
-  // scipy.stats.linregress's r, from the centred sums of squares
+  // scipy.stats.linregress's r from the centred sums of squares (our deviations are exact for a
+  // constant y, where numpy's mean can leave rounding noise)
   const mx = (n - 1) / 2;
   const my = nanmean(y);
   let sxx = 0;
@@ -454,41 +403,25 @@ export function stabilityOfTimeseries(returns: ArrayLike<number>): number {
     syy += dy * dy;
     sxy += dx * dy;
   }
-  if (syy === 0 || sxx === 0) return 0; // scipy's linregress: r = 0 when either sum of squares is 0
-  const r = Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
-  return r * r;
+  // scipy: `if ssxm == 0 or ssym == 0: r = nan if ssxym == 0 else 0`
+  if (sxx === 0 || syy === 0) return sxy === 0 ? Number.NaN : 0;
+  const rr = Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
+  return rr * rr;
 }
 
-/**
- * Alpha and beta against a factor (benchmark), empyrical's `alpha_beta_aligned`: beta =
- * cov(r - rf, f) / var(f) (ddof 0) over periods where both are present (NaN if fewer than 2 or
- * var(f) < 1e-30); alpha = nanmean((r - rf) - beta (f - rf)) * periodsPerYear.
- * @param returns - simple returns per period.
- * @param factorReturns - the factor's returns, aligned with `returns`.
- * @param options - `periodsPerYear`, `riskFree` (per period).
- * @returns `{ alpha, beta }`.
- * @throws `InvalidArgumentError` if the two series differ in length.
- * @example
- * ```ts
- * import { alphaBeta } from 'tradegym';
- * const f = [0.01, -0.02, 0.015, 0.005];
- * console.log(alphaBeta(f.map((x) => 2 * x), f).beta); // 2 (to rounding)
- * ```
- */
-export function alphaBeta(returns: ArrayLike<number>, factorReturns: ArrayLike<number>, options: PeriodOptions & { readonly riskFree?: number } = {}): AlphaBeta {
-  requireReturns(returns);
-  requireReturns(factorReturns);
-  if (returns.length !== factorReturns.length) fail('factorReturns', `${returns.length} values (aligned with returns)`, `${factorReturns.length} values`);
-  const p = ppy(options);
-  if (returns.length < 2) return { alpha: Number.NaN, beta: Number.NaN };
-  const rf = options.riskFree ?? 0;
+/** The body of {@link alphaBeta}, on validated input. */
+function alphaBetaOf(returns: ArrayLike<number>, factor: ArrayLike<number>, rf: number, p: number): AlphaBeta {
   const n = returns.length;
+  // empyrical's alpha_aligned: NaN for fewer than 2 returns
+  if (n < 2) return { alpha: Number.NaN, beta: Number.NaN };
+  // beta_aligned: cov / var (ddof 0) over the periods where both are present; a constant
+  // risk-free rate shifts both and cancels. NaN for var < 1e-30 (or fewer than 2 pairs).
   const xs = new Float64Array(n);
   const ys = new Float64Array(n);
   let m = 0;
   for (let i = 0; i < n; i++) {
-    const y = (returns[i] as number) - rf;
-    const x = factorReturns[i] as number;
+    const y = returns[i] as number;
+    const x = factor[i] as number;
     if (x === x && y === y) {
       xs[m] = x;
       ys[m] = y;
@@ -496,7 +429,7 @@ export function alphaBeta(returns: ArrayLike<number>, factorReturns: ArrayLike<n
     }
   }
   let beta = Number.NaN;
-  if (m >= 2) {
+  if (m >= 1) {
     const px = xs.subarray(0, m);
     const py = ys.subarray(0, m);
     const mx = nanmean(px);
@@ -510,16 +443,49 @@ export function alphaBeta(returns: ArrayLike<number>, factorReturns: ArrayLike<n
     }
     vx /= m;
     cxy /= m;
-    beta = Math.abs(vx) < 1e-30 ? Number.NaN : cxy / vx;
+    beta = vx < 1e-30 ? Number.NaN : cxy / vx;
   }
+  // alpha_aligned: (1 + nanmean((r - rf) - beta (f - rf)))^periodsPerYear - 1, compounded since
+  // empyrical 0.5.3 (linear, mean x periodsPerYear, before)
   const series = new Float64Array(n);
-  for (let i = 0; i < n; i++) series[i] = (returns[i] as number) - rf - beta * ((factorReturns[i] as number) - rf);
-  return { alpha: nanmean(series) * p, beta };
+  for (let i = 0; i < n; i++) series[i] = (returns[i] as number) - rf - beta * ((factor[i] as number) - rf);
+  return { alpha: (1 + nanmean(series)) ** p - 1, beta };
 }
 
-/** Alpha (annualised, linear as empyrical) and beta. */
+/**
+ * Alpha and beta against a factor (benchmark), empyrical's `alpha_beta_aligned`: beta =
+ * cov(r, f) / var(f) (ddof 0) over the periods where both are present (NaN if var(f) < 1e-30,
+ * e.g. a constant factor or a single pair); alpha = `(1 + nanmean((r - rf) - beta (f - rf)))^periodsPerYear - 1`,
+ * compounded as empyrical since 0.5.3. Both NaN for fewer than 2 returns. The two series are
+ * aligned by position (empyrical's `alpha_beta` aligns pandas indexes first: align them before).
+ * @param returns - simple returns per period (NaN: a missing period).
+ * @param factorReturns - the factor's returns, aligned with `returns` (NaN: a missing period).
+ * @param options - `periodsPerYear`, `riskFree` (a constant per-period rate, as empyrical).
+ * @returns `{ alpha, beta }`.
+ * @throws `InvalidArgumentError` for bad values in either series, series of different lengths,
+ * a bad `periodsPerYear`, a non-finite `riskFree`, or an unknown option.
+ * @example
+ * ```ts
+ * import { alphaBeta } from 'tradegym';
+ * const f = [0.01, -0.02, 0.015, 0.005];
+ * console.log(alphaBeta(f.map((x) => 2 * x), f).beta); // 2 (to rounding)
+ * // beta = 89/99; alpha compounds the mean daily excess 0.00875 - beta * 0.00125 = 0.755/99:
+ * // (1 + 0.755 / 99)^252 - 1 = 5.7837... (empyrical 0.5.5; linear annualisation gave 1.9218)
+ * console.log(alphaBeta([0.01, 0.02, -0.01, 0.015], [0.005, 0.01, -0.02, 0.01]).alpha);
+ * ```
+ */
+export function alphaBeta(returns: ArrayLike<number>, factorReturns: ArrayLike<number>, options: PeriodOptions & { readonly riskFree?: number } = {}): AlphaBeta {
+  const r = requireSeries('returns', returns);
+  const f = requireAlignedSeries('factorReturns', factorReturns, r.length);
+  const o = readOptions(options, ['periodsPerYear', 'riskFree']);
+  const p = periodsPerYear(o);
+  const rf = requireFinite('riskFree', o.riskFree ?? 0);
+  return alphaBetaOf(r, f, rf, p);
+}
+
+/** Alpha (annualised by compounding, as empyrical) and beta. */
 export interface AlphaBeta {
-  /** Annualised alpha: mean excess return over beta times the factor's, times periods per year. */
+  /** Annualised alpha: `(1 + mean excess return over beta times the factor's)^periodsPerYear - 1`. */
   readonly alpha: number;
   /** Beta: cov(r, f) / var(f). */
   readonly beta: number;
@@ -527,7 +493,7 @@ export interface AlphaBeta {
 
 /** Every metric of a return series, as the backtest reports them. */
 export interface ReturnMetrics {
-  /** Compounded return over the whole series. */
+  /** Compounded return over the whole series (empyrical's `cum_returns_final`); NaN for none. */
   readonly totalReturn: number;
   /** {@link annualReturn}. */
   readonly annualReturn: number;
@@ -555,18 +521,19 @@ export interface ReturnMetrics {
   readonly conditionalValueAtRisk: number;
   /** {@link stabilityOfTimeseries}. */
   readonly stabilityOfTimeseries: number;
-  /** Against the benchmark, when one is given. */
+  /** Against the benchmark, when one is given: {@link alphaBeta}. */
   readonly alpha?: number;
-  /** Against the benchmark, when one is given. */
+  /** Against the benchmark, when one is given: {@link alphaBeta}. */
   readonly beta?: number;
 }
 
 /**
  * All the metrics above for one return series.
- * @param returns - simple returns per period.
- * @param options - `periodsPerYear`, and `benchmark` returns for alpha and beta.
+ * @param returns - simple returns per period (NaN: a missing period).
+ * @param options - `periodsPerYear`, and `benchmark` returns (aligned with `returns`) for alpha and beta.
  * @returns the metrics.
- * @throws `InvalidArgumentError` for a bad `periodsPerYear` or a misaligned benchmark.
+ * @throws `InvalidArgumentError` for bad returns, a bad `periodsPerYear`, a bad or misaligned
+ * `benchmark`, or an unknown option.
  * @example
  * ```ts
  * import { returnMetrics } from 'tradegym';
@@ -575,23 +542,25 @@ export interface ReturnMetrics {
  * ```
  */
 export function returnMetrics(returns: ArrayLike<number>, options: PeriodOptions & { readonly benchmark?: ArrayLike<number> } = {}): ReturnMetrics {
-  const o = { periodsPerYear: ppy(options) };
-  const ab = options.benchmark === undefined ? {} : alphaBeta(returns, options.benchmark, o);
+  const r = requireSeries('returns', returns);
+  const opts = readOptions(options, ['periodsPerYear', 'benchmark']);
+  const o = { periodsPerYear: periodsPerYear(opts) };
+  const ab = opts.benchmark === undefined ? {} : alphaBetaOf(r, requireAlignedSeries('benchmark', opts.benchmark, r.length), 0, o.periodsPerYear);
   return {
-    totalReturn: returns.length === 0 ? Number.NaN : (cumReturns(returns)[returns.length - 1] as number),
-    annualReturn: annualReturn(returns, o),
-    cagr: cagr(returns, o),
-    annualVolatility: annualVolatility(returns, o),
-    sharpeRatio: sharpeRatio(returns, o),
-    sortinoRatio: sortinoRatio(returns, o),
-    downsideRisk: downsideRisk(returns, o),
-    maxDrawdown: maxDrawdown(returns),
-    calmarRatio: calmarRatio(returns, o),
-    omegaRatio: omegaRatio(returns, { periodsPerYear: 1 }),
-    tailRatio: tailRatio(returns),
-    valueAtRisk: valueAtRisk(returns),
-    conditionalValueAtRisk: conditionalValueAtRisk(returns),
-    stabilityOfTimeseries: stabilityOfTimeseries(returns),
+    totalReturn: r.length === 0 ? Number.NaN : (cumReturns(r)[r.length - 1] as number),
+    annualReturn: annualReturn(r, o),
+    cagr: cagr(r, o),
+    annualVolatility: annualVolatility(r, o),
+    sharpeRatio: sharpeRatio(r, o),
+    sortinoRatio: sortinoRatio(r, o),
+    downsideRisk: downsideRisk(r, o),
+    maxDrawdown: maxDrawdown(r),
+    calmarRatio: calmarRatio(r, o),
+    omegaRatio: omegaRatio(r, { periodsPerYear: 1 }),
+    tailRatio: tailRatio(r),
+    valueAtRisk: valueAtRisk(r),
+    conditionalValueAtRisk: conditionalValueAtRisk(r),
+    stabilityOfTimeseries: stabilityOfTimeseries(r),
     ...ab,
   };
 }

@@ -1,5 +1,5 @@
 import type { Trade } from '../envs/trading/Account.js';
-import { nanmean, nanstd } from './metrics.js';
+import { nanmean, nanstd } from './nan.js';
 
 /** Trade statistics as backtesting.py reports them (percentages as fractions; durations in bars). */
 export interface TradeStats {
