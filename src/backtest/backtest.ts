@@ -1,9 +1,9 @@
 import { fail, requireInt, requireKnownKeys, requireOneOf, requireRecord } from '../core/checks.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Env } from '../core/Env.js';
-import { Account, type Slippage, type Trade } from '../envs/trading/Account.js';
+import { Account, type AccountOptions, type Bar, type Slippage, type Trade } from '../envs/trading/Account.js';
 import { TradingEnv } from '../envs/trading/TradingEnv.js';
-import type { MarketData } from '../market/MarketData.js';
+import { MarketData } from '../market/MarketData.js';
 import { walkForward, type WalkForwardOptions } from '../market/splits.js';
 import { returnMetrics, type ReturnMetrics } from './metrics.js';
 import { tradeStats, type TradeStats } from './tradeStats.js';
@@ -30,8 +30,11 @@ export interface StrategyAgent {
 
 /**
  * A strategy: a precomputed signal per bar (the target position as a signed fraction of
- * equity, decided at that bar's close; NaN holds), a function of the {@link StrategyContext},
- * or an agent or observation policy acting in a {@link TradingEnv} (the env's own Account).
+ * equity, decided at that bar's close), a function of the {@link StrategyContext} returning
+ * that target at each close, or an agent or observation policy acting in a {@link TradingEnv}
+ * (the env's own Account). A signal value, from an array or a function, is a finite number or
+ * NaN, which holds the position as it is; with no sizing (or fixed sizing) its target must be
+ * within `account.maxLeverage` unless `risk.maxPosition` clips it. Anything else is an error.
  */
 export type Strategy =
   | ArrayLike<number>
@@ -66,7 +69,7 @@ export interface FixedSizing {
   readonly fraction: number;
 }
 
-/** Volatility targeting: fraction = targetVolatility / (ATR / close), capped. */
+/** Volatility targeting: fraction = targetVolatility / (ATR / close), capped; the signal's sign picks the side, its size is not used. */
 export interface VolatilitySizing {
   /** The kind. */
   readonly kind: 'volatility';
@@ -78,7 +81,7 @@ export interface VolatilitySizing {
   readonly maxFraction?: number;
 }
 
-/** Fractional Kelly from the trades closed so far: fraction x max(0, W - (1 - W) / R). */
+/** Fractional Kelly from the trades closed so far: fraction x max(0, W - (1 - W) / R); the signal's sign picks the side, its size is not used. */
 export interface KellySizing {
   /** The kind. */
   readonly kind: 'kelly';
@@ -102,11 +105,11 @@ export interface RiskOptions {
   readonly takeProfit?: number;
   /** Exit when the price falls this fraction from its best since entry. */
   readonly trailingStop?: number;
-  /** The largest |position| as a fraction of equity. */
+  /** The largest |position| as a fraction of equity: larger targets are clipped to it (it must be <= `account.maxLeverage`). */
   readonly maxPosition?: number;
   /** Flatten and stop opening positions for the rest of the UTC day once equity is down this fraction from the day's start. */
   readonly dailyLossLimit?: number;
-  /** Bars without new entries after a stop-loss, take-profit or trailing-stop exit. */
+  /** Bars without new entries after a stop-loss, take-profit or trailing-stop exit (so it needs one of them). */
   readonly cooldownBars?: number;
 }
 
@@ -120,7 +123,7 @@ export interface BacktestAccountOptions {
   readonly slippage?: Slippage;
   /** Borrow rate per bar on shorts (default 0). */
   readonly borrowRate?: number;
-  /** Gross leverage cap (default 1). */
+  /** Gross leverage cap (default 1): a signal asking for more is an error (see {@link Strategy}). */
   readonly maxLeverage?: number;
 }
 
@@ -199,7 +202,7 @@ export interface RiskEvent {
  * give 52 and monthly 12.
  * @param data - the bars.
  * @returns periods per year.
- * @throws `InvalidArgumentError` (from `tradegym`) for fewer than 2 bars.
+ * @throws `InvalidArgumentError` (from `tradegym`) for data that is not a MarketData, or fewer than 2 bars.
  * @example
  * ```ts
  * import { inferPeriodsPerYear, RegimeGenerator } from 'tradegym';
@@ -208,6 +211,7 @@ export interface RiskEvent {
  * ```
  */
 export function inferPeriodsPerYear(data: MarketData): number {
+  if (!(data instanceof MarketData)) fail('data', 'a MarketData', data);
   if (data.length < 2) fail('data', 'at least 2 bars to infer a timeframe', `${data.length} bars`);
   const tf = data.timeframeMs;
   if (tf >= 28 * DAY) return 12;
@@ -236,19 +240,26 @@ function fraction(name: string, v: unknown, max = 1, openLow = true): number {
   return v;
 }
 
-function checkRisk(risk: RiskOptions): void {
-  requireRecord('risk', risk);
+const SIZING_KEYS = { fixed: ['kind', 'fraction'], volatility: ['kind', 'targetVolatility', 'atrPeriod', 'maxFraction'], kelly: ['kind', 'fraction', 'minTrades', 'initialFraction', 'maxFraction'] } as const;
+
+function checkRisk(risk: unknown): RiskOptions {
   requireKnownKeys('risk', risk, ['sizing', 'stopLoss', 'takeProfit', 'trailingStop', 'maxPosition', 'dailyLossLimit', 'cooldownBars']);
-  if (risk.stopLoss !== undefined) fraction('risk.stopLoss', risk.stopLoss);
-  if (risk.takeProfit !== undefined) fraction('risk.takeProfit', risk.takeProfit, 100);
-  if (risk.trailingStop !== undefined) fraction('risk.trailingStop', risk.trailingStop);
-  if (risk.maxPosition !== undefined) fraction('risk.maxPosition', risk.maxPosition, 100);
-  if (risk.dailyLossLimit !== undefined) fraction('risk.dailyLossLimit', risk.dailyLossLimit);
-  if (risk.cooldownBars !== undefined) requireInt('risk.cooldownBars', risk.cooldownBars, 0);
-  const s = risk.sizing;
-  if (s === undefined) return;
+  const r = risk as RiskOptions;
+  if (r.stopLoss !== undefined) fraction('risk.stopLoss', r.stopLoss);
+  if (r.takeProfit !== undefined) fraction('risk.takeProfit', r.takeProfit, 100);
+  if (r.trailingStop !== undefined) fraction('risk.trailingStop', r.trailingStop);
+  if (r.maxPosition !== undefined) fraction('risk.maxPosition', r.maxPosition, 100);
+  if (r.dailyLossLimit !== undefined) fraction('risk.dailyLossLimit', r.dailyLossLimit);
+  if (r.cooldownBars !== undefined) {
+    requireInt('risk.cooldownBars', r.cooldownBars, 0);
+    // the cooldown counts from a stop's exit: without a stop it would do nothing, silently
+    if (r.stopLoss === undefined && r.takeProfit === undefined && r.trailingStop === undefined) fail('risk.cooldownBars', 'given with a stopLoss, takeProfit or trailingStop (it counts from their exits)', r.cooldownBars);
+  }
+  const s = r.sizing;
+  if (s === undefined) return r;
   requireRecord('risk.sizing', s);
-  requireOneOf('risk.sizing.kind', s.kind, ['fixed', 'volatility', 'kelly']);
+  const kind = requireOneOf('risk.sizing.kind', s.kind, ['fixed', 'volatility', 'kelly']);
+  requireKnownKeys('risk.sizing', s, SIZING_KEYS[kind]);
   if (s.kind === 'fixed') fraction('risk.sizing.fraction', s.fraction, 100);
   if (s.kind === 'volatility') {
     fraction('risk.sizing.targetVolatility', s.targetVolatility, 100);
@@ -261,6 +272,98 @@ function checkRisk(risk: RiskOptions): void {
     if (s.initialFraction !== undefined) fraction('risk.sizing.initialFraction', s.initialFraction, 100, false);
     if (s.maxFraction !== undefined) fraction('risk.sizing.maxFraction', s.maxFraction, 100);
   }
+  return r;
+}
+
+const CLIP_HINT = 'set risk.maxPosition to clip, or raise account.maxLeverage';
+
+/**
+ * How large a signal may be: the Account caps exposure at `maxLeverage`, and a target beyond it
+ * would be cut there silently, so targets that can exceed it are rejected instead. With
+ * `risk.maxPosition` (itself within the cap) every target is clipped to it, as the user asked.
+ * Volatility and Kelly sizing read only the signal's sign, so their largest fraction is checked
+ * here once. Returns `scale` (fraction of equity per unit of signal, 0 when only the sign counts)
+ * and `limit` (the largest |signal x scale|).
+ */
+function signalLimits(risk: RiskOptions, maxLeverage: number): { scale: number; limit: number } {
+  const within = (name: string, v: number): void => {
+    if (v > maxLeverage) fail(name, `<= account.maxLeverage (${maxLeverage}): the Account would cut a larger target silently (${CLIP_HINT})`, v);
+  };
+  const s = risk.sizing;
+  const scale = s === undefined ? 1 : s.kind === 'fixed' ? s.fraction : 0;
+  if (risk.maxPosition !== undefined) {
+    within('risk.maxPosition', risk.maxPosition);
+    return { scale, limit: Infinity };
+  }
+  if (s?.kind === 'volatility') within('risk.sizing.maxFraction', s.maxFraction ?? 1);
+  if (s?.kind === 'kelly') {
+    within('risk.sizing.initialFraction', s.initialFraction ?? 0.1);
+    // the Kelly fraction max(0, W - (1 - W) / R) is at most 1, times `fraction`
+    within('risk.sizing.maxFraction', Math.min(s.maxFraction ?? 1, s.fraction ?? 0.5));
+  }
+  return { scale, limit: maxLeverage };
+}
+
+/**
+ * One signal value, from an array (`index` = its position) or a strategy function (`fromFunction`):
+ * a finite number whose target |value x scale| stays within `limit`, or NaN (hold). Anything else
+ * (undefined, a hole, null, a string, +-Infinity) is an error: nothing is coerced.
+ */
+function checkSignalValue(v: unknown, index: number, fromFunction: boolean, scale: number, limit: number): number {
+  if (typeof v === 'number' && (v !== v || (Number.isFinite(v) && Math.abs(v * scale) <= limit))) return v;
+  const name = fromFunction ? `strategy({ index: ${index} })` : `strategy[${index}]`;
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(name, 'a finite number or NaN (hold)', v);
+  const bound = limit / scale;
+  return fail(name, `in [${-bound}, ${bound}] (|signal${scale === 1 ? '' : ` x sizing fraction ${scale}`}| <= account.maxLeverage ${limit}; ${CLIP_HINT}) or NaN (hold)`, v);
+}
+
+const ACCOUNT_DEFAULTS = { initialCash: 10_000, fee: 0, slippage: 0, borrowRate: 0, maxLeverage: 1 } as const;
+
+/** The backtest's Account; its own checks judge the values, and their messages name `account.<key>`. */
+function accountFor(account: unknown): Account {
+  const a = requireKnownKeys('account', account, Object.keys(ACCOUNT_DEFAULTS));
+  const o: Record<string, unknown> = { ...ACCOUNT_DEFAULTS };
+  for (const [k, v] of Object.entries(a)) {
+    // null is not "left out": the Account's own defaults would turn it into 0 silently
+    if (v === null) fail(`account.${k}`, `a value, or left out for the default ${ACCOUNT_DEFAULTS[k as keyof typeof ACCOUNT_DEFAULTS]}`, v);
+    if (v !== undefined) o[k] = v;
+  }
+  try {
+    return new Account(o as unknown as AccountOptions);
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`account.${e.message}`);
+    throw e;
+  }
+}
+
+/** The bars: a MarketData of at least 2 bars. */
+function checkData(data: unknown): MarketData {
+  if (!(data instanceof MarketData)) fail('data', 'a MarketData', data);
+  if (data.length < 2) fail('data', 'at least 2 bars', `${data.length} bars`);
+  return data;
+}
+
+function resolvePeriodsPerYear(v: unknown, data: MarketData): number {
+  const ppy = v === undefined ? inferPeriodsPerYear(data) : v;
+  if (typeof ppy !== 'number' || !(ppy > 0) || !Number.isFinite(ppy)) fail('periodsPerYear', 'a finite number > 0', ppy);
+  return ppy;
+}
+
+/**
+ * The checked settings of a signal or function backtest (shared with walkForwardBacktest, which
+ * checks them before its first, possibly long, fit). Defaults replace only what is left out:
+ * null goes to the checks and is rejected there.
+ */
+function resolveSettings(o: Pick<BacktestOptions, 'account' | 'risk' | 'execution' | 'periodsPerYear'>, data: MarketData) {
+  const periodsPerYear = resolvePeriodsPerYear(o.periodsPerYear, data);
+  const risk = checkRisk(o.risk === undefined ? {} : o.risk);
+  const execution = requireOneOf('execution', o.execution === undefined ? 'next-open' : o.execution, ['next-open', 'close']);
+  const acct = accountFor(o.account === undefined ? {} : o.account);
+  return { periodsPerYear, risk, execution, acct, ...signalLimits(risk, acct.maxLeverage) };
+}
+
+function isEnvStrategy(strategy: unknown): strategy is AgentStrategy | PolicyStrategy {
+  return strategy !== null && typeof strategy === 'object' && 'env' in strategy;
 }
 
 /**
@@ -273,10 +376,18 @@ function checkRisk(risk: RiskOptions): void {
  * episode and reads that env's Account. Returns the equity curve, returns, positions, trades,
  * costs, empyrical metrics, backtesting.py's trade statistics and buy-and-hold.
  *
+ * Every signal value (of an array before the run, of a function at each bar) must be a finite
+ * number or NaN (hold); the target it asks for (times a fixed sizing fraction) must be within
+ * `account.maxLeverage`, since the Account would otherwise cut it silently: a signal of 2 needs
+ * `maxLeverage: 2`, and `risk.maxPosition` clips larger signals on purpose.
+ *
  * @param options - data, strategy, account, risk, execution, periodsPerYear, start.
  * @returns the {@link BacktestResult}.
- * @throws `InvalidArgumentError` (from `tradegym`) for a signal of the wrong length or a bad
- *   option (naming it), or risk rules given with an env strategy.
+ * @throws `InvalidArgumentError` (from `tradegym`) naming the argument and showing its value:
+ *   an unknown option key; a signal of the wrong length; a signal value that is not a finite
+ *   number or NaN, or asks for more than `account.maxLeverage`; a bad account, risk, execution,
+ *   start or periodsPerYear value (null included); risk rules, account, execution or start given
+ *   with an env strategy (it trades under its env's settings).
  * @example
  * ```ts
  * import { backtest, RegimeGenerator } from 'tradegym';
@@ -293,30 +404,36 @@ function checkRisk(risk: RiskOptions): void {
  * ```
  */
 export function backtest(options: BacktestOptions): BacktestResult {
-  requireRecord('options', options);
   requireKnownKeys('options', options, ['data', 'strategy', 'account', 'risk', 'execution', 'periodsPerYear', 'start']);
-  const { data, strategy } = options;
-  if (data === null || typeof data !== 'object' || !(data.close instanceof Float64Array)) fail('data', 'a MarketData', data);
-  const periodsPerYear = options.periodsPerYear ?? inferPeriodsPerYear(data);
-  if (!(periodsPerYear > 0) || !Number.isFinite(periodsPerYear)) fail('periodsPerYear', 'a finite number > 0', periodsPerYear);
-  if (strategy !== null && typeof strategy === 'object' && 'env' in strategy) {
-    if (options.risk !== undefined) throw new InvalidArgumentError('risk rules apply to signal and function strategies; an env strategy trades under its env (set maxDrawdown, maxLeverage, positionSize there)');
-    return runEnv(strategy, periodsPerYear);
+  const data = checkData(options.data);
+  const strategy: unknown = options.strategy;
+  if (isEnvStrategy(strategy)) {
+    for (const k of ['account', 'risk', 'execution', 'start'] as const) {
+      if (options[k] !== undefined) fail(`options.${k}`, "left out with an env strategy, which trades under its env's settings (fee, slippage, maxLeverage, execution, maxDrawdown, positionSize: set them on the TradingEnv)", options[k]);
+    }
+    return runEnv(strategy, data, resolvePeriodsPerYear(options.periodsPerYear, data));
   }
-  const risk = options.risk ?? {};
-  checkRisk(risk);
-  const execution = requireOneOf('execution', options.execution ?? 'next-open', ['next-open', 'close']);
-  const start = requireInt('start', options.start ?? 0, 0);
+  const { periodsPerYear, risk, execution, acct, scale, limit } = resolveSettings(options, data);
+  // defaults replace only what is left out: null goes to the checks and is rejected there
+  const start = requireInt('start', options.start === undefined ? 0 : options.start, 0);
   if (start > data.length - 2) fail('start', `<= ${data.length - 2} (two bars at least)`, start);
-  const a = options.account ?? {};
-  requireKnownKeys('account', a, ['initialCash', 'fee', 'slippage', 'borrowRate', 'maxLeverage']);
-  const acct = new Account({ initialCash: a.initialCash ?? 10_000, fee: a.fee ?? 0, slippage: a.slippage ?? 0, borrowRate: a.borrowRate ?? 0, maxLeverage: a.maxLeverage ?? 1 });
-  const isSignal = strategy !== null && typeof strategy === 'object' && typeof (strategy as ArrayLike<number>).length === 'number';
-  if (typeof strategy !== 'function' && !isSignal) fail('strategy', 'a signal array, a function, or { env, agent | policy }', strategy);
-  if (isSignal && (strategy as ArrayLike<number>).length !== data.length) fail('strategy', `a signal of ${data.length} values (one per bar)`, `${(strategy as ArrayLike<number>).length} values`);
+  if (typeof strategy === 'function') return runSignal(data, acct, strategy as (ctx: StrategyContext) => number, risk, execution, start, periodsPerYear, scale, limit);
+  const isSignal = strategy !== null && typeof strategy === 'object' && typeof (strategy as ArrayLike<unknown>).length === 'number';
+  if (!isSignal) fail('strategy', 'a signal array, a function, or { env, agent | policy }', strategy);
+  const signal = strategy as ArrayLike<unknown>;
+  if (signal.length !== data.length) fail('strategy', `a signal of ${data.length} values (one per bar)`, `${signal.length} values`);
+  // one check of every value, whichever path runs
+  for (let i = 0; i < signal.length; i++) checkSignalValue(signal[i], i, false, scale, limit);
+  const checked = signal as ArrayLike<number>;
   const plain = risk.stopLoss === undefined && risk.takeProfit === undefined && risk.trailingStop === undefined && risk.dailyLossLimit === undefined && (risk.sizing === undefined || risk.sizing.kind === 'fixed');
-  if (isSignal && plain) return runPlainSignal(data, acct, strategy as ArrayLike<number>, risk, execution, start, periodsPerYear);
-  return runSignal(data, acct, strategy as ArrayLike<number> | ((ctx: StrategyContext) => number), risk, execution, start, periodsPerYear);
+  if (plain) return runPlainSignal(data, acct, checked, risk, execution, start, periodsPerYear);
+  return runSignal(data, acct, checked, risk, execution, start, periodsPerYear, scale, limit);
+}
+
+/** The bar a fill happens in, for a slippage function (built only when one is set). */
+function fillBar(data: MarketData, acct: Account, i: number): Bar | undefined {
+  if (typeof acct.slippage !== 'function') return undefined;
+  return { open: data.open[i] as number, high: data.high[i] as number, low: data.low[i] as number, close: data.close[i] as number, volume: data.volume[i] as number };
 }
 
 /**
@@ -345,10 +462,9 @@ function runPlainSignal(data: MarketData, acct: Account, signal: ArrayLike<numbe
     let u = t;
     let target = held;
     for (; u < last; u++) {
-      const s = signal[u] as number;
+      const s = signal[u] as number; // checked by backtest(): finite or NaN, within the cap
       // NaN holds; so does the signal that set what is held
       if (s === heldSignal || s !== s) continue;
-      if (s === Infinity || s === -Infinity) fail(`signal[${u}]`, 'a finite number or NaN (hold)', s);
       heldSignal = s;
       target = Math.max(-cap, Math.min(cap, s * scale));
       if (target !== held) break;
@@ -358,7 +474,8 @@ function runPlainSignal(data: MarketData, acct: Account, signal: ArrayLike<numbe
     if (u === last) break;
     const fillPrice = nextOpen ? (open[u + 1] as number) : (close[u] as number);
     px[0] = fillPrice;
-    acct.setTarget(0, target, fillPrice, nextOpen ? u + 1 : u, undefined, px);
+    const at = nextOpen ? u + 1 : u;
+    acct.setTarget(0, target, fillPrice, at, fillBar(data, acct, at), px);
     held = target;
     px[0] = close[u + 1] as number;
     equity[u + 1 - start] = acct.mark(px);
@@ -381,6 +498,8 @@ function runSignal(
   execution: 'next-open' | 'close',
   start: number,
   periodsPerYear: number,
+  scale: number,
+  limit: number,
 ): BacktestResult {
   const { open, high, low, close, timestamps } = data;
   const n = data.length - start;
@@ -405,7 +524,7 @@ function runSignal(
   let lastSignal = Number.NaN; // the signal `sized` was computed for
   let sized = 0;
   const exitAll = (price: number, index: number): void => {
-    if (acct.positions[0] !== 0) acct.trade(0, -(acct.positions[0] as number), price, index);
+    if (acct.positions[0] !== 0) acct.trade(0, -(acct.positions[0] as number), price, index, fillBar(data, acct, index));
     held = 0;
   };
   for (let t = start; t < data.length - 1; t++) {
@@ -420,10 +539,11 @@ function runSignal(
       } else atr = (atr * (atrPeriod - 1) + tr) / atrPeriod;
     }
     let s: number;
-    if (typeof strategy !== 'function') s = strategy[t] as number;
+    if (typeof strategy !== 'function') s = strategy[t] as number; // checked by backtest()
     else {
       const eqNow = equity[t - start] as number;
-      s = strategy({ index: t, data, position: eqNow > 0 ? ((acct.positions[0] as number) * c) / eqNow : 0, equity: eqNow });
+      const v: unknown = strategy({ index: t, data, position: eqNow > 0 ? ((acct.positions[0] as number) * c) / eqNow : 0, equity: eqNow });
+      s = checkSignalValue(v, t, true, scale, limit);
     }
     let target: number;
     if (Number.isNaN(s)) {
@@ -431,7 +551,6 @@ function runSignal(
       target = held;
       s = lastSignal;
     } else {
-      if (!Number.isFinite(s)) fail(`signal[${t}]`, 'a finite number or NaN (hold)', s);
       // sizing turns a direction and strength into a fraction of equity when the signal
       // changes; while it stays, the position is held, not resized
       if (s !== lastSignal) {
@@ -460,7 +579,7 @@ function runSignal(
     // trade only when the target changes: positions are held, not rebalanced, as vectorbt's from_signals
     if (target !== held) {
       px[0] = fillPrice;
-      acct.setTarget(0, target, fillPrice, i, undefined, px);
+      acct.setTarget(0, target, fillPrice, i, fillBar(data, acct, i), px);
       held = target;
       if (acct.positions[0] !== 0) best = fillPrice;
     }
@@ -543,11 +662,30 @@ function kellyFraction(trades: readonly Trade[], s: { fraction?: number; minTrad
   return Math.min(s.maxFraction ?? 1, Math.max(0, k) * (s.fraction ?? 0.5));
 }
 
-function runEnv(strategy: { env: TradingEnv; agent?: StrategyAgent; policy?: (o: Float32Array) => number | Float32Array }, periodsPerYear: number): BacktestResult {
-  const env = strategy.env;
+/** Whether two MarketData hold the same bars (the same object, or equal timestamps and closes). */
+function sameBars(a: MarketData, b: MarketData): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a.timestamps[i] !== b.timestamps[i] || a.close[i] !== b.close[i]) return false;
+  return true;
+}
+
+function runEnv(strategy: AgentStrategy | PolicyStrategy, data: MarketData, periodsPerYear: number): BacktestResult {
+  requireKnownKeys('strategy', strategy, ['env', 'agent', 'policy']);
+  const { env } = strategy;
   if (!(env instanceof TradingEnv)) fail('strategy.env', 'a TradingEnv', env);
-  const act = strategy.agent !== undefined ? (o: Float32Array) => (strategy.agent as StrategyAgent).predict(o, { deterministic: true }) : strategy.policy;
-  if (typeof act !== 'function') fail('strategy', 'an agent with predict, or a policy function', strategy);
+  // the result reads the env's bars: other bars in options.data would be ignored silently
+  if (!sameBars(env.data, data)) fail('strategy.env', `an env on the backtest's data (${data.length} bars)`, `an env on ${env.data.length} other bars`);
+  const { agent, policy } = strategy as { agent?: unknown; policy?: unknown };
+  if ((agent === undefined) === (policy === undefined)) fail('strategy', '{ env, agent } or { env, policy } (one of the two)', Object.keys(strategy));
+  let act: (o: Float32Array) => number | Float32Array | Int32Array;
+  if (agent !== undefined) {
+    if (agent === null || typeof agent !== 'object' || typeof (agent as { predict?: unknown }).predict !== 'function') fail('strategy.agent', 'an object with predict(observation)', agent);
+    act = (o) => (agent as StrategyAgent).predict(o, { deterministic: true });
+  } else {
+    if (typeof policy !== 'function') fail('strategy.policy', 'a function of the observation', policy);
+    act = policy as (o: Float32Array) => number | Float32Array;
+  }
   let { observation } = (env as Env<Float32Array, number | Float32Array>).reset({ options: {} });
   const start = env.barIndex;
   const eq: number[] = [env.account.lastEquity];
@@ -631,13 +769,15 @@ export interface WalkForwardBacktestOptions extends WalkForwardOptions, Omit<Bac
 
 /** What {@link walkForwardBacktest} returns. */
 export interface WalkForwardBacktestResult {
-  /** Each fold's out-of-sample backtest. */
+  /** Each fold's out-of-sample backtest, over its whole test window. */
   readonly folds: readonly BacktestResult[];
-  /** The out-of-sample equity of the folds chained (each fold starts from the last one's end). */
+  /** The stitched out-of-sample equity: the starting cash, then compounded by `returns`. */
   readonly equity: Float64Array;
-  /** The chained out-of-sample returns. */
+  /** The stitched out-of-sample returns, one per bar at most (see {@link walkForwardBacktest}). */
   readonly returns: Float64Array;
-  /** Metrics of the chained returns. */
+  /** The bar (an index into `data`) at whose close each return ends: strictly increasing. */
+  readonly returnIndex: Int32Array;
+  /** Metrics of the stitched returns. */
   readonly metrics: ReturnMetrics;
 }
 
@@ -645,10 +785,23 @@ export interface WalkForwardBacktestResult {
  * Walk-forward backtest: for each fold of {@link walkForward}, `fit` on the training window,
  * backtest its strategy on the test window that follows, and stitch the out-of-sample returns
  * into one equity curve.
+ *
+ * Stitching counts each bar's return once. The return of bar `b` (close `b - 1` to close `b`)
+ * comes from the latest fold whose backtest covers both bars: the most recently fitted
+ * strategy, as a system re-fitted every `step` bars would trade. With `step >= testSize` (the
+ * default `step` is `testSize`) that is every return of every fold; with overlapping test windows
+ * (`step < testSize`) a fold's returns stop where the next fold's backtest starts (its first
+ * `step` returns, for a signal or function strategy), while `folds` still holds each fold's
+ * whole window. `returnIndex` gives the bar of each stitched return. Each fold starts flat
+ * with the starting cash, so a fold's first bar has no return of its own; closing one fold's
+ * position when the next takes over is not charged (as at the end of any fold).
+ *
  * @param options - the fold sizes (`trainSize`, `testSize`, `step`, `embargo`, `mode`), `fit`,
- *   and the {@link backtest} options.
- * @returns each fold's result and the stitched out-of-sample equity and metrics.
- * @throws `InvalidArgumentError` (from `tradegym`) if the data holds no complete fold, or for a bad option.
+ *   and the {@link backtest} options except `strategy` and `start`.
+ * @returns each fold's result, the stitched out-of-sample equity, returns, their bars and metrics.
+ * @throws `InvalidArgumentError` (from `tradegym`) if the data holds no complete fold, for an
+ *   unknown option key or a bad option (naming it), or for a strategy `fit` returns that
+ *   {@link backtest} rejects.
  * @example
  * ```ts
  * import { RegimeGenerator, walkForwardBacktest } from 'tradegym';
@@ -662,27 +815,46 @@ export interface WalkForwardBacktestResult {
  *   },
  * });
  * console.log(result.folds.length, result.equity.length); // 4 folds, 4 * 500 - 3 points
+ * // re-fitted every 250 bars on 500-bar windows: each bar's return once, from the latest fit
+ * const overlapping = await walkForwardBacktest({ data, trainSize: 1000, testSize: 500, step: 250, fit: (_, test) => new Array<number>(test.length).fill(1) });
+ * console.log(overlapping.folds.length, overlapping.returns.length); // 7 folds, 6 * 250 + 499 = 1999 returns
  * ```
  */
 export async function walkForwardBacktest(options: WalkForwardBacktestOptions): Promise<WalkForwardBacktestResult> {
-  requireRecord('options', options);
-  if (typeof options.fit !== 'function') fail('fit', 'a function (train, test, fold) => strategy', options.fit);
+  requireKnownKeys('options', options, ['data', 'fit', 'trainSize', 'testSize', 'step', 'embargo', 'mode', 'account', 'risk', 'execution', 'periodsPerYear']);
   const { data, fit, trainSize, testSize, step, embargo, mode, ...rest } = options;
+  checkData(data);
+  if (typeof fit !== 'function') fail('fit', 'a function (train, test, fold) => strategy', fit);
   const folds = walkForward(data.length, { trainSize, testSize, ...(step !== undefined ? { step } : {}), ...(embargo !== undefined ? { embargo } : {}), ...(mode !== undefined ? { mode } : {}) });
-  if (folds.length === 0) fail('data', `room for one fold (trainSize ${trainSize} + testSize ${testSize})`, `${data.length} bars`);
-  const periodsPerYear = rest.periodsPerYear ?? inferPeriodsPerYear(data);
+  // the backtest settings are checked before the first fit, which may train for a long time
+  const { periodsPerYear } = resolveSettings(rest, data);
   const results: BacktestResult[] = [];
   for (const f of folds) {
     const train = data.slice(f.train[0], f.train[1]);
     const test = data.slice(f.test[0], f.test[1]);
     const strategy = await fit(train, test, f.index);
-    const r = backtest({ ...rest, data: test, strategy, periodsPerYear });
-    results.push(r);
+    results.push(backtest({ ...rest, data: test, strategy, periodsPerYear }));
   }
-  const returns = new Float64Array(results.reduce((a, r) => a + r.returns.length, 0));
-  results.reduce((at, r) => (returns.set(r.returns, at), at + r.returns.length), 0);
+  // fold k's returns end at bars first[k] + 1 .. first[k] + returns.length; a bar's return comes
+  // from the latest fold covering it, so fold k stops where fold k + 1's backtest starts
+  const first = results.map((r, k) => (folds[k] as (typeof folds)[number]).test[0] + r.startIndex);
+  const returns: number[] = [];
+  const bars: number[] = [];
+  let lastBar = -1;
+  results.forEach((r, k) => {
+    const until = k + 1 < results.length ? (first[k + 1] as number) : Infinity;
+    for (let j = 0; j < r.returns.length; j++) {
+      const b = (first[k] as number) + 1 + j;
+      if (b > until) break;
+      if (b <= lastBar) continue;
+      returns.push(r.returns[j] as number);
+      bars.push(b);
+      lastBar = b;
+    }
+  });
   const equity = new Float64Array(returns.length + 1);
-  equity[0] = results[0]?.equity[0] ?? 0;
+  equity[0] = (results[0] as BacktestResult).equity[0] as number;
   for (let k = 0; k < returns.length; k++) equity[k + 1] = (equity[k] as number) * (1 + (returns[k] as number));
-  return { folds: results, equity, returns, metrics: returnMetrics(returns, { periodsPerYear }) };
+  const stitched = Float64Array.from(returns);
+  return { folds: results, equity, returns: stitched, returnIndex: Int32Array.from(bars), metrics: returnMetrics(stitched, { periodsPerYear }) };
 }

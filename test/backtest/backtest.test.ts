@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backtest, inferPeriodsPerYear, InvalidArgumentError, MarketData, RegimeGenerator, TradingEnv, walkForwardBacktest } from '../../src/index.js';
+import { backtest, inferPeriodsPerYear, InvalidArgumentError, MarketData, RegimeGenerator, TradingEnv, walkForward, walkForwardBacktest, type BacktestOptions } from '../../src/index.js';
 
 const HOUR = 3_600_000;
 const bars = (open: number[], close: number[], high?: number[], low?: number[]) =>
@@ -170,14 +170,284 @@ describe('backtest', () => {
     expect(r.equity[r.equity.length - 1]! / r.equity[0]!).toBeCloseTo(product, 9);
   });
 
-  it.each([
-    [() => backtest({ data: bars([1, 1], [1, 1]), strategy: [1] }), /strategy must be a signal of 2 values/],
-    [() => backtest({ data: bars([1, 1, 1], [1, 1, 1]), strategy: [1, 1, 1], risk: { stopLoss: 1.5 } }), /risk\.stopLoss must be a number in \(0, 1\], got 1\.5/],
-    [() => backtest({ data: bars([1, 1, 1], [1, 1, 1]), strategy: [1, 1, 1], risk: { sizing: { kind: 'martingale' } as never } }), /risk\.sizing\.kind must be one of/],
-    [() => backtest({ data: bars([1, 1, 1], [1, 1, 1]), strategy: [1, Infinity, 1], periodsPerYear: 1 }), /signal\[1\] must be a finite number or NaN/],
-    [() => backtest({ data: bars([1, 1, 1], [1, 1, 1]), strategy: [1, 1, 1], periodsPerYear: -1 }), /periodsPerYear must be a finite number > 0, got -1/],
-  ])('rejects bad input %#', (run, message) => {
-    expect(run).toThrow(InvalidArgumentError);
-    expect(run).toThrow(message);
+  // A slippage function used to see a zero bar ({ open: 0, ... }) on every backtest fill; it
+  // sees the bar the fill happens in, on both paths and for stop and loss-limit exits.
+  it('a slippage function sees the bar each fill happens in', () => {
+    const data = bars([100, 100, 99, 96, 97], [100, 99, 96, 97, 98], [100, 101, 99, 97, 98], [100, 99, 94, 95, 96]);
+    const barOf = (i: number) => ({ open: data.open[i]!, high: data.high[i]!, low: data.low[i]!, close: data.close[i]!, volume: data.volume[i]! });
+    const seenBars = (o: Omit<BacktestOptions, 'data' | 'periodsPerYear' | 'account'>) => {
+      const seen: { price: number; bar: object }[] = [];
+      backtest({ data, periodsPerYear: 1, account: { slippage: (ctx) => (seen.push({ price: ctx.price, bar: { ...ctx.bar } }), 0) }, ...o });
+      return seen;
+    };
+    // next-open: in at open[1], out at open[3] (the decision at close 2)
+    for (const risk of [undefined, { trailingStop: 0.5 }]) {
+      const seen = seenBars({ strategy: [1, 1, 0, 0, 0], ...(risk ? { risk } : {}) });
+      expect(seen.at(-1)).toEqual({ price: 96, bar: barOf(3) }); // the exit at open[3]
+      expect(seen[0]).toEqual({ price: 100, bar: barOf(1) });
+    }
+    // 'close': in at close[0], out at close[2]
+    const atClose = seenBars({ strategy: [1, 1, 0, 0, 0], execution: 'close' });
+    expect([atClose[0]!.bar, atClose.at(-1)!.bar]).toEqual([barOf(0), barOf(2)]);
+    // a 5% stop from 100 hit in bar 2 (low 94): the exit at 95 sees bar 2
+    const stopped = seenBars({ strategy: [1, 1, 1, 1, 1], risk: { stopLoss: 0.05 } });
+    expect(stopped.at(-1)).toEqual({ price: 95, bar: barOf(2) });
+    const fall = bars([100, 100, 90, 90], [100, 90, 90, 95]);
+    const limitSeen: object[] = [];
+    backtest({ data: fall, strategy: [1, 1, 1, 1], periodsPerYear: 1, risk: { dailyLossLimit: 0.05 }, account: { slippage: (ctx) => (limitSeen.push({ price: ctx.price, bar: { ...ctx.bar } }), 0) } });
+    // in at open[1] = 100; close[1] = 90 is 10% down on the day: flattened at that close, in bar 1
+    expect(limitSeen.at(-1)).toEqual({ price: 90, bar: { open: 100, high: 100, low: 90, close: 90, volume: 1 } });
+  });
+
+  // Issue 14, defect 3: the plain-signal fast path used to read any value as a number
+  // (undefined, a hole or 'abc' gave NaN equity, null acted as 0 and '1' as 1) while the risk
+  // path rejected some of them. One check now runs before either path, and a strategy function's
+  // value gets the same check at every bar.
+  describe('every signal value is a finite number or NaN (hold), whichever path runs', () => {
+    const data = bars([100, 100, 100, 100, 100], [100, 100, 100, 100, 100]);
+    const holed = [0, 0, 0, 0, 0];
+    delete holed[2];
+    const bad: [string, unknown, string][] = [
+      ['undefined', undefined, 'undefined'],
+      ['a hole', 'hole', 'undefined'],
+      ["'abc'", 'abc', '"abc"'],
+      ['null', null, 'null'],
+      ["'1'", '1', '"1"'],
+      ['true', true, 'true'],
+      ['Infinity', Infinity, 'Infinity'],
+      ['-Infinity', -Infinity, '-Infinity'],
+      ['an object', { v: 1 }, '{"v":1}'],
+    ];
+    const paths: [string, BacktestOptions['risk']][] = [
+      ['plain (fast) path', undefined],
+      ['fixed sizing (fast) path', { sizing: { kind: 'fixed', fraction: 0.5 } }],
+      ['risk-rule (bar-by-bar) path', { stopLoss: 0.5 }],
+      ['volatility sizing (bar-by-bar) path', { sizing: { kind: 'volatility', targetVolatility: 0.01 } }],
+    ];
+    const cases = bad.flatMap(([label, v, shown]) => paths.map(([path, risk]) => [label, path, v, shown, risk] as const));
+    it.each(cases)('rejects %s in a signal array on the %s', (_label, _path, v, shown, risk) => {
+      const signal: unknown[] = v === 'hole' ? holed.slice() : [0, 0, v, 0, 0];
+      const run = () => backtest({ data, strategy: signal as number[], periodsPerYear: 1, ...(risk ? { risk } : {}) });
+      expect(run).toThrow(InvalidArgumentError);
+      expect(run).toThrow(`strategy[2] must be a finite number or NaN (hold), got ${shown}`);
+    });
+    it.each(cases)('rejects %s returned by a strategy function on the %s', (_label, _path, v, shown, risk) => {
+      const seen: number[] = [];
+      const fn = (ctx: { index: number }) => {
+        seen.push(ctx.index);
+        return (ctx.index === 2 ? (v === 'hole' ? undefined : v) : 0) as number;
+      };
+      const run = () => backtest({ data, strategy: fn, periodsPerYear: 1, ...(risk ? { risk } : {}) });
+      expect(run).toThrow(InvalidArgumentError);
+      expect(run).toThrow(`strategy({ index: 2 }) must be a finite number or NaN (hold), got ${shown}`);
+      expect(Math.max(...seen)).toBe(2); // it stops at the bar that returned the value
+    });
+    it('still takes NaN as "hold" on both paths, in arrays and typed arrays', () => {
+      for (const strategy of [[1, Number.NaN, Number.NaN, 0, 0], Float64Array.from([1, Number.NaN, Number.NaN, 0, 0])]) {
+        for (const risk of [undefined, { stopLoss: 0.5 }]) {
+          const r = backtest({ data, strategy, periodsPerYear: 1, ...(risk ? { risk } : {}) });
+          // long from open[1] = 100 (10,000 / 100 = 100 units), held through the NaNs, flat at open[4]
+          expect(Array.from(r.positions)).toEqual([0, 100, 100, 100, 0]);
+        }
+      }
+    });
+    it('rejects a signal whose length differs from the data, either way', () => {
+      for (const strategy of [[0, 0, 0, 0], [0, 0, 0, 0, 0, 0], new Float64Array(3)]) {
+        expect(() => backtest({ data, strategy, periodsPerYear: 1 })).toThrow(new RegExp(`strategy must be a signal of 5 values \\(one per bar\\), got "${strategy.length} values"`));
+      }
+    });
+  });
+
+  // Issue 14, defect 10 (part): the Account caps exposure at maxLeverage, so a signal of 5 used
+  // to act as 1 with nothing said. A target beyond the cap is now an error; risk.maxPosition is
+  // the way to clip on purpose. Units below are hand-computed: no fee or slippage, entry at
+  // open[1] = 100 with equity 10,000, so units = target x 10,000 / 100.
+  describe('signals beyond the leverage cap', () => {
+    const data = bars([100, 100, 100, 100], [100, 100, 100, 100]);
+    const unitsHeld = (o: Omit<BacktestOptions, 'data' | 'periodsPerYear'>) => backtest({ data, periodsPerYear: 1, ...o }).positions[1];
+    it('a signal up to maxLeverage is taken as it is, long and short', () => {
+      expect(unitsHeld({ strategy: [2, 2, 2, 2], account: { maxLeverage: 2 } })).toBeCloseTo(200, 9);
+      expect(unitsHeld({ strategy: [-2, -2, -2, -2], account: { maxLeverage: 2 } })).toBeCloseTo(-200, 9);
+      expect(unitsHeld({ strategy: [1, 1, 1, 1] })).toBeCloseTo(100, 9);
+      // |2 x 0.5| = 1 <= maxLeverage 1
+      expect(unitsHeld({ strategy: [2, 2, 2, 2], risk: { sizing: { kind: 'fixed', fraction: 0.5 } } })).toBeCloseTo(100, 9);
+      expect(unitsHeld({ strategy: (ctx) => (ctx.index < 3 ? 2 : 0), account: { maxLeverage: 2 }, risk: { stopLoss: 0.5 } })).toBeCloseTo(200, 9);
+    });
+    it('risk.maxPosition clips larger signals, as asked', () => {
+      expect(unitsHeld({ strategy: [5, 5, 5, 5], risk: { maxPosition: 1 } })).toBeCloseTo(100, 9);
+      expect(unitsHeld({ strategy: [-5, -5, -5, -5], risk: { maxPosition: 0.5 } })).toBeCloseTo(-50, 9);
+    });
+    it.each([
+      ['a signal of 5 with maxLeverage 1', { strategy: [0, 5, 5, 5] }, /strategy\[1\] must be in \[-1, 1\] \(\|signal\| <= account\.maxLeverage 1; set risk\.maxPosition to clip, or raise account\.maxLeverage\) or NaN \(hold\), got 5/],
+      ['a signal of -2.5 with maxLeverage 2', { strategy: [0, 0, -2.5, 0], account: { maxLeverage: 2 } }, /strategy\[2\] must be in \[-2, 2\].*got -2\.5/],
+      ['a signal of 3 x fixed fraction 0.5', { strategy: [3, 3, 3, 3], risk: { sizing: { kind: 'fixed', fraction: 0.5 } } }, /strategy\[0\] must be in \[-2, 2\] \(\|signal x sizing fraction 0\.5\| <= account\.maxLeverage 1;.*got 3/],
+      ['the same on the bar-by-bar path', { strategy: [0, 5, 5, 5], risk: { stopLoss: 0.1 } }, /strategy\[1\] must be in \[-1, 1\].*got 5/],
+      ['a function returning 5', { strategy: () => 5 }, /strategy\(\{ index: 0 \}\) must be in \[-1, 1\].*got 5/],
+      ['maxPosition above maxLeverage', { strategy: [1, 1, 1, 1], risk: { maxPosition: 2 } }, /risk\.maxPosition must be <= account\.maxLeverage \(1\).*got 2/],
+      ['volatility sizing able to exceed the cap', { strategy: [1, 1, 1, 1], risk: { sizing: { kind: 'volatility', targetVolatility: 0.01, maxFraction: 3 } }, account: { maxLeverage: 2 } }, /risk\.sizing\.maxFraction must be <= account\.maxLeverage \(2\).*got 3/],
+      ['Kelly sizing starting above the cap', { strategy: [1, 1, 1, 1], risk: { sizing: { kind: 'kelly', initialFraction: 1.5 } } }, /risk\.sizing\.initialFraction must be <= account\.maxLeverage \(1\).*got 1\.5/],
+    ] as const)('rejects %s', (_label, o, message) => {
+      const run = () => backtest({ data, periodsPerYear: 1, ...(o as Omit<BacktestOptions, 'data'>) });
+      expect(run).toThrow(InvalidArgumentError);
+      expect(run).toThrow(message);
+    });
+  });
+
+  // Issue 14, defect 7: with step < testSize the test windows overlap and the old stitching
+  // chained every fold's returns (1,393 returns over 800 bars here). A bar's return now comes
+  // once, from the latest fold covering it. The reference below recomputes that from the folds
+  // themselves: fold k covers the returns ending at bars (a_k, a_k + its returns], where a_k is
+  // its first bar in `data`.
+  describe('walk-forward stitching counts each bar once', () => {
+    const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 1200, seed: 2 });
+    // alternate long and short by fold, so two folds never give the same return for a bar
+    const signalFit = (_train: MarketData, test: MarketData, fold: number) => new Array<number>(test.length).fill(fold % 2 === 0 ? 1 : -1);
+    const envFit = (_train: MarketData, test: MarketData, fold: number) => ({
+      env: new TradingEnv({ data: test, windowSize: 8, actionScheme: 'discrete-3' }),
+      policy: () => (fold % 2 === 0 ? 2 : 0),
+    });
+    const reference = (r: Awaited<ReturnType<typeof walkForwardBacktest>>, testStarts: number[]) => {
+      const covering = new Map<number, number>(); // bar -> latest fold whose backtest covers it
+      r.folds.forEach((f, k) => {
+        const a = testStarts[k]! + f.startIndex;
+        for (let j = 0; j < f.returns.length; j++) covering.set(a + 1 + j, k);
+      });
+      const barsCovered = [...covering.keys()].sort((x, y) => x - y);
+      const returns = barsCovered.map((b) => {
+        const k = covering.get(b)!;
+        return r.folds[k]!.returns[b - (testStarts[k]! + r.folds[k]!.startIndex) - 1]!;
+      });
+      return { barsCovered, returns };
+    };
+    it.each([
+      ['overlapping windows, signal folds', 100, signalFit],
+      ['overlapping windows, env folds', 100, envFit],
+      ['tiling windows (the default step)', undefined, signalFit],
+      ['windows with gaps', 250, signalFit],
+    ] as const)('%s', async (_label, step, fit) => {
+      const sizes = { trainSize: 400, testSize: 200, ...(step !== undefined ? { step } : {}) };
+      const folds = walkForward(data.length, sizes);
+      const r = await walkForwardBacktest({ data, ...sizes, fit, periodsPerYear: 35040 });
+      const ref = reference(r, folds.map((f) => f.test[0]));
+      // each bar at most once, in time order, and every covered bar present
+      expect(Array.from(r.returnIndex)).toEqual(ref.barsCovered);
+      for (let k = 1; k < r.returnIndex.length; k++) expect(r.returnIndex[k]!).toBeGreaterThan(r.returnIndex[k - 1]!);
+      expect(Array.from(r.returns)).toEqual(ref.returns);
+      expect(r.equity.length).toBe(r.returns.length + 1);
+      const compounded = ref.returns.reduce((e, x) => e * (1 + x), r.equity[0]!);
+      expect(r.equity[r.equity.length - 1]! / compounded).toBeCloseTo(1, 12);
+      // the count: distinct test bars minus the bars no fold has a return for (each fold's
+      // first bar, unless an earlier fold covers it)
+      const testBars = new Set(folds.flatMap((f) => Array.from({ length: f.test[1] - f.test[0] }, (_, i) => f.test[0] + i)));
+      expect(r.returns.length).toBeLessThanOrEqual(testBars.size);
+      if (step === 100 && fit === signalFit) {
+        expect(r.folds.map((f) => f.returns.length).reduce((a, b) => a + b)).toBe(1393); // what the old stitching chained
+        expect(testBars.size).toBe(800); // bars 400..1199
+        expect(r.returns.length).toBe(799); // 6 folds x 100 + the last fold's 199: every bar but the first
+      }
+    });
+  });
+
+  describe('bad input', () => {
+    const d3 = bars([1, 1, 1], [1, 1, 1]);
+    const ok = { data: d3, strategy: [1, 1, 1], periodsPerYear: 1 };
+    const env = () => new TradingEnv({ data: RegimeGenerator.preset('crypto-15m').generate({ numSamples: 60, seed: 1 }).data, windowSize: 4 });
+    const envRun = (extra: object, strategy?: (e: TradingEnv) => unknown) => () => {
+      const e = env();
+      return backtest({ data: e.data, strategy: (strategy ? strategy(e) : { env: e, policy: () => 1 }) as BacktestOptions['strategy'], ...extra });
+    };
+    const bt = (o: object) => () => backtest(o as BacktestOptions);
+    it.each([
+      // options and data
+      ['options that are not an object', bt(null as unknown as object), /options must be a plain object, got null/],
+      ['an unknown option', bt({ ...ok, fee: 10 }), /options\.fee is not a known option \(known: data, strategy, account, risk, execution, periodsPerYear, start\), got 10/],
+      ['data that is not a MarketData', bt({ ...ok, data: { close: new Float64Array(3) } }), /data must be a MarketData, got/],
+      ['data of one bar', bt({ ...ok, data: bars([1], [1]), strategy: [1] }), /data must be at least 2 bars, got "1 bars"/],
+      // the strategy
+      ['no strategy', bt({ ...ok, strategy: undefined }), /strategy must be a signal array, a function, or \{ env, agent \| policy \}, got undefined/],
+      ['a string strategy', bt({ ...ok, strategy: 'abc' }), /strategy must be a signal array, a function, or/],
+      ['a signal of the wrong length', bt({ ...ok, data: bars([1, 1], [1, 1]), strategy: [1] }), /strategy must be a signal of 2 values/],
+      ['an array-like of holes', bt({ ...ok, strategy: { length: 3 } }), /strategy\[0\] must be a finite number or NaN \(hold\), got undefined/],
+      ['Infinity in a signal', bt({ ...ok, strategy: [1, Infinity, 1] }), /strategy\[1\] must be a finite number or NaN \(hold\), got Infinity/],
+      // periodsPerYear, execution, start: null is not "left out"
+      ['periodsPerYear -1', bt({ ...ok, periodsPerYear: -1 }), /periodsPerYear must be a finite number > 0, got -1/],
+      ['periodsPerYear NaN', bt({ ...ok, periodsPerYear: Number.NaN }), /periodsPerYear must be a finite number > 0, got NaN/],
+      ['periodsPerYear Infinity', bt({ ...ok, periodsPerYear: Infinity }), /periodsPerYear must be a finite number > 0, got Infinity/],
+      ["periodsPerYear '252'", bt({ ...ok, periodsPerYear: '252' }), /periodsPerYear must be a finite number > 0, got "252"/],
+      ['periodsPerYear null', bt({ ...ok, periodsPerYear: null }), /periodsPerYear must be a finite number > 0, got null/],
+      ["execution 'open'", bt({ ...ok, execution: 'open' }), /execution must be one of 'next-open', 'close', got "open"/],
+      ['execution null', bt({ ...ok, execution: null }), /execution must be one of 'next-open', 'close', got null/],
+      ['start -1', bt({ ...ok, start: -1 }), /start must be an integer >= 0, got -1/],
+      ['start 0.5', bt({ ...ok, start: 0.5 }), /start must be an integer >= 0, got 0\.5/],
+      ["start '1'", bt({ ...ok, start: '1' }), /start must be an integer >= 0, got "1"/],
+      ['start null', bt({ ...ok, start: null }), /start must be an integer >= 0, got null/],
+      ['start past the last two bars', bt({ ...ok, start: 2 }), /start must be <= 1 \(two bars at least\), got 2/],
+      // the account: its values are judged by the Account, named as account.<key>
+      ['account null', bt({ ...ok, account: null }), /account must be a plain object, got null/],
+      ['an unknown account key', bt({ ...ok, account: { leverage: 2 } }), /account\.leverage is not a known option/],
+      ['account.fee -1', bt({ ...ok, account: { fee: -1 } }), /account\.fee must be a finite number >= 0, got -1/],
+      ['account.fee NaN', bt({ ...ok, account: { fee: Number.NaN } }), /account\.fee must be a finite number >= 0, got NaN/],
+      ['account.fee null', bt({ ...ok, account: { fee: null } }), /account\.fee must be a value, or left out for the default 0, got null/],
+      ['account.initialCash 0', bt({ ...ok, account: { initialCash: 0 } }), /account\.initialCash must be a finite number > 0, got 0/],
+      ["account.initialCash '1000'", bt({ ...ok, account: { initialCash: '1000' } }), /account\.initialCash must be a finite number, got "1000"/],
+      ['account.maxLeverage 0', bt({ ...ok, account: { maxLeverage: 0 } }), /account\.maxLeverage must be a finite number > 0, got 0/],
+      ['account.borrowRate Infinity', bt({ ...ok, account: { borrowRate: Infinity } }), /account\.borrowRate must be a finite number >= 0, got Infinity/],
+      ["account.slippage '2'", bt({ ...ok, account: { slippage: '2' } }), /account\.slippage must be/],
+      // risk rules
+      ['risk null', bt({ ...ok, risk: null }), /risk must be a plain object, got null/],
+      ['an unknown risk key', bt({ ...ok, risk: { stop: 0.1 } }), /risk\.stop is not a known option/],
+      ['risk.stopLoss 1.5', bt({ ...ok, risk: { stopLoss: 1.5 } }), /risk\.stopLoss must be a number in \(0, 1\], got 1\.5/],
+      ['risk.stopLoss NaN', bt({ ...ok, risk: { stopLoss: Number.NaN } }), /risk\.stopLoss must be a number in \(0, 1\], got NaN/],
+      ["risk.stopLoss '0.02'", bt({ ...ok, risk: { stopLoss: '0.02' } }), /risk\.stopLoss must be a number in \(0, 1\], got "0\.02"/],
+      ['risk.takeProfit 0', bt({ ...ok, risk: { takeProfit: 0 } }), /risk\.takeProfit must be a number in \(0, 100\], got 0/],
+      ['risk.trailingStop null', bt({ ...ok, risk: { trailingStop: null } }), /risk\.trailingStop must be a number in \(0, 1\], got null/],
+      ['risk.maxPosition -1', bt({ ...ok, risk: { maxPosition: -1 } }), /risk\.maxPosition must be a number in \(0, 100\], got -1/],
+      ['risk.dailyLossLimit 2', bt({ ...ok, risk: { dailyLossLimit: 2 } }), /risk\.dailyLossLimit must be a number in \(0, 1\], got 2/],
+      ['risk.cooldownBars -1', bt({ ...ok, risk: { stopLoss: 0.1, cooldownBars: -1 } }), /risk\.cooldownBars must be an integer >= 0, got -1/],
+      ['risk.cooldownBars without a stop', bt({ ...ok, risk: { cooldownBars: 3 } }), /risk\.cooldownBars must be given with a stopLoss, takeProfit or trailingStop/],
+      ['risk.sizing null', bt({ ...ok, risk: { sizing: null } }), /risk\.sizing must be a plain object, got null/],
+      ["risk.sizing.kind 'martingale'", bt({ ...ok, risk: { sizing: { kind: 'martingale' } } }), /risk\.sizing\.kind must be one of 'fixed', 'volatility', 'kelly', got "martingale"/],
+      ['a fixed sizing without its fraction', bt({ ...ok, risk: { sizing: { kind: 'fixed' } } }), /risk\.sizing\.fraction must be a number in \(0, 100\], got undefined/],
+      ['a key of another sizing kind', bt({ ...ok, risk: { sizing: { kind: 'fixed', fraction: 0.5, maxFraction: 0.3 } } }), /risk\.sizing\.maxFraction is not a known option \(known: kind, fraction\)/],
+      ['risk.sizing.atrPeriod 0', bt({ ...ok, risk: { sizing: { kind: 'volatility', targetVolatility: 0.01, atrPeriod: 0 } } }), /risk\.sizing\.atrPeriod must be an integer >= 1, got 0/],
+      ['risk.sizing.minTrades 1.5', bt({ ...ok, risk: { sizing: { kind: 'kelly', minTrades: 1.5 } } }), /risk\.sizing\.minTrades must be an integer >= 1, got 1\.5/],
+      ['risk.sizing.fraction 2 (Kelly)', bt({ ...ok, risk: { sizing: { kind: 'kelly', fraction: 2 } } }), /risk\.sizing\.fraction must be a number in \(0, 1\], got 2/],
+      // an env strategy trades under its env: other settings would be ignored silently
+      ['risk with an env strategy', envRun({ risk: { stopLoss: 0.1 } }), /options\.risk must be left out with an env strategy/],
+      ['account with an env strategy', envRun({ account: { fee: 10 } }), /options\.account must be left out with an env strategy, which trades under its env's settings.*got \{"fee":10\}/],
+      ['execution with an env strategy', envRun({ execution: 'close' }), /options\.execution must be left out with an env strategy/],
+      ['start with an env strategy', envRun({ start: 5 }), /options\.start must be left out with an env strategy/],
+      ['an env on other bars', () => backtest({ data: d3, strategy: { env: env(), policy: () => 1 } }), /strategy\.env must be an env on the backtest's data \(3 bars\), got "an env on 60 other bars"/],
+      ['both agent and policy', envRun({}, (e) => ({ env: e, policy: () => 1, agent: { predict: () => 1 } })), /strategy must be \{ env, agent \} or \{ env, policy \} \(one of the two\)/],
+      ['neither agent nor policy', envRun({}, (e) => ({ env: e })), /strategy must be \{ env, agent \} or \{ env, policy \} \(one of the two\), got \["env"\]/],
+      ['an agent without predict', envRun({}, (e) => ({ env: e, agent: {} })), /strategy\.agent must be an object with predict\(observation\), got \{\}/],
+      ['a policy that is not a function', envRun({}, (e) => ({ env: e, policy: 1 })), /strategy\.policy must be a function of the observation, got 1/],
+      ['an unknown key beside env', envRun({}, (e) => ({ env: e, policy: () => 1, deterministic: false })), /strategy\.deterministic is not a known option \(known: env, agent, policy\)/],
+      ['an env that is not a TradingEnv', bt({ ...ok, strategy: { env: {}, policy: () => 1 } }), /strategy\.env must be a TradingEnv/],
+    ] as const)('rejects %s', (_label, run, message) => {
+      expect(run).toThrow(InvalidArgumentError);
+      expect(run).toThrow(message);
+    });
+
+    const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 300, seed: 1 });
+    const fit = () => new Array<number>(100).fill(1);
+    it.each([
+      ['an unknown option', { strategy: [1] }, /options\.strategy is not a known option/],
+      ['start, which folds do not take', { start: 3 }, /options\.start is not a known option/],
+      ['no data', { data: undefined }, /data must be a MarketData, got undefined/],
+      ['fit that is not a function', { fit: 3 }, /fit must be a function \(train, test, fold\) => strategy, got 3/],
+      ['step 0', { step: 0 }, /step must be an integer >= 1, got 0/],
+      ['no room for a fold', { trainSize: 250 }, /no walk-forward fold fits/],
+      ['a bad periodsPerYear', { periodsPerYear: -1 }, /periodsPerYear must be a finite number > 0, got -1/],
+      ['a bad account', { account: { fee: -1 } }, /account\.fee must be a finite number >= 0, got -1/],
+      ['a bad risk rule', { risk: { stopLoss: 2 } }, /risk\.stopLoss must be a number in \(0, 1\], got 2/],
+      ['a bad execution', { execution: 'open' }, /execution must be one of 'next-open', 'close', got "open"/],
+    ] as const)('walkForwardBacktest rejects %s before any fit', async (_label, extra, message) => {
+      let fits = 0;
+      const run = walkForwardBacktest({ data, trainSize: 100, testSize: 100, periodsPerYear: 35040, fit: () => (fits++, fit()), ...(extra as object) } as Parameters<typeof walkForwardBacktest>[0]);
+      await expect(run).rejects.toThrow(InvalidArgumentError);
+      await expect(run).rejects.toThrow(message);
+      expect(fits).toBe(0);
+    });
   });
 });
