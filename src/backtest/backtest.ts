@@ -1,7 +1,8 @@
 import { fail, requireInt, requireKnownKeys, requireOneOf, requireRecord } from '../core/checks.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Env } from '../core/Env.js';
-import { Account, type AccountOptions, type Bar, type Slippage, type Trade } from '../envs/trading/Account.js';
+import { Account, type AccountOptions, type Slippage, type Trade } from '../envs/trading/Account.js';
+import { fillBar } from '../envs/trading/fillBar.js';
 import { TradingEnv } from '../envs/trading/TradingEnv.js';
 import { MarketData } from '../market/MarketData.js';
 import { walkForward, type WalkForwardOptions } from '../market/splits.js';
@@ -430,12 +431,6 @@ export function backtest(options: BacktestOptions): BacktestResult {
   return runSignal(data, acct, checked, risk, execution, start, periodsPerYear, scale, limit);
 }
 
-/** The bar a fill happens in, for a slippage function (built only when one is set). */
-function fillBar(data: MarketData, acct: Account, i: number): Bar | undefined {
-  if (typeof acct.slippage !== 'function') return undefined;
-  return { open: data.open[i] as number, high: data.high[i] as number, low: data.low[i] as number, close: data.close[i] as number, volume: data.volume[i] as number };
-}
-
 /**
  * A signal with no stops, no loss limit and fixed (or no) sizing: the same decisions, fills
  * and ledger as {@link runSignal}, but it scans for the bars where the target changes and
@@ -475,7 +470,7 @@ function runPlainSignal(data: MarketData, acct: Account, signal: ArrayLike<numbe
     const fillPrice = nextOpen ? (open[u + 1] as number) : (close[u] as number);
     px[0] = fillPrice;
     const at = nextOpen ? u + 1 : u;
-    acct.setTarget(0, target, fillPrice, at, fillBar(data, acct, at), px);
+    acct.setTarget(0, target, fillPrice, at, fillBar(acct, data, at), px);
     held = target;
     px[0] = close[u + 1] as number;
     equity[u + 1 - start] = acct.mark(px);
@@ -524,7 +519,7 @@ function runSignal(
   let lastSignal = Number.NaN; // the signal `sized` was computed for
   let sized = 0;
   const exitAll = (price: number, index: number): void => {
-    if (acct.positions[0] !== 0) acct.trade(0, -(acct.positions[0] as number), price, index, fillBar(data, acct, index));
+    if (acct.positions[0] !== 0) acct.trade(0, -(acct.positions[0] as number), price, index, fillBar(acct, data, index));
     held = 0;
   };
   for (let t = start; t < data.length - 1; t++) {
@@ -579,7 +574,7 @@ function runSignal(
     // trade only when the target changes: positions are held, not rebalanced, as vectorbt's from_signals
     if (target !== held) {
       px[0] = fillPrice;
-      acct.setTarget(0, target, fillPrice, i, fillBar(data, acct, i), px);
+      acct.setTarget(0, target, fillPrice, i, fillBar(acct, data, i), px);
       held = target;
       if (acct.positions[0] !== 0) best = fillPrice;
     }

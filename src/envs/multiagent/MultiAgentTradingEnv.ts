@@ -9,6 +9,7 @@ import { Box } from '../../spaces/Box.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import type { Space } from '../../spaces/Space.js';
 import { Account } from '../trading/Account.js';
+import { fillBar } from '../trading/fillBar.js';
 import type { MarketCostOptions } from '../trading/options.js';
 import { softmax } from '../trading/weights.js';
 import { AecEnv } from './AecEnv.js';
@@ -230,7 +231,7 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
     // reductions first, so the leverage cap has room for the additions
     const order = target.map((_, a) => a).sort((x, y) => (target[x] as number) - this.#exposure(x, prices) - ((target[y] as number) - this.#exposure(y, prices)));
     for (const a of order) {
-      const fill = acct.setTarget(a, target[a] as number, prices[a] as number, fillAt, undefined, prices);
+      const fill = acct.setTarget(a, target[a] as number, prices[a] as number, fillAt, fillBar(acct, this.assets[a] as MarketData, fillAt), prices);
       if (fill !== undefined) cashFlow[a] = -(fill.units * fill.price + fill.fee);
     }
     const closes = this.#closesAt(next);
@@ -242,7 +243,7 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
       for (let a = 0; a < n; a++) {
         const p = acct.positions[a] as number;
         if (p !== 0) {
-          const fill = acct.trade(a, -p, closes[a] as number, next);
+          const fill = acct.trade(a, -p, closes[a] as number, next, fillBar(acct, this.assets[a] as MarketData, next));
           cashFlow[a] = (cashFlow[a] as number) - (fill.units * fill.price + fill.fee);
         }
       }

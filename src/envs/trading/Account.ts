@@ -187,11 +187,13 @@ export class Account {
 
   /**
    * @param options - initial cash, assets, fee, slippage, borrow rate, leverage cap.
-   * @throws {@link InvalidArgumentError} for a value out of range (fee or slippage negative or
-   *   not finite, leverage <= 0, ...), naming it.
+   * @throws {@link InvalidArgumentError} for an unknown option, a null, or a value out of range
+   *   (fee negative or not finite, slippage outside [0, 10,000) bps, leverage <= 0, ...), naming it.
    */
   constructor(options: AccountOptions) {
     requireKnownKeys('options', options, ACCOUNT_KEYS);
+    // null is not "use the default": nothing is coerced silently
+    for (const k of ACCOUNT_KEYS) if (options[k] === null) fail(k, k === 'initialCash' ? 'a finite number > 0' : 'a value or left out (for the default)', null);
     const cash = requireFinite('initialCash', options.initialCash);
     if (cash <= 0) fail('initialCash', 'a finite number > 0', cash);
     this.initialCash = cash;
@@ -264,7 +266,8 @@ export class Account {
    * @param fraction - the target exposure as a signed fraction of equity (finite).
    * @param price - the reference price (e.g. the next bar's open), finite and > 0.
    * @param index - the bar index, for the trade record (an integer >= 0).
-   * @param bar - the bar, for a slippage function.
+   * @param bar - the bar the fill happens in, passed to a slippage function (default: a bar of
+   *   zeros; the envs and the backtester pass the real bar).
    * @param prices - every asset's price, for equity and the leverage cap (default: `price` for
    *   a single asset); this asset is valued at `price`.
    * @returns the fill, or undefined when nothing needed to trade.
@@ -345,7 +348,8 @@ export class Account {
    * @param units - units to buy (> 0) or sell (< 0), finite.
    * @param price - the reference price, finite and > 0.
    * @param index - the bar index, for the trade record (an integer >= 0).
-   * @param bar - the bar, for a slippage function.
+   * @param bar - the bar the fill happens in, passed to a slippage function (default: a bar of
+   *   zeros; the envs and the backtester pass the real bar).
    * @returns the fill.
    * @throws {@link InvalidArgumentError} for an asset index out of range, units that are not
    *   finite, a price that is not finite and > 0, or a slippage function returning a value

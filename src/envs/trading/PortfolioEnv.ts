@@ -7,6 +7,7 @@ import type { MarketData } from '../../market/MarketData.js';
 import { iso } from '../../market/timeframe.js';
 import { Box } from '../../spaces/Box.js';
 import { Account } from './Account.js';
+import { fillBar } from './fillBar.js';
 import type { MarketCostOptions, RiskLimitOptions } from './options.js';
 import { RewardTracker, type RewardFunction, type RewardOptions } from './rewards.js';
 import type { EpisodeSummary } from './TradingEnv.js';
@@ -208,7 +209,7 @@ export class PortfolioEnv extends Env<Float32Array, Float32Array, PortfolioInfo>
     this.#order.sort((a, b) => (delta[a] as number) - (delta[b] as number));
     for (const a of this.#order) {
       const before = acct.positions[a] as number;
-      acct.setTarget(a, w[a] as number, prices[a] as number, fillAt, undefined, prices);
+      acct.setTarget(a, w[a] as number, prices[a] as number, fillAt, fillBar(acct, this.assets[a] as MarketData, fillAt), prices);
       traded += Math.abs((acct.positions[a] as number) - before) * (prices[a] as number) + Math.abs(before * (prices[a] as number));
     }
     const turnover = equityAtFill > 0 ? traded / equityAtFill : 0; // traded notional / equity
@@ -218,7 +219,7 @@ export class PortfolioEnv extends Env<Float32Array, Float32Array, PortfolioInfo>
     const truncated = !terminated && next >= this.#end;
     if (terminated || truncated) {
       const closes = this.#closes(next);
-      for (let a = 0; a < n; a++) if (acct.positions[a] !== 0) acct.trade(a, -(acct.positions[a] as number), closes[a] as number, next);
+      for (let a = 0; a < n; a++) if (acct.positions[a] !== 0) acct.trade(a, -(acct.positions[a] as number), closes[a] as number, next, fillBar(acct, this.assets[a] as MarketData, next));
       equity = acct.equity(closes);
       acct.lastEquity = equity;
     }

@@ -10,7 +10,8 @@ import { iso } from '../../market/timeframe.js';
 import { Box } from '../../spaces/Box.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import type { Space } from '../../spaces/Space.js';
-import { Account, type Trade } from './Account.js';
+import { Account, type Bar, type Trade } from './Account.js';
+import { fillBar } from './fillBar.js';
 import type { MarketCostOptions, RiskLimitOptions } from './options.js';
 import { RewardTracker, type RewardFunction, type RewardOptions } from './rewards.js';
 
@@ -150,7 +151,6 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
   readonly #reward: RewardTracker;
   readonly #price = new Float64Array(1);
   readonly #slab = new Float32Slab();
-  readonly #slipFn: boolean;
   #t = 0;
   #end = 0;
   #start = 0;
@@ -224,7 +224,6 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
     });
     // a full signal beyond the cap would be cut silently, and actions between would not scale
     if (size > this.account.maxLeverage) fail('positionSize', `<= maxLeverage (${this.account.maxLeverage}): raise maxLeverage to take larger positions`, size);
-    this.#slipFn = typeof o.slippage === 'function';
     this.execution = requireOneOf('execution', o.execution ?? 'next-open', ['next-open', 'close']);
     this.#episodeLength = o.episodeLength === undefined ? undefined : requireInt('episodeLength', o.episodeLength, 1);
     if (this.#episodeLength !== undefined && this.#firstIndex + this.#episodeLength > data.length - 1) {
@@ -347,11 +346,8 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
     return undefined;
   }
 
-  /** The bar for a slippage function (built only when one is set). */
-  #bar(i: number): { open: number; high: number; low: number; close: number; volume: number } | undefined {
-    if (!this.#slipFn) return undefined;
-    const d = this.data;
-    return { open: d.open[i] as number, high: d.high[i] as number, low: d.low[i] as number, close: d.close[i] as number, volume: d.volume[i] as number };
+  #bar(i: number): Bar | undefined {
+    return fillBar(this.account, this.data, i);
   }
 
   #positionFraction(): number {

@@ -74,4 +74,15 @@ describe('PortfolioEnv', () => {
     expect(() => new PortfolioEnv({ assets: [a, b], windowSize: 1 })).toThrow(/assets must be aligned: assets\[1\] \(B\) bar 2 opens at 1970-01-01T03:00:00\.000Z, assets\[0\] at 1970-01-01T02:00:00\.000Z/);
     expect(() => new PortfolioEnv({ assets: [a], windowSize: 1, fee: -1 })).toThrow(/fee must be a finite number >= 0, got -1/);
   });
+
+  it('a slippage function sees the bar each fill happens in (issue 14: it saw a bar of zeros)', () => {
+    const a = asset('A', [100, 101, 102, 103], [100, 101, 102, 103]);
+    const b = asset('B', [50, 51, 52, 53], [50, 51, 52, 53]);
+    const seen: { asset: number; open: number; close: number }[] = [];
+    const env = new PortfolioEnv({ assets: [a, b], windowSize: 1, fee: 0, slippage: ({ asset: k, bar }) => (seen.push({ asset: k, open: bar.open, close: bar.close }), 1) });
+    env.reset({ options: { start: 1 } });
+    env.step(Float32Array.of(1, 0, 0)); // decided at bar 1, fills at bar 2's open
+    expect(seen.length).toBeGreaterThan(0);
+    for (const s of seen) expect(s).toEqual(s.asset === 0 ? { asset: 0, open: 102, close: 102 } : { asset: 1, open: 52, close: 52 });
+  });
 });
