@@ -8,10 +8,10 @@ const { data } = gen.generate({ numSamples: 96 * 60, seed: 7, symbol: 'SYNTH/USD
 const features = new FeaturePipeline(['logReturns', 'rsi', 'macd', 'bbands', 'atr']).compute(data);
 const env = new TradingEnv({ data, features, windowSize: 32, actionScheme: 'discrete-4', fee: 10, borrowRate: 1e-5 });
 
-type Policy = (mask: Int8Array) => number;
+type Policy = (mask: Int8Array | undefined) => number; // info.actionMask: always set for 'discrete-4'
 const policies: Record<string, Policy> = {
   random: (mask) => env.actionSpace.sample(mask) as number,
-  'buy-and-hold': (mask) => (mask[1] === 1 ? 1 : 0), // go long once, then hold
+  'buy-and-hold': (mask) => (mask?.[1] === 1 ? 1 : 0), // go long once, then hold
 };
 
 const rows: Record<string, string | number>[] = [];
@@ -20,12 +20,13 @@ for (const [name, policy] of Object.entries(policies)) {
   let { info } = env.reset({ seed: 1 });
   let total = 0;
   for (;;) {
-    const r = env.step(policy(info.actionMask as Int8Array));
+    const r = env.step(policy(info.actionMask));
     total += r.reward;
     info = r.info;
     if (r.terminated || r.truncated) break;
   }
-  const s = info.summary as EpisodeSummary;
+  const s = info.summary; // set on the episode's last step
+  if (s === undefined) throw new Error('the last step carries info.summary');
   rows.push({ policy: name, 'return %': (100 * s.return).toFixed(2), trades: s.trades, 'fees $': s.fees.toFixed(2), 'max drawdown %': (100 * s.maxDrawdown).toFixed(2), steps: s.steps, 'sum of rewards': total.toFixed(4) });
 }
 console.log(`TradingEnv on ${data.length} bars of ${data.symbol} (${data.timeframe}):`);
@@ -40,7 +41,7 @@ let summary: EpisodeSummary | undefined;
 while (!done) {
   const r = portfolio.step(Float32Array.of(0, 0, 0, 0)); // softmax of zeros: 1/4 each
   done = r.terminated || r.truncated;
-  summary = r.info.summary as EpisodeSummary | undefined;
+  summary = r.info.summary;
 }
 console.log(`PortfolioEnv, equal weights over ${assets.map((a) => a.symbol).join(', ')} and cash: return ${(100 * summary!.return).toFixed(2)}%, fees $${summary!.fees.toFixed(2)}`);
 
