@@ -1,8 +1,8 @@
-import { fail, requireInt, requireRecord } from '../core/checks.js';
+import { fail, requireInt, requireKnownKeys } from '../core/checks.js';
 import { TradegymError } from '../core/errors.js';
 import { Rng } from '../core/Rng.js';
 import { MarketData, type Gap } from '../market/MarketData.js';
-import { timeframeToMs } from '../market/timeframe.js';
+import { timeframeToMs, timeToMs } from '../market/timeframe.js';
 
 /** One candle as ccxt returns it: `[time, open, high, low, close, volume]`. */
 export type OHLCVRow = readonly [number, number, number, number, number, number] | readonly (number | undefined)[];
@@ -118,11 +118,10 @@ function errName(e: unknown): string {
   return e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e);
 }
 
-function toMs(name: string, t: number | string | Date): number {
-  const ms = t instanceof Date ? t.getTime() : typeof t === 'string' ? Date.parse(t) : t;
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) fail(name, 'a time (ms, ISO string or Date)', t);
-  return ms;
-}
+/** The keys of {@link DownloadOptions}. */
+const OPTION_KEYS = [
+  'symbol', 'timeframe', 'since', 'until', 'limit', 'existing', 'maxRetries', 'retryBaseMs', 'retryMaxMs', 'seed', 'onProgress', 'params', 'now', 'sleep',
+] as const;
 
 /**
  * Downloads OHLCV history through a ccxt exchange, safely: pages forward from `since`,
@@ -138,7 +137,7 @@ function toMs(name: string, t: number | string | Date): number {
  * @param options - symbol, timeframe, range and retry policy.
  * @returns the bars with a report of pages, retries, duplicates and gaps.
  * @throws {@link DownloadError} on an exchange error or after the retries.
- * @throws `InvalidArgumentError` (from `tradegym`) for bad options.
+ * @throws `InvalidArgumentError` (from `tradegym`) for bad options or an unknown option key.
  * @example
  * ```ts
  * import { downloadOHLCV } from 'tradegym/ccxt';
@@ -157,7 +156,7 @@ function toMs(name: string, t: number | string | Date): number {
  * ```
  */
 export async function downloadOHLCV(exchange: OHLCVExchange, options: DownloadOptions): Promise<DownloadResult> {
-  requireRecord('options', options);
+  requireKnownKeys('options', options, OPTION_KEYS);
   if (exchange === null || typeof exchange !== 'object' || typeof exchange.fetchOHLCV !== 'function') {
     fail('exchange', 'a ccxt exchange with fetchOHLCV', exchange);
   }
@@ -165,7 +164,7 @@ export async function downloadOHLCV(exchange: OHLCVExchange, options: DownloadOp
   if (typeof symbol !== 'string' || symbol.length === 0) fail('symbol', 'a market symbol such as "BTC/USDT"', symbol);
   const tf = timeframeToMs(timeframe);
   const now = options.now ?? Date.now;
-  const until = options.until === undefined ? now() : toMs('until', options.until);
+  const until = options.until === undefined ? now() : timeToMs('until', options.until);
   const limit = requireInt('limit', options.limit ?? 1000, 1);
   const maxRetries = requireInt('maxRetries', options.maxRetries ?? 5, 0);
   const baseMs = options.retryBaseMs ?? 500;
@@ -178,7 +177,7 @@ export async function downloadOHLCV(exchange: OHLCVExchange, options: DownloadOp
     fail('existing', `bars of ${symbol} ${timeframe}`, `${existing.symbol} ${existing.timeframe}`);
   }
   if (options.since === undefined && (existing === undefined || existing.length === 0)) fail('since', 'given (or existing bars to resume after)', undefined);
-  const since = Math.ceil((options.since === undefined ? (existing?.timestamps[existing.length - 1] as number) + tf : toMs('since', options.since)) / tf) * tf;
+  const since = Math.ceil((options.since === undefined ? (existing?.timestamps[existing.length - 1] as number) + tf : timeToMs('since', options.since)) / tf) * tf;
 
   // the ranges still missing: before the existing bars and after them
   const ranges: [number, number][] = [];
@@ -261,7 +260,8 @@ export async function downloadOHLCV(exchange: OHLCVExchange, options: DownloadOp
   if (existing !== undefined && existing.length > 0) {
     const before = data.sliceByTime(-Infinity, existing.timestamps[0] as number);
     const after = data.sliceByTime((existing.timestamps[existing.length - 1] as number) + tf);
-    const withSymbol = existing.symbol === symbol ? existing : new MarketData({ ...existing, symbol, timeframe });
+    const { timestamps, open, high, low, close, volume, allowNonPositivePrices } = existing;
+    const withSymbol = existing.symbol === symbol ? existing : new MarketData({ timestamps, open, high, low, close, volume, allowNonPositivePrices, symbol, timeframe });
     data = MarketData.concat([before, withSymbol, after].filter((d) => d.length > 0));
   }
   if (data.length === 0 && existing === undefined) {

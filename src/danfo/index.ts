@@ -4,8 +4,8 @@
  *
  * @packageDocumentation
  */
-import { fail, requireOneOf, requireRecord } from '../core/checks.js';
-import { marketDataFromColumns, parseTimestamp, parseValue, resolveColumns, type ColumnMap, type TimestampFormat } from '../market/columns.js';
+import { fail, requireKnownKeys, requireOneOf } from '../core/checks.js';
+import { checkColumnMap, marketDataFromColumns, parseValue, resolveColumns, TimestampReader, type ColumnMap, type TimestampFormat } from '../market/columns.js';
 import type { MarketData, MarketDataInit } from '../market/MarketData.js';
 
 /** The part of a danfo.js Series the adapter reads. */
@@ -38,7 +38,11 @@ export interface DanfoLike<D> {
 export interface FromDataFrameOptions {
   /** Which column holds each field (matched case-insensitively; defaults as for CSV). */
   readonly columns?: ColumnMap;
-  /** How timestamps are held: numbers (ms or s), Dates or ISO strings; default `'auto'`. */
+  /**
+   * How timestamps are held: numbers (`'ms'` or `'s'`), Dates or ISO strings (`'iso'`);
+   * default `'auto'`, which reads the unit of plain numbers once for the whole column as
+   * `readCsv` does (an error when it is ambiguous).
+   */
   readonly timestampFormat?: TimestampFormat;
   /** The symbol to record. */
   readonly symbol?: string;
@@ -46,6 +50,8 @@ export interface FromDataFrameOptions {
   readonly timeframe?: string;
   /** `'drop'` or `'forward-fill'` bad rows instead of throwing. */
   readonly repair?: MarketDataInit['repair'];
+  /** Accept prices <= 0 (default false); see `MarketDataInit.allowNonPositivePrices`. */
+  readonly allowNonPositivePrices?: boolean;
 }
 
 /**
@@ -54,9 +60,10 @@ export interface FromDataFrameOptions {
  * @param df - a DataFrame with time, open, high, low, close and volume columns.
  * @param options - column mapping, timestamp format, symbol, timeframe, repair.
  * @returns the bars.
+ * @throws `InvalidArgumentError` (from `tradegym`) for an unknown option key or a bad option.
  * @throws `DataValidationError` (from `tradegym`) for a missing column (naming it and the
- *   frame's columns), a cell that is not a number or time (naming row and column), or
- *   invalid rows.
+ *   frame's columns), a cell that is not a number or time (naming row and column), numeric
+ *   timestamps of ambiguous unit, or invalid rows.
  * @example
  * ```ts
  * import * as dfd from 'danfojs-node';
@@ -67,22 +74,24 @@ export interface FromDataFrameOptions {
  * ```
  */
 export function fromDataFrame(df: DataFrameLike, options: FromDataFrameOptions = {}): MarketData {
-  requireRecord('options', options);
+  requireKnownKeys('options', options, ['columns', 'timestampFormat', 'symbol', 'timeframe', 'repair', 'allowNonPositivePrices']);
   if (df === null || typeof df !== 'object' || !Array.isArray(df.columns) || typeof df.column !== 'function') {
     fail('df', 'a danfo.js DataFrame', df);
   }
   const format = requireOneOf('timestampFormat', options.timestampFormat ?? 'auto', ['auto', 'ms', 's', 'iso']);
-  const idx = resolveColumns(df.columns, options.columns ?? {}, 'DataFrame');
+  const idx = resolveColumns(df.columns, checkColumnMap('options.columns', options.columns), 'DataFrame');
   const names = idx.map((i) => df.columns[i] as string);
   const values = names.map((name) => df.column(name).values);
   const n = (values[0] as ArrayLike<unknown>).length;
   const cols = values.map(() => new Float64Array(n));
+  const times = new TimestampReader(format, `DataFrame column "${names[0]}"`);
   for (let j = 0; j < 6; j++) {
     const src = values[j] as ArrayLike<unknown>;
     const dst = cols[j] as Float64Array;
     const where = (i: number) => () => `row ${i}, column "${names[j]}"`;
-    for (let i = 0; i < n; i++) dst[i] = j === 0 ? parseTimestamp(src[i], format, where(i)()) : parseValue(src[i], where(i));
+    for (let i = 0; i < n; i++) dst[i] = j === 0 ? times.read(src[i], where(i)()) : parseValue(src[i], where(i));
   }
+  times.finish(cols[0] as Float64Array);
   return marketDataFromColumns(cols, options);
 }
 
@@ -99,6 +108,7 @@ export interface ToDataFrameOptions {
  * @param dfd - the danfo module (`danfojs` or `danfojs-node`).
  * @param options - `timestampFormat`.
  * @returns a new DataFrame.
+ * @throws `InvalidArgumentError` (from `tradegym`) for a bad `dfd`, an unknown option key or format.
  * @example
  * ```ts
  * import * as dfd from 'danfojs-node';
@@ -111,6 +121,7 @@ export interface ToDataFrameOptions {
  */
 export function toDataFrame<D>(data: MarketData, dfd: DanfoLike<D>, options: ToDataFrameOptions = {}): D {
   if (dfd === null || typeof dfd !== 'object' || typeof dfd.DataFrame !== 'function') fail('dfd', 'the danfo.js module', dfd);
+  requireKnownKeys('options', options, ['timestampFormat']);
   const format = requireOneOf('timestampFormat', options.timestampFormat ?? 'ms', ['ms', 'iso', 'date']);
   const ts = Array.from(data.timestamps);
   return new dfd.DataFrame({

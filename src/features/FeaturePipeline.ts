@@ -33,8 +33,8 @@ export interface IndicatorInfo {
 
 /** What {@link FeaturePipeline.computeTimed} returns. */
 export interface TimedFeatures {
-  /** The features. */
-  readonly frame: FeatureFrame;
+  /** The features, carrying their bars. */
+  readonly frame: FeatureFrame<MarketData>;
   /** Milliseconds per spec, keyed by the spec's first column name. */
   readonly millis: Readonly<Record<string, number>>;
 }
@@ -147,12 +147,14 @@ export class FeaturePipeline {
   /**
    * Computes every feature over `data`.
    * @param data - the bars.
-   * @returns a frame aligned to `data`'s bars.
+   * @returns a frame aligned to `data`'s bars and carrying them (`frame.bars === data`), so
+   *   that trimming or splitting the frame trims or splits the bars with it.
+   * @throws {@link InvalidArgumentError} if `data` is not a MarketData.
    */
-  compute(data: MarketData): FeatureFrame {
+  compute(data: MarketData): FeatureFrame<MarketData> {
     const ctx = new FeatureContext(data);
     const columns = this.#resolved.flatMap((r) => r.def.compute(ctx, r.params));
-    return new FeatureFrame(data.timestamps, this.names, columns);
+    return new FeatureFrame(data.timestamps, this.names, columns, data);
   }
 
   /**
@@ -169,6 +171,6 @@ export class FeaturePipeline {
       columns.push(...r.def.compute(ctx, r.params));
       millis[r.columns[0] as string] = performance.now() - t0;
     }
-    return { frame: new FeatureFrame(data.timestamps, this.names, columns), millis };
+    return { frame: new FeatureFrame(data.timestamps, this.names, columns, data), millis };
   }
 }

@@ -1,6 +1,7 @@
-import { fail, requireOneOf, requireRecord, show } from '../core/checks.js';
+import { fail, requireKnownKeys, requireOneOf, requireRecord, show } from '../core/checks.js';
 import { InvalidArgumentError, TradegymError } from '../core/errors.js';
-import { FeatureFrame } from './FeatureFrame.js';
+import type { MarketData } from '../market/MarketData.js';
+import type { FeatureFrame } from './FeatureFrame.js';
 
 /**
  * A {@link Normalizer} was used before `fit`.
@@ -83,10 +84,10 @@ export class Normalizer {
 
   /**
    * @param options - method, preserved columns, clipping.
-   * @throws {@link InvalidArgumentError} for an unknown method or bad clip bounds.
+   * @throws {@link InvalidArgumentError} for an unknown option key or method, or bad clip bounds.
    */
   constructor(options: NormalizerOptions = {}) {
-    requireRecord('options', options);
+    requireKnownKeys('options', options, ['method', 'preserve', 'clip']);
     this.method = requireOneOf('method', options.method ?? 'zscore', ['zscore', 'minmax', 'robust']);
     const preserve = options.preserve ?? [];
     if (!Array.isArray(preserve) || preserve.some((p) => typeof p !== 'string')) fail('preserve', 'an array of column names', preserve);
@@ -160,11 +161,11 @@ export class Normalizer {
   /**
    * Scales a frame with the fitted statistics.
    * @param frame - any split with the fitted columns.
-   * @returns a new frame (the input is not modified).
+   * @returns a new frame (the input is not modified) over the same rows and bars.
    * @throws {@link NotFittedError} before `fit`.
    * @throws {@link InvalidArgumentError} naming a fitted column the frame lacks.
    */
-  transform(frame: FeatureFrame): FeatureFrame {
+  transform<B extends MarketData | undefined>(frame: FeatureFrame<B>): FeatureFrame<B> {
     const stats = this.#stats;
     if (stats === undefined) throw new NotFittedError('Normalizer.transform() called before fit(): fit it on the training split first');
     for (const name of stats.keys()) frame.column(name);
@@ -183,15 +184,16 @@ export class Normalizer {
       }
       return out;
     });
-    return new FeatureFrame(frame.timestamps, frame.names, columns);
+    return frame.withColumns(columns);
   }
 
   /**
    * `fit(train)` then `transform(train)`.
    * @param train - the training split.
    * @returns the scaled training frame.
+   * @throws as {@link Normalizer.fit}.
    */
-  fitTransform(train: FeatureFrame): FeatureFrame {
+  fitTransform<B extends MarketData | undefined>(train: FeatureFrame<B>): FeatureFrame<B> {
     return this.fit(train).transform(train);
   }
 
@@ -211,7 +213,7 @@ export class Normalizer {
    * @throws {@link InvalidArgumentError} for malformed JSON.
    */
   static fromJSON(json: NormalizerJSON): Normalizer {
-    requireRecord('json', json);
+    requireKnownKeys('json', json, ['method', 'preserve', 'clip', 'stats']);
     const n = new Normalizer({ method: json.method, preserve: json.preserve, ...(json.clip ? { clip: json.clip } : {}) });
     requireRecord('json.stats', json.stats);
     const stats = new Map<string, { center: number; scale: number }>();

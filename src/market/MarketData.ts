@@ -1,4 +1,4 @@
-import { fail, requireInt, requireOneOf, requireRecord, show } from '../core/checks.js';
+import { fail, requireInt, requireKnownKeys, requireOneOf, show } from '../core/checks.js';
 import { DataValidationError, InvalidArgumentError } from '../core/errors.js';
 import { lowerBound } from './lowerBound.js';
 import { iso, timeframeToMs } from './timeframe.js';
@@ -34,7 +34,23 @@ export interface MarketDataInit {
    * changed is in {@link MarketData.repairs}.
    */
   readonly repair?: 'drop' | 'forward-fill';
+  /**
+   * Accept prices that are zero or negative (default false: every open, high, low and close
+   * must be > 0). Some instruments do trade at or below zero (spreads, power, the May 2020
+   * WTI future); set this to hold their bars. The other rules still apply (finite values,
+   * high >= max(open, close), low <= min(open, close)). Anything that divides by a price or
+   * takes its log (returns, log-return features, fees and position sizes in percent of
+   * notional) has no meaning at a price <= 0: such data is for storage, resampling and
+   * custom analysis, and the flag travels with it ({@link MarketData.allowNonPositivePrices})
+   * so that consumers can refuse it.
+   */
+  readonly allowNonPositivePrices?: boolean;
 }
+
+/** The keys {@link MarketData}'s constructor accepts. */
+const INIT_KEYS = ['timestamps', 'open', 'high', 'low', 'close', 'volume', 'symbol', 'timeframe', 'repair', 'allowNonPositivePrices'] as const;
+
+const PRICE_COLUMNS = ['open', 'high', 'low', 'close'] as const;
 
 /** What a repair changed: original row indices. */
 export interface RepairReport {
@@ -69,7 +85,7 @@ interface Columns {
  * Whether row i is valid: the fast path of {@link rowFault}, which it must agree with.
  * `x - x === 0` is false for NaN and the infinities; NaN fails every comparison.
  */
-function rowOk(c: Columns, i: number, prevTs: number, tfMs: number): boolean {
+function rowOk(c: Columns, i: number, prevTs: number, tfMs: number, anyPrice: boolean): boolean {
   const o = c.open[i] as number;
   const h = c.high[i] as number;
   const l = c.low[i] as number;
@@ -79,16 +95,23 @@ function rowOk(c: Columns, i: number, prevTs: number, tfMs: number): boolean {
   return (
     o - o === 0 && h - h === 0 && l - l === 0 && cl - cl === 0 && v - v === 0 &&
     h >= o && h >= cl && l <= o && l <= cl && v >= 0 &&
+    // low > 0 with the two lines above puts every price above 0
+    (anyPrice || l > 0) &&
     Number.isSafeInteger(ts) &&
     (Number.isNaN(prevTs) || (ts > prevTs && (ts - prevTs) % tfMs === 0))
   );
 }
 
 /** The first fault of row i, or undefined. `prevTs` is the previous kept row's timestamp. */
-function rowFault(c: Columns, i: number, prevTs: number, tfMs: number): string | undefined {
+function rowFault(c: Columns, i: number, prevTs: number, tfMs: number, anyPrice: boolean): string | undefined {
   for (const k of OHLCV_COLUMNS) {
     const v = c[k][i] as number;
     if (!Number.isFinite(v)) return `${k} must be finite, got ${v}`;
+  }
+  if (!anyPrice) {
+    // every price column at fault is named: a negative close usually comes with a negative low
+    const bad = PRICE_COLUMNS.filter((k) => !((c[k][i] as number) > 0));
+    if (bad.length > 0) return bad.map((k) => `${k} must be > 0, got ${Object.is(c[k][i], -0) ? '-0' : c[k][i]}`).join('; ');
   }
   const o = c.open[i] as number;
   const h = c.high[i] as number;
@@ -104,7 +127,9 @@ function rowFault(c: Columns, i: number, prevTs: number, tfMs: number): string |
     if (ts === prevTs) return `duplicate timestamp ${iso(ts)}`;
     if (ts < prevTs) return `timestamp ${iso(ts)} is before the previous row's ${iso(prevTs)} (unsorted)`;
     if ((ts - prevTs) % tfMs !== 0) {
-      return `timestamp ${iso(ts)} is ${ts - prevTs} ms after the previous row, not a multiple of the timeframe (${tfMs} ms): mixed timeframes`;
+      // a step that is a whole number of bars once multiplied by 1000 is a step in seconds
+      const seconds = ts - prevTs < tfMs && ((ts - prevTs) * 1000) % tfMs === 0 ? '; the timestamps look like epoch seconds: MarketData takes ms, multiply them by 1000' : ': mixed timeframes';
+      return `timestamp ${iso(ts)} is ${ts - prevTs} ms after the previous row, not a multiple of the timeframe (${tfMs} ms)${seconds}`;
     }
   }
   return undefined;
@@ -138,10 +163,12 @@ function select(c: Columns, keep: Uint8Array, count: number): Columns {
 /**
  * Columnar OHLCV bars of one symbol and timeframe: `timestamps` (bar-open times, ms UTC),
  * `open`, `high`, `low`, `close`, `volume`, each a `Float64Array`. Construction validates
- * every row (finite values; high >= max(open, close); low <= min(open, close); volume >= 0;
- * strictly increasing timestamps whose steps are whole bars of the timeframe) and throws
- * {@link DataValidationError} listing the first offending rows. Nothing is repaired unless
- * asked (`repair`). `slice` shares memory: no copy.
+ * every row (finite values; prices > 0 unless `allowNonPositivePrices`; high >= max(open,
+ * close); low <= min(open, close); volume >= 0; strictly increasing integer timestamps in ms
+ * whose steps are whole bars of the timeframe) and throws {@link DataValidationError}
+ * listing the first offending rows. Every reader (CSV, danfo.js, ccxt, the generator,
+ * `resample`, `concat`) builds its bars through this constructor, so all share these rules.
+ * Nothing is repaired unless asked (`repair`). `slice` shares memory: no copy.
  *
  * @example
  * ```ts
@@ -177,19 +204,28 @@ export class MarketData {
   readonly timeframeMs: number;
   /** What a repair changed (empty lists when nothing was repaired). */
   readonly repairs: RepairReport;
+  /**
+   * Whether prices <= 0 were allowed at construction (see
+   * {@link MarketDataInit.allowNonPositivePrices}); false means every price is > 0.
+   */
+  readonly allowNonPositivePrices: boolean;
 
   /**
-   * @param init - the columns, symbol, timeframe and optional repair mode.
-   * @throws {@link InvalidArgumentError} for columns of unequal length, a bad timeframe or
-   *   repair mode.
-   * @throws {@link DataValidationError} listing the first offending rows (index, time and fault).
+   * @param init - the columns, symbol, timeframe, optional repair mode and
+   *   `allowNonPositivePrices`.
+   * @throws {@link InvalidArgumentError} for an unknown key, columns of unequal length, a bad
+   *   timeframe, repair mode or flag.
+   * @throws {@link DataValidationError} listing the first offending rows (index, time and
+   *   fault, e.g. `row 3 (2024-01-01T03:00:00.000Z): open must be > 0, got 0`).
    */
   constructor(init: MarketDataInit) {
-    requireRecord('init', init);
+    requireKnownKeys('init', init, INIT_KEYS);
     const tfMs = timeframeToMs(init.timeframe);
     const symbol = init.symbol ?? '';
     if (typeof symbol !== 'string') fail('symbol', 'a string', symbol);
     const repair = init.repair === undefined ? undefined : requireOneOf('repair', init.repair, ['drop', 'forward-fill']);
+    const anyPrice = init.allowNonPositivePrices ?? false;
+    if (typeof anyPrice !== 'boolean') fail('allowNonPositivePrices', 'a boolean', anyPrice);
     let c = toColumns(init);
     const n = c.timestamps.length;
     const dropped: number[] = [];
@@ -220,10 +256,11 @@ export class MarketData {
 
     const faults: string[] = [];
     let faultCount = 0;
+    let priceFault = false;
     const keep = repair === 'drop' ? new Uint8Array(n) : undefined;
     let prevTs = Number.NaN;
     for (let i = 0; i < n; i++) {
-      const fault = rowOk(c, i, prevTs, tfMs) ? undefined : rowFault(c, i, prevTs, tfMs);
+      const fault = rowOk(c, i, prevTs, tfMs, anyPrice) ? undefined : rowFault(c, i, prevTs, tfMs, anyPrice);
       if (fault === undefined) {
         if (keep !== undefined) keep[i] = 1;
         prevTs = c.timestamps[i] as number;
@@ -234,14 +271,16 @@ export class MarketData {
         continue;
       }
       faultCount++;
+      if (fault.includes('must be > 0')) priceFault = true;
       if (faults.length < MAX_LISTED) faults.push(`row ${i} (${iso(c.timestamps[i] as number)}): ${fault}`);
       prevTs = c.timestamps[i] as number;
     }
     if (faultCount > 0) {
       const more = faultCount > faults.length ? `\n  ... and ${faultCount - faults.length} more` : '';
       const hint = repair === 'forward-fill' ? ' (forward-fill mends only non-finite values; use repair: "drop" for the rest)' : '';
+      const prices = priceFault ? '\n  prices must be > 0: pass allowNonPositivePrices: true only for an instrument that trades at or below zero' : '';
       throw new DataValidationError(
-        `${symbol || 'market data'} (${init.timeframe}) has ${faultCount} invalid row(s)${hint}:\n  ${faults.join('\n  ')}${more}`,
+        `${symbol || 'market data'} (${init.timeframe}) has ${faultCount} invalid row(s)${hint}:\n  ${faults.join('\n  ')}${more}${prices}`,
       );
     }
     if (keep !== undefined && dropped.length > 0) c = select(c, keep, n - dropped.length);
@@ -256,6 +295,7 @@ export class MarketData {
     this.timeframe = init.timeframe;
     this.timeframeMs = tfMs;
     this.repairs = Object.freeze({ dropped: Object.freeze(dropped), filled: Object.freeze(filled) });
+    this.allowNonPositivePrices = anyPrice;
   }
 
   /** The number of bars. */
@@ -282,6 +322,7 @@ export class MarketData {
     view.timeframe = this.timeframe;
     view.timeframeMs = this.timeframeMs;
     view.repairs = this.repairs;
+    view.allowNonPositivePrices = this.allowNonPositivePrices;
     return view as MarketData;
   }
 
@@ -361,6 +402,7 @@ export class MarketData {
       }
       cols[k] = out;
     }
-    return new MarketData({ ...cols, symbol: first.symbol, timeframe: first.timeframe });
+    const allowNonPositivePrices = parts.some((p) => p.allowNonPositivePrices);
+    return new MarketData({ ...cols, symbol: first.symbol, timeframe: first.timeframe, allowNonPositivePrices });
   }
 }

@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { fail, requireOneOf, requireRecord } from '../core/checks.js';
+import { fail, requireKnownKeys, requireOneOf } from '../core/checks.js';
 import { DataValidationError } from '../core/errors.js';
-import { marketDataFromColumns, parseTimestamp, parseValue, resolveColumns, type ColumnMap, type TimestampFormat } from './columns.js';
+import { checkColumnMap, marketDataFromColumns, parseValue, resolveColumns, TimestampReader, type ColumnMap, type TimestampFormat } from './columns.js';
 import { OHLCV_COLUMNS, type MarketData, type MarketDataInit } from './MarketData.js';
 
 /** Which CSV header holds each OHLCV field (the same {@link ColumnMap} the DataFrame adapter takes). */
@@ -15,17 +15,24 @@ export interface ReadCsvOptions {
   readonly delimiter?: string;
   /**
    * How timestamps are written: `'ms'` or `'s'` since the epoch, `'iso'` (ISO 8601; no zone
-   * means UTC), or `'auto'` (default): numbers above 1e11 are ms, other numbers seconds,
-   * anything else ISO.
+   * means UTC), or `'auto'` (default): ISO 8601 text, or plain numbers whose unit is decided
+   * once for the whole column: ms when any |t| >= 1e11, seconds when every |t| is in
+   * [1e8, 1e11), and an error when some |t| < 1e8 (both readings would be dates in 1970-1973,
+   * e.g. synthetic times from 0): then say `'ms'` or `'s'`.
    */
   readonly timestampFormat?: TimestampFormat;
   /** The symbol to record (default `''`). */
   readonly symbol?: string;
-  /** The timeframe, e.g. `'1h'`; inferred from the smallest timestamp step when omitted. */
+  /** The timeframe, e.g. `'1h'`; inferred from the smallest timestamp step when omitted (see {@link inferTimeframe}). */
   readonly timeframe?: string;
   /** Passed to {@link MarketData}: `'drop'` or `'forward-fill'` bad rows instead of throwing. */
   readonly repair?: MarketDataInit['repair'];
+  /** Passed to {@link MarketData}: accept prices <= 0 (default false). */
+  readonly allowNonPositivePrices?: boolean;
 }
+
+/** The keys of {@link ReadCsvOptions}. */
+const READ_KEYS = ['columns', 'delimiter', 'timestampFormat', 'symbol', 'timeframe', 'repair', 'allowNonPositivePrices'] as const;
 
 /** Growable Float64Array columns. */
 class Columns {
@@ -56,8 +63,9 @@ function unquote(f: string): string {
 /** Parses lines one at a time, so files never need to be one string. @internal */
 class CsvParser {
   readonly #options: ReadCsvOptions;
+  readonly #columns: ColumnMap;
   readonly #delimiter: string;
-  readonly #format: TimestampFormat;
+  #times: TimestampReader | undefined;
   #index: number[] | undefined; // CSV field index per OHLCV column
   #headers: string[] = [];
   #line = 0;
@@ -66,11 +74,12 @@ class CsvParser {
   #fields: string[] = [];
 
   constructor(options: ReadCsvOptions) {
-    requireRecord('options', options);
+    requireKnownKeys('options', options, READ_KEYS);
     this.#options = options;
+    this.#columns = checkColumnMap('options.columns', options.columns);
     this.#delimiter = options.delimiter ?? ',';
     if (typeof this.#delimiter !== 'string' || this.#delimiter.length !== 1) fail('delimiter', 'one character', options.delimiter);
-    this.#format = requireOneOf('timestampFormat', options.timestampFormat ?? 'auto', ['auto', 'ms', 's', 'iso']);
+    requireOneOf('timestampFormat', options.timestampFormat ?? 'auto', ['auto', 'ms', 's', 'iso']);
   }
 
   line(raw: string): void {
@@ -96,7 +105,7 @@ class CsvParser {
     }
     const idx = this.#index;
     const ti = idx[0] as number;
-    this.#values[0] = parseTimestamp(unquote(fields[ti] as string), this.#format, `line ${this.#line}, column "${this.#headers[ti]}"`);
+    this.#values[0] = (this.#times as TimestampReader).read(unquote(fields[ti] as string), `line ${this.#line}, column "${this.#headers[ti]}"`);
     for (let j = 1; j < 6; j++) {
       const k = idx[j] as number;
       this.#values[j] = parseValue(unquote(fields[k] as string), () => `line ${this.#line}, column "${this.#headers[k]}"`);
@@ -107,22 +116,30 @@ class CsvParser {
   #header(fields: string[]): void {
     this.#headers = fields.map((f) => f.trim());
     this.#fields = new Array<string>(this.#headers.length).fill('');
-    this.#index = resolveColumns(this.#headers, this.#options.columns ?? {}, 'CSV');
+    this.#index = resolveColumns(this.#headers, this.#columns, 'CSV');
+    const time = this.#headers[this.#index[0] as number] as string;
+    this.#times = new TimestampReader(this.#options.timestampFormat ?? 'auto', `CSV column "${time}"`);
   }
 
   finish(): MarketData {
     if (this.#index === undefined) throw new DataValidationError('CSV is empty: no header line');
-    return marketDataFromColumns(this.#rows.final(), this.#options);
+    const cols = this.#rows.final();
+    (this.#times as TimestampReader).finish(cols[0] as Float64Array);
+    return marketDataFromColumns(cols, this.#options);
   }
 }
 
 /**
  * Parses CSV text into {@link MarketData}. For files, {@link readCsv} streams instead.
  * @param text - the CSV, header first.
- * @param options - column mapping, delimiter, timestamp format, symbol, timeframe, repair.
+ * @param options - column mapping, delimiter, timestamp format, symbol, timeframe, repair,
+ *   allowNonPositivePrices.
  * @returns validated market data.
+ * @throws {@link InvalidArgumentError} for an unknown option key (e.g. `delimeter`) or a bad
+ *   option value.
  * @throws {@link DataValidationError} for a missing column (naming it and the header), a
- *   field that is not a number or time (naming line and column), or invalid rows.
+ *   field that is not a number or time (naming line and column), numeric timestamps of
+ *   ambiguous unit, or invalid rows.
  * @example
  * ```ts
  * import { parseCsv } from 'tradegym';
@@ -151,6 +168,7 @@ export function parseCsv(text: string, options: ReadCsvOptions = {}): MarketData
  * @param path - the file.
  * @param options - as {@link parseCsv}.
  * @returns validated market data.
+ * @throws {@link InvalidArgumentError} for an unknown option key or a bad option value.
  * @throws {@link DataValidationError} as {@link parseCsv}; file errors as Node reports them.
  * @example
  * ```ts
@@ -159,8 +177,8 @@ export function parseCsv(text: string, options: ReadCsvOptions = {}): MarketData
  * import { join } from 'node:path';
  * import { tmpdir } from 'node:os';
  * const file = join(mkdtempSync(join(tmpdir(), 'tg-')), 'bars.csv');
- * await writeCsv(parseCsv('timestamp,open,high,low,close,volume\n0,1,1,1,1,1\n60000,1,2,1,2,1\n'), file);
- * const data = await readCsv(file, { symbol: 'X' });
+ * await writeCsv(parseCsv('timestamp,open,high,low,close,volume\n0,1,1,1,1,1\n60000,1,2,1,2,1\n', { timestampFormat: 'ms' }), file);
+ * const data = await readCsv(file, { symbol: 'X' }); // writeCsv wrote ISO 8601 times
  * console.log(data.length, data.timeframe); // 2 '1m'
  * ```
  */
@@ -189,6 +207,12 @@ export interface WriteCsvOptions {
   readonly timestampFormat?: 'iso' | 'ms';
 }
 
+/** Whether {@link WriteCsvOptions} ask for ISO times; rejects unknown keys and other formats. */
+function writeIso(options: WriteCsvOptions): boolean {
+  requireKnownKeys('options', options, ['timestampFormat']);
+  return requireOneOf('timestampFormat', options.timestampFormat ?? 'iso', ['iso', 'ms']) === 'iso';
+}
+
 function rowText(data: MarketData, i: number, iso: boolean): string {
   const t = data.timestamps[i] as number;
   // String(number) is the shortest text that parses back to the same double: exact round trip
@@ -200,15 +224,16 @@ function rowText(data: MarketData, i: number, iso: boolean): string {
  * @param data - the bars.
  * @param options - `timestampFormat`.
  * @returns the CSV; numbers round-trip exactly through {@link parseCsv}.
+ * @throws {@link InvalidArgumentError} for an unknown option key or format.
  * @example
  * ```ts
  * import { parseCsv, toCsv } from 'tradegym';
- * const data = parseCsv('timestamp,open,high,low,close,volume\n0,1,1,1,1,1\n60000,1,2,1,2,1\n');
+ * const data = parseCsv('timestamp,open,high,low,close,volume\n0,1,1,1,1,1\n60000,1,2,1,2,1\n', { timestampFormat: 'ms' });
  * console.log(toCsv(data).split('\n')[1]); // 1970-01-01T00:00:00.000Z,1,1,1,1,1
  * ```
  */
 export function toCsv(data: MarketData, options: WriteCsvOptions = {}): string {
-  const iso = requireOneOf('timestampFormat', options.timestampFormat ?? 'iso', ['iso', 'ms']) === 'iso';
+  const iso = writeIso(options);
   const parts = ['timestamp,open,high,low,close,volume\n'];
   for (let i = 0; i < data.length; i++) parts.push(rowText(data, i, iso));
   return parts.join('');
@@ -220,17 +245,18 @@ export function toCsv(data: MarketData, options: WriteCsvOptions = {}): string {
  * @param path - the file (overwritten).
  * @param options - `timestampFormat`.
  * @returns when the file is flushed and closed.
+ * @throws {@link InvalidArgumentError} for an unknown option key or format; file errors as Node reports them.
  * @example
  * ```ts
  * import { parseCsv, writeCsv } from 'tradegym';
  * import { mkdtempSync } from 'node:fs';
  * import { join } from 'node:path';
  * import { tmpdir } from 'node:os';
- * await writeCsv(parseCsv('timestamp,open,high,low,close,volume\n0,1,1,1,1,1\n60000,1,2,1,2,1\n'), join(mkdtempSync(join(tmpdir(), 'tg-')), 'out.csv'));
+ * await writeCsv(parseCsv('timestamp,open,high,low,close,volume\n0,1,1,1,1,1\n60000,1,2,1,2,1\n', { timestampFormat: 'ms' }), join(mkdtempSync(join(tmpdir(), 'tg-')), 'out.csv'));
  * ```
  */
 export async function writeCsv(data: MarketData, path: string, options: WriteCsvOptions = {}): Promise<void> {
-  const iso = requireOneOf('timestampFormat', options.timestampFormat ?? 'iso', ['iso', 'ms']) === 'iso';
+  const iso = writeIso(options);
   const out = createWriteStream(path, { encoding: 'utf8' });
   const done = new Promise<void>((resolve, reject) => {
     out.on('finish', () => resolve());

@@ -1,4 +1,4 @@
-import { fail } from '../core/checks.js';
+import { fail, requireKnownKeys } from '../core/checks.js';
 import { MarketData } from './MarketData.js';
 import { timeframeToMs } from './timeframe.js';
 
@@ -20,7 +20,8 @@ export interface ResampleOptions {
  * @param timeframe - e.g. `'1h'` from 15-minute bars.
  * @param options - `partial`.
  * @returns the resampled bars.
- * @throws {@link InvalidArgumentError} if the timeframe is not a multiple of the data's.
+ * @throws {@link InvalidArgumentError} for an unknown option key, or a timeframe that is not a
+ *   multiple of the data's.
  * @example
  * ```ts
  * import { MarketData, resample } from 'tradegym';
@@ -34,6 +35,7 @@ export interface ResampleOptions {
  * ```
  */
 export function resample(data: MarketData, timeframe: string, options: ResampleOptions = {}): MarketData {
+  requireKnownKeys('options', options, ['partial']);
   const target = timeframeToMs(timeframe);
   if (target % data.timeframeMs !== 0) fail('timeframe', `a whole multiple of the data's ${data.timeframe}`, timeframe);
   const partial = options.partial ?? 'drop';
@@ -68,7 +70,9 @@ export function resample(data: MarketData, timeframe: string, options: ResampleO
     c.push(data.close[i - 1] as number);
     v.push(vol);
   }
-  return new MarketData({ timestamps: ts, open: o, high: h, low: l, close: c, volume: v, symbol: data.symbol, timeframe });
+  return new MarketData({
+    timestamps: ts, open: o, high: h, low: l, close: c, volume: v, symbol: data.symbol, timeframe, allowNonPositivePrices: data.allowNonPositivePrices,
+  });
 }
 
 /**

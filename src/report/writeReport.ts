@@ -1,12 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fail, requireRecord } from '../core/checks.js';
+import { fail, requireKnownKeys, requireRecord } from '../core/checks.js';
 import type { BacktestResult } from '../backtest/backtest.js';
 import type * as VegaNs from 'vega';
 import type * as VegaLiteNs from 'vega-lite';
 
 /** One row of a training log (e.g. what `TrainingLogger` writes), keyed as SB3 logs them. */
 export type TrainingLogRow = Readonly<Record<string, number>>;
+
+/** The keys of {@link ReportOptions}. */
+const REPORT_KEYS = ['title', 'regimes', 'regimeNames', 'trainingLog', 'compare', 'maxPoints'] as const;
 
 /** Options of {@link writeReport} and {@link renderReport}. */
 export interface ReportOptions {
@@ -161,6 +164,8 @@ export function reportSpecs(result: BacktestResult, options: ReportOptions = {})
  * @param result - a {@link BacktestResult}.
  * @param options - title, regimes, trainingLog, compare, maxPoints.
  * @returns the HTML.
+ * @throws `InvalidArgumentError` (from `tradegym`) for a result that is not a backtest result, or an
+ *   unknown option key.
  * @throws `Error` naming the packages to install when vega or vega-lite is missing.
  * @example
  * ```ts
@@ -174,6 +179,7 @@ export function reportSpecs(result: BacktestResult, options: ReportOptions = {})
  */
 export async function renderReport(result: BacktestResult, options: ReportOptions = {}): Promise<string> {
   requireRecord('result', result);
+  requireKnownKeys('options', options, REPORT_KEYS);
   if (!(result.equity instanceof Float64Array) || result.equity.length < 2) fail('result', 'a BacktestResult with at least 2 equity points', result);
   const { vega, vl } = await loadVega();
   const specs = reportSpecs(result, options);
@@ -233,6 +239,8 @@ ${charts.join('\n')}
  * @param path - the HTML file to write.
  * @param options - see {@link ReportOptions}.
  * @returns the path written.
+ * @throws `InvalidArgumentError` (from `tradegym`) for an empty path, a result that is not a backtest
+ *   result, or an unknown option key.
  * @throws `Error` naming the packages to install when vega or vega-lite is missing.
  * @example
  * ```ts
@@ -248,6 +256,7 @@ ${charts.join('\n')}
  */
 export async function writeReport(result: BacktestResult, path: string, options: ReportOptions = {}): Promise<string> {
   if (typeof path !== 'string' || path.length === 0) fail('path', 'a file path', path);
+  requireKnownKeys('options', options, REPORT_KEYS);
   const html = await renderReport(result, options);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, html);

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { Rng } from '../core/Rng.js';
 import { MarketData } from '../market/MarketData.js';
 import { timeframeToMs } from '../market/timeframe.js';
-import { GENERATOR_PRESETS, validateGeneratorConfig, type GeneratorConfig } from './config.js';
+import { GENERATOR_PRESETS, validateGeneratorConfig, type GeneratorConfig, type GeneratorConfigInput } from './config.js';
 
 /** Options of {@link RegimeGenerator.generate}. */
 export interface GenerateOptions {
@@ -72,10 +72,13 @@ export class RegimeGenerator {
   readonly #transitionCdf: Float64Array[];
 
   /**
-   * @param config - a configuration (see {@link validateGeneratorConfig}).
-   * @throws {@link InvalidArgumentError} naming the path of a bad field.
+   * @param config - a configuration: the regimes, the initial and transition probabilities,
+   *   and optional sections that take defaults (see {@link GeneratorConfigInput} and
+   *   {@link validateGeneratorConfig}). A parsed JSON file fits; it is validated either way.
+   * @throws {@link InvalidArgumentError} naming the path of a bad field or unknown key, e.g.
+   *   `config.regimes[1].proces is not a known option`.
    */
-  constructor(config: unknown) {
+  constructor(config: GeneratorConfigInput) {
     this.config = validateGeneratorConfig(config);
     const names = this.config.regimes.map((r) => r.name);
     const cdf = (dist: Readonly<Record<string, number>>): Float64Array => {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../core/errors.js';
-import { show } from '../core/checks.js';
+import { requireKnownKeys, show } from '../core/checks.js';
 import { timeframeToMs } from '../market/timeframe.js';
 
 /** One market regime's parameters. Drift and volatility are per bar, of log returns. */
@@ -80,6 +80,79 @@ export interface GeneratorConfig {
   readonly calendar: '24/7' | 'weekdays';
 }
 
+/**
+ * One regime as you write it: {@link RegimeConfig} with `meanReversion` (default 0) and
+ * `volumeFactor` (default 1) optional.
+ */
+export interface RegimeConfigInput {
+  /** A unique name, e.g. `'uptrend'`. */
+  readonly name: string;
+  /** Mean log return per bar. */
+  readonly drift: number;
+  /** Standard deviation of the diffusion part of the log return per bar (> 0). */
+  readonly volatility: number;
+  /** Pull per bar toward the regime's anchor, in [0, 1) (default 0); `'ou'` process only. */
+  readonly meanReversion?: number;
+  /** Volume multiplier of the regime (> 0, default 1). */
+  readonly volumeFactor?: number;
+  /** Spell length in bars, `[min, max]`, drawn uniformly (integers, 1 <= min <= max). */
+  readonly duration: readonly [number, number];
+}
+
+/** Jumps as you write them: {@link JumpConfig} with `mean` optional (default 0). */
+export interface JumpConfigInput {
+  /** Probability of a jump per bar, in [0, 1]. */
+  readonly probability: number;
+  /** Mean jump size (log, default 0). */
+  readonly mean?: number;
+  /** Standard deviation of the jump size (>= 0). */
+  readonly std: number;
+}
+
+/** The volume model as you write it: {@link VolumeConfig} with `noise` and `sensitivity` optional (default 0). */
+export interface VolumeConfigInput {
+  /** Typical volume per bar (> 0). */
+  readonly base: number;
+  /** Lognormal noise of volume (>= 0, default 0). */
+  readonly noise?: number;
+  /** How strongly volume rises with the size of the bar's return (>= 0, default 0). */
+  readonly sensitivity?: number;
+}
+
+/**
+ * A generator configuration as you write it (or parse it from JSON): what
+ * {@link RegimeGenerator}'s constructor and {@link validateGeneratorConfig} take. Only
+ * `regimes`, `initial` and `transitions` are required; the rest default as
+ * {@link validateGeneratorConfig} says. Unknown keys, at any level, are errors.
+ */
+export interface GeneratorConfigInput {
+  /** The regimes (1 to 255). */
+  readonly regimes: readonly RegimeConfigInput[];
+  /** Probability of starting in each regime, by name; sums to 1. */
+  readonly initial: Readonly<Record<string, number>>;
+  /** Next-regime probabilities per regime, by name; one row per regime, each summing to 1. */
+  readonly transitions: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** `'gbm'` or `'ou'` (default `'ou'`); see {@link GeneratorConfig.process}. */
+  readonly process?: 'gbm' | 'ou';
+  /** GARCH(1,1) clustering, or null / omitted for none. */
+  readonly garch?: GarchConfig | null;
+  /** Jumps, or null / omitted for none. */
+  readonly jumps?: JumpConfigInput | null;
+  /** Opening gaps, or null / omitted for none. */
+  readonly gaps?: GapConfig | null;
+  /** The volume model (default `{ base: 1000, noise: 0.3, sensitivity: 1 }`). */
+  readonly volume?: VolumeConfigInput;
+  /** The first open price (> 0, default 100). */
+  readonly initialPrice?: number;
+  /** The bar length (default `'15m'`). */
+  readonly timeframe?: string;
+  /** `'24/7'` (default) or `'weekdays'`. */
+  readonly calendar?: '24/7' | 'weekdays';
+}
+
+const ROOT_KEYS = ['regimes', 'initial', 'transitions', 'process', 'garch', 'jumps', 'gaps', 'volume', 'initialPrice', 'timeframe', 'calendar'] as const;
+const REGIME_KEYS = ['name', 'drift', 'volatility', 'meanReversion', 'volumeFactor', 'duration'] as const;
+
 const SUM_TOLERANCE = 1e-9;
 
 function bad(path: string, rule: string, value: unknown): never {
@@ -94,6 +167,11 @@ function num(path: string, v: unknown, rule: string, ok: (x: number) => boolean)
 function rec(path: string, v: unknown): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(path, 'an object', v);
   return v as Record<string, unknown>;
+}
+
+/** An object section with a fixed set of keys: an unknown key names its full path. */
+function section(path: string, v: unknown, keys: readonly string[]): Record<string, unknown> {
+  return requireKnownKeys(path === '' ? 'config' : `config.${path}`, rec(path === '' ? '(root)' : path, v), keys);
 }
 
 function distribution(path: string, v: unknown, names: readonly string[]): Record<string, number> {
@@ -112,13 +190,16 @@ function distribution(path: string, v: unknown, names: readonly string[]): Recor
 /**
  * Validates a generator configuration (for example parsed from JSON) and fills defaults.
  * Errors name the path of the bad field, e.g. `config.transitions.uptrend must be
- * probabilities summing to 1`, `config.regimes[2].volatility must be a number > 0`.
+ * probabilities summing to 1`, `config.regimes[2].volatility must be a number > 0`, and
+ * an unknown key at any level is an error naming its path (`config.regimes[1].proces is
+ * not a known option`), so a typo never falls back silently to a default.
  *
- * @param json - a candidate configuration; omitted optional sections take defaults
+ * @param json - a candidate configuration ({@link GeneratorConfigInput}, or unchecked
+ *   JSON); omitted optional sections take defaults
  *   (`process: 'ou'`, no GARCH, jumps or gaps, `calendar: '24/7'`, volume `{ base: 1000,
  *   noise: 0.3, sensitivity: 1 }`, `initialPrice: 100`, `timeframe: '15m'`).
  * @returns the validated configuration.
- * @throws {@link InvalidArgumentError} naming the path of the first bad field.
+ * @throws {@link InvalidArgumentError} naming the path of the first bad field or unknown key.
  * @example
  * ```ts
  * import { validateGeneratorConfig } from 'tradegym';
@@ -134,11 +215,11 @@ function distribution(path: string, v: unknown, names: readonly string[]): Recor
  * ```
  */
 export function validateGeneratorConfig(json: unknown): GeneratorConfig {
-  const c = rec('(root)', json);
+  const c = section('', json, ROOT_KEYS);
   if (!Array.isArray(c.regimes) || c.regimes.length === 0 || c.regimes.length > 255) bad('regimes', 'an array of 1 to 255 regimes', c.regimes);
   const regimes: RegimeConfig[] = c.regimes.map((r: unknown, i: number) => {
     const p = `regimes[${i}]`;
-    const o = rec(p, r);
+    const o = section(p, r, REGIME_KEYS);
     if (typeof o.name !== 'string' || o.name.length === 0) bad(`${p}.name`, 'a non-empty string', o.name);
     const d = o.duration;
     if (!Array.isArray(d) || d.length !== 2) bad(`${p}.duration`, '[min, max] in bars', d);
@@ -169,7 +250,7 @@ export function validateGeneratorConfig(json: unknown): GeneratorConfig {
   if (process !== 'gbm' && process !== 'ou') bad('process', "'gbm' or 'ou'", process);
   let garch: GarchConfig | null = null;
   if (c.garch !== undefined && c.garch !== null) {
-    const g = rec('garch', c.garch);
+    const g = section('garch', c.garch, ['alpha', 'beta']);
     const alpha = num('garch.alpha', g.alpha, 'a number >= 0', (x) => x >= 0);
     const beta = num('garch.beta', g.beta, 'a number >= 0', (x) => x >= 0);
     if (!(alpha + beta < 1)) bad('garch', 'stationary: alpha + beta < 1', alpha + beta);
@@ -177,7 +258,7 @@ export function validateGeneratorConfig(json: unknown): GeneratorConfig {
   }
   let jumps: JumpConfig | null = null;
   if (c.jumps !== undefined && c.jumps !== null) {
-    const j = rec('jumps', c.jumps);
+    const j = section('jumps', c.jumps, ['probability', 'mean', 'std']);
     jumps = {
       probability: num('jumps.probability', j.probability, 'a probability in [0, 1]', (x) => x >= 0 && x <= 1),
       mean: num('jumps.mean', j.mean ?? 0, 'a finite number', () => true),
@@ -186,13 +267,13 @@ export function validateGeneratorConfig(json: unknown): GeneratorConfig {
   }
   let gaps: GapConfig | null = null;
   if (c.gaps !== undefined && c.gaps !== null) {
-    const g = rec('gaps', c.gaps);
+    const g = section('gaps', c.gaps, ['probability', 'std']);
     gaps = {
       probability: num('gaps.probability', g.probability, 'a probability in [0, 1]', (x) => x >= 0 && x <= 1),
       std: num('gaps.std', g.std, 'a number >= 0', (x) => x >= 0),
     };
   }
-  const v = rec('volume', c.volume ?? { base: 1000, noise: 0.3, sensitivity: 1 });
+  const v = section('volume', c.volume ?? { base: 1000, noise: 0.3, sensitivity: 1 }, ['base', 'noise', 'sensitivity']);
   const volume: VolumeConfig = {
     base: num('volume.base', v.base, 'a number > 0', (x) => x > 0),
     noise: num('volume.noise', v.noise ?? 0, 'a number >= 0', (x) => x >= 0),

@@ -4,9 +4,13 @@ export {
   GENERATOR_PRESETS,
   DEFAULT_REGIMES,
   type GeneratorConfig,
+  type GeneratorConfigInput,
   type RegimeConfig,
+  type RegimeConfigInput,
   type GarchConfig,
   type JumpConfig,
+  type JumpConfigInput,
   type GapConfig,
   type VolumeConfig,
+  type VolumeConfigInput,
 } from './config.js';

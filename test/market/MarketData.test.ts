@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DataValidationError, InvalidArgumentError, MarketData, timeframeToMs } from '../../src/index.js';
+import { DataValidationError, InvalidArgumentError, MarketData, resample, timeframeToMs } from '../../src/index.js';
 
 const H = 3_600_000;
 function bars(over: Partial<Record<'timestamps' | 'open' | 'high' | 'low' | 'close' | 'volume', number[]>> = {}, extra = {}) {
@@ -45,6 +45,52 @@ describe('MarketData', () => {
   ])('rejects %s, naming the row, its time and the fault', (_name, over, message) => {
     expect(() => bars(over)).toThrow(DataValidationError);
     expect(() => bars(over)).toThrow(message);
+  });
+
+  it.each([
+    ['a zero open', { open: [10, 0, 12, 13], low: [9, 0, 11, 12] }, /row 1 \(1970-01-01T01:00:00\.000Z\): open must be > 0, got 0/],
+    ['a negative close', { close: [11, 12, -1, 14], low: [9, 10, -2, 12] }, /row 2 .*: low must be > 0, got -2; close must be > 0, got -1/],
+    ['a negative low only', { low: [9, 10, 11, -0.5] }, /row 3 .*: low must be > 0, got -0\.5/],
+    ['a zero high, open, low and close', { open: [0, 11, 12, 13], high: [0, 12, 13, 14], low: [0, 10, 11, 12], close: [0, 12, 13, 14] }, /row 0 .*: open must be > 0, got 0; high must be > 0, got 0; low must be > 0, got 0; close must be > 0, got 0/],
+    ['a negative zero', { low: [-0, 10, 11, 12] }, /row 0 .*: low must be > 0, got -0/],
+  ])('rejects %s: prices must be > 0, naming the column, row and value', (_name, over, message) => {
+    expect(() => bars(over)).toThrow(DataValidationError);
+    expect(() => bars(over)).toThrow(message);
+    expect(() => bars(over)).toThrow(/pass allowNonPositivePrices: true only for an instrument that trades at or below zero/);
+  });
+
+  it('allowNonPositivePrices: true holds prices <= 0, keeps the other rules, and travels with slices, joins and resampling', () => {
+    // WTI's May 2020 future settled at -37.63 on 2020-04-20
+    const neg = { open: [10, 0, -5, -37.63], high: [11, 1, -4, -30], low: [-1, -6, -40, -40], close: [0, -5, -37.63, -30] };
+    const d = bars(neg, { allowNonPositivePrices: true });
+    expect(d.allowNonPositivePrices).toBe(true);
+    expect(Array.from(d.close)).toEqual([0, -5, -37.63, -30]);
+    expect(d.slice(1).allowNonPositivePrices).toBe(true);
+    expect(MarketData.concat([d.slice(0, 2), d.slice(2)]).close).toEqual(d.close);
+    const twoHours = resample(d, '2h');
+    expect(twoHours.allowNonPositivePrices).toBe(true);
+    expect(Array.from(twoHours.low)).toEqual([-6, -40]); // min of each pair of lows
+    // the OHLC rules still hold
+    expect(() => bars({ ...neg, high: [11, -7, -4, -30] }, { allowNonPositivePrices: true })).toThrow(/row 1 .*: high -7 < low -6/);
+    expect(() => bars({}, { allowNonPositivePrices: 'yes' })).toThrow(/allowNonPositivePrices must be a boolean, got "yes"/);
+    expect(bars().allowNonPositivePrices).toBe(false);
+  });
+
+  it("repair: 'drop' removes rows with prices <= 0 and 'forward-fill' does not mend them", () => {
+    expect(Array.from(bars({ open: [10, 0, 12, 13], low: [9, 0, 11, 12] }, { repair: 'drop' }).close)).toEqual([11, 13, 14]);
+    expect(() => bars({ open: [10, 0, 12, 13], low: [9, 0, 11, 12] }, { repair: 'forward-fill' })).toThrow(/open must be > 0, got 0/);
+  });
+
+  it('rejects an unknown init key, naming it', () => {
+    expect(() => bars({}, { repiar: 'drop' })).toThrow(InvalidArgumentError);
+    expect(() => bars({}, { repiar: 'drop' })).toThrow(/init\.repiar is not a known option \(known: timestamps, open, high, low, close, volume, symbol, timeframe, repair, allowNonPositivePrices\), got "drop"/);
+  });
+
+  it('says when the timestamps look like epoch seconds', () => {
+    // 2024-01-01 in epoch seconds, one minute apart: 60 "ms" steps against a 60,000 ms timeframe
+    const t0 = 1_704_067_200;
+    const make = () => bars({ timestamps: [t0, t0 + 60, t0 + 120, t0 + 180] }, { timeframe: '1m' });
+    expect(make).toThrow(/is 60 ms after the previous row, not a multiple of the timeframe \(60000 ms\); the timestamps look like epoch seconds: MarketData takes ms, multiply them by 1000/);
   });
 
   it('lists at most five faults and counts the rest', () => {
@@ -106,14 +152,15 @@ describe('MarketData', () => {
 });
 
 describe('MarketData validation (property)', () => {
-  // The rules, restated independently: a row is valid when every value is finite,
-  // high >= max(open, close), low <= min(open, close), volume >= 0, and its timestamp is
-  // an integer, greater than the previous one by a whole number of bars.
+  // The rules, restated independently: a row is valid when every value is finite, every
+  // price > 0, high >= max(open, close), low <= min(open, close), volume >= 0, and its
+  // timestamp is an integer, greater than the previous one by a whole number of bars.
   function specValid(cols: Record<'timestamps' | 'open' | 'high' | 'low' | 'close' | 'volume', number[]>, tf: number): boolean {
     const n = cols.close.length;
     for (let i = 0; i < n; i++) {
       const vals = [cols.timestamps[i]!, cols.open[i]!, cols.high[i]!, cols.low[i]!, cols.close[i]!, cols.volume[i]!];
       if (!vals.every(Number.isFinite)) return false;
+      if (!(cols.open[i]! > 0 && cols.high[i]! > 0 && cols.low[i]! > 0 && cols.close[i]! > 0)) return false;
       if (cols.high[i]! < Math.max(cols.open[i]!, cols.close[i]!)) return false;
       if (cols.low[i]! > Math.min(cols.open[i]!, cols.close[i]!)) return false;
       if (cols.volume[i]! < 0 || !Number.isInteger(cols.timestamps[i]!)) return false;
@@ -132,7 +179,7 @@ describe('MarketData validation (property)', () => {
     // carry one or more planted faults
     const fault = fc.oneof(
       { weight: 12, arbitrary: fc.constant('none') },
-      { weight: 1, arbitrary: fc.constantFrom('gap', 'nan', 'inf', 'swap', 'high-below-close', 'low-above-open', 'negative-volume', 'duplicate-time', 'back-in-time', 'half-step', 'fractional-time') },
+      { weight: 1, arbitrary: fc.constantFrom('gap', 'nan', 'inf', 'swap', 'high-below-close', 'low-above-open', 'negative-volume', 'duplicate-time', 'back-in-time', 'half-step', 'fractional-time', 'zero-low', 'negative-bar') },
     );
     const row = fc.record({ o: fc.double({ min: 1, max: 3, noNaN: true }), c: fc.double({ min: 1, max: 3, noNaN: true }), up: fc.double({ min: 0, max: 0.5, noNaN: true }), down: fc.double({ min: 0, max: 0.5, noNaN: true }), v: fc.double({ min: 0, max: 10, noNaN: true }), fault });
     fc.assert(
@@ -151,6 +198,8 @@ describe('MarketData validation (property)', () => {
           if (r.fault === 'high-below-close') h = Math.max(r.o, r.c) - 0.01;
           if (r.fault === 'low-above-open') l = Math.min(r.o, r.c) + 0.01;
           if (r.fault === 'negative-volume') v = -1;
+          if (r.fault === 'zero-low') l = 0;
+          if (r.fault === 'negative-bar') [o, c, h, l] = [-o, -c, -l, -h];
           if (r.fault === 'duplicate-time' && i > 0) step = 0;
           if (r.fault === 'back-in-time' && i > 0) step = -60_000;
           if (r.fault === 'half-step' && i > 0) step = 30_000;

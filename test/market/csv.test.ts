@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataValidationError, inferTimeframe, parseCsv, readCsv, toCsv, writeCsv } from '../../src/index.js';
+import { DataValidationError, inferTimeframe, parseCsv, readCsv, splitByDate, toCsv, writeCsv } from '../../src/index.js';
 import { randomBars } from '../helpers/randomBars.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tradegym-csv-'));
@@ -44,8 +44,8 @@ describe('CSV', () => {
 
   it('keeps empty fields as NaN for the validator, which names the row (or repairs it)', () => {
     const text = 'timestamp,open,high,low,close,volume\n0,1,1,1,1,1\n60000,1,1,1,,1\n120000,1,1,1,1,1\n';
-    expect(() => parseCsv(text)).toThrow(/row 1 .*: close must be finite, got NaN/);
-    expect(parseCsv(text, { repair: 'forward-fill' }).close[1]).toBe(1);
+    expect(() => parseCsv(text, { timestampFormat: 'ms' })).toThrow(/row 1 .*: close must be finite, got NaN/);
+    expect(parseCsv(text, { timestampFormat: 'ms', repair: 'forward-fill' }).close[1]).toBe(1);
   });
 
   it.each([
@@ -67,7 +67,68 @@ describe('CSV', () => {
 
   it('toCsv writes the header and ISO times', () => {
     writeFileSync(join(dir, 'x.csv'), '');
-    const d = parseCsv('timestamp,open,high,low,close,volume\n0,1,2,0.5,1.5,3\n60000,1,2,0.5,1.5,3\n');
+    const d = parseCsv('timestamp,open,high,low,close,volume\n0,1,2,0.5,1.5,3\n60000,1,2,0.5,1.5,3\n', { timestampFormat: 'ms' });
+    expect(d.timeframe).toBe('1m');
     expect(toCsv(d).split('\n').slice(0, 2)).toEqual(['timestamp,open,high,low,close,volume', '1970-01-01T00:00:00.000Z,1,2,0.5,1.5,3']);
+  });
+});
+
+describe('timestamp units', () => {
+  const header = 'timestamp,open,high,low,close,volume\n';
+  const csv = (times: readonly (number | string)[]) => header + times.map((t) => `${t},1,1,1,1,1\n`).join('');
+  const M = 60_000;
+
+  it("'auto' refuses numbers below 1e8, which read as ms or as seconds alike (the old reading named '1000m')", () => {
+    // 0 and 60,000 are one minute apart as ms, 1000 minutes apart as seconds: both are 1970
+    const text = csv([0, M, 2 * M]);
+    expect(() => parseCsv(text)).toThrow(DataValidationError);
+    expect(() => parseCsv(text)).toThrow(/CSV column "timestamp": numeric timestamps \(\|t\| from 0 to 120000\) are ambiguous: .*pass timestampFormat: 'ms' or 's'/);
+    expect(parseCsv(text, { timestampFormat: 'ms' }).timeframe).toBe('1m');
+    // read as seconds on purpose, the step is 1000 minutes: no timeframe is named for it
+    expect(() => parseCsv(text, { timestampFormat: 's' })).toThrow(/\(1000m\), not a canonical bar length/);
+    expect(parseCsv(csv([0, 60, 120]), { timestampFormat: 's' }).timeframe).toBe('1m');
+  });
+
+  it("'auto' reads 1e8..1e11 as epoch seconds and >= 1e11 as ms, deciding once per column", () => {
+    const t0 = 1_704_067_200; // 2024-01-01T00:00Z in seconds
+    expect(Array.from(parseCsv(csv([t0, t0 + 60])).timestamps)).toEqual([Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 1, 0, 1)]);
+    expect(Array.from(parseCsv(csv([t0 * 1000, t0 * 1000 + M])).timestamps)).toEqual([Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 1, 0, 1)]);
+    // a column of ms crossing 1e11 (1973-03-03T09:46:40Z): read per cell, its first row was
+    // taken for seconds (x1000, in the year 5138) and the rows came out unsorted
+    const d = parseCsv(csv([1e11 - M, 1e11, 1e11 + M]));
+    expect(Array.from(d.timestamps)).toEqual([1e11 - M, 1e11, 1e11 + M]);
+    expect(d.timeframe).toBe('1m');
+  });
+
+  it('rejects a column mixing numbers and dates, naming the line', () => {
+    expect(() => parseCsv(csv([1_704_067_200_000, '2024-01-01T00:01Z']))).toThrow(/line 3, column "timestamp": "2024-01-01T00:01Z" is not a number, but earlier rows hold numbers; one format per column/);
+    expect(() => parseCsv(csv(['2024-01-01T00:00Z', 1_704_067_260_000]))).toThrow(/line 3, column "timestamp": "1704067260000" is a number, but earlier rows hold dates/);
+  });
+
+  it('never names a timeframe 1000 times a bar, and says when timestamps look like seconds', () => {
+    expect(inferTimeframe([0, 900_000, 2_700_000])).toBe('15m');
+    expect(inferTimeframe([0, 2 * 604_800_000])).toBe('2w');
+    expect(inferTimeframe([0, 23 * 3_600_000])).toBe('23h');
+    // ms read as seconds: a 1-minute step becomes 60,000,000 ms, "1000m" before
+    expect(() => inferTimeframe([0, 60_000_000])).toThrow(/smallest step between timestamps, 60000000 ms \(1000m\), not a canonical bar length; it is 1000 times 1m: were epoch ms read as seconds\?/);
+    // epoch seconds given as ms: a 60 ms step
+    expect(() => inferTimeframe([1_704_067_200, 1_704_067_260])).toThrow(/60 ms, not a whole number of seconds; the timestamps look like epoch seconds \(1m bars\): timestamps are ms, so multiply them by 1000/);
+    // uncommon lengths are not guessed: say them
+    expect(() => inferTimeframe([0, 90 * 60_000])).toThrow(/5400000 ms \(90m\), not a canonical bar length; pass options\.timeframe/);
+    expect(parseCsv(csv([0, 90 * M]), { timestampFormat: 'ms', timeframe: '90m' }).timeframe).toBe('90m');
+  });
+
+  it('reads ISO times without a zone as UTC in date arguments too, whatever the machine time zone', () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'America/New_York'; // UTC-5 in January: a local reading moves the cut by 5 bars
+    try {
+      const d = parseCsv(csv(Array.from({ length: 24 }, (_, h) => `2024-01-01T${String(h).padStart(2, '0')}:00`)));
+      expect(d.timestamps[0]).toBe(Date.UTC(2024, 0, 1));
+      const { train } = splitByDate(d, { trainEnd: '2024-01-01T06:00' });
+      expect(train.length).toBe(6);
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
   });
 });

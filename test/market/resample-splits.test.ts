@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closedBarIndex, MarketData, resample, splitByDate, splitByFraction, walkForward } from '../../src/index.js';
+import { closedBarIndex, InvalidArgumentError, MarketData, resample, splitByDate, splitByFraction, walkForward } from '../../src/index.js';
 import { randomBars } from '../helpers/randomBars.js';
 
 const M15 = 900_000;
@@ -85,5 +85,49 @@ describe('splits', () => {
     [() => walkForward(10, { trainSize: 0, testSize: 5 }), /trainSize must be an integer >= 1, got 0/],
   ])('rejects bad input %#', (call, message) => {
     expect(call).toThrow(message);
+  });
+});
+
+describe('no split comes back empty', () => {
+  const three = randomBars(3, 5);
+  const H0 = three.timestamps[0]!;
+
+  it.each([
+    // floor(3 * 0.2) = 0 training bars: this returned an empty train split before
+    ['an empty train split', () => splitByFraction(three, { train: 0.2 }), /fractions\.train must be a fraction giving at least 1 training bar \(floor\(3 \* 0\.2\) = 0\), got 0\.2/],
+    // floor(3 * 0.5) = 1, floor(3 * 0.6) = 1: validation asked for but empty
+    ['an empty validation split', () => splitByFraction(three, { train: 0.5, validation: 0.1 }), /fractions\.validation must be a fraction giving at least 1 validation bar \(floor\(3 \* 0\.6\) - 1 = 0\), got 0\.1/],
+    ['no data', () => splitByFraction(three.slice(0, 0), { train: 0.5 }), /fractions\.train must be a fraction giving at least 1 training bar \(floor\(0 \* 0\.5\) = 0\)/],
+    ['a train fraction given as a string', () => splitByFraction(three, { train: '0.5' as never }), /fractions\.train must be a finite number, got "0\.5"/],
+    ['trainEnd at or before the first bar', () => splitByDate(three, { trainEnd: H0 }), /bounds\.trainEnd must be after the first bar, so that train is not empty \(bars from 2024-01-01T00:00:00\.000Z to 2024-01-01T02:00:00\.000Z\), got 1704067200000/],
+    ['trainEnd after the last bar', () => splitByDate(three, { trainEnd: H0 + 3 * H }), /bounds\.trainEnd must be at or before the last bar, so that test is not empty/],
+    ['an empty validation window', () => splitByDate(three, { trainEnd: H0 + H, validationEnd: H0 + H }), /bounds\.validationEnd must be after the first bar at or after trainEnd, so that validation is not empty/],
+    ['validationEnd after the last bar', () => splitByDate(three, { trainEnd: H0 + H, validationEnd: '2030-01-01' }), /bounds\.validationEnd must be at or before the last bar, so that test is not empty .*got "2030-01-01"/],
+  ])('rejects %s with a typed error naming the argument and value', (_name, call, message) => {
+    expect(call).toThrow(InvalidArgumentError);
+    expect(call).toThrow(message);
+  });
+
+  it('the smallest splits that fit are accepted, and every part is non-empty', () => {
+    const two = splitByFraction(randomBars(2, 1), { train: 0.5 });
+    expect([two.train.length, two.validation.length, two.test.length]).toEqual([1, 0, 1]);
+    const s = splitByFraction(three, { train: 0.34, validation: 0.33 }); // floor(1.02) = 1, floor(2.01) = 2
+    expect([s.train.length, s.validation.length, s.test.length]).toEqual([1, 1, 1]);
+    const d = splitByDate(three, { trainEnd: H0 + H, validationEnd: H0 + 2 * H });
+    expect([d.train.length, d.validation.length, d.test.length]).toEqual([1, 1, 1]);
+  });
+
+  it('walkForward folds always have non-empty train and test windows inside the data', () => {
+    for (const [length, trainSize, testSize, step, embargo] of [[10, 1, 1, 1, 0], [50, 7, 3, 2, 4], [13, 5, 8, 20, 0]] as const) {
+      for (const mode of ['rolling', 'anchored'] as const) {
+        for (const f of walkForward(length, { trainSize, testSize, step, embargo, mode })) {
+          expect(f.train[1] - f.train[0]).toBeGreaterThanOrEqual(1);
+          expect(f.test[1] - f.test[0]).toBe(testSize);
+          expect(f.test[0]).toBe(f.train[1] + embargo);
+          expect(f.test[1]).toBeLessThanOrEqual(length);
+        }
+      }
+    }
+    expect(() => walkForward(10, { trainSize: 5, testSize: 2, mode: 'expanding' as never })).toThrow(/mode must be one of 'rolling', 'anchored', got "expanding"/);
   });
 });

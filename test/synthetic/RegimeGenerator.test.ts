@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENERATOR_PRESETS, InvalidArgumentError, RegimeGenerator, validateGeneratorConfig, type GeneratedMarket } from '../../src/index.js';
+import { GENERATOR_PRESETS, InvalidArgumentError, RegimeGenerator, validateGeneratorConfig, type GeneratedMarket, type GeneratorConfigInput } from '../../src/index.js';
 
 // 120,000 bars of crypto-15m (about 3.4 years), generated once.
 const N = 120_000;
@@ -156,7 +156,7 @@ describe('RegimeGenerator determinism and options', () => {
   });
 
   it("'gbm' ignores mean reversion; a custom config runs", () => {
-    const cfg = {
+    const cfg: GeneratorConfigInput = {
       regimes: [
         { name: 'a', drift: 0.001, volatility: 0.01, meanReversion: 0.5, volumeFactor: 1, duration: [5, 5] },
         { name: 'b', drift: -0.001, volatility: 0.02, meanReversion: 0, volumeFactor: 2, duration: [3, 3] },
@@ -195,7 +195,7 @@ describe('generator config validation names the path', () => {
     const c = base();
     mutate(c);
     expect(() => validateGeneratorConfig(c)).toThrow(InvalidArgumentError);
-    expect(() => new RegimeGenerator(c)).toThrow(message);
+    expect(() => new RegimeGenerator(c as never)).toThrow(message); // deliberately invalid: past the type
   });
 
   it('rejects bad generate options', () => {
