@@ -2,7 +2,7 @@ import { fail, requireInt, requireKnownKeys, requireOneOf, requireRecord } from 
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Env } from '../core/Env.js';
 import { Account, type AccountOptions, type Slippage, type Trade } from '../envs/trading/Account.js';
-import { fillBar } from '../envs/trading/fillBar.js';
+import { fillBar, requireTradable } from '../envs/trading/bars.js';
 import { TradingEnv } from '../envs/trading/TradingEnv.js';
 import { MarketData } from '../market/MarketData.js';
 import { walkForward, type WalkForwardOptions } from '../market/splits.js';
@@ -341,6 +341,7 @@ function accountFor(account: unknown): Account {
 function checkData(data: unknown): MarketData {
   if (!(data instanceof MarketData)) fail('data', 'a MarketData', data);
   if (data.length < 2) fail('data', 'at least 2 bars', `${data.length} bars`);
+  requireTradable('data', data);
   return data;
 }
 

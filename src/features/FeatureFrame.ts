@@ -19,7 +19,7 @@ function sameTimes(a: Float64Array, b: Float64Array): boolean {
  * `bars`, row for row, and every operation keeps them aligned: `dropWarmup()`, `slice()`,
  * the splits ({@link splitByFraction}, {@link splitByDate}), `select()` and
  * {@link Normalizer.transform} trim or keep the bars with the rows. So a trimmed or split
- * frame hands the env exactly its own bars: `new TradingEnv({ data: part.bars, features: part })`.
+ * frame hands the env exactly its own bars: `new TradingEnv({ features: part })` trades `part.bars`.
  *
  * @typeParam B - `MarketData` when the frame carries its bars (frames from a pipeline),
  *   `undefined` when built from bare columns.

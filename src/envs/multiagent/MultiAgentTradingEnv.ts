@@ -1,5 +1,5 @@
 import { fail, requireInt, requireKnownKeys, requireOneOf, show } from '../../core/checks.js';
-import { EnvClosedError, InvalidActionError, InvalidArgumentError, ResetNeededError } from '../../core/errors.js';
+import { EnvClosedError, InvalidActionError, ResetNeededError } from '../../core/errors.js';
 import { Float32Slab } from '../../core/Float32Slab.js';
 import { Rng } from '../../core/Rng.js';
 import type { Info, ResetParams } from '../../core/types.js';
@@ -9,7 +9,7 @@ import { Box } from '../../spaces/Box.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import type { Space } from '../../spaces/Space.js';
 import { Account } from '../trading/Account.js';
-import { fillBar } from '../trading/fillBar.js';
+import { fillBar, requireAlignedAssets } from '../trading/bars.js';
 import type { MarketCostOptions } from '../trading/options.js';
 import { softmax } from '../trading/weights.js';
 import { AecEnv } from './AecEnv.js';
@@ -96,13 +96,7 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
   constructor(options: MultiAgentTradingEnvOptions) {
     requireKnownKeys('options', options, ['assets', 'windowSize', 'fee', 'slippage', 'borrowRate', 'initialCash', 'execution', 'episodeLength', 'randomStart']);
     const o = options;
-    if (!Array.isArray(o.assets) || o.assets.length === 0) fail('assets', 'a non-empty array of MarketData', o.assets);
-    const first = o.assets[0] as MarketData;
-    o.assets.forEach((a, i) => {
-      if (a.length !== first.length || a.timestamps[0] !== first.timestamps[0] || a.timestamps[a.length - 1] !== first.timestamps[first.length - 1]) {
-        throw new InvalidArgumentError(`assets must be aligned: assets[${i}] (${a.symbol}) spans ${a.length} bars from ${iso(a.timestamps[0] as number)}, assets[0] ${first.length} from ${iso(first.timestamps[0] as number)}`);
-      }
-    });
+    const first = requireAlignedAssets(o.assets)[0] as MarketData;
     this.assets = Object.freeze(o.assets.slice());
     const n = o.assets.length;
     this.#n = n;

@@ -1,13 +1,12 @@
 import { fail, requireInt, requireKnownKeys, requireOneOf } from '../../core/checks.js';
 import { Env } from '../../core/Env.js';
 import { Float32Slab } from '../../core/Float32Slab.js';
-import { InvalidArgumentError } from '../../core/errors.js';
 import type { ResetParams, ResetResult, StepResult } from '../../core/types.js';
 import type { MarketData } from '../../market/MarketData.js';
 import { iso } from '../../market/timeframe.js';
 import { Box } from '../../spaces/Box.js';
 import { Account } from './Account.js';
-import { fillBar } from './fillBar.js';
+import { fillBar, requireAlignedAssets } from './bars.js';
 import type { MarketCostOptions, RiskLimitOptions } from './options.js';
 import { RewardTracker, type RewardFunction, type RewardOptions } from './rewards.js';
 import type { EpisodeSummary } from './TradingEnv.js';
@@ -110,16 +109,7 @@ export class PortfolioEnv extends Env<Float32Array, Float32Array, PortfolioInfo>
     super();
     const o = options;
     requireKnownKeys('options', options, ['assets', 'windowSize', 'weighting', 'fee', 'slippage', 'borrowRate', 'maxLeverage', 'initialCash', 'execution', 'episodeLength', 'randomStart', 'maxDrawdown', 'reward']);
-    if (!Array.isArray(o.assets) || o.assets.length === 0) fail('assets', 'a non-empty array of MarketData', o.assets);
-    const first = o.assets[0] as MarketData;
-    o.assets.forEach((a, i) => {
-      if (a.length !== first.length) throw new InvalidArgumentError(`assets must be aligned: assets[${i}] (${a.symbol}) has ${a.length} bars, assets[0] has ${first.length}`);
-      for (let k = 0; k < a.length; k++) {
-        if (a.timestamps[k] !== first.timestamps[k]) {
-          throw new InvalidArgumentError(`assets must be aligned: assets[${i}] (${a.symbol}) bar ${k} opens at ${iso(a.timestamps[k] as number)}, assets[0] at ${iso(first.timestamps[k] as number)}`);
-        }
-      }
-    });
+    const first = requireAlignedAssets(o.assets)[0] as MarketData;
     this.assets = Object.freeze(o.assets.slice());
     const n = o.assets.length;
     this.#n = n;

@@ -5,13 +5,13 @@ import { DataValidationError, InvalidArgumentError } from '../../core/errors.js'
 import type { ResetParams, ResetResult, StepResult } from '../../core/types.js';
 import { FeatureFrame } from '../../features/FeatureFrame.js';
 import { FeaturePipeline } from '../../features/FeaturePipeline.js';
-import type { MarketData } from '../../market/MarketData.js';
+import { MarketData } from '../../market/MarketData.js';
 import { iso } from '../../market/timeframe.js';
 import { Box } from '../../spaces/Box.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import type { Space } from '../../spaces/Space.js';
 import { Account, type Bar, type Trade } from './Account.js';
-import { fillBar } from './fillBar.js';
+import { fillBar, requireTradable } from './bars.js';
 import type { MarketCostOptions, RiskLimitOptions } from './options.js';
 import { RewardTracker, type RewardFunction, type RewardOptions } from './rewards.js';
 
@@ -28,10 +28,10 @@ export type ActionScheme = 'discrete-4' | 'discrete-3' | 'continuous';
 
 /** Options of {@link TradingEnv}. */
 export interface TradingEnvOptions extends MarketCostOptions, RiskLimitOptions {
-  /** The bars. */
-  readonly data: MarketData;
+  /** The bars (default: `features.bars`, the bars a pipeline's frame carries). */
+  readonly data?: MarketData;
   /** Feature columns aligned with `data` (default: 1-bar log returns). */
-  readonly features?: FeatureFrame;
+  readonly features?: FeatureFrame<MarketData | undefined>;
   /** Which columns of `features` to observe (default: all). */
   readonly featureColumns?: readonly string[];
   /** Rows of features per observation (default 32). */
@@ -173,13 +173,15 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
       'data', 'features', 'featureColumns', 'windowSize', 'actionScheme', 'longOnly', 'positionSize', 'fee', 'slippage',
       'borrowRate', 'maxLeverage', 'initialCash', 'execution', 'episodeLength', 'randomStart', 'maxDrawdown', 'reward',
     ]);
-    const data = o.data;
-    if (data === undefined || typeof data !== 'object' || !(data.close instanceof Float64Array)) fail('data', 'a MarketData', data);
+    const data = o.data ?? o.features?.bars;
+    if (!(data instanceof MarketData)) fail('data', 'a MarketData (or features from FeaturePipeline.compute, which carry their bars)', data);
+    requireTradable('data', data);
     this.data = data;
     let frame = o.features ?? new FeaturePipeline(['logReturns']).compute(data);
     if (!(frame instanceof FeatureFrame)) fail('features', 'a FeatureFrame', frame);
     if (frame.length !== data.length || frame.timestamps[0] !== data.timestamps[0] || frame.timestamps[frame.length - 1] !== data.timestamps[data.length - 1]) {
-      throw new InvalidArgumentError(`features must be aligned with data (${data.length} bars from ${iso(data.timestamps[0] as number)}), got ${frame.length} rows from ${iso(frame.timestamps[0] as number)}`);
+      const hint = frame.bars !== undefined ? '; these features carry their own bars: pass data: features.bars, or leave data out' : '';
+      throw new InvalidArgumentError(`features must be aligned with data (${data.length} bars from ${iso(data.timestamps[0] as number)}), got ${frame.length} rows from ${iso(frame.timestamps[0] as number)}${hint}`);
     }
     if (o.featureColumns !== undefined) frame = frame.select(o.featureColumns);
     this.featureNames = frame.names;

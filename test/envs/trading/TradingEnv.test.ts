@@ -10,8 +10,10 @@ import {
   InvalidActionError,
   InvalidArgumentError,
   MarketData,
+  PortfolioEnv,
   TimeLimit,
   TradingEnv,
+  backtest,
   type Trade,
   type TradingEnvOptions,
 } from '../../../src/index.js';
@@ -431,5 +433,21 @@ describe('TradingEnv hardening (issue 14)', () => {
     }
     expect(closed.length).toBeGreaterThan(0);
     expect(closed.every((t) => Number.isFinite(t.pnl))).toBe(true);
+  });
+
+  it('takes its bars from a pipeline frame when data is left out, and says so when they disagree', () => {
+    const frame = new FeaturePipeline(['logReturns', 'rsi']).compute(data).dropWarmup();
+    const env = new TradingEnv({ features: frame, windowSize: 4 });
+    expect(env.data).toBe(frame.bars);
+    expect(() => new TradingEnv({ data, features: frame, windowSize: 4 })).toThrow(/these features carry their own bars: pass data: features.bars/);
+    expect(() => new TradingEnv({ windowSize: 4 } as TradingEnvOptions)).toThrow(/data must be a MarketData \(or features from FeaturePipeline.compute/);
+  });
+
+  it('refuses bars declared with allowNonPositivePrices when a price it would trade at is <= 0', () => {
+    const raw = { timeframe: '1h', timestamps: [0, H, 2 * H, 3 * H, 4 * H], open: [1, 1, -1, 1, 1], high: [1, 1, 1, 1, 1], low: [1, 1, -1, 1, 1], close: [1, 1, 1, 1, 1], volume: [1, 1, 1, 1, 1] };
+    const negative = new MarketData({ ...raw, allowNonPositivePrices: true });
+    expect(() => new TradingEnv({ data: negative, windowSize: 1 })).toThrow(/data.open\[2\] must be > 0 to trade/);
+    expect(() => backtest({ data: negative, strategy: [1, 1, 1, 1, 1] })).toThrow(/data.open\[2\] must be > 0 to trade/);
+    expect(() => new PortfolioEnv({ assets: [negative], windowSize: 1 })).toThrow(/assets\[0\].open\[2\] must be > 0 to trade/);
   });
 });
