@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { A2C, linearSchedule, PPO, useBackend } from '../../src/agents/index.js';
-import { make, Pendulum, SyncVectorEnv, TradegymError } from '../../src/index.js';
+import { CheckpointError, make, Pendulum, SyncVectorEnv, TradegymError } from '../../src/index.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -54,14 +54,16 @@ describe('save and load', () => {
     c.dispose();
   }, 60_000);
 
-  it('saves atomically: a second save replaces the first, and no temporary directory is left', async () => {
+  it('a second save replaces the first and leaves only model.json and the weights it names', async () => {
     const agent = new A2C(make('CartPole-v1'), { seed: 0 });
     const dir = join(root, 'atomic');
     await agent.save(dir);
     await agent.learn({ totalTimesteps: 50 });
     await agent.save(dir);
-    expect(readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
-    expect(readdirSync(root).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    const named = (JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] }).weightsManifest[0]?.paths;
+    expect(readdirSync(dir).sort()).toEqual(['model.json', ...(named ?? [])].sort());
+    expect(named).toEqual([expect.stringMatching(/^weights-\d+-[0-9a-f]+\.bin$/)]);
+    expect(readdirSync(root).filter((f) => f.includes('.tmp'))).toEqual([]);
     expect((await A2C.load(dir, make('CartPole-v1'))).numTimesteps).toBe(agent.numTimesteps);
     agent.dispose();
   });
@@ -86,10 +88,11 @@ describe('save and load', () => {
     await ppo.save(dir);
     await expect(A2C.load(dir, make('CartPole-v1'))).rejects.toThrow(/dir holds a PPO agent, not A2C: load it with PPO\.load/);
     await expect(PPO.load(dir, new Pendulum())).rejects.toThrow(/env does not fit the saved agent/);
+    await expect(PPO.load(join(root, 'nothing-here'), make('CartPole-v1'))).rejects.toThrow(CheckpointError);
     await expect(PPO.load(join(root, 'nothing-here'), make('CartPole-v1'))).rejects.toThrow(TradegymError);
     mkdirSync(join(root, 'not-ours'));
     writeFileSync(join(root, 'not-ours', 'model.json'), '{"format":"tfjs-layers"}');
-    await expect(PPO.load(join(root, 'not-ours'), make('CartPole-v1'))).rejects.toThrow(/is not a tradegym agent checkpoint/);
+    await expect(PPO.load(join(root, 'not-ours'), make('CartPole-v1'))).rejects.toThrow(/model\.json: not a tradegym agent checkpoint \(format "tfjs-layers"\)/);
     expect(existsSync(join(root, 'custom'))).toBe(false);
     ppo.dispose();
   });

@@ -93,7 +93,7 @@ export async function runLearn(
   for (const c of callbacks) await c.onTrainingEnd?.(agent);
 }
 
-/** What every checkpoint holds besides tensors. @internal */
+/** What every checkpoint holds besides tensors; `fileIO`'s load checks each field. @internal */
 export interface CheckpointHeader {
   algorithm: string;
   options: Record<string, unknown>;
@@ -106,8 +106,9 @@ export interface CheckpointHeader {
 }
 
 /**
- * Writes a checkpoint atomically: the options (schedules as JSON; a custom schedule function
- * cannot be saved), the header and the named tensors. @internal
+ * Writes a checkpoint crash-safely through {@link fileIO}: the options (schedules as JSON; a
+ * custom schedule function cannot be saved), the header and the named tensors. A kill at any
+ * instant leaves the previous checkpoint in `dir` or this one, complete. @internal
  */
 export async function writeCheckpoint(dir: string, header: Omit<CheckpointHeader, 'options'>, config: Readonly<Record<string, unknown>>, tensors: Record<string, tf.Tensor>): Promise<void> {
   const options: Record<string, unknown> = {};
