@@ -11,7 +11,9 @@ export { DQN, DQN_DEFAULTS, type DQNCompute, type DQNOptions } from './dqn/DQN.j
 export { nativeStatus, type NativeAvailable, type NativeStatus, type NativeUnavailable } from './common/kernels/native.js';
 export { constantSchedule, linearSchedule, type Schedule } from './common/schedules.js';
 export type { AgentAction, Compute, LearnOptions, LogRecord, PredictOptions, TrainEnv } from './common/OnPolicyAlgorithm.js';
-export type { NetArch } from './common/ActorCritic.js';
+export type { ActorCriticSpec, ActorCriticView, NetArch } from './common/ActorCritic.js';
+export type { QNetworkSpec, QNetworkView } from './common/QNetwork.js';
+export type { ReplayBufferView } from './common/ReplayBuffer.js';
 export { evaluatePolicy, type EvaluationResult, type EvaluateOptions, type Predictor } from './common/evaluatePolicy.js';
 export {
   EvalCallback,

@@ -1,4 +1,4 @@
-import { fail, requireOneOf, requireRecord, requireSeed, show } from '../core/checks.js';
+import { fail, requireKnownKeys, requireOneOf, requireSeed, show } from '../core/checks.js';
 import type { Env } from '../core/Env.js';
 import { InvalidArgumentError, ResetNeededError, TradegymError } from '../core/errors.js';
 import type { Info } from '../core/types.js';
@@ -106,14 +106,14 @@ export class SyncVectorEnv<Act> {
    * @param envFns - one factory per sub-env (at least one); every sub-env must have equal spaces.
    * @param options - `autoresetMode` and `copy`.
    * @throws {@link InvalidArgumentError} if `envFns` is empty or not functions, the observation
-   *   space is not a Box, the sub-envs' spaces differ, or an option is bad.
+   *   space is not a Box, the sub-envs' spaces differ, or an option is unknown or bad.
    */
   constructor(envFns: ReadonlyArray<() => Env<Float32Array, Act>>, options: SyncVectorEnvOptions = {}) {
     if (!Array.isArray(envFns) || envFns.length === 0) fail('envFns', 'a non-empty array of env factories', envFns);
     envFns.forEach((f, i) => {
       if (typeof f !== 'function') fail(`envFns[${i}]`, 'a function returning an Env', f);
     });
-    requireRecord('options', options);
+    requireKnownKeys('options', options, ['autoresetMode', 'copy']);
     this.autoresetMode =
       options.autoresetMode === undefined
         ? 'next-step'
@@ -163,12 +163,12 @@ export class SyncVectorEnv<Act> {
    * @param params - `seed` (sub-env `i` gets `seed + i`, or `seed[i]`), `options`, `mask`.
    * @returns the batched observations and one info per sub-env (an empty info for sub-envs
    *   the mask left alone; their observations are the last ones).
-   * @throws {@link InvalidArgumentError} on a bad seed, a seed array or mask of the wrong
-   *   length, or a mask before the first full reset.
+   * @throws {@link InvalidArgumentError} on an unknown key, a bad seed, a seed array or mask of
+   *   the wrong length, or a mask before the first full reset.
    */
   reset(params: VectorResetParams = {}): VectorResetResult {
     this.#requireOpen();
-    requireRecord('params', params);
+    requireKnownKeys('params', params, ['seed', 'options', 'mask']);
     const seeds = this.#seeds(params.seed);
     const mask = params.mask;
     if (mask !== undefined) {

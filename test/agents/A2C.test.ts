@@ -37,7 +37,7 @@ describe('A2C', () => {
   it.each([
     [() => new A2C(make('CartPole-v1'), { gamma: -0.1 }), /gamma must be a number in \[0, 1\], got -0\.1/],
     [() => new A2C(make('CartPole-v1'), { learningRate: 0 }), /learningRate must be a number > 0 or a schedule, got 0/],
-    [() => new A2C(make('CartPole-v1'), { rmsPropEps: 0 }), /rmsPropEps must be a number > 0, got 0/],
+    [() => new A2C(make('CartPole-v1'), { rmsPropEps: 0 }), /rmsPropEps must be a finite number > 0, got 0/],
     [() => new A2C(make('CartPole-v1'), { nSteps: 0 }), /nSteps must be an integer >= 1, got 0/],
   ])('rejects bad input %#', (build, message) => {
     expect(build).toThrow(InvalidArgumentError);

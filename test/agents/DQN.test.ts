@@ -153,7 +153,7 @@ describe('DQN', () => {
     expect(agent.predict(obs, { deterministic: true, actionMask: [0, 1] })).toBe(1);
     expect(agent.predict(obs, { deterministic: true, actionMask: [1, 0] })).toBe(0);
     for (let i = 0; i < 20; i++) expect(agent.predict(obs, { actionMask: [0, 1] })).toBe(1); // epsilon 1: random among the allowed
-    expect(() => agent.predict(obs, { actionMask: [0, 0] })).toThrow(/actionMask must be 2 entries, at least one allowed/);
+    expect(() => agent.predict(obs, { actionMask: [0, 0] })).toThrow(/actionMask must be allowing at least one action, got \[0,0\]/);
     agent.dispose();
   });
 

@@ -97,7 +97,9 @@ describe('PPO', () => {
     expect(Array.from(a)).toEqual([2, 1]);
     // masks: element 0 may only take its first value (1), element 1 only its second (1)
     for (let i = 0; i < 10; i++) expect(Array.from(agent.predict(Float32Array.of(1, 0, 0), { actionMask: [1, 0, 0, 0, 1] }) as Int32Array)).toEqual([1, 1]);
-    expect(() => agent.predict(Float32Array.of(1, 0, 0), { actionMask: [1, 0, 0] })).toThrow(/actionMask must be 5 entries/);
+    expect(() => agent.predict(Float32Array.of(1, 0, 0), { actionMask: [1, 0, 0] })).toThrow(/actionMask must be an array of 5 entries \(1 allowed, 0 not\), got \[1,0,0\]/);
+    // every element needs an allowed choice: element 0 has none here
+    expect(() => agent.predict(Float32Array.of(1, 0, 0), { actionMask: [0, 0, 0, 1, 1] })).toThrow(/actionMask must be allowing at least one choice of element 0, got \[0,0,0,1,1\]/);
     agent.dispose();
   }, 60_000);
 
@@ -118,7 +120,7 @@ describe('PPO', () => {
     [() => new PPO(make('CartPole-v1'), { nSteps: 16, batchSize: 64 }), /batchSize must be <= nSteps \* nEnvs \(16\), got 64/],
     [() => new PPO(make('CartPole-v1'), { nStep: 16 } as never), /options\.nStep is not a known option/],
     [() => new PPO(new MultiBinaryEnv() as never), /env action space must be Discrete, MultiDiscrete or Box for this algorithm, got MultiBinary/],
-    [() => new PPO(new SyncVectorEnv([() => make('CartPole-v1')])), /env must use autoresetMode 'same-step'/],
+    [() => new PPO(new SyncVectorEnv([() => make('CartPole-v1')], { autoresetMode: 'disabled' })), /env\.autoresetMode must be 'next-step' or 'same-step' \(the agents need finished sub-envs reset for them\), got "disabled"/],
     [() => new PPO(make('CartPole-v1'), { seed: -1 }), /seed must be a safe integer >= 0, got -1/],
   ])('rejects bad input %#', (build, message) => {
     expect(build).toThrow(InvalidArgumentError);

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { FlatAdam } from '../../src/agents/common/ActorCritic.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { FlatAdam, orthogonal } from '../../src/agents/common/ActorCritic.js';
 import { RolloutBuffer } from '../../src/agents/common/RolloutBuffer.js';
 import { argmax, logSoftmaxAt, sampleCategorical } from '../../src/agents/common/OnPolicyAlgorithm.js';
-import { constantSchedule, linearSchedule, useBackend } from '../../src/agents/index.js';
+import { constantSchedule, linearSchedule, PPO, useBackend } from '../../src/agents/index.js';
 import { explainedVariance } from '../../src/agents/ppo/PPO.js';
-import { Rng } from '../../src/index.js';
+import { Box, Discrete, Env, Rng, type ResetResult, type StepResult } from '../../src/index.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -73,5 +73,48 @@ describe('useBackend', () => {
     await expect(useBackend('tensorflow')).rejects.toThrow(/backend 'tensorflow' needs the package @tensorflow\/tfjs-node/);
     await expect(useBackend('gpu' as never)).rejects.toThrow(/name must be one of 'auto', 'tensorflow', 'wasm', 'cpu', got "gpu"/);
     await useBackend('cpu');
+  });
+});
+
+describe('orthogonal initialisation', () => {
+  it("equals tfjs-layers' orthogonal initializer for the same seed (to float32 rounding), tall, square and wide", () => {
+    for (const [rows, cols] of [[4, 64], [64, 64], [64, 2], [30, 40]] as const) {
+      // tfjs warns above 2,000 elements (64 x 64): the reference's warning is spied away
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+      const reference = tf.tidy(() => tf.initializers.orthogonal({ gain: 1.3, seed: 17 }).apply([rows, cols]).dataSync());
+      warn.mockRestore();
+      const ours = tf.tidy(() => orthogonal(rows, cols, 1.3, 17).dataSync());
+      expect(ours).toHaveLength(rows * cols);
+      ours.forEach((v, i) => expect(v).toBeCloseTo(reference[i]!, 4));
+    }
+  });
+
+  it('is orthogonal at any size: W^T W = gain^2 I for a tall 500 x 64 matrix', () => {
+    const gram = tf.tidy(() => {
+      const w = orthogonal(500, 64, 2, 5);
+      return tf.matMul(w, w, true, false).arraySync() as number[][];
+    });
+    gram.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(i === j ? 4 : 0, 4)));
+  });
+
+  it('prints nothing: PPO on a 500-wide observation logs no "Slowness may result" warning (or anything else)', () => {
+    class Wide extends Env<Float32Array, number> {
+      readonly observationSpace = new Box(-1, 1, [500]);
+      readonly actionSpace = new Discrete(3);
+      protected resetEnv(): ResetResult<Float32Array> {
+        return { observation: new Float32Array(500), info: {} };
+      }
+      protected stepEnv(): StepResult<Float32Array> {
+        return { observation: new Float32Array(500), reward: 0, terminated: true, truncated: false, info: {} };
+      }
+    }
+    const spies = (['warn', 'log', 'info', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m));
+    try {
+      const agent = new PPO(new Wide(), { nSteps: 8, batchSize: 8, seed: 0 });
+      agent.dispose();
+      for (const s of spies) expect(s).not.toHaveBeenCalled();
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
   });
 });

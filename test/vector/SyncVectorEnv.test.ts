@@ -156,6 +156,9 @@ describe('SyncVectorEnv', () => {
     [() => new SyncVectorEnv([() => new CartPole(), () => new CartPole()]).reset({ seed: [1] }), /seed must be a number or an array of 2 seeds, got \[1\]/],
     [() => new SyncVectorEnv([() => new CartPole()]).reset({ seed: -2 }), /seed must be a safe integer >= 0, got -2/],
     [() => new SyncVectorEnv([() => new CartPole()]).reset({ mask: [true] }), /mask must be omitted on the first reset/],
+    // unknown keys are errors, not silently ignored (a misspelt autoresetMode used to leave 'next-step' on)
+    [() => new SyncVectorEnv([() => new CartPole()], { autoReset: 'same-step' } as never), /^options\.autoReset is not a known option \(known: autoresetMode, copy\), got "same-step"$/],
+    [() => new SyncVectorEnv([() => new CartPole()]).reset({ seeds: 1 } as never), /^params\.seeds is not a known option \(known: seed, options, mask\), got 1$/],
   ])('rejects bad input %#', (call, message) => {
     expect(call).toThrow(InvalidArgumentError);
     expect(call).toThrow(message);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { clipByGlobalNorm, FlatRMSprop, type NetArch } from '../common/ActorCritic.js';
-import { agentSeed, OnPolicyAlgorithm, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
+import { agentSeed, OnPolicyAlgorithm, type AgentAction, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 import { batchAdvantages, entropyLoss, explainedVariance } from '../ppo/PPO.js';
 
@@ -60,6 +60,9 @@ export const A2C_DEFAULTS: Readonly<Required<Omit<A2COptions, 'seed'>>> = Object
  * `-(A * log pi) + vfCoef * MSE(returns, V) - entCoef * entropy`, RMSprop with alpha 0.99 and
  * eps 1e-5, global gradient-norm clipping. The on-policy loop is PPO's, written once.
  *
+ * @typeParam Act - the env's action type, which `predict` returns: `env.step(agent.predict(observation))`
+ *   needs no cast.
+ *
  * @example
  * ```ts
  * import { make } from 'tradegym';
@@ -71,18 +74,19 @@ export const A2C_DEFAULTS: Readonly<Required<Omit<A2COptions, 'seed'>>> = Object
  * agent.dispose();
  * ```
  */
-export class A2C extends OnPolicyAlgorithm {
+export class A2C<Act extends AgentAction = AgentAction> extends OnPolicyAlgorithm<Act> {
   /** The resolved options. */
   readonly config: Readonly<Required<Omit<A2COptions, 'seed'>>> & Pick<A2COptions, 'seed'>;
   readonly #lr: Schedule;
 
   /**
-   * @param env - an env with a Box observation space and a Discrete or Box action space, or
-   *   a `SyncVectorEnv` with `autoresetMode: 'same-step'`.
+   * @param env - an env with a Box observation space and a Discrete, MultiDiscrete or Box
+   *   action space, or a `SyncVectorEnv` of such envs (`'next-step'` or `'same-step'`).
    * @param options - see {@link A2COptions}.
-   * @throws `InvalidArgumentError` (from `tradegym`) for an unknown option or a value out of range.
+   * @throws `InvalidArgumentError` (from `tradegym`) for an unknown option or a value out of
+   *   range. A constructor that throws allocates no tensors.
    */
-  constructor(env: TrainEnv, options: A2COptions = {}) {
+  constructor(env: TrainEnv<Act>, options: A2COptions = {}) {
     requireKnownKeys('options', options, [...Object.keys(A2C_DEFAULTS), 'seed']);
     const o = { ...A2C_DEFAULTS, ...options };
     if (typeof o.learningRate === 'number' && !(o.learningRate > 0)) fail('learningRate', 'a number > 0 or a schedule', o.learningRate);
@@ -91,16 +95,18 @@ export class A2C extends OnPolicyAlgorithm {
       return v;
     };
     const eps = o.rmsPropEps;
-    if (!(eps > 0)) fail('rmsPropEps', 'a number > 0', eps);
+    if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) fail('rmsPropEps', 'a finite number > 0', eps);
     const seed = agentSeed(o.seed);
+    // every option is checked before super() builds the network: a throw leaks no tensors
+    for (const k of ['entCoef', 'vfCoef', 'maxGradNorm'] as const) if (typeof o[k] !== 'number' || !(o[k] >= 0) || !Number.isFinite(o[k])) fail(k, 'a finite number >= 0', o[k]);
+    const lr = toSchedule('learningRate', o.learningRate);
     super(
       env,
       { nSteps: requireInt('nSteps', o.nSteps, 1), gamma: inUnit('gamma', o.gamma), gaeLambda: inUnit('gaeLambda', o.gaeLambda), netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed, compute: o.compute },
       (size) => new FlatRMSprop(size, 0.99, eps),
     );
-    for (const k of ['entCoef', 'vfCoef', 'maxGradNorm'] as const) if (!(o[k] >= 0)) fail(k, 'a number >= 0', o[k]);
     this.config = Object.freeze({ ...o, seed });
-    this.#lr = toSchedule('learningRate', o.learningRate);
+    this.#lr = lr;
   }
 
   /** @internal */
@@ -117,7 +123,7 @@ export class A2C extends OnPolicyAlgorithm {
    * @throws `TradegymError` (from `tradegym`) if `dir` holds no checkpoint, or another algorithm's;
    *   `InvalidArgumentError` if the env does not fit the saved network.
    */
-  static async load(dir: string, env: TrainEnv, options: A2COptions = {}): Promise<A2C> {
+  static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: A2COptions = {}): Promise<A2C<Act>> {
     return OnPolicyAlgorithm.fromCheckpoint(dir, 'A2C', (saved) => new A2C(env, { ...(saved as A2COptions), ...options }));
   }
 
@@ -125,15 +131,15 @@ export class A2C extends OnPolicyAlgorithm {
   protected train(progressRemaining: number): Record<string, number> {
     const { maxGradNorm } = this.config;
     const lr = this.#lr(progressRemaining);
-    const n = this.buffer.nSteps * this.buffer.nEnvs;
-    const all = Int32Array.from({ length: n }, (_, i) => i);
+    // the rows holding transitions (a next-step vector env's reset steps are left out)
+    const all = this.buffer.validRows();
     const stats = this.typed ? this.typedGradientStep(all, lr, maxGradNorm, (b) => a2cLoss(b, this.config)) : this.#tfjsStep(all, lr);
     return {
       'train/policy_loss': stats[0] as number,
       'train/value_loss': stats[1] as number,
       'train/entropy_loss': stats[2] as number,
       'train/loss': stats[3] as number,
-      'train/explained_variance': explainedVariance(this.buffer.values, this.buffer.returns),
+      'train/explained_variance': explainedVariance(Array.from(all, (i) => this.buffer.values[i] as number), Array.from(all, (i) => this.buffer.returns[i] as number)),
       'train/learning_rate': lr,
       'train/n_updates': 1,
     };
@@ -146,7 +152,7 @@ export class A2C extends OnPolicyAlgorithm {
     const kept: tf.Tensor[] = [];
     const stats = tf.tidy(() => {
       const b = this.batch(all);
-      const theta = this.policy.params;
+      const theta = this.net.params;
       const { value: loss, grads } = tf.variableGrads(() => {
         const { logProb, entropy, values } = this.evaluateActions(b.obs, b.actions, theta);
         let adv: tf.Tensor = b.advantages;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail, requireInt } from '../../core/checks.js';
+import { fail, requireFinite, requireInt } from '../../core/checks.js';
 import type { Rng } from '../../core/Rng.js';
 
 /** Network sizes, as Stable-Baselines3's `net_arch`: separate policy and value networks. */
@@ -97,13 +97,38 @@ export interface ActorCriticSpec {
 }
 
 /**
+ * What an on-policy agent shows of its network (`agent.policy`): the spec it was built from
+ * and its parameters, every weight of the policy and value networks (and the Gaussian's log
+ * std) in ONE flat float32 variable. Read it (e.g. `params.dataSync()`), do not assign it:
+ * agents that train on the typed kernels keep their own copy in step with it.
+ *
+ * @example
+ * ```ts
+ * import { make } from 'tradegym';
+ * import { PPO, useBackend } from 'tradegym/agents';
+ * await useBackend('cpu');
+ * const agent = new PPO(make('CartPole-v1'), { seed: 0 });
+ * console.log(agent.policy.spec.netArch, agent.policy.params.size === agent.policy.size); // { pi: [64, 64], vf: [64, 64] } true
+ * agent.dispose();
+ * ```
+ */
+export interface ActorCriticView {
+  /** What the network was built from. */
+  readonly spec: ActorCriticSpec;
+  /** All parameters end to end (tfjs variable; released by the agent's `dispose()`). */
+  readonly params: tf.Variable;
+  /** The number of parameters. */
+  readonly size: number;
+}
+
+/**
  * A policy and a value network kept in ONE flat float32 parameter variable: one gradient per
  * minibatch, one global-norm clip and one optimizer update over everything, which is what
  * keeps tfjs's per-op overhead small. Weights are orthogonally initialised with
  * Stable-Baselines3's gains (sqrt 2 for hidden layers, 0.01 for the policy output, 1 for the
  * value output) and zero biases. @internal
  */
-export class ActorCritic {
+export class ActorCritic implements ActorCriticView {
   readonly spec: ActorCriticSpec;
   readonly params: tf.Variable;
   readonly size: number;
@@ -116,17 +141,19 @@ export class ActorCritic {
     requireInt('actionSize', spec.actionSize, 1);
     requireLayerSizes('netArch.pi', spec.netArch?.pi);
     requireLayerSizes('netArch.vf', spec.netArch?.vf);
+    if (spec.activation !== 'tanh' && spec.activation !== 'relu') fail('activation', "'tanh' or 'relu'", spec.activation);
+    requireFinite('logStdInit', spec.logStdInit);
     this.spec = spec;
     const seed = (): number => rng.uniform(0, 2 ** 31) | 0;
     const layout = new FlatLayout();
     // every initial tensor is made inside one tidy: only the flat parameter vector survives
     const flat = tf.tidy(() => {
-      const orthogonal = (outGain: number) => (fanIn: number, fanOut: number, isOutput: boolean) => ({
-        w: tf.initializers.orthogonal({ gain: isOutput ? outGain : Math.SQRT2, seed: seed() }).apply([fanIn, fanOut]) as tf.Tensor,
+      const init = (outGain: number) => (fanIn: number, fanOut: number, isOutput: boolean) => ({
+        w: orthogonal(fanIn, fanOut, isOutput ? outGain : Math.SQRT2, seed()),
         b: tf.zeros([fanOut]),
       });
-      this.#pi = layout.dense(spec.obsSize, spec.netArch.pi, spec.actionSize, orthogonal(0.01));
-      this.#vf = layout.dense(spec.obsSize, spec.netArch.vf, 1, orthogonal(1));
+      this.#pi = layout.dense(spec.obsSize, spec.netArch.pi, spec.actionSize, init(0.01));
+      this.#vf = layout.dense(spec.obsSize, spec.netArch.vf, 1, init(1));
       this.#logStd = spec.distribution === 'gaussian' ? layout.add([spec.actionSize], tf.fill([spec.actionSize], spec.logStdInit)) : undefined;
       return layout.build();
     });
@@ -169,6 +196,77 @@ export class ActorCritic {
   dispose(): void {
     this.params.dispose();
   }
+}
+
+/**
+ * A `rows x cols` orthogonal matrix times `gain`, drawn from `seed`, as tfjs-layers'
+ * `initializers.orthogonal` (Saxe et al. 2014): the Q of the QR factorisation of a Gaussian
+ * matrix of the same seed (`tf.randomNormal`, the same draws), its columns' signs fixed by R's
+ * diagonal so Q is unique, transposed when wide. The factorisation runs here, as Householder
+ * reflections in float64, instead of through tfjs's `linalg.qr`, which takes seconds for a
+ * 64 x 64 layer and minutes for a wide observation on the cpu backend, and whose initializer
+ * prints "Slowness may result" above 2,000 elements (a library prints nothing). It equals
+ * tfjs's to float32 rounding. Call inside tf.tidy. @internal
+ */
+export function orthogonal(rows: number, cols: number, gain: number, seed: number): tf.Tensor2D {
+  const m = Math.max(rows, cols);
+  const k = Math.min(rows, cols);
+  const q = householderQ(Float64Array.from(tf.randomNormal([m, k], 0, 1, 'float32', seed).dataSync()), m, k);
+  const w = new Float32Array(rows * cols);
+  // q is m x k, row-major; a wide matrix is its transpose
+  for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) w[rows >= cols ? i * cols + j : j * cols + i] = gain * (q[i * k + j] as number);
+  return tf.tensor2d(w, [rows, cols]);
+}
+
+/**
+ * The Q (`m x k`, m >= k, row-major) of the thin QR factorisation of `a` (`m x k`, row-major;
+ * overwritten) by Householder reflections (Golub and Van Loan, Matrix Computations, 4th ed.,
+ * algorithms 5.1.1 and 5.2.1), each column times the sign of R's diagonal entry so that R's
+ * diagonal is positive, which makes Q unique. @internal
+ */
+export function householderQ(a: Float64Array, m: number, k: number): Float64Array {
+  const vs: Float64Array[] = [];
+  const signs = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    let norm = 0;
+    for (let i = j; i < m; i++) norm += (a[i * k + j] as number) ** 2;
+    norm = Math.sqrt(norm);
+    const x0 = a[j * k + j] as number;
+    const alpha = x0 > 0 ? -norm : norm; // R[j][j]; the sign opposite x0's avoids cancellation
+    const v = new Float64Array(m - j);
+    for (let i = j; i < m; i++) v[i - j] = a[i * k + j] as number;
+    v[0] = x0 - alpha;
+    let vv = 0;
+    for (const x of v) vv += x * x;
+    if (vv > 0) {
+      // A[j:, j:] -= 2 v (v^T A[j:, j:]) / (v^T v)
+      for (let c = j; c < k; c++) {
+        let dot = 0;
+        for (let i = j; i < m; i++) dot += (v[i - j] as number) * (a[i * k + c] as number);
+        const f = (2 * dot) / vv;
+        for (let i = j; i < m; i++) a[i * k + c] = (a[i * k + c] as number) - f * (v[i - j] as number);
+      }
+    }
+    vs.push(v);
+    signs[j] = alpha < 0 ? -1 : 1;
+  }
+  // Q = H_0 H_1 ... H_{k-1} times the first k columns of the identity, applied right to left
+  const q = new Float64Array(m * k);
+  for (let j = 0; j < k; j++) q[j * k + j] = 1;
+  for (let j = k - 1; j >= 0; j--) {
+    const v = vs[j] as Float64Array;
+    let vv = 0;
+    for (const x of v) vv += x * x;
+    if (vv === 0) continue;
+    for (let c = 0; c < k; c++) {
+      let dot = 0;
+      for (let i = j; i < m; i++) dot += (v[i - j] as number) * (q[i * k + c] as number);
+      const f = (2 * dot) / vv;
+      for (let i = j; i < m; i++) q[i * k + c] = (q[i * k + c] as number) - f * (v[i - j] as number);
+    }
+  }
+  for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) q[i * k + j] = (q[i * k + j] as number) * (signs[j] as number);
+  return q;
 }
 
 /** Global gradient-norm clipping as torch's `clip_grad_norm_`, on one flat gradient. Call inside tf.tidy. @internal */

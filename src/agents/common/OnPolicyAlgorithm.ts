@@ -7,7 +7,9 @@ import { Box } from '../../spaces/Box.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import { MultiDiscrete } from '../../spaces/MultiDiscrete.js';
 import { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
-import { ActorCritic, type FlatOptimizer, type NetArch } from './ActorCritic.js';
+import { ActorCritic, type ActorCriticView, type FlatOptimizer, type NetArch } from './ActorCritic.js';
+import { AutoresetTracker } from './autoreset.js';
+import { Lifetime, requireActionMask, requireObservation, requirePredictOptions } from './guards.js';
 import { RolloutBuffer } from './RolloutBuffer.js';
 import { clipGradNorm, TypedMLP } from './typed.js';
 import { TypedMirror } from './TypedMirror.js';
@@ -19,8 +21,13 @@ import { scheduleFromJSON } from './schedules.js';
 /** An action: an index for Discrete action spaces, an Int32Array for MultiDiscrete, a Float32Array for Box. */
 export type AgentAction = number | Int32Array | Float32Array;
 
-/** What the algorithms learn on: an env, or a vector env in `'same-step'` autoreset mode. */
-export type TrainEnv = Env<Float32Array, AgentAction> | Env<Float32Array, number> | Env<Float32Array, Int32Array> | Env<Float32Array, Float32Array> | SyncVectorEnv<AgentAction>;
+/**
+ * What the algorithms learn on: an env with a Box observation space, or a `SyncVectorEnv` of
+ * such envs in `'next-step'` (its default) or `'same-step'` autoreset mode.
+ * @typeParam Act - the env's action type; the agent's `predict` returns it, so
+ *   `env.step(agent.predict(observation))` type-checks as it is.
+ */
+export type TrainEnv<Act extends AgentAction = AgentAction> = Env<Float32Array, Act> | SyncVectorEnv<Act>;
 
 /** One training log record, named as Stable-Baselines3 logs them. */
 export type LogRecord = Readonly<Record<string, number>>;
@@ -119,13 +126,13 @@ const LOG_2PI = Math.log(2 * Math.PI);
  * their final observation, compute GAE, then let the subclass update from the buffer.
  * Subclasses hold only their loss and update schedule. @internal
  */
-export abstract class OnPolicyAlgorithm {
+export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
   /** The envs trained on (a single env is wrapped in a SyncVectorEnv of one). */
-  readonly env: SyncVectorEnv<AgentAction>;
-  /** @internal The actor-critic network's parameters. */
-  readonly policy: ActorCritic;
+  readonly env: SyncVectorEnv<Act>;
+  /** @internal The actor-critic network. */
+  protected readonly net: ActorCritic;
   /** @internal The optimizer's state. */
-  readonly optimizerState: FlatOptimizer;
+  protected readonly optimizerState: FlatOptimizer;
   /** Whether actions are categorical: Discrete or MultiDiscrete (else Box). */
   readonly discrete: boolean;
   /** The choices per categorical: `[n]` for Discrete, `nvec` for MultiDiscrete; undefined for Box. */
@@ -147,9 +154,12 @@ export abstract class OnPolicyAlgorithm {
   readonly #lastStarts: Float32Array;
   readonly #stats: EpisodeStats;
   readonly #typed: TypedState | undefined;
+  readonly #autoreset: AutoresetTracker;
+  readonly #lifetime = new Lifetime();
 
-  constructor(env: TrainEnv, cfg: OnPolicyConfig, optimizer: (size: number) => FlatOptimizer) {
+  constructor(env: TrainEnv<Act>, cfg: OnPolicyConfig, optimizer: (size: number) => FlatOptimizer) {
     this.env = toVector(env);
+    resolveCompute(cfg.compute); // checked before any tensor exists
     const obsSpace = this.env.singleObservationSpace;
     const actSpace = this.env.singleActionSpace;
     if (!(actSpace instanceof Discrete) && !(actSpace instanceof MultiDiscrete) && !(actSpace instanceof Box)) {
@@ -169,24 +179,39 @@ export abstract class OnPolicyAlgorithm {
     this.rng = new Rng(cfg.seed);
     const actionSize = this.nvec !== undefined ? this.nvec.reduce((a, b) => a + b, 0) : (actSpace as Box).size;
     const distribution = actSpace instanceof Box ? 'gaussian' : actSpace instanceof Discrete ? 'categorical' : 'multicategorical';
-    this.policy = new ActorCritic(
+    this.net = new ActorCritic(
       { obsSize: obsSpace.size, actionSize, distribution, netArch: cfg.netArch, activation: cfg.activation, logStdInit: cfg.logStdInit, ...(actSpace instanceof MultiDiscrete ? { nvec: Array.from(actSpace.nvec) } : {}) },
       this.rng,
     );
-    this.optimizerState = optimizer(this.policy.size);
+    try {
+      this.optimizerState = optimizer(this.net.size);
+    } catch (e) {
+      this.net.dispose(); // a failed constructor leaves no tensors behind
+      throw e;
+    }
+    this.#autoreset = new AutoresetTracker(this.env.autoresetMode, this.env.numEnvs);
+    // nothing below checks user input: every option was checked before the network was built
     this.buffer = new RolloutBuffer(cfg.nSteps, this.env.numEnvs, obsSpace.size, this.nvec !== undefined ? this.nvec.length : actionSize);
     this.#lastStarts = new Float32Array(this.env.numEnvs).fill(1);
     this.#stats = new EpisodeStats(this.env.numEnvs);
     if (resolveCompute(cfg.compute) === 'typed') {
-      const mirror = new TypedMirror([this.policy.params], this.optimizerState);
+      const mirror = new TypedMirror([this.net.params], this.optimizerState);
       this.#typed = {
         mirror,
         theta: mirror.arrays[0] as Float32Array,
-        grad: new Float64Array(this.policy.size),
-        pi: new TypedMLP(this.policy.piLayers, cfg.activation),
-        vf: new TypedMLP(this.policy.vfLayers, cfg.activation),
+        grad: new Float64Array(this.net.size),
+        pi: new TypedMLP(this.net.piLayers, cfg.activation),
+        vf: new TypedMLP(this.net.vfLayers, cfg.activation),
       };
     }
+  }
+
+  /**
+   * The actor-critic network: its spec and its parameters, read-only (see
+   * {@link ActorCriticView}).
+   */
+  get policy(): ActorCriticView {
+    return this.net;
   }
 
   /** @internal Whether this agent trains on the typed-array kernels. */
@@ -202,9 +227,11 @@ export abstract class OnPolicyAlgorithm {
    * Trains for `totalTimesteps` environment steps.
    * @param options - `totalTimesteps` and an optional `callback`.
    * @returns this agent.
-   * @throws `InvalidArgumentError` (from `tradegym`) if `totalTimesteps` is not an integer >= 1.
+   * @throws `InvalidArgumentError` (from `tradegym`) if `totalTimesteps` is not an integer >= 1;
+   *   `TradegymError` after `dispose()`.
    */
   async learn(options: LearnOptions): Promise<this> {
+    this.#lifetime.require('learn');
     const work = () => this.#learn(options);
     await (this.#typed === undefined ? work() : this.#typed.mirror.around(work));
     return this;
@@ -214,7 +241,10 @@ export abstract class OnPolicyAlgorithm {
     await runLearn(this, options, this.#stats, (start, end) => {
       // a fresh vector env (e.g. a loaded agent's new wrapper) starts with a reset; the same live
       // vector env a checkpoint was saved from continues where it was
-      if (this.#lastObs === undefined || !this.env.started) this.#lastObs = this.env.reset({ seed: this.#cfg.seed }).observations.slice();
+      if (this.#lastObs === undefined || !this.env.started) {
+        this.#lastObs = this.env.reset({ seed: this.#cfg.seed }).observations.slice();
+        this.#autoreset.clear();
+      }
       this.#collectRollout();
       return this.train(Math.max(0, 1 - (this.numTimesteps - start) / (end - start)));
     });
@@ -224,24 +254,31 @@ export abstract class OnPolicyAlgorithm {
    * The agent's action for one observation.
    * @param observation - an observation of the env's observation space.
    * @param options - `deterministic`, `actionMask`.
-   * @returns an action (clipped to a Box's bounds).
-   * @throws `InvalidArgumentError` (from `tradegym`) for an observation of the wrong length, or a mask of the wrong length.
+   * @returns an action of the env's action space (clipped to a Box's bounds): its type is
+   *   the env's action type, so it goes to `env.step` as it is.
+   * @throws `InvalidArgumentError` (from `tradegym`) for an observation that is not a
+   *   Float32Array of the observation space's length or holds a NaN or infinity, or a mask of
+   *   the wrong length, with entries other than 0 and 1, or allowing nothing;
+   *   `TradegymError` after `dispose()`.
    */
-  predict(observation: Float32Array, options: PredictOptions = {}): AgentAction {
+  predict(observation: Float32Array, options: PredictOptions = {}): Act {
+    this.#lifetime.require('predict');
     const size = this.env.singleObservationSpace.size;
-    if (!(observation instanceof Float32Array) || observation.length !== size) fail('observation', `a Float32Array of ${size}`, observation);
+    requireObservation(observation, size);
+    requirePredictOptions(options);
+    const mask = this.discrete ? requireActionMask(options.actionMask, this.nvec as Int32Array) : options.actionMask;
+    if (!this.discrete && mask !== undefined) fail('actionMask', 'omitted for a Box action space', mask);
     this.#typed?.mirror.flush();
-    const out = tf.tidy(() => this.policy.policy(tf.tensor2d(observation, [1, size])).dataSync()) as Float32Array;
+    const out = tf.tidy(() => this.net.policy(tf.tensor2d(observation, [1, size])).dataSync()) as Float32Array;
+    // the action space is Space<Act>: what follows builds a member of it
     if (this.discrete) {
-      const mask = options.actionMask;
-      if (mask !== undefined && mask.length !== out.length) fail('actionMask', `${out.length} entries`, mask);
       const logits = Float64Array.from(out, (v, i) => (mask !== undefined && mask[i] === 0 ? -Infinity : v));
       const pick = (l: Float64Array) => (options.deterministic ? argmax(l) : sampleCategorical(l, this.rng));
-      return this.#multiStart === undefined ? pick(logits) : this.#eachCategorical(logits, pick);
+      return (this.#multiStart === undefined ? pick(logits) : this.#eachCategorical(logits, pick)) as Act;
     }
     const std = this.#std();
     const a = Float32Array.from(out, (m, i) => (options.deterministic ? m : m + (std[i] as number) * this.rng.normal()));
-    return this.#clip(a);
+    return this.#clip(a) as Act;
   }
 
   /** A MultiDiscrete action: `choose` per element on its slice of the logits, plus the element's start. */
@@ -269,17 +306,19 @@ export abstract class OnPolicyAlgorithm {
    * `dir/model.json` and `dir/weights.bin` appear together or not at all.
    * @param dir - the directory (created or replaced).
    * @throws `TradegymError` (from `tradegym`) if an option holds a custom schedule function,
-   *   which cannot be saved (pass it again to `load`).
+   *   which cannot be saved (pass it again to `load`), or after `dispose()`.
    */
   async save(dir: string): Promise<void> {
+    this.#lifetime.require('save');
     this.#typed?.mirror.flush();
     const opt = this.optimizerState.state();
-    const rollout: OnPolicyRollout | null = this.#lastObs === undefined ? null : { lastObs: Array.from(this.#lastObs), lastStarts: Array.from(this.#lastStarts), ...this.#stats.toJSON() };
+    const rollout: OnPolicyRollout | null =
+      this.#lastObs === undefined ? null : { lastObs: Array.from(this.#lastObs), lastStarts: Array.from(this.#lastStarts), resetPending: Array.from(this.#autoreset.pending), ...this.#stats.toJSON() };
     await writeCheckpoint(
       dir,
-      { algorithm: this.algorithm, spec: this.policy.spec, numTimesteps: this.numTimesteps, optimizerStep: opt.step, rng: this.rng.getState(), rollout },
+      { algorithm: this.algorithm, spec: this.net.spec, numTimesteps: this.numTimesteps, optimizerStep: opt.step, rng: this.rng.getState(), rollout },
       this.config,
-      { params: this.policy.params, ...opt.tensors },
+      { params: this.net.params, ...opt.tensors },
     );
   }
 
@@ -287,20 +326,27 @@ export abstract class OnPolicyAlgorithm {
    * Reads the checkpoint in `dir`, builds the agent from its saved options and restores its
    * state: the body of every algorithm's static `load`. @internal
    */
-  protected static async fromCheckpoint<A extends OnPolicyAlgorithm>(dir: string, algorithm: string, build: (saved: Record<string, unknown>) => A): Promise<A> {
+  protected static async fromCheckpoint<A extends OnPolicyAlgorithm<AgentAction>>(dir: string, algorithm: string, build: (saved: Record<string, unknown>) => A): Promise<A> {
     const checkpoint = await readCheckpoint(dir, algorithm);
-    const agent = build(checkpoint.options);
-    agent.restore(checkpoint);
-    return agent;
+    let agent: A | undefined;
+    try {
+      agent = build(checkpoint.options);
+      agent.restore(checkpoint);
+      return agent;
+    } catch (e) {
+      agent?.dispose(); // a failed load leaves no tensors behind
+      throw e;
+    } finally {
+      Object.values(checkpoint.tensors).forEach((t) => t.dispose());
+    }
   }
 
   /** Restores a checkpoint's state into this freshly built agent. @internal */
   protected restore(checkpoint: Checkpoint): void {
     const c = checkpoint.topology;
-    requireSameSpec(c.spec, this.policy.spec);
-    this.policy.params.assign(checkpoint.tensors.params as tf.Tensor);
+    requireSameSpec(c.spec, this.net.spec);
+    this.net.params.assign(checkpoint.tensors.params as tf.Tensor);
     this.optimizerState.setState(checkpoint.tensors, c.optimizerStep);
-    Object.values(checkpoint.tensors).forEach((t) => t.dispose());
     if (this.#typed !== undefined) this.#typed.mirror.stale = true;
     this.numTimesteps = c.numTimesteps;
     this.rng.setState(c.rng);
@@ -308,21 +354,27 @@ export abstract class OnPolicyAlgorithm {
     if (rollout !== null && this.env.started && rollout.lastObs.length === this.env.numEnvs * this.env.singleObservationSpace.size) {
       this.#lastObs = Float32Array.from(rollout.lastObs);
       this.#lastStarts.set(rollout.lastStarts);
+      this.#autoreset.pending.set(rollout.resetPending ?? []); // absent before next-step support: same-step only
       this.#stats.restore(rollout);
     }
   }
 
-  /** Releases the tensors of the policy and optimizer. */
+  /**
+   * Releases the tensors of the policy and optimizer. Afterwards `predict`, `learn` and
+   * `save` throw; a second `dispose()` does nothing.
+   */
   dispose(): void {
-    this.policy.dispose();
-    this.optimizerState.dispose();
+    this.#lifetime.dispose(() => {
+      this.net.dispose();
+      this.optimizerState.dispose();
+    });
   }
 
   #std(): Float32Array {
     const t = this.#typed;
-    const slot = this.policy.logStdSlot;
-    if (t !== undefined && !t.mirror.stale && slot !== undefined) return Float32Array.from(t.theta.subarray(slot.offset, slot.offset + this.policy.spec.actionSize), Math.exp);
-    return tf.tidy(() => tf.exp(this.policy.logStd()).dataSync()) as Float32Array;
+    const slot = this.net.logStdSlot;
+    if (t !== undefined && !t.mirror.stale && slot !== undefined) return Float32Array.from(t.theta.subarray(slot.offset, slot.offset + this.net.spec.actionSize), Math.exp);
+    return tf.tidy(() => tf.exp(this.net.logStd()).dataSync()) as Float32Array;
   }
 
   #clip(a: Float32Array): Float32Array {
@@ -334,12 +386,12 @@ export abstract class OnPolicyAlgorithm {
   /** Batched forward pass: policy outputs and values of `n` observations, one download. */
   #forward(obs: Float32Array, n: number): { out: Float32Array | Float64Array; values: Float32Array | Float64Array } {
     const size = this.env.singleObservationSpace.size;
-    const k = this.policy.spec.actionSize;
+    const k = this.net.spec.actionSize;
     // the kernels' own output buffers: read before the next forward, as every caller here does
     if (this.#typed !== undefined) return { out: this.#typed.pi.forward(obs, n).subarray(0, n * k), values: this.#typed.vf.forward(obs, n).subarray(0, n) };
     const both = tf.tidy(() => {
       const x = tf.tensor2d(obs, [n, size]);
-      return tf.concat([this.policy.policy(x), tf.reshape(this.policy.value(x), [n, 1])], 1).dataSync();
+      return tf.concat([this.net.policy(x), tf.reshape(this.net.value(x), [n, 1])], 1).dataSync();
     }) as Float32Array;
     const out = new Float32Array(n * k);
     const values = new Float32Array(n);
@@ -355,7 +407,7 @@ export abstract class OnPolicyAlgorithm {
     const env = this.env;
     const nEnvs = env.numEnvs;
     const size = env.singleObservationSpace.size;
-    const k = this.policy.spec.actionSize;
+    const k = this.net.spec.actionSize;
     const gamma = this.#cfg.gamma;
     const std = this.discrete ? undefined : this.#std();
     if (this.#typed !== undefined) {
@@ -364,7 +416,7 @@ export abstract class OnPolicyAlgorithm {
     }
     const logStdSum = std === undefined ? 0 : std.reduce((a, s) => a + Math.log(s), 0);
     buf.reset();
-    const actions: AgentAction[] = new Array<AgentAction>(nEnvs);
+    const actions: Act[] = new Array<Act>(nEnvs);
     while (!buf.full) {
       const obs = this.#lastObs as Float32Array;
       const { out, values } = this.#forward(obs, nEnvs);
@@ -382,10 +434,10 @@ export abstract class OnPolicyAlgorithm {
             buf.actions[(row + e) * dims + d] = a;
             logp += logSoftmaxAt(l, a);
             return a;
-          });
+          }) as Act;
         } else if (this.discrete) {
           const a = sampleCategorical(params, this.rng);
-          actions[e] = a;
+          actions[e] = a as Act;
           buf.actions[row + e] = a;
           logp = logSoftmaxAt(params, a);
         } else {
@@ -399,7 +451,7 @@ export abstract class OnPolicyAlgorithm {
           buf.actions.set(a, (row + e) * k);
           // the Gaussian log density of the unclipped sample; the env gets the clipped one
           logp = -0.5 * quad - logStdSum - 0.5 * k * LOG_2PI;
-          actions[e] = this.#clip(a);
+          actions[e] = this.#clip(a) as Act;
         }
         buf.logProbs[row + e] = logp;
         buf.values[row + e] = values[e] as number;
@@ -407,20 +459,25 @@ export abstract class OnPolicyAlgorithm {
       }
       const r = env.step(actions);
       const rewards = Float64Array.from(r.rewards);
+      // next-step mode: a sub-env whose episode ended on the last step was only reset by this
+      // one; the row holds no transition and is left out of GAE and the update
+      const skipped = this.#autoreset.step(r);
       // a truncated episode is bootstrapped from its final observation, as Stable-Baselines3
       const truncatedEnvs: number[] = [];
       for (let e = 0; e < nEnvs; e++) if (r.truncations[e] === 1 && r.terminations[e] === 0) truncatedEnvs.push(e);
       if (truncatedEnvs.length > 0) {
         const finals = new Float32Array(truncatedEnvs.length * size);
-        truncatedEnvs.forEach((e, j) => finals.set((r.infos[e] as Record<string, unknown>).finalObservation as Float32Array, j * size));
+        truncatedEnvs.forEach((e, j) => finals.set(this.#autoreset.finalObservation(r, e, size), j * size));
         const v = this.#forward(finals, truncatedEnvs.length).values;
         truncatedEnvs.forEach((e, j) => (rewards[e] = (rewards[e] as number) + gamma * (v[j] as number)));
       }
       for (let e = 0; e < nEnvs; e++) {
         buf.rewards[row + e] = rewards[e] as number;
         const done = r.terminations[e] === 1 || r.truncations[e] === 1;
-        this.#lastStarts[e] = done ? 1 : 0;
-        this.#stats.step(e, r.rewards[e] as number, done);
+        buf.resets[row + e] = skipped[e] as number;
+        // the next observation starts an episode after an end, and after a reset step
+        this.#lastStarts[e] = done || skipped[e] === 1 ? 1 : 0;
+        if (skipped[e] === 0) this.#stats.step(e, r.rewards[e] as number, done);
       }
       this.#lastObs = r.observations.slice();
       buf.pos++;
@@ -456,7 +513,7 @@ export abstract class OnPolicyAlgorithm {
     t.vf.load(t.theta);
     const out = t.pi.forward(obs, n);
     b.values.set(t.vf.forward(obs, n).subarray(0, n));
-    const dOut = new Float64Array(n * this.policy.spec.actionSize);
+    const dOut = new Float64Array(n * this.net.spec.actionSize);
     const stats = this.discrete ? this.#categoricalHead(out, idx, b, loss, dOut) : this.#gaussianHead(out, idx, b, loss, dOut, t.grad);
     t.pi.backward(dOut, n, t.grad);
     t.vf.backward(Float64Array.from(b.gValue), n, t.grad);
@@ -474,7 +531,7 @@ export abstract class OnPolicyAlgorithm {
     const actions = this.buffer.actions;
     const nvec = this.nvec as Int32Array;
     const dims = nvec.length;
-    const k = this.policy.spec.actionSize;
+    const k = this.net.spec.actionSize;
     const n = b.n;
     const logp = new Float64Array(n * k);
     const hs = new Float64Array(n * dims);
@@ -532,8 +589,8 @@ export abstract class OnPolicyAlgorithm {
    */
   #gaussianHead(out: Float64Array, idx: ArrayLike<number>, b: TypedBatch, loss: (b: TypedBatch) => number[], dOut: Float64Array, grad: Float64Array): number[] {
     const actions = this.buffer.actions;
-    const slot = this.policy.logStdSlot as NonNullable<ActorCritic['logStdSlot']>;
-    const k = this.policy.spec.actionSize;
+    const slot = this.net.logStdSlot as NonNullable<ActorCritic['logStdSlot']>;
+    const k = this.net.spec.actionSize;
     const n = b.n;
     const logStd = Float64Array.from((this.#typed as TypedState).theta.subarray(slot.offset, slot.offset + k));
     const logStdSum = logStd.reduce((a, v) => a + v, 0);
@@ -596,8 +653,8 @@ export abstract class OnPolicyAlgorithm {
 
   /** @internal Log-probabilities and entropies of `actions` under the current policy. Call inside tf.tidy. */
   protected evaluateActions(obs: tf.Tensor2D, actions: tf.Tensor, theta: tf.Tensor): { logProb: tf.Tensor1D; entropy: tf.Tensor1D; values: tf.Tensor1D } {
-    const out = this.policy.policy(obs, theta);
-    const values = this.policy.value(obs, theta);
+    const out = this.net.policy(obs, theta);
+    const values = this.net.value(obs, theta);
     if (this.discrete) {
       // one categorical per element of nvec (Discrete: one); log-probabilities and entropies add
       const nvec = Array.from(this.nvec as Int32Array);
@@ -612,9 +669,9 @@ export abstract class OnPolicyAlgorithm {
       });
       return { logProb: logProb as tf.Tensor1D, entropy: entropy as tf.Tensor1D, values };
     }
-    const logStd = this.policy.logStd(theta);
+    const logStd = this.net.logStd(theta);
     const z = tf.div(tf.sub(actions, out), tf.exp(logStd));
-    const k = this.policy.spec.actionSize;
+    const k = this.net.spec.actionSize;
     const logProb = tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), tf.add(tf.sum(logStd), 0.5 * k * LOG_2PI)) as tf.Tensor1D;
     const entropy = tf.mul(tf.onesLike(values), tf.add(tf.sum(logStd), 0.5 * k * (1 + LOG_2PI))) as tf.Tensor1D;
     return { logProb, entropy, values };
@@ -625,6 +682,8 @@ export abstract class OnPolicyAlgorithm {
 interface OnPolicyRollout extends EpisodeStatsState {
   lastObs: number[];
   lastStarts: number[];
+  /** Next-step mode: 1 where the sub-env's next step only resets it (absent in older checkpoints). */
+  resetPending?: number[];
 }
 
 /** A checkpoint read back by {@link readCheckpoint}. @internal */
@@ -654,17 +713,22 @@ export async function readCheckpoint(dir: string, algorithm: string): Promise<Ch
   return { topology, tensors, options };
 }
 
-/** A single env wrapped in a same-step SyncVectorEnv of one, or a checked vector env. @internal */
-export function toVector(env: TrainEnv): SyncVectorEnv<AgentAction> {
+/**
+ * A single env wrapped in a same-step SyncVectorEnv of one, or a checked vector env: either
+ * autoreset mode that resets by itself (`'next-step'`, `'same-step'`; see `AutoresetTracker`
+ * for how the learners read each). @internal
+ */
+export function toVector<Act extends AgentAction>(env: TrainEnv<Act>): SyncVectorEnv<Act> {
   if (env instanceof SyncVectorEnv) {
-    if (env.autoresetMode !== 'same-step') {
-      throw new InvalidArgumentError(`env must use autoresetMode 'same-step' (final observations bootstrap truncated episodes), got '${env.autoresetMode}'`);
+    const vec = env as SyncVectorEnv<Act>;
+    if (vec.autoresetMode === 'disabled') {
+      fail('env.autoresetMode', "'next-step' or 'same-step' (the agents need finished sub-envs reset for them)", vec.autoresetMode);
     }
-    if (!(env.singleObservationSpace instanceof Box)) fail('env.singleObservationSpace', 'a Box', String(env.singleObservationSpace));
-    return env as SyncVectorEnv<AgentAction>;
+    if (!(vec.singleObservationSpace instanceof Box)) fail('env.singleObservationSpace', 'a Box', String(vec.singleObservationSpace));
+    return vec;
   }
   if (env === null || typeof env !== 'object' || typeof (env as Env<unknown, unknown>).step !== 'function') fail('env', 'an Env or a SyncVectorEnv', env);
-  const single = env as Env<Float32Array, AgentAction>;
+  const single = env as Env<Float32Array, Act>;
   if (!(single.observationSpace instanceof Box)) fail('env.observationSpace', 'a Box', String(single.observationSpace));
   return new SyncVectorEnv([() => single], { autoresetMode: 'same-step' });
 }

@@ -3,7 +3,7 @@ import { fail, requireInt } from '../../core/checks.js';
 import type { Rng } from '../../core/Rng.js';
 import { FlatLayout, mlp, requireLayerSizes, type DenseSlots } from './ActorCritic.js';
 
-/** Everything needed to rebuild a {@link QNetwork}. @internal */
+/** Everything needed to rebuild a DQN's Q-network (`agent.q.spec`). */
 export interface QNetworkSpec {
   /** Observation length. */
   readonly obsSize: number;
@@ -18,11 +18,37 @@ export interface QNetworkSpec {
 }
 
 /**
+ * What DQN shows of its networks (`agent.q`): the spec, and the online and target networks'
+ * parameters, each ONE flat float32 variable. Read them, do not assign them: agents that
+ * train on the typed or native kernels keep their own copies in step with them.
+ *
+ * @example
+ * ```ts
+ * import { make } from 'tradegym';
+ * import { DQN, useBackend } from 'tradegym/agents';
+ * await useBackend('cpu');
+ * const agent = new DQN(make('CartPole-v1'), { seed: 0 });
+ * console.log(agent.q.spec.nActions, agent.q.params.size === agent.q.target.size); // 2 true
+ * agent.dispose();
+ * ```
+ */
+export interface QNetworkView {
+  /** What the network was built from. */
+  readonly spec: QNetworkSpec;
+  /** The online network's parameters (tfjs variable; released by the agent's `dispose()`). */
+  readonly params: tf.Variable;
+  /** The target network's parameters. */
+  readonly target: tf.Variable;
+  /** The number of parameters of each. */
+  readonly size: number;
+}
+
+/**
  * A Q-network and its target network, each ONE flat float32 variable (see `FlatLayout`).
  * Weights and biases start as PyTorch's `nn.Linear` default, U(-1/sqrt(fanIn), 1/sqrt(fanIn)),
  * which is what Stable-Baselines3's DQN uses, drawn from the agent's `Rng`. @internal
  */
-export class QNetwork {
+export class QNetwork implements QNetworkView {
   readonly params: tf.Variable;
   readonly target: tf.Variable;
   readonly size: number;

@@ -11,12 +11,45 @@ export interface ReplaySample {
 }
 
 /**
+ * What DQN shows of its replay buffer (`agent.replayBuffer`): the stored transitions, row `i`
+ * of each array belonging together. The arrays grow as the buffer fills; rows `0..size-1`
+ * hold transitions (in ring order once it wrapped). Read them, do not write them.
+ *
+ * @example
+ * ```ts
+ * import { make } from 'tradegym';
+ * import { DQN, useBackend } from 'tradegym/agents';
+ * await useBackend('cpu');
+ * const agent = new DQN(make('CartPole-v1'), { learningStarts: 50, seed: 0 });
+ * await agent.learn({ totalTimesteps: 60 });
+ * console.log(agent.replayBuffer.size); // 60
+ * agent.dispose();
+ * ```
+ */
+export interface ReplayBufferView {
+  /** The transitions stored (at most the capacity). */
+  readonly size: number;
+  /** The most transitions kept (DQN's `bufferSize`). */
+  readonly capacity: number;
+  /** Observations, `obsSize` per row. */
+  readonly observations: Float32Array;
+  /** The observation after each transition (a truncated episode's real final one). */
+  readonly nextObservations: Float32Array;
+  /** The Discrete action's index (the env's action minus the space's `start`). */
+  readonly actions: Int32Array;
+  /** The reward of each transition. */
+  readonly rewards: Float32Array;
+  /** 1 where the episode terminated (not where it was truncated). */
+  readonly dones: Float32Array;
+}
+
+/**
  * A ring of transitions in typed arrays, as Stable-Baselines3's `ReplayBuffer` (with
  * `handle_timeout_termination`: `done` is 1 only for a true termination, so a truncated
  * episode is still bootstrapped from its real final observation). Storage grows by doubling
  * up to `capacity`, so a large capacity costs memory only once it is used. @internal
  */
-export class ReplayBuffer {
+export class ReplayBuffer implements ReplayBufferView {
   observations: Float32Array;
   nextObservations: Float32Array;
   actions: Int32Array;

@@ -15,6 +15,11 @@ export class RolloutBuffer {
   readonly logProbs: Float32Array;
   readonly advantages: Float32Array;
   readonly returns: Float32Array;
+  /**
+   * 1 where the row is a next-step autoreset step (see `AutoresetTracker`): no transition, so
+   * GAE skips it and the update leaves it out (see {@link RolloutBuffer.validRows}).
+   */
+  readonly resets: Uint8Array;
   pos = 0;
 
   constructor(
@@ -33,6 +38,7 @@ export class RolloutBuffer {
     this.logProbs = new Float32Array(n);
     this.advantages = new Float32Array(n);
     this.returns = new Float32Array(n);
+    this.resets = new Uint8Array(n);
   }
 
   get full(): boolean {
@@ -41,12 +47,23 @@ export class RolloutBuffer {
 
   reset(): void {
     this.pos = 0;
+    this.resets.fill(0);
+  }
+
+  /** The rows that hold transitions (all but next-step reset steps), in order. */
+  validRows(): Int32Array {
+    const rows = new Int32Array(this.nSteps * this.nEnvs);
+    let n = 0;
+    for (let i = 0; i < rows.length; i++) if (this.resets[i] === 0) rows[n++] = i;
+    return rows.subarray(0, n);
   }
 
   /**
    * GAE(lambda): delta = r + gamma V(s') (1 - done') - V(s); A = delta + gamma lambda
    * (1 - done') A'; returns = A + V. `lastValues` are the values of the observation after
-   * the last step; `dones` whether that observation starts a new episode.
+   * the last step; `dones` whether that observation starts a new episode. A reset row
+   * gets advantage 0 and return V(s) and cuts the recursion (the row before it ended its
+   * episode, so its `episodeStarts` is 1 and nothing flows through it either way).
    */
   computeReturnsAndAdvantage(lastValues: ArrayLike<number>, dones: Float32Array, gamma: number, lambda: number): void {
     const { nSteps, nEnvs } = this;
@@ -54,6 +71,12 @@ export class RolloutBuffer {
       let last = 0;
       for (let s = nSteps - 1; s >= 0; s--) {
         const i = s * nEnvs + e;
+        if (this.resets[i] === 1) {
+          last = 0;
+          this.advantages[i] = 0;
+          this.returns[i] = this.values[i] as number;
+          continue;
+        }
         const nextNonTerminal = s === nSteps - 1 ? 1 - (dones[e] as number) : 1 - (this.episodeStarts[i + nEnvs] as number);
         const nextValue = s === nSteps - 1 ? (lastValues[e] as number) : (this.values[i + nEnvs] as number);
         const delta = (this.rewards[i] as number) + gamma * nextValue * nextNonTerminal - (this.values[i] as number);

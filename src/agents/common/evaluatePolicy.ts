@@ -2,10 +2,13 @@ import { requireInt, requireRecord } from '../../core/checks.js';
 import type { Env } from '../../core/Env.js';
 import type { AgentAction, PredictOptions } from './OnPolicyAlgorithm.js';
 
-/** Anything that acts on an observation: a tradegym agent. */
-export interface Predictor {
+/**
+ * Anything that acts on an observation: a tradegym agent.
+ * @typeParam Act - the action type `predict` returns.
+ */
+export interface Predictor<Act = AgentAction> {
   /** The agent's action for one observation. */
-  predict(observation: Float32Array, options?: PredictOptions): AgentAction;
+  predict(observation: Float32Array, options?: PredictOptions): Act;
 }
 
 /** Options of {@link evaluatePolicy}. */
@@ -48,11 +51,11 @@ export interface EvaluationResult {
  * console.log(mean < 50); // true: pushing one way topples the pole quickly
  * ```
  */
-export function evaluatePolicy(agent: Predictor, env: Env<Float32Array, AgentAction> | Env<Float32Array, number> | Env<Float32Array, Float32Array>, options: EvaluateOptions = {}): EvaluationResult {
+export function evaluatePolicy<Act>(agent: Predictor<Act>, env: Env<Float32Array, Act>, options: EvaluateOptions = {}): EvaluationResult {
   requireRecord('options', options);
   const episodes = requireInt('nEvalEpisodes', options.nEvalEpisodes ?? 10, 1);
   const seed = requireInt('seed', options.seed ?? 0, 0);
-  const e = env as Env<Float32Array, AgentAction>;
+  const e = env;
   const rewards: number[] = [];
   const lengths: number[] = [];
   for (let ep = 0; ep < episodes; ep++) {

@@ -4,14 +4,16 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import { Rng } from '../../core/Rng.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import type { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
+import { AutoresetTracker } from '../common/autoreset.js';
+import { Lifetime, requireActionMask, requireObservation, requirePredictOptions } from '../common/guards.js';
 import { clipByGlobalNorm, FlatAdam } from '../common/ActorCritic.js';
 import { agentSeed, argmax, readCheckpoint, requireSameSpec, resolveCompute, toVector, type AgentAction, type Compute, type LearnOptions, type PredictOptions, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
 import { clipGradNorm, TypedMLP } from '../common/typed.js';
 import { TypedMirror } from '../common/TypedMirror.js';
 import { nativeKernels, nativeLayout, nativeStatus, type NativeKernels } from '../common/kernels/native.js';
 import type { ReplaySample } from '../common/ReplayBuffer.js';
-import { QNetwork } from '../common/QNetwork.js';
-import { ReplayBuffer } from '../common/ReplayBuffer.js';
+import { QNetwork, type QNetworkView } from '../common/QNetwork.js';
+import { ReplayBuffer, type ReplayBufferView } from '../common/ReplayBuffer.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 import { EpisodeStats, runLearn, writeCheckpoint, type EpisodeStatsState } from '../common/training.js';
 
@@ -114,6 +116,8 @@ interface DQNRollout extends EpisodeStatsState {
   explorationRate: number;
   bufferPos: number;
   bufferFull: boolean;
+  /** Next-step mode: 1 where the sub-env's next step only resets it (absent in older checkpoints). */
+  resetPending?: number[];
 }
 
 /**
@@ -123,7 +127,10 @@ interface DQNRollout extends EpisodeStatsState {
  * Polyak averaging every `targetUpdateInterval` steps, epsilon falling linearly over
  * `explorationFraction` of training, global gradient-norm clipping; double-DQN and dueling
  * heads as options. Discrete actions only. Truncated episodes are bootstrapped from their
- * real final observation. Every gradient step runs in `tf.tidy`.
+ * real final observation. Every gradient step runs in `tf.tidy`. Learns on one env or a
+ * `SyncVectorEnv` in either autoreset mode (a next-step reset step is not stored).
+ *
+ * @typeParam Act - the env's action type (it must hold Discrete's `number`s).
  *
  * @example
  * ```ts
@@ -136,15 +143,15 @@ interface DQNRollout extends EpisodeStatsState {
  * agent.dispose();
  * ```
  */
-export class DQN {
+export class DQN<Act extends AgentAction = AgentAction> {
   /** The envs trained on (a single env is wrapped in a SyncVectorEnv of one). */
-  readonly env: SyncVectorEnv<AgentAction>;
+  readonly env: SyncVectorEnv<Act>;
   /** The resolved options. */
   readonly config: Readonly<Required<Omit<DQNOptions, 'seed'>>> & Pick<DQNOptions, 'seed'>;
-  /** @internal The online and target Q-networks. */
-  readonly q: QNetwork;
-  /** @internal Adam's state. */
-  readonly optimizerState: FlatAdam;
+  readonly #q: QNetwork;
+  readonly #adam: FlatAdam;
+  readonly #autoreset: AutoresetTracker;
+  readonly #lifetime = new Lifetime();
   /** Environment steps taken by `learn` so far. */
   numTimesteps = 0;
   /** The current epsilon of the epsilon-greedy collection policy. */
@@ -160,19 +167,20 @@ export class DQN {
   #nUpdates = 0;
   /** Chosen action indices, and the env's actions (index + the space's start), per sub-env: reused every step. */
   readonly #chosen: Int32Array;
-  readonly #envActions: number[];
+  readonly #envActions: Act[];
   readonly #typed: DQNTyped | undefined;
   /** Where this agent trains: `compute` resolved (`'auto'` picked `'native'` or `'tfjs'`). */
   readonly compute: 'native' | 'typed' | 'tfjs';
 
   /**
    * @param env - an env with a Box observation space and a Discrete action space, or a
-   *   `SyncVectorEnv` with `autoresetMode: 'same-step'`.
+   *   `SyncVectorEnv` of such envs (`'next-step'` or `'same-step'`).
    * @param options - see {@link DQNOptions}.
    * @throws `InvalidArgumentError` (from `tradegym`) for an env whose action space is not
-   *   Discrete (DQN cannot act in a Box), an unknown option or a value out of range.
+   *   Discrete (DQN cannot act in a Box), an unknown option or a value out of range. A
+   *   constructor that throws allocates no tensors.
    */
-  constructor(env: TrainEnv, options: DQNOptions = {}) {
+  constructor(env: TrainEnv<Act>, options: DQNOptions = {}) {
     requireKnownKeys('options', options, KEYS);
     this.env = toVector(env);
     const actSpace = this.env.singleActionSpace;
@@ -204,21 +212,24 @@ export class DQN {
       seed,
     });
     this.#lr = toSchedule('learningRate', o.learningRate);
+    // every option is checked before the networks are built: a throw leaks no tensors
+    this.compute = resolveDQNCompute(o.compute, this.config.dueling);
     this.#rng = new Rng(seed);
     this.#nActions = actSpace.n;
     this.#start = actSpace.start;
     const obsSize = this.env.singleObservationSpace.size;
-    this.q = new QNetwork({ obsSize, nActions: actSpace.n, netArch: [...o.netArch], activation: o.activation, dueling: this.config.dueling }, this.#rng);
-    this.optimizerState = new FlatAdam(this.q.size);
+    if (!Array.isArray(o.netArch)) fail('netArch', 'an array of layer sizes', o.netArch);
+    this.#q = new QNetwork({ obsSize, nActions: actSpace.n, netArch: [...o.netArch], activation: o.activation, dueling: this.config.dueling }, this.#rng);
+    this.#adam = new FlatAdam(this.#q.size);
+    this.#autoreset = new AutoresetTracker(this.env.autoresetMode, this.env.numEnvs);
     this.#buffer = new ReplayBuffer(this.config.bufferSize, obsSize);
     this.#stats = new EpisodeStats(this.env.numEnvs);
     this.explorationRate = this.config.explorationInitialEps;
     this.#chosen = new Int32Array(this.env.numEnvs);
-    this.#envActions = new Array<number>(this.env.numEnvs).fill(0);
-    this.compute = resolveDQNCompute(o.compute, this.config.dueling);
+    this.#envActions = new Array<Act>(this.env.numEnvs);
     if (this.compute !== 'tfjs') {
-      const layers = this.q.trunkLayers;
-      const mirror = new TypedMirror([this.q.params, this.q.target], this.optimizerState);
+      const layers = this.#q.trunkLayers;
+      const mirror = new TypedMirror([this.#q.params, this.#q.target], this.#adam);
       const kernels = this.compute === 'native' ? (nativeKernels() as NativeKernels) : undefined;
       this.#typed = {
         mirror,
@@ -230,7 +241,7 @@ export class DQN {
           kernels !== undefined
             ? undefined
             : {
-                grad: new Float64Array(this.q.size),
+                grad: new Float64Array(this.#q.size),
                 online: new TypedMLP(layers, o.activation),
                 targetNet: new TypedMLP(layers, o.activation),
                 actor: new TypedMLP(layers, o.activation),
@@ -240,14 +251,19 @@ export class DQN {
         native:
           kernels === undefined
             ? undefined
-            : { kernels, layout: nativeLayout(layers, this.q.heads), relu: o.activation === 'relu' ? 1 : 0, batch: emptySample(), adam: new Float64Array(0), losses: new Float64Array(0), q: new Float32Array(0) },
+            : { kernels, layout: nativeLayout(layers, this.#q.heads), relu: o.activation === 'relu' ? 1 : 0, batch: emptySample(), adam: new Float64Array(0), losses: new Float64Array(0), q: new Float32Array(0) },
       };
     }
   }
 
 
-  /** @internal The replay buffer. */
-  get replayBuffer(): ReplayBuffer {
+  /** The online and target Q-networks: their spec and parameters, read-only (see {@link QNetworkView}). */
+  get q(): QNetworkView {
+    return this.#q;
+  }
+
+  /** The replay buffer's transitions, read-only (see {@link ReplayBufferView}). */
+  get replayBuffer(): ReplayBufferView {
     return this.#buffer;
   }
 
@@ -262,9 +278,11 @@ export class DQN {
    * Trains for `totalTimesteps` environment steps.
    * @param options - `totalTimesteps`, an optional `callback` and `progressBar`.
    * @returns this agent.
-   * @throws `InvalidArgumentError` (from `tradegym`) if `totalTimesteps` is not an integer >= 1.
+   * @throws `InvalidArgumentError` (from `tradegym`) if `totalTimesteps` is not an integer >= 1;
+   *   `TradegymError` after `dispose()`.
    */
   async learn(options: LearnOptions): Promise<this> {
+    this.#lifetime.require('learn');
     const work = () => this.#learn(options);
     await (this.#typed === undefined ? work() : this.#typed.mirror.around(work));
     return this;
@@ -272,7 +290,10 @@ export class DQN {
 
   async #learn(options: LearnOptions): Promise<void> {
     await runLearn(this, options, this.#stats, (start, end) => {
-      if (this.#lastObs === undefined || !this.env.started) this.#lastObs = this.env.reset({ seed: this.config.seed }).observations.slice();
+      if (this.#lastObs === undefined || !this.env.started) {
+        this.#lastObs = this.env.reset({ seed: this.config.seed }).observations.slice();
+        this.#autoreset.clear();
+      }
       let progressRemaining = 1;
       for (let s = 0; s < this.config.trainFreq; s++) progressRemaining = this.#collectStep(start, end);
       if (this.numTimesteps > this.config.learningStarts && this.config.gradientSteps > 0) return this.#train(progressRemaining);
@@ -294,12 +315,16 @@ export class DQN {
       const q = this.#qValues(obs, nEnvs);
       for (let e = 0; e < nEnvs; e++) actions[e] = argmax(q.subarray(e * this.#nActions, (e + 1) * this.#nActions));
     }
-    for (let e = 0; e < nEnvs; e++) this.#envActions[e] = (actions[e] as number) + this.#start;
+    // Discrete's members are numbers, and Act holds them (the constructor checked the space)
+    for (let e = 0; e < nEnvs; e++) this.#envActions[e] = ((actions[e] as number) + this.#start) as Act;
     const r = env.step(this.#envActions);
     this.numTimesteps += nEnvs;
+    // next-step mode: a sub-env whose episode ended on the last step was only reset by this one
+    const skipped = this.#autoreset.step(r);
     for (let e = 0; e < nEnvs; e++) {
+      if (skipped[e] === 1) continue; // no transition: not stored, not counted in the episode
       const done = r.terminations[e] === 1 || r.truncations[e] === 1;
-      const next = done ? ((r.infos[e] as Record<string, unknown>).finalObservation as Float32Array) : r.observations.subarray(e * size, (e + 1) * size);
+      const next = done ? this.#autoreset.finalObservation(r, e, size) : r.observations.subarray(e * size, (e + 1) * size);
       // done = a true termination only: a truncated episode still bootstraps from `next`
       this.#buffer.add(obs.subarray(e * size, (e + 1) * size), next, actions[e] as number, r.rewards[e] as number, r.terminations[e] === 1);
       this.#stats.step(e, r.rewards[e] as number, done);
@@ -316,7 +341,7 @@ export class DQN {
   #updateTarget(tau: number): void {
     const t = this.#typed;
     if (t === undefined || t.mirror.stale) {
-      this.q.updateTarget(tau);
+      this.#q.updateTarget(tau);
       return;
     }
     if (tau === 1) t.target.set(t.theta);
@@ -342,7 +367,7 @@ export class DQN {
       }
       return w.actor.forward(obs, n).subarray(0, n * this.#nActions); // read before the next forward
     }
-    return tf.tidy(() => this.q.q(tf.tensor2d(obs, [n, size])).dataSync()) as Float32Array;
+    return tf.tidy(() => this.#q.q(tf.tensor2d(obs, [n, size])).dataSync()) as Float32Array;
   }
 
   /** `gradientSteps` Adam steps on the Huber loss (SB3's smooth_l1_loss, beta 1). */
@@ -359,20 +384,20 @@ export class DQN {
       const loss = tf.tidy(() => {
         const obs = tf.tensor2d(s.observations, [batchSize, size]);
         const next = tf.tensor2d(s.nextObservations, [batchSize, size]);
-        const nextQTarget = this.q.q(next, this.q.target);
+        const nextQTarget = this.#q.q(next, this.#q.target);
         const nextQ = doubleQ
-          ? tf.sum(tf.mul(nextQTarget, tf.oneHot(tf.argMax(this.q.q(next), 1) as tf.Tensor1D, k)), 1)
+          ? tf.sum(tf.mul(nextQTarget, tf.oneHot(tf.argMax(this.#q.q(next), 1) as tf.Tensor1D, k)), 1)
           : tf.max(nextQTarget, 1);
         const target = tf.add(tf.tensor1d(s.rewards), tf.mul(tf.mul(tf.sub(1, tf.tensor1d(s.dones)), gamma), nextQ));
         const mask = tf.oneHot(tf.tensor1d(s.actions, 'int32'), k);
-        const theta = this.q.params;
+        const theta = this.#q.params;
         const { value, grads } = tf.variableGrads(() => {
-          const current = tf.sum(tf.mul(this.q.q(obs), mask), 1);
+          const current = tf.sum(tf.mul(this.#q.q(obs), mask), 1);
           const d = tf.abs(tf.sub(current, target));
           const quad = tf.minimum(d, 1);
           return tf.mean(tf.add(tf.mul(tf.square(quad), 0.5), tf.sub(d, quad))) as tf.Scalar;
         }, [theta]);
-        this.optimizerState.apply(theta, clipByGlobalNorm(grads[theta.name] as tf.Tensor, maxGradNorm), lr);
+        this.#adam.apply(theta, clipByGlobalNorm(grads[theta.name] as tf.Tensor, maxGradNorm), lr);
         return value;
       });
       losses.push(loss);
@@ -427,7 +452,7 @@ export class DQN {
       }
       w.online.backward(dOut, n, w.grad);
       clipGradNorm(w.grad, maxGradNorm);
-      this.optimizerState.step(t.theta, w.grad, lr);
+      this.#adam.step(t.theta, w.grad, lr);
       t.version++;
       t.mirror.dirty = true;
     }
@@ -458,7 +483,7 @@ export class DQN {
       nat.losses = new Float64Array(steps);
       nat.adam = new Float64Array(2 * steps);
     }
-    const adam = this.optimizerState;
+    const adam = this.#adam;
     adam.schedule(steps, lr, nat.adam);
     const [m, v] = adam.moments;
     const b = nat.batch;
@@ -482,14 +507,16 @@ export class DQN {
    * @param observation - an observation of the env's observation space.
    * @param options - `deterministic`, `actionMask` (1 allowed, 0 not).
    * @returns an action of the env's Discrete space.
-   * @throws `InvalidArgumentError` (from `tradegym`) for an observation of the wrong length, or a
-   *   mask of the wrong length or allowing nothing.
+   * @throws `InvalidArgumentError` (from `tradegym`) for an observation that is not a
+   *   Float32Array of the observation space's length or holds a NaN or infinity, or a mask of
+   *   the wrong length, with entries other than 0 and 1, or allowing nothing;
+   *   `TradegymError` after `dispose()`.
    */
   predict(observation: Float32Array, options: PredictOptions = {}): number {
-    const size = this.env.singleObservationSpace.size;
-    if (!(observation instanceof Float32Array) || observation.length !== size) fail('observation', `a Float32Array of ${size}`, observation);
-    const mask = options.actionMask;
-    if (mask !== undefined && (mask.length !== this.#nActions || !Array.from(mask).some((m) => m !== 0))) fail('actionMask', `${this.#nActions} entries, at least one allowed`, mask);
+    this.#lifetime.require('predict');
+    requireObservation(observation, this.env.singleObservationSpace.size);
+    requirePredictOptions(options);
+    const mask = requireActionMask(options.actionMask, [this.#nActions]);
     const allowed = Array.from({ length: this.#nActions }, (_, i) => i).filter((i) => mask === undefined || mask[i] !== 0);
     if (options.deterministic !== true && this.#rng.uniform() < this.explorationRate) return (allowed[this.#rng.integer(0, allowed.length)] as number) + this.#start;
     this.#typed?.mirror.flush();
@@ -503,11 +530,13 @@ export class DQN {
    * replay buffer's contents, the RNG state, the step and update counters, epsilon and the
    * collection state. Atomic, as the on-policy agents' `save`.
    * @param dir - the directory (created or replaced).
-   * @throws `TradegymError` (from `tradegym`) if an option holds a custom schedule function.
+   * @throws `TradegymError` (from `tradegym`) if an option holds a custom schedule function,
+   *   or after `dispose()`.
    */
   async save(dir: string): Promise<void> {
+    this.#lifetime.require('save');
     this.#typed?.mirror.flush();
-    const opt = this.optimizerState.state();
+    const opt = this.#adam.state();
     const c = this.#buffer.contents();
     const d = this.env.singleObservationSpace.size;
     const n = c.actions.length;
@@ -525,14 +554,15 @@ export class DQN {
       explorationRate: this.explorationRate,
       bufferPos: this.#buffer.pos,
       bufferFull: this.#buffer.full,
+      resetPending: Array.from(this.#autoreset.pending),
       ...this.#stats.toJSON(),
     };
     try {
       await writeCheckpoint(
         dir,
-        { algorithm: 'DQN', spec: this.q.spec, numTimesteps: this.numTimesteps, optimizerStep: opt.step, rng: this.#rng.getState(), rollout },
+        { algorithm: 'DQN', spec: this.#q.spec, numTimesteps: this.numTimesteps, optimizerStep: opt.step, rng: this.#rng.getState(), rollout },
         this.config,
-        { params: this.q.params, target: this.q.target, ...opt.tensors, ...tensors },
+        { params: this.#q.params, target: this.#q.target, ...opt.tensors, ...tensors },
       );
     } finally {
       Object.values(tensors).forEach((t) => t.dispose());
@@ -550,21 +580,17 @@ export class DQN {
    * @throws `TradegymError` (from `tradegym`) if `dir` holds no checkpoint, or another algorithm's;
    *   `InvalidArgumentError` if the env does not fit the saved network.
    */
-  static async load(dir: string, env: TrainEnv, options: DQNOptions = {}): Promise<DQN> {
+  static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: DQNOptions = {}): Promise<DQN<Act>> {
     const checkpoint = await readCheckpoint(dir, 'DQN');
-    const agent = new DQN(env, { ...(checkpoint.options as DQNOptions), ...options });
     const c = checkpoint.topology;
     const t = checkpoint.tensors;
+    let agent: DQN<Act> | undefined;
     try {
-      try {
-        requireSameSpec(c.spec, agent.q.spec);
-      } catch (e) {
-        agent.dispose();
-        throw e;
-      }
-      agent.q.params.assign(t.params as tf.Tensor);
-      agent.q.target.assign(t.target as tf.Tensor);
-      agent.optimizerState.setState(t, c.optimizerStep);
+      agent = new DQN(env, { ...(checkpoint.options as DQNOptions), ...options });
+      requireSameSpec(c.spec, agent.#q.spec);
+      agent.#q.params.assign(t.params as tf.Tensor);
+      agent.#q.target.assign(t.target as tf.Tensor);
+      agent.#adam.setState(t, c.optimizerStep);
       const r = c.rollout as DQNRollout;
       agent.#buffer.restore(
         {
@@ -584,18 +610,27 @@ export class DQN {
       agent.explorationRate = r.explorationRate;
       if (r.lastObs !== null && agent.env.started && r.lastObs.length === agent.env.numEnvs * agent.env.singleObservationSpace.size) {
         agent.#lastObs = Float32Array.from(r.lastObs);
+        agent.#autoreset.pending.set(r.resetPending ?? []); // absent before next-step support: same-step only
         agent.#stats.restore(r);
       }
       return agent;
+    } catch (e) {
+      agent?.dispose();
+      throw e;
     } finally {
       Object.values(t).forEach((x) => x.dispose());
     }
   }
 
-  /** Releases the tensors of the networks and the optimizer. */
+  /**
+   * Releases the tensors of the networks and the optimizer. Afterwards `predict`, `learn` and
+   * `save` throw; a second `dispose()` does nothing.
+   */
   dispose(): void {
-    this.q.dispose();
-    this.optimizerState.dispose();
+    this.#lifetime.dispose(() => {
+      this.#q.dispose();
+      this.#adam.dispose();
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { clipByGlobalNorm, FlatAdam, type NetArch } from '../common/ActorCritic.js';
-import { agentSeed, OnPolicyAlgorithm, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
+import { agentSeed, OnPolicyAlgorithm, toVector, type AgentAction, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 
 /** PPO's options; each omitted one takes its value from {@link PPO_DEFAULTS}. */
@@ -81,9 +81,12 @@ function nonNeg(name: string, v: unknown): number {
  * Proximal Policy Optimization (Schulman et al. 2017), as Stable-Baselines3's PPO: clipped
  * surrogate objective with a clip-range schedule, optional value clipping, per-minibatch
  * advantage normalisation, entropy and value coefficients, global gradient-norm clipping,
- * target-KL early stopping and a learning-rate schedule, for Discrete and Box actions, on
- * one env or a `SyncVectorEnv` in `'same-step'` mode. Every gradient step runs inside
- * `tf.tidy`; the tensor count does not grow across `learn()`.
+ * target-KL early stopping and a learning-rate schedule, for Discrete, MultiDiscrete and Box
+ * actions, on one env or a `SyncVectorEnv` (either autoreset mode). Every gradient step runs
+ * inside `tf.tidy`; the tensor count does not grow across `learn()`.
+ *
+ * @typeParam Act - the env's action type, which `predict` returns (`number` for CartPole,
+ *   `Float32Array` for Pendulum): `env.step(agent.predict(observation))` needs no cast.
  *
  * @example
  * ```ts
@@ -96,7 +99,7 @@ function nonNeg(name: string, v: unknown): number {
  * agent.dispose();
  * ```
  */
-export class PPO extends OnPolicyAlgorithm {
+export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorithm<Act> {
   /** The resolved options. */
   readonly config: Readonly<Required<Omit<PPOOptions, 'seed'>>> & Pick<PPOOptions, 'seed'>;
   readonly #lr: Schedule;
@@ -104,28 +107,31 @@ export class PPO extends OnPolicyAlgorithm {
   readonly #clipVf: Schedule | null;
 
   /**
-   * @param env - an env with a Box observation space and a Discrete or Box action space, or
-   *   a `SyncVectorEnv` with `autoresetMode: 'same-step'`.
+   * @param env - an env with a Box observation space and a Discrete, MultiDiscrete or Box
+   *   action space, or a `SyncVectorEnv` of such envs (`'next-step'` or `'same-step'`).
    * @param options - see {@link PPOOptions}.
    * @throws `InvalidArgumentError` (from `tradegym`) for an unknown option or a value out of range
    *   (a negative learning rate, gamma outside [0, 1], a batch larger than the rollout, ...),
-   *   or an env whose spaces PPO cannot handle.
+   *   or an env whose spaces PPO cannot handle. A constructor that throws allocates no tensors.
    */
-  constructor(env: TrainEnv, options: PPOOptions = {}) {
+  constructor(env: TrainEnv<Act>, options: PPOOptions = {}) {
     requireKnownKeys('options', options, KEYS);
     const o = { ...PPO_DEFAULTS, ...options };
     const lr = o.learningRate;
     if (typeof lr === 'number' && !(lr > 0)) fail('learningRate', 'a number > 0 or a schedule', lr);
     const nSteps = requireInt('nSteps', o.nSteps, 1);
     const seed = agentSeed(o.seed);
-    super(env, { nSteps, gamma: inUnit('gamma', o.gamma), gaeLambda: inUnit('gaeLambda', o.gaeLambda), netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed, compute: o.compute }, (size) => new FlatAdam(size, 0.9, 0.999, 1e-5));
-    const rollout = nSteps * this.env.numEnvs;
+    const vec = toVector(env);
+    // every option is checked before super() builds the network: a throw leaks no tensors
+    const rollout = nSteps * vec.numEnvs;
     const batchSize = requireInt('batchSize', o.batchSize, 1);
     if (batchSize > rollout) fail('batchSize', `<= nSteps * nEnvs (${rollout})`, batchSize);
-    this.config = Object.freeze({
+    const config = Object.freeze({
       ...o,
       nSteps,
       batchSize,
+      gamma: inUnit('gamma', o.gamma),
+      gaeLambda: inUnit('gaeLambda', o.gaeLambda),
       nEpochs: requireInt('nEpochs', o.nEpochs, 1),
       entCoef: nonNeg('entCoef', o.entCoef),
       vfCoef: nonNeg('vfCoef', o.vfCoef),
@@ -133,9 +139,20 @@ export class PPO extends OnPolicyAlgorithm {
       targetKl: o.targetKl === null ? null : nonNeg('targetKl', o.targetKl),
       seed,
     });
-    this.#lr = toSchedule('learningRate', o.learningRate);
-    this.#clip = toSchedule('clipRange', o.clipRange);
-    this.#clipVf = o.clipRangeVf === null ? null : toSchedule('clipRangeVf', o.clipRangeVf);
+    for (const k of ['clipRange', 'clipRangeVf'] as const) {
+      const v = o[k];
+      if (typeof v === 'number' && !(v > 0)) fail(k, k === 'clipRange' ? 'a number > 0 or a schedule' : 'a number > 0, a schedule or null', v);
+    }
+    const schedules = {
+      lr: toSchedule('learningRate', o.learningRate),
+      clip: toSchedule('clipRange', o.clipRange),
+      clipVf: o.clipRangeVf === null ? null : toSchedule('clipRangeVf', o.clipRangeVf),
+    };
+    super(vec, { nSteps, gamma: config.gamma, gaeLambda: config.gaeLambda, netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed, compute: o.compute }, (size) => new FlatAdam(size, 0.9, 0.999, 1e-5));
+    this.config = config;
+    this.#lr = schedules.lr;
+    this.#clip = schedules.clip;
+    this.#clipVf = schedules.clipVf;
   }
 
   /** @internal */
@@ -152,7 +169,7 @@ export class PPO extends OnPolicyAlgorithm {
    * @throws `TradegymError` (from `tradegym`) if `dir` holds no checkpoint, or another algorithm's;
    *   `InvalidArgumentError` if the env does not fit the saved network.
    */
-  static async load(dir: string, env: TrainEnv, options: PPOOptions = {}): Promise<PPO> {
+  static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: PPOOptions = {}): Promise<PPO<Act>> {
     return OnPolicyAlgorithm.fromCheckpoint(dir, 'PPO', (saved) => new PPO(env, { ...(saved as PPOOptions), ...options }));
   }
 
@@ -162,16 +179,18 @@ export class PPO extends OnPolicyAlgorithm {
     const lr = this.#lr(progressRemaining);
     const clip = this.#clip(progressRemaining);
     const clipVf = this.#clipVf?.(progressRemaining) ?? null;
-    const n = this.buffer.nSteps * this.buffer.nEnvs;
-    const order = Int32Array.from({ length: n }, (_, i) => i);
+    // the rows holding transitions (a next-step vector env's reset steps are left out)
+    const order = this.buffer.validRows();
+    const n = order.length;
     const sums = [0, 0, 0, 0, 0, 0]; // pg loss, value loss, entropy loss, approx kl, clip fraction, loss
     let batches = 0;
     let stopped = false;
     for (let epoch = 0; epoch < nEpochs && !stopped; epoch++) {
       this.rng.shuffle(order);
-      // full minibatches only, as SB3 (a last partial one is dropped when n % batchSize != 0)
-      for (let start = 0; start + batchSize <= n; start += batchSize) {
-        const idx = order.subarray(start, start + batchSize);
+      // as SB3's RolloutBuffer.get: minibatches of batchSize, the last one shorter when
+      // batchSize does not divide the rows (as it may not once reset rows are left out)
+      for (let start = 0; start < n; start += batchSize) {
+        const idx = order.subarray(start, Math.min(n, start + batchSize));
         const stats = this.typed
           ? this.typedGradientStep(idx, lr, maxGradNorm, (b) => ppoLoss(b, clip, clipVf, this.config))
           : this.#tfjsStep(idx, lr, clip, clipVf);
@@ -184,8 +203,9 @@ export class PPO extends OnPolicyAlgorithm {
       }
     }
     const mean = (k: number) => (sums[k] as number) / Math.max(1, batches);
-    const v = this.buffer.values;
-    const r = this.buffer.returns;
+    const rows = this.buffer.validRows();
+    const v = Array.from(rows, (i) => this.buffer.values[i] as number);
+    const r = Array.from(rows, (i) => this.buffer.returns[i] as number);
     return {
       'train/policy_gradient_loss': mean(0),
       'train/value_loss': mean(1),
@@ -202,11 +222,12 @@ export class PPO extends OnPolicyAlgorithm {
 
   /** One minibatch step as tfjs ops; returns pg loss, value loss, entropy loss, approx KL, clip fraction, loss. */
   #tfjsStep(idx: ArrayLike<number>, lr: number, clip: number, clipVf: number | null): ArrayLike<number> {
-    const { batchSize, entCoef, vfCoef, maxGradNorm, normalizeAdvantage } = this.config;
+    const { entCoef, vfCoef, maxGradNorm, normalizeAdvantage } = this.config;
+    const batchSize = idx.length;
     const kept: tf.Tensor[] = [];
     const stats = tf.tidy(() => {
       const b = this.batch(idx);
-      const theta = this.policy.params;
+      const theta = this.net.params;
       const { value: loss, grads } = tf.variableGrads(() => {
         const { logProb, entropy, values } = this.evaluateActions(b.obs, b.actions, theta);
         let adv: tf.Tensor = b.advantages;
