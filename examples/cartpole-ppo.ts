@@ -2,12 +2,12 @@
 // (about a minute on wasm), then a deterministic evaluation over 20 episodes (max 500).
 //   npx tsx examples/cartpole-ppo.ts
 // TRADEGYM_EXAMPLE_TIMESTEPS shortens the run (CI uses a tiny budget).
-import { make, SyncVectorEnv } from '../src/index.js';
+import { make, makeVecEnv } from '../src/index.js';
 import { evaluatePolicy, linearSchedule, PPO, useBackend } from '../src/agents/index.js';
 
 const timesteps = Number(process.env.TRADEGYM_EXAMPLE_TIMESTEPS ?? 100_000);
 console.log(`backend: ${await useBackend('auto')}`);
-const envs = new SyncVectorEnv(Array.from({ length: 8 }, () => () => make('CartPole-v1')), { autoresetMode: 'same-step' });
+const envs = makeVecEnv(() => make('CartPole-v1'), { nEnvs: 8, seed: 0 });
 const agent = new PPO(envs, { nSteps: 32, batchSize: 256, gaeLambda: 0.8, gamma: 0.98, nEpochs: 20, entCoef: 0, learningRate: linearSchedule(1e-3), clipRange: linearSchedule(0.2), seed: 0 });
 let lastPrint = 0;
 await agent.learn({

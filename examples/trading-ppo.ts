@@ -26,16 +26,19 @@ await agent.learn({
 });
 
 // one pass over the whole test split
-function run(policy: (obs: Float32Array) => number): EpisodeSummary {
+function run(policy: (obs: Float32Array) => number | Float32Array): EpisodeSummary {
   const env = envFor(b.test, f.test);
   let { observation } = env.reset();
   for (;;) {
     const r = env.step(policy(observation));
     observation = r.observation;
-    if (r.terminated || r.truncated) return r.info.summary as EpisodeSummary;
+    if (r.terminated || r.truncated) {
+      if (r.info.summary === undefined) throw new Error('the last step carries info.summary');
+      return r.info.summary;
+    }
   }
 }
-const ppo = run((obs) => agent.predict(obs, { deterministic: true }) as number);
+const ppo = run((obs) => agent.predict(obs, { deterministic: true }));
 const hold = run(() => 2); // always long
 for (const [name, s] of [['PPO', ppo], ['buy-and-hold', hold]] as const) {
   console.log(`${name.padEnd(13)} test return ${(100 * s.return).toFixed(2)}%  trades ${s.trades}  fees $${s.fees.toFixed(2)}  max drawdown ${(100 * s.maxDrawdown).toFixed(2)}%`);

@@ -1,6 +1,6 @@
 import { fail, requireKnownKeys, requireOneOf, requireSeed, show } from '../core/checks.js';
 import type { Env } from '../core/Env.js';
-import { InvalidArgumentError, ResetNeededError, TradegymError } from '../core/errors.js';
+import { EnvClosedError, InvalidArgumentError, ResetNeededError } from '../core/errors.js';
 import type { Info } from '../core/types.js';
 import { Box } from '../spaces/Box.js';
 import type { Space } from '../spaces/Space.js';
@@ -264,7 +264,7 @@ export class SyncVectorEnv<Act> {
   }
 
   #requireOpen(): void {
-    if (this.#closed) throw new TradegymError('this SyncVectorEnv is closed');
+    if (this.#closed) throw new EnvClosedError('this SyncVectorEnv is closed: make a new one');
   }
 
   #seeds(seed: VectorResetParams['seed']): (number | undefined)[] | undefined {

@@ -4,6 +4,7 @@ import {
   DictSpace,
   Discrete,
   Env,
+  EnvClosedError,
   InvalidActionError,
   InvalidArgumentError,
   ResetNeededError,
@@ -133,6 +134,7 @@ describe('SyncVectorEnv', () => {
     vec.close();
     vec.close();
     expect(() => vec.step([0])).toThrow(/this SyncVectorEnv is closed/);
+    expect(() => vec.step([0])).toThrow(EnvClosedError);
   });
 
   class DictObsEnv extends Env<{ a: number }, number> {

@@ -120,8 +120,10 @@ export class A2C<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
    * @param env - the env to act in and train on.
    * @param options - options to override (e.g. a custom schedule function, which is not saved).
    * @returns the restored agent.
-   * @throws `TradegymError` (from `tradegym`) if `dir` holds no checkpoint, or another algorithm's;
-   *   `InvalidArgumentError` if the env does not fit the saved network.
+   * @throws `CheckpointError` (from `tradegym`) if `dir` holds no checkpoint or a damaged one
+   *   (missing or invalid `model.json`; missing, truncated or altered weights);
+   *   `InvalidArgumentError` if it holds another algorithm's agent or the env does not fit the
+   *   saved network.
    */
   static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: A2COptions = {}): Promise<A2C<Act>> {
     return OnPolicyAlgorithm.fromCheckpoint(dir, 'A2C', (saved) => new A2C(env, { ...(saved as A2COptions), ...options }));

@@ -302,9 +302,11 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
   /**
    * Saves everything needed to resume exactly: the options, the network spec and weights,
    * the optimizer state, the RNG state, the step counter and the rollout state (last
-   * observations, episode bookkeeping). Written atomically through a `tf.io` file handler:
-   * `dir/model.json` and `dir/weights.bin` appear together or not at all.
-   * @param dir - the directory (created or replaced).
+   * observations, episode bookkeeping). Crash-safe: `dir/model.json` names the weights file
+   * `dir/weights-<id>.bin`, and a kill at any instant leaves the previous checkpoint or this
+   * one, complete; other files in `dir` are left alone.
+   * @param dir - the directory (created if needed).
+   * @throws `CheckpointError` (from `tradegym`) if a file is in the way of `dir`.
    * @throws `TradegymError` (from `tradegym`) if an option holds a custom schedule function,
    *   which cannot be saved (pass it again to `load`), or after `dispose()`.
    */

@@ -528,8 +528,9 @@ export class DQN<Act extends AgentAction = AgentAction> {
   /**
    * Saves everything needed to resume exactly: the options, both networks, Adam's state, the
    * replay buffer's contents, the RNG state, the step and update counters, epsilon and the
-   * collection state. Atomic, as the on-policy agents' `save`.
-   * @param dir - the directory (created or replaced).
+   * collection state. Crash-safe, as the on-policy agents' `save`.
+   * @param dir - the directory (created if needed).
+   * @throws `CheckpointError` (from `tradegym`) if a file is in the way of `dir`.
    * @throws `TradegymError` (from `tradegym`) if an option holds a custom schedule function,
    *   or after `dispose()`.
    */
@@ -577,8 +578,10 @@ export class DQN<Act extends AgentAction = AgentAction> {
    * @param env - the env to act in and train on.
    * @param options - options to override (e.g. a custom schedule function, which is not saved).
    * @returns the restored agent.
-   * @throws `TradegymError` (from `tradegym`) if `dir` holds no checkpoint, or another algorithm's;
-   *   `InvalidArgumentError` if the env does not fit the saved network.
+   * @throws `CheckpointError` (from `tradegym`) if `dir` holds no checkpoint or a damaged one
+   *   (missing or invalid `model.json`; missing, truncated or altered weights);
+   *   `InvalidArgumentError` if it holds another algorithm's agent or the env does not fit the
+   *   saved network.
    */
   static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: DQNOptions = {}): Promise<DQN<Act>> {
     const checkpoint = await readCheckpoint(dir, 'DQN');
