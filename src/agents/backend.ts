@@ -44,8 +44,20 @@ export async function useBackend(name: BackendName = 'auto'): Promise<string> {
     }
     if (await tf.setBackend(backend)) {
       await tf.ready();
+      quietCpuBackend();
       return tf.getBackend();
     }
   }
   throw new TradegymError(`no tfjs backend could be set for '${name}'`);
+}
+
+/**
+ * tfjs's cpu backend prints a banner recommending tfjs-node on its first tensor in Node. A
+ * library prints nothing unasked, and `useBackend` is where the choice is made (tfjs-node
+ * cannot always be installed), so the banner is marked as shown before any tensor exists.
+ * Called by `useBackend` and by the agents' constructors. @internal
+ */
+export function quietCpuBackend(): void {
+  const backend = tf.backend() as unknown as { firstUse?: boolean }; // as the first tensor would, sets up tfjs's best registered backend
+  if (tf.getBackend() === 'cpu' && typeof backend.firstUse === 'boolean') backend.firstUse = false;
 }

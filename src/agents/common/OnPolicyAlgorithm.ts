@@ -1,3 +1,4 @@
+import { quietCpuBackend } from '../backend.js';
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireSeed } from '../../core/checks.js';
 import type { Env } from '../../core/Env.js';
@@ -160,6 +161,7 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
   constructor(env: TrainEnv<Act>, cfg: OnPolicyConfig, optimizer: (size: number) => FlatOptimizer) {
     this.env = toVector(env);
     resolveCompute(cfg.compute); // checked before any tensor exists
+    quietCpuBackend();
     const obsSpace = this.env.singleObservationSpace;
     const actSpace = this.env.singleActionSpace;
     if (!(actSpace instanceof Discrete) && !(actSpace instanceof MultiDiscrete) && !(actSpace instanceof Box)) {

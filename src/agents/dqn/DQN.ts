@@ -1,3 +1,4 @@
+import { quietCpuBackend } from '../backend.js';
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { InvalidArgumentError } from '../../core/errors.js';
@@ -183,6 +184,7 @@ export class DQN<Act extends AgentAction = AgentAction> {
   constructor(env: TrainEnv<Act>, options: DQNOptions = {}) {
     requireKnownKeys('options', options, KEYS);
     this.env = toVector(env);
+    quietCpuBackend();
     const actSpace = this.env.singleActionSpace;
     if (!(actSpace instanceof Discrete)) throw new InvalidArgumentError(`env action space must be Discrete for DQN, got ${String(actSpace)}`);
     const o = { ...DQN_DEFAULTS, ...options };
