@@ -2,8 +2,8 @@
 // npm on install. It never fails the install: without a C compiler (or on TRADEGYM_NATIVE=0)
 // it prints one line and tradegym trains on its WebAssembly and JS kernels instead.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'native');
@@ -12,6 +12,34 @@ const say = (line) => console.log(`tradegym: ${line}`);
 if (process.env.TRADEGYM_NATIVE === '0') {
   say('native kernels not built (TRADEGYM_NATIVE=0); DQN trains on tfjs or the wasm kernel');
   process.exit(0);
+}
+// node-gyp needs Python, make and a C compiler (it links with the C++ driver): without them it
+// fails with pages of gyp ERR! lines, so look first and say in one line what is missing
+const onPath = (name) =>
+  (process.env.PATH ?? '').split(delimiter).some((d) => d !== '' && (() => {
+    try {
+      accessSync(join(d, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  })());
+const tool = (envVar, names) => {
+  const named = process.env[envVar];
+  if (named) return isAbsolute(named) ? existsSync(named) : onPath(named.split(' ')[0]);
+  return names.some(onPath);
+};
+if (process.platform !== 'win32') {
+  const missing = [
+    ['Python', tool('PYTHON', ['python3', 'python'])],
+    ['make', tool('MAKE', ['make', 'gmake'])],
+    ['a C compiler', tool('CC', ['cc', 'gcc', 'clang'])],
+    ['a C++ driver to link', tool('CXX', ['c++', 'g++', 'clang++'])],
+  ].filter(([, found]) => !found).map(([what]) => what);
+  if (missing.length > 0) {
+    say(`native kernels not built (not on the PATH: ${missing.join(', ')}); DQN trains on tfjs or the wasm kernel`);
+    process.exit(0);
+  }
 }
 // npm hands its own node-gyp to install scripts; outside npm, try npm's copy beside this Node,
 // then one on the PATH

@@ -19,6 +19,22 @@ assert.deepEqual(
   Array.from(esm.make('CartPole-v1').reset({ seed: 9 }).observation),
   Array.from(cjs.make('CartPole-v1').reset({ seed: 9 }).observation),
 );
+// the indicators run from the copy of technicalindicators bundled into dist/ (a devDependency,
+// so users never install it or its @types/node@6): SMA(3) of closes 1..5 is NaN, NaN, 2, 3, 4
+for (const [kind, lib] of [['esm', esm], ['cjs', cjs]]) {
+  const close = [1, 2, 3, 4, 5];
+  const data = new lib.MarketData({ timeframe: '1h', timestamps: close.map((_, i) => 1700000000000 + i * 3_600_000), open: close, high: close, low: close, close, volume: close });
+  const frame = new lib.FeaturePipeline([{ name: 'sma', period: 3 }]).compute(data);
+  assert.deepEqual(Array.from(frame.column(frame.names[0])), [NaN, NaN, 2, 3, 4], `${kind}: SMA(3) from the bundled technicalindicators`);
+}
+{
+  const { readdirSync, readFileSync: read } = await import('node:fs');
+  for (const file of readdirSync(new URL('../dist/', import.meta.url)).filter((f) => /\.(c?js|d\.c?ts)$/.test(f))) {
+    const text = read(new URL(`../dist/${file}`, import.meta.url), 'utf8');
+    assert.ok(!/(from |require\()['"]technicalindicators['"]/.test(text), `dist/${file} loads technicalindicators at run time: it must be bundled`);
+  }
+  assert.ok(read(new URL('../dist/THIRD-PARTY-LICENSES.md', import.meta.url), 'utf8').includes('technicalindicators'), "dist/ carries technicalindicators' licence");
+}
 // the ccxt subpath loads without ccxt itself and shares the core's error classes
 const ccxtEsm = await import('tradegym/ccxt');
 const ccxtCjs = createRequire(import.meta.url)('tradegym/ccxt');
@@ -30,7 +46,8 @@ assert.ok(new ccxtEsm.DownloadError('x', null) instanceof esm.TradegymError, 'on
 // the danfo subpath converts both ways without importing danfo itself
 const danfo = await import('tradegym/danfo');
 const dfd = await import('danfojs-node');
-const bars = esm.parseCsv('timestamp,open,high,low,close,volume\n0,1,2,0.5,1.5,3\n60000,1.5,2,1,1.8,4\n');
+// epoch milliseconds of 2023 (0 and 60000 could as well be seconds)
+const bars = esm.parseCsv('timestamp,open,high,low,close,volume\n1700000000000,1,2,0.5,1.5,3\n1700000060000,1.5,2,1,1.8,4\n');
 assert.deepEqual(Array.from(danfo.fromDataFrame(danfo.toDataFrame(bars, dfd)).close), [1.5, 1.8]);
 // the report subpath renders with vega, in ESM and CJS
 const { createRequire: mkRequire } = await import('node:module');

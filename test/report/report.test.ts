@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -6,12 +7,13 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { backtest, RegimeGenerator } from '../../src/index.js';
 import { writeReport } from '../../src/report/index.js';
+import { findChromium, shippedChromium } from '../helpers/chromium.js';
 
-// Debian's chromium, which .ci/run installs when it is missing
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// a system Chrome or Chromium (CI installs Debian's), else the one inside @sparticuz/chromium
+const browserFound = await findChromium();
 
 describe('writeReport', () => {
-  it('writes one self-contained page whose every chart renders data marks in headless Chromium', async () => {
+  it('writes one self-contained page whose every chart renders data marks in headless Chromium', async (ctx) => {
     const gen = RegimeGenerator.preset('crypto-15m');
     const { data, regimes, regimeNames } = gen.generate({ numSamples: 3000, seed: 4 });
     const signal = Array.from(data.close, (c, t) => (t < 20 ? 0 : c > (data.close[t - 20] as number) ? 1 : -1));
@@ -22,9 +24,13 @@ describe('writeReport', () => {
     const html = readFileSync(path, 'utf8');
     // self-contained: no scripts, stylesheets or images from anywhere
     expect(html).not.toMatch(/<script|<link|src=["']http|href=["']http/);
-    expect(existsSync(CHROMIUM)).toBe(true);
+    if ('missing' in browserFound) {
+      // only where no browser can be had at all (not linux-x64, nothing installed); CI has one
+      if (process.env.CI) throw new Error(browserFound.missing);
+      return ctx.skip(browserFound.missing);
+    }
     const browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: browserFound.path,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     try {
@@ -57,4 +63,28 @@ describe('writeReport', () => {
       await browser.close();
     }
   }, 120_000);
+});
+
+describe('the Chromium the report test drives', () => {
+  it('is the executable an environment variable names, before any other', async () => {
+    await expect(findChromium({ PUPPETEER_EXECUTABLE_PATH: process.execPath, PATH: process.env.PATH })).resolves.toEqual({ path: process.execPath, source: 'PUPPETEER_EXECUTABLE_PATH' });
+  });
+
+  it('is never another browser when the variable names a missing file', async () => {
+    await expect(findChromium({ CHROME_PATH: '/nonexistent/chrome' })).rejects.toThrow('CHROME_PATH must name a Chrome or Chromium executable, got "/nonexistent/chrome" (not an executable file)');
+  });
+
+  // the fallback for machines with only Node: checked on every run, though CI finds Debian's first
+  it('can come from the @sparticuz/chromium devDependency on linux-x64, unpacked without a download', async () => {
+    const shipped = await shippedChromium();
+    if (process.platform !== 'linux' || process.arch !== 'x64') {
+      expect(shipped).toEqual({ missing: `@sparticuz/chromium ships linux-x64 only, this is ${process.platform}-${process.arch}` });
+      return;
+    }
+    expect(shipped).toMatchObject({ source: expect.stringMatching(/^@sparticuz\/chromium \d+\.\d+\.\d+$/) });
+    const version = execFileSync((shipped as { path: string }).path, ['--version'], { encoding: 'utf8' });
+    expect(version).toMatch(/^Chromium \d+\./);
+    // a second call reuses the unpacked copy
+    expect(await shippedChromium()).toEqual(shipped);
+  }, 60_000);
 });
