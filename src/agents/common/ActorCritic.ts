@@ -78,7 +78,7 @@ export function requireLayerSizes(name: string, arch: unknown): readonly number[
   return arch as readonly number[];
 }
 
-/** Everything needed to rebuild an {@link ActorCritic}. */
+/** Everything needed to rebuild a policy network (read it from `agent.policy.spec`). */
 export interface ActorCriticSpec {
   /** Observation length. */
   readonly obsSize: number;
