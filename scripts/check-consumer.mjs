@@ -5,7 +5,8 @@
 // then with the optional peers (tfjs, its wasm backend, vega, vega-lite, ccxt), an import of
 // every subpath in package.json "exports":
 //   1. NodeNext, without an @types/node of the user's own (tfjs brings one via @types/node-fetch),
-//   2. NodeNext, with @types/node (the version in our lockfile); the program runs,
+//   2. NodeNext, with @types/node (the version in our lockfile); the program runs, and so does
+//      every ```ts block of the README, compiled as the user's own files, unchanged,
 //   3. moduleResolution node10 (subpath types through "typesVersions").
 // The peers' typings are compiled alone first, in a project without tradegym and the same
 // settings: an error tradegym's project shares with that control is the peer's own (reported,
@@ -152,6 +153,10 @@ try {
   // the control (the peers alone) and the app (tradegym with the peers), compiled side by side
   const control = project('control', [...peers, typescript], PEERS.map((p, i) => `import * as p${i} from '${p}';\nconsole.log(typeof p${i});\n`).join(''));
   const app = project('app', [tarball, ...peers, typescript], program(subpaths));
+  // the README's snippets, unchanged, as files of the user's project
+  const snippets = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+  snippets.forEach((code, i) => writeFileSync(join(app, 'src', `readme-${i + 1}.ts`), code));
+  log(`README: ${snippets.length} snippets added to the project`);
   const both = async (label, mode) => {
     const [mine, theirs] = await Promise.all([compile(app, mode), compile(control, mode)]);
     verdict(label, mine, theirs);
@@ -167,6 +172,10 @@ try {
   noOldTypesNode(app);
   await both(`with peers, NodeNext, own ${locked('@types/node')}`, 'emit');
   log(`with peers, the compiled program runs: ${run(process.execPath, [join(app, 'out', 'main.js')], app).trim().split('\n').pop()}`);
+  snippets.forEach((_, i) => {
+    run(process.execPath, [join(app, 'out', `readme-${i + 1}.js`)], app);
+    log(`README snippet ${i + 1} runs`);
+  });
 
   // 3. node10: subpath types through "typesVersions"
   await both('with peers, moduleResolution node10', 'node10');
