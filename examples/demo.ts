@@ -17,24 +17,24 @@ const t0 = performance.now();
 console.log(`backend: ${await useBackend('auto')}, seed ${seed}, ${timesteps} training steps`);
 
 const { data, regimes, regimeNames } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 96 * 120, seed });
-const raw = new FeaturePipeline(['logReturns', { name: 'volatility', period: 24 }, 'rsi', 'macd', 'bbands', 'timeOfDay']).compute(data);
-const warm = raw.warmup;
-const bars = data.slice(warm);
-const f = splitByFraction(raw.slice(warm), { train: 0.7 });
-const b = splitByFraction(bars, { train: 0.7 });
+// the frame carries its bars: trimming the warm-up and splitting keep features and bars together
+const frame = new FeaturePipeline(['logReturns', { name: 'volatility', period: 24 }, 'rsi', 'macd', 'bbands', 'timeOfDay']).compute(data).dropWarmup();
+const warm = data.length - frame.length;
+const f = splitByFraction(frame, { train: 0.7 });
+const b = { train: f.train.bars, test: f.test.bars };
 const norm = new Normalizer({ method: 'robust', clip: 5, preserve: ['timeOfDay_sin', 'timeOfDay_cos'] }).fit(f.train);
-const envFor = (d: MarketData, x: FeatureFrame, episodeLength?: number) =>
-  new TradingEnv({ data: d, features: norm.transform(x), windowSize: 16, actionScheme: 'discrete-3', fee: 10, reward: { weights: { pnl: 1, fee: 2 } }, ...(episodeLength ? { episodeLength } : {}) });
+const envFor = (x: FeatureFrame<MarketData>, episodeLength?: number) =>
+  new TradingEnv({ features: norm.transform(x), windowSize: 16, actionScheme: 'discrete-3', fee: 10, reward: { weights: { pnl: 1, fee: 2 } }, ...(episodeLength ? { episodeLength } : {}) });
 
 const log: LogRecord[] = [];
-const agent = new PPO(envFor(b.train, f.train, 1000), { nSteps: 1024, batchSize: 64, nEpochs: 5, entCoef: 0.01, seed });
+const agent = new PPO(envFor(f.train, 1000), { nSteps: 1024, batchSize: 64, nEpochs: 5, entCoef: 0.01, seed });
 await agent.learn({ totalTimesteps: timesteps, callback: (r) => void log.push(r), progressBar: process.stderr.isTTY === true });
 
 // the held-out test split: the agent, buy-and-hold (the result's benchmark) and a random policy
-const testEnv = envFor(b.test, f.test);
+const testEnv = envFor(f.test);
 const result = backtest({ data: b.test, strategy: { env: testEnv, agent } });
 const rng = new Rng(seed);
-const random = backtest({ data: b.test, strategy: { env: envFor(b.test, f.test), policy: () => rng.integer(0, 3) } });
+const random = backtest({ data: b.test, strategy: { env: envFor(f.test), policy: () => rng.integer(0, 3) } });
 const row = (name: string, m: { totalReturn: number; sharpeRatio: number; sortinoRatio: number; maxDrawdown: number; annualVolatility: number }, trades: number | string, fees: string) =>
   console.log(`${name.padEnd(14)}${(100 * m.totalReturn).toFixed(2).padStart(9)}%${m.sharpeRatio.toFixed(2).padStart(9)}${m.sortinoRatio.toFixed(2).padStart(9)}${(100 * m.maxDrawdown).toFixed(2).padStart(9)}%${(100 * m.annualVolatility).toFixed(1).padStart(8)}%${String(trades).padStart(8)}${fees.padStart(11)}`);
 console.log(`\nheld-out test split: ${b.test.length} bars of 15 minutes, 10 bps fee, periods per year ${result.periodsPerYear}`);

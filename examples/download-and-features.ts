@@ -76,15 +76,12 @@ const pipeline = new FeaturePipeline([
   'dayOfWeek',
 ]);
 const frame = pipeline.compute(data);
-const warm = frame.warmup;
-const features = frame.slice(warm); // rows where every feature exists
-const bars = data.slice(warm); // the bars aligned to them
-console.log(`${frame.names.length} feature columns; ${warm} warm-up rows dropped`);
+const features = frame.dropWarmup(); // rows where every feature exists, with the bars aligned to them
+console.log(`${frame.names.length} feature columns; ${frame.warmup} warm-up rows dropped`);
 
-// 2. chronological splits, the same cut for bars and features
+// 2. chronological splits: the frame carries its bars, so one cut splits both
 const f = splitByFraction(features, { train: 0.7, validation: 0.15 });
-const b = splitByFraction(bars, { train: 0.7, validation: 0.15 });
-console.log(`train ${f.train.length} / validation ${f.validation.length} / test ${f.test.length} rows; test starts ${new Date(b.test.timestamps[0]!).toISOString()}`);
+console.log(`train ${f.train.length} / validation ${f.validation.length} / test ${f.test.length} rows; test starts ${new Date(f.test.bars.timestamps[0]!).toISOString()}`);
 
 // 3. normalise with statistics of the training split only (cyclic time features kept as they are)
 const norm = new Normalizer({ method: 'robust', preserve: ['timeOfDay_sin', 'timeOfDay_cos', 'dayOfWeek_sin', 'dayOfWeek_cos'], clip: 5 }).fit(f.train);

@@ -9,17 +9,14 @@ import { PPO, useBackend } from '../src/agents/index.js';
 const timesteps = Number(process.env.TRADEGYM_EXAMPLE_TIMESTEPS ?? 100_000);
 console.log(`backend: ${await useBackend('auto')}`);
 const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 96 * 120, seed: 11 }); // 120 days
-const raw = new FeaturePipeline(['logReturns', { name: 'volatility', period: 24 }, 'rsi', 'macd', 'bbands', 'timeOfDay']).compute(data);
-const warm = raw.warmup;
-const features = raw.slice(warm);
-const bars = data.slice(warm);
-const f = splitByFraction(features, { train: 0.7 });
-const b = splitByFraction(bars, { train: 0.7 });
+// the frame carries its bars: trimming the warm-up and splitting keep features and bars together
+const frame = new FeaturePipeline(['logReturns', { name: 'volatility', period: 24 }, 'rsi', 'macd', 'bbands', 'timeOfDay']).compute(data).dropWarmup();
+const f = splitByFraction(frame, { train: 0.7 });
 const norm = new Normalizer({ method: 'robust', clip: 5, preserve: ['timeOfDay_sin', 'timeOfDay_cos'] }).fit(f.train);
-const envFor = (d: MarketData, x: FeatureFrame, episodeLength?: number) =>
-  new TradingEnv({ data: d, features: norm.transform(x), windowSize: 16, actionScheme: 'discrete-3', fee: 10, ...(episodeLength ? { episodeLength } : {}) });
+const envFor = (x: FeatureFrame<MarketData>, episodeLength?: number) =>
+  new TradingEnv({ features: norm.transform(x), windowSize: 16, actionScheme: 'discrete-3', fee: 10, ...(episodeLength ? { episodeLength } : {}) });
 
-const agent = new PPO(envFor(b.train, f.train, 1000), { nSteps: 1024, batchSize: 64, nEpochs: 5, entCoef: 0.01, seed: 0 });
+const agent = new PPO(envFor(f.train, 1000), { nSteps: 1024, batchSize: 64, nEpochs: 5, entCoef: 0.01, seed: 0 });
 await agent.learn({
   totalTimesteps: timesteps,
   callback: (r) => console.log(`steps ${r['time/total_timesteps']}  ep_rew_mean ${r['rollout/ep_rew_mean']?.toFixed(4)}  fps ${r['time/fps']}`),
@@ -27,7 +24,7 @@ await agent.learn({
 
 // one pass over the whole test split
 function run(policy: (obs: Float32Array) => number | Float32Array): EpisodeSummary {
-  const env = envFor(b.test, f.test);
+  const env = envFor(f.test);
   let { observation } = env.reset();
   for (;;) {
     const r = env.step(policy(observation));
