@@ -233,6 +233,10 @@ export class Account {
    */
   equity(prices: ArrayLike<number>): number {
     this.#checkPrices('prices', prices);
+    return this.#equityAt(prices);
+  }
+
+  #equityAt(prices: ArrayLike<number>): number {
     let e = this.cash;
     for (let a = 0; a < this.assets; a++) e += (this.positions[a] as number) * (prices[a] as number);
     return e;
@@ -300,15 +304,15 @@ export class Account {
       others += Math.abs(v);
     }
     if (!(equity > 0)) return current === 0 ? undefined : this.#fill(asset, -current, price, index, this.#slipBps(asset, -current, price, bar)); // bankrupt: only close
-    const size = (bps: number): number => this.#targetNotional(fraction, n0, equity, others, bps * BPS);
+    // no closures here: this runs once per asset per env step
     let bps: number;
     if (typeof this.slippage === 'function') {
-      const first = this.#slipBps(asset, size(0) / price - current, price, bar);
-      bps = this.#slipBps(asset, size(first) / price - current, price, bar);
+      const first = this.#slipBps(asset, this.#targetNotional(fraction, n0, equity, others, 0) / price - current, price, bar);
+      bps = this.#slipBps(asset, this.#targetNotional(fraction, n0, equity, others, first * BPS) / price - current, price, bar);
     } else {
       bps = this.slippage;
     }
-    const n = size(bps);
+    const n = this.#targetNotional(fraction, n0, equity, others, bps * BPS);
     const units = n / price - current;
     if (Math.abs(units) * price <= 1e-9 * equity) return undefined;
     return this.#fill(asset, units, price, index, bps);
@@ -321,25 +325,26 @@ export class Account {
    * `maxLeverage * E'`, in which case `|N| = max(0, maxLeverage * E' - others)`.
    */
   #targetNotional(fraction: number, n0: number, equity: number, others: number, s: number): number {
-    const phi = this.fee * BPS;
-    // N = a * E' + b, E' = E - d (N - N0) k with d the side of the fill: linear in N per side
-    const solve = (a: number, b: number): number => {
-      for (const d of [1, -1] as const) {
-        const k = s + phi * (1 + d * s);
-        const den = 1 + a * d * k;
-        if (!(den > 0)) continue;
-        const n = (a * (equity + d * k * n0) + b) / den;
-        if (d * (n - n0) >= 0) return n;
-      }
-      return n0;
-    };
-    const left = (n: number): number => equity - Math.abs(n - n0) * (s + phi * (1 + Math.sign(n - n0) * s));
-    const lev = this.maxLeverage;
-    const n = solve(fraction, 0);
-    if (Math.abs(n) + others <= lev * left(n) * (1 + 1e-12)) return n;
+    const n = this.#solveNotional(fraction, 0, n0, equity, s);
+    const d = Math.sign(n - n0);
+    const left = equity - Math.abs(n - n0) * (s + this.fee * BPS * (1 + d * s));
+    if (Math.abs(n) + others <= this.maxLeverage * left * (1 + 1e-12)) return n;
     const sign = fraction < 0 ? -1 : 1;
-    const capped = solve(sign * lev, -sign * others);
+    const capped = this.#solveNotional(sign * this.maxLeverage, -sign * others, n0, equity, s);
     return sign * capped > 0 ? capped : 0;
+  }
+
+  /** N = a E' + b with E' = E - d (N - N0) k, d the side of the fill: linear in N on each side. */
+  #solveNotional(a: number, b: number, n0: number, equity: number, s: number): number {
+    const phi = this.fee * BPS;
+    for (let d = 1; d >= -1; d -= 2) {
+      const k = s + phi * (1 + d * s);
+      const den = 1 + a * d * k;
+      if (!(den > 0)) continue;
+      const n = (a * (equity + d * k * n0) + b) / den;
+      if (d * (n - n0) >= 0) return n;
+    }
+    return n0;
   }
 
   /**
@@ -412,7 +417,7 @@ export class Account {
         }
       }
     }
-    this.lastEquity = this.equity(prices);
+    this.lastEquity = this.#equityAt(prices);
     return this.lastEquity;
   }
 
