@@ -1,4 +1,4 @@
-import { requireRecord, requireSeed, show } from './checks.js';
+import { requireKnownKeys, requireRecord, requireSeed, show } from './checks.js';
 import { EnvClosedError, InvalidActionError, ResetNeededError } from './errors.js';
 import { Rng } from './Rng.js';
 import type { EnvSpec, Info, ResetParams, ResetResult, StepResult } from './types.js';
@@ -81,7 +81,7 @@ export abstract class Env<Obs, Act, I extends Info = Info> {
    */
   reset(params: ResetParams = {}): ResetResult<Obs, I> {
     this.#requireOpen('reset');
-    requireRecord('reset params', params);
+    requireKnownKeys('reset params', params, ['seed', 'options']); // reset({ start: 5 }) without options is a mistake, not a reset
     if (params.seed !== undefined) {
       this.#pendingSeed = requireSeed('seed', params.seed);
       this.#rng = undefined;

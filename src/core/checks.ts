@@ -62,6 +62,12 @@ export function requireInRange(name: string, value: unknown, lo: number, hi: num
   return value;
 }
 
+/** A boolean (no truthy strings). @internal */
+export function requireBool(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') fail(name, 'true or false', value);
+  return value;
+}
+
 /** A seed: a safe integer >= 0. @internal */
 export function requireSeed(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
@@ -86,14 +92,19 @@ export function requireOneOf<T extends string>(name: string, value: unknown, all
   return value as T;
 }
 
-/** An options object with no keys outside `allowed`. @internal */
-export function requireKnownKeys(name: string, value: unknown, allowed: readonly string[]): Record<string, unknown> {
+/**
+ * An options object with no keys outside `allowed`, and no `null` value except for the keys
+ * in `nullable` (where null is a documented value, such as PPO's `targetKl: null`): null is
+ * not "the default", which is what leaving a key out means. @internal
+ */
+export function requireKnownKeys(name: string, value: unknown, allowed: readonly string[], nullable: readonly string[] = []): Record<string, unknown> {
   const rec = requireRecord(name, value);
   for (const k of Object.keys(rec)) {
     if (!allowed.includes(k)) {
       const known = allowed.length === 0 ? 'none are accepted' : `known: ${allowed.join(', ')}`;
       throw new InvalidArgumentError(`${name}.${k} is not a known option (${known}), got ${show(rec[k])}`);
     }
+    if (rec[k] === null && !nullable.includes(k)) fail(`${name}.${k}`, 'a value, or left out for the default', null);
   }
   return rec;
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
-import { clipByGlobalNorm, FlatAdam, type NetArch } from '../common/ActorCritic.js';
+import { fail, requireBool, requireInRange, requireInt, requireKnownKeys } from '../../core/checks.js';
+import { clipByGlobalNorm, FlatAdam, requireNetArch, type NetArch } from '../common/ActorCritic.js';
+import { definedOnly } from '../common/guards.js';
 import { agentSeed, OnPolicyAlgorithm, toVector, type AgentAction, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 
@@ -67,11 +68,6 @@ export const PPO_DEFAULTS: Readonly<Required<Omit<PPOOptions, 'seed'>>> = Object
 
 const KEYS = [...Object.keys(PPO_DEFAULTS), 'seed'];
 
-function inUnit(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) fail(name, 'a number in [0, 1]', v);
-  return v;
-}
-
 function nonNeg(name: string, v: unknown): number {
   if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) fail(name, 'a finite number >= 0', v);
   return v;
@@ -115,8 +111,8 @@ export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
    *   or an env whose spaces PPO cannot handle. A constructor that throws allocates no tensors.
    */
   constructor(env: TrainEnv<Act>, options: PPOOptions = {}) {
-    requireKnownKeys('options', options, KEYS);
-    const o = { ...PPO_DEFAULTS, ...options };
+    requireKnownKeys('options', options, KEYS, ['clipRangeVf', 'targetKl']); // null: SB3's None
+    const o = { ...PPO_DEFAULTS, ...definedOnly(options) }; // an explicit undefined is "left out"
     const lr = o.learningRate;
     if (typeof lr === 'number' && !(lr > 0)) fail('learningRate', 'a number > 0 or a schedule', lr);
     const nSteps = requireInt('nSteps', o.nSteps, 1);
@@ -130,8 +126,10 @@ export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
       ...o,
       nSteps,
       batchSize,
-      gamma: inUnit('gamma', o.gamma),
-      gaeLambda: inUnit('gaeLambda', o.gaeLambda),
+      gamma: requireInRange('gamma', o.gamma, 0, 1),
+      gaeLambda: requireInRange('gaeLambda', o.gaeLambda, 0, 1),
+      normalizeAdvantage: requireBool('normalizeAdvantage', o.normalizeAdvantage),
+      netArch: requireNetArch('netArch', o.netArch),
       nEpochs: requireInt('nEpochs', o.nEpochs, 1),
       entCoef: nonNeg('entCoef', o.entCoef),
       vfCoef: nonNeg('vfCoef', o.vfCoef),
@@ -168,8 +166,8 @@ export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
    * @returns the restored agent.
    * @throws `CheckpointError` (from `tradegym`) if `dir` holds no checkpoint or a damaged one
    *   (missing or invalid `model.json`; missing, truncated or altered weights);
-   *   `InvalidArgumentError` if it holds another algorithm's agent or the env does not fit the
-   *   saved network.
+   *   `InvalidArgumentError` if `dir` is not a non-empty string, it holds another algorithm's
+   *   agent, or the env does not fit the saved network.
    */
   static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: PPOOptions = {}): Promise<PPO<Act>> {
     return OnPolicyAlgorithm.fromCheckpoint(dir, 'PPO', (saved) => new PPO(env, { ...(saved as PPOOptions), ...options }));

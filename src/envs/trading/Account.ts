@@ -192,8 +192,6 @@ export class Account {
    */
   constructor(options: AccountOptions) {
     requireKnownKeys('options', options, ACCOUNT_KEYS);
-    // null is not "use the default": nothing is coerced silently
-    for (const k of ACCOUNT_KEYS) if (options[k] === null) fail(k, k === 'initialCash' ? 'a finite number > 0' : 'a value or left out (for the default)', null);
     const cash = requireFinite('initialCash', options.initialCash);
     if (cash <= 0) fail('initialCash', 'a finite number > 0', cash);
     this.initialCash = cash;

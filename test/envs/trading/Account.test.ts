@@ -141,7 +141,7 @@ describe('Account input checks', () => {
     ['slippage of 10,000 bps', () => new Account({ initialCash: 1, slippage: 10_000 }), /slippage must be a number of bps in \[0, 10000\), got 10000/],
     ['a slippage function returning 10,000 bps', () => new Account({ initialCash: 1000, slippage: () => 10_000 }).trade(0, -1, 100, 0), /slippage\(\) must be a number of bps in \[0, 10000\), got 10000/],
     ['an unknown option', () => new Account({ initialCash: 1, maxLeverge: 2 } as never), /options.maxLeverge is not a known option/],
-    ['a null option (not the default)', () => new Account({ initialCash: 1, fee: null } as never), /fee must be a value or left out \(for the default\), got null/],
+    ['a null option (not the default)', () => new Account({ initialCash: 1, fee: null } as never), /options\.fee must be a value, or left out for the default, got null/],
   ])('rejects %s', (_, call, message) => {
     expect(call).toThrow(InvalidArgumentError);
     expect(call).toThrow(message);
