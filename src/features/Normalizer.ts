@@ -28,7 +28,10 @@ export interface NormalizerOptions {
   readonly method?: NormalizeMethod;
   /** Columns passed through unchanged (e.g. ones already in [-1, 1], like cyclic time). */
   readonly preserve?: readonly string[];
-  /** Clip transformed values to `[-clip, clip]`, or to `[lo, hi]`. */
+  /**
+   * Clip transformed values to `[-clip, clip]` (a finite number > 0), or to `[lo, hi]` (two
+   * numbers, lo < hi; an infinite bound leaves that side unclipped). Leave it out for none.
+   */
   readonly clip?: number | readonly [number, number];
 }
 
@@ -84,7 +87,8 @@ export class Normalizer {
 
   /**
    * @param options - method, preserved columns, clipping.
-   * @throws {@link InvalidArgumentError} for an unknown option key or method, or bad clip bounds.
+   * @throws {@link InvalidArgumentError} for an unknown option key, a null option, an unknown
+   *   method, preserved names that are not strings, or bad clip bounds (e.g. `['-1', '1']`).
    */
   constructor(options: NormalizerOptions = {}) {
     requireKnownKeys('options', options, ['method', 'preserve', 'clip']);
@@ -98,8 +102,12 @@ export class Normalizer {
       if (!(c > 0) || !Number.isFinite(c)) fail('clip', 'a finite number > 0 or [lo, hi]', c);
       this.clip = [-c, c];
     } else {
-      if (!Array.isArray(c) || c.length !== 2 || !(c[0] < c[1])) fail('clip', 'a finite number > 0 or [lo, hi] with lo < hi', c);
-      this.clip = [c[0], c[1]];
+      // both bounds numbers (an infinite one clips one side only); NaN fails lo < hi
+      const [lo, hi] = Array.isArray(c) ? (c as readonly unknown[]) : [];
+      if (c.length !== 2 || typeof lo !== 'number' || typeof hi !== 'number' || !(lo < hi)) {
+        fail('clip', 'a finite number > 0 or [lo, hi] with lo < hi (two numbers)', c);
+      }
+      this.clip = [lo, hi];
     }
   }
 
@@ -210,11 +218,14 @@ export class Normalizer {
    * Rebuilds a fitted normaliser.
    * @param json - from `toJSON()`.
    * @returns a normaliser that transforms exactly as the saved one.
-   * @throws {@link InvalidArgumentError} for malformed JSON.
+   * @throws {@link InvalidArgumentError} for malformed JSON: an unknown or missing key, a
+   *   bad method, preserve list, clip (null or `[lo, hi]`) or statistic.
    */
   static fromJSON(json: NormalizerJSON): Normalizer {
-    requireKnownKeys('json', json, ['method', 'preserve', 'clip', 'stats']);
-    const n = new Normalizer({ method: json.method, preserve: json.preserve, ...(json.clip ? { clip: json.clip } : {}) });
+    // every key is written by toJSON: a missing one is malformed JSON, not a default
+    requireKnownKeys('json', json, ['method', 'preserve', 'clip', 'stats'], ['clip']);
+    for (const k of ['method', 'preserve', 'clip', 'stats'] as const) if (json[k] === undefined) fail(`json.${k}`, 'given', undefined);
+    const n = new Normalizer({ method: json.method, preserve: json.preserve, ...(json.clip === null ? {} : { clip: json.clip }) });
     requireRecord('json.stats', json.stats);
     const stats = new Map<string, { center: number; scale: number }>();
     for (const [k, v] of Object.entries(json.stats)) {

@@ -9,7 +9,11 @@ export const OHLCV_COLUMNS = ['timestamps', 'open', 'high', 'low', 'close', 'vol
 /** The name of one OHLCV column. */
 export type OhlcvColumn = (typeof OHLCV_COLUMNS)[number];
 
-/** What {@link MarketData}'s constructor takes. Arrays are copied into `Float64Array`s. */
+/**
+ * What {@link MarketData}'s constructor takes. Arrays are copied into `Float64Array`s; every
+ * value of a plain array must be a number (NaN for a missing one): strings, null, booleans and
+ * holes are errors, not converted.
+ */
 export interface MarketDataInit {
   /** Bar-open times, ms since the epoch, UTC; strictly increasing. */
   readonly timestamps: ArrayLike<number>;
@@ -143,7 +147,26 @@ function toColumns(init: MarketDataInit): Columns {
     const col = init[k];
     if (col === null || typeof col !== 'object' || typeof col.length !== 'number') fail(k, 'an array of numbers', col);
     if (col.length !== n) fail(`${k}.length`, `${n} (the length of timestamps)`, col.length);
-    out[k] = col instanceof Float64Array ? col.slice() : Float64Array.from(col);
+    out[k] = copyNumbers(k, col);
+  }
+  return out;
+}
+
+/**
+ * A column copied into a Float64Array. A numeric typed array holds numbers already; any other
+ * array must hold only numbers (NaN included, for the validator or a repair to handle): a
+ * string, null, boolean or hole is an error, never converted (`Float64Array.from` would read
+ * null as 0, `'2'` as 2 and `true` as 1).
+ * @throws {@link DataValidationError} naming the column, the row and the value.
+ */
+function copyNumbers(column: OhlcvColumn, col: ArrayLike<unknown>): Float64Array {
+  if (col instanceof Float64Array) return col.slice();
+  if (ArrayBuffer.isView(col) && !(col instanceof BigInt64Array || col instanceof BigUint64Array)) return Float64Array.from(col as ArrayLike<number>);
+  const out = new Float64Array(col.length);
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    if (typeof v !== 'number') throw new DataValidationError(`${column}[${i}] must be a number, got ${show(v)}`);
+    out[i] = v;
   }
   return out;
 }
@@ -215,8 +238,9 @@ export class MarketData {
    *   `allowNonPositivePrices`.
    * @throws {@link InvalidArgumentError} for an unknown key, columns of unequal length, a bad
    *   timeframe, repair mode or flag.
-   * @throws {@link DataValidationError} listing the first offending rows (index, time and
-   *   fault, e.g. `row 3 (2024-01-01T03:00:00.000Z): open must be > 0, got 0`).
+   * @throws {@link DataValidationError} for a column value that is not a number (e.g.
+   *   `volume[0] must be a number, got null`), or listing the first offending rows (index,
+   *   time and fault, e.g. `row 3 (2024-01-01T03:00:00.000Z): open must be > 0, got 0`).
    */
   constructor(init: MarketDataInit) {
     requireKnownKeys('init', init, INIT_KEYS);

@@ -78,7 +78,7 @@ function parseDate(value: unknown, text: string | undefined, where: string): num
   }
   if (text === undefined) throw new DataValidationError(`${where}: ${JSON.stringify(value)} is not a time`);
   const ms = parseIsoUtc(text);
-  if (Number.isNaN(ms)) throw new DataValidationError(`${where}: ${JSON.stringify(value)} is not an ISO 8601 time`);
+  if (Number.isNaN(ms)) throw new DataValidationError(`${where}: ${JSON.stringify(value)} is not an ISO 8601 time of a real date (month 01-12, a day the month has, hours 00-23, minutes and seconds 00-59)`);
   return ms;
 }
 

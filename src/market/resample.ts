@@ -5,8 +5,9 @@ import { timeframeToMs } from './timeframe.js';
 /** Options of {@link resample}. */
 export interface ResampleOptions {
   /**
-   * The last, still-open bucket: `'drop'` (default) leaves it out, so every bar returned
-   * has closed; `'keep'` includes it as far as it goes.
+   * The last bucket when it may still be open: `'drop'` (default) leaves it out, so every bar
+   * returned has closed; `'keep'` includes it as far as it goes. See {@link resample} for
+   * when the last bucket counts as closed.
    */
   readonly partial?: 'drop' | 'keep';
 }
@@ -15,6 +16,15 @@ export interface ResampleOptions {
  * Aggregates bars into a longer timeframe: each bucket of `timeframe` (aligned to the UTC
  * epoch, stamped by its open time) takes the first open, highest high, lowest low, last
  * close and summed volume of the bars inside it. Buckets with no bars are absent (a gap).
+ *
+ * Which buckets have closed: every bucket but the last, since later bars exist. The last
+ * bucket has closed when its last bar closes at the bucket's end, or (for data that trades in
+ * sessions) when its last bar closes at or after the latest point within a bucket that any
+ * earlier bucket's bars reached: three 14:00-20:00 hourly sessions make three daily bars,
+ * because the earlier days show that the session ends at 21:00. For 24/7 data that point
+ * is the bucket's end, so the last bucket closes only when its last slot is present. A
+ * single bucket is judged by its end alone; a last session cut short (an early close) counts
+ * as open. With `partial: 'drop'` a bucket judged open is left out.
  *
  * @param data - the bars; `timeframe` must be a whole multiple of theirs.
  * @param timeframe - e.g. `'1h'` from 15-minute bars.
@@ -47,6 +57,8 @@ export function resample(data: MarketData, timeframe: string, options: ResampleO
   const c: number[] = [];
   const v: number[] = [];
   const n = data.length;
+  const sub = data.timeframeMs;
+  let reach = 0; // the latest close, measured from its bucket's open, of any bucket before this one
   for (let i = 0; i < n; ) {
     const bucket = Math.floor((data.timestamps[i] as number) / target) * target;
     const end = bucket + target;
@@ -60,9 +72,11 @@ export function resample(data: MarketData, timeframe: string, options: ResampleO
       vol += data.volume[i] as number;
       i++;
     }
-    // the bucket has closed if the data runs past it, or its last sub-bar is present
-    const closed = i < n || (data.timestamps[i - 1] as number) + data.timeframeMs >= end;
+    const lastClose = (data.timestamps[i - 1] as number) + sub - bucket;
+    // closed: the data runs past it, its last slot is present, or it reaches the session's end
+    const closed = i < n || lastClose >= target || (reach > 0 && lastClose >= reach);
     if (!closed && partial === 'drop') break;
+    if (lastClose > reach) reach = lastClose;
     ts.push(bucket);
     o.push(data.open[first] as number);
     h.push(hi);

@@ -27,16 +27,37 @@ export function timeframeToMs(timeframe: string): number {
   return Number(m[1]) * (UNIT_MS[m[2] as string] as number);
 }
 
+// ISO 8601 / RFC 3339 date-times: a date, optionally a time (T, t or a space between), optionally
+// a zone (Z or +hh:mm, +hhmm). Groups: year, month, day, hour, minute, second, zone hour, zone minute.
+const ISO_RE = /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:[Zz]|[+-](\d{2}):?(\d{2}))?)?$/;
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
 /**
  * Parses ISO 8601 text as ms UTC; a time without a zone is UTC, not the machine's local time
- * (which `Date.parse` would use), and a date alone is midnight UTC.
- * @returns ms, or NaN when the text is not a time.
+ * (which `Date.parse` would use), and a date alone is midnight UTC. Only real dates and times
+ * are read: month 01-12, a day that exists in that month (no 2024-02-30, which `Date.parse`
+ * rolls over to March 1), hours 00-23, minutes and seconds 00-59; anything else, and text
+ * that is not ISO 8601, is NaN.
+ * @returns ms, or NaN when the text is not an ISO 8601 time of a real date.
  * @internal
  */
 export function parseIsoUtc(text: string): number {
-  let s = text.includes(' ') && !text.includes('T') ? text.replace(' ', 'T') : text;
-  if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) s += 'Z';
-  else if (/^\d{4}-\d{2}-\d{2}$/.test(s)) s += 'T00:00:00Z';
+  const m = ISO_RE.exec(text);
+  if (m === null) return Number.NaN;
+  const [, y, mo, d, h, mi, sec, zh, zm] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const field = (v: string | undefined, max: number): boolean => v === undefined || Number(v) <= max;
+  if (month < 1 || month > 12 || Number(d) < 1 || Number(d) > daysInMonth(year, month)) return Number.NaN;
+  if (!field(h, 23) || !field(mi, 59) || !field(sec, 59) || !field(zh, 23) || !field(zm, 59)) return Number.NaN;
+  // the fields are valid: Date.parse reads the (zone-completed) text exactly
+  let s = text.replace(' ', 'T');
+  if (h === undefined) s += 'T00:00:00Z';
+  else if (!/(?:[Zz]|[+-]\d{2}:?\d{2})$/.test(s)) s += 'Z';
   return Date.parse(s);
 }
 
@@ -48,7 +69,7 @@ export function parseIsoUtc(text: string): number {
  */
 export function timeToMs(name: string, t: unknown): number {
   const ms = t instanceof Date ? t.getTime() : typeof t === 'string' ? parseIsoUtc(t.trim()) : t;
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) fail(name, 'a time (ms, ISO 8601 string or Date)', t);
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) fail(name, 'a time (ms, an ISO 8601 string of a real date, or a Date)', t);
   return ms;
 }
 

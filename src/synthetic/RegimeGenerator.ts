@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { Rng } from '../core/Rng.js';
 import { MarketData } from '../market/MarketData.js';
 import { timeframeToMs } from '../market/timeframe.js';
-import { GENERATOR_PRESETS, validateGeneratorConfig, type GeneratorConfig, type GeneratorConfigInput } from './config.js';
+import { checkWeekdaysTimeframe, GENERATOR_PRESETS, validateGeneratorConfig, type GeneratorConfig, type GeneratorConfigInput } from './config.js';
 
 /** Options of {@link RegimeGenerator.generate}. */
 export interface GenerateOptions {
@@ -11,9 +11,14 @@ export interface GenerateOptions {
   readonly numSamples: number;
   /** The seed: same config and seed, same output, bit for bit. */
   readonly seed: number;
-  /** The first bar's open time, ms UTC (default 2024-01-01T00:00Z). */
+  /**
+   * The first bar's open time, ms UTC (default 2024-01-01T00:00Z, a Monday). With the
+   * `'weekdays'` calendar a start on a Saturday or Sunday moves forward by whole timeframes
+   * to the first weekday open, as every later bar does (Saturday 00:00 with `'1d'` bars
+   * starts on Monday 00:00).
+   */
   readonly startTime?: number;
-  /** Overrides the config's timeframe. */
+  /** Overrides the config's timeframe (shorter than 7 days with the `'weekdays'` calendar). */
   readonly timeframe?: string;
   /** The symbol to record (default `'SYNTH'`). */
   readonly symbol?: string;
@@ -110,7 +115,9 @@ export class RegimeGenerator {
    * Generates a market.
    * @param options - `numSamples`, `seed`, and optionally `startTime`, `timeframe`, `symbol`.
    * @returns the bars, the regime of each bar, the regime names and the spells.
-   * @throws {@link InvalidArgumentError} for a bad option.
+   * @throws {@link InvalidArgumentError} for a bad option, a timeframe of 7 days or more with
+   *   the `'weekdays'` calendar (`options.timeframe must be shorter than 7 days ...`), or
+   *   timestamps that would run past the largest safe integer.
    */
   generate(options: GenerateOptions): GeneratedMarket {
     requireKnownKeys('options', options, ['numSamples', 'seed', 'startTime', 'timeframe', 'symbol']);
@@ -118,8 +125,25 @@ export class RegimeGenerator {
     const rng = new Rng(requireSeed('seed', options.seed));
     const timeframe = options.timeframe ?? this.config.timeframe;
     const tf = timeframeToMs(timeframe);
+    const weekdays = this.config.calendar === 'weekdays';
+    if (weekdays) checkWeekdaysTimeframe('options.timeframe', timeframe);
     const start = options.startTime ?? Date.UTC(2024, 0, 1);
     if (!Number.isSafeInteger(start)) fail('startTime', 'an integer number of ms', start);
+    const tooLate = (): never => {
+      throw new InvalidArgumentError(`numSamples ${n} from startTime ${start} runs past the largest safe timestamp`);
+    };
+    // The next open on the calendar from t: t itself, or with 'weekdays' the first of t, t + tf,
+    // ... that opens Monday to Friday (UTC). 1970-01-01 was a Thursday, so the Monday-based
+    // weekday is (days + 3) mod 7 and 5, 6 are the weekend. The loop ends within a week of
+    // steps because tf < 7 days (checkWeekdaysTimeframe), and t grows each step while safe.
+    const nextOpen = (t: number): number => {
+      if (!weekdays) return t;
+      while ((((Math.floor(t / DAY_MS) + 3) % 7) + 7) % 7 >= 5) {
+        t += tf;
+        if (!Number.isSafeInteger(t)) tooLate();
+      }
+      return t;
+    };
     const { regimes: defs, garch, jumps, gaps, volume } = this.config;
     const ou = this.config.process === 'ou';
 
@@ -160,7 +184,7 @@ export class RegimeGenerator {
     let h = def.volatility * def.volatility;
     let lastShock = 0;
     let fresh = true; // the first bar of a spell: h is the regime's variance, no GARCH update
-    let t = start;
+    let t = nextOpen(start);
     for (let i = 0; i < n; i++) {
       if (left === 0) {
         if (i > 0) k = pick(this.#transitionCdf[k] as Float64Array);
@@ -205,14 +229,12 @@ export class RegimeGenerator {
       vol[i] = volume.base * def.volumeFactor * Math.exp(volume.noise * normal()) * (1 + (volume.sensitivity * Math.abs(r)) / def.volatility);
       timestamps[i] = t;
       x = xClose;
-      t += tf;
-      if (this.config.calendar === 'weekdays') {
-        // skip bars opening on Saturday or Sunday (UTC); 1970-01-01 was a Thursday, so the
-        // Monday-based weekday is (days + 3) mod 7 and 5, 6 are the weekend
-        while ((((Math.floor(t / DAY_MS) + 3) % 7) + 7) % 7 >= 5) t += tf;
+      if (i + 1 < n) {
+        t += tf;
+        if (!Number.isSafeInteger(t)) tooLate();
+        t = nextOpen(t);
       }
     }
-    if (!Number.isSafeInteger(t)) throw new InvalidArgumentError(`numSamples ${n} runs past the largest safe timestamp`);
     const data = new MarketData({ timestamps, open, high, low, close, volume: vol, timeframe, symbol: options.symbol ?? 'SYNTH' });
     return { data, regimes, regimeNames: defs.map((d) => d.name), spells };
   }

@@ -76,7 +76,10 @@ export interface GeneratorConfig {
   readonly initialPrice: number;
   /** The bar length, e.g. `'15m'`. */
   readonly timeframe: string;
-  /** `'24/7'` (every bar) or `'weekdays'` (no bars opening on Saturday or Sunday, UTC). */
+  /**
+   * `'24/7'` (every bar) or `'weekdays'` (no bars opening on Saturday or Sunday, UTC; the
+   * timeframe must then be shorter than 7 days).
+   */
   readonly calendar: '24/7' | 'weekdays';
 }
 
@@ -146,11 +149,13 @@ export interface GeneratorConfigInput {
   readonly initialPrice?: number;
   /** The bar length (default `'15m'`). */
   readonly timeframe?: string;
-  /** `'24/7'` (default) or `'weekdays'`. */
+  /** `'24/7'` (default) or `'weekdays'` (then the timeframe must be shorter than 7 days). */
   readonly calendar?: '24/7' | 'weekdays';
 }
 
 const ROOT_KEYS = ['regimes', 'initial', 'transitions', 'process', 'garch', 'jumps', 'gaps', 'volume', 'initialPrice', 'timeframe', 'calendar'] as const;
+/** The sections where null is a value: no GARCH, no jumps, no gaps. */
+const NULLABLE_ROOT_KEYS = ['garch', 'jumps', 'gaps'] as const;
 const REGIME_KEYS = ['name', 'drift', 'volatility', 'meanReversion', 'volumeFactor', 'duration'] as const;
 
 const SUM_TOLERANCE = 1e-9;
@@ -169,9 +174,12 @@ function rec(path: string, v: unknown): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-/** An object section with a fixed set of keys: an unknown key names its full path. */
-function section(path: string, v: unknown, keys: readonly string[]): Record<string, unknown> {
-  return requireKnownKeys(path === '' ? 'config' : `config.${path}`, rec(path === '' ? '(root)' : path, v), keys);
+/**
+ * An object section with a fixed set of keys: an unknown key names its full path, and so does
+ * a null value, except for the keys in `nullable` (where null means "none", not "the default").
+ */
+function section(path: string, v: unknown, keys: readonly string[], nullable: readonly string[] = []): Record<string, unknown> {
+  return requireKnownKeys(path === '' ? 'config' : `config.${path}`, rec(path === '' ? '(root)' : path, v), keys, nullable);
 }
 
 function distribution(path: string, v: unknown, names: readonly string[]): Record<string, number> {
@@ -185,6 +193,27 @@ function distribution(path: string, v: unknown, names: readonly string[]): Recor
   }
   if (Math.abs(sum - 1) > SUM_TOLERANCE) bad(path, 'probabilities summing to 1', `a sum of ${sum}`);
   return out;
+}
+
+/** A week in ms. */
+const WEEK_MS = 604_800_000;
+
+/**
+ * Checks that a timeframe can step through a `'weekdays'` calendar: bars opening on a
+ * weekend are skipped by stepping on, and a step of 7 days or more (e.g. `'1w'`, `'7d'`,
+ * `'2w'`) either never leaves a weekend (a multiple of 7 days lands on the same weekday
+ * forever) or skips whole weeks. Any shorter step reaches a weekday within a week: the
+ * times it visits, taken modulo a week, are spaced by gcd(step, week) <= 3.5 days, less than
+ * the 5 weekdays, so some land on a weekday.
+ * @param name - the option's name for the message, e.g. `'config.timeframe'`.
+ * @param timeframe - a valid timeframe.
+ * @throws {@link InvalidArgumentError} for a step of 7 days or more.
+ * @internal
+ */
+export function checkWeekdaysTimeframe(name: string, timeframe: string): void {
+  if (timeframeToMs(timeframe) >= WEEK_MS) {
+    throw new InvalidArgumentError(`${name} must be shorter than 7 days with calendar 'weekdays' (a weekly step never leaves a weekend), got ${show(timeframe)}`);
+  }
 }
 
 /**
@@ -215,7 +244,7 @@ function distribution(path: string, v: unknown, names: readonly string[]): Recor
  * ```
  */
 export function validateGeneratorConfig(json: unknown): GeneratorConfig {
-  const c = section('', json, ROOT_KEYS);
+  const c = section('', json, ROOT_KEYS, NULLABLE_ROOT_KEYS);
   if (!Array.isArray(c.regimes) || c.regimes.length === 0 || c.regimes.length > 255) bad('regimes', 'an array of 1 to 255 regimes', c.regimes);
   const regimes: RegimeConfig[] = c.regimes.map((r: unknown, i: number) => {
     const p = `regimes[${i}]`;
@@ -288,6 +317,7 @@ export function validateGeneratorConfig(json: unknown): GeneratorConfig {
   }
   const calendar = c.calendar ?? '24/7';
   if (calendar !== '24/7' && calendar !== 'weekdays') bad('calendar', "'24/7' or 'weekdays'", calendar);
+  if (calendar === 'weekdays') checkWeekdaysTimeframe('config.timeframe', timeframe);
   return {
     regimes,
     initial,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FeatureFrame, Normalizer, NotFittedError } from '../../src/index.js';
+import { FeatureFrame, InvalidArgumentError, Normalizer, NotFittedError } from '../../src/index.js';
 
 const frame = (cols: Record<string, number[]>) => {
   const names = Object.keys(cols);
@@ -57,5 +57,42 @@ describe('Normalizer', () => {
   ])('rejects misuse %#', (call, type, message) => {
     expect(call).toThrow(type);
     expect(call).toThrow(message);
+  });
+});
+
+describe('Normalizer options hold numbers and values, never null for a default', () => {
+  const train = frame({ x: [0, 1, 2, 3] }); // mean 1.5, population std sqrt(1.25)
+  it.each([
+    ['string bounds', { clip: ['-1', '1'] }, /clip must be a finite number > 0 or \[lo, hi\] with lo < hi \(two numbers\), got \["-1","1"\]/],
+    ['one string bound', { clip: [1, '10'] }, /clip must be .*got \[1,"10"\]/],
+    ['a NaN bound', { clip: [Number.NaN, 1] }, /clip must be .*got \[null,1\]/],
+    ['three bounds', { clip: [0, 1, 2] }, /clip must be .*got \[0,1,2\]/],
+    ['a null method', { method: null }, /options\.method must be a value, or left out for the default, got null/],
+    ['a null preserve', { preserve: null }, /options\.preserve must be a value/],
+    ['a null clip', { clip: null }, /options\.clip must be a value/],
+  ])('rejects %s', (_name, options, message) => {
+    // old code stored ['-1', '1'] as given: then v < '-1' compared numbers with strings
+    expect(() => new Normalizer(options as never)).toThrow(InvalidArgumentError); // deliberately invalid: past the type
+    expect(() => new Normalizer(options as never)).toThrow(message);
+  });
+
+  it('clips one side with an infinite bound', () => {
+    const n = new Normalizer({ clip: [-Infinity, 0.5] }).fit(train);
+    // z = (x - 1.5) / sqrt(1.25): -1.342, -0.447, 0.447, 1.342 -> the last clipped to 0.5
+    const z = Array.from(n.transform(train).column('x'));
+    expect(z[0]).toBeCloseTo(-1.5 / Math.sqrt(1.25), 12);
+    expect(z[3]).toBe(0.5);
+  });
+
+  it('fromJSON: clip null means none; a missing key or another falsy clip is malformed', () => {
+    const json = new Normalizer().fit(train).toJSON();
+    expect(json.clip).toBeNull();
+    expect(Normalizer.fromJSON(JSON.parse(JSON.stringify(json))).clip).toBeNull();
+    // old code read any falsy clip (0, '') as "no clip"
+    expect(() => Normalizer.fromJSON({ ...json, clip: 0 } as never)).toThrow(/clip must be a finite number > 0/);
+    const noMethod: { method?: unknown } = { ...json };
+    delete noMethod.method;
+    expect(() => Normalizer.fromJSON(noMethod as never)).toThrow(/json\.method must be given, got undefined/);
+    expect(() => Normalizer.fromJSON({ ...json, method: null } as never)).toThrow(/json\.method must be a value/);
   });
 });

@@ -228,3 +228,27 @@ describe('MarketData validation (property)', () => {
     expect(acceptedCount).toBeLessThan(2500);
   });
 });
+
+describe('MarketData takes numbers only, never converts', () => {
+  const cols = { timeframe: '1h', timestamps: [0, H, 2 * H], open: [1, 2, 3], high: [2, 3, 4], low: [0.5, 1.5, 2.5], close: [2, 3, 4], volume: [1, 1, 1] };
+  it.each([
+    // Float64Array.from read null as 0, '2' as 2 and true as 1
+    ['a null volume', { volume: [null, 1, 1] }, /volume\[0\] must be a number, got null/],
+    ['string closes', { close: ['2', '3', '4'] }, /close\[0\] must be a number, got "2"/],
+    ['a boolean', { volume: [1, true, 1] }, /volume\[1\] must be a number, got true/],
+    ['string timestamps', { timestamps: ['0', String(H), String(2 * H)] }, /timestamps\[0\] must be a number, got "0"/],
+    // eslint-disable-next-line no-sparse-arrays
+    ['a hole', { open: [1, , 3] }, /open\[1\] must be a number, got undefined/],
+    ['a null price with allowNonPositivePrices', { low: [0.5, 1.5, null], allowNonPositivePrices: true }, /low\[2\] must be a number, got null/],
+  ])('rejects %s with a DataValidationError naming column, row and value', (_name, over, message) => {
+    expect(() => new MarketData({ ...cols, ...over } as never)).toThrow(DataValidationError); // deliberately invalid: past the type
+    expect(() => new MarketData({ ...cols, ...over } as never)).toThrow(message);
+  });
+
+  it('takes NaN (a number) to the row check, and typed arrays as they are', () => {
+    expect(() => new MarketData({ ...cols, volume: [Number.NaN, 1, 1] })).toThrow(/row 0 .*volume must be finite, got NaN/);
+    const d = new MarketData({ ...cols, volume: Float32Array.of(1, 2, 3), timestamps: Int32Array.of(0, H, 2 * H) });
+    expect(Array.from(d.volume)).toEqual([1, 2, 3]);
+    expect(() => new MarketData({ ...cols, volume: BigInt64Array.of(1n, 1n, 1n) } as never)).toThrow(/volume\[0\] must be a number, got 1/);
+  });
+});

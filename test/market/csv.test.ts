@@ -132,3 +132,40 @@ describe('timestamp units', () => {
     }
   });
 });
+
+describe('impossible dates', () => {
+  const csvAt = (first: string) => `timestamp,open,high,low,close,volume\n${first},1,1,1,1,1\n2024-03-05T00:00:00Z,1,1,1,1,1\n`;
+  it.each([
+    ['February 30 (Date.parse rolls it over to March 1)', '2024-02-30'],
+    ['February 29 of a common year', '2023-02-29'],
+    ['February 29 of 1900 (divisible by 100, not by 400)', '1900-02-29'],
+    ['April 31', '2024-04-31T00:00:00Z'],
+    ['month 13', '2024-13-01'],
+    ['month 00', '2024-00-10'],
+    ['day 00', '2024-01-00'],
+    ['hour 25', '2024-01-01T25:00:00Z'],
+    ['hour 24', '2024-01-01T24:00:00Z'],
+    ['minute 60', '2024-01-01T10:60'],
+    ['second 60', '2024-01-01T00:00:60Z'],
+    ['a zone hour of 24', '2024-01-01T00:00:00+24:00'],
+    ['a date that is not ISO 8601 (Date.parse reads it in local time)', 'Jan 1 2024'],
+  ])('parseCsv rejects %s, naming line, column and value', (_name, value) => {
+    expect(() => parseCsv(csvAt(value), { timeframe: '1h' })).toThrow(DataValidationError);
+    expect(() => parseCsv(csvAt(value), { timeframe: '1h' })).toThrow(`line 2, column "timestamp": ${JSON.stringify(value)} is not an ISO 8601 time of a real date`);
+  });
+
+  it('still reads every real date: leap days, zones, fractions, a space separator', () => {
+    const rows = ['2024-02-28', '2024-02-29', '2024-03-01T00:00:00.000Z', '2024-03-02 01:00+01:00', '2024-03-03T00:00:00', '2024-03-04t00:00:00.000z'];
+    const d = parseCsv(`date,open,high,low,close,volume\n${rows.map((t) => `${t},1,1,1,1,1\n`).join('')}`);
+    expect(Array.from(d.timestamps)).toEqual([
+      Date.UTC(2024, 1, 28), Date.UTC(2024, 1, 29), Date.UTC(2024, 2, 1), Date.UTC(2024, 2, 2), Date.UTC(2024, 2, 3), Date.UTC(2024, 2, 4),
+    ]);
+  });
+
+  it('splitByDate rejects an impossible bound instead of moving it', () => {
+    const d = parseCsv('date,open,high,low,close,volume\n2024-02-28,1,1,1,1,1\n2024-02-29,1,1,1,1,1\n2024-03-01,1,1,1,1,1\n2024-03-02,1,1,1,1,1\n');
+    // old: 2024-02-30 became 2024-03-01, a silent cut at the 3rd bar
+    expect(() => splitByDate(d, { trainEnd: '2024-02-30' })).toThrow(/bounds\.trainEnd must be a time \(ms, an ISO 8601 string of a real date, or a Date\), got "2024-02-30"/);
+    expect(splitByDate(d, { trainEnd: '2024-02-29' }).train.length).toBe(1);
+  });
+});

@@ -31,6 +31,30 @@ describe('resample', () => {
     expect(resample(d, '1d', { partial: 'keep' }).length).toBe(2);
   });
 
+  it('counts a last session as closed when earlier buckets show the session ends there', () => {
+    // three complete 14:00-20:00 hourly sessions (last bar 20:00, closing 21:00); old code
+    // dropped the third day because its 23:00 sub-bar was absent
+    const ts: number[] = [];
+    for (let d = 0; d < 3; d++) for (let h = 14; h < 21; h++) ts.push(Date.UTC(2024, 0, 1 + d, h));
+    const one = ts.map(() => 1);
+    const sessions = new MarketData({ timeframe: '1h', timestamps: ts, open: one, high: one, low: one, close: one, volume: one });
+    const days = resample(sessions, '1d');
+    expect(Array.from(days.timestamps)).toEqual([1, 2, 3].map((d) => Date.UTC(2024, 0, d)));
+    expect(Array.from(days.volume)).toEqual([7, 7, 7]);
+    // the third session cut at 18:00 (last bar 17:00) is still open: dropped, or kept if asked
+    const cut = sessions.slice(0, 7 * 2 + 4);
+    expect(resample(cut, '1d').length).toBe(2);
+    expect(Array.from(resample(cut, '1d', { partial: 'keep' }).volume)).toEqual([7, 7, 4]);
+    // one lone session has no earlier bucket to learn from: judged by the bucket's end
+    expect(resample(sessions.slice(0, 7), '1d').length).toBe(0);
+  });
+
+  it('for 24/7 data the last bucket closes only with its last slot', () => {
+    const d = randomBars(48 + 21, 3); // two full days and 21 hours of the third, from midnight
+    expect(resample(d, '1d').length).toBe(2);
+    expect(resample(randomBars(72, 3), '1d').length).toBe(3);
+  });
+
   it('rejects a timeframe that is not a multiple', () => {
     expect(() => resample(randomBars(10), '90m')).toThrow(/timeframe must be a whole multiple of the data's 1h, got "90m"/);
   });

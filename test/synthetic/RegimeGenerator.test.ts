@@ -206,3 +206,70 @@ describe('generator config validation names the path', () => {
     expect(() => RegimeGenerator.preset('forex' as never)).toThrow(/name must be one of crypto-15m, equity-daily, got "forex"/);
   });
 });
+
+describe("the 'weekdays' calendar", () => {
+  const equity = () => RegimeGenerator.preset('equity-daily');
+  const weekday = (t: number) => new Date(t).getUTCDay(); // 0 Sunday ... 6 Saturday
+
+  it('rejects a timeframe of 7 days or more, which never leaves a weekend (it looped forever)', () => {
+    // 2024-01-06 is a Saturday: old code stepped Saturday -> Saturday -> ... without end
+    const start = Date.UTC(2024, 0, 6);
+    for (const timeframe of ['1w', '7d', '2w', '8d']) {
+      expect(() => equity().generate({ numSamples: 3, seed: 1, timeframe, startTime: start })).toThrow(InvalidArgumentError);
+    }
+    expect(() => equity().generate({ numSamples: 3, seed: 1, timeframe: '1w', startTime: start })).toThrow(
+      /options\.timeframe must be shorter than 7 days with calendar 'weekdays' .*got "1w"/,
+    );
+    const cfg = { ...GENERATOR_PRESETS['equity-daily'], timeframe: '1w' };
+    expect(() => new RegimeGenerator(cfg)).toThrow(/config\.timeframe must be shorter than 7 days with calendar 'weekdays' .*got "1w"/);
+    // a weekly 24/7 market is fine
+    const weekly = new RegimeGenerator({ ...GENERATOR_PRESETS['crypto-15m'], timeframe: '1w' }).generate({ numSamples: 3, seed: 1, startTime: start });
+    expect(Array.from(weekly.data.timestamps)).toEqual([start, start + 7 * 864e5, start + 14 * 864e5]);
+  });
+
+  it('starts on the first weekday open when startTime falls on a weekend', () => {
+    // Saturday 2024-01-06 00:00 with daily bars: the first open is Monday 2024-01-08
+    const d = equity().generate({ numSamples: 5, seed: 1, startTime: Date.UTC(2024, 0, 6) }).data;
+    expect(Array.from(d.timestamps)).toEqual([8, 9, 10, 11, 12].map((day) => Date.UTC(2024, 0, day)));
+    // Sunday 12:00 with 4h bars: Sunday 16:00 and 20:00 are skipped too, Monday 00:00 opens
+    const h4 = equity().generate({ numSamples: 2, seed: 1, timeframe: '4h', startTime: Date.UTC(2024, 0, 7, 12) }).data;
+    expect(Array.from(h4.timestamps)).toEqual([Date.UTC(2024, 0, 8, 0), Date.UTC(2024, 0, 8, 4)]);
+  });
+
+  it('keeps every bar on a weekday for any step shorter than a week', () => {
+    for (const timeframe of ['1d', '2d', '3d', '5d', '6d', '36h', '13h']) {
+      const d = equity().generate({ numSamples: 60, seed: 2, timeframe, startTime: Date.UTC(2024, 0, 6, 5) }).data;
+      expect(d.length).toBe(60);
+      for (const t of d.timestamps) expect([0, 6]).not.toContain(weekday(t));
+    }
+  });
+});
+
+describe('generator config: null is not "the default"', () => {
+  const base = { regimes: [{ name: 'a', drift: 0, volatility: 0.01, duration: [1, 2] as [number, number] }], initial: { a: 1 }, transitions: { a: { a: 1 } } };
+  it.each([
+    ['process', { process: null }, /config\.process must be a value, or left out for the default, got null/],
+    ['timeframe', { timeframe: null }, /config\.timeframe must be a value/],
+    ['initialPrice', { initialPrice: null }, /config\.initialPrice must be a value/],
+    ['volume', { volume: null }, /config\.volume must be a value/],
+    ['calendar', { calendar: null }, /config\.calendar must be a value/],
+    ['meanReversion', { regimes: [{ ...base.regimes[0], meanReversion: null }] }, /config\.regimes\[0\]\.meanReversion must be a value/],
+    ['jumps.mean', { jumps: { probability: 0.1, std: 0.01, mean: null } }, /config\.jumps\.mean must be a value/],
+    ['volume.noise', { volume: { base: 1, noise: null } }, /config\.volume\.noise must be a value/],
+  ])('rejects %s: null', (_name, over, message) => {
+    expect(() => new RegimeGenerator({ ...base, ...over } as never)).toThrow(message); // deliberately invalid: past the type
+  });
+
+  it('accepts null where it is documented: no GARCH, jumps or gaps (both presets have such a null)', () => {
+    const c = new RegimeGenerator({ ...base, garch: null, jumps: null, gaps: null }).config;
+    expect([c.garch, c.jumps, c.gaps]).toEqual([null, null, null]);
+    expect(RegimeGenerator.preset('crypto-15m').config.gaps).toBeNull();
+  });
+
+  it('rejects null generate options', () => {
+    const gen = RegimeGenerator.preset('equity-daily');
+    for (const k of ['timeframe', 'symbol', 'startTime']) {
+      expect(() => gen.generate({ numSamples: 3, seed: 1, [k]: null } as never)).toThrow(new RegExp(`options\\.${k} must be a value`));
+    }
+  });
+});
