@@ -16,7 +16,7 @@ import { requireAlignedSeries, requirePerPeriod, requireSeries } from './series.
  * through one check, `requireSeries`: an array or typed array of numbers, NaN marking a missing
  * period; anything else (a string, a hole, ±Infinity) is an `InvalidArgumentError` naming the
  * argument and index, and a series of the wrong length is one too. Unknown option keys are
- * refused. Where empyrical would raise on an empty series (`value_at_risk`, `cum_returns[-1]`)
+ * refused, and so is a `null` option: only a left-out (or undefined) option takes the default. Where empyrical would raise on an empty series (`value_at_risk`, `cum_returns[-1]`)
  * these return NaN, as its other metrics do.
  */
 
@@ -31,9 +31,19 @@ function readOptions(options: object | undefined, keys: readonly string[]): Reco
   return options === undefined ? {} : requireKnownKeys('options', options, keys);
 }
 
+/**
+ * An option's value, or `fallback` when it is left out. Only `undefined` means "left out": a
+ * `null` is kept, so it fails the option's own check instead of silently meaning the default
+ * (`requireKnownKeys` refuses it first, naming `options.<key>`).
+ */
+function option(o: Record<string, unknown>, key: string, fallback: unknown): unknown {
+  const v = o[key];
+  return v === undefined ? fallback : v;
+}
+
 /** empyrical's `annualization` (its `period='daily'` default: 252). */
 function periodsPerYear(o: Record<string, unknown>): number {
-  const p = o.periodsPerYear ?? 252;
+  const p = option(o, 'periodsPerYear', 252);
   if (typeof p !== 'number' || !(p > 0) || !Number.isFinite(p)) fail('periodsPerYear', 'a finite number > 0', p);
   return p;
 }
@@ -155,7 +165,7 @@ export function sharpeRatio(returns: ArrayLike<number>, options: PeriodOptions &
   const r = requireSeries('returns', returns);
   const o = readOptions(options, ['periodsPerYear', 'riskFree']);
   const p = periodsPerYear(o);
-  const rf = requirePerPeriod('riskFree', o.riskFree ?? 0, r.length);
+  const rf = requirePerPeriod('riskFree', option(o, 'riskFree', 0), r.length);
   if (r.length < 2) return Number.NaN;
   const adj = adjust(r, rf);
   return (nanmean(adj) / nanstd(adj, 1)) * Math.sqrt(p);
@@ -180,7 +190,7 @@ export function downsideRisk(returns: ArrayLike<number>, options: PeriodOptions 
   const r = requireSeries('returns', returns);
   const o = readOptions(options, ['periodsPerYear', 'requiredReturn']);
   const p = periodsPerYear(o);
-  const req = requirePerPeriod('requiredReturn', o.requiredReturn ?? 0, r.length);
+  const req = requirePerPeriod('requiredReturn', option(o, 'requiredReturn', 0), r.length);
   if (r.length < 1) return Number.NaN;
   // np.clip(r - req, -inf, 0) ** 2, NaN kept (and skipped by the nanmean)
   const d = adjust(r, req).map((x) => (x > 0 ? 0 : x * x));
@@ -205,7 +215,7 @@ export function sortinoRatio(returns: ArrayLike<number>, options: PeriodOptions 
   const risk = downsideRisk(returns, options); // validates returns and options
   const p = periodsPerYear(options as Record<string, unknown>);
   if (returns.length < 2) return Number.NaN;
-  const mu = nanmean(adjust(returns, options.requiredReturn ?? 0));
+  const mu = nanmean(adjust(returns, options.requiredReturn === undefined ? 0 : options.requiredReturn));
   return (mu * p) / risk;
 }
 
@@ -281,8 +291,8 @@ export function omegaRatio(returns: ArrayLike<number>, options: PeriodOptions & 
   const r = requireSeries('returns', returns);
   const o = readOptions(options, ['periodsPerYear', 'riskFree', 'requiredReturn']);
   const p = periodsPerYear(o);
-  const rf = requirePerPeriod('riskFree', o.riskFree ?? 0, r.length);
-  const req = requireFinite('requiredReturn', o.requiredReturn ?? 0);
+  const rf = requirePerPeriod('riskFree', option(o, 'riskFree', 0), r.length);
+  const req = requireFinite('requiredReturn', option(o, 'requiredReturn', 0));
   if (r.length < 2) return Number.NaN;
   let threshold: number;
   if (p === 1) threshold = req;
@@ -479,7 +489,7 @@ export function alphaBeta(returns: ArrayLike<number>, factorReturns: ArrayLike<n
   const f = requireAlignedSeries('factorReturns', factorReturns, r.length);
   const o = readOptions(options, ['periodsPerYear', 'riskFree']);
   const p = periodsPerYear(o);
-  const rf = requireFinite('riskFree', o.riskFree ?? 0);
+  const rf = requireFinite('riskFree', option(o, 'riskFree', 0));
   return alphaBetaOf(r, f, rf, p);
 }
 

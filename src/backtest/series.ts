@@ -1,7 +1,24 @@
-// The one check of the return series every metric takes. Internal: imported by path
-// (`./series.js`), never re-exported from a barrel.
+// The one check of the series every metric and trade statistic takes. Internal: imported by
+// path (`./series.js`), never re-exported from a barrel.
 import { fail, requireFinite, show } from '../core/checks.js';
 import { InvalidArgumentError } from '../core/errors.js';
+
+/**
+ * The shared rule: an array or a numeric typed array whose every value is a number other than
+ * ±Infinity, and not NaN either unless `missing` (NaN marking a missing period) is allowed.
+ * Strings, holes, `null` and bigints are refused, naming the index.
+ */
+function checkSeries(name: string, value: unknown, missing: boolean): ArrayLike<number> {
+  const isTyped = ArrayBuffer.isView(value) && !(value instanceof DataView);
+  if (!Array.isArray(value) && !isTyped) fail(name, 'an array or typed array of numbers', value);
+  const xs = value as ArrayLike<unknown>;
+  const rule = missing ? 'a finite number or NaN (a missing period)' : 'a finite number';
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i];
+    if (typeof v !== 'number' || v === Infinity || v === -Infinity || (!missing && v !== v)) fail(`${name}[${i}]`, rule, v);
+  }
+  return xs as ArrayLike<number>;
+}
 
 /**
  * A series of per-period returns: an array or a numeric typed array whose every value is a
@@ -14,14 +31,31 @@ import { InvalidArgumentError } from '../core/errors.js';
  * @internal
  */
 export function requireSeries(name: string, value: unknown): ArrayLike<number> {
-  const isTyped = ArrayBuffer.isView(value) && !(value instanceof DataView);
-  if (!Array.isArray(value) && !isTyped) fail(name, 'an array or typed array of numbers', value);
-  const xs = value as ArrayLike<unknown>;
-  for (let i = 0; i < xs.length; i++) {
-    const v = xs[i];
-    if (typeof v !== 'number' || v === Infinity || v === -Infinity) fail(`${name}[${i}]`, 'a finite number or NaN (a missing period)', v);
+  return checkSeries(name, value, true);
+}
+
+/**
+ * A series with no missing value (an equity curve, positions): as {@link requireSeries}, NaN
+ * refused too.
+ * @returns the series, unchanged.
+ * @throws `InvalidArgumentError` naming `name` (and the index of a bad value).
+ * @internal
+ */
+export function requireFiniteSeries(name: string, value: unknown): ArrayLike<number> {
+  return checkSeries(name, value, false);
+}
+
+/**
+ * That a checked series has `length` values, aligned with the series named `alignedWith`.
+ * @returns the series, unchanged.
+ * @throws `InvalidArgumentError` naming `name` for another length.
+ * @internal
+ */
+export function requireLength(name: string, xs: ArrayLike<number>, length: number, alignedWith: string): ArrayLike<number> {
+  if (xs.length !== length) {
+    throw new InvalidArgumentError(`${name} must be a series of ${length} values (aligned with ${alignedWith}), got ${xs.length} values: ${show(xs)}`);
   }
-  return xs as ArrayLike<number>;
+  return xs;
 }
 
 /**
@@ -30,11 +64,7 @@ export function requireSeries(name: string, value: unknown): ArrayLike<number> {
  * @internal
  */
 export function requireAlignedSeries(name: string, value: unknown, length: number): ArrayLike<number> {
-  const xs = requireSeries(name, value);
-  if (xs.length !== length) {
-    throw new InvalidArgumentError(`${name} must be a series of ${length} values (aligned with returns), got ${xs.length} values: ${show(value)}`);
-  }
-  return xs;
+  return requireLength(name, requireSeries(name, value), length, 'returns');
 }
 
 /**

@@ -351,3 +351,37 @@ describe('metrics: one check of every return series (issue 14, defect 9)', () =>
     expect(f).toThrow(re);
   });
 });
+
+// null is not "left out": `periodsPerYear: null` silently meant 252 and `riskFree` /
+// `requiredReturn: null` meant 0 (`??`); each is now an error naming the option
+describe('metrics: a null option is an error, not the default', () => {
+  const r = [0.01, -0.02, 0.03];
+  const nulls: [string, () => unknown, string][] = [
+    ['annualReturn', () => annualReturn(r, { periodsPerYear: null } as never), 'periodsPerYear'],
+    ['cagr', () => cagr(r, { periodsPerYear: null } as never), 'periodsPerYear'],
+    ['annualVolatility', () => annualVolatility(r, { periodsPerYear: null } as never), 'periodsPerYear'],
+    ['sharpeRatio', () => sharpeRatio(r, { periodsPerYear: null } as never), 'periodsPerYear'],
+    ['sharpeRatio', () => sharpeRatio(r, { riskFree: null } as never), 'riskFree'],
+    ['downsideRisk', () => downsideRisk(r, { periodsPerYear: null } as never), 'periodsPerYear'],
+    ['downsideRisk', () => downsideRisk(r, { requiredReturn: null } as never), 'requiredReturn'],
+    ['sortinoRatio', () => sortinoRatio(r, { periodsPerYear: null } as never), 'periodsPerYear'],
+    ['sortinoRatio', () => sortinoRatio(r, { requiredReturn: null } as never), 'requiredReturn'],
+    ['calmarRatio', () => calmarRatio(r, { periodsPerYear: null } as never), 'periodsPerYear'],
+    ['omegaRatio', () => omegaRatio(r, { periodsPerYear: null } as never), 'periodsPerYear'],
+    ['omegaRatio', () => omegaRatio(r, { riskFree: null } as never), 'riskFree'],
+    ['omegaRatio', () => omegaRatio(r, { requiredReturn: null } as never), 'requiredReturn'],
+    ['alphaBeta', () => alphaBeta(r, r, { periodsPerYear: null } as never), 'periodsPerYear'],
+    ['alphaBeta', () => alphaBeta(r, r, { riskFree: null } as never), 'riskFree'],
+    ['returnMetrics', () => returnMetrics(r, { periodsPerYear: null } as never), 'periodsPerYear'],
+    ['returnMetrics', () => returnMetrics(r, { benchmark: null } as never), 'benchmark'],
+  ];
+  it.each(nulls)('%s refuses %s: null', (_m, f, key) => {
+    expect(f).toThrow(InvalidArgumentError);
+    expect(f).toThrow(new RegExp(`${key} must be .*, got null`));
+  });
+
+  it('leaving the option out (or undefined) still means the default', () => {
+    expect(annualReturn(r, { periodsPerYear: undefined })).toBe(annualReturn(r, { periodsPerYear: 252 }));
+    expect(sharpeRatio(r, { riskFree: undefined })).toBe(sharpeRatio(r, { riskFree: 0 }));
+  });
+});
