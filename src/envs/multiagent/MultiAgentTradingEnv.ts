@@ -1,4 +1,4 @@
-import { fail, requireInt, requireKnownKeys, requireOneOf, show } from '../../core/checks.js';
+import { fail, requireBool, requireInt, requireKnownKeys, requireOneOf, requireSeed, show } from '../../core/checks.js';
 import { EnvClosedError, InvalidActionError, ResetNeededError } from '../../core/errors.js';
 import { Float32Slab } from '../../core/Float32Slab.js';
 import { Rng } from '../../core/Rng.js';
@@ -10,6 +10,7 @@ import { Discrete } from '../../spaces/Discrete.js';
 import type { Space } from '../../spaces/Space.js';
 import { Account } from '../trading/Account.js';
 import { fillBar, requireAlignedAssets } from '../trading/bars.js';
+import { logReturn } from '../trading/rewards.js';
 import type { MarketCostOptions } from '../trading/options.js';
 import { softmax } from '../trading/weights.js';
 import { AecEnv } from './AecEnv.js';
@@ -121,7 +122,7 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
     if (this.#episodeLength !== undefined && this.windowSize + this.#episodeLength > first.length - 1) {
       fail('episodeLength', `at most ${first.length - 1 - this.windowSize}`, this.#episodeLength);
     }
-    this.#randomStart = o.randomStart ?? this.#episodeLength !== undefined;
+    this.#randomStart = requireBool('randomStart', o.randomStart ?? this.#episodeLength !== undefined);
     this.#meta = new Float64Array(n + 1);
     this.#prices = new Float64Array(n);
     this.#closes = new Float64Array(n);
@@ -162,7 +163,8 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
    */
   reset(params: ResetParams = {}): ParallelResetResult<TradingAgent, Float32Array> {
     this.#requireOpen('reset');
-    if (params.seed !== undefined) this.#rng = new Rng(params.seed);
+    requireKnownKeys('reset params', params, ['seed', 'options']);
+    if (params.seed !== undefined) this.#rng = new Rng(requireSeed('seed', params.seed));
     const opts = requireKnownKeys('options', params.options ?? {}, ['start']);
     const len = (this.assets[0] as MarketData).length;
     const lastStart = len - 1 - (this.#episodeLength ?? 1);
@@ -205,6 +207,8 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
       const act = actions[a];
       if (act === undefined) throw new InvalidActionError(`actions.${a} is missing: every live agent acts in a parallel step`);
       if (!this.actionSpace(a).contains(act)) throw new InvalidActionError(`actions.${a} must be in ${String(this.actionSpace(a))}, got ${show(act)}`);
+      // the meta agent's logits are unbounded, and an infinite one would make every weight NaN
+      if (typeof act !== 'number' && act.some((v) => !Number.isFinite(v))) throw new InvalidActionError(`actions.${a} must hold finite numbers, got ${show(act)}`);
     }
     const n = this.#n;
     const acct = this.account;
@@ -222,8 +226,9 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
       prices[a] = this.execution === 'next-open' ? (d.open[next] as number) : (d.close[t] as number);
     }
     const target = this.possibleAgents.slice(0, n).map((agent, a) => ((actions[agent] as number) - 1) * (this.#meta[a] as number));
-    // reductions first, so the leverage cap has room for the additions
-    const order = target.map((_, a) => a).sort((x, y) => (target[x] as number) - this.#exposure(x, prices) - ((target[y] as number) - this.#exposure(y, prices)));
+    // reductions of gross exposure first (covering a short included), so the leverage cap has room for the additions
+    const grossChange = (a: number): number => Math.abs(target[a] as number) - Math.abs(this.#exposure(a, prices));
+    const order = target.map((_, a) => a).sort((x, y) => grossChange(x) - grossChange(y));
     for (const a of order) {
       const fill = acct.setTarget(a, target[a] as number, prices[a] as number, fillAt, fillBar(acct, this.assets[a] as MarketData, fillAt), prices);
       if (fill !== undefined) cashFlow[a] = -(fill.units * fill.price + fill.fee);
@@ -252,7 +257,7 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
     const t0Closes = this.#closesBefore(t);
     for (const agent of this.#agents) {
       let reward: number;
-      if (agent === 'meta') reward = Math.log(equity / prevEquity);
+      if (agent === 'meta') reward = logReturn(equity, prevEquity);
       else {
         const a = this.possibleAgents.indexOf(agent);
         // the asset's PnL: position value change, plus trade cash flows (fees inside), less borrow

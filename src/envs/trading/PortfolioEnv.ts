@@ -1,11 +1,12 @@
-import { fail, requireInt, requireKnownKeys, requireOneOf } from '../../core/checks.js';
+import { fail, requireBool, requireInt, requireKnownKeys, requireOneOf } from '../../core/checks.js';
 import { Env } from '../../core/Env.js';
+import { InvalidActionError } from '../../core/errors.js';
 import { Float32Slab } from '../../core/Float32Slab.js';
 import type { ResetParams, ResetResult, StepResult } from '../../core/types.js';
 import type { MarketData } from '../../market/MarketData.js';
 import { iso } from '../../market/timeframe.js';
 import { Box } from '../../spaces/Box.js';
-import { Account } from './Account.js';
+import { Account, type Trade } from './Account.js';
 import { fillBar, requireAlignedAssets } from './bars.js';
 import type { MarketCostOptions, RiskLimitOptions } from './options.js';
 import { RewardTracker, type RewardFunction, type RewardOptions } from './rewards.js';
@@ -27,6 +28,8 @@ export interface PortfolioEnvOptions extends MarketCostOptions, RiskLimitOptions
   /** The reward: the log return of the portfolio by default. */
   readonly reward?: RewardOptions | RewardFunction;
 }
+
+const NO_TRADES: readonly Trade[] = []; // a rebalance closes no round trips the reward counts
 
 /**
  * What {@link PortfolioEnv}'s `reset` and `step` return as `info`; `fees`, `turnover` and
@@ -132,7 +135,7 @@ export class PortfolioEnv extends Env<Float32Array, Float32Array, PortfolioInfo>
     if (this.#episodeLength !== undefined && firstIndex + this.#episodeLength > first.length - 1) {
       fail('episodeLength', `at most ${first.length - 1 - firstIndex}`, this.#episodeLength);
     }
-    this.#randomStart = o.randomStart ?? this.#episodeLength !== undefined;
+    this.#randomStart = requireBool('randomStart', o.randomStart ?? this.#episodeLength !== undefined);
     const mdd = o.maxDrawdown ?? 1;
     if (typeof mdd !== 'number' || !(mdd > 0 && mdd <= 1)) fail('maxDrawdown', 'a number in (0, 1]', mdd);
     this.#maxDrawdown = mdd;
@@ -177,6 +180,9 @@ export class PortfolioEnv extends Env<Float32Array, Float32Array, PortfolioInfo>
     const prevEquity = acct.lastEquity;
     const feesBefore = acct.feesPaid;
     const w = this.#target;
+    // the softmax space is unbounded, and an infinite logit would make every weight NaN
+    const bad = action.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new InvalidActionError(`action[${bad}] must be finite, got ${action[bad]}`);
     if (this.weighting === 'softmax') softmax(action, w);
     else if (this.weighting === 'simplex') projectSimplex(action, w);
     else {
@@ -193,7 +199,8 @@ export class PortfolioEnv extends Env<Float32Array, Float32Array, PortfolioInfo>
     }
     const equityAtFill = acct.equity(prices);
     const delta = this.#delta;
-    for (let a = 0; a < n; a++) delta[a] = (w[a] as number) - ((acct.positions[a] as number) * (prices[a] as number)) / equityAtFill;
+    // reductions of gross exposure first (covering a short included), so the cap has room for the additions
+    for (let a = 0; a < n; a++) delta[a] = Math.abs(w[a] as number) - Math.abs(((acct.positions[a] as number) * (prices[a] as number)) / equityAtFill);
     let traded = 0;
     for (let a = 0; a < n; a++) traded -= Math.abs((acct.positions[a] as number) * (prices[a] as number));
     this.#order.sort((a, b) => (delta[a] as number) - (delta[b] as number));
@@ -219,7 +226,7 @@ export class PortfolioEnv extends Env<Float32Array, Float32Array, PortfolioInfo>
     let bench = 0;
     for (const d of this.assets) bench += (d.close[next] as number) / (d.close[t] as number) - 1;
     const fees = acct.feesPaid - feesBefore;
-    const { total, components } = this.#reward.step({ equity, prevEquity, fees, peakEquity: this.#peak, benchmarkReturn: bench / n, closedTrade: undefined, opened: false, flatSteps: 0 });
+    const { total, components } = this.#reward.step({ equity, prevEquity, fees, peakEquity: this.#peak, benchmarkReturn: bench / n, closedTrades: NO_TRADES, opened: false, flatSteps: 0 });
     const weights = this.#weights();
     const info = this.#info(weights);
     info.fees = fees;

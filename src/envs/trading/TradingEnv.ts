@@ -1,5 +1,6 @@
-import { fail, requireInt, requireKnownKeys, requireOneOf } from '../../core/checks.js';
+import { fail, requireBool, requireInt, requireKnownKeys, requireOneOf } from '../../core/checks.js';
 import { Env } from '../../core/Env.js';
+import { valuesEqual } from '../../core/equal.js';
 import { Float32Slab } from '../../core/Float32Slab.js';
 import { DataValidationError, InvalidArgumentError } from '../../core/errors.js';
 import type { ResetParams, ResetResult, StepResult } from '../../core/types.js';
@@ -65,7 +66,7 @@ export interface EpisodeSummary {
 /**
  * What {@link TradingEnv}'s `reset` and `step` return as `info`. The optional fields appear
  * only where they apply: `actionMask` for the discrete schemes, `fees` and
- * `rewardComponents` after a step, `closedTrade` when a round trip closed in that step,
+ * `rewardComponents` after a step, `closedTrades` when round trips closed in that step,
  * `summary` on the episode's last step.
  */
 export type TradingInfo = {
@@ -87,8 +88,8 @@ export type TradingInfo = {
   fees?: number;
   /** The reward's unweighted components (empty for a user reward function). */
   rewardComponents?: Readonly<Record<string, number>>;
-  /** The round trip closed in this step, if any. */
-  closedTrade?: Trade;
+  /** The round trips closed in this step, in order: usually one; two when a flip closes one and the episode's end closes the next. */
+  closedTrades?: readonly Trade[];
   /** The episode summary, on the last step. */
   summary?: EpisodeSummary;
 };
@@ -179,7 +180,7 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
     this.data = data;
     let frame = o.features ?? new FeaturePipeline(['logReturns']).compute(data);
     if (!(frame instanceof FeatureFrame)) fail('features', 'a FeatureFrame', frame);
-    if (frame.length !== data.length || frame.timestamps[0] !== data.timestamps[0] || frame.timestamps[frame.length - 1] !== data.timestamps[data.length - 1]) {
+    if (!valuesEqual(frame.timestamps, data.timestamps)) { // every row: a shifted bar in the middle would leak the future
       const hint = frame.bars !== undefined ? '; these features carry their own bars: pass data: features.bars, or leave data out' : '';
       throw new InvalidArgumentError(`features must be aligned with data (${data.length} bars from ${iso(data.timestamps[0] as number)}), got ${frame.length} rows from ${iso(frame.timestamps[0] as number)}${hint}`);
     }
@@ -209,8 +210,8 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
     }
     this.#matrix = matrix;
     this.actionScheme = requireOneOf('actionScheme', o.actionScheme ?? 'discrete-4', ['discrete-4', 'discrete-3', 'continuous']);
-    this.#longOnly = o.longOnly ?? false;
-    if (typeof this.#longOnly !== 'boolean') fail('longOnly', 'a boolean', o.longOnly);
+    this.#longOnly = requireBool('longOnly', o.longOnly ?? false);
+    if (this.#longOnly && this.actionScheme !== 'continuous') fail('longOnly', `left out with actionScheme '${this.actionScheme}' (it bounds the 'continuous' scheme; mask the short action instead)`, true);
     this.actionSpace =
       this.actionScheme === 'discrete-4' ? new Discrete(4) : this.actionScheme === 'discrete-3' ? new Discrete(3) : new Box(this.#longOnly ? 0 : -1, 1, [1]);
     this.observationSpace = new Box(-Infinity, Infinity, [this.windowSize * nf + EXTRA]);
@@ -231,7 +232,7 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
     if (this.#episodeLength !== undefined && this.#firstIndex + this.#episodeLength > data.length - 1) {
       fail('episodeLength', `at most ${data.length - 1 - this.#firstIndex} (the steps the data holds after warm-up and window)`, this.#episodeLength);
     }
-    this.#randomStart = o.randomStart ?? this.#episodeLength !== undefined;
+    this.#randomStart = requireBool('randomStart', o.randomStart ?? this.#episodeLength !== undefined);
     const mdd = o.maxDrawdown ?? 1;
     if (typeof mdd !== 'number' || !(mdd > 0 && mdd <= 1)) fail('maxDrawdown', 'a number in (0, 1]', mdd);
     this.#maxDrawdown = mdd;
@@ -275,14 +276,14 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
     const feesBefore = acct.feesPaid;
     const wasFlat = acct.positions[0] === 0;
     const target = this.#target(action);
-    let closedTrade = undefined;
+    const closedTrades: Trade[] = [];
     if (target !== undefined) {
       const fillAt = this.execution === 'next-open' ? next : t;
       const price = this.execution === 'next-open' ? (d.open[next] as number) : (d.close[t] as number);
       // equity for sizing is valued at the fill's reference price
       this.#price[0] = price;
       const fill = acct.setTarget(0, target * this.#positionSize, price, fillAt, this.#bar(fillAt), this.#price);
-      closedTrade = fill?.closed;
+      if (fill?.closed !== undefined) closedTrades.push(fill.closed);
     }
     this.#price[0] = d.close[next] as number;
     let equity = acct.mark(this.#price);
@@ -291,7 +292,7 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
     const truncated = !terminated && next >= this.#end;
     if ((terminated || truncated) && acct.positions[0] !== 0) {
       const fill = acct.trade(0, -(acct.positions[0] as number), d.close[next] as number, next, this.#bar(next));
-      closedTrade = fill.closed ?? closedTrade;
+      if (fill.closed !== undefined) closedTrades.push(fill.closed);
       equity = acct.equity(this.#price);
       acct.lastEquity = equity;
     }
@@ -307,14 +308,14 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
       fees,
       peakEquity: this.#peak,
       benchmarkReturn: (d.close[next] as number) / (d.close[t] as number) - 1,
-      closedTrade,
+      closedTrades,
       opened: wasFlat && !flatNow,
       flatSteps: this.#flat,
     });
     const info = this.#baseInfo();
     info.fees = fees;
     info.rewardComponents = components;
-    if (closedTrade !== undefined) info.closedTrade = closedTrade;
+    if (closedTrades.length > 0) info.closedTrades = closedTrades;
     if (terminated || truncated) {
       const summary: EpisodeSummary = {
         return: equity / acct.initialCash - 1,

@@ -17,7 +17,7 @@ export interface RewardWeights {
   readonly benchmark?: number;
   /** -1 on every step flat beyond `idleThreshold` consecutive flat steps. */
   readonly idle?: number;
-  /** A closed trade's profit as a fraction of equity, when positive. */
+  /** The profit of each trade closed in the step, as a fraction of equity, when positive. */
   readonly profitBonus?: number;
   /** -1 on a step that opens a trade. */
   readonly tradePenalty?: number;
@@ -49,8 +49,8 @@ export interface RewardContext {
   readonly peakEquity: number;
   /** The buy-and-hold return of the bar (close to close, simple). */
   readonly benchmarkReturn: number;
-  /** A trade closed this step, if any. */
-  readonly closedTrade: Trade | undefined;
+  /** The round trips closed this step, in order (a flip, then the episode's final close, makes two). */
+  readonly closedTrades: readonly Trade[];
   /** Whether this step opened a trade. */
   readonly opened: boolean;
   /** Consecutive flat steps, this one included. */
@@ -66,6 +66,18 @@ export interface RewardBreakdown {
   readonly total: number;
   /** Each component's unweighted value (empty for a user function). */
   readonly components: Readonly<Record<string, number>>;
+}
+
+/** The smallest equity ratio a log return takes: a step to zero equity or below is a total loss. */
+const RUIN_RATIO = 1e-12;
+
+/**
+ * The log return of equity over a step. A step that ends at zero equity or below (a short
+ * through a gap, leverage) is a total loss, floored at `ln(1e-12)` (about -27.6) so the reward
+ * stays finite, as Gymnasium requires; the episode terminates there anyway. @internal
+ */
+export function logReturn(equity: number, prevEquity: number): number {
+  return Math.log(Math.max(prevEquity > 0 ? equity / prevEquity : 0, RUIN_RATIO));
 }
 
 const WEIGHT_KEYS = ['pnl', 'drawdown', 'sharpe', 'differentialSharpe', 'fee', 'benchmark', 'idle', 'profitBonus', 'tradePenalty'] as const;
@@ -126,7 +138,7 @@ export class RewardTracker {
 
   step(ctx: RewardContext): RewardBreakdown {
     const simple = ctx.equity / ctx.prevEquity - 1;
-    const r = this.#log ? Math.log(ctx.equity / ctx.prevEquity) : simple;
+    const r = this.#log ? logReturn(ctx.equity, ctx.prevEquity) : simple;
     // rolling Sharpe over the last `window` returns (running sums over a ring)
     const win = this.#window;
     if (this.#n === win.length) {
@@ -157,7 +169,8 @@ export class RewardTracker {
     const ddIncrease = Math.max(0, drawdown - this.#prevDrawdown);
     this.#prevDrawdown = drawdown;
     const bench = this.#log ? Math.log(1 + ctx.benchmarkReturn) : ctx.benchmarkReturn;
-    const profit = ctx.closedTrade !== undefined && ctx.closedTrade.pnl > 0 ? ctx.closedTrade.pnl / ctx.prevEquity : 0;
+    let profit = 0;
+    for (const t of ctx.closedTrades) if (t.pnl > 0) profit += t.pnl / ctx.prevEquity;
     const components = {
       pnl: r,
       drawdown: -ddIncrease,

@@ -428,7 +428,7 @@ describe('TradingEnv hardening (issue 14)', () => {
     for (let i = 0; i < 60; i++) {
       const r = env.step(env.actionSpace.sample(info.actionMask));
       info = r.info;
-      if (info.closedTrade !== undefined) closed.push(info.closedTrade);
+      closed.push(...(info.closedTrades ?? []));
       if (r.terminated || r.truncated) break;
     }
     expect(closed.length).toBeGreaterThan(0);

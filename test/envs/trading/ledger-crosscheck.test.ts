@@ -403,11 +403,12 @@ function envCase(rng: Rng, scheme: ActionScheme): string | undefined {
     else if (action === 1) target = pos === 0 ? 1 : undefined;
     else if (action === 2) target = pos === 0 ? -1 : undefined;
     else if (action === 3) target = pos !== 0 ? 0 : undefined;
-    let closed: RefTrade | undefined;
+    const closed: RefTrade[] = [];
     if (target !== undefined) {
       const at = k.execution === 'next-open' ? t + 1 : t;
       const price = k.execution === 'next-open' ? (data.open[at] as number) : (data.close[at] as number);
-      closed = ref.target(0, target * k.positionSize, price, at, barAt(data, at))?.closed;
+      const opened = ref.target(0, target * k.positionSize, price, at, barAt(data, at))?.closed;
+      if (opened !== undefined) closed.push(opened);
     }
     t += 1;
     const close = data.close[t] as number;
@@ -417,7 +418,8 @@ function envCase(rng: Rng, scheme: ActionScheme): string | undefined {
     if (terminated) episodeEnds[equity > 0 ? 'drawdown' : 'ruin']++;
     if (truncated) episodeEnds.endOfData++;
     if ((terminated || truncated) && ref.pos[0] !== 0) {
-      closed = ref.fill(0, -(ref.pos[0] as number), close, t, barAt(data, t)).closed ?? closed;
+      const last = ref.fill(0, -(ref.pos[0] as number), close, t, barAt(data, t)).closed;
+      if (last !== undefined) closed.push(last);
       equity = ref.equity([close]);
       ref.lastEquity = equity;
     }
@@ -429,7 +431,9 @@ function envCase(rng: Rng, scheme: ActionScheme): string | undefined {
     d.same(`${what} terminated`, r.terminated, terminated);
     d.same(`${what} truncated`, r.truncated, truncated);
     d.num(`${what} info.fees`, info.fees ?? Number.NaN, ref.feesPaid - feesBefore, cash);
-    d.trade(`${what} info.closedTrade`, info.closedTrade, closed, cash);
+    // every round trip closed in the step: a flip's and the episode end's both
+    d.same(`${what} info.closedTrades.length`, info.closedTrades?.length ?? 0, closed.length);
+    closed.forEach((c, i) => d.trade(`${what} info.closedTrades[${i}]`, info.closedTrades?.[i], c, cash));
     checkInfo(what, info, t, peak);
     d.book(what, env.account, ref, [close]);
     if (terminated || truncated) {
