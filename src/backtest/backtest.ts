@@ -232,8 +232,11 @@ export function inferPeriodsPerYear(data: MarketData): number {
     const day = Math.floor((data.timestamps[i] as number) / DAY);
     perDay.set(day, (perDay.get(day) ?? 0) + 1);
   }
-  const counts = [...perDay.values()].sort((a, b) => a - b);
-  return 252 * (counts[Math.floor(counts.length / 2)] as number);
+  // the first and last days may be partial (data that starts at noon): count bars on the days between
+  const days = [...perDay.values()];
+  const whole = days.length >= 3 ? days.slice(1, -1) : days;
+  const counts = whole.sort((a, b) => a - b);
+  return 252 * (days.length >= 3 ? (counts[Math.floor(counts.length / 2)] as number) : Math.max(...counts));
 }
 
 function fraction(name: string, v: unknown, max = 1, openLow = true): number {

@@ -254,7 +254,8 @@ export async function downloadOHLCV(exchange: OHLCVExchange, options: DownloadOp
     times.pop();
     droppedOpenCandle = true;
   }
-  const col = (j: number) => Float64Array.from(times, (t) => (rows.get(t) as readonly number[])[j] as number);
+  // the exchange's values as they came (a null volume stays null): MarketData's check names the row, no silent 0
+  const col = (j: number) => times.map((t) => (rows.get(t) as readonly unknown[])[j]) as number[];
   let data = new MarketData({ symbol, timeframe, timestamps: Float64Array.from(times), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5) });
   const gaps = data.gaps();
   if (existing !== undefined && existing.length > 0) {

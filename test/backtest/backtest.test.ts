@@ -142,6 +142,19 @@ describe('backtest', () => {
     expect(inferPeriodsPerYear(RegimeGenerator.preset('equity-daily').generate({ numSamples: 50, seed: 1 }).data)).toBe(252);
   });
 
+  it('counts bars per day on whole days: hourly weekday bars from Monday noon are 24 a day, not 12', () => {
+    // Monday 2024-01-01 12:00 to Wednesday 11:00: days of 12, 24 and 12 bars; the middle one is whole
+    const t0 = Date.UTC(2024, 0, 1, 12);
+    const ts = Array.from({ length: 48 }, (_, i) => t0 + i * 3_600_000);
+    const ones = ts.map(() => 1);
+    const data = new MarketData({ timeframe: '1h', timestamps: ts, open: ones, high: ones, low: ones, close: ones, volume: ones });
+    expect(inferPeriodsPerYear(data)).toBe(252 * 24);
+    // session hours (14:00 to 20:00, 7 bars a day) over a week: 7 a day
+    const session = [0, 1, 2, 3, 4].flatMap((d) => Array.from({ length: 7 }, (_, h) => Date.UTC(2024, 0, 1 + d, 14 + h)));
+    const s1 = session.map(() => 1);
+    expect(inferPeriodsPerYear(new MarketData({ timeframe: '1h', timestamps: session, open: s1, high: s1, low: s1, close: s1, volume: s1 }))).toBe(252 * 7);
+  });
+
   it('an agent strategy runs its TradingEnv and reads that env\'s Account', () => {
     const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 300, seed: 5 });
     const env = new TradingEnv({ data, windowSize: 8, actionScheme: 'discrete-3', fee: 10 });
