@@ -122,6 +122,8 @@ export class SyncVectorEnv<Act> {
     this.copy = options.copy ?? true;
     this.envs = Object.freeze(envFns.map((f) => f()));
     this.numEnvs = this.envs.length;
+    const repeat = firstRepeat(this.envs);
+    if (repeat !== undefined) fail('envFns', `factories returning a new env each (envFns[${repeat[0]}] returned envFns[${repeat[1]}]'s env: one env cannot be two sub-envs)`, envFns);
     const first = this.envs[0] as Env<Float32Array, Act>;
     if (!(first.observationSpace instanceof Box)) {
       fail('envFns[0]().observationSpace', 'a Box (SyncVectorEnv batches Float32Array observations)', String(first.observationSpace));
@@ -168,6 +170,7 @@ export class SyncVectorEnv<Act> {
    */
   reset(params: VectorResetParams = {}): VectorResetResult {
     this.#requireOpen();
+    tick(this);
     requireKnownKeys('params', params, ['seed', 'options', 'mask']);
     const seeds = this.#seeds(params.seed);
     const mask = params.mask;
@@ -206,6 +209,7 @@ export class SyncVectorEnv<Act> {
   step(actions: ArrayLike<Act>): VectorStepResult {
     this.#requireOpen();
     if (!this.#started) throw new ResetNeededError('step() called before reset(): call reset() first');
+    tick(this);
     if (actions === null || typeof actions !== 'object' || actions.length !== this.numEnvs) {
       fail('actions', `one action per sub-env (${this.numEnvs})`, actions);
     }
@@ -279,4 +283,32 @@ export class SyncVectorEnv<Act> {
     }
     return seed.map((s, i) => requireSeed(`seed[${i}]`, s));
   }
+}
+
+/** Steps and resets each vector env has taken (see {@link vectorEnvClock}). */
+const clocks = new WeakMap<object, number>();
+
+function tick(env: object): void {
+  clocks.set(env, (clocks.get(env) ?? 0) + 1);
+}
+
+/**
+ * How many `step` and `reset` calls `env` has taken: the agents compare it with the count at
+ * `save` to know whether a live env is still where the checkpoint left it. @internal
+ */
+export function vectorEnvClock(env: object): number {
+  return clocks.get(env) ?? 0;
+}
+
+/**
+ * The first env that appears twice in `envs`, as `[i, j]` (`envs[i]` is `envs[j]`, j < i), or
+ * undefined: one env instance cannot be two sub-envs (their steps would interleave on one
+ * state). The check SyncVectorEnv and makeVecEnv share. @internal
+ */
+export function firstRepeat(envs: readonly unknown[]): [number, number] | undefined {
+  for (let i = 0; i < envs.length; i++) {
+    const j = envs.indexOf(envs[i]);
+    if (j !== i) return [i, j];
+  }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { fail, requireInt, requireKnownKeys, requireSeed } from '../core/checks.js';
 import type { Env } from '../core/Env.js';
-import { SyncVectorEnv, type AutoresetMode } from './SyncVectorEnv.js';
+import { firstRepeat, SyncVectorEnv, type AutoresetMode } from './SyncVectorEnv.js';
 
 /** Options of {@link makeVecEnv}. */
 export interface MakeVecEnvOptions {
@@ -42,9 +42,8 @@ export function makeVecEnv<Act>(factory: () => Env<Float32Array, Act>, options: 
     fail('autoresetMode', "'next-step' or 'same-step'", options.autoresetMode);
   }
   const envs = Array.from({ length: nEnvs }, factory);
-  envs.forEach((e, i) => {
-    if (envs.indexOf(e) !== i) fail('factory', `a function returning a new env each call (call ${i} returned call ${envs.indexOf(e)}'s)`, factory);
-  });
+  const repeat = firstRepeat(envs);
+  if (repeat !== undefined) fail('factory', `a function returning a new env each call (call ${repeat[0]} returned call ${repeat[1]}'s)`, factory);
   const vec = new SyncVectorEnv(envs.map((e) => () => e), { autoresetMode: options.autoresetMode ?? 'next-step' });
   if (seed !== undefined) vec.reset({ seed });
   return vec;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
-import { clipByGlobalNorm, FlatRMSprop, type NetArch } from '../common/ActorCritic.js';
+import { fail, requireBool, requireInRange, requireInt, requireKnownKeys } from '../../core/checks.js';
+import { clipByGlobalNorm, FlatRMSprop, requireNetArch, type NetArch } from '../common/ActorCritic.js';
+import { definedOnly } from '../common/guards.js';
 import { agentSeed, OnPolicyAlgorithm, type AgentAction, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 import { batchAdvantages, entropyLoss, explainedVariance } from '../ppo/PPO.js';
@@ -88,12 +89,10 @@ export class A2C<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
    */
   constructor(env: TrainEnv<Act>, options: A2COptions = {}) {
     requireKnownKeys('options', options, [...Object.keys(A2C_DEFAULTS), 'seed']);
-    const o = { ...A2C_DEFAULTS, ...options };
+    const o = { ...A2C_DEFAULTS, ...definedOnly(options) }; // an explicit undefined is "left out"
     if (typeof o.learningRate === 'number' && !(o.learningRate > 0)) fail('learningRate', 'a number > 0 or a schedule', o.learningRate);
-    const inUnit = (name: string, v: number): number => {
-      if (!(v >= 0 && v <= 1)) fail(name, 'a number in [0, 1]', v);
-      return v;
-    };
+    requireBool('normalizeAdvantage', o.normalizeAdvantage);
+    requireNetArch('netArch', o.netArch);
     const eps = o.rmsPropEps;
     if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) fail('rmsPropEps', 'a finite number > 0', eps);
     const seed = agentSeed(o.seed);
@@ -102,7 +101,7 @@ export class A2C<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
     const lr = toSchedule('learningRate', o.learningRate);
     super(
       env,
-      { nSteps: requireInt('nSteps', o.nSteps, 1), gamma: inUnit('gamma', o.gamma), gaeLambda: inUnit('gaeLambda', o.gaeLambda), netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed, compute: o.compute },
+      { nSteps: requireInt('nSteps', o.nSteps, 1), gamma: requireInRange('gamma', o.gamma, 0, 1), gaeLambda: requireInRange('gaeLambda', o.gaeLambda, 0, 1), netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed, compute: o.compute },
       (size) => new FlatRMSprop(size, 0.99, eps),
     );
     this.config = Object.freeze({ ...o, seed });
@@ -122,8 +121,8 @@ export class A2C<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
    * @returns the restored agent.
    * @throws `CheckpointError` (from `tradegym`) if `dir` holds no checkpoint or a damaged one
    *   (missing or invalid `model.json`; missing, truncated or altered weights);
-   *   `InvalidArgumentError` if it holds another algorithm's agent or the env does not fit the
-   *   saved network.
+   *   `InvalidArgumentError` if `dir` is not a non-empty string, it holds another algorithm's
+   *   agent, or the env does not fit the saved network.
    */
   static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: A2COptions = {}): Promise<A2C<Act>> {
     return OnPolicyAlgorithm.fromCheckpoint(dir, 'A2C', (saved) => new A2C(env, { ...(saved as A2COptions), ...options }));

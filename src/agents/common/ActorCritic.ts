@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail, requireFinite, requireInt } from '../../core/checks.js';
+import { fail, requireFinite, requireInt, requireKnownKeys } from '../../core/checks.js';
 import type { Rng } from '../../core/Rng.js';
 
 /** Network sizes, as Stable-Baselines3's `net_arch`: separate policy and value networks. */
@@ -71,6 +71,21 @@ export function mlp(theta: tf.Tensor, x: tf.Tensor2D, layers: readonly DenseSlot
   return h;
 }
 
+/**
+ * Validates an actor-critic's `netArch`: `{ pi, vf }`, each a list of hidden layer sizes (the
+ * list form alone, SB3's shared sizes, is refused with the value shown). @internal
+ */
+export function requireNetArch(name: string, arch: unknown): NetArch {
+  const a = arch as { pi?: unknown; vf?: unknown } | null;
+  if (a === null || typeof a !== 'object' || Array.isArray(a) || !Array.isArray(a.pi) || !Array.isArray(a.vf)) {
+    fail(name, '{ pi, vf }, the hidden layer sizes of the policy and value networks (e.g. { pi: [64, 64], vf: [64, 64] })', arch);
+  }
+  requireKnownKeys(name, a, ['pi', 'vf']);
+  requireLayerSizes(`${name}.pi`, a.pi);
+  requireLayerSizes(`${name}.vf`, a.vf);
+  return a as NetArch;
+}
+
 /** Validates a list of hidden layer sizes. @internal */
 export function requireLayerSizes(name: string, arch: unknown): readonly number[] {
   if (!Array.isArray(arch)) fail(name, 'an array of layer sizes', arch);
@@ -139,8 +154,7 @@ export class ActorCritic implements ActorCriticView {
   constructor(spec: ActorCriticSpec, rng: Rng) {
     requireInt('obsSize', spec.obsSize, 1);
     requireInt('actionSize', spec.actionSize, 1);
-    requireLayerSizes('netArch.pi', spec.netArch?.pi);
-    requireLayerSizes('netArch.vf', spec.netArch?.vf);
+    requireNetArch('netArch', spec.netArch);
     if (spec.activation !== 'tanh' && spec.activation !== 'relu') fail('activation', "'tanh' or 'relu'", spec.activation);
     requireFinite('logStdInit', spec.logStdInit);
     this.spec = spec;

@@ -10,7 +10,8 @@ import { MultiDiscrete } from '../../spaces/MultiDiscrete.js';
 import { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 import { ActorCritic, type ActorCriticView, type FlatOptimizer, type NetArch } from './ActorCritic.js';
 import { AutoresetTracker } from './autoreset.js';
-import { Lifetime, requireActionMask, requireObservation, requirePredictOptions } from './guards.js';
+import { isLive, markLive } from './liveEnv.js';
+import { Lifetime, requireDir, requireActionMask, requireObservation, requirePredictOptions } from './guards.js';
 import { RolloutBuffer } from './RolloutBuffer.js';
 import { clipGradNorm, TypedMLP } from './typed.js';
 import { TypedMirror } from './TypedMirror.js';
@@ -181,6 +182,14 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
     this.rng = new Rng(cfg.seed);
     const actionSize = this.nvec !== undefined ? this.nvec.reduce((a, b) => a + b, 0) : (actSpace as Box).size;
     const distribution = actSpace instanceof Box ? 'gaussian' : actSpace instanceof Discrete ? 'categorical' : 'multicategorical';
+    // the rollout buffer comes before any tensor: a size beyond memory throws with none allocated
+    const rows = cfg.nSteps * this.env.numEnvs;
+    try {
+      this.buffer = new RolloutBuffer(cfg.nSteps, this.env.numEnvs, obsSpace.size, this.nvec !== undefined ? this.nvec.length : actionSize);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      fail('nSteps', `small enough for a rollout buffer of nSteps * nEnvs * obsSize = ${rows * obsSpace.size} floats (${e.message})`, cfg.nSteps);
+    }
     this.net = new ActorCritic(
       { obsSize: obsSpace.size, actionSize, distribution, netArch: cfg.netArch, activation: cfg.activation, logStdInit: cfg.logStdInit, ...(actSpace instanceof MultiDiscrete ? { nvec: Array.from(actSpace.nvec) } : {}) },
       this.rng,
@@ -193,7 +202,6 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
     }
     this.#autoreset = new AutoresetTracker(this.env.autoresetMode, this.env.numEnvs);
     // nothing below checks user input: every option was checked before the network was built
-    this.buffer = new RolloutBuffer(cfg.nSteps, this.env.numEnvs, obsSpace.size, this.nvec !== undefined ? this.nvec.length : actionSize);
     this.#lastStarts = new Float32Array(this.env.numEnvs).fill(1);
     this.#stats = new EpisodeStats(this.env.numEnvs);
     if (resolveCompute(cfg.compute) === 'typed') {
@@ -230,12 +238,12 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
    * @param options - `totalTimesteps` and an optional `callback`.
    * @returns this agent.
    * @throws `InvalidArgumentError` (from `tradegym`) if `totalTimesteps` is not an integer >= 1;
-   *   `TradegymError` after `dispose()`.
+   *   `TradegymError` after `dispose()` or while another `learn` of this agent runs.
    */
   async learn(options: LearnOptions): Promise<this> {
-    this.#lifetime.require('learn');
     const work = () => this.#learn(options);
-    await (this.#typed === undefined ? work() : this.#typed.mirror.around(work));
+    const typed = this.#typed;
+    await this.#lifetime.learning(() => (typed === undefined ? work() : typed.mirror.around(work)));
     return this;
   }
 
@@ -308,19 +316,23 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
    * `dir/weights-<id>.bin`, and a kill at any instant leaves the previous checkpoint or this
    * one, complete; other files in `dir` are left alone.
    * @param dir - the directory (created if needed).
-   * @throws `CheckpointError` (from `tradegym`) if a file is in the way of `dir`.
+   * @throws `CheckpointError` (from `tradegym`) if a file is in the way of `dir`;
+   *   `InvalidArgumentError` if `dir` is not a non-empty string.
    * @throws `TradegymError` (from `tradegym`) if an option holds a custom schedule function,
    *   which cannot be saved (pass it again to `load`), or after `dispose()`.
    */
   async save(dir: string): Promise<void> {
     this.#lifetime.require('save');
+    requireDir('dir', dir);
     this.#typed?.mirror.flush();
     const opt = this.optimizerState.state();
     const rollout: OnPolicyRollout | null =
       this.#lastObs === undefined ? null : { lastObs: Array.from(this.#lastObs), lastStarts: Array.from(this.#lastStarts), resetPending: Array.from(this.#autoreset.pending), ...this.#stats.toJSON() };
+    const rng = this.rng.getState();
+    if (rollout !== null) markLive(this.env, this.numTimesteps, rng, rollout);
     await writeCheckpoint(
       dir,
-      { algorithm: this.algorithm, spec: this.net.spec, numTimesteps: this.numTimesteps, optimizerStep: opt.step, rng: this.rng.getState(), rollout },
+      { algorithm: this.algorithm, spec: this.net.spec, numTimesteps: this.numTimesteps, optimizerStep: opt.step, rng, rollout },
       this.config,
       { params: this.net.params, ...opt.tensors },
     );
@@ -355,7 +367,8 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
     this.numTimesteps = c.numTimesteps;
     this.rng.setState(c.rng);
     const rollout = c.rollout as OnPolicyRollout | null;
-    if (rollout !== null && this.env.started && rollout.lastObs.length === this.env.numEnvs * this.env.singleObservationSpace.size) {
+    // only the live env the checkpoint was saved from goes on without a reset (see liveEnv.ts)
+    if (rollout !== null && isLive(this.env, c.numTimesteps, c.rng, rollout)) {
       this.#lastObs = Float32Array.from(rollout.lastObs);
       this.#lastStarts.set(rollout.lastStarts);
       this.#autoreset.pending.set(rollout.resetPending ?? []); // absent before next-step support: same-step only
@@ -366,6 +379,9 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
   /**
    * Releases the tensors of the policy and optimizer. Afterwards `predict`, `learn` and
    * `save` throw; a second `dispose()` does nothing.
+   * @throws `TradegymError` (from `tradegym`) while `learn` runs (e.g. from a callback): the
+   *   update would write into released tensors; return false from the callback to stop
+   *   training, and dispose after `learn` resolves.
    */
   dispose(): void {
     this.#lifetime.dispose(() => {
@@ -707,6 +723,8 @@ export function requireSameSpec(saved: unknown, built: unknown): void {
 
 /** Reads a checkpoint written by `save` and checks its algorithm. @internal */
 export async function readCheckpoint(dir: string, algorithm: string): Promise<Checkpoint> {
+  requireDir('dir', dir);
+  quietCpuBackend(); // the tensors below may be the process's first: before the agent's constructor
   const artifacts = await fileIO(dir).load();
   const topology = artifacts.modelTopology as Checkpoint['topology'];
   if (topology.algorithm !== algorithm) {

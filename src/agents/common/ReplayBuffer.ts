@@ -1,4 +1,4 @@
-import { requireInt } from '../../core/checks.js';
+import { fail, requireInt } from '../../core/checks.js';
 import type { Rng } from '../../core/Rng.js';
 
 /** One sampled minibatch of transitions, as flat typed arrays. @internal */
@@ -152,16 +152,32 @@ export class ReplayBuffer implements ReplayBufferView {
     };
   }
 
-  /** Restores saved rows and the write position. */
+  /**
+   * Restores saved rows and the write position into this buffer, whose capacity may differ
+   * from the saved one (`DQN.load` with another `bufferSize`): a larger capacity keeps the
+   * saved rows in the order they were written (the wrapped ring unrolled, oldest first) and
+   * counts only them; a capacity below the saved rows is refused (the buffer cannot hold them).
+   * @throws `InvalidArgumentError` if the capacity is below the saved rows.
+   */
   restore(c: ReturnType<ReplayBuffer['contents']>, pos: number, full: boolean): void {
     const n = c.actions.length;
+    if (n > this.capacity) fail('bufferSize', `>= the ${n} transitions saved in the checkpoint (or left out to keep the saved one)`, this.capacity);
     while (this.actions.length < n) this.#grow();
-    this.observations.set(c.observations);
-    this.nextObservations.set(c.nextObservations);
-    this.actions.set(c.actions);
-    this.rewards.set(c.rewards);
-    this.dones.set(c.dones);
-    this.pos = pos;
-    this.full = full;
+    const d = this.obsSize;
+    // a wrapped ring that now has room: rows pos..n-1 are older than 0..pos-1
+    const unroll = full && n < this.capacity && pos > 0;
+    const put = <T extends Float32Array | Int32Array>(dst: T, src: T, w: number): void => {
+      if (!unroll) return dst.set(src);
+      dst.set(src.subarray(pos * w, n * w));
+      dst.set(src.subarray(0, pos * w), (n - pos) * w);
+    };
+    put(this.observations, c.observations, d);
+    put(this.nextObservations, c.nextObservations, d);
+    put(this.actions, c.actions, 1);
+    put(this.rewards, c.rewards, 1);
+    put(this.dones, c.dones, 1);
+    // exactly full: the next write overwrites the oldest row; else it appends after the rows
+    this.pos = n === this.capacity ? (full ? pos : 0) : n;
+    this.full = n === this.capacity;
   }
 }

@@ -1,8 +1,9 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fail, requireInt, requireRecord } from '../../core/checks.js';
+import { fail, requireBool, requireInt, requireKnownKeys } from '../../core/checks.js';
 import type { Env } from '../../core/Env.js';
 import { evaluatePolicy, type Predictor } from './evaluatePolicy.js';
+import { definedOnly, requireDir, requireSingleEnv } from './guards.js';
 import type { AgentAction, LogRecord } from './OnPolicyAlgorithm.js';
 
 /** What a callback sees of the agent while it trains. */
@@ -39,16 +40,27 @@ export interface TrainingCallback {
 /** A callback, a plain function of the log record (return false to stop), or several. */
 export type CallbackSpec = TrainingCallback | ((record: LogRecord) => boolean | void) | readonly (TrainingCallback | ((record: LogRecord) => boolean | void))[];
 
-/** Normalises a {@link CallbackSpec} into a list. @internal */
+const HOOKS = ['onTrainingStart', 'onRolloutEnd', 'onTrainingEnd'] as const;
+
+/**
+ * Normalises a {@link CallbackSpec} into a list, checking each: a function, or an object
+ * with at least one hook, every hook it has a function (so `{}` or `{ onRolloutEnd: 'x' }`
+ * is refused when `learn` starts, not ignored or failing mid-training). @internal
+ */
 export function toCallbacks(spec: CallbackSpec | undefined): TrainingCallback[] {
   if (spec === undefined) return [];
   const list = Array.isArray(spec) ? spec : [spec];
+  const name = (i: number) => (Array.isArray(spec) ? `callback[${i}]` : 'callback');
   return list.map((c, i) => {
     if (typeof c === 'function') return { onRolloutEnd: (ctx: CallbackContext) => c(ctx.record) };
-    if (c === null || typeof c !== 'object') fail(`callback[${i}]`, 'a function or a TrainingCallback', c);
+    if (c === null || typeof c !== 'object') fail(name(i), 'a function or a TrainingCallback', c);
+    const hooks = c as Record<string, unknown>;
+    for (const h of HOOKS) if (hooks[h] !== undefined && typeof hooks[h] !== 'function') fail(`${name(i)}.${h}`, 'a function', hooks[h]);
+    if (!HOOKS.some((h) => typeof hooks[h] === 'function')) fail(name(i), `a function or an object with a hook (${HOOKS.join(', ')})`, c);
     return c as TrainingCallback;
   });
 }
+
 
 /** Fires when the step count crosses a multiple of `every` (checked after each rollout). */
 class Every {
@@ -146,12 +158,23 @@ export class EvalCallback implements TrainingCallback {
   /**
    * @param evalEnv - the env to evaluate on (not the training env).
    * @param options - frequency, episodes, best-model path, stop rule.
-   * @throws `InvalidArgumentError` (from `tradegym`) for a frequency or episode count that is not an integer >= 1.
+   * @throws `InvalidArgumentError` (from `tradegym`) for an eval env that is not a single Env,
+   *   an unknown option, a frequency or episode count that is not an integer >= 1, a
+   *   `deterministic` that is not a boolean, an empty or non-string `bestModelSavePath`, or a
+   *   `callbackOnNewBest` without `onNewBest`.
    */
   constructor(evalEnv: Env<Float32Array, number> | Env<Float32Array, Float32Array> | Env<Float32Array, AgentAction>, options: EvalCallbackOptions = {}) {
-    requireRecord('options', options);
-    this.#env = evalEnv as Env<Float32Array, AgentAction>;
-    this.#opts = { evalFreq: requireInt('evalFreq', options.evalFreq ?? 10_000, 1), nEvalEpisodes: requireInt('nEvalEpisodes', options.nEvalEpisodes ?? 5, 1), deterministic: options.deterministic ?? true, ...options };
+    this.#env = requireSingleEnv('evalEnv', evalEnv) as Env<Float32Array, AgentAction>;
+    const o = definedOnly(requireKnownKeys('options', options, ['evalFreq', 'nEvalEpisodes', 'deterministic', 'bestModelSavePath', 'callbackOnNewBest']) as EvalCallbackOptions);
+    const best = o.callbackOnNewBest as { onNewBest?: unknown } | undefined;
+    if (best !== undefined && (best === null || typeof best !== 'object' || typeof best.onNewBest !== 'function')) fail('callbackOnNewBest', 'an object with onNewBest() (e.g. a StopTrainingOnRewardThreshold)', best);
+    this.#opts = {
+      evalFreq: requireInt('evalFreq', o.evalFreq ?? 10_000, 1),
+      nEvalEpisodes: requireInt('nEvalEpisodes', o.nEvalEpisodes ?? 5, 1),
+      deterministic: requireBool('deterministic', o.deterministic ?? true),
+      ...(o.bestModelSavePath === undefined ? {} : { bestModelSavePath: requireDir('bestModelSavePath', o.bestModelSavePath) }),
+      ...(o.callbackOnNewBest === undefined ? {} : { callbackOnNewBest: o.callbackOnNewBest }),
+    };
     this.#every = new Every(this.#opts.evalFreq);
   }
 
@@ -201,12 +224,14 @@ export class CheckpointCallback implements TrainingCallback {
 
   /**
    * @param options - frequency, path, prefix.
-   * @throws `InvalidArgumentError` (from `tradegym`) for a frequency that is not an integer >= 1 or an empty path.
+   * @throws `InvalidArgumentError` (from `tradegym`) for an unknown option, a frequency that
+   *   is not an integer >= 1, or an empty or non-string path or prefix.
    */
   constructor(readonly options: CheckpointCallbackOptions) {
-    requireRecord('options', options);
-    this.#every = new Every(requireInt('saveFreq', options.saveFreq, 1));
-    if (typeof options.savePath !== 'string' || options.savePath === '') fail('savePath', 'a directory path', options.savePath);
+    const o = definedOnly(requireKnownKeys('options', options, ['saveFreq', 'savePath', 'namePrefix']) as Partial<CheckpointCallbackOptions>);
+    this.#every = new Every(requireInt('saveFreq', o.saveFreq, 1));
+    requireDir('savePath', o.savePath);
+    if (o.namePrefix !== undefined && (typeof o.namePrefix !== 'string' || o.namePrefix === '')) fail('namePrefix', 'a non-empty string', o.namePrefix);
   }
 
   /**

@@ -1,4 +1,5 @@
-import { requireInt, requireRecord } from '../../core/checks.js';
+import { fail, requireBool, requireInt, requireKnownKeys } from '../../core/checks.js';
+import { definedOnly, requireSingleEnv } from './guards.js';
 import type { Env } from '../../core/Env.js';
 import type { AgentAction, PredictOptions } from './OnPolicyAlgorithm.js';
 
@@ -41,7 +42,8 @@ export interface EvaluationResult {
  * @param env - an env (use the same wrappers as in training).
  * @param options - `nEvalEpisodes`, `deterministic`, `seed`.
  * @returns mean, std and every episode's return and length.
- * @throws `InvalidArgumentError` (from `tradegym`) for bad options.
+ * @throws `InvalidArgumentError` (from `tradegym`) for an agent without `predict`, an env that
+ *   is not a single Env (a SyncVectorEnv is refused), an unknown option or a bad value.
  * @example
  * ```ts
  * import { make } from 'tradegym';
@@ -52,10 +54,12 @@ export interface EvaluationResult {
  * ```
  */
 export function evaluatePolicy<Act>(agent: Predictor<Act>, env: Env<Float32Array, Act>, options: EvaluateOptions = {}): EvaluationResult {
-  requireRecord('options', options);
-  const episodes = requireInt('nEvalEpisodes', options.nEvalEpisodes ?? 10, 1);
-  const seed = requireInt('seed', options.seed ?? 0, 0);
-  const e = env;
+  if (agent === null || typeof agent !== 'object' || typeof agent.predict !== 'function') fail('agent', 'an object with predict()', agent);
+  const e = requireSingleEnv('env', env) as Env<Float32Array, Act>;
+  const o = definedOnly(requireKnownKeys('options', options, ['nEvalEpisodes', 'deterministic', 'seed']) as EvaluateOptions);
+  const episodes = requireInt('nEvalEpisodes', o.nEvalEpisodes ?? 10, 1);
+  const seed = requireInt('seed', o.seed ?? 0, 0);
+  const deterministic = requireBool('deterministic', o.deterministic ?? true);
   const rewards: number[] = [];
   const lengths: number[] = [];
   for (let ep = 0; ep < episodes; ep++) {
@@ -64,7 +68,7 @@ export function evaluatePolicy<Act>(agent: Predictor<Act>, env: Env<Float32Array
     let len = 0;
     for (;;) {
       const mask = info.actionMask as ArrayLike<number> | undefined;
-      const r = e.step(agent.predict(observation, { deterministic: options.deterministic ?? true, ...(mask ? { actionMask: mask } : {}) }));
+      const r = e.step(agent.predict(observation, { deterministic, ...(mask ? { actionMask: mask } : {}) }));
       total += r.reward;
       len++;
       observation = r.observation;

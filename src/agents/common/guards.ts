@@ -1,7 +1,35 @@
 // The checks every agent's public methods share, written once: the observation and action
 // mask `predict` receives, and the refusal of any call after `dispose()`.
 import { fail, requireKnownKeys } from '../../core/checks.js';
-import { TradegymError } from '../../core/errors.js';
+import type { Env } from '../../core/Env.js';
+import { InvalidArgumentError, TradegymError } from '../../core/errors.js';
+import { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
+
+/**
+ * `options` without its undefined entries: an explicit `undefined` means "left out" (take the
+ * default), as TypeScript's optional properties allow, so it must not overwrite a default when
+ * the options are spread over the defaults. Call after `requireKnownKeys`. @internal
+ */
+export function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A directory path (`save`, `load`, the callbacks' paths): a non-empty string. @internal */
+export function requireDir(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') fail(name, 'a directory path (a non-empty string)', value);
+  return value;
+}
+
+/**
+ * A single env (evaluation runs whole episodes of one env): an object with `reset` and `step`,
+ * not a `SyncVectorEnv`. @internal
+ */
+export function requireSingleEnv(name: string, env: unknown): Env<Float32Array, unknown> {
+  if (env instanceof SyncVectorEnv) throw new InvalidArgumentError(`${name} must be a single Env (not a SyncVectorEnv), got a SyncVectorEnv of ${env.numEnvs} envs`);
+  const e = env as Env<Float32Array, unknown> | null;
+  if (e === null || typeof e !== 'object' || typeof e.reset !== 'function' || typeof e.step !== 'function') fail(name, 'an Env', env);
+  return e;
+}
 
 /**
  * An observation given to `predict`: a Float32Array of the observation space's length whose
@@ -53,12 +81,17 @@ export function requireActionMask(mask: unknown, nvec: ArrayLike<number>): Array
 }
 
 /**
- * Whether an agent's tensors were released: `dispose()` marks it (once: a second call does
- * nothing) and every public method asks {@link Lifetime.require} first, so a disposed agent
- * refuses with a {@link TradegymError} instead of failing inside tfjs. @internal
+ * Whether an agent's tensors were released, and whether it is training: `dispose()` marks it
+ * (once: a second call does nothing) and every public method asks {@link Lifetime.require}
+ * first, so a disposed agent refuses with a {@link TradegymError} instead of failing inside
+ * tfjs. `learn` runs through {@link Lifetime.learning}: a second `learn` while one runs is
+ * refused (the two would interleave their steps on one env and one network), and so is
+ * `dispose()` (it would release tensors the running update still writes; a callback stops
+ * training by returning false, and the agent is disposed after `learn` resolves). @internal
  */
 export class Lifetime {
   #disposed = false;
+  #learning = false;
 
   /** Whether `dispose()` ran. */
   get disposed(): boolean {
@@ -70,9 +103,22 @@ export class Lifetime {
     if (this.#disposed) throw new TradegymError(`${method}() called on a disposed agent: dispose() released its tensors; build or load a new agent`);
   }
 
-  /** Runs `release` the first time only. */
+  /** Runs `learn`'s work, refusing a second run while one is under way. */
+  async learning<T>(work: () => Promise<T>): Promise<T> {
+    this.require('learn');
+    if (this.#learning) throw new TradegymError('learn() is already running on this agent: await it before calling learn() again');
+    this.#learning = true;
+    try {
+      return await work();
+    } finally {
+      this.#learning = false;
+    }
+  }
+
+  /** Runs `release` the first time only; refused while `learn` runs. */
   dispose(release: () => void): void {
     if (this.#disposed) return;
+    if (this.#learning) throw new TradegymError('dispose() called while learn() is running: return false from a callback to stop training, and dispose after learn() resolves');
     this.#disposed = true;
     release();
   }

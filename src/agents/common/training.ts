@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { requireInt } from '../../core/checks.js';
+import { requireBool, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { TradegymError } from '../../core/errors.js';
 import type { RngState } from '../../core/Rng.js';
 import { ProgressBar, toCallbacks, type CallbackAgent } from './callbacks.js';
@@ -70,11 +70,12 @@ export async function runLearn(
   stats: EpisodeStats,
   iteration: (start: number, end: number) => Record<string, number>,
 ): Promise<void> {
+  requireKnownKeys('options', options, ['totalTimesteps', 'callback', 'progressBar']);
   const total = requireInt('totalTimesteps', options.totalTimesteps, 1);
   const start = agent.numTimesteps;
   const end = start + total;
   const callbacks = toCallbacks(options.callback);
-  if (options.progressBar === true) callbacks.push(new ProgressBar());
+  if (options.progressBar !== undefined && requireBool('progressBar', options.progressBar)) callbacks.push(new ProgressBar());
   for (const c of callbacks) await c.onTrainingStart?.(agent, total);
   const t0 = performance.now();
   while (agent.numTimesteps < end) {

@@ -1,12 +1,13 @@
 import { quietCpuBackend } from '../backend.js';
 import * as tf from '@tensorflow/tfjs';
-import { fail, requireInt, requireKnownKeys } from '../../core/checks.js';
+import { fail, requireBool, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { Rng } from '../../core/Rng.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import type { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 import { AutoresetTracker } from '../common/autoreset.js';
-import { Lifetime, requireActionMask, requireObservation, requirePredictOptions } from '../common/guards.js';
+import { isLive, markLive } from '../common/liveEnv.js';
+import { definedOnly, Lifetime, requireDir, requireActionMask, requireObservation, requirePredictOptions } from '../common/guards.js';
 import { clipByGlobalNorm, FlatAdam } from '../common/ActorCritic.js';
 import { agentSeed, argmax, readCheckpoint, requireSameSpec, resolveCompute, toVector, type AgentAction, type Compute, type LearnOptions, type PredictOptions, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
 import { clipGradNorm, TypedMLP } from '../common/typed.js';
@@ -187,7 +188,7 @@ export class DQN<Act extends AgentAction = AgentAction> {
     quietCpuBackend();
     const actSpace = this.env.singleActionSpace;
     if (!(actSpace instanceof Discrete)) throw new InvalidArgumentError(`env action space must be Discrete for DQN, got ${String(actSpace)}`);
-    const o = { ...DQN_DEFAULTS, ...options };
+    const o = { ...DQN_DEFAULTS, ...definedOnly(options) }; // an explicit undefined is "left out"
     if (typeof o.learningRate === 'number' && !(o.learningRate > 0)) fail('learningRate', 'a number > 0 or a schedule', o.learningRate);
     const unit = (name: string, v: number, open = false): number => {
       if (typeof v !== 'number' || !(v >= 0 && v <= 1) || (open && v === 0)) fail(name, open ? 'a number in (0, 1]' : 'a number in [0, 1]', v);
@@ -196,11 +197,14 @@ export class DQN<Act extends AgentAction = AgentAction> {
     if (typeof o.maxGradNorm !== 'number' || !(o.maxGradNorm > 0)) fail('maxGradNorm', 'a number > 0', o.maxGradNorm);
     if (o.activation !== 'tanh' && o.activation !== 'relu') fail('activation', "'tanh' or 'relu'", o.activation);
     const seed = agentSeed(o.seed);
+    const bufferSize = requireInt('bufferSize', o.bufferSize, 1);
+    const batchSize = requireInt('batchSize', o.batchSize, 1);
+    if (batchSize > bufferSize) fail('batchSize', `<= bufferSize (${bufferSize})`, batchSize);
     this.config = Object.freeze({
       ...o,
-      bufferSize: requireInt('bufferSize', o.bufferSize, 1),
+      bufferSize,
       learningStarts: requireInt('learningStarts', o.learningStarts, 0),
-      batchSize: requireInt('batchSize', o.batchSize, 1),
+      batchSize,
       tau: unit('tau', o.tau, true),
       gamma: unit('gamma', o.gamma),
       trainFreq: requireInt('trainFreq', o.trainFreq, 1),
@@ -209,8 +213,8 @@ export class DQN<Act extends AgentAction = AgentAction> {
       explorationFraction: unit('explorationFraction', o.explorationFraction, true),
       explorationInitialEps: unit('explorationInitialEps', o.explorationInitialEps),
       explorationFinalEps: unit('explorationFinalEps', o.explorationFinalEps),
-      doubleQ: o.doubleQ === true,
-      dueling: o.dueling === true,
+      doubleQ: requireBool('doubleQ', o.doubleQ),
+      dueling: requireBool('dueling', o.dueling),
       seed,
     });
     this.#lr = toSchedule('learningRate', o.learningRate);
@@ -281,12 +285,12 @@ export class DQN<Act extends AgentAction = AgentAction> {
    * @param options - `totalTimesteps`, an optional `callback` and `progressBar`.
    * @returns this agent.
    * @throws `InvalidArgumentError` (from `tradegym`) if `totalTimesteps` is not an integer >= 1;
-   *   `TradegymError` after `dispose()`.
+   *   `TradegymError` after `dispose()` or while another `learn` of this agent runs.
    */
   async learn(options: LearnOptions): Promise<this> {
-    this.#lifetime.require('learn');
     const work = () => this.#learn(options);
-    await (this.#typed === undefined ? work() : this.#typed.mirror.around(work));
+    const typed = this.#typed;
+    await this.#lifetime.learning(() => (typed === undefined ? work() : typed.mirror.around(work)));
     return this;
   }
 
@@ -532,12 +536,14 @@ export class DQN<Act extends AgentAction = AgentAction> {
    * replay buffer's contents, the RNG state, the step and update counters, epsilon and the
    * collection state. Crash-safe, as the on-policy agents' `save`.
    * @param dir - the directory (created if needed).
-   * @throws `CheckpointError` (from `tradegym`) if a file is in the way of `dir`.
+   * @throws `CheckpointError` (from `tradegym`) if a file is in the way of `dir`;
+   *   `InvalidArgumentError` if `dir` is not a non-empty string.
    * @throws `TradegymError` (from `tradegym`) if an option holds a custom schedule function,
    *   or after `dispose()`.
    */
   async save(dir: string): Promise<void> {
     this.#lifetime.require('save');
+    requireDir('dir', dir);
     this.#typed?.mirror.flush();
     const opt = this.#adam.state();
     const c = this.#buffer.contents();
@@ -560,10 +566,12 @@ export class DQN<Act extends AgentAction = AgentAction> {
       resetPending: Array.from(this.#autoreset.pending),
       ...this.#stats.toJSON(),
     };
+    const rng = this.#rng.getState();
+    if (this.#lastObs !== undefined) markLive(this.env, this.numTimesteps, rng, rollout);
     try {
       await writeCheckpoint(
         dir,
-        { algorithm: 'DQN', spec: this.#q.spec, numTimesteps: this.numTimesteps, optimizerStep: opt.step, rng: this.#rng.getState(), rollout },
+        { algorithm: 'DQN', spec: this.#q.spec, numTimesteps: this.numTimesteps, optimizerStep: opt.step, rng, rollout },
         this.config,
         { params: this.#q.params, target: this.#q.target, ...opt.tensors, ...tensors },
       );
@@ -582,8 +590,9 @@ export class DQN<Act extends AgentAction = AgentAction> {
    * @returns the restored agent.
    * @throws `CheckpointError` (from `tradegym`) if `dir` holds no checkpoint or a damaged one
    *   (missing or invalid `model.json`; missing, truncated or altered weights);
-   *   `InvalidArgumentError` if it holds another algorithm's agent or the env does not fit the
-   *   saved network.
+   *   `InvalidArgumentError` if `dir` is not a non-empty string, it holds another algorithm's
+   *   agent, or the env does not fit the saved network, or `options.bufferSize` is below the
+   *   transitions saved (a larger one keeps them, oldest first, and counts only them).
    */
   static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: DQNOptions = {}): Promise<DQN<Act>> {
     const checkpoint = await readCheckpoint(dir, 'DQN');
@@ -613,7 +622,8 @@ export class DQN<Act extends AgentAction = AgentAction> {
       agent.#nCalls = r.nCalls;
       agent.#nUpdates = r.nUpdates;
       agent.explorationRate = r.explorationRate;
-      if (r.lastObs !== null && agent.env.started && r.lastObs.length === agent.env.numEnvs * agent.env.singleObservationSpace.size) {
+      // only the live env the checkpoint was saved from goes on without a reset (see liveEnv.ts)
+      if (r.lastObs !== null && isLive(agent.env, c.numTimesteps, c.rng, r)) {
         agent.#lastObs = Float32Array.from(r.lastObs);
         agent.#autoreset.pending.set(r.resetPending ?? []); // absent before next-step support: same-step only
         agent.#stats.restore(r);
@@ -630,6 +640,9 @@ export class DQN<Act extends AgentAction = AgentAction> {
   /**
    * Releases the tensors of the networks and the optimizer. Afterwards `predict`, `learn` and
    * `save` throw; a second `dispose()` does nothing.
+   * @throws `TradegymError` (from `tradegym`) while `learn` runs (e.g. from a callback): the
+   *   update would write into released tensors; return false from the callback to stop
+   *   training, and dispose after `learn` resolves.
    */
   dispose(): void {
     this.#lifetime.dispose(() => {
