@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,8 +13,9 @@ import * as tf from '@tensorflow/tfjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-// The addon is built by npm install where a C compiler is (CI always has one); elsewhere the
-// kernel tests below are not registered, and the loader's fallback is what gets tested.
+// The addon loads from this platform's package (@tradegym/native-linux-x64-gnu, ...) or from a
+// source build (npm run build:native; CI always runs it, .ci/run); where neither is, the kernel
+// tests below are not registered, and the loader's fallback is what gets tested.
 const native = nativeKernels();
 
 /** The product kernels this CPU can run, plainest first (our CI machines run all three). */
@@ -94,7 +95,7 @@ async function trainedParams(kernel: (typeof kernels)[number]): Promise<Float32A
 // the kernels themselves, where the addon is built
 if (native !== null) {
   describe('native kernels', () => {
-    it('are built on this machine by npm install (scripts/build-native.mjs), with the best kernel the CPU runs', () => {
+    it('load on this machine, with the best kernel the CPU runs', () => {
       const status = nativeStatus();
       expect(status).toMatchObject({ available: true });
       const kernel = (status as { kernel: string }).kernel;
@@ -217,43 +218,211 @@ if (native !== null) {
   });
 }
 
-/** nativeStatus() as a copy of the loader sees it from `pkg`, a folder laid out like the package. */
-function statusFrom(pkg: string, env: Record<string, string> = {}): unknown {
+/** tradegym's package.json and its per-platform packages (npm/native-*), as the repository holds them. */
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; scripts: Record<string, string>; files: string[]; optionalDependencies?: unknown };
+const platformPackages = readdirSync(join(root, 'npm')).filter((d) => d.startsWith('native-')).sort().map((folder) => {
+  const pkg = JSON.parse(readFileSync(join(root, 'npm', folder, 'package.json'), 'utf8')) as Record<string, unknown>;
+  return { folder, pkg, binary: join(root, 'npm', folder, 'tradegym_native.node') };
+});
+
+/**
+ * This machine's platform as the packages name it, found without the loader: glibc unless
+ * /usr/bin/ldd is musl's (detect-libc's check); null off Linux.
+ */
+const here = process.platform !== 'linux' ? null : `linux-${process.arch}-${existsSync('/usr/bin/ldd') && readFileSync('/usr/bin/ldd', 'latin1').includes('musl') ? 'musl' : 'gnu'}`;
+/** The addon built for this machine: the prebuilt package's binary, else the source build; null where neither is. */
+const builtHere = [
+  ...(here === null ? [] : [join(root, 'npm', `native-${here}`, 'tradegym_native.node')]),
+  join(root, 'native', 'build', 'Release', 'tradegym_native.node'),
+].find((f) => existsSync(f)) ?? null;
+
+/** What the loader's copy in `pkg` sees as a process on `platform` (e.g. `linux-x64-gnu`, `darwin-arm64`), or as this one. */
+interface Case {
+  readonly platform?: string;
+  readonly env?: Record<string, string>;
+}
+
+/**
+ * nativeStatus() from a copy of the loader in `pkg` (a folder laid out like the installed
+ * package: src/agents/common/kernels/native.ts), once per case, each a fresh copy of the module
+ * in one Node process whose platform, CPU and C library the case sets beforehand.
+ */
+function statusesFrom(pkg: string, cases: readonly Case[]): unknown[] {
   const file = join(pkg, 'src', 'agents', 'common', 'kernels', 'native.ts');
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(join(pkg, 'package.json'), '{ "type": "module" }');
   copyFileSync(join(root, 'src', 'agents', 'common', 'kernels', 'native.ts'), file);
-  const code = `import { nativeStatus } from ${JSON.stringify(pathToFileURL(file).href)}; console.log(JSON.stringify(nativeStatus()));`;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop()!);
+  const code = `
+    const out = [];
+    for (const [i, c] of ${JSON.stringify(cases)}.entries()) {
+      if (c.platform !== undefined) {
+        const [platform, arch, libc] = c.platform.split('-');
+        Object.defineProperty(process, 'platform', { value: platform });
+        Object.defineProperty(process, 'arch', { value: arch });
+        // Node's report names the glibc it runs on, and none on musl
+        process.report.getReport = () => ({ header: libc === 'gnu' ? { glibcVersionRuntime: '2.36' } : {} });
+      }
+      delete process.env.TRADEGYM_NATIVE;
+      Object.assign(process.env, c.env ?? {});
+      const { nativeStatus } = await import(${JSON.stringify(pathToFileURL(file).href)} + '?case=' + i);
+      out.push(nativeStatus());
+    }
+    console.log(JSON.stringify(out));`;
+  const env = { ...process.env };
+  delete env.TRADEGYM_NATIVE;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, env, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!) as unknown[];
 }
 
+/** Lays out `node_modules/@tradegym/native-<platform>` in `pkg` as npm installs it, with `binary` as its addon (none if undefined). */
+function installPlatformPackage(pkg: string, platform: string, binary?: string | Buffer): string {
+  const dir = join(pkg, 'node_modules', '@tradegym', `native-${platform}`);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(root, 'npm', `native-${platform}`, 'package.json'), join(dir, 'package.json'));
+  if (typeof binary === 'string') copyFileSync(binary, join(dir, 'tradegym_native.node'));
+  else if (binary !== undefined) writeFileSync(join(dir, 'tradegym_native.node'), binary);
+  return join(dir, 'tradegym_native.node');
+}
+
+/** `pkg`'s native/build/Release/tradegym_native.node, as npm run build:native writes it. */
+function sourceBuild(pkg: string, binary: string | Buffer): string {
+  const file = join(pkg, 'native', 'build', 'Release', 'tradegym_native.node');
+  mkdirSync(dirname(file), { recursive: true });
+  if (typeof binary === 'string') copyFileSync(binary, file);
+  else writeFileSync(file, binary);
+  return file;
+}
+
+/** Runs `work` on a fresh folder, removed afterwards. */
+function inTempPackage<T>(work: (pkg: string) => T): T {
+  const pkg = mkdtempSync(join(tmpdir(), 'tradegym-native-'));
+  try {
+    return work(pkg);
+  } finally {
+    rmSync(pkg, { recursive: true, force: true });
+  }
+}
+
+const BUILD = 'build one from source with `npm run build:native` in tradegym\'s folder (needs a C compiler)';
+const install = (name: string) => `install ${name} at tradegym's version (its optional dependency for this platform, left out by --omit=optional), or ${BUILD}`;
+const notLoaded = /did not load: .*(invalid ELF header|file too short|not a valid|not a mach-o)/;
+
+describe('tradegym installs no build: the native kernels come prebuilt per platform', () => {
+  // npm 11 holds install scripts for approval, pnpm 10 skips them ("Ignored build scripts"), and
+  // --ignore-scripts drops them: each left DQN on its slowest path with only `gyp ERR!` to explain
+  it('package.json has no install-time script', () => {
+    expect(Object.keys(manifest.scripts).filter((s) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s))).toEqual([]);
+  });
+
+  it('the native sources and their build script still ship, for a source build on other platforms', () => {
+    for (const f of ['native/binding.gyp', 'native/gemm.h', 'native/tradegym.c', 'scripts/build-native.mjs']) expect(manifest.files).toContain(f);
+    expect(manifest.scripts['build:native']).toBe('node scripts/build-native.mjs');
+  });
+
+  // the optional dependencies join the packed manifest only (scripts/build-native-packages.mjs
+  // --pack): while the platform packages are not on the registry, npm >= 11.16's `npm ci`
+  // rejects a lockfile that cannot list them (npm/cli#9846)
+  it('the repository\'s package.json leaves the optional dependencies to the packed manifest', () => {
+    expect(manifest.optionalDependencies).toBeUndefined();
+  });
+
+  it.each(platformPackages.map((p) => [p.folder, p.pkg] as const))('npm/%s is installable only where it runs, at tradegym\'s version', (folder, pkg) => {
+    const [, os, cpu, libc] = folder.split('-');
+    expect(pkg).toMatchObject({
+      name: `@tradegym/${folder}`,
+      version: manifest.version,
+      os: [os],
+      cpu: [cpu],
+      libc: [libc === 'gnu' ? 'glibc' : 'musl'],
+      main: 'tradegym_native.node',
+      files: ['tradegym_native.node'],
+    });
+    expect(pkg.scripts).toBeUndefined();
+  });
+
+  // ELF header: e_machine at byte 18 is 62 for x86-64, 183 for AArch64 (the ELF-64 object file
+  // format; Linux's include/uapi/linux/elf-em.h); an arm64 Node is not here to load the arm64 one
+  const built = platformPackages.filter((p) => existsSync(p.binary));
+  if (process.env.CI) {
+    it('CI builds every platform package\'s binary (.ci/run: npm run build:native-packages)', () => {
+      expect(built.map((p) => p.folder)).toEqual(platformPackages.map((p) => p.folder));
+    });
+  }
+  it.each(built.map((p) => [p.folder, p.binary] as const))('npm/%s holds a shared object for its CPU exporting the Node-API entry point', (folder, binary) => {
+    const b = readFileSync(binary);
+    expect(b.subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+    expect(b.readUInt16LE(16)).toBe(3); // ET_DYN
+    expect(b.readUInt16LE(18)).toBe(folder.includes('-x64-') ? 62 : 183);
+    expect(b.includes('napi_register_module_v1')).toBe(true);
+  });
+});
+
 describe('the native kernels\' loader degrades to the other kernels', () => {
-  it(native === null ? "here the addon is not built: nativeStatus says so, 'auto' takes tfjs and 'native' is an error saying why" : 'here the addon is built, as CI requires', () => {
+  it(native === null ? "here no addon loads: nativeStatus says why, 'auto' trains elsewhere and 'native' is an error saying why" : 'here the addon loads, as CI requires', () => {
     const status = nativeStatus();
-    if (process.env.CI) expect(status.available, 'CI builds the addon (.ci/run: npm ci runs scripts/build-native.mjs)').toBe(true);
+    if (process.env.CI) expect(status.available, 'CI builds the addon (.ci/run: npm run build:native)').toBe(true);
     const agent = new DQN(make('CartPole-v1'));
-    expect(agent.compute).toBe(native === null ? 'tfjs' : 'native');
+    if (native === null) expect(agent.compute).not.toBe('native');
+    else expect(agent.compute).toBe('native');
     agent.dispose();
-    if (native !== null) return;
-    expect(status).toEqual({ available: false, reason: expect.stringMatching(/^native\/build\/Release\/tradegym_native\.node (is not built|did not load: )/) });
+    if (native !== null) {
+      // in this repository the platform package is not installed: the source build is what loads
+      expect(status).toEqual({ available: true, kernel: native.kernel(), source: 'source-build', path: join(root, 'native', 'build', 'Release', 'tradegym_native.node') });
+      return;
+    }
+    expect(status).toEqual({ available: false, reason: expect.stringMatching(/build one from source with `npm run build:native`|^switched off by TRADEGYM_NATIVE=0$/) });
     const why = (status as { reason: string }).reason;
     expect(() => new DQN(make('CartPole-v1'), { compute: 'native' })).toThrow(`compute must be 'auto', 'typed' or 'tfjs': the native kernels are not available here (${why}), got "native"`);
   });
 
-  it('an addon that is not there, or does not load, is a reason, not a crash', () => {
-    const pkg = mkdtempSync(join(tmpdir(), 'tradegym-native-'));
-    try {
-      expect(statusFrom(pkg)).toEqual({ available: false, reason: 'native/build/Release/tradegym_native.node is not built (run `npm rebuild tradegym` with a C compiler, or node scripts/build-native.mjs)' });
-      mkdirSync(join(pkg, 'native', 'build', 'Release'), { recursive: true });
-      writeFileSync(join(pkg, 'native', 'build', 'Release', 'tradegym_native.node'), 'not a shared object');
-      expect(statusFrom(pkg)).toEqual({ available: false, reason: expect.stringMatching(/^native\/build\/Release\/tradegym_native\.node did not load: .*(invalid ELF header|file too short|not a valid)/) });
-    } finally {
-      rmSync(pkg, { recursive: true, force: true });
-    }
+  it('with neither the platform package nor a source build, the reason names the package that would provide them, or says none exists', () => {
+    const cases = [...platformPackages.map((p) => p.folder.slice('native-'.length)), 'linux-x64-musl', 'linux-riscv64-gnu', 'darwin-arm64', 'win32-x64'];
+    const got = inTempPackage((pkg) => statusesFrom(pkg, cases.map((platform) => ({ platform }))));
+    expect(got).toEqual(cases.map((platform) => ({
+      available: false,
+      reason: platformPackages.some((p) => p.folder === `native-${platform}`)
+        ? `@tradegym/native-${platform} is not installed: ${install(`@tradegym/native-${platform}`)}`
+        : `no prebuilt binary for ${platform}: ${BUILD}`,
+    })));
+    // the two prebuilt platforms are the two folders under npm/
+    expect(platformPackages.map((p) => p.folder)).toEqual(['native-linux-arm64-gnu', 'native-linux-x64-gnu']);
   }, 60_000);
 
-  it("with TRADEGYM_NATIVE=0 they are off: 'auto' takes tfjs and 'native' is an error saying why", () => {
+  it('a platform package or a source build that does not load is a reason naming it, not a crash', () => {
+    const garbage = Buffer.from('not a shared object');
+    const [missing, broken, both] = inTempPackage((pkg) => {
+      const file = installPlatformPackage(pkg, 'linux-x64-gnu');
+      const missing = statusesFrom(pkg, [{ platform: 'linux-x64-gnu' }])[0];
+      writeFileSync(file, garbage);
+      const broken = statusesFrom(pkg, [{ platform: 'linux-x64-gnu' }])[0];
+      sourceBuild(pkg, garbage);
+      return [missing, broken, statusesFrom(pkg, [{ platform: 'linux-x64-gnu' }])[0]];
+    }) as { reason: string }[];
+    expect(missing).toEqual({ available: false, reason: expect.stringMatching(/^@tradegym\/native-linux-x64-gnu did not load: \/.*\/node_modules\/@tradegym\/native-linux-x64-gnu\/tradegym_native\.node is missing: install /) });
+    expect(broken).toEqual({ available: false, reason: expect.stringMatching(/^@tradegym\/native-linux-x64-gnu did not load: /) });
+    expect(broken!.reason).toMatch(notLoaded);
+    expect(both!.reason.split('; ')).toHaveLength(2);
+    expect(both!.reason.split('; ')[1]).toMatch(/^native\/build\/Release\/tradegym_native\.node did not load: /);
+    expect(both!.reason).toMatch(new RegExp(`: ${install('@tradegym/native-linux-x64-gnu').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  }, 60_000);
+
+  if (builtHere !== null && here !== null && platformPackages.some((p) => p.folder === `native-${here}`)) {
+    it(`the platform package (@tradegym/native-${here}), resolved from tradegym's folder, comes first, then a source build; TRADEGYM_NATIVE=0 turns both off`, () => {
+      const got = inTempPackage((pkg) => {
+        const fromPackage = installPlatformPackage(pkg, here, builtHere);
+        const fromSource = sourceBuild(pkg, builtHere);
+        const [first, off] = statusesFrom(pkg, [{}, { env: { TRADEGYM_NATIVE: '0' } }]);
+        rmSync(join(pkg, 'node_modules'), { recursive: true });
+        const [second] = statusesFrom(pkg, [{}]);
+        return { first, off, second, fromPackage, fromSource };
+      });
+      expect(got.first).toEqual({ available: true, kernel: expect.stringMatching(/^(avx512|avx2|plain)$/), source: 'package', path: got.fromPackage });
+      expect(got.second).toEqual({ available: true, kernel: expect.stringMatching(/^(avx512|avx2|plain)$/), source: 'source-build', path: got.fromSource });
+      expect(got.off).toEqual({ available: false, reason: 'switched off by TRADEGYM_NATIVE=0' });
+    }, 60_000);
+  }
+
+  it("with TRADEGYM_NATIVE=0 they are off: 'auto' trains elsewhere and 'native' is an error saying why", () => {
     const code = `
       import { make } from './src/index.ts';
       import { DQN, nativeStatus } from './src/agents/index.ts';
@@ -264,7 +433,7 @@ describe('the native kernels\' loader degrades to the other kernels', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, env: { ...process.env, TRADEGYM_NATIVE: '0' }, encoding: 'utf8' });
     const r = JSON.parse(out.trim().split('\n').pop()!) as { status: unknown; auto: string; error: string };
     expect(r.status).toEqual({ available: false, reason: 'switched off by TRADEGYM_NATIVE=0' });
-    expect(r.auto).toBe('tfjs');
+    expect(r.auto).not.toBe('native'); // which path instead is DQN's rule (test/agents/DQN.test.ts)
     expect(r.error).toBe(`InvalidArgumentError: compute must be 'auto', 'typed' or 'tfjs': the native kernels are not available here (switched off by TRADEGYM_NATIVE=0), got "native"`);
   }, 60_000);
 });

@@ -1,9 +1,10 @@
 import type { DenseSlots } from '../ActorCritic.js';
 
 /**
- * The optional native kernels (native/tradegym.c, a Node-API addon built on install by
- * scripts/build-native.mjs): DQN's whole training round and the MLP forward pass in float32,
- * AVX-512 where the CPU has it. @internal
+ * The optional native kernels (native/tradegym.c, a Node-API addon): DQN's whole training round
+ * and the MLP forward pass in float32, AVX-512 where the CPU has it. They come prebuilt in a
+ * per-platform package (`@tradegym/native-linux-x64-gnu`, ...; see docs/native.md) or from a
+ * source build (`npm run build:native`). @internal
  */
 export interface NativeKernels {
   /** `out` (n x outSize) = the network's outputs for the n rows of `x`. */
@@ -21,54 +22,133 @@ export interface NativeKernels {
   setKernel(name: 'avx512' | 'avx2' | 'plain'): string;
 }
 
-/** Where the addon is looked for, relative to the package root. */
-const ADDON = 'native/build/Release/tradegym_native.node';
+/**
+ * The platforms with a prebuilt package `@tradegym/native-<platform>`: the folders npm/native-*
+ * of the repository (scripts/build-native-packages.mjs builds them; a test keeps both lists equal).
+ */
+const PREBUILT = ['linux-x64-gnu', 'linux-arm64-gnu'];
 
-let loaded: { kernels: NativeKernels | null; why: string } | undefined;
+/** The addon's file name, in a platform package and in a source build. */
+const BINARY = 'tradegym_native.node';
+
+/** Where `npm run build:native` (scripts/build-native.mjs) writes the addon, from the package root. */
+const SOURCE_BUILD = `native/build/Release/${BINARY}`;
+
+/** The loader's outcome, kept for the process: the kernels with where they came from, or why there are none. */
+type Loaded =
+  | { readonly kernels: NativeKernels; readonly source: 'package' | 'source-build'; readonly path: string }
+  | { readonly kernels: null; readonly why: string };
+
+let loaded: Loaded | undefined;
+
+/** The parts of `process` the loader reads, looked up when it runs (a browser has none of them). */
+interface NodeProcess {
+  readonly platform: string;
+  readonly arch: string;
+  readonly env: Record<string, string | undefined>;
+  readonly report?: { getReport?: () => unknown; excludeNetwork?: boolean };
+  readonly getBuiltinModule?: (id: string) => unknown;
+}
 
 /** Node's `require` and `fs`/`path`, reached without a static import so browser bundles still build. */
-function nodeBuiltins(): { createRequire: (p: string) => (id: string) => unknown; existsSync: (p: string) => boolean; dirname: (p: string) => string; join: (...p: string[]) => string; fileURLToPath: (u: string) => string } | null {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const get = proc?.getBuiltinModule;
+function nodeBuiltins(proc: NodeProcess): { createRequire: (p: string) => NodeRequire; existsSync: (p: string) => boolean; dirname: (p: string) => string; join: (...p: string[]) => string; fileURLToPath: (u: string) => string } | null {
+  const get = proc.getBuiltinModule;
   if (typeof get !== 'function') return null;
-  const mod = get('node:module') as { createRequire: (p: string) => (id: string) => unknown };
+  const mod = get('node:module') as { createRequire: (p: string) => NodeRequire };
   const fs = get('node:fs') as { existsSync: (p: string) => boolean };
   const path = get('node:path') as { dirname: (p: string) => string; join: (...p: string[]) => string };
   const url = get('node:url') as { fileURLToPath: (u: string) => string };
   return { createRequire: mod.createRequire, existsSync: fs.existsSync, dirname: path.dirname, join: path.join, fileURLToPath: url.fileURLToPath };
 }
 
+/** `require` as the loader uses it: load a module, find a package's file. */
+interface NodeRequire {
+  (id: string): unknown;
+  resolve(id: string): string;
+}
+
 /**
- * The native kernels, loaded on first use; null where they are not built (no C compiler at
- * install), not Node, or switched off with the environment variable `TRADEGYM_NATIVE=0`.
- * {@link nativeStatus} says which. @internal
+ * This process's platform as the packages name it: `linux-x64-gnu`, `linux-arm64-musl`,
+ * `darwin-arm64`. glibc or musl as napi-rs tells them apart: Node's diagnostic report names the
+ * glibc it runs on (`header.glibcVersionRuntime`) and nothing on musl.
+ */
+function platformOf(proc: NodeProcess): string {
+  if (proc.platform !== 'linux') return `${proc.platform}-${proc.arch}`;
+  const report = proc.report;
+  let glibc = true; // a Node without a report (never seen on Linux) is taken as the common case
+  if (report !== undefined && typeof report.getReport === 'function') {
+    const exclude = report.excludeNetwork;
+    report.excludeNetwork = true; // else the report looks up the host names of open sockets, which can be slow
+    try {
+      const r = report.getReport() as { header?: { glibcVersionRuntime?: string } };
+      glibc = typeof r.header?.glibcVersionRuntime === 'string';
+    } finally {
+      report.excludeNetwork = exclude;
+    }
+  }
+  return `${proc.platform}-${proc.arch}-${glibc ? 'gnu' : 'musl'}`;
+}
+
+/** Loads the addon at `file`: the kernels, or the error's message. */
+function tryLoad(req: NodeRequire, file: string): NativeKernels | string {
+  try {
+    return req(file) as NativeKernels;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/**
+ * Looks for the kernels, in order: off with `TRADEGYM_NATIVE=0`; this platform's package,
+ * resolved from tradegym's own folder; a source build at native/build/Release (found walking up
+ * from this module, src/agents/common/kernels or dist/); else none, saying why.
+ */
+function load(): Loaded {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  const node = proc === undefined ? null : nodeBuiltins(proc);
+  if (proc === undefined || node === null) return { kernels: null, why: 'not running on Node.js' };
+  if (proc.env.TRADEGYM_NATIVE === '0') return { kernels: null, why: 'switched off by TRADEGYM_NATIVE=0' };
+  const req = node.createRequire(import.meta.url);
+  const platform = platformOf(proc);
+  const pkg = `@tradegym/native-${platform}`;
+  const prebuilt = PREBUILT.includes(platform);
+  const problems = prebuilt ? [] : [`no prebuilt binary for ${platform}`];
+  if (prebuilt) {
+    let dir: string | undefined;
+    try {
+      dir = node.dirname(req.resolve(`${pkg}/package.json`));
+    } catch {
+      problems.push(`${pkg} is not installed`);
+    }
+    if (dir !== undefined) {
+      const file = node.join(dir, BINARY);
+      const k = node.existsSync(file) ? tryLoad(req, file) : `${file} is missing`;
+      if (typeof k !== 'string') return { kernels: k, source: 'package', path: file };
+      problems.push(`${pkg} did not load: ${k}`);
+    }
+  }
+  let dir = node.dirname(node.fileURLToPath(import.meta.url));
+  for (let up = 0; up < 6; up++, dir = node.dirname(dir)) {
+    const file = node.join(dir, SOURCE_BUILD);
+    if (!node.existsSync(file)) continue;
+    const k = tryLoad(req, file);
+    if (typeof k !== 'string') return { kernels: k, source: 'source-build', path: file };
+    problems.push(`${SOURCE_BUILD} did not load: ${k}`);
+    break;
+  }
+  const build = 'build one from source with `npm run build:native` in tradegym\'s folder (needs a C compiler)';
+  const fix = prebuilt ? `install ${pkg} at tradegym's version (its optional dependency for this platform, left out by --omit=optional), or ${build}` : build;
+  return { kernels: null, why: `${problems.join('; ')}: ${fix}` };
+}
+
+/**
+ * The native kernels, loaded on first use; null where there are none for this platform, not
+ * Node, or switched off with the environment variable `TRADEGYM_NATIVE=0`. {@link nativeStatus}
+ * says which, or where they came from. @internal
  */
 export function nativeKernels(): NativeKernels | null {
-  if (loaded !== undefined) return loaded.kernels;
-  loaded = { kernels: null, why: 'not running on Node.js' };
-  const node = nodeBuiltins();
-  if (node === null) return null;
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-  if (env.TRADEGYM_NATIVE === '0') {
-    loaded.why = 'switched off by TRADEGYM_NATIVE=0';
-    return null;
-  }
-  // walk up from this module (src/agents/common/kernels or dist) to the package root
-  let dir = node.dirname(node.fileURLToPath(import.meta.url));
-  for (let up = 0; up < 6; up++) {
-    const file = node.join(dir, ADDON);
-    if (node.existsSync(file)) {
-      try {
-        loaded = { kernels: node.createRequire(import.meta.url)(file) as NativeKernels, why: '' };
-      } catch (e) {
-        loaded.why = `${ADDON} did not load: ${(e as Error).message}`;
-      }
-      return loaded.kernels;
-    }
-    dir = node.dirname(dir);
-  }
-  loaded.why = `${ADDON} is not built (run \`npm rebuild tradegym\` with a C compiler, or node scripts/build-native.mjs)`;
-  return null;
+  loaded ??= load();
+  return loaded.kernels;
 }
 
 /**
@@ -97,6 +177,14 @@ export interface NativeAvailable {
   readonly available: true;
   /** The product kernel in use: `'avx512'` or `'avx2'` (with FMA) where the CPU has them, else `'plain'` (C). */
   readonly kernel: string;
+  /**
+   * Where the addon came from: `'package'`, the prebuilt package for this platform
+   * (`@tradegym/native-linux-x64-gnu`, ...), or `'source-build'`, `npm run build:native`'s
+   * native/build/Release/tradegym_native.node.
+   */
+  readonly source: 'package' | 'source-build';
+  /** The addon's file. */
+  readonly path: string;
 }
 
 /**
@@ -111,24 +199,34 @@ export interface NativeAvailable {
 export interface NativeUnavailable {
   /** Not loaded. */
   readonly available: false;
-  /** Why: not built (no C compiler at install), switched off by `TRADEGYM_NATIVE=0`, not Node.js, or the load error. */
+  /**
+   * Why, and what to do: the platform's package is not installed (named, e.g.
+   * `@tradegym/native-linux-x64-gnu`), no prebuilt binary exists for this platform, an addon
+   * did not load (with the error), switched off by `TRADEGYM_NATIVE=0`, or not Node.js.
+   */
   readonly reason: string;
 }
 
 /**
- * Whether tradegym's native kernels are in use, and if not, why. DQN's `compute: 'auto'`
- * trains on them where they are.
+ * Whether tradegym's native kernels are in use, where they came from, and if not, why. They are
+ * looked for once per process, in order: off with the environment variable `TRADEGYM_NATIVE=0`;
+ * the prebuilt package for this platform (`@tradegym/native-linux-x64-gnu` or
+ * `@tradegym/native-linux-arm64-gnu`, installed with tradegym as an optional dependency); a
+ * source build (`npm run build:native`). DQN's `compute: 'auto'` trains on them where they are.
+ * Nothing is printed: this is the one place the outcome shows.
  * @returns a {@link NativeStatus}.
+ * @throws Nothing: an addon that is missing or does not load is a `reason`, not an error.
  * @example
  * ```ts
  * import { nativeStatus } from 'tradegym/agents';
  * const s = nativeStatus();
- * console.log(s.available ? `native kernels (${s.kernel})` : `no native kernels: ${s.reason}`);
+ * console.log(s.available ? `native kernels (${s.kernel}) from ${s.source}: ${s.path}` : `no native kernels: ${s.reason}`);
  * ```
  */
 export function nativeStatus(): NativeStatus {
-  const k = nativeKernels();
-  return k === null ? { available: false, reason: (loaded as { why: string }).why } : { available: true, kernel: k.kernel() };
+  nativeKernels();
+  const l = loaded as Loaded;
+  return l.kernels === null ? { available: false, reason: l.why } : { available: true, kernel: l.kernels.kernel(), source: l.source, path: l.path };
 }
 
 /**
