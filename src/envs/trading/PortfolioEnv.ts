@@ -10,7 +10,7 @@ import { Account, type Trade } from './Account.js';
 import { fillBar, requireAlignedAssets } from './bars.js';
 import type { MarketCostOptions, RiskLimitOptions } from './options.js';
 import { RewardTracker, type RewardFunction, type RewardOptions } from './rewards.js';
-import type { EpisodeSummary } from './TradingEnv.js';
+import type { EpisodeSummary, WindowLayout } from './TradingEnv.js';
 import { capGross, projectSimplex, softmax } from './weights.js';
 
 /** Options of {@link PortfolioEnv}. */
@@ -85,6 +85,13 @@ export class PortfolioEnv extends Env<Float32Array, Float32Array, PortfolioInfo>
   readonly account: Account;
   /** Fill timing. */
   readonly execution: 'next-open' | 'close';
+  /**
+   * How the observation is laid out: `{ window: windowSize, features: assets.length }`,
+   * row-major `[window, features]` (row r holds every asset's log return of one bar, in the
+   * order of `assets`), oldest bar first, then the N + 1 current weights. Pass it as the
+   * `layout` of a features extractor.
+   */
+  readonly observationLayout: WindowLayout;
   readonly #n: number;
   readonly #returns: Float32Array; // [bars x N] 1-bar log returns
   readonly #episodeLength: number | undefined;
@@ -122,6 +129,7 @@ export class PortfolioEnv extends Env<Float32Array, Float32Array, PortfolioInfo>
     this.actionSpace =
       this.weighting === 'softmax' ? new Box(-Infinity, Infinity, [n + 1]) : this.weighting === 'simplex' ? new Box(0, 1, [n + 1]) : new Box(-1, 1, [n]);
     this.observationSpace = new Box(-Infinity, Infinity, [this.windowSize * n + n + 1]);
+    this.observationLayout = Object.freeze({ window: this.windowSize, features: n });
     const ret = new Float32Array(first.length * n);
     for (let a = 0; a < n; a++) {
       const c = (o.assets[a] as MarketData).close;

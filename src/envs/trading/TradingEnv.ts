@@ -94,6 +94,20 @@ export type TradingInfo = {
   summary?: EpisodeSummary;
 };
 
+/**
+ * Where a window of features sits in a flat observation: the first `window * features` values
+ * are a `[window, features]` matrix, row-major (value `(r, j)` at index `r * features + j`),
+ * oldest row first (row `window - 1` is the latest bar); any values after it are extra (a trading
+ * env's account features) and are not part of the window. The built-in features extractors
+ * of `tradegym/agents` read an observation through it.
+ */
+export interface WindowLayout {
+  /** Rows (time steps) in the window, oldest first. */
+  readonly window: number;
+  /** Values per row. */
+  readonly features: number;
+}
+
 const EXTRA = 4; // position, entry price vs close, unrealised PnL, log(1 + bars in position)
 
 /**
@@ -140,6 +154,12 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
   readonly account: Account;
   /** The fill timing. */
   readonly execution: 'next-open' | 'close';
+  /**
+   * How the observation is laid out: `{ window: windowSize, features: featureNames.length }`,
+   * row-major `[window, features]`, oldest bar first, then the four account features (see the
+   * class description). Pass it as the `layout` of a features extractor.
+   */
+  readonly observationLayout: WindowLayout;
 
   readonly #matrix: Float32Array; // features, row-major [bars x F]
   readonly #nf: number;
@@ -215,6 +235,7 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
     this.actionSpace =
       this.actionScheme === 'discrete-4' ? new Discrete(4) : this.actionScheme === 'discrete-3' ? new Discrete(3) : new Box(this.#longOnly ? 0 : -1, 1, [1]);
     this.observationSpace = new Box(-Infinity, Infinity, [this.windowSize * nf + EXTRA]);
+    this.observationLayout = Object.freeze({ window: this.windowSize, features: nf });
     const size = o.positionSize ?? 1;
     if (typeof size !== 'number' || !(size > 0) || !Number.isFinite(size)) fail('positionSize', 'a finite number > 0', size);
     this.#positionSize = size;
