@@ -14,6 +14,17 @@ export type { AgentAction, Compute, LearnOptions, LogRecord, PredictOptions, Tra
 export type { ActorCriticSpec, ActorCriticView, NetArch } from './common/ActorCritic.js';
 export type { QNetworkSpec, QNetworkView } from './common/QNetwork.js';
 export type { ReplayBufferView } from './common/ReplayBuffer.js';
+export type { FeaturesExtractor } from './common/featuresExtractor.js';
+export {
+  tcnExtractor,
+  lstmExtractor,
+  extractorFromDescription,
+  type ExtractorFactory,
+  type BuiltinExtractor,
+  type ExtractorDescription,
+  type TcnExtractorOptions,
+  type LstmExtractorOptions,
+} from './common/extractors.js';
 export { evaluatePolicy, type EvaluationResult, type EvaluateOptions, type Predictor } from './common/evaluatePolicy.js';
 export {
   EvalCallback,

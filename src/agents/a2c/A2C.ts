@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireBool, requireInRange, requireInt, requireKnownKeys } from '../../core/checks.js';
-import { clipByGlobalNorm, FlatRMSprop, requireNetArch, type NetArch } from '../common/ActorCritic.js';
+import { FlatRMSprop, requireNetArch, type NetArch } from '../common/ActorCritic.js';
+import { requireFeaturesExtractor, type FeaturesExtractor } from '../common/featuresExtractor.js';
 import { definedOnly } from '../common/guards.js';
 import { agentSeed, OnPolicyAlgorithm, type AgentAction, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
@@ -34,12 +35,19 @@ export interface A2COptions {
   readonly logStdInit?: number;
   /** Where the networks train: see {@link Compute} (default `'auto'`). */
   readonly compute?: Compute;
+  /**
+   * A features extractor under the policy and value heads (shared by both, as SB3's
+   * on-policy default): a `tf.LayersModel` or a factory such as {@link tcnExtractor}; see
+   * {@link FeaturesExtractor}. Left out, the heads read the flat observation. An agent with one
+   * trains on tfjs.
+   */
+  readonly featuresExtractor?: FeaturesExtractor;
   /** Seed of weights, sampling and the env's first reset. */
   readonly seed?: number;
 }
 
 /** Stable-Baselines3's A2C defaults (RMSprop with alpha 0.99 and eps 1e-5). */
-export const A2C_DEFAULTS: Readonly<Required<Omit<A2COptions, 'seed'>>> = Object.freeze({
+export const A2C_DEFAULTS: Readonly<Required<Omit<A2COptions, 'seed' | 'featuresExtractor'>>> = Object.freeze({
   learningRate: 7e-4,
   nSteps: 5,
   gamma: 0.99,
@@ -77,7 +85,7 @@ export const A2C_DEFAULTS: Readonly<Required<Omit<A2COptions, 'seed'>>> = Object
  */
 export class A2C<Act extends AgentAction = AgentAction> extends OnPolicyAlgorithm<Act> {
   /** The resolved options. */
-  readonly config: Readonly<Required<Omit<A2COptions, 'seed'>>> & Pick<A2COptions, 'seed'>;
+  readonly config: Readonly<Required<Omit<A2COptions, 'seed' | 'featuresExtractor'>>> & Pick<A2COptions, 'seed' | 'featuresExtractor'>;
   readonly #lr: Schedule;
 
   /**
@@ -88,7 +96,7 @@ export class A2C<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
    *   range. A constructor that throws allocates no tensors.
    */
   constructor(env: TrainEnv<Act>, options: A2COptions = {}) {
-    requireKnownKeys('options', options, [...Object.keys(A2C_DEFAULTS), 'seed']);
+    requireKnownKeys('options', options, [...Object.keys(A2C_DEFAULTS), 'seed', 'featuresExtractor']);
     const o = { ...A2C_DEFAULTS, ...definedOnly(options) }; // an explicit undefined is "left out"
     if (typeof o.learningRate === 'number' && !(o.learningRate > 0)) fail('learningRate', 'a number > 0 or a schedule', o.learningRate);
     requireBool('normalizeAdvantage', o.normalizeAdvantage);
@@ -99,12 +107,13 @@ export class A2C<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
     // every option is checked before super() builds the network: a throw leaks no tensors
     for (const k of ['entCoef', 'vfCoef', 'maxGradNorm'] as const) if (typeof o[k] !== 'number' || !(o[k] >= 0) || !Number.isFinite(o[k])) fail(k, 'a finite number >= 0', o[k]);
     const lr = toSchedule('learningRate', o.learningRate);
+    const featuresExtractor = requireFeaturesExtractor('featuresExtractor', o.featuresExtractor);
     super(
       env,
-      { nSteps: requireInt('nSteps', o.nSteps, 1), gamma: requireInRange('gamma', o.gamma, 0, 1), gaeLambda: requireInRange('gaeLambda', o.gaeLambda, 0, 1), netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed, compute: o.compute },
+      { nSteps: requireInt('nSteps', o.nSteps, 1), gamma: requireInRange('gamma', o.gamma, 0, 1), gaeLambda: requireInRange('gaeLambda', o.gaeLambda, 0, 1), netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed, compute: o.compute, featuresExtractor },
       (size) => new FlatRMSprop(size, 0.99, eps),
     );
-    this.config = Object.freeze({ ...o, seed });
+    this.config = Object.freeze({ ...o, seed, featuresExtractor });
     this.#lr = lr;
   }
 
@@ -125,7 +134,7 @@ export class A2C<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
    *   agent, or the env does not fit the saved network.
    */
   static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: A2COptions = {}): Promise<A2C<Act>> {
-    return OnPolicyAlgorithm.fromCheckpoint(dir, 'A2C', (saved) => new A2C(env, { ...(saved as A2COptions), ...options }));
+    return OnPolicyAlgorithm.fromCheckpoint(dir, 'A2C', options, (merged) => new A2C(env, merged as A2COptions));
   }
 
   /** @internal */
@@ -153,9 +162,8 @@ export class A2C<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
     const kept: tf.Tensor[] = [];
     const stats = tf.tidy(() => {
       const b = this.batch(all);
-      const theta = this.net.params;
-      const { value: loss, grads } = tf.variableGrads(() => {
-        const { logProb, entropy, values } = this.evaluateActions(b.obs, b.actions, theta);
+      const loss = this.tfjsUpdate(() => {
+        const { logProb, entropy, values } = this.evaluateActions(b.obs, b.actions);
         let adv: tf.Tensor = b.advantages;
         if (normalizeAdvantage && n > 1) {
           const { mean, variance } = tf.moments(adv);
@@ -166,8 +174,7 @@ export class A2C<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
         const entLoss = tf.neg(tf.mean(entropy));
         kept.push(tf.keep(pg), tf.keep(vLoss), tf.keep(entLoss));
         return tf.add(tf.add(pg, tf.mul(entLoss, entCoef)), tf.mul(vLoss, vfCoef)) as tf.Scalar;
-      }, [theta]);
-      this.optimizerState.apply(theta, clipByGlobalNorm(grads[theta.name] as tf.Tensor, maxGradNorm), lr);
+      }, lr, maxGradNorm);
       return tf.stack([...(kept as tf.Scalar[]), loss]).dataSync();
     });
     kept.forEach((t) => t.dispose());

@@ -130,6 +130,8 @@ export interface ActorCriticSpec {
 export interface ActorCriticView {
   /** What the network was built from. */
   readonly spec: ActorCriticSpec;
+  /** The features extractor under the heads (trained with them), when the agent has one. */
+  readonly featuresExtractor?: tf.LayersModel;
   /** All parameters end to end (tfjs variable; released by the agent's `dispose()`). */
   readonly params: tf.Variable;
   /** The number of parameters. */
@@ -301,6 +303,8 @@ function zerosVariable(size: number): tf.Variable {
 export interface FlatOptimizer {
   /** One update of `params` with gradient `g` at learning rate `lr`. Call inside tf.tidy. */
   apply(params: tf.Variable, g: tf.Tensor, lr: number): void;
+  /** The updated values of `params` (e.g. several variables end to end) after one step with gradient `g`. Call inside tf.tidy. */
+  update(params: tf.Tensor, g: tf.Tensor, lr: number): tf.Tensor;
   /** The state tensors, by name, and the step count, for saving. */
   state(): { tensors: Record<string, tf.Variable>; step: number };
   /** Restores saved state. */
@@ -365,9 +369,13 @@ export class FlatRMSprop implements FlatOptimizer {
   }
 
   apply(params: tf.Variable, g: tf.Tensor, lr: number): void {
+    params.assign(this.update(params, g, lr));
+  }
+
+  update(params: tf.Tensor, g: tf.Tensor, lr: number): tf.Tensor {
     const v = tf.add(tf.mul(this.v, this.alpha), tf.mul(tf.square(g), 1 - this.alpha));
     this.v.assign(v);
-    params.assign(tf.sub(params, tf.mul(tf.div(g, tf.add(tf.sqrt(v), this.eps)), lr)));
+    return tf.sub(params, tf.mul(tf.div(g, tf.add(tf.sqrt(v), this.eps)), lr));
   }
 
   dispose(): void {
@@ -447,6 +455,11 @@ export class FlatAdam implements FlatOptimizer {
 
   /** One update of `params` with gradient `g` at learning rate `lr`. Call inside tf.tidy. */
   apply(params: tf.Variable, g: tf.Tensor, lr: number): void {
+    params.assign(this.update(params, g, lr));
+  }
+
+  /** The updated values of `params` after one step with gradient `g`. Call inside tf.tidy. */
+  update(params: tf.Tensor, g: tf.Tensor, lr: number): tf.Tensor {
     this.t++;
     const m = tf.add(tf.mul(this.m, this.beta1), tf.mul(g, 1 - this.beta1));
     const v = tf.add(tf.mul(this.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
@@ -454,7 +467,7 @@ export class FlatAdam implements FlatOptimizer {
     this.v.assign(v);
     const stepSize = lr / (1 - this.beta1 ** this.t);
     const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(1 - this.beta2 ** this.t)), this.eps);
-    params.assign(tf.sub(params, tf.mul(tf.div(m, denom), stepSize)));
+    return tf.sub(params, tf.mul(tf.div(m, denom), stepSize));
   }
 
   dispose(): void {

@@ -14,6 +14,7 @@ import { isLive, markLive } from './liveEnv.js';
 import { Lifetime, requireDir, requireActionMask, requireObservation, requirePredictOptions } from './guards.js';
 import { RolloutBuffer } from './RolloutBuffer.js';
 import { clipGradNorm, TypedMLP } from './typed.js';
+import { Extractor, extractorFromRecord, releaseModel, tfjsUpdate, type FeaturesExtractor } from './featuresExtractor.js';
 import { TypedMirror } from './TypedMirror.js';
 import { fileIO } from './fileIO.js';
 import type { CallbackSpec } from './callbacks.js';
@@ -62,23 +63,31 @@ export interface OnPolicyConfig {
   readonly logStdInit: number;
   readonly seed: number | undefined;
   readonly compute: Compute;
+  /** A features extractor under the heads, or undefined for none (the heads read the observation). */
+  readonly featuresExtractor: FeaturesExtractor | undefined;
 }
 
 /**
  * Where the networks train: `'typed'` runs forward, backward and the optimizer in plain
  * typed-array kernels on the JS thread (fastest for the small MLPs of RL on the cpu and wasm
  * backends: no per-op overhead); `'tfjs'` runs them as tfjs ops on the active backend (for
- * tfjs-node or a GPU backend, or big networks); `'auto'` takes `'tfjs'` on the
- * `tensorflow`, `webgl` and `webgpu` backends and `'typed'` otherwise. Both compute the same
- * loss and gradients (tested against each other); predictions always run on tfjs.
+ * tfjs-node or a GPU backend, big networks, and any network with a `featuresExtractor`);
+ * `'auto'` takes `'tfjs'` with a features extractor or on the `tensorflow`, `webgl` and
+ * `webgpu` backends, and `'typed'` otherwise. Both compute the same loss and gradients
+ * (tested against each other); predictions always run on tfjs. Read the choice made from
+ * `agent.compute`.
  */
 export type Compute = 'auto' | 'typed' | 'tfjs';
 
-/** Resolves `'auto'` for the active tfjs backend. @internal */
-export function resolveCompute(c: unknown): 'typed' | 'tfjs' {
+/**
+ * Resolves `'auto'` for the active tfjs backend; a network with a features extractor trains
+ * on tfjs (the typed kernels run MLPs only). @internal
+ */
+export function resolveCompute(c: unknown, extractor = false): 'typed' | 'tfjs' {
   if (c !== 'auto' && c !== 'typed' && c !== 'tfjs') fail('compute', "'auto', 'typed' or 'tfjs'", c);
+  if (extractor && c === 'typed') fail('compute', "'auto' or 'tfjs' with a featuresExtractor (the typed kernels run MLPs only)", c);
   if (c !== 'auto') return c;
-  return ['tensorflow', 'webgl', 'webgpu'].includes(tf.getBackend()) ? 'tfjs' : 'typed';
+  return extractor || ['tensorflow', 'webgl', 'webgpu'].includes(tf.getBackend()) ? 'tfjs' : 'typed';
 }
 
 /** A minibatch for the typed-array path: what the loss reads, and the gradients it writes. @internal */
@@ -158,10 +167,15 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
   readonly #typed: TypedState | undefined;
   readonly #autoreset: AutoresetTracker;
   readonly #lifetime = new Lifetime();
+  /** @internal The features extractor under the heads, if any. */
+  protected readonly extractor: Extractor | undefined;
+  /** Where this agent trains: its `compute` option resolved (see {@link Compute}). */
+  readonly compute: 'typed' | 'tfjs';
 
   constructor(env: TrainEnv<Act>, cfg: OnPolicyConfig, optimizer: (size: number) => FlatOptimizer) {
     this.env = toVector(env);
-    resolveCompute(cfg.compute); // checked before any tensor exists
+    this.compute = resolveCompute(cfg.compute, cfg.featuresExtractor !== undefined); // checked before any tensor exists
+    if (cfg.activation !== 'tanh' && cfg.activation !== 'relu') fail('activation', "'tanh' or 'relu'", cfg.activation);
     quietCpuBackend();
     const obsSpace = this.env.singleObservationSpace;
     const actSpace = this.env.singleActionSpace;
@@ -190,21 +204,29 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
       if (!(e instanceof RangeError)) throw e;
       fail('nSteps', `small enough for a rollout buffer of nSteps * nEnvs * obsSize = ${rows * obsSpace.size} floats (${e.message})`, cfg.nSteps);
     }
-    this.net = new ActorCritic(
-      { obsSize: obsSpace.size, actionSize, distribution, netArch: cfg.netArch, activation: cfg.activation, logStdInit: cfg.logStdInit, ...(actSpace instanceof MultiDiscrete ? { nvec: Array.from(actSpace.nvec) } : {}) },
-      this.rng,
-    );
+    // a failed constructor leaves no tensors behind
+    const owned: { dispose(): void }[] = [];
     try {
-      this.optimizerState = optimizer(this.net.size);
+      if (cfg.featuresExtractor !== undefined) {
+        const ext = Extractor.build('featuresExtractor', cfg.featuresExtractor, obsSpace, this.rng);
+        this.extractor = ext;
+        owned.push({ dispose: () => ext.abandon() });
+      }
+      this.net = new ActorCritic(
+        { obsSize: this.extractor?.featuresDim ?? obsSpace.size, actionSize, distribution, netArch: cfg.netArch, activation: cfg.activation, logStdInit: cfg.logStdInit, ...(actSpace instanceof MultiDiscrete ? { nvec: Array.from(actSpace.nvec) } : {}) },
+        this.rng,
+      );
+      owned.push(this.net);
+      this.optimizerState = optimizer(this.net.size + (this.extractor?.size ?? 0));
     } catch (e) {
-      this.net.dispose(); // a failed constructor leaves no tensors behind
+      owned.forEach((o) => o.dispose());
       throw e;
     }
     this.#autoreset = new AutoresetTracker(this.env.autoresetMode, this.env.numEnvs);
     // nothing below checks user input: every option was checked before the network was built
     this.#lastStarts = new Float32Array(this.env.numEnvs).fill(1);
     this.#stats = new EpisodeStats(this.env.numEnvs);
-    if (resolveCompute(cfg.compute) === 'typed') {
+    if (this.compute === 'typed') {
       const mirror = new TypedMirror([this.net.params], this.optimizerState);
       this.#typed = {
         mirror,
@@ -221,7 +243,23 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
    * {@link ActorCriticView}).
    */
   get policy(): ActorCriticView {
-    return this.net;
+    const net = this.net;
+    const model = this.extractor?.model;
+    return { spec: net.spec, params: net.params, size: net.size, ...(model === undefined ? {} : { featuresExtractor: model }) };
+  }
+
+  /** @internal Features of observations: the extractor's output, or the observations. Call inside tf.tidy. */
+  protected features(obs: tf.Tensor2D, training = false): tf.Tensor2D {
+    return this.extractor === undefined ? obs : this.extractor.apply(obs, training);
+  }
+
+  /**
+   * @internal One optimizer step on the tfjs path: the gradient of `loss` with respect to the
+   * heads' flat parameters and the extractor's weights, clipped by its global norm, applied
+   * by the agent's optimizer over all of them end to end. Returns the loss. Call inside tf.tidy.
+   */
+  protected tfjsUpdate(loss: () => tf.Scalar, lr: number, maxGradNorm: number): tf.Scalar {
+    return tfjsUpdate(loss, this.net.params, this.extractor, this.optimizerState, lr, maxGradNorm);
   }
 
   /** @internal Whether this agent trains on the typed-array kernels. */
@@ -279,7 +317,7 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
     const mask = this.discrete ? requireActionMask(options.actionMask, this.nvec as Int32Array) : options.actionMask;
     if (!this.discrete && mask !== undefined) fail('actionMask', 'omitted for a Box action space', mask);
     this.#typed?.mirror.flush();
-    const out = tf.tidy(() => this.net.policy(tf.tensor2d(observation, [1, size])).dataSync()) as Float32Array;
+    const out = tf.tidy(() => this.net.policy(this.features(tf.tensor2d(observation, [1, size]))).dataSync()) as Float32Array;
     // the action space is Space<Act>: what follows builds a member of it
     if (this.discrete) {
       const logits = Float64Array.from(out, (v, i) => (mask !== undefined && mask[i] === 0 ? -Infinity : v));
@@ -330,11 +368,12 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
       this.#lastObs === undefined ? null : { lastObs: Array.from(this.#lastObs), lastStarts: Array.from(this.#lastStarts), resetPending: Array.from(this.#autoreset.pending), ...this.#stats.toJSON() };
     const rng = this.rng.getState();
     if (rollout !== null) markLive(this.env, this.numTimesteps, rng, rollout);
+    const ext = this.extractor;
     await writeCheckpoint(
       dir,
       { algorithm: this.algorithm, spec: this.net.spec, numTimesteps: this.numTimesteps, optimizerStep: opt.step, rng, rollout },
-      this.config,
-      { params: this.net.params, ...opt.tensors },
+      ext === undefined ? this.config : { ...this.config, featuresExtractor: ext.record },
+      { params: this.net.params, ...opt.tensors, ...(ext === undefined ? {} : ext.weights('extractor')) },
     );
   }
 
@@ -342,15 +381,19 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
    * Reads the checkpoint in `dir`, builds the agent from its saved options and restores its
    * state: the body of every algorithm's static `load`. @internal
    */
-  protected static async fromCheckpoint<A extends OnPolicyAlgorithm<AgentAction>>(dir: string, algorithm: string, build: (saved: Record<string, unknown>) => A): Promise<A> {
+  protected static async fromCheckpoint<A extends OnPolicyAlgorithm<AgentAction>>(dir: string, algorithm: string, overrides: object, build: (options: Record<string, unknown>) => A): Promise<A> {
     const checkpoint = await readCheckpoint(dir, algorithm);
     let agent: A | undefined;
+    let options: Record<string, unknown> | undefined;
     try {
-      agent = build(checkpoint.options);
+      options = await withOverrides(checkpoint.options, overrides);
+      agent = build(options);
       agent.restore(checkpoint);
       return agent;
     } catch (e) {
-      agent?.dispose(); // a failed load leaves no tensors behind
+      // a failed load leaves no tensors behind: the agent's, or a model rebuilt for it
+      if (agent !== undefined) agent.dispose();
+      else if (options !== undefined && options.featuresExtractor !== (overrides as { featuresExtractor?: unknown }).featuresExtractor) releaseModel(options.featuresExtractor);
       throw e;
     } finally {
       Object.values(checkpoint.tensors).forEach((t) => t.dispose());
@@ -361,6 +404,7 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
   protected restore(checkpoint: Checkpoint): void {
     const c = checkpoint.topology;
     requireSameSpec(c.spec, this.net.spec);
+    this.extractor?.setWeights('extractor', checkpoint.tensors);
     this.net.params.assign(checkpoint.tensors.params as tf.Tensor);
     this.optimizerState.setState(checkpoint.tensors, c.optimizerStep);
     if (this.#typed !== undefined) this.#typed.mirror.stale = true;
@@ -386,6 +430,7 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
   dispose(): void {
     this.#lifetime.dispose(() => {
       this.net.dispose();
+      this.extractor?.dispose();
       this.optimizerState.dispose();
     });
   }
@@ -410,7 +455,7 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
     // the kernels' own output buffers: read before the next forward, as every caller here does
     if (this.#typed !== undefined) return { out: this.#typed.pi.forward(obs, n).subarray(0, n * k), values: this.#typed.vf.forward(obs, n).subarray(0, n) };
     const both = tf.tidy(() => {
-      const x = tf.tensor2d(obs, [n, size]);
+      const x = this.features(tf.tensor2d(obs, [n, size]));
       return tf.concat([this.net.policy(x), tf.reshape(this.net.value(x), [n, 1])], 1).dataSync();
     }) as Float32Array;
     const out = new Float32Array(n * k);
@@ -672,9 +717,10 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
   }
 
   /** @internal Log-probabilities and entropies of `actions` under the current policy. Call inside tf.tidy. */
-  protected evaluateActions(obs: tf.Tensor2D, actions: tf.Tensor, theta: tf.Tensor): { logProb: tf.Tensor1D; entropy: tf.Tensor1D; values: tf.Tensor1D } {
-    const out = this.net.policy(obs, theta);
-    const values = this.net.value(obs, theta);
+  protected evaluateActions(obs: tf.Tensor2D, actions: tf.Tensor, theta: tf.Tensor = this.net.params): { logProb: tf.Tensor1D; entropy: tf.Tensor1D; values: tf.Tensor1D } {
+    const x = this.features(obs, true);
+    const out = this.net.policy(x, theta);
+    const values = this.net.value(x, theta);
     if (this.discrete) {
       // one categorical per element of nvec (Discrete: one); log-probabilities and entropies add
       const nvec = Array.from(this.nvec as Int32Array);
@@ -712,6 +758,18 @@ export interface Checkpoint {
   readonly tensors: Record<string, tf.Tensor>;
   /** The saved options with schedules rebuilt. */
   readonly options: Record<string, unknown>;
+}
+
+/**
+ * The saved options with the user's overrides on top; a saved features extractor is rebuilt
+ * from its record unless the overrides pass one. @internal
+ */
+export async function withOverrides(saved: Record<string, unknown>, overrides: object): Promise<Record<string, unknown>> {
+  const merged: Record<string, unknown> = { ...saved, ...overrides };
+  if (saved.featuresExtractor !== undefined && (overrides as { featuresExtractor?: unknown }).featuresExtractor === undefined) {
+    merged.featuresExtractor = await extractorFromRecord(saved.featuresExtractor);
+  }
+  return merged;
 }
 
 /** Throws unless the network built for the env has the saved spec. @internal */

@@ -35,6 +35,8 @@ export interface QNetworkSpec {
 export interface QNetworkView {
   /** What the network was built from. */
   readonly spec: QNetworkSpec;
+  /** The features extractor under the Q head (its online weights), when the agent has one. */
+  readonly featuresExtractor?: tf.LayersModel;
   /** The online network's parameters (tfjs variable; released by the agent's `dispose()`). */
   readonly params: tf.Variable;
   /** The target network's parameters. */

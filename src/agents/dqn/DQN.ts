@@ -8,8 +8,9 @@ import type { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 import { AutoresetTracker } from '../common/autoreset.js';
 import { isLive, markLive } from '../common/liveEnv.js';
 import { definedOnly, Lifetime, requireDir, requireActionMask, requireObservation, requirePredictOptions } from '../common/guards.js';
-import { clipByGlobalNorm, FlatAdam } from '../common/ActorCritic.js';
-import { agentSeed, argmax, readCheckpoint, requireSameSpec, resolveCompute, toVector, type AgentAction, type Compute, type LearnOptions, type PredictOptions, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
+import { FlatAdam } from '../common/ActorCritic.js';
+import { Extractor, releaseModel, requireFeaturesExtractor, tfjsUpdate, type FeaturesExtractor } from '../common/featuresExtractor.js';
+import { agentSeed, argmax, readCheckpoint, requireSameSpec, resolveCompute, toVector, withOverrides, type AgentAction, type Compute, type LearnOptions, type PredictOptions, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
 import { clipGradNorm, TypedMLP } from '../common/typed.js';
 import { TypedMirror } from '../common/TypedMirror.js';
 import { nativeKernels, nativeLayout, nativeStatus, type NativeKernels } from '../common/kernels/native.js';
@@ -74,20 +75,28 @@ export interface DQNOptions {
    *   The fastest path for DQN; see {@link nativeStatus}.
    * - `'typed'`: the WebAssembly SIMD and JS kernels (no native code).
    * - `'tfjs'`: tfjs ops on the active backend.
-   * - `'auto'`: `'native'` where the native kernels are available, else `'tfjs'` (and always
-   *   `'tfjs'` on the tensorflow, webgl and webgpu backends).
+   * - `'auto'`: `'native'` where the native kernels are available, else `'typed'` (`'tfjs'`
+   *   for a dueling network); always `'tfjs'` with a `featuresExtractor` and on the
+   *   tensorflow, webgl and webgpu backends. `agent.compute` is the choice made, and
+   *   {@link nativeStatus} says why the native kernels are missing where they are.
    *
    * All three take the same steps (tested against each other); they differ in float rounding
    * only, so a run is reproducible bit for bit on one path and one machine. A dueling network
    * trains on the native kernels or tfjs (`'typed'` with `dueling` is an error).
    */
   readonly compute?: DQNCompute;
+  /**
+   * A features extractor under the Q head (its target network gets a copy of its weights): a
+   * `tf.LayersModel` or a factory such as {@link tcnExtractor}; see {@link FeaturesExtractor}.
+   * Left out, the Q network reads the flat observation. An agent with one trains on tfjs.
+   */
+  readonly featuresExtractor?: FeaturesExtractor;
   /** Seed of weights, exploration, replay sampling and the env's first reset. */
   readonly seed?: number;
 }
 
 /** Stable-Baselines3's DQN defaults (the Nature paper's, with Adam and a 64-64 ReLU MLP); double and dueling off. */
-export const DQN_DEFAULTS: Readonly<Required<Omit<DQNOptions, 'seed'>>> = Object.freeze({
+export const DQN_DEFAULTS: Readonly<Required<Omit<DQNOptions, 'seed' | 'featuresExtractor'>>> = Object.freeze({
   learningRate: 1e-4,
   bufferSize: 1_000_000,
   learningStarts: 100,
@@ -108,7 +117,7 @@ export const DQN_DEFAULTS: Readonly<Required<Omit<DQNOptions, 'seed'>>> = Object
   compute: 'auto',
 });
 
-const KEYS = [...Object.keys(DQN_DEFAULTS), 'seed'];
+const KEYS = [...Object.keys(DQN_DEFAULTS), 'seed', 'featuresExtractor'];
 
 /** The resumable state saved with a DQN checkpoint. */
 interface DQNRollout extends EpisodeStatsState {
@@ -149,8 +158,9 @@ export class DQN<Act extends AgentAction = AgentAction> {
   /** The envs trained on (a single env is wrapped in a SyncVectorEnv of one). */
   readonly env: SyncVectorEnv<Act>;
   /** The resolved options. */
-  readonly config: Readonly<Required<Omit<DQNOptions, 'seed'>>> & Pick<DQNOptions, 'seed'>;
+  readonly config: Readonly<Required<Omit<DQNOptions, 'seed' | 'featuresExtractor'>>> & Pick<DQNOptions, 'seed' | 'featuresExtractor'>;
   readonly #q: QNetwork;
+  readonly #extractor: Extractor | undefined;
   readonly #adam: FlatAdam;
   readonly #autoreset: AutoresetTracker;
   readonly #lifetime = new Lifetime();
@@ -216,17 +226,33 @@ export class DQN<Act extends AgentAction = AgentAction> {
       doubleQ: requireBool('doubleQ', o.doubleQ),
       dueling: requireBool('dueling', o.dueling),
       seed,
+      featuresExtractor: requireFeaturesExtractor('featuresExtractor', o.featuresExtractor),
     });
     this.#lr = toSchedule('learningRate', o.learningRate);
     // every option is checked before the networks are built: a throw leaks no tensors
-    this.compute = resolveDQNCompute(o.compute, this.config.dueling);
+    this.compute = resolveDQNCompute(o.compute, this.config.dueling, this.config.featuresExtractor !== undefined);
     this.#rng = new Rng(seed);
     this.#nActions = actSpace.n;
     this.#start = actSpace.start;
     const obsSize = this.env.singleObservationSpace.size;
     if (!Array.isArray(o.netArch)) fail('netArch', 'an array of layer sizes', o.netArch);
-    this.#q = new QNetwork({ obsSize, nActions: actSpace.n, netArch: [...o.netArch], activation: o.activation, dueling: this.config.dueling }, this.#rng);
-    this.#adam = new FlatAdam(this.#q.size);
+    // a failed constructor leaves no tensors behind
+    const owned: { dispose(): void }[] = [];
+    try {
+      const option = this.config.featuresExtractor;
+      if (option !== undefined) {
+        const ext = Extractor.build('featuresExtractor', option, this.env.singleObservationSpace, this.#rng);
+        this.#extractor = ext;
+        owned.push({ dispose: () => ext.abandon() });
+        ext.addTarget();
+      }
+      this.#q = new QNetwork({ obsSize: this.#extractor?.featuresDim ?? obsSize, nActions: actSpace.n, netArch: [...o.netArch], activation: o.activation, dueling: this.config.dueling }, this.#rng);
+      owned.push(this.#q);
+      this.#adam = new FlatAdam(this.#q.size + (this.#extractor?.size ?? 0));
+    } catch (e) {
+      owned.forEach((x) => x.dispose());
+      throw e;
+    }
     this.#autoreset = new AutoresetTracker(this.env.autoresetMode, this.env.numEnvs);
     this.#buffer = new ReplayBuffer(this.config.bufferSize, obsSize);
     this.#stats = new EpisodeStats(this.env.numEnvs);
@@ -265,7 +291,9 @@ export class DQN<Act extends AgentAction = AgentAction> {
 
   /** The online and target Q-networks: their spec and parameters, read-only (see {@link QNetworkView}). */
   get q(): QNetworkView {
-    return this.#q;
+    const q = this.#q;
+    const model = this.#extractor?.model;
+    return { spec: q.spec, params: q.params, target: q.target, size: q.size, ...(model === undefined ? {} : { featuresExtractor: model }) };
   }
 
   /** The replay buffer's transitions, read-only (see {@link ReplayBufferView}). */
@@ -348,6 +376,7 @@ export class DQN<Act extends AgentAction = AgentAction> {
     const t = this.#typed;
     if (t === undefined || t.mirror.stale) {
       this.#q.updateTarget(tau);
+      this.#extractor?.updateTarget(tau);
       return;
     }
     if (tau === 1) t.target.set(t.theta);
@@ -373,7 +402,12 @@ export class DQN<Act extends AgentAction = AgentAction> {
       }
       return w.actor.forward(obs, n).subarray(0, n * this.#nActions); // read before the next forward
     }
-    return tf.tidy(() => this.#q.q(tf.tensor2d(obs, [n, size])).dataSync()) as Float32Array;
+    return tf.tidy(() => this.#q.q(this.#features(tf.tensor2d(obs, [n, size]))).dataSync()) as Float32Array;
+  }
+
+  /** Features of observations under the online weights: the extractor's output, or the observations. Call inside tf.tidy. */
+  #features(x: tf.Tensor2D, training = false): tf.Tensor2D {
+    return this.#extractor === undefined ? x : this.#extractor.apply(x, training);
   }
 
   /** `gradientSteps` Adam steps on the Huber loss (SB3's smooth_l1_loss, beta 1). */
@@ -390,21 +424,20 @@ export class DQN<Act extends AgentAction = AgentAction> {
       const loss = tf.tidy(() => {
         const obs = tf.tensor2d(s.observations, [batchSize, size]);
         const next = tf.tensor2d(s.nextObservations, [batchSize, size]);
-        const nextQTarget = this.#q.q(next, this.#q.target);
+        const ext = this.#extractor;
+        const nextQTarget = this.#q.q(ext === undefined ? next : ext.applyTarget(next), this.#q.target);
         const nextQ = doubleQ
-          ? tf.sum(tf.mul(nextQTarget, tf.oneHot(tf.argMax(this.#q.q(next), 1) as tf.Tensor1D, k)), 1)
+          ? tf.sum(tf.mul(nextQTarget, tf.oneHot(tf.argMax(this.#q.q(this.#features(next)), 1) as tf.Tensor1D, k)), 1)
           : tf.max(nextQTarget, 1);
         const target = tf.add(tf.tensor1d(s.rewards), tf.mul(tf.mul(tf.sub(1, tf.tensor1d(s.dones)), gamma), nextQ));
         const mask = tf.oneHot(tf.tensor1d(s.actions, 'int32'), k);
-        const theta = this.#q.params;
-        const { value, grads } = tf.variableGrads(() => {
-          const current = tf.sum(tf.mul(this.#q.q(obs), mask), 1);
+        const loss = () => {
+          const current = tf.sum(tf.mul(this.#q.q(this.#features(obs, true)), mask), 1);
           const d = tf.abs(tf.sub(current, target));
           const quad = tf.minimum(d, 1);
           return tf.mean(tf.add(tf.mul(tf.square(quad), 0.5), tf.sub(d, quad))) as tf.Scalar;
-        }, [theta]);
-        this.#adam.apply(theta, clipByGlobalNorm(grads[theta.name] as tf.Tensor, maxGradNorm), lr);
-        return value;
+        };
+        return tfjsUpdate(loss, this.#q.params, ext, this.#adam, lr, maxGradNorm);
       });
       losses.push(loss);
     }
@@ -568,12 +601,13 @@ export class DQN<Act extends AgentAction = AgentAction> {
     };
     const rng = this.#rng.getState();
     if (this.#lastObs !== undefined) markLive(this.env, this.numTimesteps, rng, rollout);
+    const ext = this.#extractor;
     try {
       await writeCheckpoint(
         dir,
         { algorithm: 'DQN', spec: this.#q.spec, numTimesteps: this.numTimesteps, optimizerStep: opt.step, rng, rollout },
-        this.config,
-        { params: this.#q.params, target: this.#q.target, ...opt.tensors, ...tensors },
+        ext === undefined ? this.config : { ...this.config, featuresExtractor: ext.record },
+        { params: this.#q.params, target: this.#q.target, ...opt.tensors, ...tensors, ...(ext === undefined ? {} : { ...ext.weights('extractor'), ...ext.targetWeights('extractorTarget') }) },
       );
     } finally {
       Object.values(tensors).forEach((t) => t.dispose());
@@ -599,9 +633,13 @@ export class DQN<Act extends AgentAction = AgentAction> {
     const c = checkpoint.topology;
     const t = checkpoint.tensors;
     let agent: DQN<Act> | undefined;
+    let merged: Record<string, unknown> | undefined;
     try {
-      agent = new DQN(env, { ...(checkpoint.options as DQNOptions), ...options });
+      merged = await withOverrides(checkpoint.options, options);
+      agent = new DQN(env, merged as DQNOptions);
       requireSameSpec(c.spec, agent.#q.spec);
+      agent.#extractor?.setWeights('extractor', t);
+      agent.#extractor?.setTargetWeights('extractorTarget', t);
       agent.#q.params.assign(t.params as tf.Tensor);
       agent.#q.target.assign(t.target as tf.Tensor);
       agent.#adam.setState(t, c.optimizerStep);
@@ -630,7 +668,9 @@ export class DQN<Act extends AgentAction = AgentAction> {
       }
       return agent;
     } catch (e) {
-      agent?.dispose();
+      // a failed load leaves no tensors behind: the agent's, or a model rebuilt for it
+      if (agent !== undefined) agent.dispose();
+      else if (merged !== undefined && merged.featuresExtractor !== options.featuresExtractor) releaseModel(merged.featuresExtractor);
       throw e;
     } finally {
       Object.values(t).forEach((x) => x.dispose());
@@ -647,6 +687,7 @@ export class DQN<Act extends AgentAction = AgentAction> {
   dispose(): void {
     this.#lifetime.dispose(() => {
       this.#q.dispose();
+      this.#extractor?.dispose();
       this.#adam.dispose();
     });
   }
@@ -704,11 +745,15 @@ function emptySample(rows = 0, obsSize = 0): ReplaySample {
 }
 
 /**
- * Validates `compute` and picks the path: `'auto'` is `'native'` where the native kernels
- * are built (and tfjs is not on a GPU or tfjs-node backend), else `'tfjs'`.
+ * Validates `compute` and picks the path. `'auto'`: `'tfjs'` with a features extractor or on a
+ * GPU or tfjs-node backend; else `'native'` where the native kernels load, else `'typed'` (the
+ * wasm kernels; `'tfjs'` for a dueling network, which they do not run). The choice is
+ * `agent.compute`, and {@link nativeStatus} says why the native kernels did not load.
  */
-function resolveDQNCompute(c: unknown, dueling: boolean): 'native' | 'typed' | 'tfjs' {
+function resolveDQNCompute(c: unknown, dueling: boolean, extractor: boolean): 'native' | 'typed' | 'tfjs' {
   if (c !== 'auto' && c !== 'typed' && c !== 'tfjs' && c !== 'native') fail('compute', "'auto', 'native', 'typed' or 'tfjs'", c);
+  if (extractor && (c === 'typed' || c === 'native')) fail('compute', "'auto' or 'tfjs' with a featuresExtractor (the typed and native kernels run MLPs only)", c);
+  if (extractor) return 'tfjs';
   if (dueling && c === 'typed') fail('compute', "'auto', 'native' or 'tfjs' with a dueling network (the typed path has no dueling head yet)", c);
   if (c === 'native') {
     const status = nativeStatus();
@@ -716,6 +761,7 @@ function resolveDQNCompute(c: unknown, dueling: boolean): 'native' | 'typed' | '
     return 'native';
   }
   if (c !== 'auto') return c;
-  if (nativeKernels() === null || resolveCompute('auto') === 'tfjs') return 'tfjs';
-  return 'native';
+  if (resolveCompute('auto') === 'tfjs') return 'tfjs';
+  if (nativeKernels() !== null) return 'native';
+  return dueling ? 'tfjs' : 'typed';
 }

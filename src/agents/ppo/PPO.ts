@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireBool, requireInRange, requireInt, requireKnownKeys } from '../../core/checks.js';
-import { clipByGlobalNorm, FlatAdam, requireNetArch, type NetArch } from '../common/ActorCritic.js';
+import { FlatAdam, requireNetArch, type NetArch } from '../common/ActorCritic.js';
+import { requireFeaturesExtractor, type FeaturesExtractor } from '../common/featuresExtractor.js';
 import { definedOnly } from '../common/guards.js';
 import { agentSeed, OnPolicyAlgorithm, toVector, type AgentAction, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
@@ -41,12 +42,19 @@ export interface PPOOptions {
   readonly logStdInit?: number;
   /** Where the networks train: see {@link Compute} (default `'auto'`). */
   readonly compute?: Compute;
+  /**
+   * A features extractor under the policy and value heads (shared by both, as SB3's
+   * on-policy default): a `tf.LayersModel` or a factory such as {@link tcnExtractor}; see
+   * {@link FeaturesExtractor}. Left out, the heads read the flat observation. An agent with one
+   * trains on tfjs.
+   */
+  readonly featuresExtractor?: FeaturesExtractor;
   /** Seed of weights, sampling, shuffling and the env's first reset. */
   readonly seed?: number;
 }
 
 /** Stable-Baselines3's PPO defaults (Adam with eps 1e-5, as SB3's ActorCriticPolicy). */
-export const PPO_DEFAULTS: Readonly<Required<Omit<PPOOptions, 'seed'>>> = Object.freeze({
+export const PPO_DEFAULTS: Readonly<Required<Omit<PPOOptions, 'seed' | 'featuresExtractor'>>> = Object.freeze({
   learningRate: 3e-4,
   nSteps: 2048,
   batchSize: 64,
@@ -66,7 +74,7 @@ export const PPO_DEFAULTS: Readonly<Required<Omit<PPOOptions, 'seed'>>> = Object
   compute: 'auto',
 });
 
-const KEYS = [...Object.keys(PPO_DEFAULTS), 'seed'];
+const KEYS = [...Object.keys(PPO_DEFAULTS), 'seed', 'featuresExtractor'];
 
 function nonNeg(name: string, v: unknown): number {
   if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) fail(name, 'a finite number >= 0', v);
@@ -97,7 +105,7 @@ function nonNeg(name: string, v: unknown): number {
  */
 export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorithm<Act> {
   /** The resolved options. */
-  readonly config: Readonly<Required<Omit<PPOOptions, 'seed'>>> & Pick<PPOOptions, 'seed'>;
+  readonly config: Readonly<Required<Omit<PPOOptions, 'seed' | 'featuresExtractor'>>> & Pick<PPOOptions, 'seed' | 'featuresExtractor'>;
   readonly #lr: Schedule;
   readonly #clip: Schedule;
   readonly #clipVf: Schedule | null;
@@ -136,6 +144,7 @@ export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
       maxGradNorm: nonNeg('maxGradNorm', o.maxGradNorm),
       targetKl: o.targetKl === null ? null : nonNeg('targetKl', o.targetKl),
       seed,
+      featuresExtractor: requireFeaturesExtractor('featuresExtractor', o.featuresExtractor),
     });
     for (const k of ['clipRange', 'clipRangeVf'] as const) {
       const v = o[k];
@@ -146,7 +155,7 @@ export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
       clip: toSchedule('clipRange', o.clipRange),
       clipVf: o.clipRangeVf === null ? null : toSchedule('clipRangeVf', o.clipRangeVf),
     };
-    super(vec, { nSteps, gamma: config.gamma, gaeLambda: config.gaeLambda, netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed, compute: o.compute }, (size) => new FlatAdam(size, 0.9, 0.999, 1e-5));
+    super(vec, { nSteps, gamma: config.gamma, gaeLambda: config.gaeLambda, netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed, compute: o.compute, featuresExtractor: config.featuresExtractor }, (size) => new FlatAdam(size, 0.9, 0.999, 1e-5));
     this.config = config;
     this.#lr = schedules.lr;
     this.#clip = schedules.clip;
@@ -170,7 +179,7 @@ export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
    *   agent, or the env does not fit the saved network.
    */
   static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: PPOOptions = {}): Promise<PPO<Act>> {
-    return OnPolicyAlgorithm.fromCheckpoint(dir, 'PPO', (saved) => new PPO(env, { ...(saved as PPOOptions), ...options }));
+    return OnPolicyAlgorithm.fromCheckpoint(dir, 'PPO', options, (merged) => new PPO(env, merged as PPOOptions));
   }
 
   /** @internal */
@@ -227,9 +236,8 @@ export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
     const kept: tf.Tensor[] = [];
     const stats = tf.tidy(() => {
       const b = this.batch(idx);
-      const theta = this.net.params;
-      const { value: loss, grads } = tf.variableGrads(() => {
-        const { logProb, entropy, values } = this.evaluateActions(b.obs, b.actions, theta);
+      const loss = this.tfjsUpdate(() => {
+        const { logProb, entropy, values } = this.evaluateActions(b.obs, b.actions);
         let adv: tf.Tensor = b.advantages;
         if (normalizeAdvantage && batchSize > 1) {
           const { mean, variance } = tf.moments(adv);
@@ -244,8 +252,7 @@ export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
         const entLoss = tf.neg(tf.mean(entropy));
         kept.push(tf.keep(pg), tf.keep(vLoss), tf.keep(entLoss), tf.keep(ratio));
         return tf.add(tf.add(pg, tf.mul(entLoss, entCoef)), tf.mul(vLoss, vfCoef)) as tf.Scalar;
-      }, [theta]);
-      this.optimizerState.apply(theta, clipByGlobalNorm(grads[theta.name] as tf.Tensor, maxGradNorm), lr);
+      }, lr, maxGradNorm);
       const [pg, vLoss, entLoss, ratio] = kept as [tf.Scalar, tf.Scalar, tf.Scalar, tf.Tensor1D];
       // SB3's diagnostics: approx_kl = mean((ratio - 1) - log ratio); clip_fraction = mean(|ratio - 1| > clip)
       const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), tf.log(ratio)));
