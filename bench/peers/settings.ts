@@ -1,0 +1,72 @@
+// The agents bench/throughput-vs-sb3.ts runs beside Stable-Baselines3, with the settings its
+// peer scripts use (sb3_bench.py's `train`, sb3_tcn.py here): one copy, for every bench that
+// runs these cases. The bench checks them against the peer's own models at run time.
+import { FrameStack, make, SyncVectorEnv, type Env } from '../../src/index.js';
+import { A2C, DQN, linearSchedule, PPO, tcnExtractor, type DQNCompute, type TcnExtractorOptions } from '../../src/agents/index.js';
+
+/** What a bench needs of an agent: train, count steps, say where it trained and with what, let go. */
+export interface BenchAgent {
+  learn(options: { totalTimesteps: number }): Promise<unknown>;
+  dispose(): void;
+  readonly numTimesteps: number;
+  readonly compute: string;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/** `n` CartPole-v1 envs stepped together with SB3's autoreset (DummyVecEnv resets in the step that ends an episode). */
+export const cartpoles = (n: number): SyncVectorEnv<number> =>
+  new SyncVectorEnv(Array.from({ length: n }, () => () => make('CartPole-v1') as Env<Float32Array, number>), { autoresetMode: 'same-step' });
+
+/**
+ * rl-baselines3-zoo's current dqn.yml CartPole-v1, as sb3_bench.py's ZOO_HEAD_DQN_CARTPOLE (the
+ * rest are SB3's DQN defaults, which DQN_DEFAULTS equal: tau 1, initial epsilon 1, gradient
+ * norm 10, relu, no double Q, no dueling).
+ */
+export const ZOO_DQN_CARTPOLE = Object.freeze({
+  learningRate: 2.3e-3,
+  batchSize: 64,
+  bufferSize: 100_000,
+  learningStarts: 1000,
+  gamma: 0.99,
+  targetUpdateInterval: 10,
+  trainFreq: 256,
+  gradientSteps: 128,
+  explorationFraction: 0.16,
+  explorationFinalEps: 0.04,
+  netArch: Object.freeze([256, 256]),
+});
+
+/** DQN with {@link ZOO_DQN_CARTPOLE} on one CartPole-v1. */
+export const zooDQN = (compute: DQNCompute, seed = 0): DQN => new DQN(make('CartPole-v1'), { ...ZOO_DQN_CARTPOLE, seed, compute });
+
+/** PPO with SB3's defaults (n_steps 2048, batch 64, 10 epochs, 64-64 tanh) on `nEnvs` CartPoles. */
+export const defaultPPO = (nEnvs: number, seed = 0): PPO => new PPO(cartpoles(nEnvs), { seed });
+
+/** A2C with SB3's defaults (n_steps 5, RMSprop, 64-64 tanh) on `nEnvs` CartPoles. */
+export const defaultA2C = (nEnvs: number, seed = 0): A2C => new A2C(cartpoles(nEnvs), { seed });
+
+/** The TCN of the extractor benches: two residual blocks of 16 channels, kernel 3 (sb3_tcn.py's defaults). */
+export const TCN_OPTIONS: TcnExtractorOptions = Object.freeze({ channels: Object.freeze([16, 16]), kernelSize: 3 });
+
+/** CartPole-v1 with its last 4 observations stacked: a Box of shape [4, 4], oldest first. */
+export const stackedCartPole = (): FrameStack<number> => new FrameStack(make('CartPole-v1') as Env<Float32Array, number>, 4);
+
+/**
+ * PPO with {@link TCN_OPTIONS} on 8 stacked CartPoles, with bench/learn-ppo-extractors.ts's
+ * settings (rl-baselines3-zoo's RecurrentPPO CartPoleNoVel-v1), as sb3_tcn.py trains SB3's.
+ */
+export const tcnPPO = (seed = 0): PPO =>
+  new PPO(new SyncVectorEnv(Array.from({ length: 8 }, () => stackedCartPole), { autoresetMode: 'same-step' }), {
+    nSteps: 32,
+    batchSize: 256,
+    gaeLambda: 0.8,
+    gamma: 0.98,
+    nEpochs: 20,
+    entCoef: 0,
+    learningRate: linearSchedule(1e-3),
+    clipRange: linearSchedule(0.2),
+    netArch: { pi: [64], vf: [64] },
+    activation: 'relu',
+    featuresExtractor: tcnExtractor(TCN_OPTIONS),
+    seed,
+  });
