@@ -1,10 +1,11 @@
-// Training throughput (env-steps per second, rollouts and updates included) against
-// Stable-Baselines3 2.3.2 / PyTorch 1.13 on CPU, measured on this kind of machine:
-//   PPO, SB3 defaults (n_steps 2048, batch 64, 10 epochs, 64-64 tanh), CartPole-v1:
-//     3,232 steps/s with 1 env, 5,246 with 8 envs;
-//   A2C, SB3 defaults (n_steps 5, RMSprop), 8 envs: 17,976;
-//   DQN, rl-baselines3-zoo CartPole settings (256-256, train_freq 256, gradient_steps 128): 3,151.
-// Goal: 1.5x each. Every agent runs with compute 'typed' (our typed-array kernels with the
+// Training throughput (env-steps per second, rollouts and updates included) of every compute
+// path on each backend, ours only. The ratios against Stable-Baselines3 are measured side by
+// side in the same run by bench/throughput-vs-sb3.ts (npm run bench -- throughput-vs-sb3),
+// which also checks that both train with the same settings.
+//   PPO, SB3 defaults (n_steps 2048, batch 64, 10 epochs, 64-64 tanh), CartPole-v1, 1 and 8 envs;
+//   A2C, SB3 defaults (n_steps 5, RMSprop), 8 envs;
+//   DQN, rl-baselines3-zoo CartPole settings (256-256, train_freq 256, gradient_steps 128).
+// Every agent runs with compute 'typed' (our typed-array kernels with the
 // wasm SIMD product) and with compute 'tfjs' on the wasm and the cpu backends; DQN also with
 // compute 'native' (the native kernels, its 'auto' where they are built; on an AVX-512 CPU
 // also with the AVX2 and plain-C kernels other CPUs run). One warm-up learn
@@ -44,16 +45,15 @@ async function rate(agent: Agent, warm: number, steps: number): Promise<{ stepsP
   return { stepsPerSecond: sorted[Math.floor(sorted.length / 2)] as number, runs };
 }
 
-/** A row entry: the median rate, its ratio to SB3's, and the runs. */
-const entry = (r: { stepsPerSecond: number; runs: number[] }, sb3: number) => ({ stepsPerSecond: r.stepsPerSecond, vsSB3: +(r.stepsPerSecond / sb3).toFixed(2), runs: r.runs });
+/** A row entry: the median rate and the runs. */
+const entry = (r: { stepsPerSecond: number; runs: number[] }) => ({ stepsPerSecond: r.stepsPerSecond, runs: r.runs });
 
-const runs: { name: string; sb3: number; make: (compute: 'typed' | 'tfjs') => Agent; warm: number; steps: number; slowOnCpu?: boolean; makeNative?: () => Agent }[] = [
-  { name: 'ppo_1env', sb3: 3232, make: (compute) => new PPO(cartpoles(1), { seed: 0, compute }), warm: 2048, steps: 4096 },
-  { name: 'ppo_8env', sb3: 5246, make: (compute) => new PPO(cartpoles(8), { seed: 0, compute }), warm: 16_384, steps: 32_768 },
-  { name: 'a2c_8env', sb3: 17_976, make: (compute) => new A2C(cartpoles(8), { seed: 0, compute }), warm: 20_000, steps: 80_000 },
+const runs: { name: string; make: (compute: 'typed' | 'tfjs') => Agent; warm: number; steps: number; slowOnCpu?: boolean; makeNative?: () => Agent }[] = [
+  { name: 'ppo_1env', make: (compute) => new PPO(cartpoles(1), { seed: 0, compute }), warm: 2048, steps: 4096 },
+  { name: 'ppo_8env', make: (compute) => new PPO(cartpoles(8), { seed: 0, compute }), warm: 16_384, steps: 32_768 },
+  { name: 'a2c_8env', make: (compute) => new A2C(cartpoles(8), { seed: 0, compute }), warm: 20_000, steps: 80_000 },
   {
     name: 'dqn_zoo',
-    sb3: 3151,
     make: (compute) => zooDQN(compute),
     warm: 2048,
     steps: 8192,
@@ -64,18 +64,18 @@ const runs: { name: string; sb3: number; make: (compute: 'typed' | 'tfjs') => Ag
 
 const out: Record<string, unknown> = { benchmark: 'ppo-throughput' };
 for (const r of runs) {
-  const row: Record<string, unknown> = { sb3: r.sb3 };
+  const row: Record<string, unknown> = {};
   await useBackend('cpu');
-  row.typed = entry(await rate(r.make('typed'), r.warm, r.steps), r.sb3);
+  row.typed = entry(await rate(r.make('typed'), r.warm, r.steps));
   if (r.makeNative !== undefined) {
     const status = nativeStatus();
     if (status.available) {
-      row.native = { ...entry(await rate(r.makeNative(), r.warm, r.steps), r.sb3), kernel: status.kernel };
+      row.native = { ...entry(await rate(r.makeNative(), r.warm, r.steps)), kernel: status.kernel };
       // the kernels a CPU without AVX-512 (AVX2 with FMA) or without either (plain C) runs
       for (const kernel of ['avx2', 'plain'] as const) {
         if (kernel === status.kernel || (kernel === 'avx2' && status.kernel === 'plain')) continue;
         nativeKernels()?.setKernel(kernel);
-        row[`native_${kernel}`] = entry(await rate(r.makeNative(), r.warm, r.steps), r.sb3);
+        row[`native_${kernel}`] = entry(await rate(r.makeNative(), r.warm, r.steps));
       }
       nativeKernels()?.setKernel(status.kernel as 'avx512');
     } else row.native = { unavailable: status.reason };
@@ -83,10 +83,10 @@ for (const r of runs) {
   for (const backend of ['wasm', 'cpu'] as const) {
     if (r.slowOnCpu && backend === 'cpu' && process.env.BENCH_QUICK === '1') continue;
     await useBackend(backend);
-    row[`tfjs_${backend}`] = entry(await rate(r.make('tfjs'), r.warm, r.steps), r.sb3);
+    row[`tfjs_${backend}`] = entry(await rate(r.make('tfjs'), r.warm, r.steps));
   }
   out[r.name] = row;
   console.error(r.name, JSON.stringify(row));
 }
-out.goal = '>= 1.5x Stable-Baselines3';
+out.sideBySide = 'npm run bench -- throughput-vs-sb3';
 console.log(JSON.stringify(out));
