@@ -38,13 +38,18 @@ const kinds = (process.env.BENCH_EXTRACTORS ?? 'tcn,lstm').split(',') as ('tcn' 
 const totalTimesteps = Number(process.env.BENCH_STEPS ?? 200_000);
 const evalFreq = Number(process.env.BENCH_EVAL_FREQ ?? 20_000);
 
-/** CartPole-v1 without its velocities: [x, theta]. */
+/**
+ * CartPole-v1 without its velocities: [x / 2.4, theta / 0.2095], the position and the angle
+ * scaled by the limits that end an episode, so both lie in [-1, 1] while it runs (the zoo
+ * normalises this env's observations with running statistics instead; fixed scales keep the
+ * evaluation env's observations identical to training's).
+ */
 class NoVelocity extends ObservationWrapper<Float32Array, Float32Array, number> {
   constructor(env: Env<Float32Array, number>) {
-    super(env, new Box([-4.8, -0.42], [4.8, 0.42]), env.actionSpace);
+    super(env, new Box([-2, -2], [2, 2]), env.actionSpace);
   }
   observation(o: Float32Array): Float32Array {
-    return Float32Array.of(o[0] as number, o[2] as number);
+    return Float32Array.of((o[0] as number) / 2.4, (o[2] as number) / ((12 * 2 * Math.PI) / 360));
   }
 }
 const partial = () => new FrameStack(new NoVelocity(make('CartPole-v1') as Env<Float32Array, number>), 4);
