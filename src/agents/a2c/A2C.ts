@@ -1,11 +1,9 @@
-import * as tf from '@tensorflow/tfjs';
 import { fail, requireBool, requireInRange, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { FlatRMSprop, requireNetArch, type NetArch } from '../common/ActorCritic.js';
 import { requireFeaturesExtractor, type FeaturesExtractor } from '../common/featuresExtractor.js';
 import { definedOnly } from '../common/guards.js';
-import { agentSeed, OnPolicyAlgorithm, type AgentAction, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
+import { agentSeed, batchAdvantages, entropyLoss, explainedVariance, OnPolicyAlgorithm, type AgentAction, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
-import { batchAdvantages, entropyLoss, explainedVariance } from '../ppo/PPO.js';
 
 /** A2C's options; each omitted one takes its value from {@link A2C_DEFAULTS}. */
 export interface A2COptions {
@@ -143,7 +141,7 @@ export class A2C<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
     const lr = this.#lr(progressRemaining);
     // the rows holding transitions (a next-step vector env's reset steps are left out)
     const all = this.buffer.validRows();
-    const stats = this.typed ? this.typedGradientStep(all, lr, maxGradNorm, (b) => a2cLoss(b, this.config)) : this.#tfjsStep(all, lr);
+    const stats = this.gradientStep(all, lr, maxGradNorm, (b) => a2cLoss(b, this.config));
     return {
       'train/policy_loss': stats[0] as number,
       'train/value_loss': stats[1] as number,
@@ -154,38 +152,14 @@ export class A2C<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
       'train/n_updates': 1,
     };
   }
-
-  /** The update as tfjs ops; returns policy loss, value loss, entropy loss, loss. */
-  #tfjsStep(all: Int32Array, lr: number): ArrayLike<number> {
-    const { entCoef, vfCoef, maxGradNorm, normalizeAdvantage } = this.config;
-    const n = all.length;
-    const kept: tf.Tensor[] = [];
-    const stats = tf.tidy(() => {
-      const b = this.batch(all);
-      const loss = this.tfjsUpdate(() => {
-        const { logProb, entropy, values } = this.evaluateActions(b.obs, b.actions);
-        let adv: tf.Tensor = b.advantages;
-        if (normalizeAdvantage && n > 1) {
-          const { mean, variance } = tf.moments(adv);
-          adv = tf.div(tf.sub(adv, mean), tf.add(tf.sqrt(tf.mul(variance, n / (n - 1))), 1e-8));
-        }
-        const pg = tf.neg(tf.mean(tf.mul(adv, logProb)));
-        const vLoss = tf.mean(tf.square(tf.sub(b.returns, values)));
-        const entLoss = tf.neg(tf.mean(entropy));
-        kept.push(tf.keep(pg), tf.keep(vLoss), tf.keep(entLoss));
-        return tf.add(tf.add(pg, tf.mul(entLoss, entCoef)), tf.mul(vLoss, vfCoef)) as tf.Scalar;
-      }, lr, maxGradNorm);
-      return tf.stack([...(kept as tf.Scalar[]), loss]).dataSync();
-    });
-    kept.forEach((t) => t.dispose());
-    return stats;
-  }
 }
 
 /**
  * A2C's loss on a typed batch, with its gradient per sample: `-mean(A log pi) + vfCoef *
- * mean((R - V)^2) - entCoef * mean(H)`, advantages optionally normalised. Returns policy
- * loss, value loss, entropy loss, loss. @internal
+ * mean((R - V)^2) - entCoef * mean(H)` (Mnih et al. 2016, algorithm S3, as SB3's A2C.train),
+ * advantages optionally normalised. The only copy: both compute paths run it (the tfjs one
+ * inside a custom-gradient op, see `headLossOp`). Returns policy loss, value loss, entropy
+ * loss, loss. @internal
  */
 export function a2cLoss(b: TypedBatch, o: { readonly entCoef: number; readonly vfCoef: number; readonly normalizeAdvantage: boolean }): number[] {
   const n = b.n;

@@ -16,6 +16,7 @@ import { RolloutBuffer } from './RolloutBuffer.js';
 import { clipGradNorm, TypedMLP } from './typed.js';
 import { Extractor, extractorFromRecord, releaseModel, tfjsUpdate, type FeaturesExtractor } from './featuresExtractor.js';
 import { TypedMirror } from './TypedMirror.js';
+import { distributionFor, type ActionDistribution } from './distributions.js';
 import { fileIO } from './fileIO.js';
 import type { CallbackSpec } from './callbacks.js';
 import { EpisodeStats, runLearn, writeCheckpoint, type CheckpointHeader, type EpisodeStatsState } from './training.js';
@@ -73,9 +74,9 @@ export interface OnPolicyConfig {
  * backends: no per-op overhead); `'tfjs'` runs them as tfjs ops on the active backend (for
  * tfjs-node or a GPU backend, big networks, and any network with a `featuresExtractor`);
  * `'auto'` takes `'tfjs'` with a features extractor or on the `tensorflow`, `webgl` and
- * `webgpu` backends, and `'typed'` otherwise. Both compute the same loss and gradients
- * (tested against each other); predictions always run on tfjs. Read the choice made from
- * `agent.compute`.
+ * `webgpu` backends, and `'typed'` otherwise. Both run the same loss and distribution code
+ * (written once, on typed arrays) and differ only in how its gradient flows back through the
+ * network; predictions always run on tfjs. Read the choice made from `agent.compute`.
  */
 export type Compute = 'auto' | 'typed' | 'tfjs';
 
@@ -93,6 +94,8 @@ export function resolveCompute(c: unknown, extractor = false): 'typed' | 'tfjs' 
 /** A minibatch for the typed-array path: what the loss reads, and the gradients it writes. @internal */
 export interface TypedBatch {
   readonly n: number;
+  /** The actions taken, `n x actionSize` of the distribution (indices for categoricals). */
+  readonly actions: Float32Array;
   /** log pi(a | s) under the current parameters. */
   readonly logProb: Float64Array;
   /** The policy's entropy per sample. */
@@ -119,17 +122,12 @@ interface TypedState {
   readonly vf: TypedMLP;
 }
 
-/** Tensors of one minibatch. @internal */
-export interface Batch {
-  readonly obs: tf.Tensor2D;
-  readonly actions: tf.Tensor;
-  readonly oldLogProb: tf.Tensor1D;
-  readonly advantages: tf.Tensor1D;
-  readonly returns: tf.Tensor1D;
-  readonly oldValues: tf.Tensor1D;
-}
-
-const LOG_2PI = Math.log(2 * Math.PI);
+/**
+ * An on-policy loss on a typed batch, written once next to its paper (PPO's, A2C's): reads the
+ * log-probabilities, entropies and values of `b`, writes dLoss/dlogProb, dLoss/dentropy and
+ * dLoss/dvalue per sample into it, and returns its statistics with the loss last. @internal
+ */
+export type OnPolicyLoss = (b: TypedBatch) => number[];
 
 /**
  * The on-policy loop of Stable-Baselines3's `OnPolicyAlgorithm`, written once: collect
@@ -167,6 +165,8 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
   readonly #typed: TypedState | undefined;
   readonly #autoreset: AutoresetTracker;
   readonly #lifetime = new Lifetime();
+  /** The action distribution the policy's outputs parameterise. */
+  readonly #dist: ActionDistribution;
   /** @internal The features extractor under the heads, if any. */
   protected readonly extractor: Extractor | undefined;
   /** Where this agent trains: its `compute` option resolved (see {@link Compute}). */
@@ -196,6 +196,7 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
     this.rng = new Rng(cfg.seed);
     const actionSize = this.nvec !== undefined ? this.nvec.reduce((a, b) => a + b, 0) : (actSpace as Box).size;
     const distribution = actSpace instanceof Box ? 'gaussian' : actSpace instanceof Discrete ? 'categorical' : 'multicategorical';
+    this.#dist = distributionFor(distribution, actionSize, this.nvec);
     // the rollout buffer comes before any tensor: a size beyond memory throws with none allocated
     const rows = cfg.nSteps * this.env.numEnvs;
     try {
@@ -318,28 +319,30 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
     if (!this.discrete && mask !== undefined) fail('actionMask', 'omitted for a Box action space', mask);
     this.#typed?.mirror.flush();
     const out = tf.tidy(() => this.net.policy(this.features(tf.tensor2d(observation, [1, size]))).dataSync()) as Float32Array;
-    // the action space is Space<Act>: what follows builds a member of it
-    if (this.discrete) {
-      const logits = Float64Array.from(out, (v, i) => (mask !== undefined && mask[i] === 0 ? -Infinity : v));
-      const pick = (l: Float64Array) => (options.deterministic ? argmax(l) : sampleCategorical(l, this.rng));
-      return (this.#multiStart === undefined ? pick(logits) : this.#eachCategorical(logits, pick)) as Act;
-    }
-    const std = this.#std();
-    const a = Float32Array.from(out, (m, i) => (options.deterministic ? m : m + (std[i] as number) * this.rng.normal()));
-    return this.#clip(a) as Act;
+    const p = this.#params(out, 1, this.#logStd());
+    const a = new Float64Array(this.#dist.actionSize);
+    if (options.deterministic === true) this.#dist.mode(p, 0, a, 0, mask);
+    else this.#dist.sample(p, 0, this.rng, a, 0, mask);
+    return this.#toAction(a);
   }
 
-  /** A MultiDiscrete action: `choose` per element on its slice of the logits, plus the element's start. */
-  #eachCategorical(logits: Float64Array | Float32Array, choose: (l: Float64Array, d: number) => number): Int32Array {
-    const nvec = this.nvec as Int32Array;
-    const a = new Int32Array(nvec.length);
-    let at = 0;
-    for (let d = 0; d < nvec.length; d++) {
-      const k = nvec[d] as number;
-      a[d] = choose(Float64Array.from(logits.subarray(at, at + k)), d) + ((this.#multiStart as Int32Array)[d] as number);
-      at += k;
-    }
-    return a;
+  /**
+   * The distribution's parameters of `n` samples: the policy outputs as they are (logits), or
+   * each row of means followed by the state-independent log stds (a Gaussian).
+   */
+  #params(out: ArrayLike<number>, n: number, logStd: ArrayLike<number> | undefined): ArrayLike<number> {
+    return logStd === undefined ? out : withLogStd(out, logStd, n);
+  }
+
+  /**
+   * An action of the env's space from the distribution's: the index (Discrete), the indices
+   * plus each element's start (MultiDiscrete), the values clipped to the bounds (Box).
+   */
+  #toAction(a: Float64Array): Act {
+    // the action space is Space<Act>: what follows builds a member of it
+    if (!this.discrete) return this.#clip(Float32Array.from(a)) as Act;
+    const start = this.#multiStart;
+    return (start === undefined ? a[0] : Int32Array.from(a, (v, d) => v + (start[d] as number))) as Act;
   }
 
   /** The algorithm's name in checkpoints, e.g. `'PPO'`. @internal */
@@ -435,11 +438,13 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
     });
   }
 
-  #std(): Float32Array {
+  /** The Gaussian's log stds (from the typed mirror when it is current), or undefined for a categorical policy. */
+  #logStd(): Float64Array | undefined {
     const t = this.#typed;
     const slot = this.net.logStdSlot;
-    if (t !== undefined && !t.mirror.stale && slot !== undefined) return Float32Array.from(t.theta.subarray(slot.offset, slot.offset + this.net.spec.actionSize), Math.exp);
-    return tf.tidy(() => tf.exp(this.net.logStd()).dataSync()) as Float32Array;
+    if (slot === undefined) return undefined;
+    if (t !== undefined && !t.mirror.stale) return Float64Array.from(t.theta.subarray(slot.offset, slot.offset + this.net.spec.actionSize));
+    return Float64Array.from(tf.tidy(() => this.net.logStd().dataSync()));
   }
 
   #clip(a: Float32Array): Float32Array {
@@ -472,53 +477,30 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
     const env = this.env;
     const nEnvs = env.numEnvs;
     const size = env.singleObservationSpace.size;
-    const k = this.net.spec.actionSize;
     const gamma = this.#cfg.gamma;
-    const std = this.discrete ? undefined : this.#std();
+    const dist = this.#dist;
+    const logStd = this.#logStd();
     if (this.#typed !== undefined) {
       this.#typed.pi.load(this.#typed.theta);
       this.#typed.vf.load(this.#typed.theta);
     }
-    const logStdSum = std === undefined ? 0 : std.reduce((a, s) => a + Math.log(s), 0);
+    const w = dist.paramSize;
+    const m = dist.actionSize;
+    const a = new Float64Array(m);
     buf.reset();
     const actions: Act[] = new Array<Act>(nEnvs);
     while (!buf.full) {
       const obs = this.#lastObs as Float32Array;
       const { out, values } = this.#forward(obs, nEnvs);
+      const p = this.#params(out, nEnvs, logStd);
       const row = buf.pos * nEnvs;
       buf.observations.set(obs, row * size);
       for (let e = 0; e < nEnvs; e++) {
-        const params = out.subarray(e * k, e * k + k);
-        let logp: number;
-        if (this.#multiStart !== undefined) {
-          const start = this.#multiStart;
-          const dims = start.length;
-          logp = 0;
-          actions[e] = this.#eachCategorical(params, (l, d) => {
-            const a = sampleCategorical(l, this.rng);
-            buf.actions[(row + e) * dims + d] = a;
-            logp += logSoftmaxAt(l, a);
-            return a;
-          }) as Act;
-        } else if (this.discrete) {
-          const a = sampleCategorical(params, this.rng);
-          actions[e] = a as Act;
-          buf.actions[row + e] = a;
-          logp = logSoftmaxAt(params, a);
-        } else {
-          const a = new Float32Array(k);
-          let quad = 0;
-          for (let j = 0; j < k; j++) {
-            const z = this.rng.normal();
-            a[j] = (params[j] as number) + ((std as Float32Array)[j] as number) * z;
-            quad += z * z;
-          }
-          buf.actions.set(a, (row + e) * k);
-          // the Gaussian log density of the unclipped sample; the env gets the clipped one
-          logp = -0.5 * quad - logStdSum - 0.5 * k * LOG_2PI;
-          actions[e] = this.#clip(a) as Act;
-        }
-        buf.logProbs[row + e] = logp;
+        // the log-probability of the draw: for a Gaussian, of the unclipped one the buffer
+        // keeps; the env gets it clipped
+        buf.logProbs[row + e] = dist.sample(p, e * w, this.rng, a, 0);
+        for (let d = 0; d < m; d++) buf.actions[(row + e) * m + d] = a[d] as number;
+        actions[e] = this.#toAction(a);
         buf.values[row + e] = values[e] as number;
         buf.episodeStarts[row + e] = this.#lastStarts[e] as number;
       }
@@ -553,33 +535,51 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
   }
 
   /**
-   * @internal One gradient step on the typed-array kernels over buffer rows `idx`: forward
-   * both networks, evaluate the actions, let `loss` fill the per-sample gradients of the loss
-   * with respect to log-probability, entropy and value (and return its statistics), back-
-   * propagate, clip the global norm, and update the parameter mirror.
+   * @internal One gradient step over buffer rows `idx` with the algorithm's `loss`, on the
+   * agent's compute path. Both paths run the same typed code for the loss and the
+   * distribution ({@link headLoss}); they differ only in how the gradient with respect to the
+   * network's outputs flows back through the network: the typed kernels (MLPs), or tfjs
+   * autodiff (any network, a features extractor included). Then the global norm is clipped
+   * and the optimizer steps. Returns the loss's statistics.
    */
-  protected typedGradientStep(idx: ArrayLike<number>, lr: number, maxGradNorm: number, loss: (b: TypedBatch) => number[]): number[] {
-    const t = this.#typed as TypedState;
+  protected gradientStep(idx: ArrayLike<number>, lr: number, maxGradNorm: number, loss: OnPolicyLoss): number[] {
+    return this.#typed !== undefined ? this.#typedStep(this.#typed, idx, lr, maxGradNorm, loss) : this.#tfjsStep(idx, lr, maxGradNorm, loss);
+  }
+
+  /** The minibatch of buffer rows `idx`: the loss's inputs, and the observations. */
+  #batch(idx: ArrayLike<number>): { b: TypedBatch; obs: Float32Array } {
     const buf = this.buffer;
     const size = buf.obsSize;
+    const m = buf.actSize;
     const n = idx.length;
     const arr = () => new Float64Array(n);
-    const b: TypedBatch = { n, logProb: arr(), entropy: arr(), values: arr(), oldLogProb: arr(), advantages: arr(), returns: arr(), oldValues: arr(), gLogProb: arr(), gEntropy: arr(), gValue: arr() };
+    const b: TypedBatch = { n, actions: new Float32Array(n * m), logProb: arr(), entropy: arr(), values: arr(), oldLogProb: arr(), advantages: arr(), returns: arr(), oldValues: arr(), gLogProb: arr(), gEntropy: arr(), gValue: arr() };
     const obs = new Float32Array(n * size);
     for (let j = 0; j < n; j++) {
       const i = idx[j] as number;
       obs.set(buf.observations.subarray(i * size, (i + 1) * size), j * size);
+      b.actions.set(buf.actions.subarray(i * m, (i + 1) * m), j * m);
       b.oldLogProb[j] = buf.logProbs[i] as number;
       b.advantages[j] = buf.advantages[i] as number;
       b.returns[j] = buf.returns[i] as number;
       b.oldValues[j] = buf.values[i] as number;
     }
+    return { b, obs };
+  }
+
+  /** The step on the typed-array kernels: forward both MLPs, the head's loss, backward. */
+  #typedStep(t: TypedState, idx: ArrayLike<number>, lr: number, maxGradNorm: number, loss: OnPolicyLoss): number[] {
+    const { b, obs } = this.#batch(idx);
+    const n = b.n;
     t.pi.load(t.theta);
     t.vf.load(t.theta);
     const out = t.pi.forward(obs, n);
-    b.values.set(t.vf.forward(obs, n).subarray(0, n));
+    const values = t.vf.forward(obs, n);
+    const slot = this.net.logStdSlot;
+    const logStd = slot === undefined ? undefined : t.theta.subarray(slot.offset, slot.offset + this.net.spec.actionSize);
     const dOut = new Float64Array(n * this.net.spec.actionSize);
-    const stats = this.discrete ? this.#categoricalHead(out, idx, b, loss, dOut) : this.#gaussianHead(out, idx, b, loss, dOut, t.grad);
+    const dLogStd = slot === undefined ? undefined : t.grad.subarray(slot.offset, slot.offset + this.net.spec.actionSize);
+    const stats = headLoss(this.#dist, out, values, logStd, b, loss, dOut, dLogStd);
     t.pi.backward(dOut, n, t.grad);
     t.vf.backward(Float64Array.from(b.gValue), n, t.grad);
     clipGradNorm(t.grad, maxGradNorm);
@@ -589,159 +589,171 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
   }
 
   /**
-   * One categorical per element of nvec (Discrete: one): fills the batch's log-probabilities
-   * and entropies (summed over elements), runs `loss`, and writes dLoss/dlogits into `dOut`.
+   * The step on tfjs: one forward of the extractor (if any) and the heads, the loss as one op
+   * ({@link headLossOp}), and `tfjsUpdate`'s autodiff through the network from there.
    */
-  #categoricalHead(out: Float64Array, idx: ArrayLike<number>, b: TypedBatch, loss: (b: TypedBatch) => number[], dOut: Float64Array): number[] {
-    const actions = this.buffer.actions;
-    const nvec = this.nvec as Int32Array;
-    const dims = nvec.length;
-    const k = this.net.spec.actionSize;
-    const n = b.n;
-    const logp = new Float64Array(n * k);
-    const hs = new Float64Array(n * dims);
-    for (let j = 0; j < n; j++) {
-      const i = idx[j] as number;
-      let at = j * k;
-      let lpSum = 0;
-      let hSum = 0;
-      for (let d = 0; d < dims; d++) {
-        const kd = nvec[d] as number;
-        let max = -Infinity;
-        for (let c = at; c < at + kd; c++) max = Math.max(max, out[c] as number);
-        let sum = 0;
-        for (let c = at; c < at + kd; c++) sum += Math.exp((out[c] as number) - max);
-        const lse = max + Math.log(sum);
-        let h = 0;
-        for (let c = at; c < at + kd; c++) {
-          const lp = (out[c] as number) - lse;
-          logp[c] = lp;
-          h -= Math.exp(lp) * lp;
-        }
-        hs[j * dims + d] = h;
-        hSum += h;
-        lpSum += logp[at + (actions[i * dims + d] as number)] as number;
-        at += kd;
-      }
-      b.logProb[j] = lpSum;
-      b.entropy[j] = hSum;
-    }
-    const stats = loss(b);
-    // per element: d log p_a / d z_c = [c = a] - p_c; d H / d z_c = -p_c (log p_c + H_element)
-    for (let j = 0; j < n; j++) {
-      const i = idx[j] as number;
-      const gl = b.gLogProb[j] as number;
-      const ge = b.gEntropy[j] as number;
-      let at = j * k;
-      for (let d = 0; d < dims; d++) {
-        const kd = nvec[d] as number;
-        const a = at + (actions[i * dims + d] as number);
-        const h = hs[j * dims + d] as number;
-        for (let c = at; c < at + kd; c++) {
-          const lp = logp[c] as number;
-          const p = Math.exp(lp);
-          dOut[c] = gl * ((c === a ? 1 : 0) - p) - ge * p * (lp + h);
-        }
-        at += kd;
-      }
-    }
+  #tfjsStep(idx: ArrayLike<number>, lr: number, maxGradNorm: number, loss: OnPolicyLoss): number[] {
+    const { b, obs } = this.#batch(idx);
+    let stats: number[] = [];
+    const op = headLossOp(this.#dist, b, loss, (s) => (stats = s));
+    tf.tidy(() => {
+      const x = tf.tensor2d(obs, [b.n, this.buffer.obsSize]);
+      this.tfjsUpdate(() => {
+        const features = this.features(x, true);
+        return op(this.net.policy(features), this.net.value(features), this.net.logStdSlot === undefined ? undefined : this.net.logStd());
+      }, lr, maxGradNorm);
+    });
     return stats;
   }
+}
 
-  /**
-   * A diagonal Gaussian with state-independent log std: fills log-probabilities and
-   * entropies, runs `loss`, writes dLoss/dmeans into `dOut` and dLoss/dlogStd into `grad`.
-   */
-  #gaussianHead(out: Float64Array, idx: ArrayLike<number>, b: TypedBatch, loss: (b: TypedBatch) => number[], dOut: Float64Array, grad: Float64Array): number[] {
-    const actions = this.buffer.actions;
-    const slot = this.net.logStdSlot as NonNullable<ActorCritic['logStdSlot']>;
-    const k = this.net.spec.actionSize;
-    const n = b.n;
-    const logStd = Float64Array.from((this.#typed as TypedState).theta.subarray(slot.offset, slot.offset + k));
-    const logStdSum = logStd.reduce((a, v) => a + v, 0);
-    const z = new Float64Array(n * k);
-    for (let j = 0; j < n; j++) {
-      let quad = 0;
-      for (let c = 0; c < k; c++) {
-        const zc = ((actions[(idx[j] as number) * k + c] as number) - (out[j * k + c] as number)) / Math.exp(logStd[c] as number);
-        z[j * k + c] = zc;
-        quad += zc * zc;
-      }
-      b.logProb[j] = -0.5 * quad - logStdSum - 0.5 * k * LOG_2PI;
-      b.entropy[j] = logStdSum + 0.5 * k * (1 + LOG_2PI);
+/** Rows of `n` policy outputs, each followed by the `logStd` every sample shares: a Gaussian's parameters. */
+function withLogStd(out: ArrayLike<number>, logStd: ArrayLike<number>, n: number): Float64Array {
+  const k = logStd.length;
+  const p = new Float64Array(n * 2 * k);
+  for (let j = 0; j < n; j++) {
+    for (let c = 0; c < k; c++) {
+      p[j * 2 * k + c] = out[j * k + c] as number;
+      p[j * 2 * k + k + c] = logStd[c] as number;
     }
-    const stats = loss(b);
-    // d log p / d mu_c = z_c / sigma_c; d log p / d log sigma_c = z_c^2 - 1; d H / d log sigma_c = 1
-    const gLogStd = new Float64Array(k);
-    for (let j = 0; j < n; j++) {
-      const gl = b.gLogProb[j] as number;
-      for (let c = 0; c < k; c++) {
-        const zc = z[j * k + c] as number;
-        dOut[j * k + c] = (gl * zc) / Math.exp(logStd[c] as number);
-        gLogStd[c] = (gLogStd[c] as number) + gl * (zc * zc - 1) + (b.gEntropy[j] as number);
-      }
-    }
-    grad.set(gLogStd, slot.offset);
-    return stats;
   }
+  return p;
+}
 
-  /** @internal Minibatch tensors for buffer rows `idx`. Call inside tf.tidy. */
-  protected batch(idx: ArrayLike<number>): Batch {
-    const buf = this.buffer;
-    const size = buf.obsSize;
-    const a = buf.actSize;
-    const n = idx.length;
-    const obs = new Float32Array(n * size);
-    const act = this.discrete ? new Int32Array(n * a) : new Float32Array(n * a);
-    const lp = new Float32Array(n);
-    const adv = new Float32Array(n);
-    const ret = new Float32Array(n);
-    const val = new Float32Array(n);
+/**
+ * The policy head's half of a gradient step, on typed arrays, shared by both compute paths:
+ * evaluates the batch's actions under the distribution that the policy outputs `out`
+ * (`n x outSize`: logits, or a Gaussian's means with its state-independent `logStd`)
+ * parameterise, fills `b`'s log-probabilities, entropies and `values`, runs `loss`, and
+ * chains its per-sample gradients through the distribution's: dLoss/dout into `dOut`, and
+ * for a Gaussian dLoss/dlogStd (summed over the batch) into `dLogStd`. The value gradient
+ * stays in `b.gValue`. @internal
+ * @param dist - the policy's action distribution.
+ * @param out - the policy outputs, `n x outSize` row-major.
+ * @param values - V(s), `n`.
+ * @param logStd - a Gaussian's log stds (`outSize`), shared by every sample; undefined otherwise.
+ * @param b - the batch; its `actions` and rollout fields are read, the rest written.
+ * @param loss - the algorithm's loss.
+ * @param dOut - receives dLoss/dout, `n x outSize`.
+ * @param dLogStd - receives dLoss/dlogStd for a Gaussian (`outSize`); undefined otherwise.
+ * @returns the loss's statistics, the loss last.
+ */
+export function headLoss(
+  dist: ActionDistribution,
+  out: ArrayLike<number>,
+  values: ArrayLike<number>,
+  logStd: ArrayLike<number> | undefined,
+  b: TypedBatch,
+  loss: OnPolicyLoss,
+  dOut: Float64Array,
+  dLogStd: Float64Array | undefined,
+): number[] {
+  const n = b.n;
+  const w = dist.paramSize;
+  const m = dist.actionSize;
+  const p = logStd === undefined ? out : withLogStd(out, logStd, n);
+  for (let j = 0; j < n; j++) {
+    b.logProb[j] = dist.logProb(p, j * w, b.actions, j * m);
+    b.entropy[j] = dist.entropy(p, j * w);
+    b.values[j] = values[j] as number;
+  }
+  const stats = loss(b);
+  // chain rule: dLoss/dp = dLoss/dlogProb dlogProb/dp + dLoss/dentropy dH/dp, per sample
+  const g = logStd === undefined ? dOut : new Float64Array(n * w);
+  g.fill(0);
+  for (let j = 0; j < n; j++) dist.addGrad(p, j * w, b.actions, j * m, b.gLogProb[j] as number, b.gEntropy[j] as number, g, j * w);
+  if (logStd !== undefined) {
+    const k = logStd.length;
+    const gStd = dLogStd as Float64Array;
+    gStd.fill(0);
     for (let j = 0; j < n; j++) {
-      const i = idx[j] as number;
-      obs.set(buf.observations.subarray(i * size, (i + 1) * size), j * size);
-      for (let d = 0; d < a; d++) act[j * a + d] = buf.actions[i * a + d] as number;
-      lp[j] = buf.logProbs[i] as number;
-      adv[j] = buf.advantages[i] as number;
-      ret[j] = buf.returns[i] as number;
-      val[j] = buf.values[i] as number;
+      for (let c = 0; c < k; c++) {
+        dOut[j * k + c] = g[j * 2 * k + c] as number;
+        gStd[c] = (gStd[c] as number) + (g[j * 2 * k + k + c] as number);
+      }
     }
+  }
+  return stats;
+}
+
+/**
+ * The loss as one tfjs op of the policy outputs, the values and (a Gaussian) the log stds:
+ * its forward downloads them and runs {@link headLoss}, the same typed code as the typed
+ * path; its gradient hands back what that computed, times the incoming gradient. Autodiff
+ * then carries it through any network below (Stable-Baselines3's loss, with the network's
+ * backward left to tfjs). Call inside tf.tidy. @internal
+ * @param dist - the policy's action distribution.
+ * @param b - the batch (see {@link headLoss}).
+ * @param loss - the algorithm's loss.
+ * @param done - receives the loss's statistics when the op runs.
+ * @returns the op: `(policy outputs [n, outSize], values [n], log stds [outSize] or undefined) => loss`.
+ */
+export function headLossOp(dist: ActionDistribution, b: TypedBatch, loss: OnPolicyLoss, done: (stats: number[]) => void): (out: tf.Tensor2D, values: tf.Tensor1D, logStd: tf.Tensor1D | undefined) => tf.Scalar {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [out, values, logStd] = args.slice(0, -1) as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D | undefined];
+    const dOut = new Float64Array(out.size);
+    const dLogStd = logStd === undefined ? undefined : new Float64Array(logStd.size);
+    const stats = headLoss(dist, out.dataSync(), values.dataSync(), logStd?.dataSync(), b, loss, dOut, dLogStd);
+    done(stats);
     return {
-      obs: tf.tensor2d(obs, [n, size]),
-      actions: this.discrete ? tf.tensor2d(act as Int32Array, [n, a], 'int32') : tf.tensor2d(act as Float32Array, [n, a]),
-      oldLogProb: tf.tensor1d(lp),
-      advantages: tf.tensor1d(adv),
-      returns: tf.tensor1d(ret),
-      oldValues: tf.tensor1d(val),
+      value: tf.scalar(stats[stats.length - 1] as number),
+      gradFunc: (dy: tf.Tensor) => [
+        tf.mul(dy, tf.tensor2d(Float32Array.from(dOut), out.shape)),
+        tf.mul(dy, tf.tensor1d(Float32Array.from(b.gValue))),
+        ...(dLogStd === undefined ? [] : [tf.mul(dy, tf.tensor1d(Float32Array.from(dLogStd)))]),
+      ],
     };
-  }
+  });
+  return (out, values, logStd) => (logStd === undefined ? op(out, values) : op(out, values, logStd)) as tf.Scalar;
+}
 
-  /** @internal Log-probabilities and entropies of `actions` under the current policy. Call inside tf.tidy. */
-  protected evaluateActions(obs: tf.Tensor2D, actions: tf.Tensor, theta: tf.Tensor = this.net.params): { logProb: tf.Tensor1D; entropy: tf.Tensor1D; values: tf.Tensor1D } {
-    const x = this.features(obs, true);
-    const out = this.net.policy(x, theta);
-    const values = this.net.value(x, theta);
-    if (this.discrete) {
-      // one categorical per element of nvec (Discrete: one); log-probabilities and entropies add
-      const nvec = Array.from(this.nvec as Int32Array);
-      const parts = nvec.length === 1 ? [out] : tf.split(out, nvec, 1);
-      const cols = nvec.length === 1 ? [actions] : tf.split(actions, nvec.length, 1);
-      let logProb: tf.Tensor = tf.zerosLike(values);
-      let entropy: tf.Tensor = tf.zerosLike(values);
-      parts.forEach((logits, d) => {
-        const logp = tf.logSoftmax(logits);
-        logProb = tf.add(logProb, tf.sum(tf.mul(logp, tf.oneHot(tf.reshape(cols[d] as tf.Tensor, [-1]) as tf.Tensor1D, nvec[d] as number)), 1));
-        entropy = tf.sub(entropy, tf.sum(tf.mul(tf.exp(logp), logp), 1));
-      });
-      return { logProb: logProb as tf.Tensor1D, entropy: entropy as tf.Tensor1D, values };
-    }
-    const logStd = this.net.logStd(theta);
-    const z = tf.div(tf.sub(actions, out), tf.exp(logStd));
-    const k = this.net.spec.actionSize;
-    const logProb = tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), tf.add(tf.sum(logStd), 0.5 * k * LOG_2PI)) as tf.Tensor1D;
-    const entropy = tf.mul(tf.onesLike(values), tf.add(tf.sum(logStd), 0.5 * k * (1 + LOG_2PI))) as tf.Tensor1D;
-    return { logProb, entropy, values };
+/** A typed batch's advantages (a copy), normalised per batch as SB3 when asked and n > 1. @internal */
+export function batchAdvantages(b: TypedBatch, normalizeAdvantage: boolean): Float64Array {
+  const adv = Float64Array.from(b.advantages);
+  if (normalizeAdvantage && b.n > 1) normalize(adv);
+  return adv;
+}
+
+/** The entropy loss `-mean(H)` of a typed batch; writes its gradient times `entCoef` into `b.gEntropy`. @internal */
+export function entropyLoss(b: TypedBatch, entCoef: number): number {
+  let ent = 0;
+  for (let i = 0; i < b.n; i++) {
+    ent -= b.entropy[i] as number;
+    b.gEntropy[i] = -entCoef / b.n;
   }
+  return ent / b.n;
+}
+
+/** (x - mean) / (std + 1e-8) in place, with torch's unbiased std, as SB3 normalises advantages. @internal */
+export function normalize(x: Float64Array): void {
+  const n = x.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += x[i] as number;
+  mean /= n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += ((x[i] as number) - mean) ** 2;
+  const std = Math.sqrt(ss / (n - 1));
+  for (let i = 0; i < n; i++) x[i] = ((x[i] as number) - mean) / (std + 1e-8);
+}
+
+/** 1 - Var(returns - values) / Var(returns), as SB3's explained_variance (NaN when Var(returns) is 0). @internal */
+export function explainedVariance(pred: ArrayLike<number>, target: ArrayLike<number>): number {
+  const n = target.length;
+  let mt = 0;
+  let md = 0;
+  for (let i = 0; i < n; i++) {
+    mt += target[i] as number;
+    md += (target[i] as number) - (pred[i] as number);
+  }
+  mt /= n;
+  md /= n;
+  let vt = 0;
+  let vd = 0;
+  for (let i = 0; i < n; i++) {
+    vt += ((target[i] as number) - mt) ** 2;
+    vd += ((target[i] as number) - (pred[i] as number) - md) ** 2;
+  }
+  return vt === 0 ? Number.NaN : 1 - vd / vt;
 }
 
 /** The on-policy loop's resumable state. */
@@ -813,35 +825,8 @@ export function toVector<Act extends AgentAction>(env: TrainEnv<Act>): SyncVecto
   return new SyncVectorEnv([() => single], { autoresetMode: 'same-step' });
 }
 
-/** Index of the largest value. @internal */
-export function argmax(x: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if ((x[i] as number) > (x[best] as number)) best = i;
-  return best;
-}
-
-/** log softmax(x)[i], stably. @internal */
-export function logSoftmaxAt(x: ArrayLike<number>, i: number): number {
-  let max = -Infinity;
-  for (let j = 0; j < x.length; j++) if ((x[j] as number) > max) max = x[j] as number;
-  let s = 0;
-  for (let j = 0; j < x.length; j++) s += Math.exp((x[j] as number) - max);
-  return (x[i] as number) - max - Math.log(s);
-}
-
-/** A draw from softmax(logits) by inversion with one uniform. @internal */
-export function sampleCategorical(logits: ArrayLike<number>, rng: Rng): number {
-  let max = -Infinity;
-  for (let j = 0; j < logits.length; j++) if ((logits[j] as number) > max) max = logits[j] as number;
-  let s = 0;
-  for (let j = 0; j < logits.length; j++) s += Math.exp((logits[j] as number) - max);
-  let u = rng.uniform() * s;
-  for (let j = 0; j < logits.length; j++) {
-    u -= Math.exp((logits[j] as number) - max);
-    if (u < 0) return j;
-  }
-  return logits.length - 1;
-}
+// the categorical helpers live with the distributions; DQN and older imports find them here too
+export { argmax, logSoftmaxAt, sampleCategorical } from './distributions.js';
 
 /** Seeds for the agent: validated. @internal */
 export function agentSeed(seed: unknown): number | undefined {

@@ -1,10 +1,12 @@
-import * as tf from '@tensorflow/tfjs';
 import { fail, requireBool, requireInRange, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { FlatAdam, requireNetArch, type NetArch } from '../common/ActorCritic.js';
 import { requireFeaturesExtractor, type FeaturesExtractor } from '../common/featuresExtractor.js';
 import { definedOnly } from '../common/guards.js';
-import { agentSeed, OnPolicyAlgorithm, toVector, type AgentAction, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
+import { agentSeed, batchAdvantages, entropyLoss, explainedVariance, OnPolicyAlgorithm, toVector, type AgentAction, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
+
+// shared by the on-policy algorithms since it moved; older imports find it here
+export { explainedVariance } from '../common/OnPolicyAlgorithm.js';
 
 /** PPO's options; each omitted one takes its value from {@link PPO_DEFAULTS}. */
 export interface PPOOptions {
@@ -200,9 +202,7 @@ export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
       // batchSize does not divide the rows (as it may not once reset rows are left out)
       for (let start = 0; start < n; start += batchSize) {
         const idx = order.subarray(start, Math.min(n, start + batchSize));
-        const stats = this.typed
-          ? this.typedGradientStep(idx, lr, maxGradNorm, (b) => ppoLoss(b, clip, clipVf, this.config))
-          : this.#tfjsStep(idx, lr, clip, clipVf);
+        const stats = this.gradientStep(idx, lr, maxGradNorm, (b) => ppoLoss(b, clip, clipVf, this.config));
         for (let k = 0; k < 6; k++) sums[k] = (sums[k] as number) + (stats[k] as number);
         batches++;
         if (targetKl !== null && (stats[3] as number) > 1.5 * targetKl) {
@@ -228,49 +228,17 @@ export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
       'train/n_updates': batches,
     };
   }
-
-  /** One minibatch step as tfjs ops; returns pg loss, value loss, entropy loss, approx KL, clip fraction, loss. */
-  #tfjsStep(idx: ArrayLike<number>, lr: number, clip: number, clipVf: number | null): ArrayLike<number> {
-    const { entCoef, vfCoef, maxGradNorm, normalizeAdvantage } = this.config;
-    const batchSize = idx.length;
-    const kept: tf.Tensor[] = [];
-    const stats = tf.tidy(() => {
-      const b = this.batch(idx);
-      const loss = this.tfjsUpdate(() => {
-        const { logProb, entropy, values } = this.evaluateActions(b.obs, b.actions);
-        let adv: tf.Tensor = b.advantages;
-        if (normalizeAdvantage && batchSize > 1) {
-          const { mean, variance } = tf.moments(adv);
-          // torch's std is unbiased (ddof 1), as in SB3: (adv - mean) / (std + 1e-8)
-          adv = tf.div(tf.sub(adv, mean), tf.add(tf.sqrt(tf.mul(variance, batchSize / (batchSize - 1))), 1e-8));
-        }
-        // clipped surrogate, Schulman et al. 2017, eq. 7
-        const ratio = tf.exp(tf.sub(logProb, b.oldLogProb));
-        const pg = tf.neg(tf.mean(tf.minimum(tf.mul(adv, ratio), tf.mul(adv, tf.clipByValue(ratio, 1 - clip, 1 + clip)))));
-        const vPred = clipVf === null ? values : tf.add(b.oldValues, tf.clipByValue(tf.sub(values, b.oldValues), -clipVf, clipVf));
-        const vLoss = tf.mean(tf.square(tf.sub(b.returns, vPred)));
-        const entLoss = tf.neg(tf.mean(entropy));
-        kept.push(tf.keep(pg), tf.keep(vLoss), tf.keep(entLoss), tf.keep(ratio));
-        return tf.add(tf.add(pg, tf.mul(entLoss, entCoef)), tf.mul(vLoss, vfCoef)) as tf.Scalar;
-      }, lr, maxGradNorm);
-      const [pg, vLoss, entLoss, ratio] = kept as [tf.Scalar, tf.Scalar, tf.Scalar, tf.Tensor1D];
-      // SB3's diagnostics: approx_kl = mean((ratio - 1) - log ratio); clip_fraction = mean(|ratio - 1| > clip)
-      const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), tf.log(ratio)));
-      const clipFraction = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clip), 'float32'));
-      return tf.stack([pg, vLoss, entLoss, approxKl, clipFraction, loss]).dataSync();
-    });
-    kept.forEach((t) => t.dispose());
-    return stats;
-  }
 }
 
 /**
  * PPO's loss on a typed minibatch, with its gradient written per sample: the clipped
  * surrogate (Schulman et al. 2017, eq. 7) with advantages normalised by the unbiased std as
- * SB3, the optionally clipped value loss and the entropy bonus. The gradients follow tfjs's
- * conventions at the kinks (min passes the gradient to its first argument on ties; a clip
- * passes it inside the closed range), so both compute paths agree. Returns pg loss, value
- * loss, entropy loss, approx KL, clip fraction and the loss. @internal
+ * SB3, the optionally clipped value loss and the entropy bonus. The only copy: both compute
+ * paths run it (the tfjs one inside a custom-gradient op, see `headLossOp`). The gradients
+ * follow autodiff's conventions at the kinks (min passes the gradient to its first argument
+ * on ties; a clip passes it inside the closed range), as autodiff of the same loss written in
+ * tfjs ops does (the oracle of test/agents/losses.test.ts). Returns pg loss, value loss,
+ * entropy loss, approx KL, clip fraction and the loss. @internal
  */
 export function ppoLoss(b: TypedBatch, clip: number, clipVf: number | null, o: { readonly entCoef: number; readonly vfCoef: number; readonly normalizeAdvantage: boolean }): number[] {
   const n = b.n;
@@ -305,53 +273,4 @@ export function ppoLoss(b: TypedBatch, clip: number, clipVf: number | null, o: {
   vLoss /= n;
   const ent = entropyLoss(b, o.entCoef);
   return [pg, vLoss, ent, kl / n, clipped / n, pg + o.entCoef * ent + o.vfCoef * vLoss];
-}
-
-/** A typed batch's advantages (a copy), normalised per batch as SB3 when asked and n > 1. @internal */
-export function batchAdvantages(b: TypedBatch, normalizeAdvantage: boolean): Float64Array {
-  const adv = Float64Array.from(b.advantages);
-  if (normalizeAdvantage && b.n > 1) normalize(adv);
-  return adv;
-}
-
-/** The entropy loss `-mean(H)` of a typed batch; writes its gradient times `entCoef` into `b.gEntropy`. @internal */
-export function entropyLoss(b: TypedBatch, entCoef: number): number {
-  let ent = 0;
-  for (let i = 0; i < b.n; i++) {
-    ent -= b.entropy[i] as number;
-    b.gEntropy[i] = -entCoef / b.n;
-  }
-  return ent / b.n;
-}
-
-/** (x - mean) / (std + 1e-8) in place, with torch's unbiased std, as SB3 normalises advantages. @internal */
-export function normalize(x: Float64Array): void {
-  const n = x.length;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += x[i] as number;
-  mean /= n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += ((x[i] as number) - mean) ** 2;
-  const std = Math.sqrt(ss / (n - 1));
-  for (let i = 0; i < n; i++) x[i] = ((x[i] as number) - mean) / (std + 1e-8);
-}
-
-/** 1 - Var(returns - values) / Var(returns), as SB3's explained_variance (NaN when Var(returns) is 0). @internal */
-export function explainedVariance(pred: ArrayLike<number>, target: ArrayLike<number>): number {
-  const n = target.length;
-  let mt = 0;
-  let md = 0;
-  for (let i = 0; i < n; i++) {
-    mt += target[i] as number;
-    md += (target[i] as number) - (pred[i] as number);
-  }
-  mt /= n;
-  md /= n;
-  let vt = 0;
-  let vd = 0;
-  for (let i = 0; i < n; i++) {
-    vt += ((target[i] as number) - mt) ** 2;
-    vd += ((target[i] as number) - (pred[i] as number) - md) ** 2;
-  }
-  return vt === 0 ? Number.NaN : 1 - vd / vt;
 }
