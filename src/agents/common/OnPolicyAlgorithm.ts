@@ -18,41 +18,11 @@ import { Extractor, extractorFromRecord, releaseModel, tfjsUpdate, type Features
 import { TypedMirror } from './TypedMirror.js';
 import { distributionFor, type ActionDistribution } from './distributions.js';
 import { fileIO } from './fileIO.js';
-import type { CallbackSpec } from './callbacks.js';
+import type { AgentAction, LearnOptions, PredictOptions, TrainEnv } from './types.js';
+
+export type { AgentAction, LearnOptions, LogRecord, PredictOptions, TrainEnv } from './types.js';
 import { EpisodeStats, runLearn, writeCheckpoint, type CheckpointHeader, type EpisodeStatsState } from './training.js';
 import { scheduleFromJSON } from './schedules.js';
-
-/** An action: an index for Discrete action spaces, an Int32Array for MultiDiscrete, a Float32Array for Box. */
-export type AgentAction = number | Int32Array | Float32Array;
-
-/**
- * What the algorithms learn on: an env with a Box observation space, or a `SyncVectorEnv` of
- * such envs in `'next-step'` (its default) or `'same-step'` autoreset mode.
- * @typeParam Act - the env's action type; the agent's `predict` returns it, so
- *   `env.step(agent.predict(observation))` type-checks as it is.
- */
-export type TrainEnv<Act extends AgentAction = AgentAction> = Env<Float32Array, Act> | SyncVectorEnv<Act>;
-
-/** One training log record, named as Stable-Baselines3 logs them. */
-export type LogRecord = Readonly<Record<string, number>>;
-
-/** Options of `learn`. */
-export interface LearnOptions {
-  /** Environment steps to train for (across all sub-envs). */
-  readonly totalTimesteps: number;
-  /** Called after every rollout and update: a function of the log record (return false to stop), a {@link TrainingCallback}, or a list. */
-  readonly callback?: CallbackSpec;
-  /** Show a progress line on stderr (default false). */
-  readonly progressBar?: boolean;
-}
-
-/** Options of `predict`. */
-export interface PredictOptions {
-  /** The most likely action (argmax or the mean) instead of a sample (default false). */
-  readonly deterministic?: boolean;
-  /** For Discrete actions: 1 where an action is allowed, 0 where not; for MultiDiscrete, the masks of every element end to end (`sum(nvec)` entries). */
-  readonly actionMask?: ArrayLike<number>;
-}
 
 /** The settings the on-policy loop needs, resolved from an algorithm's options. @internal */
 export interface OnPolicyConfig {

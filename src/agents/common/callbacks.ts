@@ -2,43 +2,11 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fail, requireBool, requireInt, requireKnownKeys } from '../../core/checks.js';
 import type { Env } from '../../core/Env.js';
-import { evaluatePolicy, type Predictor } from './evaluatePolicy.js';
+import { evaluatePolicy } from './evaluatePolicy.js';
 import { definedOnly, requireDir, requireSingleEnv } from './guards.js';
-import type { AgentAction, LogRecord } from './OnPolicyAlgorithm.js';
+import type { AgentAction, CallbackAgent, CallbackContext, CallbackSpec, TrainingCallback } from './types.js';
 
-/** What a callback sees of the agent while it trains. */
-export interface CallbackAgent extends Predictor {
-  /** Environment steps taken so far. */
-  readonly numTimesteps: number;
-  /** Saves the agent (see the algorithms' `save`). */
-  save(dir: string): Promise<void>;
-}
-
-/** What a callback is told after each rollout and update. */
-export interface CallbackContext {
-  /** The agent. */
-  readonly agent: CallbackAgent;
-  /** The log record of the rollout and update (SB3's keys). */
-  readonly record: LogRecord;
-  /** The steps this `learn` call will take in all. */
-  readonly totalTimesteps: number;
-}
-
-/**
- * Hooks into training. Every hook may be async; returning `false` from `onRolloutEnd` stops
- * training after the current update.
- */
-export interface TrainingCallback {
-  /** Before the first rollout. */
-  onTrainingStart?(agent: CallbackAgent, totalTimesteps: number): void | Promise<void>;
-  /** After every rollout and update. */
-  onRolloutEnd?(ctx: CallbackContext): boolean | void | Promise<boolean | void>;
-  /** After training ends (also when stopped early). */
-  onTrainingEnd?(agent: CallbackAgent): void | Promise<void>;
-}
-
-/** A callback, a plain function of the log record (return false to stop), or several. */
-export type CallbackSpec = TrainingCallback | ((record: LogRecord) => boolean | void) | readonly (TrainingCallback | ((record: LogRecord) => boolean | void))[];
+export type { CallbackAgent, CallbackContext, CallbackSpec, TrainingCallback } from './types.js';
 
 const HOOKS = ['onTrainingStart', 'onRolloutEnd', 'onTrainingEnd'] as const;
 

@@ -1,16 +1,9 @@
 import { fail, requireBool, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { definedOnly, requireSingleEnv } from './guards.js';
 import type { Env } from '../../core/Env.js';
-import type { AgentAction, PredictOptions } from './OnPolicyAlgorithm.js';
+import type { Predictor } from './types.js';
 
-/**
- * Anything that acts on an observation: a tradegym agent.
- * @typeParam Act - the action type `predict` returns.
- */
-export interface Predictor<Act = AgentAction> {
-  /** The agent's action for one observation. */
-  predict(observation: Float32Array, options?: PredictOptions): Act;
-}
+export type { Predictor } from './types.js';
 
 /** Options of {@link evaluatePolicy}. */
 export interface EvaluateOptions {

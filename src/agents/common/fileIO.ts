@@ -4,7 +4,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { dirname, join, resolve } from 'node:path';
 import { fail, requireInt, requireOneOf, requireRecord, show } from '../../core/checks.js';
 import { CheckpointError, InvalidArgumentError } from '../../core/errors.js';
-import type { CheckpointHeader } from './training.js';
+import type { CheckpointHeader } from './types.js';
 
 /** `model.json`'s `format`. */
 const FORMAT = 'tradegym-agent';

@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { requireBool, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { TradegymError } from '../../core/errors.js';
-import type { RngState } from '../../core/Rng.js';
-import { ProgressBar, toCallbacks, type CallbackAgent } from './callbacks.js';
+import { ProgressBar, toCallbacks } from './callbacks.js';
+import type { CallbackAgent } from './types.js';
 import { fileIO } from './fileIO.js';
-import type { LearnOptions, LogRecord } from './OnPolicyAlgorithm.js';
+import type { CheckpointHeader, LearnOptions, LogRecord } from './types.js';
+
+export type { CheckpointHeader } from './types.js';
 
 /** Episode bookkeeping per sub-env, and the last 100 finished episodes (SB3's ep_info_buffer). @internal */
 export class EpisodeStats {
@@ -92,18 +94,6 @@ export async function runLearn(
     await new Promise<void>((r) => setImmediate(r)); // let the event loop breathe between rollouts
   }
   for (const c of callbacks) await c.onTrainingEnd?.(agent);
-}
-
-/** What every checkpoint holds besides tensors; `fileIO`'s load checks each field. @internal */
-export interface CheckpointHeader {
-  algorithm: string;
-  options: Record<string, unknown>;
-  spec: unknown;
-  numTimesteps: number;
-  optimizerStep: number;
-  rng: RngState;
-  /** The algorithm's own resumable state (plain JSON). */
-  rollout: unknown;
 }
 
 /**

@@ -1,0 +1,94 @@
+import type { Env } from '../../core/Env.js';
+import type { RngState } from '../../core/Rng.js';
+import type { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
+
+// The agents' shared types, in a module that imports no agent code: the algorithms, the
+// training loop, callbacks, evaluation and checkpoints all read them from here, so that no
+// import cycle runs through src/agents/common.
+
+/** An action: an index for Discrete action spaces, an Int32Array for MultiDiscrete, a Float32Array for Box. */
+export type AgentAction = number | Int32Array | Float32Array;
+
+/**
+ * What the algorithms learn on: an env with a Box observation space, or a `SyncVectorEnv` of
+ * such envs in `'next-step'` (its default) or `'same-step'` autoreset mode.
+ * @typeParam Act - the env's action type; the agent's `predict` returns it, so
+ *   `env.step(agent.predict(observation))` type-checks as it is.
+ */
+export type TrainEnv<Act extends AgentAction = AgentAction> = Env<Float32Array, Act> | SyncVectorEnv<Act>;
+
+/** One training log record, named as Stable-Baselines3 logs them. */
+export type LogRecord = Readonly<Record<string, number>>;
+
+/** Options of `learn`. */
+export interface LearnOptions {
+  /** Environment steps to train for (across all sub-envs). */
+  readonly totalTimesteps: number;
+  /** Called after every rollout and update: a function of the log record (return false to stop), a {@link TrainingCallback}, or a list. */
+  readonly callback?: CallbackSpec;
+  /** Show a progress line on stderr (default false). */
+  readonly progressBar?: boolean;
+}
+
+/** Options of `predict`. */
+export interface PredictOptions {
+  /** The most likely action (argmax or the mean) instead of a sample (default false). */
+  readonly deterministic?: boolean;
+  /** For Discrete actions: 1 where an action is allowed, 0 where not; for MultiDiscrete, the masks of every element end to end (`sum(nvec)` entries). */
+  readonly actionMask?: ArrayLike<number>;
+}
+
+/**
+ * Anything that acts on an observation: a tradegym agent.
+ * @typeParam Act - the action type `predict` returns.
+ */
+export interface Predictor<Act = AgentAction> {
+  /** The agent's action for one observation. */
+  predict(observation: Float32Array, options?: PredictOptions): Act;
+}
+
+/** What a callback sees of the agent while it trains. */
+export interface CallbackAgent extends Predictor {
+  /** Environment steps taken so far. */
+  readonly numTimesteps: number;
+  /** Saves the agent (see the algorithms' `save`). */
+  save(dir: string): Promise<void>;
+}
+
+/** What a callback is told after each rollout and update. */
+export interface CallbackContext {
+  /** The agent. */
+  readonly agent: CallbackAgent;
+  /** The log record of the rollout and update (SB3's keys). */
+  readonly record: LogRecord;
+  /** The steps this `learn` call will take in all. */
+  readonly totalTimesteps: number;
+}
+
+/**
+ * Hooks into training. Every hook may be async; returning `false` from `onRolloutEnd` stops
+ * training after the current update.
+ */
+export interface TrainingCallback {
+  /** Before the first rollout. */
+  onTrainingStart?(agent: CallbackAgent, totalTimesteps: number): void | Promise<void>;
+  /** After every rollout and update. */
+  onRolloutEnd?(ctx: CallbackContext): boolean | void | Promise<boolean | void>;
+  /** After training ends (also when stopped early). */
+  onTrainingEnd?(agent: CallbackAgent): void | Promise<void>;
+}
+
+/** A callback, a plain function of the log record (return false to stop), or several. */
+export type CallbackSpec = TrainingCallback | ((record: LogRecord) => boolean | void) | readonly (TrainingCallback | ((record: LogRecord) => boolean | void))[];
+
+/** What every checkpoint holds besides tensors; `fileIO`'s load checks each field. @internal */
+export interface CheckpointHeader {
+  algorithm: string;
+  options: Record<string, unknown>;
+  spec: unknown;
+  numTimesteps: number;
+  optimizerStep: number;
+  rng: RngState;
+  /** The algorithm's own resumable state (plain JSON). */
+  rollout: unknown;
+}
