@@ -52,7 +52,15 @@ export interface LstmExtractorOptions {
  * in (`layout` only where it was given). A checkpoint saves it; {@link extractorFromDescription}
  * rebuilds the factory.
  */
-export type ExtractorDescription = ({ readonly kind: 'tcn' } & TcnExtractorOptions) | ({ readonly kind: 'lstm' } & LstmExtractorOptions);
+export type ExtractorDescription =
+  | ({
+      /** A temporal convolutional network ({@link tcnExtractor}). */
+      readonly kind: 'tcn';
+    } & TcnExtractorOptions)
+  | ({
+      /** An LSTM ({@link lstmExtractor}). */
+      readonly kind: 'lstm';
+    } & LstmExtractorOptions);
 
 /** A built-in factory: it carries its description, which a checkpoint saves to rebuild it. */
 export interface BuiltinExtractor extends ExtractorFactory {
