@@ -14,7 +14,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Box, FrameStack, make, ObservationWrapper, SyncVectorEnv, type Env } from '../src/index.js';
-import { EvalCallback, evaluatePolicy, linearSchedule, lstmExtractor, PPO, tcnExtractor, useBackend, type CallbackContext } from '../src/agents/index.js';
+import { EvalCallback, evaluatePolicy, lstmExtractor, PPO, tcnExtractor, useBackend, type CallbackContext } from '../src/agents/index.js';
+import { EXTRACTOR_PPO, TCN_OPTIONS } from './peers/settings.js';
 
 /** An EvalCallback that also adds up the time it spends, so that steps/s counts training only. */
 class TimedEval extends EvalCallback {
@@ -58,21 +59,8 @@ const results: { extractor: string; seed: number; final: number; best: number; b
 for (const kind of kinds) {
   for (const seed of seeds) {
     const env = new SyncVectorEnv(Array.from({ length: 8 }, () => partial), { autoresetMode: 'same-step' });
-    const featuresExtractor = kind === 'tcn' ? tcnExtractor({ channels: [16, 16] }) : lstmExtractor({ units: 32 });
-    const agent = new PPO(env, {
-      nSteps: 32,
-      batchSize: 256,
-      gaeLambda: 0.8,
-      gamma: 0.98,
-      nEpochs: 20,
-      entCoef: 0,
-      learningRate: linearSchedule(1e-3),
-      clipRange: linearSchedule(0.2),
-      netArch: { pi: [64], vf: [64] },
-      activation: 'relu',
-      featuresExtractor,
-      seed,
-    });
+    const featuresExtractor = kind === 'tcn' ? tcnExtractor(TCN_OPTIONS) : lstmExtractor({ units: 32 });
+    const agent = new PPO(env, { ...EXTRACTOR_PPO, featuresExtractor, seed });
     const dir = mkdtempSync(join(tmpdir(), 'tradegym-bench-extractors-'));
     const evalCallback = new TimedEval(partial(), { evalFreq, nEvalEpisodes: 20, deterministic: true, bestModelSavePath: dir });
     const t0 = performance.now();

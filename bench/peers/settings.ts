@@ -52,21 +52,26 @@ export const TCN_OPTIONS: TcnExtractorOptions = Object.freeze({ channels: Object
 export const stackedCartPole = (): FrameStack<number> => new FrameStack(make('CartPole-v1') as Env<Float32Array, number>, 4);
 
 /**
+ * PPO's settings under a features extractor: rl-baselines3-zoo's RecurrentPPO CartPoleNoVel-v1
+ * (8 envs, n_steps 32, batch 256, gae_lambda 0.8, gamma 0.98, 20 epochs, linear learning rate
+ * 1e-3 and clip range 0.2, relu heads of 64).
+ */
+export const EXTRACTOR_PPO = Object.freeze({
+  nSteps: 32,
+  batchSize: 256,
+  gaeLambda: 0.8,
+  gamma: 0.98,
+  nEpochs: 20,
+  entCoef: 0,
+  learningRate: linearSchedule(1e-3),
+  clipRange: linearSchedule(0.2),
+  netArch: Object.freeze({ pi: Object.freeze([64]), vf: Object.freeze([64]) }),
+  activation: 'relu',
+} as const);
+
+/**
  * PPO with {@link TCN_OPTIONS} on 8 stacked CartPoles, with bench/learn-ppo-extractors.ts's
  * settings (rl-baselines3-zoo's RecurrentPPO CartPoleNoVel-v1), as sb3_tcn.py trains SB3's.
  */
 export const tcnPPO = (seed = 0): PPO =>
-  new PPO(new SyncVectorEnv(Array.from({ length: 8 }, () => stackedCartPole), { autoresetMode: 'same-step' }), {
-    nSteps: 32,
-    batchSize: 256,
-    gaeLambda: 0.8,
-    gamma: 0.98,
-    nEpochs: 20,
-    entCoef: 0,
-    learningRate: linearSchedule(1e-3),
-    clipRange: linearSchedule(0.2),
-    netArch: { pi: [64], vf: [64] },
-    activation: 'relu',
-    featuresExtractor: tcnExtractor(TCN_OPTIONS),
-    seed,
-  });
+  new PPO(new SyncVectorEnv(Array.from({ length: 8 }, () => stackedCartPole), { autoresetMode: 'same-step' }), { ...EXTRACTOR_PPO, featuresExtractor: tcnExtractor(TCN_OPTIONS), seed });
