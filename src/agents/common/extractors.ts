@@ -80,6 +80,16 @@ const SEED_LIMIT = 2 ** 31;
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
 
+/** The shape of a single-input layer's input (tfjs-layers may pass it wrapped in a list). */
+function singleShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+  return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+}
+
+/** A single-input layer's input tensor (tfjs-layers may pass it wrapped in a list). */
+function singleInput(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  return Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
+}
+
 /** Columns `[begin, begin + size)` of a `[batch, n]` input. */
 class ColumnSlice extends tf.layers.Layer {
   static readonly className = 'TradegymColumnSlice';
@@ -93,12 +103,12 @@ class ColumnSlice extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = singleShape(inputShape);
     return [shape[0] ?? null, this.size];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
+    const x = singleInput(inputs);
     return tf.slice(x, [0, this.begin], [-1, this.size]);
   }
 
@@ -127,13 +137,13 @@ class CausalTaps extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = singleShape(inputShape);
     const channels = shape[2];
     return [shape[0] ?? null, shape[1] ?? null, typeof channels === 'number' ? channels * this.kernelSize : null];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
+    const x = singleInput(inputs);
     const steps = x.shape[1] as number;
     const d = this.dilationRate;
     return tf.tidy(() => {
