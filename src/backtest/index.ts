@@ -1,3 +1,4 @@
 export * from './metrics.js';
 export * from './tradeStats.js';
 export * from './backtest.js';
+export * from './significance.js';

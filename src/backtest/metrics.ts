@@ -1,6 +1,6 @@
 import { fail, requireFinite, requireKnownKeys } from '../core/checks.js';
 import { dropNaN, hasNaN, nanmean, nanstd, percentileSelect, selectKth } from './nan.js';
-import { requireAlignedSeries, requirePerPeriod, requireSeries } from './series.js';
+import { option, requireAlignedSeries, requirePerPeriod, requireSeries } from './series.js';
 
 /**
  * Return metrics with empyrical's exact definitions and NaN rules (empyrical 0.5.5,
@@ -29,16 +29,6 @@ export interface PeriodOptions {
 /** The options object, with unknown keys refused (a misspelt `periodsPerYear` would silently mean 252). */
 function readOptions(options: object | undefined, keys: readonly string[]): Record<string, unknown> {
   return options === undefined ? {} : requireKnownKeys('options', options, keys);
-}
-
-/**
- * An option's value, or `fallback` when it is left out. Only `undefined` means "left out": a
- * `null` is kept, so it fails the option's own check instead of silently meaning the default
- * (`requireKnownKeys` refuses it first, naming `options.<key>`).
- */
-function option(o: Record<string, unknown>, key: string, fallback: unknown): unknown {
-  const v = o[key];
-  return v === undefined ? fallback : v;
 }
 
 /** empyrical's `annualization` (its `period='daily'` default: 252). */

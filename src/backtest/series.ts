@@ -78,3 +78,13 @@ export function requirePerPeriod(name: string, value: unknown, length: number): 
   if (!Array.isArray(value) && !ArrayBuffer.isView(value)) fail(name, `a finite number or a series of ${length} values`, value);
   return requireAlignedSeries(name, value, length);
 }
+
+/**
+ * An option's value, or `fallback` when it is left out. Only `undefined` means "left out": a
+ * `null` is kept, so it fails the option's own check instead of silently meaning the default
+ * (`requireKnownKeys` refuses it first, naming `options.<key>`). @internal
+ */
+export function option(o: Record<string, unknown>, key: string, fallback: unknown): unknown {
+  const v = o[key];
+  return v === undefined ? fallback : v;
+}
