@@ -13,7 +13,7 @@
 // RNG), so `final` is the same with or without them; their time is not counted in steps/s.
 //
 // BENCH_SEEDS, BENCH_BACKEND, BENCH_TIMESTEPS, BENCH_EVAL_FREQ (0: no checkpoints) and
-// BENCH_COMPUTE ('native', 'typed' or 'tfjs'; default 'auto': native where built) override the
+// BENCH_COMPUTE ('native', 'wasm', 'js' or 'tfjs'; default 'auto': the fastest kernel set here) override the
 // defaults.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

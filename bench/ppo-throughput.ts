@@ -5,34 +5,26 @@
 //   PPO, SB3 defaults (n_steps 2048, batch 64, 10 epochs, 64-64 tanh), CartPole-v1, 1 and 8 envs;
 //   A2C, SB3 defaults (n_steps 5, RMSprop), 8 envs;
 //   DQN, rl-baselines3-zoo CartPole settings (256-256, train_freq 256, gradient_steps 128).
-// Every agent runs with compute 'typed' (our typed-array kernels with the
-// wasm SIMD product) and with compute 'tfjs' on the wasm and the cpu backends; DQN also with
-// compute 'native' (the native kernels, its 'auto' where they are built; on an AVX-512 CPU
-// also with the AVX2 and plain-C kernels other CPUs run). One warm-up learn
-// (JIT, kernels), then BENCH_REPEATS (3) timed ones: the median is the figure.
-// BENCH_QUICK=1 skips DQN on tfjs-cpu (minutes).
-import { make, SyncVectorEnv } from '../src/index.js';
-import { A2C, DQN, nativeStatus, PPO, useBackend, type DQNCompute } from '../src/agents/index.js';
+// Every agent runs on each kernel set that runs here (native, wasm, js: kernelSets()), and with
+// compute 'tfjs' on the wasm and the cpu backends; where the native set runs on an AVX-512 CPU
+// also with the AVX2 and plain-C product kernels other CPUs run. One warm-up learn (JIT,
+// kernels), then BENCH_REPEATS (3) timed ones: the median is the figure. BENCH_QUICK=1 skips
+// DQN on tfjs-cpu and on the js set (minutes).
+import { kernelSets, nativeStatus, useBackend, type Compute } from '../src/agents/index.js';
 import { nativeKernels } from '../src/agents/common/kernels/native.js';
+import { defaultA2C, defaultPPO, zooDQN } from './peers/settings.js';
 
-type Agent = { learn(o: { totalTimesteps: number }): Promise<unknown>; dispose(): void };
-const cartpoles = (n: number) => new SyncVectorEnv(Array.from({ length: n }, () => () => make('CartPole-v1')), { autoresetMode: 'same-step' });
-
-/** DQN with rl-baselines3-zoo's CartPole settings. */
-const zooDQN = (compute: DQNCompute): Agent =>
-  new DQN(make('CartPole-v1'), {
-    learningRate: 2.3e-3, batchSize: 64, bufferSize: 100_000, learningStarts: 1000, gamma: 0.99, targetUpdateInterval: 10,
-    trainFreq: 256, gradientSteps: 128, explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [256, 256], seed: 0, compute,
-  });
+type Agent = { learn(o: { totalTimesteps: number }): Promise<unknown>; dispose(): void; readonly compute: string };
 
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+const quick = process.env.BENCH_QUICK === '1';
 
 /**
  * Steps per second over `steps` timed steps after `warm` warm-up steps, timed `repeats` times
  * in a row on the same agent: the median, and every run (a shared 2-core VM is noisy: single
  * runs of one build have differed by 2x here).
  */
-async function rate(agent: Agent, warm: number, steps: number): Promise<{ stepsPerSecond: number; runs: number[] }> {
+async function rate(agent: Agent, warm: number, steps: number): Promise<{ stepsPerSecond: number; runs: number[]; compute: string }> {
   await agent.learn({ totalTimesteps: warm });
   const runs: number[] = [];
   for (let i = 0; i < repeats; i++) {
@@ -42,48 +34,38 @@ async function rate(agent: Agent, warm: number, steps: number): Promise<{ stepsP
   }
   agent.dispose();
   const sorted = [...runs].sort((a, b) => a - b);
-  return { stepsPerSecond: sorted[Math.floor(sorted.length / 2)] as number, runs };
+  return { stepsPerSecond: sorted[Math.floor(sorted.length / 2)] as number, runs, compute: agent.compute };
 }
 
-/** A row entry: the median rate and the runs. */
-const entry = (r: { stepsPerSecond: number; runs: number[] }) => ({ stepsPerSecond: r.stepsPerSecond, runs: r.runs });
-
-const runs: { name: string; make: (compute: 'typed' | 'tfjs') => Agent; warm: number; steps: number; slowOnCpu?: boolean; makeNative?: () => Agent }[] = [
-  { name: 'ppo_1env', make: (compute) => new PPO(cartpoles(1), { seed: 0, compute }), warm: 2048, steps: 4096 },
-  { name: 'ppo_8env', make: (compute) => new PPO(cartpoles(8), { seed: 0, compute }), warm: 16_384, steps: 32_768 },
-  { name: 'a2c_8env', make: (compute) => new A2C(cartpoles(8), { seed: 0, compute }), warm: 20_000, steps: 80_000 },
-  {
-    name: 'dqn_zoo',
-    make: (compute) => zooDQN(compute),
-    warm: 2048,
-    steps: 8192,
-    slowOnCpu: true,
-    makeNative: () => zooDQN('native'),
-  },
+const runs: { name: string; make: (compute: Compute) => Agent; warm: number; steps: number; slow?: boolean }[] = [
+  { name: 'ppo_1env', make: (compute) => defaultPPO(1, 0, compute), warm: 2048, steps: 4096 },
+  { name: 'ppo_8env', make: (compute) => defaultPPO(8, 0, compute), warm: 16_384, steps: 32_768 },
+  { name: 'a2c_8env', make: (compute) => defaultA2C(8, 0, compute), warm: 20_000, steps: 80_000 },
+  { name: 'dqn_zoo', make: (compute) => zooDQN(compute), warm: 2048, steps: 8192, slow: true },
 ];
 
-const out: Record<string, unknown> = { benchmark: 'ppo-throughput' };
+const sets = kernelSets().filter((k) => k.available).map((k) => k.name);
+const out: Record<string, unknown> = { benchmark: 'ppo-throughput', kernelSets: kernelSets() };
 for (const r of runs) {
   const row: Record<string, unknown> = {};
   await useBackend('cpu');
-  row.typed = entry(await rate(r.make('typed'), r.warm, r.steps));
-  if (r.makeNative !== undefined) {
+  for (const set of sets) {
+    if (set === 'js' && r.slow && quick) continue;
+    row[set] = await rate(r.make(set), r.warm, r.steps);
     const status = nativeStatus();
-    if (status.available) {
-      row.native = { ...entry(await rate(r.makeNative(), r.warm, r.steps)), kernel: status.kernel };
-      // the kernels a CPU without AVX-512 (AVX2 with FMA) or without either (plain C) runs
-      for (const kernel of ['avx2', 'plain'] as const) {
-        if (kernel === status.kernel || (kernel === 'avx2' && status.kernel === 'plain')) continue;
-        nativeKernels()?.setKernel(kernel);
-        row[`native_${kernel}`] = entry(await rate(r.makeNative(), r.warm, r.steps));
-      }
-      nativeKernels()?.setKernel(status.kernel as 'avx512');
-    } else row.native = { unavailable: status.reason };
+    if (set !== 'native' || !status.available) continue;
+    // the product kernels a CPU without AVX-512 (AVX2 with FMA) or without either (plain C) runs
+    for (const kernel of ['avx2', 'plain'] as const) {
+      if (kernel === status.kernel || (kernel === 'avx2' && status.kernel === 'plain')) continue;
+      nativeKernels()?.setKernel(kernel);
+      row[`native_${kernel}`] = await rate(r.make('native'), r.warm, r.steps);
+    }
+    nativeKernels()?.setKernel(status.kernel as 'avx512');
   }
   for (const backend of ['wasm', 'cpu'] as const) {
-    if (r.slowOnCpu && backend === 'cpu' && process.env.BENCH_QUICK === '1') continue;
+    if (r.slow && backend === 'cpu' && quick) continue;
     await useBackend(backend);
-    row[`tfjs_${backend}`] = entry(await rate(r.make('tfjs'), r.warm, r.steps));
+    row[`tfjs_${backend}`] = await rate(r.make('tfjs'), r.warm, r.steps);
   }
   out[r.name] = row;
   console.error(r.name, JSON.stringify(row));

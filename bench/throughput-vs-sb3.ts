@@ -11,8 +11,10 @@
 //   a2c_8env            A2C, SB3 defaults (n_steps 5, RMSprop), 8 envs. Goal >= 4x.
 //   dqn_zoo_native      DQN, rl-baselines3-zoo's current CartPole-v1 (256-256, batch 64,
 //                       train_freq 256, 128 gradient steps, ...), 1 env, native kernels. >= 3x.
-//   dqn_zoo_typed       the same on the typed (wasm) kernels, as a user without the native
+//   dqn_zoo_wasm        the same on the wasm kernel set, as a user without the native
 //                       kernels trains. Goal >= 1x. Both DQN cases share the round's SB3 run.
+// PPO and A2C run compute 'auto' (the native set where it loads); ppo_8env_wasm and
+// a2c_8env_wasm report the wasm set beside them, for information.
 //   ppo_tcn             PPO with tcnExtractor on CartPole-v1 with 4 stacked frames, 8 envs,
 //                       bench/learn-ppo-extractors.ts's settings; SB3 with the same TCN written
 //                       in torch (bench/peers/sb3_tcn.py). For information, no goal.
@@ -94,7 +96,10 @@ const CASES: readonly Case[] = [
     steps: 49_152,
     peer: sb3Train('ppo', 8),
     peerSettings: 'ppo',
-    variants: [{ name: 'ppo_8env', goal: 4, make: () => defaultPPO(8), warm: 16_384 }],
+    variants: [
+      { name: 'ppo_8env', goal: 4, make: () => defaultPPO(8), warm: 16_384 },
+      { name: 'ppo_8env_wasm', goal: null, make: () => defaultPPO(8, 0, 'wasm'), warm: 16_384 },
+    ],
   },
   {
     name: 'a2c_8env',
@@ -102,7 +107,10 @@ const CASES: readonly Case[] = [
     steps: 120_000,
     peer: sb3Train('a2c', 8),
     peerSettings: 'a2c',
-    variants: [{ name: 'a2c_8env', goal: 4, make: () => defaultA2C(8), warm: 20_000 }],
+    variants: [
+      { name: 'a2c_8env', goal: 4, make: () => defaultA2C(8), warm: 20_000 },
+      { name: 'a2c_8env_wasm', goal: null, make: () => defaultA2C(8, 0, 'wasm'), warm: 20_000 },
+    ],
   },
   {
     name: 'dqn_zoo',
@@ -112,7 +120,7 @@ const CASES: readonly Case[] = [
     peerSettings: 'dqn',
     variants: [
       { name: 'dqn_zoo_native', goal: 3, make: () => zooDQN('native'), warm: 2048, unavailable: nativeMissing },
-      { name: 'dqn_zoo_typed', goal: 1, make: () => zooDQN('typed'), warm: 2048 },
+      { name: 'dqn_zoo_wasm', goal: 1, make: () => zooDQN('wasm'), warm: 2048 },
     ],
   },
   {

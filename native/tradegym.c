@@ -1,9 +1,11 @@
-// tradegym's optional native kernels (Node-API, C11): DQN's training round (plain, double and
-// dueling) and the Q-network's forward pass in float32, with AVX-512 or AVX2+FMA products
-// where the CPU has them (checked at run time) and plain C elsewhere. Built on install by
-// scripts/build-native.mjs with node-gyp; where it is missing, DQN's compute 'auto' trains on
-// tfjs. The maths mirrors DQN's typed path and tfjs's autodiff of the same loss (both checked
-// against it, step for step, in test/agents/typed.test.ts and native.test.ts).
+// tradegym's optional native kernel set (Node-API, C11): the primitives every agent's training
+// is made of, in float32, with AVX-512 or AVX2+FMA products where the CPU has them (checked at
+// run time) and plain C elsewhere: an MLP's forward and backward pass, the gradient's sum of
+// squares (for norm clipping), and the Adam and RMSprop updates. No algorithm lives here: the
+// losses, targets and heads are TypeScript, written once (src/agents). The same primitives exist
+// in the JS reference kernel set and the wasm one (src/agents/common/kernels), and one
+// conformance suite (test/agents/kernels.test.ts) holds every set to the reference. Prebuilt in
+// per-platform packages, or built from source by scripts/build-native.mjs (docs/native.md).
 #include <math.h>
 #include <node_api.h>
 #include <stdint.h>
@@ -60,8 +62,9 @@ static void transpose(const float* W, int rows, int cols, float* T) {
 }
 
 // The sum of squares in eight partial sums (a fixed order: the same result whichever clone
-// runs), and Adam's update of float32 state in double arithmetic, as FlatAdam.step. Each is
-// compiled for AVX-512, AVX2 and the baseline; -ffp-contract=off keeps them all exact.
+// runs), and the Adam and RMSprop updates of float32 state in double arithmetic, as the JS
+// reference kernels. Each is compiled for AVX-512, AVX2 and the baseline; -ffp-contract=off
+// keeps them all exact.
 #define SUMSQ_BODY                                                                       \
   double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                              \
   size_t i = 0;                                                                          \
@@ -81,11 +84,22 @@ static void transpose(const float* W, int rows, int cols, float* T) {
     p[i] = (float)((double)p[i] - (stepSize * (double)mi) / (sqrt((double)vi) / bc2 + eps)); \
   }
 
+#define RMSPROP_BODY                                                                     \
+  for (size_t i = 0; i < n; i++) {                                                       \
+    const double gi = (double)g[i] * scale;                                              \
+    const float vi = (float)(alpha * (double)v[i] + (1 - alpha) * gi * gi);              \
+    v[i] = vi;                                                                           \
+    p[i] = (float)((double)p[i] - (lr * gi) / (sqrt((double)vi) + eps));                 \
+  }
+
 static double sumsq_plain(const float* g, size_t n) { SUMSQ_BODY }
+static void rmsprop_plain(float* restrict p, float* restrict v, const float* restrict g, size_t n, double scale, double lr, double alpha, double eps) { RMSPROP_BODY }
 static void adam_plain(float* restrict p, float* restrict m, float* restrict v, const float* restrict g, size_t n, double scale, double stepSize, double bc2, double beta1, double beta2, double eps) { ADAM_BODY }
 #ifdef TG_X86
 __attribute__((target("avx512f"))) static double sumsq_avx512(const float* g, size_t n) { SUMSQ_BODY }
 __attribute__((target("avx512f"))) static void adam_avx512(float* restrict p, float* restrict m, float* restrict v, const float* restrict g, size_t n, double scale, double stepSize, double bc2, double beta1, double beta2, double eps) { ADAM_BODY }
+__attribute__((target("avx512f"))) static void rmsprop_avx512(float* restrict p, float* restrict v, const float* restrict g, size_t n, double scale, double lr, double alpha, double eps) { RMSPROP_BODY }
+__attribute__((target("avx2"))) static void rmsprop_avx2(float* restrict p, float* restrict v, const float* restrict g, size_t n, double scale, double lr, double alpha, double eps) { RMSPROP_BODY }
 __attribute__((target("avx2"))) static double sumsq_avx2(const float* g, size_t n) { SUMSQ_BODY }
 __attribute__((target("avx2"))) static void adam_avx2(float* restrict p, float* restrict m, float* restrict v, const float* restrict g, size_t n, double scale, double stepSize, double bc2, double beta1, double beta2, double eps) { ADAM_BODY }
 #endif
@@ -112,29 +126,34 @@ static void adam(float* p, float* m, float* v, const float* g, size_t n, double 
   adam_plain(p, m, v, g, n, scale, stepSize, bc2, beta1, beta2, eps);
 }
 
+static void rmsprop(float* p, float* v, const float* g, size_t n, double scale, double lr, double alpha, double eps) {
+#ifdef TG_X86
+  if (kernel_level() == 2) {
+    rmsprop_avx512(p, v, g, n, scale, lr, alpha, eps);
+    return;
+  }
+  if (kernel_level() == 1) {
+    rmsprop_avx2(p, v, g, n, scale, lr, alpha, eps);
+    return;
+  }
+#endif
+  rmsprop_plain(p, v, g, n, scale, lr, alpha, eps);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The MLP: layer l maps fanIn[l] to fanOut[l] with W[l] ([fanIn, fanOut], row-major, as tfjs
 // stores it) at wOff[l] and the bias at bOff[l] of a flat float32 parameter vector; tanh or
-// relu on the hidden layers, linear output.
+// relu after every layer but the last, and after the last too when activateLast is set (a
+// trunk under heads the caller runs). The forward pass keeps every layer's output in `acts`,
+// layer after layer (n x fanOut[l] each), for the backward pass.
 
 typedef struct {
   int layers;
   int fanIn[MAX_LAYERS], fanOut[MAX_LAYERS], wOff[MAX_LAYERS], bOff[MAX_LAYERS];
-  int relu;
-  // dueling heads (Wang et al. 2016) on the trunk's activated output h: V = h Wv + bv (1 unit),
-  // A = h Wa + ba (actions units), Q = V + A - mean(A); the trunk's last layer is then linear
-  int dueling, vW, vB, aW, aB, actions;
+  int relu, activateLast;
 } Net;
 
-// The number of Q-values the network outputs.
-static int outputs(const Net* net) { return net->dueling ? net->actions : net->fanOut[net->layers - 1]; }
-
-// Buffers of the dueling heads: the activated trunk output h (n x H), V (n), Q (n x actions).
-typedef struct {
-  float *h, *v, *q;
-} Heads;
-
-// tanh by Eigen's float rational approximation, as typed.ts's tanh.
+// tanh by Eigen's float rational approximation, as the JS kernels' tanh (kernels/typed.ts).
 static float tanh_eigen(float v) {
   const double lim = 7.90531110763549805;
   const double x = v > lim ? lim : v < -lim ? -lim : v;
@@ -149,12 +168,6 @@ static float tanh_eigen(float v) {
   q = q * x2 + 2.268434632439e-3;
   q = q * x2 + 4.89352518554385e-3;
   return (float)((x * p) / q);
-}
-
-static int widest(const Net* net) {
-  int w = net->fanIn[0] > outputs(net) ? net->fanIn[0] : outputs(net);
-  for (int l = 0; l < net->layers; l++) w = net->fanOut[l] > w ? net->fanOut[l] : w;
-  return w;
 }
 
 static void activate(const Net* net, float* x, long size) {
@@ -174,35 +187,67 @@ static void activate_back(const Net* net, float* dx, const float* y, long size) 
   }
 }
 
-// Forward pass of n rows x: writes every layer's output (after the activation) into hs[l + 1]
-// (hs[0] = x); returns the Q-values: the last layer's output, or with dueling heads Q in
-// head->q (h and V in head->h and head->v).
-static float* forward(const Net* net, const float* params, const float* x, int n, float** hs, const Heads* head) {
-  hs[0] = (float*)x;
+static int activated(const Net* net, int l) { return l < net->layers - 1 || net->activateLast; }
+
+// Where layer l's output starts in acts, for a batch of n rows.
+static size_t act_offset(const Net* net, int l, int n) {
+  size_t off = 0;
+  for (int j = 0; j < l; j++) off += (size_t)n * net->fanOut[j];
+  return off;
+}
+
+// The floats acts must hold for a batch of n rows.
+static size_t acts_needed(const Net* net, int n) { return act_offset(net, net->layers, n); }
+
+static void mlp_forward(const Net* net, const float* params, const float* x, int n, float* acts) {
+  const float* in = x;
   for (int l = 0; l < net->layers; l++) {
-    const int fo = net->fanOut[l];
-    float* out = hs[l + 1];
-    gemm(n, fo, net->fanIn[l], hs[l], net->fanIn[l], 1, params + net->wOff[l], fo, out, fo, params + net->bOff[l]);
-    if (l < net->layers - 1) activate(net, out, (long)n * fo);
+    const int fi = net->fanIn[l], fo = net->fanOut[l];
+    float* out = acts + act_offset(net, l, n);
+    gemm(n, fo, fi, in, fi, 1, params + net->wOff[l], fo, out, fo, params + net->bOff[l]);
+    if (activated(net, l)) activate(net, out, (long)n * fo);
+    in = out;
   }
-  if (!net->dueling) return hs[net->layers];
-  const int H = net->fanOut[net->layers - 1], k = net->actions;
-  memcpy(head->h, hs[net->layers], sizeof(float) * n * H);
-  activate(net, head->h, (long)n * H);
-  gemm(n, 1, H, head->h, H, 1, params + net->vW, 1, head->v, 1, params + net->vB);
-  gemm(n, k, H, head->h, H, 1, params + net->aW, k, head->q, k, params + net->aB);
-  for (int i = 0; i < n; i++) {
-    float* q = head->q + (size_t)i * k;
-    float mean = 0.f;
-    for (int j = 0; j < k; j++) mean += q[j];
-    mean /= (float)k;
-    for (int j = 0; j < k; j++) q[j] = head->v[i] + (q[j] - mean);
+}
+
+// The backward pass of the last forward (x and acts as it left them): dOut (n x outputs, the
+// loss's gradient at the outputs; overwritten) back to every weight and bias, written into
+// grad at the parameters' offsets, and into dx (n x inputs) when it is not NULL. Scratch: two
+// n x widest buffers and one transposed weight matrix, from `work`.
+static void mlp_backward(const Net* net, const float* params, const float* x, int n, const float* acts, float* dOut, float* grad, float* dx, float* work) {
+  int w = net->fanIn[0];
+  for (int l = 0; l < net->layers; l++) w = net->fanOut[l] > w ? net->fanOut[l] : w;
+  // dz: the gradient at layer l's output before its activation; each layer's input gradient
+  // goes to the one of the two scratch buffers dz is not in
+  float* dz = dOut;
+  float* const bufs[2] = {work, work + (size_t)n * w};
+  int next = 0;
+  float* wt = work + 2 * (size_t)n * w;
+  const int L = net->layers;
+  if (net->activateLast) activate_back(net, dz, acts + act_offset(net, L - 1, n), (long)n * net->fanOut[L - 1]);
+  for (int l = L - 1; l >= 0; l--) {
+    const int fi = net->fanIn[l], fo = net->fanOut[l];
+    float* gb = grad + net->bOff[l];
+    for (int j = 0; j < fo; j++) gb[j] = 0.f;
+    for (int i = 0; i < n; i++)
+      for (int j = 0; j < fo; j++) gb[j] += dz[(size_t)i * fo + j];
+    // dW = h^T dz: (fi x n) (n x fo), h the layer's input
+    const float* h = l == 0 ? x : acts + act_offset(net, l - 1, n);
+    gemm(fi, fo, n, h, 1, fi, dz, fo, grad + net->wOff[l], fo, NULL);
+    if (l == 0 && dx == NULL) break;
+    // dh = dz W^T: W^T is fo x fi
+    float* dh = l == 0 ? dx : bufs[next];
+    transpose(params + net->wOff[l], fi, fo, wt);
+    gemm(n, fi, fo, dz, fo, 1, wt, fi, dh, fi, NULL);
+    if (l == 0) break;
+    activate_back(net, dh, h, (long)n * fi);
+    dz = dh;
+    next ^= 1;
   }
-  return head->q;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Node-API glue
+// Node-API glue: every argument is checked (kind, length) before anything is written.
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -223,12 +268,27 @@ static int typed(napi_env env, napi_value v, napi_typedarray_type want, void** d
   return 1;
 }
 
-static int read_net(napi_env env, napi_value layout, int relu, Net* net) {
+// Throws a RangeError naming `what` unless `have` >= `need`; returns whether it held.
+static int enough(napi_env env, const char* what, size_t have, size_t need) {
+  if (have >= need) return 1;
+  char msg[160];
+  snprintf(msg, sizeof msg, "tradegym native: %s has %zu entries, needs %zu", what, have, need);
+  napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", msg);
+  return 0;
+}
+
+// layout = [layers, (fanIn, fanOut, wOff, bOff) per layer], flags = relu | 2 * activateLast.
+static int read_net(napi_env env, napi_value layout, napi_value flagsValue, Net* net) {
   int32_t* d;
+  int32_t flags;
   size_t len;
   if (!typed(env, layout, napi_int32_array, (void**)&d, &len)) return 0;
-  if (len < 1 || d[0] < 1 || d[0] > MAX_LAYERS || (len != (size_t)(1 + 4 * d[0]) && len != (size_t)(1 + 4 * d[0] + 6))) {
-    napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: layout must be [layers, (fanIn, fanOut, wOff, bOff) per layer] (+ [1, vW, vB, aW, aB, actions] for dueling heads)");
+  if (napi_get_value_int32(env, flagsValue, &flags) != napi_ok || flags < 0 || flags > 3) {
+    napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: flags must be relu | 2 * activateLast (0 to 3)");
+    return 0;
+  }
+  if (len < 1 || d[0] < 1 || d[0] > MAX_LAYERS || len != (size_t)(1 + 4 * d[0])) {
+    napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: layout must be [layers, (fanIn, fanOut, wOff, bOff) per layer], 1 to 16 layers");
     return 0;
   }
   net->layers = d[0];
@@ -237,38 +297,14 @@ static int read_net(napi_env env, napi_value layout, int relu, Net* net) {
     net->fanOut[l] = d[2 + 4 * l];
     net->wOff[l] = d[3 + 4 * l];
     net->bOff[l] = d[4 + 4 * l];
-  }
-  for (int l = 0; l < net->layers; l++) {
     if (net->fanIn[l] < 1 || net->fanOut[l] < 1 || net->wOff[l] < 0 || net->bOff[l] < 0 || (l > 0 && net->fanIn[l] != net->fanOut[l - 1])) {
       napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: layout sizes must be >= 1, offsets >= 0, and each layer's fanIn the previous fanOut");
       return 0;
     }
   }
-  net->dueling = 0;
-  if (len == (size_t)(1 + 4 * d[0] + 6)) {
-    const int32_t* t = d + 1 + 4 * d[0];
-    if (t[0] != 1 || t[1] < 0 || t[2] < 0 || t[3] < 0 || t[4] < 0 || t[5] < 1) {
-      napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: dueling heads must be [1, vW, vB, aW, aB, actions] with offsets >= 0 and actions >= 1");
-      return 0;
-    }
-    net->dueling = 1;
-    net->vW = t[1];
-    net->vB = t[2];
-    net->aW = t[3];
-    net->aB = t[4];
-    net->actions = t[5];
-  }
-  net->relu = relu;
+  net->relu = flags & 1;
+  net->activateLast = (flags >> 1) & 1;
   return 1;
-}
-
-// Throws a RangeError naming `what` unless `have` >= `need`; returns whether it held.
-static int enough(napi_env env, const char* what, size_t have, size_t need) {
-  if (have >= need) return 1;
-  char msg[160];
-  snprintf(msg, sizeof msg, "tradegym native: %s has %zu entries, needs %zu", what, have, need);
-  napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", msg);
-  return 0;
 }
 
 // The parameter count the layout needs (the end of its last weight or bias).
@@ -280,225 +316,116 @@ static size_t params_needed(const Net* net) {
     end = w > end ? w : end;
     end = b > end ? b : end;
   }
-  if (net->dueling) {
-    const size_t H = (size_t)net->fanOut[net->layers - 1];
-    const size_t ends[4] = {(size_t)net->vW + H, (size_t)net->vB + 1, (size_t)net->aW + H * net->actions, (size_t)net->aB + net->actions};
-    for (int i = 0; i < 4; i++) end = ends[i] > end ? ends[i] : end;
-  }
   return end;
 }
 
-// forward(layout, relu, params, x, n, out): out (n x outSize) = the network's outputs.
-static napi_value Forward(napi_env env, napi_callback_info info) {
+static int read_n(napi_env env, napi_value v, int32_t* n) {
+  if (napi_get_value_int32(env, v, n) != napi_ok || *n < 1) {
+    napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: n must be an integer >= 1");
+    return 0;
+  }
+  return 1;
+}
+
+// mlpForward(layout, flags, params, x, n, acts): every layer's output into acts, the last one
+// (the network's outputs) at its end.
+static napi_value MlpForward(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value a[6];
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  int32_t relu, n;
+  int32_t n;
   Net net;
-  float *params, *x, *out;
+  float *params, *x, *acts;
   size_t len;
-  CHECK(napi_get_value_int32(env, a[1], &relu));
-  CHECK(napi_get_value_int32(env, a[4], &n));
-  if (!read_net(env, a[0], relu, &net)) return NULL;
-  if (n < 0 || !enough(env, "n", (size_t)n, 0)) return NULL;
+  if (!read_net(env, a[0], a[1], &net) || !read_n(env, a[4], &n)) return NULL;
   if (!typed(env, a[2], napi_float32_array, (void**)&params, &len) || !enough(env, "params", len, params_needed(&net))) return NULL;
   if (!typed(env, a[3], napi_float32_array, (void**)&x, &len) || !enough(env, "x", len, (size_t)n * net.fanIn[0])) return NULL;
-  if (!typed(env, a[5], napi_float32_array, (void**)&out, &len) || !enough(env, "out", len, (size_t)n * outputs(&net))) return NULL;
-  const int w = widest(&net);
-  // scratch per call (not static: worker threads share the addon's globals): two activation
-  // slots, and the dueling heads' h and V
-  const size_t slot = (size_t)n * w;
-  float* buf = (float*)malloc(sizeof(float) * (3 * slot + (size_t)n));
-  if (!buf) {
-    napi_throw_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: out of memory");
-    return NULL;
-  }
-  float* hs[MAX_LAYERS + 1];
-  for (int l = 0; l < net.layers - 1; l++) hs[l + 1] = buf + (size_t)(l % 2) * slot;
-  // plain: the last layer writes out; dueling: it writes a slot, and the heads write out
-  hs[net.layers] = net.dueling ? buf + (size_t)((net.layers - 1) % 2) * slot : out;
-  const Heads head = {buf + 2 * slot, buf + 3 * slot, out};
-  forward(&net, params, x, n, hs, &head);
-  free(buf);
+  if (!typed(env, a[5], napi_float32_array, (void**)&acts, &len) || !enough(env, "acts", len, acts_needed(&net, n))) return NULL;
+  mlp_forward(&net, params, x, n, acts);
   return NULL;
 }
 
-// dqnRound(layout, relu, theta, target, m, v, obs, next, actions, rewards, dones, g, n, gamma,
-//          maxGradNorm, doubleQ, adam, beta1, beta2, eps, losses)
-// runs g gradient steps of DQN, step s on rows [s n, (s + 1) n) of the sampled batches:
-// targets y = r + (1 - done) gamma max_a Q_target(next, a) (double DQN: the target net's value
-// of the online net's argmax), the Huber loss (beta 1) of Q(obs, action) - y averaged over
-// the batch, its gradient clipped to maxGradNorm (global L2 norm + 1e-6, as torch), then one
-// Adam step with step size adam[2 s] and bias correction adam[2 s + 1] (computed by the
-// caller). theta, m and v are updated in place; losses[s] is step s's loss.
-static napi_value DqnRound(napi_env env, napi_callback_info info) {
-  size_t argc = 21;
-  napi_value a[21];
+// mlpBackward(layout, flags, params, x, n, acts, dOut, grad, dx | null): the backward pass of
+// the forward that left acts (see mlp_backward).
+static napi_value MlpBackward(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value a[9];
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 21) {
-    napi_throw_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: dqnRound takes 21 arguments");
-    return NULL;
-  }
-  int32_t relu, steps, n, doubleQ;
-  double gamma, maxNorm, beta1, beta2, eps;
+  int32_t n;
   Net net;
-  float *theta, *target, *mo, *vo, *obs, *next, *rewards, *dones;
-  int32_t* actions;
-  double *sched, *losses;
-  size_t nParams, len;
-  CHECK(napi_get_value_int32(env, a[1], &relu));
-  CHECK(napi_get_value_int32(env, a[11], &steps));
-  CHECK(napi_get_value_int32(env, a[12], &n));
-  CHECK(napi_get_value_double(env, a[13], &gamma));
-  CHECK(napi_get_value_double(env, a[14], &maxNorm));
-  CHECK(napi_get_value_int32(env, a[15], &doubleQ));
-  CHECK(napi_get_value_double(env, a[17], &beta1));
-  CHECK(napi_get_value_double(env, a[18], &beta2));
-  CHECK(napi_get_value_double(env, a[19], &eps));
-  if (!read_net(env, a[0], relu, &net)) return NULL;
-  if (steps < 0 || n < 1) {
-    napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: steps must be >= 0 and n >= 1");
-    return NULL;
-  }
-  const size_t rows = (size_t)steps * n;
-  const size_t obsLen = rows * net.fanIn[0];
-  if (!typed(env, a[2], napi_float32_array, (void**)&theta, &nParams) || !enough(env, "theta", nParams, params_needed(&net))) return NULL;
-  if (!typed(env, a[3], napi_float32_array, (void**)&target, &len) || !enough(env, "target", len, nParams)) return NULL;
-  if (!typed(env, a[4], napi_float32_array, (void**)&mo, &len) || !enough(env, "m", len, nParams)) return NULL;
-  if (!typed(env, a[5], napi_float32_array, (void**)&vo, &len) || !enough(env, "v", len, nParams)) return NULL;
-  if (!typed(env, a[6], napi_float32_array, (void**)&obs, &len) || !enough(env, "obs", len, obsLen)) return NULL;
-  if (!typed(env, a[7], napi_float32_array, (void**)&next, &len) || !enough(env, "next", len, obsLen)) return NULL;
-  if (!typed(env, a[8], napi_int32_array, (void**)&actions, &len) || !enough(env, "actions", len, rows)) return NULL;
-  if (!typed(env, a[9], napi_float32_array, (void**)&rewards, &len) || !enough(env, "rewards", len, rows)) return NULL;
-  if (!typed(env, a[10], napi_float32_array, (void**)&dones, &len) || !enough(env, "dones", len, rows)) return NULL;
-  if (!typed(env, a[16], napi_float64_array, (void**)&sched, &len) || !enough(env, "adam", len, 2 * (size_t)steps)) return NULL;
-  if (!typed(env, a[20], napi_float64_array, (void**)&losses, &len) || !enough(env, "losses", len, (size_t)steps)) return NULL;
-  for (size_t i = 0; i < rows; i++) {
-    if (actions[i] < 0 || actions[i] >= outputs(&net)) {
-      napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: an action outside [0, outputs)");
-      return NULL;
-    }
-  }
-
+  float *params, *x, *acts, *dOut, *grad, *dx = NULL;
+  size_t len;
+  napi_valuetype dxType;
+  if (!read_net(env, a[0], a[1], &net) || !read_n(env, a[4], &n)) return NULL;
   const int L = net.layers;
-  const int inSize = net.fanIn[0];
-  const int k = outputs(&net);
-  const int H = net.fanOut[L - 1];
-  const int w = widest(&net);
-  // scratch: activations of every layer (L slots of n x w), the next-state outputs of the
-  // target and online nets, two gradient buffers, one transposed weight matrix, the gradient,
-  // three rotating slots for the next-state passes, and the dueling heads' buffers
-  size_t maxW = net.dueling ? (size_t)H * k : 0;
-  for (int l = 0; l < L; l++) maxW = (size_t)net.fanIn[l] * net.fanOut[l] > maxW ? (size_t)net.fanIn[l] * net.fanOut[l] : maxW;
-  const size_t slot = (size_t)n * w;
-  float* buf = (float*)malloc(sizeof(float) * (slot * L + 4 * slot + maxW + nParams + 3 * slot + 4 * slot + 3 * (size_t)n));
-  if (!buf) {
+  if (!typed(env, a[2], napi_float32_array, (void**)&params, &len) || !enough(env, "params", len, params_needed(&net))) return NULL;
+  if (!typed(env, a[3], napi_float32_array, (void**)&x, &len) || !enough(env, "x", len, (size_t)n * net.fanIn[0])) return NULL;
+  if (!typed(env, a[5], napi_float32_array, (void**)&acts, &len) || !enough(env, "acts", len, acts_needed(&net, n))) return NULL;
+  if (!typed(env, a[6], napi_float32_array, (void**)&dOut, &len) || !enough(env, "dOut", len, (size_t)n * net.fanOut[L - 1])) return NULL;
+  if (!typed(env, a[7], napi_float32_array, (void**)&grad, &len) || !enough(env, "grad", len, params_needed(&net))) return NULL;
+  CHECK(napi_typeof(env, a[8], &dxType));
+  if (dxType != napi_null && (!typed(env, a[8], napi_float32_array, (void**)&dx, &len) || !enough(env, "dx", len, (size_t)n * net.fanIn[0]))) return NULL;
+  int w = net.fanIn[0];
+  size_t maxW = 0;
+  for (int l = 0; l < L; l++) {
+    w = net.fanOut[l] > w ? net.fanOut[l] : w;
+    const size_t s = (size_t)net.fanIn[l] * net.fanOut[l];
+    maxW = s > maxW ? s : maxW;
+  }
+  // scratch per call (not static: worker threads share the addon's globals)
+  float* work = (float*)malloc(sizeof(float) * (2 * (size_t)n * w + maxW));
+  if (!work) {
     napi_throw_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: out of memory");
     return NULL;
   }
-  float* hs[MAX_LAYERS + 1];
-  for (int l = 1; l <= L; l++) hs[l] = buf + slot * (l - 1);
-  float* nextT = buf + slot * L;
-  float* nextO = nextT + slot;
-  float* dz = nextO + slot;
-  float* dh = dz + slot;
-  float* wt = dh + slot;
-  float* grad = wt + maxW;
-  float* tmp[MAX_LAYERS + 1];
-  for (int l = 1; l <= L; l++) tmp[l] = grad + nParams + (l % 3) * slot;
-  float* extra = grad + nParams + 3 * slot;
-  // the online pass on obs keeps its heads for back-propagation; the next-state passes share
-  const Heads head = {extra, extra + 4 * slot, extra + slot};
-  const Heads tmpHead = {extra + 2 * slot, extra + 4 * slot + n, extra + 3 * slot};
-  float* dv = extra + 4 * slot + 2 * (size_t)n;
+  mlp_backward(&net, params, x, n, acts, dOut, grad, dx, work);
+  free(work);
+  return NULL;
+}
 
-  for (int s = 0; s < steps; s++) {
-    const float* ob = obs + (size_t)s * n * inSize;
-    const float* nx = next + (size_t)s * n * inSize;
-    const int32_t* act = actions + (size_t)s * n;
-    const float* rw = rewards + (size_t)s * n;
-    const float* dn = dones + (size_t)s * n;
-    // the target net's values of the next states (copied: tmp is reused by the online pass)
-    memcpy(nextT, forward(&net, target, nx, n, tmp, &tmpHead), sizeof(float) * n * k);
-    if (doubleQ) memcpy(nextO, forward(&net, theta, nx, n, tmp, &tmpHead), sizeof(float) * n * k);
-    const float* q = forward(&net, theta, ob, n, hs, &head);
-    double loss = 0;
-    memset(dz, 0, sizeof(float) * n * k);
-    for (int i = 0; i < n; i++) {
-      const float* row = nextT + (size_t)i * k;
-      float best = row[0];
-      if (doubleQ) {
-        const float* on = nextO + (size_t)i * k;
-        int arg = 0;
-        for (int j = 1; j < k; j++) if (on[j] > on[arg]) arg = j;
-        best = row[arg];
-      } else {
-        for (int j = 1; j < k; j++) best = row[j] > best ? row[j] : best;
-      }
-      const double y = (double)rw[i] + (1.0 - (double)dn[i]) * gamma * (double)best;
-      const int ai = i * k + act[i];
-      const double d = (double)q[ai] - y;
-      const double ad = fabs(d);
-      loss += (ad <= 1 ? 0.5 * ad * ad : ad - 0.5) / n;
-      dz[ai] = (float)((d < -1 ? -1 : d > 1 ? 1 : d) / n);
-    }
-    losses[s] = loss;
-    // back-propagation: dz holds the gradient at layer l's output (before its activation)
-    float* dzl = dz;
-    float* dhl = dh;
-    if (net.dueling) {
-      // dV = sum_j dQ_j, dA_j = dQ_j - dV / k (in place in dz), then the heads' gradients
-      float bv = 0.f;
-      for (int i = 0; i < n; i++) {
-        float* row = dz + (size_t)i * k;
-        float sum = 0.f;
-        for (int j = 0; j < k; j++) sum += row[j];
-        dv[i] = sum;
-        bv += sum;
-        for (int j = 0; j < k; j++) row[j] -= sum / (float)k;
-      }
-      grad[net.vB] = bv;
-      float* ga = grad + net.aB;
-      for (int j = 0; j < k; j++) ga[j] = 0.f;
-      for (int i = 0; i < n; i++)
-        for (int j = 0; j < k; j++) ga[j] += dz[(size_t)i * k + j];
-      gemm(H, 1, n, head.h, 1, H, dv, 1, grad + net.vW, 1, NULL);
-      gemm(H, k, n, head.h, 1, H, dz, k, grad + net.aW, k, NULL);
-      // dh = dA Wa^T + dV Wv^T, through the activation to the trunk's (linear) output
-      transpose(theta + net.aW, H, k, wt);
-      gemm(n, H, k, dz, k, 1, wt, H, dhl, H, NULL);
-      const float* wv = theta + net.vW;
-      for (int i = 0; i < n; i++)
-        for (int p = 0; p < H; p++) dhl[(size_t)i * H + p] += dv[i] * wv[p];
-      activate_back(&net, dhl, head.h, (long)n * H);
-      float* t = dzl;
-      dzl = dhl;
-      dhl = t;
-    }
-    for (int l = L - 1; l >= 0; l--) {
-      const int fi = net.fanIn[l], fo = net.fanOut[l];
-      float* gb = grad + net.bOff[l];
-      for (int j = 0; j < fo; j++) gb[j] = 0.f;
-      for (int i = 0; i < n; i++)
-        for (int j = 0; j < fo; j++) gb[j] += dzl[(size_t)i * fo + j];
-      // dW = h^T dz: (fi x n) (n x fo)
-      const float* h = l == 0 ? ob : hs[l];
-      gemm(fi, fo, n, h, 1, fi, dzl, fo, grad + net.wOff[l], fo, NULL);
-      if (l == 0) break;
-      // dh = dz W^T: W^T is fo x fi
-      transpose(theta + net.wOff[l], fi, fo, wt);
-      gemm(n, fi, fo, dzl, fo, 1, wt, fi, dhl, fi, NULL);
-      activate_back(&net, dhl, hs[l], (long)n * fi);
-      float* t = dzl;
-      dzl = dhl;
-      dhl = t;
-    }
-    // clip the global norm (scale 1 when within it, as torch's clip_grad_norm_), then Adam
-    const double norm = sqrt(sumsq(grad, nParams));
-    const double clip = maxNorm / (norm + 1e-6);
-    adam(theta, mo, vo, grad, nParams, clip < 1 ? clip : 1, sched[2 * s], sched[2 * s + 1], beta1, beta2, eps);
-  }
-  free(buf);
+// sumSquares(g): sum_i g_i^2 in double (the gradient norm's square, for clipping).
+static napi_value SumSquares(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1], out;
+  float* g;
+  size_t len;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (!typed(env, a[0], napi_float32_array, (void**)&g, &len)) return NULL;
+  CHECK(napi_create_double(env, sumsq(g, len), &out));
+  return out;
+}
+
+// adam(p, m, v, g, scale, stepSize, bc2, beta1, beta2, eps): one Adam update of p (and its
+// moments m, v) with gradient g * scale, step size lr / (1 - beta1^t) and bc2 = sqrt(1 - beta2^t).
+static napi_value Adam(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value a[10];
+  float *p, *m, *v, *g;
+  size_t n, len;
+  double d[6];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (!typed(env, a[0], napi_float32_array, (void**)&p, &n)) return NULL;
+  if (!typed(env, a[1], napi_float32_array, (void**)&m, &len) || !enough(env, "m", len, n)) return NULL;
+  if (!typed(env, a[2], napi_float32_array, (void**)&v, &len) || !enough(env, "v", len, n)) return NULL;
+  if (!typed(env, a[3], napi_float32_array, (void**)&g, &len) || !enough(env, "g", len, n)) return NULL;
+  for (int i = 0; i < 6; i++) CHECK(napi_get_value_double(env, a[4 + i], d + i));
+  adam(p, m, v, g, n, d[0], d[1], d[2], d[3], d[4], d[5]);
+  return NULL;
+}
+
+// rmsprop(p, v, g, scale, lr, alpha, eps): one RMSprop update of p (and v) with gradient g * scale.
+static napi_value Rmsprop(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7];
+  float *p, *v, *g;
+  size_t n, len;
+  double d[4];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (!typed(env, a[0], napi_float32_array, (void**)&p, &n)) return NULL;
+  if (!typed(env, a[1], napi_float32_array, (void**)&v, &len) || !enough(env, "v", len, n)) return NULL;
+  if (!typed(env, a[2], napi_float32_array, (void**)&g, &len) || !enough(env, "g", len, n)) return NULL;
+  for (int i = 0; i < 4; i++) CHECK(napi_get_value_double(env, a[3 + i], d + i));
+  rmsprop(p, v, g, n, d[0], d[1], d[2], d[3]);
   return NULL;
 }
 
@@ -535,14 +462,14 @@ static napi_value SetKernel(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
-  napi_value f;
-  if (napi_create_function(env, "forward", NAPI_AUTO_LENGTH, Forward, NULL, &f) != napi_ok) return NULL;
-  napi_set_named_property(env, exports, "forward", f);
-  if (napi_create_function(env, "dqnRound", NAPI_AUTO_LENGTH, DqnRound, NULL, &f) != napi_ok) return NULL;
-  napi_set_named_property(env, exports, "dqnRound", f);
-  if (napi_create_function(env, "kernel", NAPI_AUTO_LENGTH, Kernel, NULL, &f) != napi_ok) return NULL;
-  napi_set_named_property(env, exports, "kernel", f);
-  if (napi_create_function(env, "setKernel", NAPI_AUTO_LENGTH, SetKernel, NULL, &f) != napi_ok) return NULL;
-  napi_set_named_property(env, exports, "setKernel", f);
+  static const struct {
+    const char* name;
+    napi_callback fn;
+  } fns[] = {{"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"sumSquares", SumSquares}, {"adam", Adam}, {"rmsprop", Rmsprop}, {"kernel", Kernel}, {"setKernel", SetKernel}};
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value f;
+    if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f) != napi_ok) return NULL;
+    napi_set_named_property(env, exports, fns[i].name, f);
+  }
   return exports;
 }

@@ -94,7 +94,7 @@ export function buildAll() {
     let loaded = 'not loaded: no Node for this CPU here';
     if (p.cpu === process.arch) {
       const addon = createRequire(import.meta.url)(p.file);
-      for (const f of ['forward', 'dqnRound', 'kernel', 'setKernel']) if (typeof addon[f] !== 'function') throw new Error(`${p.file} loads without ${f}()`);
+      for (const f of ['mlpForward', 'mlpBackward', 'sumSquares', 'adam', 'rmsprop', 'kernel', 'setKernel']) if (typeof addon[f] !== 'function') throw new Error(`${p.file} loads without ${f}()`);
       loaded = `loaded, product kernel ${addon.kernel()}`;
     }
     copyFileSync(join(root, 'LICENSE'), join(p.dir, 'LICENSE'));

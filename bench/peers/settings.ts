@@ -2,7 +2,7 @@
 // peer scripts use (sb3_bench.py's `train`, sb3_tcn.py here): one copy, for every bench that
 // runs these cases. The bench checks them against the peer's own models at run time.
 import { FrameStack, make, SyncVectorEnv, type Env } from '../../src/index.js';
-import { A2C, DQN, linearSchedule, PPO, tcnExtractor, type DQNCompute, type TcnExtractorOptions } from '../../src/agents/index.js';
+import { A2C, DQN, linearSchedule, PPO, tcnExtractor, type Compute, type TcnExtractorOptions } from '../../src/agents/index.js';
 
 /** What a bench needs of an agent: train, count steps, say where it trained and with what, let go. */
 export interface BenchAgent {
@@ -37,13 +37,13 @@ export const ZOO_DQN_CARTPOLE = Object.freeze({
 });
 
 /** DQN with {@link ZOO_DQN_CARTPOLE} on one CartPole-v1. */
-export const zooDQN = (compute: DQNCompute, seed = 0): DQN => new DQN(make('CartPole-v1'), { ...ZOO_DQN_CARTPOLE, seed, compute });
+export const zooDQN = (compute: Compute = 'auto', seed = 0): DQN => new DQN(make('CartPole-v1'), { ...ZOO_DQN_CARTPOLE, seed, compute });
 
 /** PPO with SB3's defaults (n_steps 2048, batch 64, 10 epochs, 64-64 tanh) on `nEnvs` CartPoles. */
-export const defaultPPO = (nEnvs: number, seed = 0): PPO => new PPO(cartpoles(nEnvs), { seed });
+export const defaultPPO = (nEnvs: number, seed = 0, compute: Compute = 'auto'): PPO => new PPO(cartpoles(nEnvs), { seed, compute });
 
 /** A2C with SB3's defaults (n_steps 5, RMSprop, 64-64 tanh) on `nEnvs` CartPoles. */
-export const defaultA2C = (nEnvs: number, seed = 0): A2C => new A2C(cartpoles(nEnvs), { seed });
+export const defaultA2C = (nEnvs: number, seed = 0, compute: Compute = 'auto'): A2C => new A2C(cartpoles(nEnvs), { seed, compute });
 
 /** The TCN of the extractor benches: two residual blocks of 16 channels, kernel 3 (sb3_tcn.py's defaults). */
 export const TCN_OPTIONS: TcnExtractorOptions = Object.freeze({ channels: Object.freeze([16, 16]), kernelSize: 3 });

@@ -101,7 +101,8 @@ describe('DQN', () => {
   it.each(([
     ['double, dueling, tfjs', { dueling: true, compute: 'tfjs' }],
     ['double, dueling, native', { dueling: true, compute: 'native' }],
-    ["double, compute 'typed'", { compute: 'typed' }],
+    ['double, dueling, wasm', { dueling: true, compute: 'wasm' }],
+    ["double, compute 'wasm'", { compute: 'wasm' }],
     ["double, compute 'native'", { compute: 'native' }],
   ] as const).filter(([, o]) => o.compute !== 'native' || nativeStatus().available))('learns CartPole clearly better than random (%s), without growing the tensor count', async (_, extra) => {
     const agent = new DQN(make('CartPole-v1'), {
@@ -117,7 +118,7 @@ describe('DQN', () => {
 
   // Train A for 600 + 600 steps without stopping; B for 600, save, load into C on B's live env,
   // 600 more: C must end with A's weights, target and replay buffer, bit for bit.
-  for (const compute of nativeStatus().available ? (['tfjs', 'typed', 'native'] as const) : (['tfjs', 'typed'] as const)) {
+  for (const compute of nativeStatus().available ? (['tfjs', 'js', 'wasm', 'native'] as const) : (['tfjs', 'js', 'wasm'] as const)) {
   it(`training resumed after load matches training that never stopped, step for step (${compute})`, async () => {
     const vec = () => new SyncVectorEnv([() => make('CartPole-v1'), () => make('CartPole-v1')], { autoresetMode: 'same-step' });
     const opts = { learningStarts: 200, trainFreq: 16, gradientSteps: 4, targetUpdateInterval: 50, batchSize: 16, netArch: [16], seed: 4, compute } as const;
@@ -168,8 +169,7 @@ describe('DQN', () => {
     [() => new DQN(make('CartPole-v1'), { explorationFraction: 0 }), /explorationFraction must be a number in \(0, 1\], got 0/],
     [() => new DQN(make('CartPole-v1'), { gamma: 0.9, nSteps: 5 } as never), /nSteps/],
     [() => new DQN(make('CartPole-v1')).predict(new Float32Array(3)), /observation must be a Float32Array of 4/],
-    [() => new DQN(make('CartPole-v1'), { dueling: true, compute: 'typed' }), /compute must be 'auto', 'native' or 'tfjs' with a dueling network .*, got "typed"/],
-    [() => new DQN(make('CartPole-v1'), { compute: 'gpu' as never }), /compute must be 'auto', 'native', 'typed' or 'tfjs', got "gpu"/],
+    [() => new DQN(make('CartPole-v1'), { compute: 'gpu' as never }), /compute must be 'auto', 'native', 'wasm', 'js', 'typed' or 'tfjs', got "gpu"/],
   ])('rejects bad input %#', (build, message) => {
     expect(build).toThrow(InvalidArgumentError);
     expect(build).toThrow(message);

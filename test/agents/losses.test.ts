@@ -12,7 +12,7 @@ import { A2C, PPO, useBackend } from '../../src/agents/index.js';
 import { ActorCritic } from '../../src/agents/common/ActorCritic.js';
 import { distributionFor } from '../../src/agents/common/distributions.js';
 import { headLoss, headLossOp, type OnPolicyLoss, type TypedBatch } from '../../src/agents/common/OnPolicyAlgorithm.js';
-import { TypedMLP } from '../../src/agents/common/typed.js';
+import { TypedMLP } from '../../src/agents/common/kernels/jsKernels.js';
 import { a2cLoss } from '../../src/agents/a2c/A2C.js';
 import { ppoLoss } from '../../src/agents/ppo/PPO.js';
 import { Box, Env, MultiDiscrete, Rng, type ResetResult, type StepResult } from '../../src/index.js';

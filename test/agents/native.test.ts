@@ -6,7 +6,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { make } from '../../src/index.js';
 import { DQN, nativeStatus } from '../../src/agents/index.js';
-import { nativeKernels, nativeLayout } from '../../src/agents/common/kernels/native.js';
+import { nativeKernels, nativeKernelSet } from '../../src/agents/common/kernels/native.js';
+import { KernelQNet } from '../../src/agents/common/kernels/qNet.js';
+import type { KernelSet } from '../../src/agents/common/kernels/types.js';
 import { Rng } from '../../src/core/Rng.js';
 import { QNetwork } from '../../src/agents/common/QNetwork.js';
 import * as tf from '@tensorflow/tfjs';
@@ -28,6 +30,13 @@ const kernels = native === null ? [] : (['plain', 'avx2', 'avx512'] as const).fi
   }
 });
 native?.setKernel(kernels[kernels.length - 1]!);
+
+/** The forward pass of the MLP `slots` on the native kernel set, a copy of its outputs. */
+function nativeForward(slots: unknown, relu: boolean, params: Float32Array, x: Float32Array, n: number): Float32Array {
+  const net = (nativeKernelSet() as KernelSet).mlp(slots as never, relu ? 'relu' : 'tanh');
+  net.load(params);
+  return net.forward(x, n).slice() as Float32Array;
+}
 
 /** Runs `work` with each kernel this CPU can run, then restores the best. */
 function eachKernel(work: (kernel: string) => void): void {
@@ -110,19 +119,17 @@ if (native !== null) {
       [[5, 37, 19, 3], false, 7],
       [[3, 33, 1], true, 5],
     ] as const)('the forward pass of %j (relu %s, %i rows) equals the product written out, on every kernel', (sizes, relu, n) => {
-      const k = native;
       const { slots, params, x } = randomMlp(sizes, n, 1);
       const want = reference([...sizes], relu, params, x, n);
       eachKernel((kernel) => {
-        const out = new Float32Array(n * sizes[sizes.length - 1]!);
-        k.forward(nativeLayout(slots as never), relu ? 1 : 0, params, x, n, out);
+        const out = nativeForward(slots, relu, params, x, n);
         // float32 sums of up to 256 terms of size ~1: within 1e-4; tanh by Eigen's approximation within 3e-7
         for (let i = 0; i < want.length; i++) expect(Math.abs(out[i]! - want[i]!), `${kernel} [${i}]`).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!)));
       });
     });
 
-    // the products differ in rounding only between kernels; the steps of a round are the same
-    it('a DQN round takes the same steps on every kernel', async () => {
+    // the products differ in rounding only between kernels; the training steps are the same
+    it('DQN takes the same steps on every product kernel', async () => {
       const params: number[][] = [];
       for (const kernel of kernels) params.push(Array.from(await trainedParams(kernel)));
       const fresh = new DQN(make('CartPole-v1'), { netArch: [37, 19], seed: 9 });
@@ -148,8 +155,7 @@ if (native !== null) {
       const outs: Float32Array[] = [];
       eachKernel((kernel) => {
         if (!fused.includes(kernel as 'avx2')) return;
-        const out = new Float32Array(n * sizes[sizes.length - 1]!);
-        native.forward(nativeLayout(slots as never), 1, params, x, n, out);
+        const out = nativeForward(slots, true, params, x, n);
         for (let i = 0; i < want.length; i++) expect(Math.abs(out[i]! - want[i]!), `${kernel} [${i}]`).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!)));
         outs.push(out);
       });
@@ -157,7 +163,7 @@ if (native !== null) {
       for (const out of outs.slice(1)) expect(out).toEqual(outs[0]);
     });
 
-    it('the fused-multiply-add kernels take bit-identical DQN rounds', async () => {
+    it('the fused-multiply-add kernels take bit-identical DQN steps', async () => {
       const params: Float32Array[] = [];
       for (const kernel of kernels.filter((k) => k !== 'plain')) params.push(await trainedParams(kernel));
       for (const p of params.slice(1)) expect(p).toEqual(params[0]);
@@ -182,9 +188,10 @@ if (native !== null) {
       const params = q.params.dataSync() as Float32Array;
       const x = Float32Array.from({ length: n * 5 }, () => rng.normal());
       const want = tf.tidy(() => q.q(tf.tensor2d(x, [n, 5])).dataSync());
+      const net = new KernelQNet(nativeKernelSet() as KernelSet, q, activation);
+      net.load(params);
       eachKernel((kernel) => {
-        const out = new Float32Array(n * 4);
-        native.forward(nativeLayout(q.trunkLayers, q.heads), activation === 'relu' ? 1 : 0, params, x, n, out);
+        const out = net.forward(x, n);
         for (let i = 0; i < want.length; i++) expect(Math.abs(out[i]! - want[i]!), `${kernel} [${i}]`).toBeLessThan(1e-5 * Math.max(1, Math.abs(want[i]!)));
       });
       q.dispose();
@@ -194,26 +201,35 @@ if (native !== null) {
 
   describe('native kernels guard their inputs', () => {
     const layout = Int32Array.from([2, 4, 8, 0, 32, 8, 2, 40, 56]); // 4 -> 8 -> 2: 58 parameters
-    it('a forward pass with too few parameters, or a layout that does not chain, is a RangeError', () => {
+    const acts = () => new Float32Array(10); // one row: 8 + 2 outputs
+    it('a forward pass with too few parameters or inputs, or a layout that does not chain, is a RangeError', () => {
       const k = native;
-      expect(() => k.forward(layout, 1, new Float32Array(57), new Float32Array(4), 1, new Float32Array(2))).toThrow(/params has 57 entries, needs 58/);
-      expect(() => k.forward(layout, 1, new Float32Array(58), new Float32Array(3), 1, new Float32Array(2))).toThrow(/x has 3 entries, needs 4/);
-      expect(() => k.forward(Int32Array.from([2, 4, 8, 0, 32, 7, 2, 40, 54]), 1, new Float32Array(58), new Float32Array(4), 1, new Float32Array(2))).toThrow(RangeError);
-      // dueling heads with an action count of 0
-      expect(() => k.forward(Int32Array.from([2, 4, 8, 0, 32, 8, 2, 40, 56, 1, 0, 0, 0, 0, 0]), 1, new Float32Array(58), new Float32Array(4), 1, new Float32Array(2))).toThrow(/dueling heads must be/);
+      expect(() => k.mlpForward(layout, 1, new Float32Array(57), new Float32Array(4), 1, acts())).toThrow(/params has 57 entries, needs 58/);
+      expect(() => k.mlpForward(layout, 1, new Float32Array(58), new Float32Array(3), 1, acts())).toThrow(/x has 3 entries, needs 4/);
+      expect(() => k.mlpForward(layout, 1, new Float32Array(58), new Float32Array(4), 1, new Float32Array(9))).toThrow(/acts has 9 entries, needs 10/);
+      expect(() => k.mlpForward(Int32Array.from([2, 4, 8, 0, 32, 7, 2, 40, 54]), 1, new Float32Array(58), new Float32Array(4), 1, acts())).toThrow(/each layer's fanIn the previous fanOut/);
+      expect(() => k.mlpForward(layout, 4, new Float32Array(58), new Float32Array(4), 1, acts())).toThrow(/flags must be/);
+      expect(() => k.mlpForward(layout, 1, new Float32Array(58), new Float32Array(4), 0, acts())).toThrow(/n must be an integer >= 1/);
+      expect(() => k.mlpForward(layout, 1, new Float64Array(58) as never, new Float32Array(4), 1, acts())).toThrow(/wrong kind/);
     });
 
-    it('a training round with a short batch or an action out of range is a RangeError, and changes nothing', () => {
+    it('a backward pass or an optimizer step with a short array is a RangeError, and writes nothing', () => {
       const k = native;
-      const theta = Float32Array.from({ length: 58 }, (_, i) => Math.sin(i));
-      const before = theta.slice();
-      const round = (actions: Int32Array, obsLen: number) =>
-        k.dqnRound(layout, 1, theta, theta.slice(), new Float32Array(58), new Float32Array(58), new Float32Array(obsLen), new Float32Array(obsLen), actions, new Float32Array(4), new Float32Array(4), 2, 2, 0.99, 10, 0, Float64Array.from([1e-3, 1, 1e-3, 1]), 0.9, 0.999, 1e-8, new Float64Array(2));
-      expect(() => round(new Int32Array(4), 15)).toThrow(/obs has 15 entries, needs 16/);
-      expect(() => round(Int32Array.from([0, 1, 2, 0]), 16)).toThrow(/an action outside \[0, outputs\)/);
-      expect(theta).toEqual(before);
-      round(Int32Array.from([0, 1, 1, 0]), 16); // a valid round moves the parameters
-      expect(theta).not.toEqual(before);
+      const params = Float32Array.from({ length: 58 }, (_, i) => Math.sin(i));
+      const x = Float32Array.of(1, -1, 0.5, 2);
+      const a = acts();
+      k.mlpForward(layout, 1, params, x, 1, a);
+      const grad = new Float32Array(58);
+      expect(() => k.mlpBackward(layout, 1, params, x, 1, a, new Float32Array(1), grad, null)).toThrow(/dOut has 1 entries, needs 2/);
+      expect(() => k.mlpBackward(layout, 1, params, x, 1, a, new Float32Array(2), new Float32Array(57), null)).toThrow(/grad has 57 entries, needs 58/);
+      expect(() => k.mlpBackward(layout, 1, params, x, 1, a, new Float32Array(2), grad, new Float32Array(3))).toThrow(/dx has 3 entries, needs 4/);
+      expect(grad).toEqual(new Float32Array(58));
+      const before = params.slice();
+      expect(() => k.adam(params, new Float32Array(58), new Float32Array(57), grad, 1, 1e-3, 1, 0.9, 0.999, 1e-8)).toThrow(/v has 57 entries, needs 58/);
+      expect(() => k.rmsprop(params, new Float32Array(58), new Float32Array(10), 1, 1e-3, 0.99, 1e-5)).toThrow(/g has 10 entries, needs 58/);
+      expect(params).toEqual(before);
+      k.mlpBackward(layout, 1, params, x, 1, a, Float32Array.of(1, -1), grad, null); // a valid pass writes the gradient
+      expect(grad).not.toEqual(new Float32Array(58));
     });
   });
 }
@@ -372,7 +388,7 @@ describe('the native kernels\' loader degrades to the other kernels', () => {
     }
     expect(status).toEqual({ available: false, reason: expect.stringMatching(/build one from source with `npm run build:native`|^switched off by TRADEGYM_NATIVE=0$/) });
     const why = (status as { reason: string }).reason;
-    expect(() => new DQN(make('CartPole-v1'), { compute: 'native' })).toThrow(`compute must be 'auto', 'typed' or 'tfjs': the native kernels are not available here (${why}), got "native"`);
+    expect(() => new DQN(make('CartPole-v1'), { compute: 'native' })).toThrow(`compute must be a kernel set that runs here: 'native' does not (${why}); kernelSets() lists them, got "native"`);
   });
 
   it('with neither the platform package nor a source build, the reason names the package that would provide them, or says none exists', () => {
@@ -433,7 +449,7 @@ describe('the native kernels\' loader degrades to the other kernels', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, env: { ...process.env, TRADEGYM_NATIVE: '0' }, encoding: 'utf8' });
     const r = JSON.parse(out.trim().split('\n').pop()!) as { status: unknown; auto: string; error: string };
     expect(r.status).toEqual({ available: false, reason: 'switched off by TRADEGYM_NATIVE=0' });
-    expect(r.auto).not.toBe('native'); // which path instead is DQN's rule (test/agents/DQN.test.ts)
-    expect(r.error).toBe(`InvalidArgumentError: compute must be 'auto', 'typed' or 'tfjs': the native kernels are not available here (switched off by TRADEGYM_NATIVE=0), got "native"`);
+    expect(r.auto).toBe('wasm'); // the next set by the one compute rule (Node runs WebAssembly SIMD)
+    expect(r.error).toBe(`InvalidArgumentError: compute must be a kernel set that runs here: 'native' does not (switched off by TRADEGYM_NATIVE=0); kernelSets() lists them, got "native"`);
   }, 60_000);
 });

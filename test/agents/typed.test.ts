@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { A2C, DQN, nativeStatus, PPO, useBackend } from '../../src/agents/index.js';
+import { useBackend } from '../../src/agents/index.js';
 import { FlatLayout, mlp } from '../../src/agents/common/ActorCritic.js';
-import { gemmABt, gemmABtJs, tanh, TypedMLP } from '../../src/agents/common/typed.js';
-import { wasmKernel } from '../../src/agents/common/kernels/wasmGemm.js';
-import { Box, Env, InvalidArgumentError, make, MultiDiscrete, Rng, SyncVectorEnv, type ResetResult, type StepResult } from '../../src/index.js';
+import { gemmABtJs, tanh, TypedMLP } from '../../src/agents/common/kernels/jsKernels.js';
+import { gemmABt, wasmKernel } from '../../src/agents/common/kernels/wasmGemm.js';
+import { Rng } from '../../src/index.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -96,95 +96,4 @@ describe('typed-array kernels', () => {
       expect(g.filter((v) => v === 0).length).toBeLessThan(activation === 'relu' ? params.length / 3 : 1);
     });
   }
-});
-
-// The same seed and rollout through both compute paths: the typed kernels (hand-derived loss
-// gradients) and tfjs (autodiff of the loss as tfjs ops) must take the same optimizer steps.
-// Several steps with changing gradients: a wrong relative scale between the loss terms, or a
-// wrong sign, moves the parameters apart by ~lr per step (3e-4 to 7e-4); float32 rounding
-// differences stay far below 1e-5.
-// observations from the env's rng, reward for matching a MultiDiscrete([3, 4, 2]) action to them
-class Multi extends Env<Float32Array, Int32Array> {
-  readonly observationSpace = new Box(-1, 1, [3]);
-  readonly actionSpace = new MultiDiscrete([3, 4, 2], [0, -1, 5]);
-  #o = new Float32Array(3);
-  #next(): Float32Array {
-    this.#o = Float32Array.from({ length: 3 }, () => this.rng.uniform(-1, 1));
-    return this.#o;
-  }
-  protected resetEnv(): ResetResult<Float32Array> {
-    return { observation: this.#next(), info: {} };
-  }
-  protected stepEnv(a: Int32Array): StepResult<Float32Array> {
-    const reward = (a[0]! === (this.#o[0]! > 0 ? 2 : 0) ? 1 : 0) + (a[1]! === (this.#o[1]! > 0 ? 2 : -1) ? 1 : 0) + (a[2]! === 6 ? 0.5 : 0);
-    return { observation: this.#next(), reward, terminated: false, truncated: false, info: {} };
-  }
-}
-
-describe("compute: 'typed' and 'tfjs' take the same steps", () => {
-  const cases = [
-    ['PPO, MultiDiscrete with start offsets, entropy bonus', () => new Multi(), (env: never, compute: 'typed' | 'tfjs') => new PPO(env, { nSteps: 64, batchSize: 32, nEpochs: 3, entCoef: 0.3, seed: 4, compute })],
-    ['PPO, Discrete, clipped values, entropy bonus', () => make('CartPole-v1'), (env: never, compute: 'typed' | 'tfjs') => new PPO(env, { nSteps: 64, batchSize: 32, nEpochs: 3, clipRangeVf: 0.1, entCoef: 0.2, seed: 5, compute })],
-    ['PPO, Box (Gaussian), relu', () => make('Pendulum-v1'), (env: never, compute: 'typed' | 'tfjs') => new PPO(env, { nSteps: 64, batchSize: 16, nEpochs: 2, activation: 'relu', entCoef: 0.02, seed: 6, compute })],
-    ['A2C, Discrete, 2 envs, normalised advantages', () => new SyncVectorEnv([() => make('CartPole-v1'), () => make('CartPole-v1')], { autoresetMode: 'same-step' }), (env: never, compute: 'typed' | 'tfjs') => new A2C(env, { normalizeAdvantage: true, entCoef: 0.01, seed: 7, compute })],
-    ['A2C, Box (Gaussian)', () => make('Pendulum-v1'), (env: never, compute: 'typed' | 'tfjs') => new A2C(env, { nSteps: 8, seed: 8, compute })],
-  ] as const;
-  for (const [name, makeEnv, build] of cases) {
-    it(name, async () => {
-      const run = async (compute: 'typed' | 'tfjs') => {
-        const agent = build(makeEnv() as never, compute);
-        const initial = Array.from(agent.policy.params.dataSync());
-        const logs: Record<string, number>[] = [];
-        await agent.learn({ totalTimesteps: 128, callback: (r) => void logs.push({ ...r }) });
-        const params = Array.from(agent.policy.params.dataSync());
-        agent.dispose();
-        return { initial, params, logs };
-      };
-      const typed = await run('typed');
-      const tfjs = await run('tfjs');
-      expect(typed.initial).toEqual(tfjs.initial);
-      expect(maxAbsDiff(typed.params, typed.initial)).toBeGreaterThan(5e-4);
-      expect(maxAbsDiff(typed.params, tfjs.params)).toBeLessThan(1e-5);
-      for (const key of Object.keys(tfjs.logs[0]!).filter((k) => k.startsWith('train/'))) {
-        const a = typed.logs[typed.logs.length - 1]![key]!;
-        const b = tfjs.logs[tfjs.logs.length - 1]![key]!;
-        expect(Math.abs(a - b), key).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(b)));
-      }
-    }, 60_000);
-  }
-
-  // DQN: the Huber loss's gradient by hand against tfjs's autodiff, plain and double, with a
-  // soft target update in between (Adam eps 1e-8 here: only parameters whose gradient is
-  // essentially zero on both paths could differ, by at most the learning rate 1e-4)
-  // (the second case has odd sizes: 37 and 19 units, a batch of 30, tanh, so the native
-  // kernel's masked column blocks and leftover rows are exercised)
-  // (the third is dueling, which only the native path and tfjs have)
-  // (native where the addon is built: always in CI, which native.test.ts enforces; dueling has only native to compare)
-  const native = nativeStatus().available;
-  for (const [doubleQ, netArch, activation, batchSize, dueling] of ([[false, [32, 32], 'relu', 32, false], [true, [37, 19], 'tanh', 30, false], [true, [24, 20], 'relu', 30, true]] as const).filter((c) => native || !c[4])) {
-    it(`DQN${doubleQ ? ', double' : ''}${dueling ? ', dueling' : ''}, ${netArch.join('-')} ${activation}: the same steps and the same target network on tfjs, ${dueling ? 'native' : native ? 'typed and native' : 'typed'}`, async () => {
-      const run = async (compute: 'typed' | 'tfjs' | 'native') => {
-        const agent = new DQN(make('CartPole-v1'), { learningStarts: 64, trainFreq: 16, gradientSteps: 4, batchSize, targetUpdateInterval: 8, tau: 0.5, netArch, activation, learningRate: 1e-3, doubleQ, dueling, seed: 9, compute });
-        expect(agent.compute).toBe(compute);
-        await agent.learn({ totalTimesteps: 400 });
-        const out = { params: Array.from(agent.q.params.dataSync()), target: Array.from(agent.q.target.dataSync()) };
-        agent.dispose();
-        return out;
-      };
-      const tfjs = await run('tfjs');
-      for (const compute of dueling ? (['native'] as const) : native ? (['typed', 'native'] as const) : (['typed'] as const)) {
-        const other = await run(compute);
-        expect(maxAbsDiff(other.params, tfjs.params), compute).toBeLessThan(1e-5);
-        expect(maxAbsDiff(other.target, tfjs.target), compute).toBeLessThan(1e-5);
-      }
-    }, 60_000);
-  }
-
-  it("rejects an unknown compute, naming it; 'auto' takes the typed path on the cpu backend", () => {
-    expect(() => new PPO(make('CartPole-v1'), { compute: 'gpu' as never })).toThrow(InvalidArgumentError);
-    expect(() => new PPO(make('CartPole-v1'), { compute: 'gpu' as never })).toThrow(/compute must be 'auto', 'typed' or 'tfjs'/);
-    const agent = new PPO(make('CartPole-v1'), { nSteps: 8, batchSize: 8 });
-    expect((agent as unknown as { typed: boolean }).typed).toBe(true);
-    agent.dispose();
-  });
 });

@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireFinite, requireInt, requireKnownKeys } from '../../core/checks.js';
 import type { Rng } from '../../core/Rng.js';
+import type { FloatArray, KernelSet } from './kernels/types.js';
+import type { DenseSlots, Slot } from './types.js';
+
+export type { DenseSlots, Slot } from './types.js';
 
 /** Network sizes, as Stable-Baselines3's `net_arch`: separate policy and value networks. */
 export interface NetArch {
@@ -10,17 +14,6 @@ export interface NetArch {
   readonly vf: readonly number[];
 }
 
-/** A region of a flat parameter vector. @internal */
-export interface Slot {
-  readonly offset: number;
-  readonly shape: readonly [number, number] | readonly [number];
-}
-
-/** One dense layer's weight and bias regions. @internal */
-export interface DenseSlots {
-  readonly w: Slot;
-  readonly b: Slot;
-}
 
 /**
  * Lays out tensors end to end in one flat vector: `add` records a region and its initial
@@ -313,8 +306,8 @@ export interface FlatOptimizer {
   pull(): void;
   /** Writes the typed-array mirror back into the state tensors (for saving). */
   push(): void;
-  /** One update of float32 `params` with gradient `g`, on the typed-array mirror of the state. */
-  step(params: Float32Array, g: Float64Array, lr: number): void;
+  /** One update of float32 `params` with gradient `g * scale` on a kernel set, on the typed-array mirror of the state. */
+  step(kernels: KernelSet, params: Float32Array, g: FloatArray, lr: number, scale: number): void;
   /** Releases the state tensors. */
   dispose(): void;
 }
@@ -351,13 +344,8 @@ export class FlatRMSprop implements FlatOptimizer {
     pushFrom([this.v], [this.#v]);
   }
 
-  step(params: Float32Array, g: Float64Array, lr: number): void {
-    const v = this.#v;
-    for (let i = 0; i < params.length; i++) {
-      const gi = g[i] as number;
-      v[i] = this.alpha * (v[i] as number) + (1 - this.alpha) * gi * gi;
-      params[i] = (params[i] as number) - (lr * gi) / (Math.sqrt(v[i] as number) + this.eps);
-    }
+  step(kernels: KernelSet, params: Float32Array, g: FloatArray, lr: number, scale: number): void {
+    kernels.rmsprop(params, this.#v, g, scale, lr, this.alpha, this.eps);
   }
 
   state(): { tensors: Record<string, tf.Variable>; step: number } {
@@ -410,37 +398,9 @@ export class FlatAdam implements FlatOptimizer {
     pushFrom([this.m, this.v], [this.#m, this.#v]);
   }
 
-  step(params: Float32Array, g: Float64Array, lr: number): void {
+  step(kernels: KernelSet, params: Float32Array, g: FloatArray, lr: number, scale: number): void {
     this.t++;
-    const { beta1: b1, beta2: b2, eps } = this;
-    const m = this.#m;
-    const v = this.#v;
-    const stepSize = lr / (1 - b1 ** this.t);
-    const bc2 = Math.sqrt(1 - b2 ** this.t);
-    for (let i = 0; i < params.length; i++) {
-      const gi = g[i] as number;
-      m[i] = b1 * (m[i] as number) + (1 - b1) * gi;
-      v[i] = b2 * (v[i] as number) + (1 - b2) * gi * gi;
-      params[i] = (params[i] as number) - (stepSize * (m[i] as number)) / (Math.sqrt(v[i] as number) / bc2 + eps);
-    }
-  }
-
-  /** The float32 mirrors of the first and second moments (read by `pull`, written by `push`). */
-  get moments(): readonly [Float32Array, Float32Array] {
-    return [this.#m, this.#v];
-  }
-
-  /**
-   * Advances the step count by `steps` and writes each step's step size `lr / (1 - beta1^t)`
-   * and `sqrt(1 - beta2^t)` into `out[2 s]` and `out[2 s + 1]`, for a kernel that runs the
-   * steps itself (the native DQN round), with the same arithmetic as `step`.
-   */
-  schedule(steps: number, lr: number, out: Float64Array): void {
-    for (let s = 0; s < steps; s++) {
-      this.t++;
-      out[2 * s] = lr / (1 - this.beta1 ** this.t);
-      out[2 * s + 1] = Math.sqrt(1 - this.beta2 ** this.t);
-    }
+    kernels.adam(params, this.#m, this.#v, g, scale, lr / (1 - this.beta1 ** this.t), Math.sqrt(1 - this.beta2 ** this.t), this.beta1, this.beta2, this.eps);
   }
 
   state(): { tensors: Record<string, tf.Variable>; step: number } {

@@ -13,7 +13,8 @@ import { AutoresetTracker } from './autoreset.js';
 import { isLive, markLive } from './liveEnv.js';
 import { Lifetime, requireDir, requireActionMask, requireObservation, requirePredictOptions } from './guards.js';
 import { RolloutBuffer } from './RolloutBuffer.js';
-import { clipGradNorm, TypedMLP } from './typed.js';
+import { clipScale, kernelsFor, resolveCompute, type Compute, type ResolvedCompute } from './kernels/registry.js';
+import type { FloatArray, KernelSet, MlpKernel } from './kernels/types.js';
 import { Extractor, extractorFromRecord, releaseModel, tfjsUpdate, type FeaturesExtractor } from './featuresExtractor.js';
 import { TypedMirror } from './TypedMirror.js';
 import { distributionFor, type ActionDistribution } from './distributions.js';
@@ -38,28 +39,7 @@ export interface OnPolicyConfig {
   readonly featuresExtractor: FeaturesExtractor | undefined;
 }
 
-/**
- * Where the networks train: `'typed'` runs forward, backward and the optimizer in plain
- * typed-array kernels on the JS thread (fastest for the small MLPs of RL on the cpu and wasm
- * backends: no per-op overhead); `'tfjs'` runs them as tfjs ops on the active backend (for
- * tfjs-node or a GPU backend, big networks, and any network with a `featuresExtractor`);
- * `'auto'` takes `'tfjs'` with a features extractor or on the `tensorflow`, `webgl` and
- * `webgpu` backends, and `'typed'` otherwise. Both run the same loss and distribution code
- * (written once, on typed arrays) and differ only in how its gradient flows back through the
- * network; predictions always run on tfjs. Read the choice made from `agent.compute`.
- */
-export type Compute = 'auto' | 'typed' | 'tfjs';
-
-/**
- * Resolves `'auto'` for the active tfjs backend; a network with a features extractor trains
- * on tfjs (the typed kernels run MLPs only). @internal
- */
-export function resolveCompute(c: unknown, extractor = false): 'typed' | 'tfjs' {
-  if (c !== 'auto' && c !== 'typed' && c !== 'tfjs') fail('compute', "'auto', 'typed' or 'tfjs'", c);
-  if (extractor && c === 'typed') fail('compute', "'auto' or 'tfjs' with a featuresExtractor (the typed kernels run MLPs only)", c);
-  if (c !== 'auto') return c;
-  return extractor || ['tensorflow', 'webgl', 'webgpu'].includes(tf.getBackend()) ? 'tfjs' : 'typed';
-}
+export type { Compute } from './kernels/registry.js';
 
 /** A minibatch for the typed-array path: what the loss reads, and the gradients it writes. @internal */
 export interface TypedBatch {
@@ -82,14 +62,15 @@ export interface TypedBatch {
   readonly gValue: Float64Array;
 }
 
-/** The typed-array training state: the float32 parameter mirror, kernels, scratch. */
+/** The typed-array training state: the float32 parameter mirror, the kernel set and its networks, the gradient. */
 interface TypedState {
   readonly mirror: TypedMirror;
   /** The mirrored flat parameters. */
   readonly theta: Float32Array;
-  readonly grad: Float64Array;
-  readonly pi: TypedMLP;
-  readonly vf: TypedMLP;
+  readonly kernels: KernelSet;
+  readonly grad: FloatArray;
+  readonly pi: MlpKernel;
+  readonly vf: MlpKernel;
 }
 
 /**
@@ -139,8 +120,8 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
   readonly #dist: ActionDistribution;
   /** @internal The features extractor under the heads, if any. */
   protected readonly extractor: Extractor | undefined;
-  /** Where this agent trains: its `compute` option resolved (see {@link Compute}). */
-  readonly compute: 'typed' | 'tfjs';
+  /** Where this agent trains: its `compute` option resolved (see {@link Compute}): a kernel set's name or `'tfjs'`. */
+  readonly compute: ResolvedCompute;
 
   constructor(env: TrainEnv<Act>, cfg: OnPolicyConfig, optimizer: (size: number) => FlatOptimizer) {
     this.env = toVector(env);
@@ -197,14 +178,16 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
     // nothing below checks user input: every option was checked before the network was built
     this.#lastStarts = new Float32Array(this.env.numEnvs).fill(1);
     this.#stats = new EpisodeStats(this.env.numEnvs);
-    if (this.compute === 'typed') {
+    const kernels = kernelsFor(this.compute);
+    if (kernels !== undefined) {
       const mirror = new TypedMirror([this.net.params], this.optimizerState);
       this.#typed = {
         mirror,
         theta: mirror.arrays[0] as Float32Array,
-        grad: new Float64Array(this.net.size),
-        pi: new TypedMLP(this.net.piLayers, cfg.activation),
-        vf: new TypedMLP(this.net.vfLayers, cfg.activation),
+        kernels,
+        grad: kernels.array(this.net.size),
+        pi: kernels.mlp(this.net.piLayers, cfg.activation),
+        vf: kernels.mlp(this.net.vfLayers, cfg.activation),
       };
     }
   }
@@ -550,10 +533,10 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
     const dOut = new Float64Array(n * this.net.spec.actionSize);
     const dLogStd = slot === undefined ? undefined : t.grad.subarray(slot.offset, slot.offset + this.net.spec.actionSize);
     const stats = headLoss(this.#dist, out, values, logStd, b, loss, dOut, dLogStd);
-    t.pi.backward(dOut, n, t.grad);
-    t.vf.backward(Float64Array.from(b.gValue), n, t.grad);
-    clipGradNorm(t.grad, maxGradNorm);
-    this.optimizerState.step(t.theta, t.grad, lr);
+    const k = t.kernels;
+    t.pi.backward(copyInto(k.array(dOut.length), dOut), n, t.grad);
+    t.vf.backward(copyInto(k.array(n), b.gValue), n, t.grad);
+    this.optimizerState.step(k, t.theta, t.grad, lr, clipScale(k, t.grad, maxGradNorm));
     t.mirror.dirty = true;
     return stats;
   }
@@ -575,6 +558,12 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> {
     });
     return stats;
   }
+}
+
+/** `dst` with `src` copied into it (a kernel set's own kind of array from a float64 one). */
+function copyInto(dst: FloatArray, src: ArrayLike<number>): FloatArray {
+  for (let i = 0; i < src.length; i++) dst[i] = src[i] as number;
+  return dst;
 }
 
 /** Rows of `n` policy outputs, each followed by the `logStd` every sample shares: a Gaussian's parameters. */
@@ -616,7 +605,7 @@ export function headLoss(
   b: TypedBatch,
   loss: OnPolicyLoss,
   dOut: Float64Array,
-  dLogStd: Float64Array | undefined,
+  dLogStd: FloatArray | undefined,
 ): number[] {
   const n = b.n;
   const w = dist.paramSize;
@@ -634,7 +623,7 @@ export function headLoss(
   for (let j = 0; j < n; j++) dist.addGrad(p, j * w, b.actions, j * m, b.gLogProb[j] as number, b.gEntropy[j] as number, g, j * w);
   if (logStd !== undefined) {
     const k = logStd.length;
-    const gStd = dLogStd as Float64Array;
+    const gStd = dLogStd as FloatArray;
     gStd.fill(0);
     for (let j = 0; j < n; j++) {
       for (let c = 0; c < k; c++) {

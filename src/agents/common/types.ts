@@ -6,6 +6,18 @@ import type { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 // training loop, callbacks, evaluation and checkpoints all read them from here, so that no
 // import cycle runs through src/agents/common.
 
+/** A region of a flat parameter vector. @internal */
+export interface Slot {
+  readonly offset: number;
+  readonly shape: readonly [number, number] | readonly [number];
+}
+
+/** One dense layer's weight and bias regions. @internal */
+export interface DenseSlots {
+  readonly w: Slot;
+  readonly b: Slot;
+}
+
 /** An action: an index for Discrete action spaces, an Int32Array for MultiDiscrete, a Float32Array for Box. */
 export type AgentAction = number | Int32Array | Float32Array;
 

@@ -10,18 +10,19 @@ import { isLive, markLive } from '../common/liveEnv.js';
 import { definedOnly, Lifetime, requireDir, requireActionMask, requireObservation, requirePredictOptions } from '../common/guards.js';
 import { FlatAdam } from '../common/ActorCritic.js';
 import { Extractor, releaseModel, requireFeaturesExtractor, tfjsUpdate, type FeaturesExtractor } from '../common/featuresExtractor.js';
-import { agentSeed, argmax, readCheckpoint, requireSameSpec, resolveCompute, toVector, withOverrides, type AgentAction, type Compute, type LearnOptions, type PredictOptions, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
-import { clipGradNorm, TypedMLP } from '../common/typed.js';
+import { agentSeed, argmax, readCheckpoint, requireSameSpec, toVector, withOverrides, type AgentAction, type LearnOptions, type PredictOptions, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
 import { TypedMirror } from '../common/TypedMirror.js';
-import { nativeKernels, nativeLayout, nativeStatus, type NativeKernels } from '../common/kernels/native.js';
-import type { ReplaySample } from '../common/ReplayBuffer.js';
+import { clipScale, kernelsFor, resolveCompute, type Compute, type ResolvedCompute } from '../common/kernels/registry.js';
+import { KernelQNet } from '../common/kernels/qNet.js';
+import type { FloatArray, KernelSet } from '../common/kernels/types.js';
 import { QNetwork, type QNetworkView } from '../common/QNetwork.js';
 import { ReplayBuffer, type ReplayBufferView } from '../common/ReplayBuffer.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 import { EpisodeStats, runLearn, writeCheckpoint, type EpisodeStatsState } from '../common/training.js';
 
 /**
- * Where DQN trains: {@link Compute}'s choices, or `'native'` (see `DQNOptions.compute`).
+ * Where DQN trains: the same choices as every agent's, {@link Compute} (this name is kept for
+ * code written when DQN alone had `'native'`).
  * @example
  * ```ts
  * import type { DQNCompute } from 'tradegym/agents';
@@ -29,7 +30,7 @@ import { EpisodeStats, runLearn, writeCheckpoint, type EpisodeStatsState } from 
  * console.log(compute);
  * ```
  */
-export type DQNCompute = Compute | 'native';
+export type DQNCompute = Compute;
 
 /** DQN's options; each omitted one takes its value from {@link DQN_DEFAULTS}. */
 export interface DQNOptions {
@@ -68,21 +69,12 @@ export interface DQNOptions {
   /** Dueling heads (Wang et al. 2016). */
   readonly dueling?: boolean;
   /**
-   * Where the network trains (default `'auto'`):
-   * - `'native'`: tradegym's native kernels (a Node-API addon built on install where a C
-   *   compiler is present; AVX-512 or AVX2 products where the CPU has them): the whole
-   *   training round in one call.
-   *   The fastest path for DQN; see {@link nativeStatus}.
-   * - `'typed'`: the WebAssembly SIMD and JS kernels (no native code).
-   * - `'tfjs'`: tfjs ops on the active backend.
-   * - `'auto'`: `'native'` where the native kernels are available, else `'typed'` (`'tfjs'`
-   *   for a dueling network); always `'tfjs'` with a `featuresExtractor` and on the
-   *   tensorflow, webgl and webgpu backends. `agent.compute` is the choice made, and
-   *   {@link nativeStatus} says why the native kernels are missing where they are.
-   *
-   * All three take the same steps (tested against each other); they differ in float rounding
-   * only, so a run is reproducible bit for bit on one path and one machine. A dueling network
-   * trains on the native kernels or tfjs (`'typed'` with `dueling` is an error).
+   * Where the network trains (default `'auto'`), by the rule every agent follows (see
+   * {@link Compute}): on the fastest kernel set that runs here (`'native'`, else `'wasm'`,
+   * else `'js'`; {@link kernelSets} says which run and why not), or on tfjs with a
+   * `featuresExtractor` or a GPU or tfjs-node backend. `agent.compute` is the choice made.
+   * Every path runs the same targets and loss and takes the same steps up to float rounding
+   * (tested against each other), so a run is reproducible bit for bit on one path and one machine.
    */
   readonly compute?: DQNCompute;
   /**
@@ -181,8 +173,8 @@ export class DQN<Act extends AgentAction = AgentAction> {
   readonly #chosen: Int32Array;
   readonly #envActions: Act[];
   readonly #typed: DQNTyped | undefined;
-  /** Where this agent trains: `compute` resolved (`'auto'` picked `'native'` or `'tfjs'`). */
-  readonly compute: 'native' | 'typed' | 'tfjs';
+  /** Where this agent trains: its `compute` option resolved (see {@link Compute}): a kernel set's name or `'tfjs'`. */
+  readonly compute: ResolvedCompute;
 
   /**
    * @param env - an env with a Box observation space and a Discrete action space, or a
@@ -230,7 +222,7 @@ export class DQN<Act extends AgentAction = AgentAction> {
     });
     this.#lr = toSchedule('learningRate', o.learningRate);
     // every option is checked before the networks are built: a throw leaks no tensors
-    this.compute = resolveDQNCompute(o.compute, this.config.dueling, this.config.featuresExtractor !== undefined);
+    this.compute = resolveCompute(o.compute, this.config.featuresExtractor !== undefined);
     this.#rng = new Rng(seed);
     this.#nActions = actSpace.n;
     this.#start = actSpace.start;
@@ -259,35 +251,26 @@ export class DQN<Act extends AgentAction = AgentAction> {
     this.explorationRate = this.config.explorationInitialEps;
     this.#chosen = new Int32Array(this.env.numEnvs);
     this.#envActions = new Array<Act>(this.env.numEnvs);
-    if (this.compute !== 'tfjs') {
-      const layers = this.#q.trunkLayers;
+    const kernels = kernelsFor(this.compute);
+    if (kernels !== undefined) {
       const mirror = new TypedMirror([this.#q.params, this.#q.target], this.#adam);
-      const kernels = this.compute === 'native' ? (nativeKernels() as NativeKernels) : undefined;
+      const net = () => new KernelQNet(kernels, this.#q, o.activation);
       this.#typed = {
         mirror,
+        kernels,
         theta: mirror.arrays[0] as Float32Array,
         target: mirror.arrays[1] as Float32Array,
+        grad: kernels.array(this.#q.size),
+        online: net(),
+        targetNet: net(),
+        actor: net(),
         version: 0,
         targetVersion: 0,
-        wasm:
-          kernels !== undefined
-            ? undefined
-            : {
-                grad: new Float64Array(this.#q.size),
-                online: new TypedMLP(layers, o.activation),
-                targetNet: new TypedMLP(layers, o.activation),
-                actor: new TypedMLP(layers, o.activation),
-                actorVersion: -1,
-                targetLoaded: -1,
-              },
-        native:
-          kernels === undefined
-            ? undefined
-            : { kernels, layout: nativeLayout(layers, this.#q.heads), relu: o.activation === 'relu' ? 1 : 0, batch: emptySample(), adam: new Float64Array(0), losses: new Float64Array(0), q: new Float32Array(0) },
+        actorVersion: -1,
+        targetLoaded: -1,
       };
     }
   }
-
 
   /** The online and target Q-networks: their spec and parameters, read-only (see {@link QNetworkView}). */
   get q(): QNetworkView {
@@ -385,22 +368,15 @@ export class DQN<Act extends AgentAction = AgentAction> {
     t.mirror.dirty = true;
   }
 
-  #qValues(obs: Float32Array, n: number): Float32Array | Float64Array {
+  #qValues(obs: Float32Array, n: number): FloatArray {
     const size = this.env.singleObservationSpace.size;
     const t = this.#typed;
     if (t !== undefined && !t.mirror.stale) {
-      const nat = t.native;
-      if (nat !== undefined) {
-        if (nat.q.length < n * this.#nActions) nat.q = new Float32Array(n * this.#nActions);
-        nat.kernels.forward(nat.layout, nat.relu, t.theta, obs, n, nat.q);
-        return nat.q.subarray(0, n * this.#nActions);
+      if (t.actorVersion !== t.version) {
+        t.actor.load(t.theta);
+        t.actorVersion = t.version;
       }
-      const w = t.wasm as DQNWasm;
-      if (w.actorVersion !== t.version) {
-        w.actor.load(t.theta);
-        w.actorVersion = t.version;
-      }
-      return w.actor.forward(obs, n).subarray(0, n * this.#nActions); // read before the next forward
+      return t.actor.forward(obs, n); // read before the next forward
     }
     return tf.tidy(() => this.#q.q(this.#features(tf.tensor2d(obs, [n, size]))).dataSync()) as Float32Array;
   }
@@ -414,8 +390,7 @@ export class DQN<Act extends AgentAction = AgentAction> {
   #train(progressRemaining: number): Record<string, number> {
     const { batchSize, gamma, maxGradNorm, doubleQ, gradientSteps } = this.config;
     const lr = this.#lr(progressRemaining);
-    if (this.#typed?.native !== undefined) return this.#trainNative(lr);
-    if (this.#typed !== undefined) return this.#trainTyped(lr);
+    if (this.#typed !== undefined) return this.#trainKernels(this.#typed, lr);
     const size = this.env.singleObservationSpace.size;
     const k = this.#nActions;
     const losses: tf.Tensor[] = [];
@@ -429,15 +404,9 @@ export class DQN<Act extends AgentAction = AgentAction> {
         const nextQ = doubleQ
           ? tf.sum(tf.mul(nextQTarget, tf.oneHot(tf.argMax(this.#q.q(this.#features(next)), 1) as tf.Tensor1D, k)), 1)
           : tf.max(nextQTarget, 1);
-        const target = tf.add(tf.tensor1d(s.rewards), tf.mul(tf.mul(tf.sub(1, tf.tensor1d(s.dones)), gamma), nextQ));
-        const mask = tf.oneHot(tf.tensor1d(s.actions, 'int32'), k);
-        const loss = () => {
-          const current = tf.sum(tf.mul(this.#q.q(this.#features(obs, true)), mask), 1);
-          const d = tf.abs(tf.sub(current, target));
-          const quad = tf.minimum(d, 1);
-          return tf.mean(tf.add(tf.mul(tf.square(quad), 0.5), tf.sub(d, quad))) as tf.Scalar;
-        };
-        return tfjsUpdate(loss, this.#q.params, ext, this.#adam, lr, maxGradNorm);
+        const y = Float64Array.from(tf.add(tf.tensor1d(s.rewards), tf.mul(tf.mul(tf.sub(1, tf.tensor1d(s.dones)), gamma), nextQ)).dataSync());
+        const op = dqnLossOp(s.actions, y);
+        return tfjsUpdate(() => op(this.#q.q(this.#features(obs, true))), this.#q.params, ext, this.#adam, lr, maxGradNorm);
       });
       losses.push(loss);
     }
@@ -453,45 +422,35 @@ export class DQN<Act extends AgentAction = AgentAction> {
   }
 
   /**
-   * `gradientSteps` Adam steps on the typed-array kernels: the same targets and Huber loss as
-   * the tfjs path, with dLoss/dQ(s, a) = clip(Q(s, a) - y, -1, 1) / batch (tfjs's gradient of
-   * `0.5 min(|d|, 1)^2 + |d| - min(|d|, 1)`).
+   * `gradientSteps` Adam steps on the agent's kernel set: the same targets and loss
+   * ({@link dqnLoss}) as the tfjs path, the network's backward pass, the norm clip and Adam on
+   * the kernels.
    */
-  #trainTyped(lr: number): Record<string, number> {
+  #trainKernels(t: DQNTyped, lr: number): Record<string, number> {
     const { batchSize: n, gamma, maxGradNorm, doubleQ, gradientSteps } = this.config;
-    const t = this.#typed as DQNTyped;
-    const w = t.wasm as DQNWasm;
     const k = this.#nActions;
-    if (w.targetLoaded !== t.targetVersion) {
-      w.targetNet.load(t.target);
-      w.targetLoaded = t.targetVersion;
+    const K = t.kernels;
+    if (t.targetLoaded !== t.targetVersion) {
+      t.targetNet.load(t.target);
+      t.targetLoaded = t.targetVersion;
     }
     const y = new Float64Array(n);
-    const dOut = new Float64Array(n * k);
+    const dQ = K.array(n * k);
     let lossSum = 0;
     for (let g = 0; g < gradientSteps; g++) {
       const s = this.#buffer.sample(n, this.#rng);
-      const nextT = w.targetNet.forward(s.nextObservations, n);
-      w.online.load(t.theta);
+      const nextT = t.targetNet.forward(s.nextObservations, n);
+      t.online.load(t.theta);
       // double DQN: the online net picks the next action, the target net values it
-      const nextOnline = doubleQ ? w.online.forward(s.nextObservations, n).slice(0, n * k) : undefined;
+      const nextOnline = doubleQ ? t.online.forward(s.nextObservations, n).slice(0, n * k) : undefined;
       for (let i = 0; i < n; i++) {
         const row = nextT.subarray(i * k, (i + 1) * k);
         const next = nextOnline === undefined ? Math.max(...row) : (row[argmax(nextOnline.subarray(i * k, (i + 1) * k))] as number);
         y[i] = (s.rewards[i] as number) + (1 - (s.dones[i] as number)) * gamma * next;
       }
-      const q = w.online.forward(s.observations, n);
-      dOut.fill(0);
-      for (let i = 0; i < n; i++) {
-        const a = i * k + (s.actions[i] as number);
-        const d = (q[a] as number) - (y[i] as number);
-        const ad = Math.abs(d);
-        lossSum += (ad <= 1 ? 0.5 * ad * ad : ad - 0.5) / n;
-        dOut[a] = Math.max(-1, Math.min(1, d)) / n;
-      }
-      w.online.backward(dOut, n, w.grad);
-      clipGradNorm(w.grad, maxGradNorm);
-      this.#adam.step(t.theta, w.grad, lr);
+      lossSum += dqnLoss(t.online.forward(s.observations, n), s.actions, y, dQ);
+      t.online.backward(dQ, n, t.grad);
+      this.#adam.step(K, t.theta, t.grad, lr, clipScale(K, t.grad, maxGradNorm));
       t.version++;
       t.mirror.dirty = true;
     }
@@ -499,42 +458,6 @@ export class DQN<Act extends AgentAction = AgentAction> {
     return {
       'rollout/exploration_rate': this.explorationRate,
       'train/loss': lossSum / gradientSteps,
-      'train/learning_rate': lr,
-      'train/n_updates': this.#nUpdates,
-    };
-  }
-
-  /**
-   * `gradientSteps` steps of the same training in one call of the native kernels: the
-   * minibatches are drawn ahead (the same draws from the same RNG as the other paths), Adam's
-   * step sizes computed here, and the kernel runs targets, Huber loss, back-propagation, the
-   * norm clip and Adam on the float32 mirrors.
-   */
-  #trainNative(lr: number): Record<string, number> {
-    const { batchSize: n, gamma, maxGradNorm, doubleQ, gradientSteps: steps } = this.config;
-    const t = this.#typed as DQNTyped;
-    const nat = t.native as DQNNative;
-    const rows = steps * n;
-    const d = this.env.singleObservationSpace.size;
-    if (nat.batch.actions.length < rows) nat.batch = emptySample(rows, d);
-    for (let g = 0; g < steps; g++) this.#buffer.sampleInto(nat.batch, g * n, n, this.#rng);
-    if (nat.losses.length < steps) {
-      nat.losses = new Float64Array(steps);
-      nat.adam = new Float64Array(2 * steps);
-    }
-    const adam = this.#adam;
-    adam.schedule(steps, lr, nat.adam);
-    const [m, v] = adam.moments;
-    const b = nat.batch;
-    nat.kernels.dqnRound(nat.layout, nat.relu, t.theta, t.target, m, v, b.observations, b.nextObservations, b.actions, b.rewards, b.dones, steps, n, gamma, maxGradNorm, doubleQ ? 1 : 0, nat.adam, adam.beta1, adam.beta2, adam.eps, nat.losses);
-    t.version += steps;
-    t.mirror.dirty = true;
-    this.#nUpdates += steps;
-    let lossSum = 0;
-    for (let g = 0; g < steps; g++) lossSum += nat.losses[g] as number;
-    return {
-      'rollout/exploration_rate': this.explorationRate,
-      'train/loss': lossSum / steps,
       'train/learning_rate': lr,
       'train/n_updates': this.#nUpdates,
     };
@@ -693,75 +616,64 @@ export class DQN<Act extends AgentAction = AgentAction> {
   }
 }
 
-/** DQN's typed-array training state: float32 mirrors of the online and target parameters. */
+/** DQN's training state on a kernel set: float32 mirrors of the online and target parameters, and the networks. */
 interface DQNTyped {
   readonly mirror: TypedMirror;
+  readonly kernels: KernelSet;
   /** The mirrored online and target parameters. */
   readonly theta: Float32Array;
   readonly target: Float32Array;
-  /** Bumped at every update of theta / target; the typed path's nets reload when behind. */
+  readonly grad: FloatArray;
+  /** The online network in training, the target network, and the acting copy. */
+  readonly online: KernelQNet;
+  readonly targetNet: KernelQNet;
+  readonly actor: KernelQNet;
+  /** Bumped at every update of theta / target; the networks reload when behind. */
   version: number;
   targetVersion: number;
-  /** The typed path's networks (`compute: 'typed'`), or the native kernels' state (`'native'`). */
-  readonly wasm: DQNWasm | undefined;
-  readonly native: DQNNative | undefined;
-}
-
-/** The typed path's networks on the wasm/JS kernels, and its gradient. */
-interface DQNWasm {
-  readonly grad: Float64Array;
-  /** The online network in training, the target network, and the acting copy. */
-  readonly online: TypedMLP;
-  readonly targetNet: TypedMLP;
-  readonly actor: TypedMLP;
-  /** The versions of theta and target they last loaded. */
+  /** The versions of theta and target the actor and the target network last loaded. */
   actorVersion: number;
   targetLoaded: number;
 }
 
-/** The native path's inputs: the kernels, the network layout, and buffers reused every round. */
-interface DQNNative {
-  readonly kernels: NativeKernels;
-  readonly layout: Int32Array;
-  readonly relu: number;
-  /** The round's minibatches, drawn ahead, end to end. */
-  batch: ReplaySample;
-  /** Adam's step size and second-moment correction per step. */
-  adam: Float64Array;
-  losses: Float64Array;
-  /** Q-values of the last acting forward pass. */
-  q: Float32Array;
-}
-
-/** Arrays for `rows` sampled transitions of `obsSize` observations. */
-function emptySample(rows = 0, obsSize = 0): ReplaySample {
-  return {
-    observations: new Float32Array(rows * obsSize),
-    nextObservations: new Float32Array(rows * obsSize),
-    actions: new Int32Array(rows),
-    rewards: new Float32Array(rows),
-    dones: new Float32Array(rows),
-  };
+/**
+ * DQN's loss (Mnih et al. 2015, with SB3's `smooth_l1_loss`: Huber, beta 1) on a batch: the
+ * mean over the rows of `huber(Q(s_i, a_i) - y_i)`, where `huber(d) = d^2 / 2` for `|d| <= 1`
+ * and `|d| - 1/2` beyond, `q` holding the `n x k` Q-values of the observations and `y` the
+ * targets. Writes dLoss/dQ into `dQ` (`clip(d, -1, 1) / n` at each row's action, 0 elsewhere).
+ * Both compute paths run it. @internal
+ * @param q - Q(s, .) per row, `n x k`.
+ * @param actions - the action taken per row.
+ * @param y - the target per row.
+ * @param dQ - receives the gradient, `n x k`.
+ * @returns the loss.
+ */
+export function dqnLoss(q: ArrayLike<number>, actions: ArrayLike<number>, y: ArrayLike<number>, dQ: FloatArray): number {
+  const n = y.length;
+  const k = q.length / n;
+  dQ.fill(0, 0, n * k);
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const a = i * k + (actions[i] as number);
+    const d = (q[a] as number) - (y[i] as number);
+    const ad = Math.abs(d);
+    loss += (ad <= 1 ? 0.5 * ad * ad : ad - 0.5) / n;
+    dQ[a] = Math.max(-1, Math.min(1, d)) / n;
+  }
+  return loss;
 }
 
 /**
- * Validates `compute` and picks the path. `'auto'`: `'tfjs'` with a features extractor or on a
- * GPU or tfjs-node backend; else `'native'` where the native kernels load, else `'typed'` (the
- * wasm kernels; `'tfjs'` for a dueling network, which they do not run). The choice is
- * `agent.compute`, and {@link nativeStatus} says why the native kernels did not load.
+ * {@link dqnLoss} as one tfjs op of the Q-values (`[n, k]`), for the tfjs path: its forward
+ * downloads them and runs the typed loss; its gradient hands back what that computed. Call
+ * inside tf.tidy.
  */
-function resolveDQNCompute(c: unknown, dueling: boolean, extractor: boolean): 'native' | 'typed' | 'tfjs' {
-  if (c !== 'auto' && c !== 'typed' && c !== 'tfjs' && c !== 'native') fail('compute', "'auto', 'native', 'typed' or 'tfjs'", c);
-  if (extractor && (c === 'typed' || c === 'native')) fail('compute', "'auto' or 'tfjs' with a featuresExtractor (the typed and native kernels run MLPs only)", c);
-  if (extractor) return 'tfjs';
-  if (dueling && c === 'typed') fail('compute', "'auto', 'native' or 'tfjs' with a dueling network (the typed path has no dueling head yet)", c);
-  if (c === 'native') {
-    const status = nativeStatus();
-    if (!status.available) fail('compute', `'auto', 'typed' or 'tfjs': the native kernels are not available here (${status.reason})`, c);
-    return 'native';
-  }
-  if (c !== 'auto') return c;
-  if (resolveCompute('auto') === 'tfjs') return 'tfjs';
-  if (nativeKernels() !== null) return 'native';
-  return dueling ? 'tfjs' : 'typed';
+function dqnLossOp(actions: ArrayLike<number>, y: Float64Array): (q: tf.Tensor2D) => tf.Scalar {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const q = args[0] as tf.Tensor2D;
+    const dQ = new Float64Array(q.size);
+    const loss = dqnLoss(q.dataSync(), actions, y, dQ);
+    return { value: tf.scalar(loss), gradFunc: (dy: tf.Tensor) => [tf.mul(dy, tf.tensor2d(Float32Array.from(dQ), q.shape))] };
+  });
+  return (q) => op(q) as tf.Scalar;
 }

@@ -1,21 +1,20 @@
-import type { DenseSlots } from '../ActorCritic.js';
+import type { DenseSlots } from '../types.js';
+import type { FloatArray, KernelSet, MlpKernel } from './types.js';
 
 /**
- * The optional native kernels (native/tradegym.c, a Node-API addon): DQN's whole training round
- * and the MLP forward pass in float32, AVX-512 where the CPU has it. They come prebuilt in a
+ * The optional native kernels (native/tradegym.c, a Node-API addon): the kernel primitives in
+ * float32, with AVX-512 or AVX2 products where the CPU has them. They come prebuilt in a
  * per-platform package (`@tradegym/native-linux-x64-gnu`, ...; see docs/native.md) or from a
- * source build (`npm run build:native`). @internal
+ * source build (`npm run build:native`). `flags` is `relu | 2 * activateLast`. @internal
  */
 export interface NativeKernels {
-  /** `out` (n x outSize) = the network's outputs for the n rows of `x`. */
-  forward(layout: Int32Array, relu: number, params: Float32Array, x: Float32Array, n: number, out: Float32Array): void;
-  /** `steps` DQN gradient steps; see native/tradegym.c for the arguments. */
-  dqnRound(
-    layout: Int32Array, relu: number, theta: Float32Array, target: Float32Array, m: Float32Array, v: Float32Array,
-    obs: Float32Array, next: Float32Array, actions: Int32Array, rewards: Float32Array, dones: Float32Array,
-    steps: number, n: number, gamma: number, maxGradNorm: number, doubleQ: number, adam: Float64Array,
-    beta1: number, beta2: number, eps: number, losses: Float64Array,
-  ): void;
+  /** Every layer's output into `acts`, layer after layer, the network's outputs last. */
+  mlpForward(layout: Int32Array, flags: number, params: Float32Array, x: Float32Array, n: number, acts: Float32Array): void;
+  /** The backward pass of the forward that left `acts`: into `grad` at the parameters' offsets, and into `dx` unless null. */
+  mlpBackward(layout: Int32Array, flags: number, params: Float32Array, x: Float32Array, n: number, acts: Float32Array, dOut: Float32Array, grad: Float32Array, dx: Float32Array | null): void;
+  sumSquares(g: Float32Array): number;
+  adam(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, scale: number, stepSize: number, bc2: number, beta1: number, beta2: number, eps: number): void;
+  rmsprop(p: Float32Array, v: Float32Array, g: Float32Array, scale: number, lr: number, alpha: number, eps: number): void;
   /** The product kernel in use: `'avx512'`, `'avx2'` (with FMA) or `'plain'` (C). */
   kernel(): string;
   /** Uses a kernel the CPU can run (`'plain'` always), to compare or test them; returns the kernel in use. */
@@ -229,16 +228,83 @@ export function nativeStatus(): NativeStatus {
   return l.kernels === null ? { available: false, reason: l.why } : { available: true, kernel: l.kernels.kernel(), source: l.source, path: l.path };
 }
 
-/**
- * `[layers, (fanIn, fanOut, wOff, bOff) per layer]`, then for dueling heads
- * `[1, vW, vB, aW, aB, actions]`: the layout the native kernels read. @internal
- */
-export function nativeLayout(layers: readonly DenseSlots[], heads?: { readonly v: DenseSlots; readonly a: DenseSlots }): Int32Array {
-  const out = new Int32Array(1 + 4 * layers.length + (heads === undefined ? 0 : 6));
+/** `[layers, (fanIn, fanOut, wOff, bOff) per layer]`: the layout the native kernels read. @internal */
+export function nativeLayout(layers: readonly DenseSlots[]): Int32Array {
+  const out = new Int32Array(1 + 4 * layers.length);
   out[0] = layers.length;
   layers.forEach((l, i) => {
     out.set([l.w.shape[0] as number, l.w.shape[1] as number, l.w.offset, l.b.offset], 1 + 4 * i);
   });
-  if (heads !== undefined) out.set([1, heads.v.w.offset, heads.v.b.offset, heads.a.w.offset, heads.a.b.offset, heads.a.w.shape[1] as number], 1 + 4 * layers.length);
   return out;
+}
+
+/** A float32 view of `a`: itself, or a copy into `scratch` (grown as needed). */
+function f32(a: FloatArray, size: number, scratch: { buf: Float32Array }): Float32Array {
+  if (a instanceof Float32Array) return a;
+  if (scratch.buf.length < size) scratch.buf = new Float32Array(size);
+  for (let i = 0; i < size; i++) scratch.buf[i] = a[i] as number;
+  return scratch.buf;
+}
+
+/** An MLP on the native kernels: the addon reads the parameters in place and keeps activations in a buffer of this object. */
+class NativeMlp implements MlpKernel {
+  readonly inSize: number;
+  readonly outSize: number;
+  readonly #k: NativeKernels;
+  readonly #layout: Int32Array;
+  readonly #flags: number;
+  /** Floats per row of all layers' outputs, and where the last layer's start in a row block. */
+  readonly #perRow: number;
+  #params: Float32Array = new Float32Array(0);
+  #acts = new Float32Array(0);
+  #x: Float32Array = new Float32Array(0);
+  readonly #xCopy: { buf: Float32Array } = { buf: new Float32Array(0) };
+
+  constructor(k: NativeKernels, layers: readonly DenseSlots[], activation: 'tanh' | 'relu', activateLast: boolean) {
+    this.#k = k;
+    this.#layout = nativeLayout(layers);
+    this.#flags = (activation === 'relu' ? 1 : 0) | (activateLast ? 2 : 0);
+    this.inSize = layers[0]?.w.shape[0] as number;
+    this.outSize = layers[layers.length - 1]?.w.shape[1] as number;
+    this.#perRow = layers.reduce((s, l) => s + (l.w.shape[1] as number), 0);
+  }
+
+  load(params: Float32Array): void {
+    this.#params = params;
+  }
+
+  forward(x: FloatArray, n: number): Float32Array {
+    if (this.#acts.length < n * this.#perRow) this.#acts = new Float32Array(n * this.#perRow);
+    // the input is kept for backward: a float64 one is copied (the copy is this object's own)
+    this.#x = f32(x, n * this.inSize, this.#xCopy);
+    this.#k.mlpForward(this.#layout, this.#flags, this.#params, this.#x, n, this.#acts);
+    const end = n * this.#perRow;
+    return this.#acts.subarray(end - n * this.outSize, end);
+  }
+
+  backward(dOut: FloatArray, n: number, grad: FloatArray, dx?: FloatArray): void {
+    // the native set's arrays are float32 (KernelSet.array); another kind would be a caller's bug
+    if (!(dOut instanceof Float32Array) || !(grad instanceof Float32Array) || (dx !== undefined && !(dx instanceof Float32Array))) throw new TypeError('NativeMlp.backward: dOut, grad and dx must be Float32Arrays');
+    this.#k.mlpBackward(this.#layout, this.#flags, this.#params, this.#x, n, this.#acts, dOut, grad, dx ?? null);
+  }
+}
+
+let nativeSet: KernelSet | undefined;
+
+/**
+ * The native kernel set (float32 throughout, products on AVX-512, AVX2 or plain C); or, where
+ * the addon is not loaded, why not (as {@link nativeStatus} says). @internal
+ */
+export function nativeKernelSet(): KernelSet | string {
+  const k = nativeKernels();
+  if (k === null) return (loaded as { why: string }).why;
+  nativeSet ??= {
+    name: 'native',
+    mlp: (layers, activation, activateLast = false) => new NativeMlp(k, layers, activation, activateLast),
+    array: (size) => new Float32Array(size),
+    sumSquares: (g) => k.sumSquares(g as Float32Array),
+    adam: (p, m, v, g, scale, stepSize, bc2, beta1, beta2, eps) => k.adam(p, m, v, g as Float32Array, scale, stepSize, bc2, beta1, beta2, eps),
+    rmsprop: (p, v, g, scale, lr, alpha, eps) => k.rmsprop(p, v, g as Float32Array, scale, lr, alpha, eps),
+  };
+  return nativeSet;
 }

@@ -1,4 +1,6 @@
 import { GEMM_WASM_BASE64 } from './gemmWasm.js';
+import { gemmABtJs, jsKernelSet } from './jsKernels.js';
+import type { KernelSet } from './types.js';
 
 /** The part of the WebAssembly API used here (our lib settings do not declare it). */
 interface WasmMemory {
@@ -65,4 +67,28 @@ export function gemmWasm(w: Kernel, A: Float64Array, aOff: number, B: Float64Arr
   if (bias !== undefined) f.set(bias.subarray(biasOff, biasOff + m), pbias);
   w.gemm(pa * 4, pb * 4, pc * 4, n, m, k, bias === undefined ? 0 : pbias * 4);
   C.set(f.subarray(pc, pc + n * m), cOff);
+}
+
+/**
+ * `C[cOff + i m + j] = sum_p A[aOff + i k + p] B[bOff + j k + p] (+ bias[biasOff + j])` for
+ * an `n x k` A and an `m x k` B, overwriting C: on the wasm SIMD kernel (gemm.c: float32, about
+ * 20 GMAC/s on one core) unless the product is tiny (under 512 multiply-adds, where copying
+ * costs more than it saves), then on {@link gemmABtJs}. @internal
+ */
+export function gemmABt(A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, n: number, m: number, k: number, bias?: Float64Array, biasOff = 0): void {
+  const w = wasmKernel();
+  if (w !== null && n * m * k >= 512) gemmWasm(w, A, aOff, B, bOff, C, cOff, n, m, k, bias, biasOff);
+  else gemmABtJs(A, aOff, B, bOff, C, cOff, n, m, k, bias, biasOff);
+}
+
+let wasmSet: KernelSet | undefined;
+
+/**
+ * The wasm kernel set: the JS kernels with their products on the SIMD kernel; or, where the
+ * engine cannot run WebAssembly SIMD, why not. @internal
+ */
+export function wasmKernels(): KernelSet | string {
+  if (wasmKernel() === null) return 'this JavaScript engine has no WebAssembly SIMD';
+  wasmSet ??= jsKernelSet('wasm', gemmABt);
+  return wasmSet;
 }

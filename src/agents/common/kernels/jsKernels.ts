@@ -1,26 +1,18 @@
-import type { DenseSlots } from './ActorCritic.js';
-import { gemmWasm, wasmKernel } from './kernels/wasmGemm.js';
+import type { DenseSlots } from '../types.js';
+import type { FloatArray, KernelName, KernelSet, MlpKernel } from './types.js';
 
 /**
- * Plain typed-array kernels for small MLPs: the forward pass, the backward pass and the
- * optimizer step of the agents' networks without tfjs's per-op overhead, which dominates for
- * 64-unit layers (a tfjs op costs tens of microseconds whatever its size). All products are
- * one kernel, `C = A B^T`: WebAssembly SIMD where available, blocked JS otherwise; the JS side
- * keeps Float64Array operands (one element kind keeps V8's code monomorphic). Parameters and
- * optimizer state stay float32, so a saved agent resumes bit for bit. @internal
+ * The JS kernels: the reference kernel set (float64, plain loops) and the parts the wasm set
+ * shares with it. An MLP's forward and backward pass, the optimizer updates and the sum of
+ * squares without tfjs's per-op overhead, which dominates for 64-unit layers (a tfjs op costs
+ * tens of microseconds whatever its size). Every product is one kernel, `C = A B^T`, passed in:
+ * blocked JS here, WebAssembly SIMD in the wasm set. Activations and gradients are float64 (one
+ * element kind keeps V8's code monomorphic); parameters and optimizer state stay float32, so a
+ * saved agent resumes bit for bit. @internal
  */
 
-/**
- * `C[cOff + i m + j] = sum_p A[aOff + i k + p] B[bOff + j k + p] (+ bias[biasOff + j])` for
- * an `n x k` A and an `m x k` B. Overwrites C. Runs on the wasm SIMD kernel (gemm.c: float32,
- * about 20 GMAC/s on one core) where the engine has WebAssembly SIMD and the product is not
- * tiny, else on {@link gemmABtJs}. @internal
- */
-export function gemmABt(A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, n: number, m: number, k: number, bias?: Float64Array, biasOff = 0): void {
-  const w = wasmKernel();
-  if (w !== null && n * m * k >= 512) gemmWasm(w, A, aOff, B, bOff, C, cOff, n, m, k, bias, biasOff);
-  else gemmABtJs(A, aOff, B, bOff, C, cOff, n, m, k, bias, biasOff);
-}
+/** A product kernel: `C = A B^T (+ bias)` with the signature of {@link gemmABtJs}. @internal */
+export type Gemm = typeof gemmABtJs;
 
 /**
  * The same product in plain JS (float64): blocks of 3 rows x 4 columns keep twelve sums in
@@ -133,13 +125,16 @@ function grow(a: Float64Array<ArrayBuffer>, size: number): Float64Array<ArrayBuf
 }
 
 /**
- * A dense network (`tanh` or `relu` on hidden layers, linear output) read from a flat float32
- * parameter vector: `load(params)` copies the weights into float64 (as stored and
- * transposed), `forward` keeps every layer's output for `backward`, which writes the
- * gradient into the same regions of a flat gradient vector. @internal
+ * A dense network on the JS kernels (see {@link MlpKernel}), read from a flat float32 parameter
+ * vector: `load(params)` copies the weights into float64 (as stored and transposed), `forward`
+ * keeps every layer's output for `backward`, which writes the gradient into the same regions of
+ * a flat gradient vector. Its products run on the `gemm` it is given. @internal
  */
-export class TypedMLP {
+export class TypedMLP implements MlpKernel {
+  readonly inSize: number;
   readonly outSize: number;
+  readonly #gemm: Gemm;
+  readonly #activateLast: boolean;
   readonly #layers: readonly DenseSlots[];
   readonly #relu: boolean;
   /** Per layer: W as stored ([in, out]), W transposed ([out, in]), the bias. */
@@ -154,10 +149,13 @@ export class TypedMLP {
   #dzt = new Float64Array(0);
   #gw = new Float64Array(0);
 
-  constructor(layers: readonly DenseSlots[], activation: 'tanh' | 'relu') {
+  constructor(layers: readonly DenseSlots[], activation: 'tanh' | 'relu', activateLast = false, gemm: Gemm = gemmABtJs) {
     this.#layers = layers;
     this.#relu = activation === 'relu';
+    this.#activateLast = activateLast;
+    this.#gemm = gemm;
     const dims = layers.map((l) => l.w.shape as readonly [number, number]);
+    this.inSize = (dims[0] as [number, number])[0];
     this.outSize = (dims[dims.length - 1] as [number, number])[1];
     this.#w = dims.map(([i, o]) => new Float64Array(i * o));
     this.#wt = dims.map(([i, o]) => new Float64Array(i * o));
@@ -188,35 +186,40 @@ export class TypedMLP {
    * @param x - the inputs.
    * @param n - how many.
    */
-  forward(x: ArrayLike<number>, n: number): Float64Array {
-    const inSize = (this.#layers[0] as DenseSlots).w.shape[0];
+  forward(x: FloatArray, n: number): Float64Array {
+    const inSize = this.inSize;
     const h0 = (this.#hs[0] = grow(this.#hs[0] as Float64Array<ArrayBuffer>, n * inSize));
     for (let i = 0; i < n * inSize; i++) h0[i] = x[i] as number;
     const last = this.#layers.length - 1;
     this.#layers.forEach((l, k) => {
       const [fanIn, fanOut] = l.w.shape as [number, number];
       const out = (this.#hs[k + 1] = grow(this.#hs[k + 1] as Float64Array<ArrayBuffer>, n * fanOut));
-      gemmABt(this.#hs[k] as Float64Array, 0, this.#wt[k] as Float64Array, 0, out, 0, n, fanOut, fanIn, this.#b[k] as Float64Array, 0);
-      if (k < last) {
+      this.#gemm(this.#hs[k] as Float64Array, 0, this.#wt[k] as Float64Array, 0, out, 0, n, fanOut, fanIn, this.#b[k] as Float64Array, 0);
+      if (k < last || this.#activateLast) {
         const size = n * fanOut;
         if (this.#relu) for (let i = 0; i < size; i++) out[i] = Math.max(0, out[i] as number);
         else for (let i = 0; i < size; i++) out[i] = tanh(out[i] as number);
       }
     });
-    return this.#hs[last + 1] as Float64Array;
+    return (this.#hs[last + 1] as Float64Array).subarray(0, n * this.outSize);
   }
 
   /**
    * Back-propagates `dOut` (`n x outSize`, the loss's gradient at the outputs of the last
    * `forward`) and writes the gradient of every weight and bias into `grad` at the
-   * parameters' own offsets.
+   * parameters' own offsets, and the inputs' gradient into `dx` when given.
    * @param dOut - the gradient at the outputs (overwritten).
    * @param n - the batch size of the last forward.
    * @param grad - the flat gradient.
+   * @param dx - where the gradient at the inputs goes, if wanted.
    */
-  backward(dOut: Float64Array, n: number, grad: Float64Array): void {
-    let dz = dOut;
-    for (let k = this.#layers.length - 1; k >= 0; k--) {
+  backward(dOut: FloatArray, n: number, grad: FloatArray, dx?: FloatArray): void {
+    // the JS sets' arrays are float64 (KernelSet.array); a float32 one would be a caller's bug
+    if (!(dOut instanceof Float64Array)) throw new TypeError('TypedMLP.backward: dOut must be a Float64Array');
+    let dz: Float64Array = dOut;
+    const last = this.#layers.length - 1;
+    if (this.#activateLast) activateBack(this.#relu, dz, this.#hs[last + 1] as Float64Array, n * this.outSize, dz);
+    for (let k = last; k >= 0; k--) {
       const l = this.#layers[k] as DenseSlots;
       const [fanIn, fanOut] = l.w.shape as [number, number];
       const h = this.#hs[k] as Float64Array;
@@ -232,24 +235,33 @@ export class TypedMLP {
       this.#gw = grow(this.#gw, fanIn * fanOut);
       transpose(h, n, fanIn, this.#ht);
       transpose(dz, n, fanOut, this.#dzt);
-      gemmABt(this.#ht, 0, this.#dzt, 0, this.#gw, 0, fanIn, fanOut, n);
+      this.#gemm(this.#ht, 0, this.#dzt, 0, this.#gw, 0, fanIn, fanOut, n);
       grad.set(this.#gw.subarray(0, fanIn * fanOut), l.w.offset);
-      if (k === 0) break;
+      if (k === 0 && dx === undefined) break;
       // the input's gradient dh[i, p] = sum_j dz[i, j] W[p, j], then through the activation
       // of the layer below (its output is h)
       this.#dh = grow(this.#dh, n * fanIn);
-      gemmABt(dz, 0, this.#w[k] as Float64Array, 0, this.#dh, 0, n, fanIn, fanOut);
+      this.#gemm(dz, 0, this.#w[k] as Float64Array, 0, this.#dh, 0, n, fanIn, fanOut);
       const size = n * fanIn;
+      if (k === 0) {
+        (dx as FloatArray).set(this.#dh.subarray(0, size));
+        break;
+      }
       // dz is spent: its buffer may take the next layer's
       const next = (this.#dz = grow(this.#dz, size));
-      if (this.#relu) for (let i = 0; i < size; i++) next[i] = (h[i] as number) > 0 ? (this.#dh[i] as number) : 0;
-      else {
-        for (let i = 0; i < size; i++) {
-          const y = h[i] as number;
-          next[i] = (this.#dh[i] as number) * (1 - y * y);
-        }
-      }
+      activateBack(this.#relu, this.#dh, h, size, next);
       dz = next;
+    }
+  }
+}
+
+/** `out[i] = dy[i]` times the activation's derivative at its output `y[i]`, for `size` entries (out may be dy). */
+function activateBack(relu: boolean, dy: FloatArray, y: Float64Array, size: number, out: FloatArray): void {
+  if (relu) for (let i = 0; i < size; i++) out[i] = (y[i] as number) > 0 ? (dy[i] as number) : 0;
+  else {
+    for (let i = 0; i < size; i++) {
+      const v = y[i] as number;
+      out[i] = (dy[i] as number) * (1 - v * v);
     }
   }
 }
@@ -275,10 +287,38 @@ export function tanh(v: number): number {
   return (x * p) / q;
 }
 
-/** Scales `g` so its L2 norm is at most `maxNorm`, as torch's `clip_grad_norm_` (norm + 1e-6). @internal */
-export function clipGradNorm(g: Float64Array, maxNorm: number): void {
-  let sq = 0;
-  for (let i = 0; i < g.length; i++) sq += (g[i] as number) * (g[i] as number);
-  const scale = Math.min(1, maxNorm / (Math.sqrt(sq) + 1e-6));
-  if (scale < 1) for (let i = 0; i < g.length; i++) g[i] = (g[i] as number) * scale;
+/**
+ * A kernel set on the JS kernels with products on `gemm`: the reference set (`'js'`, blocked
+ * float64 JS products) or the wasm set (`'wasm'`, the SIMD product kernel). The optimizer
+ * updates keep float32 state in float64 arithmetic, as the native set. @internal
+ */
+export function jsKernelSet(name: KernelName, gemm: Gemm): KernelSet {
+  return {
+    name,
+    mlp: (layers, activation, activateLast = false) => new TypedMLP(layers, activation, activateLast, gemm),
+    array: (size) => new Float64Array(size),
+    sumSquares(g) {
+      let sq = 0;
+      for (let i = 0; i < g.length; i++) sq += (g[i] as number) * (g[i] as number);
+      return sq;
+    },
+    adam(p, m, v, g, scale, stepSize, bc2, beta1, beta2, eps) {
+      for (let i = 0; i < p.length; i++) {
+        const gi = (g[i] as number) * scale;
+        m[i] = beta1 * (m[i] as number) + (1 - beta1) * gi;
+        v[i] = beta2 * (v[i] as number) + (1 - beta2) * gi * gi;
+        p[i] = (p[i] as number) - (stepSize * (m[i] as number)) / (Math.sqrt(v[i] as number) / bc2 + eps);
+      }
+    },
+    rmsprop(p, v, g, scale, lr, alpha, eps) {
+      for (let i = 0; i < p.length; i++) {
+        const gi = (g[i] as number) * scale;
+        v[i] = alpha * (v[i] as number) + (1 - alpha) * gi * gi;
+        p[i] = (p[i] as number) - (lr * gi) / (Math.sqrt(v[i] as number) + eps);
+      }
+    },
+  };
 }
+
+/** The JS reference kernel set: float64, plain loops, every engine. @internal */
+export const JS_KERNELS: KernelSet = jsKernelSet('js', gemmABtJs);
