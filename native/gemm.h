@@ -38,13 +38,18 @@ static void gemm_rows(int n, int j0, int m, int k, const float* A, long rs, long
 #if defined(__GNUC__)
 typedef float v4f __attribute__((vector_size(16)));
 typedef float v4fu __attribute__((vector_size(16), aligned(4))); // an unaligned load or store
+#ifndef PLAIN_V
 #if defined(__aarch64__)
 #define PLAIN_V 4
 #else
 #define PLAIN_V 2
 #endif
+#endif
+#ifndef PLAIN_R
+#define PLAIN_R 4
+#endif
 static inline __attribute__((always_inline)) void plain_block(const int R, int k, const float* a, long rs, long cs, const float* b, long ldb, float* c, long ldc, const float* bias) {
-  v4f s[4][PLAIN_V];
+  v4f s[PLAIN_R][PLAIN_V];
   for (int t = 0; t < PLAIN_V; t++) {
     const v4f b0 = bias ? *(const v4fu*)(bias + 4 * t) : (v4f){0.f, 0.f, 0.f, 0.f};
     for (int r = 0; r < R; r++) s[r][t] = b0;
@@ -68,7 +73,7 @@ static void gemm_plain(int n, int m, int k, const float* A, long rs, long cs, co
   for (; j + W <= m; j += W) {
     const float* bj = bias ? bias + j : NULL;
     int i = 0;
-    for (; i + 4 <= n; i += 4) plain_block(4, k, A + i * rs, rs, cs, B + j, ldb, C + i * ldc + j, ldc, bj);
+    for (; i + PLAIN_R <= n; i += PLAIN_R) plain_block(PLAIN_R, k, A + i * rs, rs, cs, B + j, ldb, C + i * ldc + j, ldc, bj);
     for (; i < n; i++) plain_block(1, k, A + i * rs, rs, cs, B + j, ldb, C + i * ldc + j, ldc, bj);
   }
   if (j < m) gemm_rows(n, j, m, k, A, rs, cs, B, ldb, C, ldc, bias); // the last columns, fewer than W

@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { A2C, DQN, kernelSets, nativeStatus, PPO, useBackend } from '../../src/agents/index.js';
 import { FlatLayout, mlp } from '../../src/agents/common/ActorCritic.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { JS_KERNELS } from '../../src/agents/common/kernels/jsKernels.js';
+import { KERNELS_WASM_SOURCES_SHA256 } from '../../src/agents/common/kernels/kernelsWasm.js';
 import { KernelQNet } from '../../src/agents/common/kernels/qNet.js';
 import { kernelSet, resolveCompute } from '../../src/agents/common/kernels/registry.js';
 import type { FloatArray, KernelName, KernelSet } from '../../src/agents/common/kernels/types.js';
@@ -70,6 +73,14 @@ describe('kernel sets', () => {
     const status = nativeStatus();
     expect(native.available).toBe(status.available);
     if (!native.available && !status.available) expect(native.reason).toBe(status.reason);
+  });
+
+  // the wasm set is the native addon's C compiled to WebAssembly: its embedded binary must come
+  // from the sources as they are (npm run build:wasm rebuilds it)
+  it('the embedded wasm binary was built from the current native/wasm.c, kernels.h and gemm.h', () => {
+    const h = createHash('sha256');
+    for (const f of ['native/wasm.c', 'native/kernels.h', 'native/gemm.h']) h.update(readFileSync(new URL(`../../${f}`, import.meta.url)));
+    expect(KERNELS_WASM_SOURCES_SHA256, 'run npm run build:wasm').toBe(h.digest('hex'));
   });
 
   it("compute: 'auto' takes the fastest set here on the cpu backend, 'typed' the same; a missing set or an unknown value is an error naming it", () => {

@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/agents/index.js';
 import { FlatLayout, mlp } from '../../src/agents/common/ActorCritic.js';
 import { gemmABtJs, tanh, TypedMLP } from '../../src/agents/common/kernels/jsKernels.js';
-import { gemmABt, wasmKernel } from '../../src/agents/common/kernels/wasmGemm.js';
 import { Rng } from '../../src/index.js';
 
 beforeAll(async () => {
@@ -17,34 +16,25 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return d;
 };
 
-describe('typed-array kernels', () => {
-  // both kernels against the product written out in float64: the JS kernel to 1e-12, the wasm
-  // SIMD kernel (float32 operands and sums) to float32 precision; odd sizes hit every remainder
-  it('both product kernels equal the product written out, for every blocking remainder', () => {
-    expect(wasmKernel()).not.toBeNull(); // Node 20 runs WebAssembly SIMD
+describe('the JS reference kernels', () => {
+  // the product kernel against the product written out in float64, to 1e-12; odd sizes hit
+  // every remainder of its 3 x 4 blocking (the other sets are held to this one by kernels.test.ts)
+  it('the product kernel equals the product written out, for every blocking remainder', () => {
     const rng = new Rng(3);
     for (const [n, m, k] of [[1, 1, 1], [2, 4, 3], [5, 7, 6], [8, 9, 1], [3, 5, 64], [64, 64, 64], [7, 130, 67]] as const) {
       const A = Float64Array.from({ length: n * k + 1 }, () => rng.normal());
       const B = Float64Array.from({ length: m * k }, () => rng.normal());
       const bias = Float64Array.from({ length: m + 2 }, () => rng.normal());
       const js = new Float64Array(n * m + 3);
-      const fast = new Float64Array(n * m + 3);
       gemmABtJs(A, 1, B, 0, js, 3, n, m, k, bias, 2);
-      gemmABt(A, 1, B, 0, fast, 3, n, m, k, bias, 2);
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < m; j++) {
           let s = bias[2 + j]!;
-          let mag = Math.abs(s);
-          for (let p = 0; p < k; p++) {
-            s += A[1 + i * k + p]! * B[j * k + p]!;
-            mag += Math.abs(A[1 + i * k + p]! * B[j * k + p]!);
-          }
+          for (let p = 0; p < k; p++) s += A[1 + i * k + p]! * B[j * k + p]!;
           expect(js[3 + i * m + j]).toBeCloseTo(s, 12);
-          expect(Math.abs(fast[3 + i * m + j]! - s)).toBeLessThan(1e-6 * mag + 1e-7);
         }
       }
       expect(Array.from(js.subarray(0, 3))).toEqual([0, 0, 0]);
-      expect(Array.from(fast.subarray(0, 3))).toEqual([0, 0, 0]);
     }
   });
 

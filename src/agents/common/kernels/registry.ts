@@ -3,7 +3,7 @@ import { fail } from '../../../core/checks.js';
 import { JS_KERNELS } from './jsKernels.js';
 import { nativeKernelSet } from './native.js';
 import type { FloatArray, KernelName, KernelSet } from './types.js';
-import { wasmKernels } from './wasmGemm.js';
+import { wasmKernels } from './wasm.js';
 
 /**
  * The kernel sets, registered by name as tfjs-core registers kernels per backend: each loader
