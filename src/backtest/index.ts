@@ -2,3 +2,4 @@ export * from './metrics.js';
 export * from './tradeStats.js';
 export * from './backtest.js';
 export * from './significance.js';
+export * from './baselines.js';

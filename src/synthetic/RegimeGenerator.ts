@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { Rng } from '../core/Rng.js';
 import { MarketData } from '../market/MarketData.js';
 import { timeframeToMs } from '../market/timeframe.js';
-import { checkWeekdaysTimeframe, GENERATOR_PRESETS, validateGeneratorConfig, type GeneratorConfig, type GeneratorConfigInput } from './config.js';
+import { checkWeekdaysTimeframe, GENERATOR_PRESETS, validateGeneratorConfig, type GeneratorConfig, type GeneratorConfigInput, type GeneratorPresetName } from './config.js';
 
 /** Options of {@link RegimeGenerator.generate}. */
 export interface GenerateOptions {
@@ -100,13 +100,16 @@ export class RegimeGenerator {
   }
 
   /**
-   * A generator from a built-in configuration.
-   * @param name - `'crypto-15m'` (24/7 15-minute bars) or `'equity-daily'` (weekday daily bars).
+   * A generator from a built-in configuration ({@link GENERATOR_PRESETS}).
+   * @param name - `'crypto-15m'` (24/7 15-minute bars), `'equity-daily'` (weekday daily bars),
+   *   or a control on crypto-15m's bars and volatility: `'crypto-15m-null'` (zero-drift GBM,
+   *   nothing to learn) or `'crypto-15m-structured'` (persistent up and down trends).
    * @returns the generator.
    * @throws {@link InvalidArgumentError} for another name.
    */
-  static preset(name: 'crypto-15m' | 'equity-daily'): RegimeGenerator {
-    const config = (GENERATOR_PRESETS as Record<string, GeneratorConfig>)[name];
+  static preset(name: GeneratorPresetName): RegimeGenerator {
+    // own keys only: 'toString' or '__proto__' are not presets
+    const config = typeof name === 'string' && Object.hasOwn(GENERATOR_PRESETS, name) ? (GENERATOR_PRESETS as Record<string, GeneratorConfig>)[name] : undefined;
     if (config === undefined) fail('name', `one of ${Object.keys(GENERATOR_PRESETS).join(', ')}`, name);
     return new RegimeGenerator(config);
   }

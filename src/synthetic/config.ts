@@ -393,8 +393,74 @@ const EQUITY_DAILY: GeneratorConfig = {
   calendar: 'weekdays',
 };
 
-/** The built-in configurations, by name. */
-export const GENERATOR_PRESETS: Readonly<Record<'crypto-15m' | 'equity-daily', GeneratorConfig>> = Object.freeze({
+/**
+ * The per-bar volatility of the controls: the long-run standard deviation of crypto-15m's
+ * 15-minute log returns (0.00432 over 400,000 bars, seed 1), so a control and the demo's
+ * market differ in structure, not in scale.
+ */
+const CONTROL_VOLATILITY = 0.0043;
+
+/**
+ * What the controls share: crypto-15m's bars and price level under plain GBM, without
+ * GARCH, jumps or gaps, and volume unrelated to the size of returns (no hint in it).
+ */
+const CONTROL_MARKET = {
+  process: 'gbm',
+  garch: null,
+  jumps: null,
+  gaps: null,
+  volume: { base: 100, noise: 0.35, sensitivity: 0 },
+  initialPrice: 30_000,
+  timeframe: '15m',
+  calendar: '24/7',
+} as const;
+
+const CRYPTO_15M_NULL: GeneratorConfig = {
+  // The null control: one regime of geometric Brownian motion with zero drift of the price,
+  // dS/S = sigma dW, whose log drift is -sigma^2 / 2 (Ito), so the close is a martingale:
+  // no strategy's expected return, before costs, differs from 0. Constant volatility and no
+  // regime switches: nothing to learn, so any edge found is luck.
+  regimes: [{ name: 'random-walk', drift: -(CONTROL_VOLATILITY ** 2) / 2, volatility: CONTROL_VOLATILITY, meanReversion: 0, volumeFactor: 1, duration: [960, 960] }],
+  initial: { 'random-walk': 1 },
+  transitions: { 'random-walk': { 'random-walk': 1 } },
+  ...CONTROL_MARKET,
+};
+
+const CRYPTO_15M_STRUCTURED: GeneratorConfig = {
+  // The structured control: up and down trends that alternate, each lasting 3 to 10 days,
+  // with a drift of a tenth of the volatility per bar (a trend moves the log price by
+  // 0.00043 x 288..960 = 0.12 to 0.41 on average). A moving average over a day (96 bars) sees the drift:
+  // its signal-to-noise, drift x sqrt(96) / sigma, is about 1. Symmetric, so buy-and-hold
+  // has no edge on average; the oracle and a trend rule do, net of 10 bps fees.
+  regimes: [
+    { name: 'uptrend', drift: CONTROL_VOLATILITY / 10, volatility: CONTROL_VOLATILITY, meanReversion: 0, volumeFactor: 1, duration: [288, 960] },
+    { name: 'downtrend', drift: -CONTROL_VOLATILITY / 10, volatility: CONTROL_VOLATILITY, meanReversion: 0, volumeFactor: 1, duration: [288, 960] },
+  ],
+  initial: { uptrend: 0.5, downtrend: 0.5 },
+  transitions: { uptrend: { downtrend: 1 }, downtrend: { uptrend: 1 } },
+  ...CONTROL_MARKET,
+};
+
+/**
+ * The names of the built-in configurations: two market styles, and two controls on
+ * crypto-15m's bars and volatility (a market with nothing to learn, and one with trends a
+ * simple rule can exploit).
+ */
+export type GeneratorPresetName = 'crypto-15m' | 'equity-daily' | 'crypto-15m-null' | 'crypto-15m-structured';
+
+/**
+ * The built-in configurations, by name:
+ * - `'crypto-15m'`: 24/7 15-minute bars, five regimes, GARCH, jumps (the demo's market).
+ * - `'equity-daily'`: weekday daily bars, five regimes, GARCH, jumps, overnight gaps.
+ * - `'crypto-15m-null'`: the null control, zero-drift GBM (a martingale close) at
+ *   crypto-15m's volatility: no regimes, no structure; an edge found here is luck.
+ * - `'crypto-15m-structured'`: the structured control, alternating up and down trends of 3 to
+ *   10 days with a drift of a tenth of the volatility per bar: the regime oracle and a
+ *   moving-average cross profit net of 10 bps fees.
+ */
+export const GENERATOR_PRESETS: Readonly<Record<GeneratorPresetName, GeneratorConfig>> = Object.freeze({
   'crypto-15m': CRYPTO_15M,
   'equity-daily': EQUITY_DAILY,
+  'crypto-15m-null': CRYPTO_15M_NULL,
+  'crypto-15m-structured': CRYPTO_15M_STRUCTURED,
 });

@@ -4,6 +4,7 @@ export {
   GENERATOR_PRESETS,
   DEFAULT_REGIMES,
   type GeneratorConfig,
+  type GeneratorPresetName,
   type GeneratorConfigInput,
   type RegimeConfig,
   type RegimeConfigInput,

@@ -203,7 +203,7 @@ describe('generator config validation names the path', () => {
     expect(() => gen.generate({ numSamples: 0, seed: 1 })).toThrow(/numSamples must be an integer >= 1, got 0/);
     expect(() => gen.generate({ numSamples: 10, seed: -1 })).toThrow(/seed must be a safe integer >= 0, got -1/);
     expect(() => gen.generate({ numSamples: 10, seed: 1, sed: 2 } as never)).toThrow(/options\.sed is not a known option/);
-    expect(() => RegimeGenerator.preset('forex' as never)).toThrow(/name must be one of crypto-15m, equity-daily, got "forex"/);
+    expect(() => RegimeGenerator.preset('forex' as never)).toThrow(/name must be one of crypto-15m, equity-daily, crypto-15m-null, crypto-15m-structured, got "forex"/);
   });
 });
 
