@@ -11,7 +11,7 @@ export { DQN, DQN_DEFAULTS, type DQNCompute, type DQNOptions } from './dqn/DQN.j
 export { nativeStatus, type NativeAvailable, type NativeStatus, type NativeUnavailable } from './common/kernels/native.js';
 export { kernelSets, type Compute, type KernelSetStatus } from './common/kernels/registry.js';
 export { constantSchedule, linearSchedule, type Schedule } from './common/schedules.js';
-export type { AgentAction, LearnOptions, LogRecord, PredictOptions, TrainEnv } from './common/OnPolicyAlgorithm.js';
+export type { AgentAction, LearnOptions, LogRecord, PredictOptions, TrainEnv } from './common/types.js';
 export type { ActorCriticSpec, ActorCriticView, NetArch } from './common/ActorCritic.js';
 export type { QNetworkSpec, QNetworkView } from './common/QNetwork.js';
 export type { ReplayBufferView } from './common/ReplayBuffer.js';

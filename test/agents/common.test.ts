@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { FlatAdam, orthogonal } from '../../src/agents/common/ActorCritic.js';
 import { RolloutBuffer } from '../../src/agents/common/RolloutBuffer.js';
-import { argmax, logSoftmaxAt, sampleCategorical } from '../../src/agents/common/OnPolicyAlgorithm.js';
+import { argmax, logSoftmaxAt, sampleCategorical } from '../../src/agents/common/distributions.js';
 import { constantSchedule, linearSchedule, PPO, useBackend } from '../../src/agents/index.js';
 import { explainedVariance } from '../../src/agents/ppo/PPO.js';
 import { Box, Discrete, Env, Rng, type ResetResult, type StepResult } from '../../src/index.js';

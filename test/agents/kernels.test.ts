@@ -305,8 +305,15 @@ describe('every kernel set takes the same training steps as tfjs, for every algo
         const logs: Record<string, number>[] = [];
         await agent.learn({ totalTimesteps: 128, callback: (r) => void logs.push({ ...r }) });
         const params = Array.from(agent.policy.params.dataSync());
+        // predict after training, on the same observations whatever the path
+        const size = agent.env.singleObservationSpace.size;
+        const rng = new Rng(77);
+        const actions = Array.from({ length: 12 }, () => {
+          const a = agent.predict(Float32Array.from({ length: size }, () => rng.uniform(-1, 1)), { deterministic: true });
+          return typeof a === 'number' ? [a] : Array.from(a);
+        });
         agent.dispose();
-        return { initial, params, logs };
+        return { initial, params, logs, actions };
       };
       const tfjs = await run('tfjs');
       expect(maxAbsDiff(tfjs.params, tfjs.initial)).toBeGreaterThan(5e-4);
@@ -314,6 +321,8 @@ describe('every kernel set takes the same training steps as tfjs, for every algo
         const k = await run(set);
         expect(k.initial).toEqual(tfjs.initial);
         expect(maxAbsDiff(k.params, tfjs.params), set).toBeLessThan(1e-5);
+        // the same actions: equal for categoricals, within float rounding for a Gaussian's mean
+        k.actions.forEach((a, i) => expect(maxAbsDiff(a, tfjs.actions[i]!), `${set} predict ${i}`).toBeLessThan(1e-4));
         for (const key of Object.keys(tfjs.logs[0]!).filter((x) => x.startsWith('train/'))) {
           const a = k.logs[k.logs.length - 1]![key]!;
           const b = tfjs.logs[tfjs.logs.length - 1]![key]!;
@@ -334,7 +343,9 @@ describe('every kernel set takes the same training steps as tfjs, for every algo
         expect(agent.compute).toBe(compute);
         const initial = Array.from(agent.q.params.dataSync());
         await agent.learn({ totalTimesteps: 400 });
-        const out = { initial, params: Array.from(agent.q.params.dataSync()), target: Array.from(agent.q.target.dataSync()) };
+        const rng = new Rng(78);
+        const actions = Array.from({ length: 20 }, () => agent.predict(Float32Array.from({ length: 4 }, () => rng.uniform(-2, 2)), { deterministic: true }));
+        const out = { initial, params: Array.from(agent.q.params.dataSync()), target: Array.from(agent.q.target.dataSync()), actions };
         agent.dispose();
         return out;
       };
@@ -344,6 +355,7 @@ describe('every kernel set takes the same training steps as tfjs, for every algo
         const k = await run(set);
         expect(maxAbsDiff(k.params, tfjs.params), set).toBeLessThan(1e-5);
         expect(maxAbsDiff(k.target, tfjs.target), set).toBeLessThan(1e-5);
+        expect(k.actions, `${set}: greedy actions after training`).toEqual(tfjs.actions);
       }
     }, 120_000);
   }

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { A2C, PPO, useBackend } from '../../src/agents/index.js';
 import { ActorCritic } from '../../src/agents/common/ActorCritic.js';
 import { distributionFor } from '../../src/agents/common/distributions.js';
-import { headLoss, headLossOp, type OnPolicyLoss, type TypedBatch } from '../../src/agents/common/OnPolicyAlgorithm.js';
+import { headLoss, headLossOp, type OnPolicyLoss, type TypedBatch } from '../../src/agents/common/headLoss.js';
 import { TypedMLP } from '../../src/agents/common/kernels/jsKernels.js';
 import { a2cLoss } from '../../src/agents/a2c/A2C.js';
 import { ppoLoss } from '../../src/agents/ppo/PPO.js';

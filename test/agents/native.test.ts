@@ -331,7 +331,7 @@ describe('tradegym installs no build: the native kernels come prebuilt per platf
   });
 
   it('the native sources and their build script still ship, for a source build on other platforms', () => {
-    for (const f of ['native/binding.gyp', 'native/gemm.h', 'native/tradegym.c', 'scripts/build-native.mjs']) expect(manifest.files).toContain(f);
+    for (const f of ['native/binding.gyp', 'native/gemm.h', 'native/kernels.h', 'native/tradegym.c', 'scripts/build-native.mjs']) expect(manifest.files).toContain(f);
     expect(manifest.scripts['build:native']).toBe('node scripts/build-native.mjs');
   });
 

@@ -2,7 +2,11 @@ import { fail, requireBool, requireInRange, requireInt, requireKnownKeys } from 
 import { FlatRMSprop, requireNetArch, type NetArch } from '../common/ActorCritic.js';
 import { requireFeaturesExtractor, type FeaturesExtractor } from '../common/featuresExtractor.js';
 import { definedOnly } from '../common/guards.js';
-import { agentSeed, batchAdvantages, entropyLoss, explainedVariance, OnPolicyAlgorithm, type AgentAction, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
+import { agentSeed } from '../common/Algorithm.js';
+import { batchAdvantages, entropyLoss, explainedVariance, type TypedBatch } from '../common/headLoss.js';
+import type { Compute } from '../common/kernels/registry.js';
+import { OnPolicyAlgorithm } from '../common/OnPolicyAlgorithm.js';
+import type { AgentAction, TrainEnv } from '../common/types.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 
 /** A2C's options; each omitted one takes its value from {@link A2C_DEFAULTS}. */

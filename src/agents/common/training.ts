@@ -1,10 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
 import { requireBool, requireInt, requireKnownKeys } from '../../core/checks.js';
-import { TradegymError } from '../../core/errors.js';
 import { ProgressBar, toCallbacks } from './callbacks.js';
 import type { CallbackAgent } from './types.js';
-import { fileIO } from './fileIO.js';
-import type { CheckpointHeader, LearnOptions, LogRecord } from './types.js';
+import type { LearnOptions, LogRecord } from './types.js';
 
 export type { CheckpointHeader } from './types.js';
 
@@ -94,22 +91,4 @@ export async function runLearn(
     await new Promise<void>((r) => setImmediate(r)); // let the event loop breathe between rollouts
   }
   for (const c of callbacks) await c.onTrainingEnd?.(agent);
-}
-
-/**
- * Writes a checkpoint crash-safely through {@link fileIO}: the options (schedules as JSON; a
- * custom schedule function cannot be saved), the header and the named tensors. A kill at any
- * instant leaves the previous checkpoint in `dir` or this one, complete. @internal
- */
-export async function writeCheckpoint(dir: string, header: Omit<CheckpointHeader, 'options'>, config: Readonly<Record<string, unknown>>, tensors: Record<string, tf.Tensor>): Promise<void> {
-  const options: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(config)) {
-    if (typeof v === 'function' && typeof (v as { toJSON?: unknown }).toJSON !== 'function') {
-      throw new TradegymError(`option ${k} is a custom schedule function and cannot be saved; save a constantSchedule/linearSchedule, or pass ${k} again to load()`);
-    }
-    options[k] = v;
-  }
-  const { data, specs } = await tf.io.encodeWeights(tensors);
-  const topology = JSON.parse(JSON.stringify({ ...header, options })) as object;
-  await fileIO(dir).save({ modelTopology: topology, weightSpecs: specs, weightData: data });
 }

@@ -1,24 +1,24 @@
-import { quietCpuBackend } from '../backend.js';
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireBool, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { Rng } from '../../core/Rng.js';
 import { Discrete } from '../../spaces/Discrete.js';
-import type { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
-import { AutoresetTracker } from '../common/autoreset.js';
-import { isLive, markLive } from '../common/liveEnv.js';
-import { definedOnly, Lifetime, requireDir, requireActionMask, requireObservation, requirePredictOptions } from '../common/guards.js';
 import { FlatAdam } from '../common/ActorCritic.js';
-import { Extractor, releaseModel, requireFeaturesExtractor, tfjsUpdate, type FeaturesExtractor } from '../common/featuresExtractor.js';
-import { agentSeed, argmax, readCheckpoint, requireSameSpec, toVector, withOverrides, type AgentAction, type LearnOptions, type PredictOptions, type TrainEnv } from '../common/OnPolicyAlgorithm.js';
-import { TypedMirror } from '../common/TypedMirror.js';
-import { clipScale, kernelsFor, resolveCompute, type Compute, type ResolvedCompute } from '../common/kernels/registry.js';
+import { agentSeed, Algorithm, buildAll, toVector, type CheckpointState } from '../common/Algorithm.js';
+import { AutoresetTracker } from '../common/autoreset.js';
+import { requireSameSpec, type Checkpoint } from '../common/checkpoint.js';
+import { argmax } from '../common/distributions.js';
+import { Extractor, requireFeaturesExtractor, tfjsUpdate, type FeaturesExtractor } from '../common/featuresExtractor.js';
+import { definedOnly, requireActionMask } from '../common/guards.js';
+import { clipScale, kernelsFor, type Compute } from '../common/kernels/registry.js';
 import { KernelQNet } from '../common/kernels/qNet.js';
 import type { FloatArray, KernelSet } from '../common/kernels/types.js';
+import { isLive } from '../common/liveEnv.js';
 import { QNetwork, type QNetworkView } from '../common/QNetwork.js';
 import { ReplayBuffer, type ReplayBufferView } from '../common/ReplayBuffer.js';
+import { TypedMirror } from '../common/TypedMirror.js';
+import type { AgentAction, PredictOptions, TrainEnv } from '../common/types.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
-import { EpisodeStats, runLearn, writeCheckpoint, type EpisodeStatsState } from '../common/training.js';
+import type { EpisodeStatsState } from '../common/training.js';
 
 /**
  * Where DQN trains: the same choices as every agent's, {@link Compute} (this name is kept for
@@ -146,23 +146,15 @@ interface DQNRollout extends EpisodeStatsState {
  * agent.dispose();
  * ```
  */
-export class DQN<Act extends AgentAction = AgentAction> {
-  /** The envs trained on (a single env is wrapped in a SyncVectorEnv of one). */
-  readonly env: SyncVectorEnv<Act>;
+export class DQN<Act extends AgentAction = AgentAction> extends Algorithm<Act> {
   /** The resolved options. */
   readonly config: Readonly<Required<Omit<DQNOptions, 'seed' | 'featuresExtractor'>>> & Pick<DQNOptions, 'seed' | 'featuresExtractor'>;
   readonly #q: QNetwork;
-  readonly #extractor: Extractor | undefined;
   readonly #adam: FlatAdam;
   readonly #autoreset: AutoresetTracker;
-  readonly #lifetime = new Lifetime();
-  /** Environment steps taken by `learn` so far. */
-  numTimesteps = 0;
   /** The current epsilon of the epsilon-greedy collection policy. */
   explorationRate: number;
-  readonly #rng: Rng;
   readonly #buffer: ReplayBuffer;
-  readonly #stats: EpisodeStats;
   readonly #lr: Schedule;
   readonly #nActions: number;
   readonly #start: number;
@@ -173,8 +165,8 @@ export class DQN<Act extends AgentAction = AgentAction> {
   readonly #chosen: Int32Array;
   readonly #envActions: Act[];
   readonly #typed: DQNTyped | undefined;
-  /** Where this agent trains: its `compute` option resolved (see {@link Compute}): a kernel set's name or `'tfjs'`. */
-  readonly compute: ResolvedCompute;
+  /** @internal */
+  protected readonly algorithm = 'DQN';
 
   /**
    * @param env - an env with a Box observation space and a Discrete action space, or a
@@ -186,9 +178,8 @@ export class DQN<Act extends AgentAction = AgentAction> {
    */
   constructor(env: TrainEnv<Act>, options: DQNOptions = {}) {
     requireKnownKeys('options', options, KEYS);
-    this.env = toVector(env);
-    quietCpuBackend();
-    const actSpace = this.env.singleActionSpace;
+    const vec = toVector(env);
+    const actSpace = vec.singleActionSpace;
     if (!(actSpace instanceof Discrete)) throw new InvalidArgumentError(`env action space must be Discrete for DQN, got ${String(actSpace)}`);
     const o = { ...DQN_DEFAULTS, ...definedOnly(options) }; // an explicit undefined is "left out"
     if (typeof o.learningRate === 'number' && !(o.learningRate > 0)) fail('learningRate', 'a number > 0 or a schedule', o.learningRate);
@@ -202,7 +193,7 @@ export class DQN<Act extends AgentAction = AgentAction> {
     const bufferSize = requireInt('bufferSize', o.bufferSize, 1);
     const batchSize = requireInt('batchSize', o.batchSize, 1);
     if (batchSize > bufferSize) fail('batchSize', `<= bufferSize (${bufferSize})`, batchSize);
-    this.config = Object.freeze({
+    const config = Object.freeze({
       ...o,
       bufferSize,
       learningStarts: requireInt('learningStarts', o.learningStarts, 0),
@@ -220,43 +211,40 @@ export class DQN<Act extends AgentAction = AgentAction> {
       seed,
       featuresExtractor: requireFeaturesExtractor('featuresExtractor', o.featuresExtractor),
     });
-    this.#lr = toSchedule('learningRate', o.learningRate);
+    const lr = toSchedule('learningRate', o.learningRate);
+    if (!Array.isArray(o.netArch)) fail('netArch', 'an array of layer sizes', o.netArch);
     // every option is checked before the networks are built: a throw leaks no tensors
-    this.compute = resolveCompute(o.compute, this.config.featuresExtractor !== undefined);
-    this.#rng = new Rng(seed);
+    super(vec, o.compute, config.featuresExtractor !== undefined, seed);
+    this.config = config;
+    this.#lr = lr;
     this.#nActions = actSpace.n;
     this.#start = actSpace.start;
     const obsSize = this.env.singleObservationSpace.size;
-    if (!Array.isArray(o.netArch)) fail('netArch', 'an array of layer sizes', o.netArch);
     // a failed constructor leaves no tensors behind
-    const owned: { dispose(): void }[] = [];
-    try {
+    const built = buildAll((own) => {
       const option = this.config.featuresExtractor;
-      if (option !== undefined) {
-        const ext = Extractor.build('featuresExtractor', option, this.env.singleObservationSpace, this.#rng);
-        this.#extractor = ext;
-        owned.push({ dispose: () => ext.abandon() });
+      const ext = option === undefined ? undefined : Extractor.build('featuresExtractor', option, this.env.singleObservationSpace, this.rng);
+      if (ext !== undefined) {
+        own({ dispose: () => ext.abandon() });
         ext.addTarget();
       }
-      this.#q = new QNetwork({ obsSize: this.#extractor?.featuresDim ?? obsSize, nActions: actSpace.n, netArch: [...o.netArch], activation: o.activation, dueling: this.config.dueling }, this.#rng);
-      owned.push(this.#q);
-      this.#adam = new FlatAdam(this.#q.size + (this.#extractor?.size ?? 0));
-    } catch (e) {
-      owned.forEach((x) => x.dispose());
-      throw e;
-    }
+      const q = new QNetwork({ obsSize: ext?.featuresDim ?? obsSize, nActions: actSpace.n, netArch: [...o.netArch], activation: o.activation, dueling: this.config.dueling }, this.rng);
+      own(q);
+      return { ext, q, adam: new FlatAdam(q.size + (ext?.size ?? 0)) };
+    });
+    this.extractor = built.ext;
+    this.#q = built.q;
+    this.#adam = built.adam;
     this.#autoreset = new AutoresetTracker(this.env.autoresetMode, this.env.numEnvs);
     this.#buffer = new ReplayBuffer(this.config.bufferSize, obsSize);
-    this.#stats = new EpisodeStats(this.env.numEnvs);
     this.explorationRate = this.config.explorationInitialEps;
     this.#chosen = new Int32Array(this.env.numEnvs);
     this.#envActions = new Array<Act>(this.env.numEnvs);
     const kernels = kernelsFor(this.compute);
     if (kernels !== undefined) {
-      const mirror = new TypedMirror([this.#q.params, this.#q.target], this.#adam);
+      const mirror = (this.mirror = new TypedMirror([this.#q.params, this.#q.target], this.#adam));
       const net = () => new KernelQNet(kernels, this.#q, o.activation);
       this.#typed = {
-        mirror,
         kernels,
         theta: mirror.arrays[0] as Float32Array,
         target: mirror.arrays[1] as Float32Array,
@@ -275,7 +263,7 @@ export class DQN<Act extends AgentAction = AgentAction> {
   /** The online and target Q-networks: their spec and parameters, read-only (see {@link QNetworkView}). */
   get q(): QNetworkView {
     const q = this.#q;
-    const model = this.#extractor?.model;
+    const model = this.extractor?.model;
     return { spec: q.spec, params: q.params, target: q.target, size: q.size, ...(model === undefined ? {} : { featuresExtractor: model }) };
   }
 
@@ -291,31 +279,16 @@ export class DQN<Act extends AgentAction = AgentAction> {
     return progress > f ? b : a + (progress * (b - a)) / f;
   }
 
-  /**
-   * Trains for `totalTimesteps` environment steps.
-   * @param options - `totalTimesteps`, an optional `callback` and `progressBar`.
-   * @returns this agent.
-   * @throws `InvalidArgumentError` (from `tradegym`) if `totalTimesteps` is not an integer >= 1;
-   *   `TradegymError` after `dispose()` or while another `learn` of this agent runs.
-   */
-  async learn(options: LearnOptions): Promise<this> {
-    const work = () => this.#learn(options);
-    const typed = this.#typed;
-    await this.#lifetime.learning(() => (typed === undefined ? work() : typed.mirror.around(work)));
-    return this;
-  }
-
-  async #learn(options: LearnOptions): Promise<void> {
-    await runLearn(this, options, this.#stats, (start, end) => {
-      if (this.#lastObs === undefined || !this.env.started) {
-        this.#lastObs = this.env.reset({ seed: this.config.seed }).observations.slice();
-        this.#autoreset.clear();
-      }
-      let progressRemaining = 1;
-      for (let s = 0; s < this.config.trainFreq; s++) progressRemaining = this.#collectStep(start, end);
-      if (this.numTimesteps > this.config.learningStarts && this.config.gradientSteps > 0) return this.#train(progressRemaining);
-      return { 'rollout/exploration_rate': this.explorationRate };
-    });
+  /** @internal `trainFreq` vector steps into the replay buffer, then `gradientSteps` updates once learning has started. */
+  protected iteration(start: number, end: number): Record<string, number> {
+    if (this.#lastObs === undefined || !this.env.started) {
+      this.#lastObs = this.env.reset({ seed: this.config.seed }).observations.slice();
+      this.#autoreset.clear();
+    }
+    let progressRemaining = 1;
+    for (let s = 0; s < this.config.trainFreq; s++) progressRemaining = this.#collectStep(start, end);
+    if (this.numTimesteps > this.config.learningStarts && this.config.gradientSteps > 0) return this.#train(progressRemaining);
+    return { 'rollout/exploration_rate': this.explorationRate };
   }
 
   /** One vector-env step into the replay buffer; returns the progress remaining. */
@@ -326,8 +299,8 @@ export class DQN<Act extends AgentAction = AgentAction> {
     const obs = this.#lastObs as Float32Array;
     const actions = this.#chosen;
     // as SB3: uniformly random before learningStarts; after, one epsilon draw for the whole batch
-    if (this.numTimesteps < this.config.learningStarts || this.#rng.uniform() < this.explorationRate) {
-      for (let e = 0; e < nEnvs; e++) actions[e] = this.#rng.integer(0, this.#nActions);
+    if (this.numTimesteps < this.config.learningStarts || this.rng.uniform() < this.explorationRate) {
+      for (let e = 0; e < nEnvs; e++) actions[e] = this.rng.integer(0, this.#nActions);
     } else {
       const q = this.#qValues(obs, nEnvs);
       for (let e = 0; e < nEnvs; e++) actions[e] = argmax(q.subarray(e * this.#nActions, (e + 1) * this.#nActions));
@@ -344,7 +317,7 @@ export class DQN<Act extends AgentAction = AgentAction> {
       const next = done ? this.#autoreset.finalObservation(r, e, size) : r.observations.subarray(e * size, (e + 1) * size);
       // done = a true termination only: a truncated episode still bootstraps from `next`
       this.#buffer.add(obs.subarray(e * size, (e + 1) * size), next, actions[e] as number, r.rewards[e] as number, r.terminations[e] === 1);
-      this.#stats.step(e, r.rewards[e] as number, done);
+      this.stats.step(e, r.rewards[e] as number, done);
     }
     this.#lastObs = r.observations.slice();
     const progressRemaining = Math.max(0, 1 - (this.numTimesteps - start) / (end - start));
@@ -357,21 +330,21 @@ export class DQN<Act extends AgentAction = AgentAction> {
   /** Polyak update of the target (tau 1: a copy), on the typed mirrors during typed training. */
   #updateTarget(tau: number): void {
     const t = this.#typed;
-    if (t === undefined || t.mirror.stale) {
+    if (t === undefined || (this.mirror as TypedMirror).stale) {
       this.#q.updateTarget(tau);
-      this.#extractor?.updateTarget(tau);
+      this.extractor?.updateTarget(tau);
       return;
     }
     if (tau === 1) t.target.set(t.theta);
     else for (let i = 0; i < t.target.length; i++) t.target[i] = (1 - tau) * (t.target[i] as number) + tau * (t.theta[i] as number);
     t.targetVersion++;
-    t.mirror.dirty = true;
+    (this.mirror as TypedMirror).dirty = true;
   }
 
   #qValues(obs: Float32Array, n: number): FloatArray {
     const size = this.env.singleObservationSpace.size;
     const t = this.#typed;
-    if (t !== undefined && !t.mirror.stale) {
+    if (t !== undefined && !(this.mirror as TypedMirror).stale) {
       if (t.actorVersion !== t.version) {
         t.actor.load(t.theta);
         t.actorVersion = t.version;
@@ -383,7 +356,7 @@ export class DQN<Act extends AgentAction = AgentAction> {
 
   /** Features of observations under the online weights: the extractor's output, or the observations. Call inside tf.tidy. */
   #features(x: tf.Tensor2D, training = false): tf.Tensor2D {
-    return this.#extractor === undefined ? x : this.#extractor.apply(x, training);
+    return this.extractor === undefined ? x : this.extractor.apply(x, training);
   }
 
   /** `gradientSteps` Adam steps on the Huber loss (SB3's smooth_l1_loss, beta 1). */
@@ -395,11 +368,11 @@ export class DQN<Act extends AgentAction = AgentAction> {
     const k = this.#nActions;
     const losses: tf.Tensor[] = [];
     for (let g = 0; g < gradientSteps; g++) {
-      const s = this.#buffer.sample(batchSize, this.#rng);
+      const s = this.#buffer.sample(batchSize, this.rng);
       const loss = tf.tidy(() => {
         const obs = tf.tensor2d(s.observations, [batchSize, size]);
         const next = tf.tensor2d(s.nextObservations, [batchSize, size]);
-        const ext = this.#extractor;
+        const ext = this.extractor;
         const nextQTarget = this.#q.q(ext === undefined ? next : ext.applyTarget(next), this.#q.target);
         const nextQ = doubleQ
           ? tf.sum(tf.mul(nextQTarget, tf.oneHot(tf.argMax(this.#q.q(this.#features(next)), 1) as tf.Tensor1D, k)), 1)
@@ -438,7 +411,7 @@ export class DQN<Act extends AgentAction = AgentAction> {
     const dQ = K.array(n * k);
     let lossSum = 0;
     for (let g = 0; g < gradientSteps; g++) {
-      const s = this.#buffer.sample(n, this.#rng);
+      const s = this.#buffer.sample(n, this.rng);
       const nextT = t.targetNet.forward(s.nextObservations, n);
       t.online.load(t.theta);
       // double DQN: the online net picks the next action, the target net values it
@@ -452,7 +425,7 @@ export class DQN<Act extends AgentAction = AgentAction> {
       t.online.backward(dQ, n, t.grad);
       this.#adam.step(K, t.theta, t.grad, lr, clipScale(K, t.grad, maxGradNorm));
       t.version++;
-      t.mirror.dirty = true;
+      (this.mirror as TypedMirror).dirty = true;
     }
     this.#nUpdates += gradientSteps;
     return {
@@ -475,37 +448,22 @@ export class DQN<Act extends AgentAction = AgentAction> {
    *   `TradegymError` after `dispose()`.
    */
   predict(observation: Float32Array, options: PredictOptions = {}): number {
-    this.#lifetime.require('predict');
-    requireObservation(observation, this.env.singleObservationSpace.size);
-    requirePredictOptions(options);
+    this.checkPredict(observation, options);
     const mask = requireActionMask(options.actionMask, [this.#nActions]);
     const allowed = Array.from({ length: this.#nActions }, (_, i) => i).filter((i) => mask === undefined || mask[i] !== 0);
-    if (options.deterministic !== true && this.#rng.uniform() < this.explorationRate) return (allowed[this.#rng.integer(0, allowed.length)] as number) + this.#start;
-    this.#typed?.mirror.flush();
+    if (options.deterministic !== true && this.rng.uniform() < this.explorationRate) return (allowed[this.rng.integer(0, allowed.length)] as number) + this.#start;
     const q = this.#qValues(observation, 1);
     const masked = Float64Array.from(q, (v, i) => (allowed.includes(i) ? v : -Infinity));
     return argmax(masked) + this.#start;
   }
 
-  /**
-   * Saves everything needed to resume exactly: the options, both networks, Adam's state, the
-   * replay buffer's contents, the RNG state, the step and update counters, epsilon and the
-   * collection state. Crash-safe, as the on-policy agents' `save`.
-   * @param dir - the directory (created if needed).
-   * @throws `CheckpointError` (from `tradegym`) if a file is in the way of `dir`;
-   *   `InvalidArgumentError` if `dir` is not a non-empty string.
-   * @throws `TradegymError` (from `tradegym`) if an option holds a custom schedule function,
-   *   or after `dispose()`.
-   */
-  async save(dir: string): Promise<void> {
-    this.#lifetime.require('save');
-    requireDir('dir', dir);
-    this.#typed?.mirror.flush();
+  /** @internal Both networks, Adam's state, the replay buffer, the counters, epsilon and the collection state. */
+  protected checkpointState(): CheckpointState {
     const opt = this.#adam.state();
     const c = this.#buffer.contents();
     const d = this.env.singleObservationSpace.size;
     const n = c.actions.length;
-    const tensors = tf.tidy(() => ({
+    const replay = tf.tidy(() => ({
       'replay/observations': tf.tensor2d(c.observations, [n, d]),
       'replay/nextObservations': tf.tensor2d(c.nextObservations, [n, d]),
       'replay/actions': tf.tensor1d(c.actions, 'int32'),
@@ -520,21 +478,15 @@ export class DQN<Act extends AgentAction = AgentAction> {
       bufferPos: this.#buffer.pos,
       bufferFull: this.#buffer.full,
       resetPending: Array.from(this.#autoreset.pending),
-      ...this.#stats.toJSON(),
+      ...this.stats.toJSON(),
     };
-    const rng = this.#rng.getState();
-    if (this.#lastObs !== undefined) markLive(this.env, this.numTimesteps, rng, rollout);
-    const ext = this.#extractor;
-    try {
-      await writeCheckpoint(
-        dir,
-        { algorithm: 'DQN', spec: this.#q.spec, numTimesteps: this.numTimesteps, optimizerStep: opt.step, rng, rollout },
-        ext === undefined ? this.config : { ...this.config, featuresExtractor: ext.record },
-        { params: this.#q.params, target: this.#q.target, ...opt.tensors, ...tensors, ...(ext === undefined ? {} : { ...ext.weights('extractor'), ...ext.targetWeights('extractorTarget') }) },
-      );
-    } finally {
-      Object.values(tensors).forEach((t) => t.dispose());
-    }
+    const ext = this.extractor;
+    return {
+      header: { spec: this.#q.spec, optimizerStep: opt.step, rollout },
+      tensors: { params: this.#q.params, target: this.#q.target, ...opt.tensors, ...replay, ...(ext === undefined ? {} : ext.targetWeights('extractorTarget')) },
+      temporary: Object.values(replay),
+      live: this.#lastObs === undefined ? null : rollout,
+    };
   }
 
   /**
@@ -552,73 +504,51 @@ export class DQN<Act extends AgentAction = AgentAction> {
    *   transitions saved (a larger one keeps them, oldest first, and counts only them).
    */
   static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: DQNOptions = {}): Promise<DQN<Act>> {
-    const checkpoint = await readCheckpoint(dir, 'DQN');
+    return Algorithm.fromCheckpoint(dir, 'DQN', options, (merged) => new DQN(env, merged as DQNOptions));
+  }
+
+  /** @internal Restores both networks, Adam, the replay buffer, the counters and (on the live env it was saved from) the collection state. */
+  protected restore(checkpoint: Checkpoint): void {
     const c = checkpoint.topology;
     const t = checkpoint.tensors;
-    let agent: DQN<Act> | undefined;
-    let merged: Record<string, unknown> | undefined;
-    try {
-      merged = await withOverrides(checkpoint.options, options);
-      agent = new DQN(env, merged as DQNOptions);
-      requireSameSpec(c.spec, agent.#q.spec);
-      agent.#extractor?.setWeights('extractor', t);
-      agent.#extractor?.setTargetWeights('extractorTarget', t);
-      agent.#q.params.assign(t.params as tf.Tensor);
-      agent.#q.target.assign(t.target as tf.Tensor);
-      agent.#adam.setState(t, c.optimizerStep);
-      const r = c.rollout as DQNRollout;
-      agent.#buffer.restore(
-        {
-          observations: (t['replay/observations'] as tf.Tensor).dataSync() as Float32Array,
-          nextObservations: (t['replay/nextObservations'] as tf.Tensor).dataSync() as Float32Array,
-          actions: (t['replay/actions'] as tf.Tensor).dataSync() as Int32Array,
-          rewards: (t['replay/rewards'] as tf.Tensor).dataSync() as Float32Array,
-          dones: (t['replay/dones'] as tf.Tensor).dataSync() as Float32Array,
-        },
-        r.bufferPos,
-        r.bufferFull,
-      );
-      agent.numTimesteps = c.numTimesteps;
-      agent.#rng.setState(c.rng);
-      agent.#nCalls = r.nCalls;
-      agent.#nUpdates = r.nUpdates;
-      agent.explorationRate = r.explorationRate;
-      // only the live env the checkpoint was saved from goes on without a reset (see liveEnv.ts)
-      if (r.lastObs !== null && isLive(agent.env, c.numTimesteps, c.rng, r)) {
-        agent.#lastObs = Float32Array.from(r.lastObs);
-        agent.#autoreset.pending.set(r.resetPending ?? []); // absent before next-step support: same-step only
-        agent.#stats.restore(r);
-      }
-      return agent;
-    } catch (e) {
-      // a failed load leaves no tensors behind: the agent's, or a model rebuilt for it
-      if (agent !== undefined) agent.dispose();
-      else if (merged !== undefined && merged.featuresExtractor !== options.featuresExtractor) releaseModel(merged.featuresExtractor);
-      throw e;
-    } finally {
-      Object.values(t).forEach((x) => x.dispose());
+    requireSameSpec(c.spec, this.#q.spec);
+    this.extractor?.setWeights('extractor', t);
+    this.extractor?.setTargetWeights('extractorTarget', t);
+    this.#q.params.assign(t.params as tf.Tensor);
+    this.#q.target.assign(t.target as tf.Tensor);
+    this.#adam.setState(t, c.optimizerStep);
+    const r = c.rollout as DQNRollout;
+    this.#buffer.restore(
+      {
+        observations: (t['replay/observations'] as tf.Tensor).dataSync() as Float32Array,
+        nextObservations: (t['replay/nextObservations'] as tf.Tensor).dataSync() as Float32Array,
+        actions: (t['replay/actions'] as tf.Tensor).dataSync() as Int32Array,
+        rewards: (t['replay/rewards'] as tf.Tensor).dataSync() as Float32Array,
+        dones: (t['replay/dones'] as tf.Tensor).dataSync() as Float32Array,
+      },
+      r.bufferPos,
+      r.bufferFull,
+    );
+    this.#nCalls = r.nCalls;
+    this.#nUpdates = r.nUpdates;
+    this.explorationRate = r.explorationRate;
+    // only the live env the checkpoint was saved from goes on without a reset (see liveEnv.ts)
+    if (r.lastObs !== null && isLive(this.env, c.numTimesteps, c.rng, r)) {
+      this.#lastObs = Float32Array.from(r.lastObs);
+      this.#autoreset.pending.set(r.resetPending ?? []); // absent before next-step support: same-step only
+      this.stats.restore(r);
     }
   }
 
-  /**
-   * Releases the tensors of the networks and the optimizer. Afterwards `predict`, `learn` and
-   * `save` throw; a second `dispose()` does nothing.
-   * @throws `TradegymError` (from `tradegym`) while `learn` runs (e.g. from a callback): the
-   *   update would write into released tensors; return false from the callback to stop
-   *   training, and dispose after `learn` resolves.
-   */
-  dispose(): void {
-    this.#lifetime.dispose(() => {
-      this.#q.dispose();
-      this.#extractor?.dispose();
-      this.#adam.dispose();
-    });
+  /** @internal */
+  protected release(): void {
+    this.#q.dispose();
+    this.#adam.dispose();
   }
 }
 
 /** DQN's training state on a kernel set: float32 mirrors of the online and target parameters, and the networks. */
 interface DQNTyped {
-  readonly mirror: TypedMirror;
   readonly kernels: KernelSet;
   /** The mirrored online and target parameters. */
   readonly theta: Float32Array;

@@ -2,11 +2,15 @@ import { fail, requireBool, requireInRange, requireInt, requireKnownKeys } from 
 import { FlatAdam, requireNetArch, type NetArch } from '../common/ActorCritic.js';
 import { requireFeaturesExtractor, type FeaturesExtractor } from '../common/featuresExtractor.js';
 import { definedOnly } from '../common/guards.js';
-import { agentSeed, batchAdvantages, entropyLoss, explainedVariance, OnPolicyAlgorithm, toVector, type AgentAction, type Compute, type TrainEnv, type TypedBatch } from '../common/OnPolicyAlgorithm.js';
+import { agentSeed, toVector } from '../common/Algorithm.js';
+import { batchAdvantages, entropyLoss, explainedVariance, type TypedBatch } from '../common/headLoss.js';
+import type { Compute } from '../common/kernels/registry.js';
+import { OnPolicyAlgorithm } from '../common/OnPolicyAlgorithm.js';
+import type { AgentAction, TrainEnv } from '../common/types.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 
 // shared by the on-policy algorithms since it moved; older imports find it here
-export { explainedVariance } from '../common/OnPolicyAlgorithm.js';
+export { explainedVariance } from '../common/headLoss.js';
 
 /** PPO's options; each omitted one takes its value from {@link PPO_DEFAULTS}. */
 export interface PPOOptions {
