@@ -33,18 +33,15 @@ TG_UNUSED static int kernel_level(void) {
   return level;
 }
 
-static void gemm(int n, int m, int k, const float* A, long rs, long cs, const float* B, long ldb, float* C, long ldc, const float* bias) {
+// name_avx512, name_avx2 or name_plain by the kernel level (name_plain where the CPU is not x86-64)
 #ifdef TG_X86
-  if (kernel_level() == 2) {
-    gemm_avx512(n, m, k, A, rs, cs, B, ldb, C, ldc, bias);
-    return;
-  }
-  if (kernel_level() == 1) {
-    gemm_avx2(n, m, k, A, rs, cs, B, ldb, C, ldc, bias);
-    return;
-  }
+#define TG_DISPATCH(name, ...) (kernel_level() == 2 ? name##_avx512(__VA_ARGS__) : kernel_level() == 1 ? name##_avx2(__VA_ARGS__) : name##_plain(__VA_ARGS__))
+#else
+#define TG_DISPATCH(name, ...) name##_plain(__VA_ARGS__)
 #endif
-  gemm_plain(n, m, k, A, rs, cs, B, ldb, C, ldc, bias);
+
+static void gemm(int n, int m, int k, const float* A, long rs, long cs, const float* B, long ldb, float* C, long ldc, const float* bias) {
+  TG_DISPATCH(gemm, n, m, k, A, rs, cs, B, ldb, C, ldc, bias);
 }
 
 // T (cols x rows) = W (rows x cols) transposed, in 16 x 16 tiles (a plain loop's strided writes
@@ -103,40 +100,14 @@ __attribute__((target("avx2"))) static double sumsq_avx2(const float* g, size_t 
 __attribute__((target("avx2"))) static void adam_avx2(float* restrict p, float* restrict m, float* restrict v, const float* restrict g, size_t n, double scale, double stepSize, double bc2, double beta1, double beta2, double eps) { ADAM_BODY }
 #endif
 
-static double sumsq(const float* g, size_t n) {
-#ifdef TG_X86
-  if (kernel_level() == 2) return sumsq_avx512(g, n);
-  if (kernel_level() == 1) return sumsq_avx2(g, n);
-#endif
-  return sumsq_plain(g, n);
-}
+static double sumsq(const float* g, size_t n) { return TG_DISPATCH(sumsq, g, n); }
 
 static void adam(float* p, float* m, float* v, const float* g, size_t n, double scale, double stepSize, double bc2, double beta1, double beta2, double eps) {
-#ifdef TG_X86
-  if (kernel_level() == 2) {
-    adam_avx512(p, m, v, g, n, scale, stepSize, bc2, beta1, beta2, eps);
-    return;
-  }
-  if (kernel_level() == 1) {
-    adam_avx2(p, m, v, g, n, scale, stepSize, bc2, beta1, beta2, eps);
-    return;
-  }
-#endif
-  adam_plain(p, m, v, g, n, scale, stepSize, bc2, beta1, beta2, eps);
+  TG_DISPATCH(adam, p, m, v, g, n, scale, stepSize, bc2, beta1, beta2, eps);
 }
 
 static void rmsprop(float* p, float* v, const float* g, size_t n, double scale, double lr, double alpha, double eps) {
-#ifdef TG_X86
-  if (kernel_level() == 2) {
-    rmsprop_avx512(p, v, g, n, scale, lr, alpha, eps);
-    return;
-  }
-  if (kernel_level() == 1) {
-    rmsprop_avx2(p, v, g, n, scale, lr, alpha, eps);
-    return;
-  }
-#endif
-  rmsprop_plain(p, v, g, n, scale, lr, alpha, eps);
+  TG_DISPATCH(rmsprop, p, v, g, n, scale, lr, alpha, eps);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,6 +155,20 @@ static void activate_back(const Net* net, float* dx, const float* y, long size) 
   } else {
     for (long i = 0; i < size; i++) dx[i] = dx[i] * (1.f - y[i] * y[i]);
   }
+}
+
+// The network of layout [layers, (fanIn, fanOut, wOff, bOff) per layer] with flags relu | 2 *
+// activateLast (the Node-API glue checks them first; the wasm glue gets them from tradegym).
+static void net_from_layout(const int* d, int flags, Net* net) {
+  net->layers = d[0];
+  for (int l = 0; l < net->layers; l++) {
+    net->fanIn[l] = d[1 + 4 * l];
+    net->fanOut[l] = d[2 + 4 * l];
+    net->wOff[l] = d[3 + 4 * l];
+    net->bOff[l] = d[4 + 4 * l];
+  }
+  net->relu = flags & 1;
+  net->activateLast = (flags >> 1) & 1;
 }
 
 static int activated(const Net* net, int l) { return l < net->layers - 1 || net->activateLast; }

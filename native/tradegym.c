@@ -59,19 +59,13 @@ static int read_net(napi_env env, napi_value layout, napi_value flagsValue, Net*
     napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: layout must be [layers, (fanIn, fanOut, wOff, bOff) per layer], 1 to 16 layers");
     return 0;
   }
-  net->layers = d[0];
+  net_from_layout(d, flags, net);
   for (int l = 0; l < net->layers; l++) {
-    net->fanIn[l] = d[1 + 4 * l];
-    net->fanOut[l] = d[2 + 4 * l];
-    net->wOff[l] = d[3 + 4 * l];
-    net->bOff[l] = d[4 + 4 * l];
     if (net->fanIn[l] < 1 || net->fanOut[l] < 1 || net->wOff[l] < 0 || net->bOff[l] < 0 || (l > 0 && net->fanIn[l] != net->fanOut[l - 1])) {
       napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: layout sizes must be >= 1, offsets >= 0, and each layer's fanIn the previous fanOut");
       return 0;
     }
   }
-  net->relu = flags & 1;
-  net->activateLast = (flags >> 1) & 1;
   return 1;
 }
 

@@ -20,33 +20,21 @@ void* memcpy(void* d, const void* s, unsigned long n) {
   return d;
 }
 
-static void read_layout(const int* d, int flags, Net* net) {
-  net->layers = d[0];
-  for (int l = 0; l < net->layers; l++) {
-    net->fanIn[l] = d[1 + 4 * l];
-    net->fanOut[l] = d[2 + 4 * l];
-    net->wOff[l] = d[3 + 4 * l];
-    net->bOff[l] = d[4 + 4 * l];
-  }
-  net->relu = flags & 1;
-  net->activateLast = (flags >> 1) & 1;
-}
-
 __attribute__((export_name("tg_work_needed"))) int tg_work_needed(const int* layout, int n) {
   Net net;
-  read_layout(layout, 0, &net);
+  net_from_layout(layout, 0, &net);
   return (int)work_needed(&net, n);
 }
 
 __attribute__((export_name("tg_mlp_forward"))) void tg_mlp_forward(const int* layout, int flags, const float* params, const float* x, int n, float* acts) {
   Net net;
-  read_layout(layout, flags, &net);
+  net_from_layout(layout, flags, &net);
   mlp_forward(&net, params, x, n, acts);
 }
 
 __attribute__((export_name("tg_mlp_backward"))) void tg_mlp_backward(const int* layout, int flags, const float* params, const float* x, int n, const float* acts, float* dOut, float* grad, float* dx, float* work) {
   Net net;
-  read_layout(layout, flags, &net);
+  net_from_layout(layout, flags, &net);
   mlp_backward(&net, params, x, n, acts, dOut, grad, dx, work);
 }
 
