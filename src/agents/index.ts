@@ -19,6 +19,7 @@ export type { FeaturesExtractor } from './common/featuresExtractor.js';
 export {
   tcnExtractor,
   lstmExtractor,
+  combinedExtractor,
   extractorFromDescription,
   type ExtractorFactory,
   type BuiltinExtractor,

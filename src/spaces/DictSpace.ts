@@ -31,6 +31,11 @@ export class DictSpace<S extends SpaceRecord> extends Space<DictValue<S>> {
   readonly dtype = null;
   readonly #keys: readonly string[];
 
+  /** The keys, sorted: the order of iteration, sampling, seeding and flattening. */
+  get keys(): readonly string[] {
+    return this.#keys;
+  }
+
   /**
    * @param spaces - the named subspaces (at least one).
    * @throws {@link InvalidArgumentError} if `spaces` is empty or a value is not a Space.

@@ -208,8 +208,8 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
    * The distribution's parameters of `n` samples: the policy outputs as they are (logits), or
    * each row of means followed by the state-independent log stds (a Gaussian).
    */
-  #params(out: ArrayLike<number>, n: number, logStd: ArrayLike<number> | undefined): ArrayLike<number> {
-    return logStd === undefined ? out : withLogStd(out, logStd, n);
+  #params(out: ArrayLike<number>, n: number, logStd: ArrayLike<number> | undefined, into?: Float64Array): ArrayLike<number> {
+    return logStd === undefined ? out : withLogStd(out, logStd, n, into);
   }
 
   /**
@@ -303,12 +303,14 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     const w = dist.paramSize;
     const m = dist.actionSize;
     const a = new Float64Array(m);
+    // a Gaussian's parameters per step, in one array for the whole rollout
+    const gaussian = logStd === undefined ? undefined : new Float64Array(nEnvs * w);
     buf.reset();
     const actions: Act[] = new Array<Act>(nEnvs);
     while (!buf.full) {
       const obs = this.#lastObs as Float32Array;
       const { out, values } = this.#forward(obs, nEnvs);
-      const p = this.#params(out, nEnvs, logStd);
+      const p = this.#params(out, nEnvs, logStd, gaussian);
       const row = buf.pos * nEnvs;
       buf.observations.set(obs, row * size);
       for (let e = 0; e < nEnvs; e++) {

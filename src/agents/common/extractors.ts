@@ -1,12 +1,17 @@
-// The built-in features extractors over a window of the observation: a TCN (Bai, Kolter and
-// Koltun 2018) and an LSTM (Hochreiter and Schmidhuber 1997, with Keras's initialisation).
+// The built-in features extractors: over a window of the observation, a TCN (Bai, Kolter and
+// Koltun 2018) and an LSTM (Hochreiter and Schmidhuber 1997, with Keras's initialisation); over
+// a flattened Dict observation, a combined extractor (Stable-Baselines3's CombinedExtractor).
 // Each is a factory `(observationSpace, seed) => tf.LayersModel` carrying a JSON description
 // from which a checkpoint rebuilds it.
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt, requireKnownKeys, requireOneOf, requireRecord } from '../../core/checks.js';
 import { Rng } from '../../core/Rng.js';
 import type { WindowLayout } from '../../envs/trading/TradingEnv.js';
-import type { Box } from '../../spaces/Box.js';
+import { Box } from '../../spaces/Box.js';
+import { DictSpace, type SpaceRecord } from '../../spaces/DictSpace.js';
+import type { SpaceJSON } from '../../spaces/Space.js';
+import { spaceFromJSON } from '../../spaces/spaceFromJSON.js';
+import { flatLayout, type FlatPart } from '../../wrappers/FlattenObservation.js';
 import { requireBox } from '../../wrappers/boxOf.js';
 import { quietCpuBackend } from '../backend.js';
 import { orthogonal } from './ActorCritic.js';
@@ -60,7 +65,15 @@ export type ExtractorDescription =
   | ({
       /** An LSTM ({@link lstmExtractor}). */
       readonly kind: 'lstm';
-    } & LstmExtractorOptions);
+    } & LstmExtractorOptions)
+  | {
+      /** One extractor per key of a flattened Dict observation ({@link combinedExtractor}). */
+      readonly kind: 'combined';
+      /** The Dict space, as `toJSON()` gives it. */
+      readonly space: SpaceJSON;
+      /** The built-in extractor of each key that has one (the others are passed through flat). */
+      readonly extractors: { readonly [key: string]: ExtractorDescription };
+    };
 
 /** A built-in factory: it carries its description, which a checkpoint saves to rebuild it. */
 export interface BuiltinExtractor extends ExtractorFactory {
@@ -71,6 +84,7 @@ export interface BuiltinExtractor extends ExtractorFactory {
 /** The resolved descriptions (every option but `layout` filled in). */
 interface TcnDescription { readonly kind: 'tcn'; readonly channels: readonly number[]; readonly kernelSize: number; readonly layout?: WindowLayout }
 interface LstmDescription { readonly kind: 'lstm'; readonly units: number; readonly layers: number; readonly layout?: WindowLayout }
+interface CombinedDescription { readonly kind: 'combined'; readonly space: SpaceJSON; readonly extractors: { readonly [key: string]: ExtractorDescription } }
 
 const TCN_DEFAULTS = { channels: [32, 32], kernelSize: 3 } as const;
 const LSTM_DEFAULTS = { units: 64, layers: 1 } as const;
@@ -331,9 +345,44 @@ function buildLstm(d: LstmDescription, space: Box, seed: number): tf.LayersModel
   return tf.model({ inputs: input, outputs: withExtra(x, extra) });
 }
 
-function builtin(description: TcnDescription | LstmDescription): BuiltinExtractor {
+/** The flat layout of a combined description's Dict space, and each key's extractor. */
+function combinedParts(d: CombinedDescription): { parts: readonly FlatPart[]; size: number; extractors: Map<string, BuiltinExtractor> } {
+  const space = spaceFromJSON(d.space) as DictSpace<SpaceRecord>;
+  const parts = flatLayout(space);
+  const extractors = new Map(Object.entries(d.extractors).map(([k, e]) => [k, extractorFromDescription(e)] as const));
+  const last = parts[parts.length - 1] as FlatPart;
+  return { parts, size: last.offset + last.size, extractors };
+}
+
+function buildCombined(d: CombinedDescription, space: Box, seed: number): tf.LayersModel {
+  const box = requireBox('observationSpace', space);
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed >= SEED_LIMIT) fail('seed', 'an integer in [0, 2^31)', seed);
+  const { parts, size, extractors } = combinedParts(d);
+  if (box.size !== size) fail('observationSpace', `a Box of the flattened Dict's ${size} values (wrap the env in FlattenObservation)`, String(box));
+  quietCpuBackend();
+  const rng = new Rng(seed);
+  const input = tf.input({ shape: [size], dtype: 'float32' });
+  const built: tf.LayersModel[] = [];
+  try {
+    const outputs = parts.map((p) => {
+      const slice = new ColumnSlice({ begin: p.offset, size: p.size }).apply(input) as tf.SymbolicTensor;
+      const e = extractors.get(p.key);
+      if (e === undefined) return slice;
+      const sub = e(p.space as Box, rng.integer(0, SEED_LIMIT));
+      built.push(sub);
+      return sub.apply(slice) as tf.SymbolicTensor;
+    });
+    const features = outputs.length === 1 ? (outputs[0] as tf.SymbolicTensor) : (tf.layers.concatenate({ axis: -1 }).apply(outputs) as tf.SymbolicTensor);
+    return tf.model({ inputs: input, outputs: features });
+  } catch (e) {
+    built.forEach((m) => m.dispose());
+    throw e;
+  }
+}
+
+function builtin(description: TcnDescription | LstmDescription | CombinedDescription): BuiltinExtractor {
   const factory = (observationSpace: Box, seed: number): tf.LayersModel =>
-    description.kind === 'tcn' ? buildTcn(description, observationSpace, seed) : buildLstm(description, observationSpace, seed);
+    description.kind === 'tcn' ? buildTcn(description, observationSpace, seed) : description.kind === 'lstm' ? buildLstm(description, observationSpace, seed) : buildCombined(description, observationSpace, seed);
   return Object.freeze(Object.assign(factory, { description }));
 }
 
@@ -399,6 +448,53 @@ export function lstmExtractor(options: LstmExtractorOptions = {}): BuiltinExtrac
 }
 
 /**
+ * One extractor per key of a Dict observation, as Stable-Baselines3's `CombinedExtractor`: the
+ * env is wrapped in `FlattenObservation` (its observation is the Dict's leaves flattened in key
+ * order), and this factory slices each key's values back out, runs the key's built-in
+ * extractor over them (a `tcnExtractor` or `lstmExtractor` sees the key's own Box, so a 2-D Box
+ * `[window, features]` gives its window by its shape) or passes them through flat, and
+ * concatenates the results in key order. Nested keys are joined by '.' (`'account.cash'`), as
+ * `flatLayout` names them. Each sub-extractor is seeded from `seed`.
+ *
+ * @param space - the env's Dict observation space (before flattening).
+ * @param extractors - a built-in extractor per key; keys left out are passed through flat.
+ * @returns a factory `(observationSpace, seed) => tf.LayersModel` with its `description`.
+ *   Calling it throws `InvalidArgumentError` (from `tradegym`) if the space is not a Box of the
+ *   flattened Dict's size, the seed is not an integer in [0, 2^31), or a key's extractor does
+ *   not fit its Box; it then leaves no tensors.
+ * @throws `InvalidArgumentError` (from `tradegym`) if `space` is not a `DictSpace` (or holds a
+ *   space `FlattenObservation` cannot flatten), `extractors` names a key the Dict does not have
+ *   or one that is not a Box, or a value is not a built-in extractor (before any tensor exists).
+ * @example
+ * ```ts
+ * import { Box, DictSpace, FlattenObservation } from 'tradegym';
+ * import { combinedExtractor, lstmExtractor, useBackend } from 'tradegym/agents';
+ * await useBackend('cpu');
+ * const space = new DictSpace({ account: new Box(-1, 1, [2]), window: new Box(-5, 5, [8, 3]) });
+ * const factory = combinedExtractor(space, { window: lstmExtractor({ units: 16 }) });
+ * const flat = new Box(-5, 5, [26]); // what FlattenObservation makes of it: 2 + 8 * 3 values
+ * const model = factory(flat, 0);
+ * console.log(model.outputs[0]?.shape); // [null, 18]: the account's 2 values, then the LSTM's 16
+ * model.dispose();
+ * ```
+ */
+export function combinedExtractor(space: DictSpace<SpaceRecord>, extractors: Readonly<Record<string, BuiltinExtractor>> = {}): BuiltinExtractor {
+  if (!(space instanceof DictSpace)) fail('space', 'a DictSpace', space);
+  const parts = flatLayout(space);
+  const rec = requireRecord('extractors', extractors);
+  const descriptions: Record<string, ExtractorDescription> = {};
+  for (const [key, e] of Object.entries(rec)) {
+    const part = parts.find((p) => p.key === key);
+    if (part === undefined) fail(`extractors.${key}`, `a key of the Dict space (${parts.map((p) => p.key).join(', ')})`, key);
+    if (!(part.space instanceof Box)) fail(`extractors.${key}`, `on a Box key (${key} is ${String(part.space)}: it is passed through flat)`, key);
+    const d = typeof e === 'function' ? (e as Partial<BuiltinExtractor>).description : undefined;
+    if (d === undefined) fail(`extractors.${key}`, 'a built-in extractor (tcnExtractor, lstmExtractor or combinedExtractor)', e);
+    descriptions[key] = d;
+  }
+  return builtin(Object.freeze({ kind: 'combined', space: space.toJSON(), extractors: Object.freeze(descriptions) }));
+}
+
+/**
  * Rebuilds a built-in factory from its saved {@link ExtractorDescription}, checking it as the
  * factories check their options (a checkpoint is data).
  *
@@ -416,6 +512,13 @@ export function lstmExtractor(options: LstmExtractorOptions = {}): BuiltinExtrac
  */
 export function extractorFromDescription(description: unknown): BuiltinExtractor {
   const rec = requireRecord('description', description);
-  const kind = requireOneOf('description.kind', rec.kind, ['tcn', 'lstm']);
+  const kind = requireOneOf('description.kind', rec.kind, ['tcn', 'lstm', 'combined']);
+  if (kind === 'combined') {
+    const o = requireKnownKeys('description', rec, ['kind', 'space', 'extractors']);
+    const space = spaceFromJSON(o.space);
+    if (!(space instanceof DictSpace)) fail('description.space', 'a Dict space', o.space);
+    const subs = requireRecord('description.extractors', o.extractors);
+    return combinedExtractor(space, Object.fromEntries(Object.entries(subs).map(([k, d]) => [k, extractorFromDescription(d)])));
+  }
   return builtin(kind === 'tcn' ? resolveTcn('description', rec, ['kind', 'channels', 'kernelSize', 'layout']) : resolveLstm('description', rec, ['kind', 'units', 'layers', 'layout']));
 }

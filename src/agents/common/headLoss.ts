@@ -41,10 +41,14 @@ export function copyInto(dst: FloatArray, src: ArrayLike<number>): FloatArray {
   return dst;
 }
 
-/** Rows of `n` policy outputs, each followed by the `logStd` every sample shares: a Gaussian's parameters. @internal */
-export function withLogStd(out: ArrayLike<number>, logStd: ArrayLike<number>, n: number): Float64Array {
+/**
+ * Rows of `n` policy outputs, each followed by the `logStd` every sample shares: a Gaussian's
+ * parameters, written into `into` when it is long enough (a rollout reuses one), else a new
+ * array. @internal
+ */
+export function withLogStd(out: ArrayLike<number>, logStd: ArrayLike<number>, n: number, into?: Float64Array): Float64Array {
   const k = logStd.length;
-  const p = new Float64Array(n * 2 * k);
+  const p = into !== undefined && into.length >= n * 2 * k ? into : new Float64Array(n * 2 * k);
   for (let j = 0; j < n; j++) {
     for (let c = 0; c < k; c++) {
       p[j * 2 * k + c] = out[j * k + c] as number;
