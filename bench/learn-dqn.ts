@@ -80,5 +80,5 @@ const solvedBest = results.filter((r) => (r.best?.evalMean ?? -Infinity) >= 475)
 console.log(JSON.stringify({
   benchmark: 'learn-dqn', env: 'CartPole-v1', backend, totalTimesteps, evalFreq, results,
   solved: `${solved}/${results.length}`, ...(evalFreq > 0 ? { solvedBestCheckpoint: `${solvedBest}/${results.length}` } : {}),
-  goal: '>= 475 in at least 4 of 5 seeds', sb3StepsPerSecond: 3151,
+  goal: '>= 475 in at least 4 of 5 seeds', sideBySide: 'npm run bench -- throughput-vs-sb3',
 }));
