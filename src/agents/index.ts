@@ -9,7 +9,7 @@ export { PPO, PPO_DEFAULTS, type PPOOptions } from './ppo/PPO.js';
 export { A2C, A2C_DEFAULTS, type A2COptions } from './a2c/A2C.js';
 export { DQN, DQN_DEFAULTS, type DQNCompute, type DQNOptions } from './dqn/DQN.js';
 export { nativeStatus, type NativeAvailable, type NativeStatus, type NativeUnavailable } from './common/kernels/native.js';
-export { kernelSets, type Compute, type KernelSetStatus } from './common/kernels/registry.js';
+export { kernelSets, type Compute, type KernelSetStatus, type ResolvedCompute } from './common/kernels/registry.js';
 export { constantSchedule, linearSchedule, type Schedule } from './common/schedules.js';
 export type { AgentAction, LearnOptions, LogRecord, PredictOptions, TrainEnv } from './common/types.js';
 export type { ActorCriticSpec, ActorCriticView, NetArch } from './common/ActorCritic.js';

@@ -332,8 +332,8 @@ describe('argument checks', () => {
 
   it.each([
     ['a string', 'tcn', /^description must be a plain object, got "tcn"$/],
-    ['an unknown kind', { kind: 'mlp' }, /^description\.kind must be one of 'tcn', 'lstm', got "mlp"$/],
-    ['no kind', { units: 4 }, /^description\.kind must be one of 'tcn', 'lstm', got undefined$/],
+    ['an unknown kind', { kind: 'mlp' }, /^description\.kind must be one of 'tcn', 'lstm', 'combined', got "mlp"$/],
+    ['no kind', { units: 4 }, /^description\.kind must be one of 'tcn', 'lstm', 'combined', got undefined$/],
     ['a key of the other kind', { kind: 'tcn', units: 4 }, /^description\.units is not a known option \(known: kind, channels, kernelSize, layout\), got 4$/],
     ['a value out of range', { kind: 'lstm', units: -1 }, /^description\.units must be an integer >= 1, got -1$/],
     ['a bad layout', { kind: 'lstm', layout: { window: 2 } }, /^description\.layout\.features must be an integer >= 1, got undefined$/],

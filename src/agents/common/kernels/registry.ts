@@ -31,7 +31,21 @@ export function kernelSet(name: KernelName): KernelSet | string {
  * console.log(all.map((k) => `${k.name}: ${k.available ? 'yes' : k.reason}`).join('\n'));
  * ```
  */
-export type KernelSetStatus = { readonly name: 'native' | 'wasm' | 'js'; readonly available: true } | { readonly name: 'native' | 'wasm' | 'js'; readonly available: false; readonly reason: string };
+export type KernelSetStatus =
+  | {
+      /** The kernel set: `'native'`, `'wasm'` or `'js'`. */
+      readonly name: 'native' | 'wasm' | 'js';
+      /** It runs here. */
+      readonly available: true;
+    }
+  | {
+      /** The kernel set: `'native'`, `'wasm'` or `'js'`. */
+      readonly name: 'native' | 'wasm' | 'js';
+      /** It does not run here. */
+      readonly available: false;
+      /** Why not, and what to do about it. */
+      readonly reason: string;
+    };
 
 /**
  * The typed-array kernel sets the agents train MLPs on, fastest first, each with whether it runs
@@ -79,8 +93,21 @@ export function kernelSets(): KernelSetStatus[] {
  */
 export type Compute = 'auto' | 'native' | 'wasm' | 'js' | 'typed' | 'tfjs';
 
-/** Where an agent trains, resolved: a kernel set's name or `'tfjs'`. */
-export type ResolvedCompute = KernelName | 'tfjs';
+/**
+ * Where an agent trains, resolved (`agent.compute`): a kernel set's name, `'native'`, `'wasm'`
+ * or `'js'`, or `'tfjs'`.
+ * @example
+ * ```ts
+ * import { make } from 'tradegym';
+ * import { A2C, useBackend, type ResolvedCompute } from 'tradegym/agents';
+ * await useBackend('cpu');
+ * const agent = new A2C(make('CartPole-v1'), { seed: 0 });
+ * const where: ResolvedCompute = agent.compute;
+ * console.log(where); // 'native', 'wasm' or 'js' on the cpu backend
+ * agent.dispose();
+ * ```
+ */
+export type ResolvedCompute = 'native' | 'wasm' | 'js' | 'tfjs';
 
 const COMPUTES: readonly string[] = ['auto', 'native', 'wasm', 'js', 'typed', 'tfjs'];
 
