@@ -1,6 +1,6 @@
 import { fail, requireFinite, requireKnownKeys } from '../core/checks.js';
 import { dropNaN, hasNaN, nanmean, nanstd, percentileSelect, selectKth } from './nan.js';
-import { option, requireAlignedSeries, requirePerPeriod, requireSeries } from './series.js';
+import { checkedReturns, option, requireAlignedSeries, requirePerPeriod, requireSeries } from './series.js';
 
 /**
  * Return metrics with empyrical's exact definitions and NaN rules (empyrical 0.5.5,
@@ -45,10 +45,21 @@ function requireCutoff(cutoff: unknown): number {
 }
 
 /** empyrical's `_adjust_returns`: `returns - by`, by a number or an aligned series. */
-function adjust(returns: ArrayLike<number>, by: number | ArrayLike<number>): Float64Array {
+function adjust(returns: ArrayLike<number>, by: number | ArrayLike<number>): ArrayLike<number> {
+  if (by === 0) return returns; // read only by the callers: no copy
   const out = new Float64Array(returns.length);
   for (let i = 0; i < returns.length; i++) out[i] = (returns[i] as number) - (typeof by === 'number' ? by : (by[i] as number));
   return out;
+}
+
+/** `prod(1 + r)`, NaN counting as 0, in the order `cumReturns` multiplies (the same bits as its last value). */
+function growth(r: ArrayLike<number>): number {
+  let v = 1;
+  for (let i = 0; i < r.length; i++) {
+    const x = r[i] as number;
+    v *= 1 + (x !== x ? 0 : x);
+  }
+  return v;
 }
 
 /**
@@ -95,8 +106,7 @@ export function annualReturn(returns: ArrayLike<number>, options?: PeriodOptions
   const r = requireSeries('returns', returns);
   const p = periodsPerYear(readOptions(options, ['periodsPerYear']));
   if (r.length < 1) return Number.NaN;
-  const end = cumReturns(r, 1)[r.length - 1] as number;
-  return end ** (1 / (r.length / p)) - 1;
+  return growth(r) ** (1 / (r.length / p)) - 1;
 }
 
 /**
@@ -183,7 +193,12 @@ export function downsideRisk(returns: ArrayLike<number>, options: PeriodOptions 
   const req = requirePerPeriod('requiredReturn', option(o, 'requiredReturn', 0), r.length);
   if (r.length < 1) return Number.NaN;
   // np.clip(r - req, -inf, 0) ** 2, NaN kept (and skipped by the nanmean)
-  const d = adjust(r, req).map((x) => (x > 0 ? 0 : x * x));
+  const a = adjust(r, req);
+  const d = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    d[i] = x > 0 ? 0 : x * x; // NaN stays NaN
+  }
   return Math.sqrt(nanmean(d)) * Math.sqrt(p);
 }
 
@@ -542,12 +557,13 @@ export interface ReturnMetrics {
  * ```
  */
 export function returnMetrics(returns: ArrayLike<number>, options: PeriodOptions & { readonly benchmark?: ArrayLike<number> } = {}): ReturnMetrics {
-  const r = requireSeries('returns', returns);
+  // one check for every metric below: they skip checking this private copy again
+  const r = checkedReturns('returns', returns);
   const opts = readOptions(options, ['periodsPerYear', 'benchmark']);
   const o = { periodsPerYear: periodsPerYear(opts) };
   const ab = opts.benchmark === undefined ? {} : alphaBetaOf(r, requireAlignedSeries('benchmark', opts.benchmark, r.length), 0, o.periodsPerYear);
   return {
-    totalReturn: r.length === 0 ? Number.NaN : (cumReturns(r)[r.length - 1] as number),
+    totalReturn: r.length === 0 ? Number.NaN : growth(r) - 1,
     annualReturn: annualReturn(r, o),
     cagr: cagr(r, o),
     annualVolatility: annualVolatility(r, o),

@@ -8,7 +8,14 @@ import { InvalidArgumentError } from '../core/errors.js';
  * ±Infinity, and not NaN either unless `missing` (NaN marking a missing period) is allowed.
  * Strings, holes, `null` and bigints are refused, naming the index.
  */
+/**
+ * The return series the metrics made themselves from a checked one ({@link checkedReturns}):
+ * private copies nobody else holds, so checking them again cannot find anything new.
+ */
+const checked = new WeakSet<object>();
+
 function checkSeries(name: string, value: unknown, missing: boolean): ArrayLike<number> {
+  if (missing && value instanceof Float64Array && checked.has(value)) return value;
   const isTyped = ArrayBuffer.isView(value) && !(value instanceof DataView);
   if (!Array.isArray(value) && !isTyped) fail(name, 'an array or typed array of numbers', value);
   const xs = value as ArrayLike<unknown>;
@@ -32,6 +39,18 @@ function checkSeries(name: string, value: unknown, missing: boolean): ArrayLike<
  */
 export function requireSeries(name: string, value: unknown): ArrayLike<number> {
   return checkSeries(name, value, true);
+}
+
+/**
+ * A float64 copy of a checked return series (as {@link requireSeries}), marked so that the
+ * metrics it is handed to do not check it again: `returnMetrics` checks once for all of them.
+ * The copy is private to the caller, which must not hand it out. @internal
+ * @throws `InvalidArgumentError` naming `name` (and the index of a bad value).
+ */
+export function checkedReturns(name: string, value: unknown): Float64Array {
+  const copy = Float64Array.from(requireSeries(name, value));
+  checked.add(copy);
+  return copy;
 }
 
 /**
