@@ -3,6 +3,7 @@ import type { Env } from './Env.js';
 import { InvalidArgumentError } from './errors.js';
 import type { EnvSpec } from './types.js';
 import { CartPole } from '../envs/classic/CartPole.js';
+import { CartPoleNoVel } from '../envs/classic/CartPoleNoVel.js';
 import { Pendulum, type PendulumOptions } from '../envs/classic/Pendulum.js';
 import { TimeLimit } from '../wrappers/TimeLimit.js';
 
@@ -31,6 +32,8 @@ export type MakeOptions<O = Record<string, unknown>> = O & {
 export interface EnvRegistry {
   /** {@link CartPole}. */
   'CartPole-v1': EnvTypes<Float32Array, number, Record<string, never>>;
+  /** {@link CartPoleNoVel}. */
+  'CartPoleNoVel-v1': EnvTypes<Float32Array, number, Record<string, never>>;
   /** {@link Pendulum}. */
   'Pendulum-v1': EnvTypes<Float32Array, Float32Array, PendulumOptions>;
 }
@@ -132,7 +135,7 @@ export function make(id: string, options: MakeOptions = {}): Env<unknown, unknow
  * @example
  * ```ts
  * import { registeredEnvs } from 'tradegym';
- * console.log(registeredEnvs().map((s) => s.id)); // ['CartPole-v1', 'Pendulum-v1', ...]
+ * console.log(registeredEnvs().map((s) => s.id)); // ['CartPole-v1', 'CartPoleNoVel-v1', 'Pendulum-v1', ...]
  * ```
  */
 export function registeredEnvs(): EnvSpec[] {
@@ -144,6 +147,14 @@ register(
   (o) => {
     requireKnownKeys('options', o, []);
     return new CartPole();
+  },
+  { maxEpisodeSteps: 500 },
+);
+register(
+  'CartPoleNoVel-v1',
+  (o) => {
+    requireKnownKeys('options', o, []);
+    return new CartPoleNoVel();
   },
   { maxEpisodeSteps: 500 },
 );

@@ -1,2 +1,3 @@
 export { CartPole } from './CartPole.js';
+export { CartPoleNoVel } from './CartPoleNoVel.js';
 export { Pendulum, type PendulumOptions } from './Pendulum.js';
