@@ -562,19 +562,33 @@ export function returnMetrics(returns: ArrayLike<number>, options: PeriodOptions
   const opts = readOptions(options, ['periodsPerYear', 'benchmark']);
   const o = { periodsPerYear: periodsPerYear(opts) };
   const ab = opts.benchmark === undefined ? {} : alphaBetaOf(r, requireAlignedSeries('benchmark', opts.benchmark, r.length), 0, o.periodsPerYear);
+  // what several metrics share, computed once, by the same arithmetic as the metrics alone
+  // (a test holds returnMetrics equal to them, bit for bit)
+  const p = o.periodsPerYear;
+  const n = r.length;
+  const mean = nanmean(r);
+  const std = nanstd(r, 1, mean);
+  const annual = annualReturn(r, o);
+  const dd = maxDrawdown(r);
+  const down = downsideRisk(r, o);
+  const values = dropNaN(r); // reordered by the selections below, which do not depend on the order
+  const hasMissing = values.length < n;
+  const p95 = values.length < 1 ? Number.NaN : percentileSelect(values, 95);
+  const p05 = values.length < 1 ? Number.NaN : percentileSelect(values, 5);
+  const calmar = dd < 0 ? annual / Math.abs(dd) : Number.NaN;
   return {
-    totalReturn: r.length === 0 ? Number.NaN : growth(r) - 1,
-    annualReturn: annualReturn(r, o),
-    cagr: cagr(r, o),
-    annualVolatility: annualVolatility(r, o),
-    sharpeRatio: sharpeRatio(r, o),
-    sortinoRatio: sortinoRatio(r, o),
-    downsideRisk: downsideRisk(r, o),
-    maxDrawdown: maxDrawdown(r),
-    calmarRatio: calmarRatio(r, o),
+    totalReturn: n === 0 ? Number.NaN : growth(r) - 1,
+    annualReturn: annual,
+    cagr: annual,
+    annualVolatility: n < 2 ? Number.NaN : std * Math.sqrt(p),
+    sharpeRatio: n < 2 ? Number.NaN : (mean / std) * Math.sqrt(p),
+    sortinoRatio: n < 2 ? Number.NaN : (mean * p) / down,
+    downsideRisk: down,
+    maxDrawdown: dd,
+    calmarRatio: Number.isFinite(calmar) ? calmar : Number.NaN,
     omegaRatio: omegaRatio(r, { periodsPerYear: 1 }),
-    tailRatio: tailRatio(r),
-    valueAtRisk: valueAtRisk(r),
+    tailRatio: values.length < 1 ? Number.NaN : Math.abs(p95) / Math.abs(p05),
+    valueAtRisk: n < 1 || hasMissing ? Number.NaN : p05,
     conditionalValueAtRisk: conditionalValueAtRisk(r),
     stabilityOfTimeseries: stabilityOfTimeseries(r),
     ...ab,

@@ -48,9 +48,9 @@ export function nanmean(xs: ArrayLike<number>): number {
   return k + sum / n;
 }
 
-/** nanstd with `ddof` (numpy's definition), compensated: exactly 0 for a constant series; NaN for `n <= ddof`. @internal */
-export function nanstd(xs: ArrayLike<number>, ddof = 1): number {
-  const { sum, n } = nanSum(xs, nanmean(xs), true);
+/** nanstd with `ddof` (numpy's definition), compensated: exactly 0 for a constant series; NaN for `n <= ddof`. `mean` is `nanmean(xs)`, passed when the caller has it. @internal */
+export function nanstd(xs: ArrayLike<number>, ddof = 1, mean = nanmean(xs)): number {
+  const { sum, n } = nanSum(xs, mean, true);
   return n - ddof <= 0 ? Number.NaN : Math.sqrt(sum / (n - ddof));
 }
 

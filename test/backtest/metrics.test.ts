@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   alphaBeta, annualReturn, annualVolatility, cagr, calmarRatio, conditionalValueAtRisk, cumReturns, downsideRisk, InvalidArgumentError,
-  maxDrawdown, omegaRatio, returnMetrics, sharpeRatio, sortinoRatio, stabilityOfTimeseries, tailRatio, valueAtRisk,
+  maxDrawdown, omegaRatio, returnMetrics, Rng, sharpeRatio, sortinoRatio, stabilityOfTimeseries, tailRatio, valueAtRisk,
 } from '../../src/index.js';
 
 // empyrical's own test vectors: empyrical/tests/test_stats.py (quantopian/empyrical 0.5.x),
@@ -383,5 +383,32 @@ describe('metrics: a null option is an error, not the default', () => {
   it('leaving the option out (or undefined) still means the default', () => {
     expect(annualReturn(r, { periodsPerYear: undefined })).toBe(annualReturn(r, { periodsPerYear: 252 }));
     expect(sharpeRatio(r, { riskFree: undefined })).toBe(sharpeRatio(r, { riskFree: 0 }));
+  });
+});
+
+// returnMetrics computes what its metrics share once (moments, drawdown, one selection array):
+// it must give exactly what each metric gives alone, on series of every kind
+describe('returnMetrics equals the metrics computed one by one, bit for bit', () => {
+  it('over random series with missing periods, constants, ties and short lengths', () => {
+    const rng = new Rng(12);
+    const series: number[][] = [[], [0.01], [0.02, 0.02], [Number.NaN, 0.01], [Number.NaN, Number.NaN, Number.NaN], [0.05, -0.02, 0.05, -0.02]];
+    for (let c = 0; c < 60; c++) {
+      const n = rng.integer(2, 400);
+      series.push(Array.from({ length: n }, () => (rng.uniform() < 0.05 ? Number.NaN : rng.uniform() < 0.1 ? 0 : rng.normal() * 0.02)));
+    }
+    for (const r of series) {
+      for (const periodsPerYear of [252, 35040]) {
+        const o = { periodsPerYear };
+        const m = returnMetrics(r, o);
+        const one = {
+          totalReturn: r.length === 0 ? Number.NaN : cumReturns(r)[r.length - 1],
+          annualReturn: annualReturn(r, o), cagr: cagr(r, o), annualVolatility: annualVolatility(r, o), sharpeRatio: sharpeRatio(r, o),
+          sortinoRatio: sortinoRatio(r, o), downsideRisk: downsideRisk(r, o), maxDrawdown: maxDrawdown(r), calmarRatio: calmarRatio(r, o),
+          omegaRatio: omegaRatio(r, { periodsPerYear: 1 }), tailRatio: tailRatio(r), valueAtRisk: valueAtRisk(r),
+          conditionalValueAtRisk: conditionalValueAtRisk(r), stabilityOfTimeseries: stabilityOfTimeseries(r),
+        };
+        for (const [k, v] of Object.entries(one)) expect(Object.is(m[k as keyof typeof m], v), `${k} of ${JSON.stringify(r.slice(0, 4))}... (${r.length})`).toBe(true);
+      }
+    }
   });
 });
