@@ -213,7 +213,8 @@ const METRICS: readonly DistributionMetric[] = [
   'stabilityOfTimeseries',
 ];
 
-function summarise(values: Float64Array): DistributionSummary {
+/** The median and 5th-95th percentiles of the non-NaN values, and how many were NaN. @internal */
+export function summarise(values: ArrayLike<number>): DistributionSummary {
   const kept = dropNaN(values);
   const nanRuns = values.length - kept.length;
   if (kept.length === 0) return { median: Number.NaN, lower: Number.NaN, upper: Number.NaN, nanRuns };

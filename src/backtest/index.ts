@@ -3,3 +3,4 @@ export * from './tradeStats.js';
 export * from './backtest.js';
 export * from './significance.js';
 export * from './baselines.js';
+export * from './evaluation.js';

@@ -5,3 +5,4 @@
  * @packageDocumentation
  */
 export { renderReport, writeReport, type ReportOptions, type TrainingLogRow } from './writeReport.js';
+export { renderComparisonReport, writeComparisonReport, type ComparisonReportOptions } from './comparisonReport.js';

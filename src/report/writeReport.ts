@@ -30,24 +30,29 @@ export interface ReportOptions {
 type VegaModule = typeof VegaNs;
 type VegaLiteModule = typeof VegaLiteNs;
 
-async function loadVega(): Promise<{ vega: VegaModule; vl: VegaLiteModule }> {
+/** vega and vega-lite, the optional peer dependencies the reports render with. @internal */
+export async function loadVega(): Promise<{ vega: VegaModule; vl: VegaLiteModule }> {
   try {
     const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
     return { vega, vl };
   } catch (e) {
-    throw new Error(`writeReport needs the optional peer dependencies vega and vega-lite: npm install vega vega-lite (${(e as Error).message})`);
+    throw new Error(`tradegym's reports need the optional peer dependencies vega and vega-lite: npm install vega vega-lite (${(e as Error).message})`);
   }
 }
 
-function thin(n: number, max: number): number[] {
+/** At most `max` indices spread evenly over `0..n-1`, both ends included. @internal */
+export function thin(n: number, max: number): number[] {
   if (n <= max) return Array.from({ length: n }, (_, i) => i);
   const step = (n - 1) / (max - 1);
   return Array.from({ length: max }, (_, i) => Math.round(i * step));
 }
 
-const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : String(v));
-const num = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** A fraction as a percentage with 2 decimals; a non-finite value as it prints. @internal */
+export const pct = (v: number): string => (Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : String(v));
+/** A number with 3 decimals; a non-finite value as it prints. @internal */
+export const num = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : String(v));
+/** Text escaped for HTML content and attribute values. @internal */
+export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The Vega-Lite specs of the report's charts, by name. @internal */
 export function reportSpecs(result: BacktestResult, options: ReportOptions = {}): Record<string, object> {

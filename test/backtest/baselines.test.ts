@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backtest, InvalidArgumentError, MarketData, RegimeGenerator, type GeneratedMarket } from '../../src/index.js';
-// imported by path until the barrel exports them
+
 import { buyAndHoldSignal, dcaStrategy, movingAverageCrossSignal, randomSignal, randomSignalDistribution, regimeOracleSignal } from '../../src/backtest/baselines.js';
 
 const HOUR = 3_600_000;
