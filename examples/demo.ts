@@ -1,56 +1,64 @@
-// The main job, end to end on built-in synthetic data (npm run demo):
+// The main job, end to end on built-in synthetic data (npm run demo), judged honestly:
 // 1. generate 120 days of 15-minute crypto-like bars from a fixed seed (regime-switching),
-// 2. build features and normalise them on the training split only (no leakage),
-// 3. train PPO on the first 70% of the bars (10 bps fees, next-open fills; the reward is the
-//    step's return with the fees counted twice more, so the agent learns to trade less),
-// 4. backtest the deterministic agent on the held-out 30% through the same Account, against
-//    buy-and-hold and a random policy, print a metrics table, and write out/report.html.
-//   npx tsx examples/demo.ts        TRADEGYM_DEMO_SEED=3 picks another market and agent seed
-// TRADEGYM_EXAMPLE_TIMESTEPS shortens training (CI uses a tiny budget).
-import { backtest, FeaturePipeline, Normalizer, RegimeGenerator, Rng, splitByFraction, TradingEnv, type FeatureFrame, type MarketData } from '../src/index.js';
+// 2. for each training seed: build features and normalise them on the training 70% only (no
+//    leakage), train PPO there (10 bps fees, next-open fills; the reward is the step's return
+//    with the fees counted twice more, so the agent learns to trade less),
+// 3. evaluate every trained agent on the held-out 30% through the same Account, against
+//    buy-and-hold, a moving-average cross, a random policy (a distribution over many seeds)
+//    and the oracle that knows the generator's regimes (what was learnable at best), with the
+//    statistics that tell skill from luck (PSR, the Deflated Sharpe Ratio counting the
+//    strategies tried, bootstrap intervals of the Sharpe difference to buy-and-hold),
+// 4. print the comparison and write out/comparison.html and out/report.html (one agent in detail).
+//   npx tsx examples/demo.ts        TRADEGYM_DEMO_SEED=3 picks another market
+// TRADEGYM_EXAMPLE_TIMESTEPS shortens training (CI uses a tiny budget); TRADEGYM_DEMO_AGENTS
+// sets the number of training seeds (default 3).
+import { evaluateStrategies, FeaturePipeline, formatEvaluationTable, Normalizer, TradingEnv, type EvaluatedStrategy, type FeatureFrame, type MarketData } from '../src/index.js';
 import { PPO, useBackend, type LogRecord } from '../src/agents/index.js';
-import { writeReport } from '../src/report/index.js';
+import { writeComparisonReport, writeReport } from '../src/report/index.js';
 
 const seed = Number(process.env.TRADEGYM_DEMO_SEED ?? 11);
 const timesteps = Number(process.env.TRADEGYM_EXAMPLE_TIMESTEPS ?? 300_000);
+const agents = Number(process.env.TRADEGYM_DEMO_AGENTS ?? 3);
 const t0 = performance.now();
-console.log(`backend: ${await useBackend('auto')}, seed ${seed}, ${timesteps} training steps`);
+console.log(`backend: ${await useBackend('auto')}, market seed ${seed}, ${agents} PPO agents of ${timesteps} training steps`);
 
-const { data, regimes, regimeNames } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 96 * 120, seed });
-// the frame carries its bars: trimming the warm-up and splitting keep features and bars together
-const frame = new FeaturePipeline(['logReturns', { name: 'volatility', period: 24 }, 'rsi', 'macd', 'bbands', 'timeOfDay']).compute(data).dropWarmup();
-const warm = data.length - frame.length;
-const f = splitByFraction(frame, { train: 0.7 });
-const b = { train: f.train.bars, test: f.test.bars };
-const norm = new Normalizer({ method: 'robust', clip: 5, preserve: ['timeOfDay_sin', 'timeOfDay_cos'] }).fit(f.train);
-const envFor = (x: FeatureFrame<MarketData>, episodeLength?: number) =>
-  new TradingEnv({ features: norm.transform(x), windowSize: 16, actionScheme: 'discrete-3', fee: 10, reward: { weights: { pnl: 1, fee: 2 } }, ...(episodeLength ? { episodeLength } : {}) });
+const pipeline = new FeaturePipeline(['logReturns', { name: 'volatility', period: 24 }, 'rsi', 'macd', 'bbands', 'timeOfDay']);
+const envFor = (norm: Normalizer, frame: FeatureFrame<MarketData>, episodeLength?: number) =>
+  new TradingEnv({ features: norm.transform(frame), windowSize: 16, actionScheme: 'discrete-3', fee: 10, reward: { weights: { pnl: 1, fee: 2 } }, ...(episodeLength ? { episodeLength } : {}) });
 
-const log: LogRecord[] = [];
-const agent = new PPO(envFor(f.train, 1000), { nSteps: 1024, batchSize: 64, nEpochs: 5, entCoef: 0.01, seed });
-await agent.learn({ totalTimesteps: timesteps, callback: (r) => void log.push(r), progressBar: process.stderr.isTTY === true });
+const trained: PPO[] = [];
+const logs = new Map<number, LogRecord[]>();
+const ppo: EvaluatedStrategy = {
+  name: 'PPO',
+  // sees the training bars only; returns how it trades bars it has never seen
+  async train(train, agentSeed) {
+    const frame = pipeline.compute(train).dropWarmup();
+    const norm = new Normalizer({ method: 'robust', clip: 5, preserve: ['timeOfDay_sin', 'timeOfDay_cos'] }).fit(frame);
+    const log: LogRecord[] = [];
+    const agent = new PPO(envFor(norm, frame, 1000), { nSteps: 1024, batchSize: 64, nEpochs: 5, entCoef: 0.01, seed: agentSeed });
+    await agent.learn({ totalTimesteps: timesteps, callback: (r) => void log.push(r), progressBar: process.stderr.isTTY === true });
+    trained.push(agent);
+    logs.set(agentSeed, log);
+    // on the test bars: features from those bars alone; the env starts trading once the
+    // indicators have warmed up on the first of them
+    return (test) => ({ env: envFor(norm, pipeline.compute(test)), agent });
+  },
+};
 
-// the held-out test split: the agent, buy-and-hold (the result's benchmark) and a random policy
-const testEnv = envFor(f.test);
-const result = backtest({ data: b.test, strategy: { env: testEnv, agent } });
-const rng = new Rng(seed);
-const random = backtest({ data: b.test, strategy: { env: envFor(f.test), policy: () => rng.integer(0, 3) } });
-const row = (name: string, m: { totalReturn: number; sharpeRatio: number; sortinoRatio: number; maxDrawdown: number; annualVolatility: number }, trades: number | string, fees: string) =>
-  console.log(`${name.padEnd(14)}${(100 * m.totalReturn).toFixed(2).padStart(9)}%${m.sharpeRatio.toFixed(2).padStart(9)}${m.sortinoRatio.toFixed(2).padStart(9)}${(100 * m.maxDrawdown).toFixed(2).padStart(9)}%${(100 * m.annualVolatility).toFixed(1).padStart(8)}%${String(trades).padStart(8)}${fees.padStart(11)}`);
-console.log(`\nheld-out test split: ${b.test.length} bars of 15 minutes, 10 bps fee, periods per year ${result.periodsPerYear}`);
-console.log(`${''.padEnd(14)}${'return'.padStart(10)}${'Sharpe'.padStart(9)}${'Sortino'.padStart(9)}${'max DD'.padStart(10)}${'vol'.padStart(9)}${'trades'.padStart(8)}${'fees'.padStart(11)}`);
-row('PPO agent', result.metrics, result.trades.length, `$${result.fees.toFixed(2)}`);
-row('buy and hold', result.benchmark.metrics, 1, '$0.00');
-row('random', random.metrics, random.trades.length, `$${random.fees.toFixed(2)}`);
-
-const start = warm + b.train.length + result.startIndex;
-const path = await writeReport(result, 'out/report.html', {
-  title: `PPO on synthetic crypto-15m (seed ${seed}): held-out test split`,
-  regimes: regimes.subarray(start, start + result.equity.length),
-  regimeNames,
-  trainingLog: log,
-  compare: { random },
+const result = await evaluateStrategies({
+  market: { generator: 'crypto-15m', numSamples: 96 * 120 },
+  marketSeeds: [seed],
+  trainingSeeds: Array.from({ length: agents }, (_, i) => seed + i),
+  strategies: [ppo],
+  account: { fee: 10 },
+  execution: 'next-open',
 });
-console.log(`\nreport: ${path}   (${((performance.now() - t0) / 1000).toFixed(0)} s in all)`);
-console.log(`DEMO_RESULT ${JSON.stringify({ seed, agentSharpe: result.metrics.sharpeRatio, buyAndHoldSharpe: result.benchmark.metrics.sharpeRatio, randomSharpe: random.metrics.sharpeRatio, agentReturn: result.metrics.totalReturn, buyAndHoldReturn: result.benchmark.metrics.totalReturn, trades: result.trades.length, seconds: (performance.now() - t0) / 1000 })}`);
-agent.dispose();
+console.log(`\n${formatEvaluationTable(result)}`);
+
+const comparison = await writeComparisonReport(result, 'out/comparison.html', { title: `PPO against the baselines on synthetic crypto-15m (market seed ${seed}), held-out 30%` });
+const first = result.markets[0]!.runs.find((r) => r.strategy === 'PPO')!;
+const report = await writeReport(first.result, 'out/report.html', { title: `PPO (training seed ${first.trainingSeed}) on synthetic crypto-15m (seed ${seed}): held-out test split`, trainingLog: logs.get(first.trainingSeed!) ?? [] });
+console.log(`\nreports: ${comparison} (every strategy), ${report} (one agent in detail)   (${((performance.now() - t0) / 1000).toFixed(0)} s in all)`);
+const summary = Object.fromEntries(result.summary.map((s) => [s.strategy, { medianSharpe: s.sharpe.median, verdict: s.verdict }]));
+console.log(`DEMO_RESULT ${JSON.stringify({ seed, agents, summary, seconds: (performance.now() - t0) / 1000 })}`);
+trained.forEach((a) => a.dispose());
