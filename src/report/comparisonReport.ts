@@ -56,7 +56,7 @@ function table(cls: string, head: readonly string[], rows: readonly (readonly st
 }
 
 /**
- * Renders an evaluation ({@link evaluateStrategies}) as one self-contained HTML page (no
+ * Renders an evaluation (`evaluateStrategies` (from `tradegym`)) as one self-contained HTML page (no
  * network needed to open it), in the style of {@link renderReport}: a summary table per
  * strategy (runs, median annualised Sharpe with its 5th-95th percentiles, median Sharpe
  * difference against buy-and-hold, runs beating it with the interval of the difference above 0,
@@ -66,7 +66,7 @@ function table(cls: string, head: readonly string[], rows: readonly (readonly st
  * on the first `equityMarkets` markets, rendered in Node by Vega-Lite and Vega. Strategy names
  * are escaped. Numbers are rounded as shown: Sharpe ratios, PSR and DSR to 3 decimals,
  * returns to 0.01%.
- * @param result - what {@link evaluateStrategies} returned.
+ * @param result - what `evaluateStrategies` (from `tradegym`) returned.
  * @param options - `title`, `maxPoints`, `equityMarkets`.
  * @returns the HTML.
  * @throws `InvalidArgumentError` (from `tradegym`) for a result that is not an evaluation
@@ -164,7 +164,7 @@ ${charts.join('\n')}
 
 /**
  * Writes {@link renderComparisonReport}'s page to `path` (creating its directory).
- * @param result - what {@link evaluateStrategies} returned.
+ * @param result - what `evaluateStrategies` (from `tradegym`) returned.
  * @param path - the HTML file to write.
  * @param options - see {@link ComparisonReportOptions}.
  * @returns the path written.
