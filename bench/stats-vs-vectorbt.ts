@@ -18,7 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { backtest, RegimeGenerator } from '../src/index.js';
+import { backtest, movingAverageCrossSignal, RegimeGenerator } from '../src/index.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,19 +26,13 @@ const reps = Number(process.env.BENCH_REPS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 1_000_000, seed: 1 });
 
-// the decisions: +1 above, -1 below; entries/exits are the bars where the side changes to long/short
+// the decisions: +1 above, -1 below (the library's moving-average cross); entries/exits are
+// the bars where the side turns long/short
 const c = data.close;
-const signal = new Float64Array(data.length);
+const signal = movingAverageCrossSignal(data, { fast: 10, slow: 50, mode: 'long-short' });
 const entries = new Uint8Array(data.length);
 const exits = new Uint8Array(data.length);
-let sf = 0;
-let ss = 0;
 for (let t = 0; t < data.length; t++) {
-  sf += c[t] as number;
-  ss += c[t] as number;
-  if (t >= 10) sf -= c[t - 10] as number;
-  if (t >= 50) ss -= c[t - 50] as number;
-  signal[t] = t < 49 ? 0 : sf / 10 > ss / 50 ? 1 : -1;
   const prev = t === 0 ? 0 : (signal[t - 1] as number);
   if (signal[t] === 1 && prev !== 1) entries[t] = 1;
   if (signal[t] === -1 && prev !== -1) exits[t] = 1;
