@@ -6,7 +6,7 @@ import type { GeneratedMarket } from '../synthetic/RegimeGenerator.js';
 import type { GeneratorConfig } from '../synthetic/config.js';
 import { backtest, inferPeriodsPerYear, type BacktestOptions, type StrategyContext } from './backtest.js';
 import type { ReturnMetrics } from './metrics.js';
-import { dropNaN, percentileSelect } from './nan.js';
+import { spread } from './nan.js';
 
 /**
  * Baselines: the strategies an agent has to beat before its result means anything. Each is a
@@ -213,13 +213,6 @@ const METRICS: readonly DistributionMetric[] = [
   'stabilityOfTimeseries',
 ];
 
-/** The median and 5th-95th percentiles of the non-NaN values, and how many were NaN. @internal */
-export function summarise(values: ArrayLike<number>): DistributionSummary {
-  const kept = dropNaN(values);
-  const nanRuns = values.length - kept.length;
-  if (kept.length === 0) return { median: Number.NaN, lower: Number.NaN, upper: Number.NaN, nanRuns };
-  return { median: percentileSelect(kept, 50), lower: percentileSelect(kept, 5), upper: percentileSelect(kept, 95), nanRuns };
-}
 
 /**
  * The random strategy ({@link randomSignal}) backtested over `runs` seeds on the same bars and
@@ -263,7 +256,7 @@ export function randomSignalDistribution(options: RandomDistributionOptions): Ra
     fees[i] = result.fees;
     seeds.push(seed);
   }
-  const summary = Object.fromEntries(METRICS.map((m) => [m, summarise(values[m])])) as Record<DistributionMetric, DistributionSummary>;
+  const summary = Object.fromEntries(METRICS.map((m) => [m, spread(values[m])])) as Record<DistributionMetric, DistributionSummary>;
   return { seeds, values, summary, fees };
 }
 

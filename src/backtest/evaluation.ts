@@ -9,13 +9,12 @@ import {
   movingAverageCrossSignal,
   randomSignalDistribution,
   regimeOracleSignal,
-  summarise as spread,
   type DistributionSummary,
   type MovingAverageCrossOptions,
   type PositionMode,
   type RegimeOracleOptions,
 } from './baselines.js';
-import { nanstd } from './nan.js';
+import { nanstd, spread } from './nan.js';
 import { deflatedSharpeRatio, probabilisticSharpeRatio, sharpeConfidenceInterval, sharpeDifferenceInterval, sharpeMoments, type BootstrapInterval } from './significance.js';
 
 /**

@@ -96,3 +96,11 @@ export function percentileSelect(a: Float64Array, q: number): number {
   for (let i = lo + 1; i < n; i++) if ((a[i] as number) < vhi) vhi = a[i] as number;
   return vlo + (pos - lo) * (vhi - vlo);
 }
+
+/** The median and 5th-95th percentiles of the non-NaN values, and how many were NaN (numpy's percentile, linear). @internal */
+export function spread(values: ArrayLike<number>): { median: number; lower: number; upper: number; nanRuns: number } {
+  const kept = dropNaN(values);
+  const nanRuns = values.length - kept.length;
+  if (kept.length === 0) return { median: Number.NaN, lower: Number.NaN, upper: Number.NaN, nanRuns };
+  return { median: percentileSelect(kept, 50), lower: percentileSelect(kept, 5), upper: percentileSelect(kept, 95), nanRuns };
+}

@@ -40,7 +40,7 @@ describe('registry', () => {
   });
 
   it.each([
-    [() => make('Nope-v0'), /id must be a registered env id, got "Nope-v0"; registered: CartPole-v1, Pendulum-v1/],
+    [() => make('Nope-v0'), /id must be a registered env id, got "Nope-v0"; registered: CartPole-v1, CartPoleNoVel-v1, Pendulum-v1/],
     [() => make('CartPole-v1', { foo: 1 } as never), /options\.foo is not a known option \(none are accepted\), got 1/],
     [() => make('CartPole-v1', { maxEpisodeSteps: 0 }), /maxEpisodeSteps must be an integer >= 1, got 0/],
     [() => register('CartPole-v1', () => new CartPole()), /id "CartPole-v1" is already registered/],
