@@ -12,9 +12,10 @@
 //   npx tsx examples/demo.ts        TRADEGYM_DEMO_SEED=3 picks another market
 // TRADEGYM_EXAMPLE_TIMESTEPS shortens training (CI uses a tiny budget); TRADEGYM_DEMO_AGENTS
 // sets the number of training seeds (default 3).
-import { evaluateStrategies, FeaturePipeline, formatEvaluationTable, Normalizer, TradingEnv, type EvaluatedStrategy, type FeatureFrame, type MarketData } from '../src/index.js';
-import { PPO, useBackend, type LogRecord } from '../src/agents/index.js';
+import { evaluateStrategies, formatEvaluationTable } from '../src/index.js';
+import { useBackend, type LogRecord, type PPO } from '../src/agents/index.js';
 import { writeComparisonReport, writeReport } from '../src/report/index.js';
+import { ppoStrategy } from './lib/ppoStrategy.js';
 
 const seed = Number(process.env.TRADEGYM_DEMO_SEED ?? 11);
 const timesteps = Number(process.env.TRADEGYM_EXAMPLE_TIMESTEPS ?? 300_000);
@@ -22,28 +23,12 @@ const agents = Number(process.env.TRADEGYM_DEMO_AGENTS ?? 3);
 const t0 = performance.now();
 console.log(`backend: ${await useBackend('auto')}, market seed ${seed}, ${agents} PPO agents of ${timesteps} training steps`);
 
-const pipeline = new FeaturePipeline(['logReturns', { name: 'volatility', period: 24 }, 'rsi', 'macd', 'bbands', 'timeOfDay']);
-const envFor = (norm: Normalizer, frame: FeatureFrame<MarketData>, episodeLength?: number) =>
-  new TradingEnv({ features: norm.transform(frame), windowSize: 16, actionScheme: 'discrete-3', fee: 10, reward: { weights: { pnl: 1, fee: 2 } }, ...(episodeLength ? { episodeLength } : {}) });
-
 const trained: PPO[] = [];
 const logs = new Map<number, LogRecord[]>();
-const ppo: EvaluatedStrategy = {
-  name: 'PPO',
-  // sees the training bars only; returns how it trades bars it has never seen
-  async train(train, agentSeed) {
-    const frame = pipeline.compute(train).dropWarmup();
-    const norm = new Normalizer({ method: 'robust', clip: 5, preserve: ['timeOfDay_sin', 'timeOfDay_cos'] }).fit(frame);
-    const log: LogRecord[] = [];
-    const agent = new PPO(envFor(norm, frame, 1000), { nSteps: 1024, batchSize: 64, nEpochs: 5, entCoef: 0.01, seed: agentSeed });
-    await agent.learn({ totalTimesteps: timesteps, callback: (r) => void log.push(r), progressBar: process.stderr.isTTY === true });
-    trained.push(agent);
-    logs.set(agentSeed, log);
-    // on the test bars: features from those bars alone; the env starts trading once the
-    // indicators have warmed up on the first of them
-    return (test) => ({ env: envFor(norm, pipeline.compute(test)), agent });
-  },
-};
+const ppo = ppoStrategy(timesteps, (agent, agentSeed, log) => {
+  trained.push(agent);
+  logs.set(agentSeed, log);
+});
 
 const result = await evaluateStrategies({
   market: { generator: 'crypto-15m', numSamples: 96 * 120 },
