@@ -142,20 +142,11 @@ export function registeredEnvs(): EnvSpec[] {
   return [...entries].map(([id, e]) => ({ id, maxEpisodeSteps: e.maxEpisodeSteps }));
 }
 
-register(
-  'CartPole-v1',
-  (o) => {
-    requireKnownKeys('options', o, []);
-    return new CartPole();
-  },
-  { maxEpisodeSteps: 500 },
-);
-register(
-  'CartPoleNoVel-v1',
-  (o) => {
-    requireKnownKeys('options', o, []);
-    return new CartPoleNoVel();
-  },
-  { maxEpisodeSteps: 500 },
-);
+/** A factory for an env that takes no options: any option is an unknown key. */
+const withoutOptions = (build: () => Env<Float32Array, number>) => (o: Record<string, unknown>) => {
+  requireKnownKeys('options', o, []);
+  return build();
+};
+register('CartPole-v1', withoutOptions(() => new CartPole()), { maxEpisodeSteps: 500 });
+register('CartPoleNoVel-v1', withoutOptions(() => new CartPoleNoVel()), { maxEpisodeSteps: 500 });
 register('Pendulum-v1', (o: PendulumOptions & Record<string, unknown>) => new Pendulum(o), { maxEpisodeSteps: 200 });

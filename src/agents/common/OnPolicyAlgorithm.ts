@@ -13,6 +13,7 @@ import { Extractor, tfjsUpdate, type FeaturesExtractor } from './featuresExtract
 import { requireActionMask } from './guards.js';
 import { copyInto, headLoss, headLossOp, withLogStd, type OnPolicyLoss, type TypedBatch } from './headLoss.js';
 import { clipScale, kernelsFor, type Compute } from './kernels/registry.js';
+import { fit } from './kernels/qNet.js';
 import type { FloatArray, KernelSet, MlpKernel } from './kernels/types.js';
 import { isLive } from './liveEnv.js';
 import { RolloutBuffer } from './RolloutBuffer.js';
@@ -42,6 +43,9 @@ interface TypedState {
   readonly grad: FloatArray;
   readonly pi: MlpKernel;
   readonly vf: MlpKernel;
+  /** The gradients at the policy's and the value's outputs, in the set's kind, reused across steps. */
+  dOut: FloatArray;
+  dValue: FloatArray;
 }
 
 /**
@@ -131,6 +135,8 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
         grad: kernels.array(this.net.size),
         pi: kernels.mlp(this.net.piLayers, cfg.activation),
         vf: kernels.mlp(this.net.vfLayers, cfg.activation),
+        dOut: kernels.array(0),
+        dValue: kernels.array(0),
       };
     }
   }
@@ -399,8 +405,10 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     const dLogStd = slot === undefined ? undefined : t.grad.subarray(slot.offset, slot.offset + this.net.spec.actionSize);
     const stats = headLoss(this.#dist, out, values, logStd, b, loss, dOut, dLogStd);
     const k = t.kernels;
-    t.pi.backward(copyInto(k.array(dOut.length), dOut), n, t.grad);
-    t.vf.backward(copyInto(k.array(n), b.gValue), n, t.grad);
+    t.dOut = fit(k, t.dOut, dOut.length);
+    t.dValue = fit(k, t.dValue, n);
+    t.pi.backward(copyInto(t.dOut.subarray(0, dOut.length), dOut), n, t.grad);
+    t.vf.backward(copyInto(t.dValue.subarray(0, n), b.gValue), n, t.grad);
     this.optimizerState.step(k, t.theta, t.grad, lr, clipScale(k, t.grad, maxGradNorm));
     (this.mirror as TypedMirror).dirty = true;
     return stats;

@@ -263,6 +263,11 @@ function resolveLstm(name: string, options: unknown, allowed: readonly string[])
 
 // ---- building ----
 
+/** A factory's `seed`: an integer in [0, 2^31). */
+function requireExtractorSeed(seed: unknown): void {
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed >= SEED_LIMIT) fail('seed', 'an integer in [0, 2^31)', seed);
+}
+
 /** The window's place in `space`: `layout` if given, else a 2-D Box's shape; checked against its size. */
 function windowOf(space: Box, layout: WindowLayout | undefined): WindowLayout {
   if (layout === undefined) {
@@ -280,7 +285,7 @@ function windowOf(space: Box, layout: WindowLayout | undefined): WindowLayout {
 /** The space and seed checked, and the flat input split into the window `[batch, window, features]` and the extra values. */
 function splitInput(space: unknown, seed: unknown, layout: WindowLayout | undefined): { input: tf.SymbolicTensor; window: tf.SymbolicTensor; extra: tf.SymbolicTensor | undefined; shape: WindowLayout } {
   const box = requireBox('observationSpace', space as Box);
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed >= SEED_LIMIT) fail('seed', 'an integer in [0, 2^31)', seed);
+  requireExtractorSeed(seed);
   const shape = windowOf(box, layout);
   quietCpuBackend(); // the first tensor of tfjs's cpu backend prints a banner in Node otherwise
   const size = shape.window * shape.features;
@@ -356,7 +361,7 @@ function combinedParts(d: CombinedDescription): { parts: readonly FlatPart[]; si
 
 function buildCombined(d: CombinedDescription, space: Box, seed: number): tf.LayersModel {
   const box = requireBox('observationSpace', space);
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed >= SEED_LIMIT) fail('seed', 'an integer in [0, 2^31)', seed);
+  requireExtractorSeed(seed);
   const { parts, size, extractors } = combinedParts(d);
   if (box.size !== size) fail('observationSpace', `a Box of the flattened Dict's ${size} values (wrap the env in FlattenObservation)`, String(box));
   quietCpuBackend();

@@ -9,8 +9,8 @@ export interface QLayout {
   readonly heads: { readonly v: DenseSlots; readonly a: DenseSlots } | undefined;
 }
 
-/** `a` if it holds `size` entries, else a new array of the set's kind that does. */
-function fit(kernels: KernelSet, a: FloatArray, size: number): FloatArray {
+/** `a` if it holds `size` entries, else a new array of the set's kind that does (scratch reused across steps). @internal */
+export function fit(kernels: KernelSet, a: FloatArray, size: number): FloatArray {
   return a.length >= size ? a : kernels.array(size);
 }
 
