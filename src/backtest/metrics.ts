@@ -1,6 +1,6 @@
 import { fail, requireFinite, requireKnownKeys } from '../core/checks.js';
-import { dropNaN, hasNaN, nanmean, nanstd, percentileSelect, selectKth } from './nan.js';
-import { checkedReturns, option, requireAlignedSeries, requirePerPeriod, requireSeries } from './series.js';
+import { dropNaN, hasNaN, nanmean, nanmeanLowerSquare, nanstd, percentileSelect, scratch, ScratchSlot, scratchWithoutNaN, selectKth } from './nan.js';
+import { option, requireAlignedSeries, requirePerPeriod, requireSeries, withCheckedReturns } from './series.js';
 
 /**
  * Return metrics with empyrical's exact definitions and NaN rules (empyrical 0.5.5,
@@ -106,7 +106,12 @@ export function annualReturn(returns: ArrayLike<number>, options?: PeriodOptions
   const r = requireSeries('returns', returns);
   const p = periodsPerYear(readOptions(options, ['periodsPerYear']));
   if (r.length < 1) return Number.NaN;
-  return growth(r) ** (1 / (r.length / p)) - 1;
+  return annualised(growth(r), r.length, p);
+}
+
+/** The annual rate of a growth factor over `n` periods. */
+function annualised(growthFactor: number, n: number, periodsPerYear: number): number {
+  return growthFactor ** (1 / (n / periodsPerYear)) - 1;
 }
 
 /**
@@ -192,14 +197,8 @@ export function downsideRisk(returns: ArrayLike<number>, options: PeriodOptions 
   const p = periodsPerYear(o);
   const req = requirePerPeriod('requiredReturn', option(o, 'requiredReturn', 0), r.length);
   if (r.length < 1) return Number.NaN;
-  // np.clip(r - req, -inf, 0) ** 2, NaN kept (and skipped by the nanmean)
-  const a = adjust(r, req);
-  const d = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    d[i] = x > 0 ? 0 : x * x; // NaN stays NaN
-  }
-  return Math.sqrt(nanmean(d)) * Math.sqrt(p);
+  // nanmean(np.clip(r - req, -inf, 0) ** 2), NaN skipped
+  return Math.sqrt(nanmeanLowerSquare(adjust(r, req))) * Math.sqrt(p);
 }
 
 /**
@@ -329,8 +328,25 @@ export function omegaRatio(returns: ArrayLike<number>, options: PeriodOptions & 
 export function tailRatio(returns: ArrayLike<number>): number {
   const v = dropNaN(requireSeries('returns', returns));
   if (v.length < 1) return Number.NaN;
-  const hi = percentileSelect(v, 95);
-  return Math.abs(hi) / Math.abs(percentileSelect(v, 5));
+  const { p05, p95 } = tails(v);
+  return Math.abs(p95) / Math.abs(p05);
+}
+
+/**
+ * The 5th and 95th percentiles of `values` (no NaN, at least one; reordered), from two
+ * selections: the 5th first, which leaves the `k05 + 1` smallest first (k05 = floor(0.05 (n - 1)),
+ * the 5% CVaR's k) and nothing smaller after them, so the 95th is searched for after them only.
+ */
+function tails(values: Float64Array): { p05: number; p95: number; k05: number } {
+  const k05 = Math.floor(0.05 * (values.length - 1));
+  const p05 = percentileSelect(values, 5);
+  return { p05, p95: percentileSelect(values, 95, k05 + 1), k05 };
+}
+
+/** The mean of the k + 1 smallest of `v` (no NaN; reordered), numpy's `mean(partition(v, k)[:k + 1])`; `selected` when they already come first. */
+function smallestMean(v: Float64Array, k: number, selected: boolean): number {
+  if (!selected) selectKth(v, k); // the k + 1 smallest now come first (as numpy's partition)
+  return nanmean(v.subarray(0, k + 1));
 }
 
 /**
@@ -377,8 +393,7 @@ export function conditionalValueAtRisk(returns: ArrayLike<number>, cutoff = 0.05
   const k = Math.floor((r.length - 1) * cutoff); // empyrical's int(), on the length with NaN
   const v = dropNaN(r);
   if (k >= v.length) return Number.NaN; // the k + 1 smallest would include a NaN
-  selectKth(v, k); // the k + 1 smallest now come first (as numpy's partition)
-  return nanmean(v.subarray(0, k + 1));
+  return smallestMean(v, k, false);
 }
 
 /**
@@ -398,16 +413,19 @@ export function conditionalValueAtRisk(returns: ArrayLike<number>, cutoff = 0.05
 export function stabilityOfTimeseries(returns: ArrayLike<number>): number {
   const r = requireSeries('returns', returns);
   if (r.length < 2) return Number.NaN;
-  const v = dropNaN(r);
-  const n = v.length;
-  if (n < 2) return Number.NaN;
-  const y = new Float64Array(n);
+  // the cumulative log returns y over the non-NaN returns, in a reused array; then
+  // scipy.stats.linregress's r of (i, y_i) from the centred sums of squares. The deviations of
+  // a constant y are exactly 0 (nanmean is exact for constants), as scipy's
+  const y = scratch(ScratchSlot.Stability, r.length);
+  let n = 0;
   let acc = 0;
-  for (let i = 0; i < n; i++) y[i] = acc += Math.log1p(v[i] as number);
-  // scipy.stats.linregress's r from the centred sums of squares (our deviations are exact for a
-  // constant y, where numpy's mean can leave rounding noise)
+  for (let i = 0; i < r.length; i++) {
+    const v = r[i] as number;
+    if (v === v) y[n++] = acc += Math.log1p(v); // NaN: dropped
+  }
+  if (n < 2) return Number.NaN;
+  const my = nanmean(y.subarray(0, n));
   const mx = (n - 1) / 2;
-  const my = nanmean(y);
   let sxx = 0;
   let syy = 0;
   let sxy = 0;
@@ -425,30 +443,39 @@ export function stabilityOfTimeseries(returns: ArrayLike<number>): number {
 }
 
 /** The body of {@link alphaBeta}, on validated input. */
-function alphaBetaOf(returns: ArrayLike<number>, factor: ArrayLike<number>, rf: number, p: number): AlphaBeta {
+/** Alpha and beta of checked series; `returnsMean`, nanmean(returns), when the caller has it. */
+function alphaBetaOf(returns: ArrayLike<number>, factor: ArrayLike<number>, rf: number, p: number, returnsMean?: number): AlphaBeta {
   const n = returns.length;
   // empyrical's alpha_aligned: NaN for fewer than 2 returns
   if (n < 2) return { alpha: Number.NaN, beta: Number.NaN };
   // beta_aligned: cov / var (ddof 0) over the periods where both are present; a constant
   // risk-free rate shifts both and cancels. NaN for var < 1e-30 (or fewer than 2 pairs).
-  const xs = new Float64Array(n);
-  const ys = new Float64Array(n);
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    const y = returns[i] as number;
-    const x = factor[i] as number;
-    if (x === x && y === y) {
-      xs[m] = x;
-      ys[m] = y;
-      m++;
+  // the pairs where both are present (the series themselves when neither misses a period)
+  let px: ArrayLike<number> = factor;
+  let py: ArrayLike<number> = returns;
+  let m = n;
+  if (hasNaN(returns) || hasNaN(factor)) {
+    const xs = new Float64Array(n);
+    const ys = new Float64Array(n);
+    m = 0;
+    for (let i = 0; i < n; i++) {
+      const y = returns[i] as number;
+      const x = factor[i] as number;
+      if (x === x && y === y) {
+        xs[m] = x;
+        ys[m] = y;
+        m++;
+      }
     }
+    px = xs.subarray(0, m);
+    py = ys.subarray(0, m);
   }
   let beta = Number.NaN;
+  let mx = Number.NaN;
+  let my = Number.NaN;
   if (m >= 1) {
-    const px = xs.subarray(0, m);
-    const py = ys.subarray(0, m);
-    const mx = nanmean(px);
-    const my = nanmean(py);
+    mx = nanmean(px);
+    my = m === n && returnsMean !== undefined ? returnsMean : nanmean(py);
     let vx = 0;
     let cxy = 0;
     for (let i = 0; i < m; i++) {
@@ -461,10 +488,9 @@ function alphaBetaOf(returns: ArrayLike<number>, factor: ArrayLike<number>, rf: 
     beta = vx < 1e-30 ? Number.NaN : cxy / vx;
   }
   // alpha_aligned: (1 + nanmean((r - rf) - beta (f - rf)))^periodsPerYear - 1, compounded since
-  // empyrical 0.5.3 (linear, mean x periodsPerYear, before)
-  const series = new Float64Array(n);
-  for (let i = 0; i < n; i++) series[i] = (returns[i] as number) - rf - beta * ((factor[i] as number) - rf);
-  return { alpha: (1 + nanmean(series)) ** p - 1, beta };
+  // empyrical 0.5.3 (linear, mean x periodsPerYear, before). The series is present where both
+  // are, so its mean is my - rf - beta (mx - rf) (NaN when beta is)
+  return { alpha: (1 + (my - rf - beta * (mx - rf))) ** p - 1, beta };
 }
 
 /**
@@ -557,27 +583,31 @@ export interface ReturnMetrics {
  * ```
  */
 export function returnMetrics(returns: ArrayLike<number>, options: PeriodOptions & { readonly benchmark?: ArrayLike<number> } = {}): ReturnMetrics {
-  // one check for every metric below: they skip checking this private copy again
-  const r = checkedReturns('returns', returns);
+  // one check for every metric below: they skip checking it again
+  return withCheckedReturns('returns', returns, (r) => metricsOf(r, options));
+}
+
+/** {@link returnMetrics} of a checked series. */
+function metricsOf(r: Float64Array, options: PeriodOptions & { readonly benchmark?: ArrayLike<number> }): ReturnMetrics {
   const opts = readOptions(options, ['periodsPerYear', 'benchmark']);
   const o = { periodsPerYear: periodsPerYear(opts) };
-  const ab = opts.benchmark === undefined ? {} : alphaBetaOf(r, requireAlignedSeries('benchmark', opts.benchmark, r.length), 0, o.periodsPerYear);
   // what several metrics share, computed once, by the same arithmetic as the metrics alone
   // (a test holds returnMetrics equal to them, bit for bit)
   const p = o.periodsPerYear;
   const n = r.length;
   const mean = nanmean(r);
   const std = nanstd(r, 1, mean);
-  const annual = annualReturn(r, o);
+  const ab = opts.benchmark === undefined ? {} : alphaBetaOf(r, requireAlignedSeries('benchmark', opts.benchmark, n), 0, p, mean);
+  const g = n === 0 ? Number.NaN : growth(r);
+  const annual = n === 0 ? Number.NaN : annualised(g, n, p);
   const dd = maxDrawdown(r);
   const down = downsideRisk(r, o);
-  const values = dropNaN(r); // reordered by the selections below, which do not depend on the order
+  const values = scratchWithoutNaN(r); // reordered by the selections below, which do not depend on the order
   const hasMissing = values.length < n;
-  const p95 = values.length < 1 ? Number.NaN : percentileSelect(values, 95);
-  const p05 = values.length < 1 ? Number.NaN : percentileSelect(values, 5);
+  const { p05, p95, k05 } = values.length < 1 ? { p05: Number.NaN, p95: Number.NaN, k05: 0 } : tails(values);
   const calmar = dd < 0 ? annual / Math.abs(dd) : Number.NaN;
   return {
-    totalReturn: n === 0 ? Number.NaN : growth(r) - 1,
+    totalReturn: g - 1,
     annualReturn: annual,
     cagr: annual,
     annualVolatility: n < 2 ? Number.NaN : std * Math.sqrt(p),
@@ -589,7 +619,8 @@ export function returnMetrics(returns: ArrayLike<number>, options: PeriodOptions
     omegaRatio: omegaRatio(r, { periodsPerYear: 1 }),
     tailRatio: values.length < 1 ? Number.NaN : Math.abs(p95) / Math.abs(p05),
     valueAtRisk: n < 1 || hasMissing ? Number.NaN : p05,
-    conditionalValueAtRisk: conditionalValueAtRisk(r),
+    // without a missing period, CVaR's k + 1 smallest are the ones the 5th percentile put first
+    conditionalValueAtRisk: n < 1 || hasMissing ? conditionalValueAtRisk(r) : smallestMean(values, k05, true),
     stabilityOfTimeseries: stabilityOfTimeseries(r),
     ...ab,
   };

@@ -9,17 +9,25 @@ import { InvalidArgumentError } from '../core/errors.js';
  * Strings, holes, `null` and bigints are refused, naming the index.
  */
 /**
- * The return series the metrics made themselves from a checked one ({@link checkedReturns}):
- * private copies nobody else holds, so checking them again cannot find anything new.
+ * The return series being read by {@link withCheckedReturns}'s callback, checked already:
+ * checking them again cannot find anything new while it runs.
  */
 const checked = new WeakSet<object>();
 
 function checkSeries(name: string, value: unknown, missing: boolean): ArrayLike<number> {
-  if (missing && value instanceof Float64Array && checked.has(value)) return value;
+  const rule = missing ? 'a finite number or NaN (a missing period)' : 'a finite number';
+  if (value instanceof Float64Array) {
+    if (missing && checked.has(value)) return value;
+    // every element of a Float64Array is a number: only ±Infinity (and NaN, unless missing) to find
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i] as number;
+      if (v - v !== 0 && (!missing || v === Infinity || v === -Infinity)) fail(`${name}[${i}]`, rule, v);
+    }
+    return value;
+  }
   const isTyped = ArrayBuffer.isView(value) && !(value instanceof DataView);
   if (!Array.isArray(value) && !isTyped) fail(name, 'an array or typed array of numbers', value);
   const xs = value as ArrayLike<unknown>;
-  const rule = missing ? 'a finite number or NaN (a missing period)' : 'a finite number';
   for (let i = 0; i < xs.length; i++) {
     const v = xs[i];
     if (typeof v !== 'number' || v === Infinity || v === -Infinity || (!missing && v !== v)) fail(`${name}[${i}]`, rule, v);
@@ -42,15 +50,24 @@ export function requireSeries(name: string, value: unknown): ArrayLike<number> {
 }
 
 /**
- * A float64 copy of a checked return series (as {@link requireSeries}), marked so that the
- * metrics it is handed to do not check it again: `returnMetrics` checks once for all of them.
- * The copy is private to the caller, which must not hand it out. @internal
+ * Checks a return series once (as {@link requireSeries}) and calls `use` with it as a
+ * Float64Array (itself, or a copy of an array of another kind) marked as checked while `use`
+ * runs, so that the metrics `use` hands it to do not check it again: `returnMetrics` checks
+ * once for all of them. The mark is removed when `use` returns or throws (the caller may change
+ * the array afterwards). @internal
+ * @returns what `use` returns.
  * @throws `InvalidArgumentError` naming `name` (and the index of a bad value).
  */
-export function checkedReturns(name: string, value: unknown): Float64Array {
-  const copy = Float64Array.from(requireSeries(name, value));
-  checked.add(copy);
-  return copy;
+export function withCheckedReturns<T>(name: string, value: unknown, use: (returns: Float64Array) => T): T {
+  const xs = requireSeries(name, value);
+  const r = xs instanceof Float64Array ? xs : Float64Array.from(xs);
+  if (checked.has(r)) return use(r); // marked by an outer call, which removes the mark
+  checked.add(r);
+  try {
+    return use(r);
+  } finally {
+    checked.delete(r);
+  }
 }
 
 /**
