@@ -716,14 +716,20 @@ function assemble(data: MarketData, start: number, equity: Float64Array, units: 
   const trades = acct.trades.slice();
   // the benchmark and every statistic are computed on first read (as vectorbt's stats), so a
   // sweep that needs only equity and trades does not pay for them
-  let bh: { equity: Float64Array; returns: Float64Array } | undefined;
-  const buyAndHold = () => {
-    if (bh !== undefined) return bh;
-    const e = new Float64Array(n);
-    const r = new Float64Array(n - 1);
-    for (let k = 0; k < n; k++) e[k] = (cash * (prices[k] as number)) / (prices[0] as number);
-    for (let k = 1; k < n; k++) r[k - 1] = (prices[k] as number) / (prices[k - 1] as number) - 1;
-    return (bh = { equity: e, returns: r });
+  // each made when first needed: the statistics need only the returns
+  let bhEquity: Float64Array | undefined;
+  let bhReturns: Float64Array | undefined;
+  const buyAndHoldEquity = () => {
+    if (bhEquity !== undefined) return bhEquity;
+    bhEquity = new Float64Array(n);
+    for (let k = 0; k < n; k++) bhEquity[k] = (cash * (prices[k] as number)) / (prices[0] as number);
+    return bhEquity;
+  };
+  const buyAndHoldReturns = () => {
+    if (bhReturns !== undefined) return bhReturns;
+    bhReturns = new Float64Array(n - 1);
+    for (let k = 1; k < n; k++) bhReturns[k - 1] = (prices[k] as number) / (prices[k - 1] as number) - 1;
+    return bhReturns;
   };
   let metrics: ReturnMetrics | undefined;
   let stats: TradeStats | undefined;
@@ -744,13 +750,26 @@ function assemble(data: MarketData, start: number, equity: Float64Array, units: 
     borrow: acct.borrowPaid,
     periodsPerYear,
     get metrics() {
-      return (metrics ??= returnMetrics(simpleReturns(), { ...o, benchmark: buyAndHold().returns }));
+      return (metrics ??= returnMetrics(simpleReturns(), { ...o, benchmark: buyAndHoldReturns() }));
     },
     get stats() {
-      return (stats ??= tradeStats(trades, equity, held(), buyAndHold().equity));
+      // buy-and-hold's equity is proportional to the prices: its return is theirs
+      return (stats ??= tradeStats(trades, equity, held(), prices));
     },
     get benchmark() {
-      return (benchmark ??= { ...buyAndHold(), metrics: returnMetrics(buyAndHold().returns, o) });
+      if (benchmark !== undefined) return benchmark;
+      let bhMetrics: ReturnMetrics | undefined;
+      return (benchmark = {
+        get equity() {
+          return buyAndHoldEquity();
+        },
+        get returns() {
+          return buyAndHoldReturns();
+        },
+        get metrics() {
+          return (bhMetrics ??= returnMetrics(buyAndHoldReturns(), o));
+        },
+      });
     },
     events,
   };
