@@ -4,9 +4,10 @@ bars and decisions as bench/stats-vs-vectorbt.ts times ours on).
   run.sh python bench/peers/vbt_stats.py --data DIR --reps 5
 
 DIR holds close.f64, entries.u8 and exits.u8 (raw little-endian arrays of one length) and
-meta.json ({"fees": 0.001, "freq": "15min"}). The portfolio: Portfolio.from_signals(close,
-entries, exits, direction='both', init_cash=10_000, fees, freq): always in the market, long
-after an entry, short after an exit, as tradegym's +1/-1 target. Timed: pf.stats() on a fresh
+meta.json ({"fees": 0.0005, "freq": "15min", "direction": "longonly"}). The portfolio:
+Portfolio.from_signals(close, entries, exits, direction, init_cash=10_000, fees, freq), filled at
+the signal bar's close: long after an entry, out after an exit ('longonly', as tradegym's
++1/0 target) or short after it ('both', +1/-1). Timed: pf.stats() on a fresh
 portfolio each time (its caches empty), the first call (numba's compilation or cache load
 included) apart, then the median of --reps. Prints one JSON line.
 """
@@ -31,7 +32,7 @@ exits = pd.Series(np.fromfile(os.path.join(a.data, 'exits.u8'), dtype=np.uint8).
 
 
 def portfolio():
-    return vbt.Portfolio.from_signals(close, entries, exits, direction='both', init_cash=10_000, fees=meta['fees'], freq=meta['freq'])
+    return vbt.Portfolio.from_signals(close, entries, exits, direction=meta.get('direction', 'both'), init_cash=10_000, fees=meta['fees'], freq=meta['freq'])
 
 
 def timed_stats():

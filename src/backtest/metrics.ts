@@ -303,12 +303,17 @@ export function omegaRatio(returns: ArrayLike<number>, options: PeriodOptions & 
   else if (req <= -1) return Number.NaN;
   else threshold = (1 + req) ** (1 / p) - 1;
   const less = adjust(adjust(r, rf), threshold);
+  // twice the sums of the gains and of the losses, without a branch on the sign (which a
+  // return series makes unpredictable): x + |x| is 2x for a gain and 0 otherwise, |x| - x is
+  // -2x for a loss, both exact, so the ratio is the same to the last bit
   let numer = 0;
   let denom = 0;
   for (let i = 0; i < less.length; i++) {
     const x = less[i] as number;
-    if (x > 0) numer += x;
-    else if (x < 0) denom -= x;
+    if (x !== x) continue; // NaN: skipped
+    const ax = Math.abs(x);
+    numer += x + ax;
+    denom += ax - x;
   }
   return denom > 0 ? numer / denom : Number.NaN;
 }

@@ -20,8 +20,14 @@ const enum Term {
   LowerSquare,
 }
 
-/** min(v, 0)^2: NaN stays NaN. */
-const lowerSquare = (v: number): number => (v > 0 ? 0 : v * v);
+/**
+ * min(v, 0)^2 without a branch on the sign (which a return series makes unpredictable):
+ * (v - |v|) / 2 is exactly v below 0 and 0 otherwise. NaN stays NaN.
+ */
+const lowerSquare = (v: number): number => {
+  const m = 0.5 * (v - Math.abs(v));
+  return m * m;
+};
 
 /**
  * A compensated sum over the non-NaN values of a {@link Term}, with their count: each
