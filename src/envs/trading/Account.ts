@@ -389,7 +389,9 @@ export class Account {
     this.slippagePaid += slippageCost;
     const before = this.positions[asset] as number;
     const after = before + units;
-    this.positions[asset] = Math.abs(after) < 1e-12 * Math.max(1, Math.abs(before)) ? 0 : after;
+    // a close leaves float noise of the size it closed: that is flat. The scale is the fill's or
+    // the position's, never an absolute size: a small position opened (cash paid) is kept
+    this.positions[asset] = Math.abs(after) < 1e-12 * Math.max(Math.abs(before), Math.abs(units)) ? 0 : after;
     const closed = this.#record(asset, before, this.positions[asset] as number, exec, fee, index);
     return { asset, units, price: exec, fee, slippageCost, closed };
   }

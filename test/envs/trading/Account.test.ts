@@ -47,6 +47,26 @@ describe('Account: trade PnL at the average cost of the units still open', () =>
     expect(a.trades[1]?.pnl).toBeCloseTo(30 - 3.3 - 3, 10);
   });
 
+  it('a position smaller than 1e-12 units is kept, not zeroed after its cash was paid (equity is conserved)', () => {
+    // found on a 1,000,000-bar backtest whose equity had fallen to 6.5e-7 at a price near 1e6:
+    // the 6.6e-13 units bought were set to 0 and the equity became exactly 0. Equity after a
+    // buy = cash + units x price = 1e-6 - fee; with no fee, 1e-6 exactly as before
+    const a = new Account({ initialCash: 1e-6 });
+    a.trade(0, 1e-12 / 2, 1e6, 0); // 5e-13 units for 5e-7
+    expect(a.positions[0]).toBe(5e-13);
+    expect(a.mark([1e6])).toBeCloseTo(1e-6, 18);
+    a.trade(0, -5e-13, 1e6, 1); // and it closes flat
+    expect(a.positions[0]).toBe(0);
+    expect(a.trades).toHaveLength(1);
+    // a close's float noise still counts as flat: 0.3 - 0.1 - 0.2 leaves -2.8e-17
+    const b = new Account({ initialCash: 1e3 });
+    b.trade(0, 0.3, 1, 0);
+    b.trade(0, -0.1, 1, 1);
+    b.trade(0, -0.2, 1, 2);
+    expect(b.positions[0]).toBe(0);
+    expect(b.trades).toHaveLength(1);
+  });
+
   it('over any random sequence of fills that ends flat, trade PnLs add up to the change in cash', () => {
     fc.assert(
       fc.property(
