@@ -8,6 +8,8 @@ export { useBackend, type BackendName } from './backend.js';
 export { PPO, PPO_DEFAULTS, type PPOOptions } from './ppo/PPO.js';
 export { A2C, A2C_DEFAULTS, type A2COptions } from './a2c/A2C.js';
 export { DQN, DQN_DEFAULTS, type DQNCompute, type DQNOptions } from './dqn/DQN.js';
+export { QRDQN, QRDQN_DEFAULTS, type QRDQNOptions } from './qrdqn/QRDQN.js';
+export type { ValueBasedOptions } from './common/ValueBased.js';
 export { nativeStatus, type NativeAvailable, type NativeStatus, type NativeUnavailable } from './common/kernels/native.js';
 export { kernelSets, type Compute, type KernelSetStatus, type ResolvedCompute } from './common/kernels/registry.js';
 export { constantSchedule, linearSchedule, type Schedule } from './common/schedules.js';
