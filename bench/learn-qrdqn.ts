@@ -19,7 +19,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { make } from '../src/index.js';
-import { EvalCallback, evaluatePolicy, QRDQN, useBackend, type CallbackContext } from '../src/agents/index.js';
+import { EvalCallback, evaluatePolicy, QRDQN, useBackend, type CallbackContext, type Compute } from '../src/agents/index.js';
+import { zooQRDQN } from './peers/settings.js';
 
 /** An EvalCallback that also adds up the time it spends, so that steps/s counts training only (as learn-dqn.ts). */
 class TimedEval extends EvalCallback {
@@ -43,16 +44,8 @@ const dir = mkdtempSync(join(tmpdir(), 'learn-qrdqn-'));
 const results = [];
 try {
   for (const seed of seeds) {
-    // zoo hyperparams/qrdqn.yml, CartPole-v1 (tuned): n_timesteps 5e4, lr 2.3e-3, batch 64,
-    // buffer 100000, learning_starts 1000, gamma 0.99, target_update_interval 10, train_freq 256,
-    // gradient_steps 128, exploration_fraction 0.16, exploration_final_eps 0.04,
-    // policy_kwargs dict(net_arch=[256, 256], n_quantiles=10); the rest sb3-contrib's defaults
-    // (QRDQN_DEFAULTS: no gradient clipping, Adam eps 0.01 / batch_size)
-    const agent = new QRDQN(make('CartPole-v1'), {
-      learningRate: 2.3e-3, batchSize: 64, bufferSize: 100_000, learningStarts: 1000, gamma: 0.99, targetUpdateInterval: 10,
-      trainFreq: 256, gradientSteps: 128, explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [256, 256], nQuantiles: 10, seed,
-      compute: (process.env.BENCH_COMPUTE ?? 'auto') as 'auto',
-    });
+    // zoo hyperparams/qrdqn.yml, CartPole-v1 (tuned): ZOO_QRDQN_CARTPOLE (bench/peers/settings.ts)
+    const agent = zooQRDQN((process.env.BENCH_COMPUTE ?? 'auto') as Compute, seed);
     const best = join(dir, `seed-${seed}`);
     const evalCb = evalFreq > 0 ? new TimedEval(make('CartPole-v1'), { evalFreq, nEvalEpisodes: 20, bestModelSavePath: best }) : undefined;
     const t0 = performance.now();

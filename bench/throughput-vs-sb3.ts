@@ -15,6 +15,10 @@
 //                       kernels trains. Goal >= 1x. Both DQN cases share the round's SB3 run.
 // PPO and A2C run compute 'auto' (the native set where it loads); ppo_8env_wasm and
 // a2c_8env_wasm report the wasm set beside them, for information.
+//   qrdqn_zoo           QR-DQN (issue 16), rl-baselines3-zoo's CartPole-v1 (256-256, 10
+//                       quantiles, train_freq 256, 128 gradient steps, ...), 1 env, native
+//                       kernels, against sb3-contrib 2.3.0 (bench/peers/sb3_offpolicy.py).
+//                       Goal >= 1.5x; the wasm set beside it for information.
 //   ppo_tcn             PPO with tcnExtractor on CartPole-v1 with 4 stacked frames, 8 envs,
 //                       bench/learn-ppo-extractors.ts's settings; SB3 with the same TCN written
 //                       in torch (bench/peers/sb3_tcn.py). For information, no goal.
@@ -26,7 +30,7 @@
 //
 // A goal passes when the ratio of the medians reaches it and the settings match; allPass is
 // false if one fails, null if one could not be judged (no peer, no native kernels).
-// Timesteps per run: ppo_1env 20,480, ppo_8env 49,152, a2c_8env 120,000, dqn_zoo 20,000, ppo_tcn
+// Timesteps per run: ppo_1env 20,480, ppo_8env 49,152, a2c_8env 120,000, dqn_zoo 20,000, qrdqn_zoo 20,000, ppo_tcn
 // 8,192 (a few seconds each for the faster side at the figures issue 15 measured).
 //
 // The peer: SB3_PEERS=<path to run.sh>, else /work/shared/peers/run.sh (see its README); absent,
@@ -45,7 +49,7 @@ import type { Box } from '../src/index.js';
 import { nativeStatus, tcnExtractor, useBackend } from '../src/agents/index.js';
 import { fail, requireRecord } from '../src/core/checks.js';
 import { TradegymError } from '../src/core/errors.js';
-import { defaultA2C, defaultPPO, stackedCartPole, tcnPPO, TCN_OPTIONS, zooDQN, type BenchAgent } from './peers/settings.js';
+import { defaultA2C, defaultPPO, stackedCartPole, tcnPPO, TCN_OPTIONS, zooDQN, zooQRDQN, type BenchAgent } from './peers/settings.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -75,6 +79,10 @@ interface Case {
 
 const sb3Train = (algo: string, nEnvs: number) => (steps: number) =>
   ['sb3', 'train', '--algo', algo, '--n-envs', String(nEnvs), '--seed', '0', '--threads', '1', '--timesteps', String(steps), ...(algo === 'dqn' ? ['--dqn-hp', 'zoohead'] : [])];
+
+/** run.sh's arguments for sb3_offpolicy.py training `algo`. */
+const offPolicyPeer = (algo: 'qrdqn' | 'sac') => (steps: number, peersDir: string) =>
+  ['python', join(here, 'peers', 'sb3_offpolicy.py'), '--peers-dir', peersDir, '--algo', algo, '--threads', '1', '--timesteps', String(steps)];
 
 const nativeMissing = (): string | undefined => {
   const s = nativeStatus();
@@ -121,6 +129,16 @@ const CASES: readonly Case[] = [
     variants: [
       { name: 'dqn_zoo_native', goal: 3, make: () => zooDQN('native'), warm: 2048, unavailable: nativeMissing },
       { name: 'dqn_zoo_wasm', goal: 1, make: () => zooDQN('wasm'), warm: 2048 },
+    ],
+  },
+  {
+    name: 'qrdqn_zoo',
+    settings: "QR-DQN, rl-baselines3-zoo's qrdqn.yml CartPole-v1 (256-256 relu, 10 quantiles, batch 64, buffer 100000, learning_starts 1000, train_freq 256, 128 gradient steps, target_update_interval 10, lr 2.3e-3, exploration 0.16 to 0.04), 1 env; sb3-contrib 2.3.0 (bench/peers/sb3_offpolicy.py)",
+    steps: 20_000,
+    peer: offPolicyPeer('qrdqn'),
+    variants: [
+      { name: 'qrdqn_zoo_native', goal: 1.5, make: () => zooQRDQN('native'), warm: 2048, unavailable: nativeMissing },
+      { name: 'qrdqn_zoo_wasm', goal: null, make: () => zooQRDQN('wasm'), warm: 2048 },
     ],
   },
   {

@@ -2,7 +2,7 @@
 // peer scripts use (sb3_bench.py's `train`, sb3_tcn.py here): one copy, for every bench that
 // runs these cases. The bench checks them against the peer's own models at run time.
 import { FrameStack, make, SyncVectorEnv, type Env } from '../../src/index.js';
-import { A2C, DQN, linearSchedule, PPO, tcnExtractor, type Compute, type TcnExtractorOptions } from '../../src/agents/index.js';
+import { A2C, DQN, linearSchedule, PPO, QRDQN, tcnExtractor, type Compute, type TcnExtractorOptions } from '../../src/agents/index.js';
 
 /** What a bench needs of an agent: train, count steps, say where it trained and with what, let go. */
 export interface BenchAgent {
@@ -38,6 +38,29 @@ export const ZOO_DQN_CARTPOLE = Object.freeze({
 
 /** DQN with {@link ZOO_DQN_CARTPOLE} on one CartPole-v1. */
 export const zooDQN = (compute: Compute = 'auto', seed = 0): DQN => new DQN(make('CartPole-v1'), { ...ZOO_DQN_CARTPOLE, seed, compute });
+
+/**
+ * rl-baselines3-zoo's hyperparams/qrdqn.yml CartPole-v1 (tuned), as sb3_offpolicy.py trains
+ * sb3-contrib's QRDQN; the rest sb3-contrib's defaults (QRDQN_DEFAULTS: no gradient clipping,
+ * Adam eps 0.01 / batch size).
+ */
+export const ZOO_QRDQN_CARTPOLE = Object.freeze({
+  learningRate: 2.3e-3,
+  batchSize: 64,
+  bufferSize: 100_000,
+  learningStarts: 1000,
+  gamma: 0.99,
+  targetUpdateInterval: 10,
+  trainFreq: 256,
+  gradientSteps: 128,
+  explorationFraction: 0.16,
+  explorationFinalEps: 0.04,
+  netArch: Object.freeze([256, 256]),
+  nQuantiles: 10,
+});
+
+/** QR-DQN with {@link ZOO_QRDQN_CARTPOLE} on one CartPole-v1. */
+export const zooQRDQN = (compute: Compute = 'auto', seed = 0): QRDQN => new QRDQN(make('CartPole-v1'), { ...ZOO_QRDQN_CARTPOLE, seed, compute });
 
 /** PPO with SB3's defaults (n_steps 2048, batch 64, 10 epochs, 64-64 tanh) on `nEnvs` CartPoles. */
 export const defaultPPO = (nEnvs: number, seed = 0, compute: Compute = 'auto'): PPO => new PPO(cartpoles(nEnvs), { seed, compute });
