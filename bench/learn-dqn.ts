@@ -19,20 +19,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { make } from '../src/index.js';
-import { DQN, EvalCallback, evaluatePolicy, useBackend, type CallbackContext } from '../src/agents/index.js';
-
-/** An EvalCallback that also adds up the time it spends, so that steps/s counts training only. */
-class TimedEval extends EvalCallback {
-  seconds = 0;
-  override async onRolloutEnd(ctx: CallbackContext): Promise<boolean> {
-    const t0 = performance.now();
-    try {
-      return await super.onRolloutEnd(ctx);
-    } finally {
-      this.seconds += (performance.now() - t0) / 1000;
-    }
-  }
-}
+import { DQN, evaluatePolicy, useBackend } from '../src/agents/index.js';
+import { TimedEval } from './lib/timedEval.js';
 
 const backend = await useBackend((process.env.BENCH_BACKEND ?? 'auto') as 'auto');
 const seeds = (process.env.BENCH_SEEDS ?? '0,1,2,3,4').split(',').map(Number);

@@ -48,6 +48,19 @@ export class FlatLayout {
   }
 }
 
+/**
+ * PyTorch's `nn.Linear` default initialisation as a {@link FlatLayout.dense} initialiser:
+ * weights and biases uniform in ±1/sqrt(fanIn), drawn from `rng` (SB3's Q-networks and SAC's
+ * networks start so). Call inside tf.tidy. @internal
+ */
+export function torchLinearInit(rng: Rng): (fanIn: number, fanOut: number) => { w: tf.Tensor; b: tf.Tensor } {
+  return (fanIn, fanOut) => {
+    const bound = 1 / Math.sqrt(fanIn);
+    const draw = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-bound, bound));
+    return { w: tf.tensor2d(draw(fanIn * fanOut), [fanIn, fanOut]), b: tf.tensor1d(draw(fanOut)) };
+  };
+}
+
 /** The tensor of region `s` of `theta`. Call inside tf.tidy. @internal */
 export function view(theta: tf.Tensor, s: Slot): tf.Tensor {
   const n = s.shape.reduce((a, b) => a * b, 1);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt } from '../../core/checks.js';
 import type { Rng } from '../../core/Rng.js';
-import { FlatLayout, mlp, requireLayerSizes, type DenseSlots } from './ActorCritic.js';
+import { FlatLayout, mlp, requireLayerSizes, torchLinearInit, type DenseSlots } from './ActorCritic.js';
 
 /** Everything needed to rebuild a DQN's Q-network (`agent.q.spec`). */
 export interface QNetworkSpec {
@@ -65,11 +65,7 @@ export class QNetwork implements QNetworkView {
     requireInt('nActions', spec.nActions, 1);
     const arch = requireLayerSizes('netArch', spec.netArch);
     if (spec.dueling && arch.length === 0) fail('netArch', 'at least one hidden layer for a dueling network', arch);
-    const uniform = (fanIn: number, fanOut: number) => {
-      const bound = 1 / Math.sqrt(fanIn);
-      const draw = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-bound, bound));
-      return { w: tf.tensor2d(draw(fanIn * fanOut), [fanIn, fanOut]), b: tf.tensor1d(draw(fanOut)) };
-    };
+    const uniform = torchLinearInit(rng);
     const layout = new FlatLayout();
     const flat = tf.tidy(() => {
       if (!spec.dueling) {

@@ -1,19 +1,25 @@
 import { fail, requireInt } from '../../core/checks.js';
 import type { Rng } from '../../core/Rng.js';
 
+/** The stored actions: Discrete indices (one per row), or Box actions (`actionSize` per row). @internal */
+export type ReplayActions = Int32Array | Float32Array;
+
 /** One sampled minibatch of transitions, as flat typed arrays. @internal */
-export interface ReplaySample {
+export interface ReplaySample<A extends ReplayActions = Int32Array> {
   readonly observations: Float32Array;
   readonly nextObservations: Float32Array;
-  readonly actions: Int32Array;
+  /** One index per row (Discrete), or `actionSize` values per row (Box). */
+  readonly actions: A;
   readonly rewards: Float32Array;
   readonly dones: Float32Array;
 }
 
 /**
- * What DQN shows of its replay buffer (`agent.replayBuffer`): the stored transitions, row `i`
- * of each array belonging together. The arrays grow as the buffer fills; rows `0..size-1`
- * hold transitions (in ring order once it wrapped). Read them, do not write them.
+ * What DQN, QR-DQN and SAC show of their replay buffer (`agent.replayBuffer`): the stored
+ * transitions, row `i` of each array belonging together. The arrays grow as the buffer fills;
+ * rows `0..size-1` hold transitions (in ring order once it wrapped). Read them, do not write
+ * them. `A` is `Int32Array` for Discrete actions (DQN, QR-DQN) and `Float32Array` for Box
+ * actions (SAC: `actionSize` values per row).
  *
  * @example
  * ```ts
@@ -26,7 +32,7 @@ export interface ReplaySample {
  * agent.dispose();
  * ```
  */
-export interface ReplayBufferView {
+export interface ReplayBufferView<A extends ReplayActions = Int32Array> {
   /** The transitions stored (at most the capacity). */
   readonly size: number;
   /** The most transitions kept (DQN's `bufferSize`). */
@@ -35,8 +41,12 @@ export interface ReplayBufferView {
   readonly observations: Float32Array;
   /** The observation after each transition (a truncated episode's real final one). */
   readonly nextObservations: Float32Array;
-  /** The Discrete action's index (the env's action minus the space's `start`). */
-  readonly actions: Int32Array;
+  /**
+   * Discrete: the action's index (the env's action minus the space's `start`). Box (SAC):
+   * `actionSize` values per row, the action scaled to [-1, 1] from the space's bounds (as
+   * Stable-Baselines3 stores a squashed policy's actions).
+   */
+  readonly actions: A;
   /** The reward of each transition. */
   readonly rewards: Float32Array;
   /** 1 where the episode terminated (not where it was truncated). */
@@ -49,10 +59,10 @@ export interface ReplayBufferView {
  * episode is still bootstrapped from its real final observation). Storage grows by doubling
  * up to `capacity`, so a large capacity costs memory only once it is used. @internal
  */
-export class ReplayBuffer implements ReplayBufferView {
+export class ReplayBuffer<A extends ReplayActions = Int32Array> implements ReplayBufferView<A> {
   observations: Float32Array;
   nextObservations: Float32Array;
-  actions: Int32Array;
+  actions: A;
   rewards: Float32Array;
   dones: Float32Array;
   /** The next row to write. */
@@ -60,15 +70,26 @@ export class ReplayBuffer implements ReplayBufferView {
   /** Whether the ring has wrapped. */
   full = false;
 
+  /** Numbers per stored action: 1 for a Discrete index, the Box's size for continuous actions. */
+  readonly actionWidth: number;
+
+  /**
+   * @param capacity - the most transitions kept.
+   * @param obsSize - numbers per observation.
+   * @param actionSize - left out for Discrete actions (an Int32Array of indices); the Box's
+   *   size for continuous ones (a Float32Array of `actionSize` per row).
+   */
   constructor(
     readonly capacity: number,
     readonly obsSize: number,
+    actionSize?: number,
   ) {
     requireInt('bufferSize', capacity, 1);
     const n = Math.min(capacity, 1024);
+    this.actionWidth = actionSize === undefined ? 1 : requireInt('actionSize', actionSize, 1);
     this.observations = new Float32Array(n * obsSize);
     this.nextObservations = new Float32Array(n * obsSize);
-    this.actions = new Int32Array(n);
+    this.actions = (actionSize === undefined ? new Int32Array(n) : new Float32Array(n * actionSize)) as A;
     this.rewards = new Float32Array(n);
     this.dones = new Float32Array(n);
   }
@@ -78,8 +99,13 @@ export class ReplayBuffer implements ReplayBufferView {
     return this.full ? this.capacity : this.pos;
   }
 
+  /** Rows the arrays hold now (they grow by doubling). */
+  get #rows(): number {
+    return this.rewards.length;
+  }
+
   #grow(): void {
-    const n = Math.min(this.capacity, this.actions.length * 2);
+    const n = Math.min(this.capacity, this.#rows * 2);
     const grow = <T extends Float32Array | Int32Array>(a: T, width: number): T => {
       const b = new (a.constructor as new (n: number) => T)(n * width);
       b.set(a);
@@ -87,18 +113,19 @@ export class ReplayBuffer implements ReplayBufferView {
     };
     this.observations = grow(this.observations, this.obsSize);
     this.nextObservations = grow(this.nextObservations, this.obsSize);
-    this.actions = grow(this.actions, 1);
+    this.actions = grow(this.actions, this.actionWidth);
     this.rewards = grow(this.rewards, 1);
     this.dones = grow(this.dones, 1);
   }
 
-  /** Stores one transition. */
-  add(obs: Float32Array, nextObs: Float32Array, action: number, reward: number, done: boolean): void {
-    if (!this.full && this.pos === this.actions.length) this.#grow();
+  /** Stores one transition: a Discrete index, or a Box action's `actionSize` values. */
+  add(obs: Float32Array, nextObs: Float32Array, action: number | ArrayLike<number>, reward: number, done: boolean): void {
+    if (!this.full && this.pos === this.#rows) this.#grow();
     const i = this.pos;
     this.observations.set(obs, i * this.obsSize);
     this.nextObservations.set(nextObs, i * this.obsSize);
-    this.actions[i] = action;
+    if (typeof action === 'number') this.actions[i] = action;
+    else this.actions.set(action, i * this.actionWidth);
     this.rewards[i] = reward;
     this.dones[i] = done ? 1 : 0;
     this.pos++;
@@ -109,12 +136,12 @@ export class ReplayBuffer implements ReplayBufferView {
   }
 
   /** `batchSize` transitions drawn uniformly with replacement (as SB3's randint). */
-  sample(batchSize: number, rng: Rng): ReplaySample {
+  sample(batchSize: number, rng: Rng): ReplaySample<A> {
     const d = this.obsSize;
-    const s: ReplaySample = {
+    const s: ReplaySample<A> = {
       observations: new Float32Array(batchSize * d),
       nextObservations: new Float32Array(batchSize * d),
-      actions: new Int32Array(batchSize),
+      actions: new (this.actions.constructor as new (n: number) => A)(batchSize * this.actionWidth),
       rewards: new Float32Array(batchSize),
       dones: new Float32Array(batchSize),
     };
@@ -126,27 +153,29 @@ export class ReplayBuffer implements ReplayBufferView {
    * Draws as `sample` (the same draws from `rng`) into rows `[row, row + batchSize)` of `out`,
    * so several minibatches can be drawn ahead into one set of arrays.
    */
-  sampleInto(out: ReplaySample, row: number, batchSize: number, rng: Rng): void {
+  sampleInto(out: ReplaySample<A>, row: number, batchSize: number, rng: Rng): void {
     const n = this.size;
     const d = this.obsSize;
+    const w = this.actionWidth;
     for (let j = row; j < row + batchSize; j++) {
       const i = rng.integer(0, n);
       out.observations.set(this.observations.subarray(i * d, (i + 1) * d), j * d);
       out.nextObservations.set(this.nextObservations.subarray(i * d, (i + 1) * d), j * d);
-      out.actions[j] = this.actions[i] as number;
+      if (w === 1) out.actions[j] = this.actions[i] as number;
+      else out.actions.set(this.actions.subarray(i * w, (i + 1) * w), j * w);
       out.rewards[j] = this.rewards[i] as number;
       out.dones[j] = this.dones[i] as number;
     }
   }
 
   /** The stored rows (`size` of them) of every array, for saving. */
-  contents(): { observations: Float32Array; nextObservations: Float32Array; actions: Int32Array; rewards: Float32Array; dones: Float32Array } {
+  contents(): { observations: Float32Array; nextObservations: Float32Array; actions: A; rewards: Float32Array; dones: Float32Array } {
     const n = this.size;
     const d = this.obsSize;
     return {
       observations: this.observations.subarray(0, n * d),
       nextObservations: this.nextObservations.subarray(0, n * d),
-      actions: this.actions.subarray(0, n),
+      actions: this.actions.subarray(0, n * this.actionWidth) as A,
       rewards: this.rewards.subarray(0, n),
       dones: this.dones.subarray(0, n),
     };
@@ -159,10 +188,10 @@ export class ReplayBuffer implements ReplayBufferView {
    * counts only them; a capacity below the saved rows is refused (the buffer cannot hold them).
    * @throws `InvalidArgumentError` if the capacity is below the saved rows.
    */
-  restore(c: ReturnType<ReplayBuffer['contents']>, pos: number, full: boolean): void {
-    const n = c.actions.length;
+  restore(c: ReturnType<ReplayBuffer<A>['contents']>, pos: number, full: boolean): void {
+    const n = c.rewards.length;
     if (n > this.capacity) fail('bufferSize', `>= the ${n} transitions saved in the checkpoint (or left out to keep the saved one)`, this.capacity);
-    while (this.actions.length < n) this.#grow();
+    while (this.#rows < n) this.#grow();
     const d = this.obsSize;
     // a wrapped ring that now has room: rows pos..n-1 are older than 0..pos-1
     const unroll = full && n < this.capacity && pos > 0;
@@ -173,7 +202,7 @@ export class ReplayBuffer implements ReplayBufferView {
     };
     put(this.observations, c.observations, d);
     put(this.nextObservations, c.nextObservations, d);
-    put(this.actions, c.actions, 1);
+    put(this.actions, c.actions, this.actionWidth);
     put(this.rewards, c.rewards, 1);
     put(this.dones, c.dones, 1);
     // exactly full: the next write overwrites the oldest row; else it appends after the rows

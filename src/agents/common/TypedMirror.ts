@@ -16,18 +16,22 @@ export class TypedMirror {
   /** The mirrors hold updates the variables do not have yet. */
   dirty = false;
 
+  /** The optimizers whose state is mirrored with the variables (SAC has one per network). */
+  readonly optimizers: readonly FlatOptimizer[];
+
   constructor(
     readonly vars: readonly tf.Variable[],
-    readonly optimizer: FlatOptimizer,
+    optimizer: FlatOptimizer | readonly FlatOptimizer[],
   ) {
     this.arrays = vars.map((v) => new Float32Array(v.size));
+    this.optimizers = Array.isArray(optimizer) ? [...(optimizer as readonly FlatOptimizer[])] : [optimizer as FlatOptimizer];
   }
 
   /** Reads the variables and the optimizer state if they were replaced. */
   pull(): void {
     if (!this.stale) return;
     pullInto(this.vars, this.arrays);
-    this.optimizer.pull();
+    this.optimizers.forEach((o) => o.pull());
     this.stale = false;
   }
 
@@ -35,7 +39,7 @@ export class TypedMirror {
   flush(): void {
     if (!this.dirty) return;
     pushFrom(this.vars, this.arrays);
-    this.optimizer.push();
+    this.optimizers.forEach((o) => o.push());
     this.dirty = false;
   }
 

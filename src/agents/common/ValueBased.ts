@@ -1,37 +1,33 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail, requireInt } from '../../core/checks.js';
+import { fail } from '../../core/checks.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { Discrete } from '../../spaces/Discrete.js';
-import type { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 import { FlatAdam } from './ActorCritic.js';
-import { agentSeed, Algorithm, buildAll, toVector, type CheckpointState } from './Algorithm.js';
-import { AutoresetTracker } from './autoreset.js';
+import { buildAll } from './Algorithm.js';
 import { requireSameSpec, type Checkpoint } from './checkpoint.js';
 import { argmax } from './distributions.js';
-import { Extractor, requireFeaturesExtractor, tfjsUpdate, type FeaturesExtractor } from './featuresExtractor.js';
+import { tfjsUpdate } from './featuresExtractor.js';
 import { requireActionMask } from './guards.js';
-import { clipScale, kernelsFor, type Compute } from './kernels/registry.js';
+import { clipScale, kernelsFor } from './kernels/registry.js';
 import { KernelQNet } from './kernels/qNet.js';
 import type { FloatArray, KernelSet } from './kernels/types.js';
-import { isLive } from './liveEnv.js';
+import { OffPolicy, polyakInto, typedLossOp, requireUnit, resolveOffPolicy, type OffPolicyChecked, type OffPolicyNetworkState, type OffPolicyOptions, type OffPolicySetup } from './OffPolicy.js';
 import { QNetwork, type QNetworkView } from './QNetwork.js';
-import { ReplayBuffer, type ReplayBufferView, type ReplaySample } from './ReplayBuffer.js';
-import { toSchedule, type Schedule } from './schedules.js';
-import type { EpisodeStatsState } from './training.js';
+import type { ReplaySample } from './ReplayBuffer.js';
 import { TypedMirror } from './TypedMirror.js';
 import type { AgentAction, PredictOptions, TrainEnv } from './types.js';
 
-// The value-based off-policy agents' machinery, written once (SB3's OffPolicyAlgorithm with
-// DQN's collection, as sb3-contrib's QR-DQN reuses it): epsilon-greedy collection into the
-// replay buffer, trainFreq / gradientSteps / learningStarts, hard or Polyak target updates,
-// the exploration schedule, the shared options' checks, predict with masks, checkpoints. An
-// algorithm supplies its network's outputs per action, how an action's value is read from
-// them, its targets and its loss (DQN.ts, QRDQN.ts).
+// The value-based off-policy agents' machinery, written once on the off-policy base
+// (OffPolicy.ts: collection, replay, trainFreq / gradientSteps / learningStarts, checkpoints):
+// DQN's epsilon-greedy collection (as sb3-contrib's QR-DQN reuses it), the Q-network and its
+// hard or Polyak target updates every targetUpdateInterval env steps, the exploration
+// schedule, predict with masks. An algorithm supplies its network's outputs per action, how
+// an action's value is read from them, its targets and its loss (DQN.ts, QRDQN.ts).
 
 /**
- * The options DQN and QR-DQN share (Stable-Baselines3's off-policy options as its DQN takes
- * them); each omitted one takes its value from the algorithm's defaults ({@link DQN_DEFAULTS},
- * {@link QRDQN_DEFAULTS}).
+ * The options DQN and QR-DQN share: the off-policy ones ({@link OffPolicyOptions}) and
+ * epsilon-greedy exploration (Stable-Baselines3's DQN options); each omitted one takes its
+ * value from the algorithm's defaults ({@link DQN_DEFAULTS}, {@link QRDQN_DEFAULTS}).
  * @example
  * ```ts
  * import { make } from 'tradegym';
@@ -43,23 +39,7 @@ import type { AgentAction, PredictOptions, TrainEnv } from './types.js';
  * agent.dispose();
  * ```
  */
-export interface ValueBasedOptions {
-  /** Adam's learning rate, or a schedule of the progress remaining. */
-  readonly learningRate?: number | Schedule;
-  /** Replay buffer capacity, in transitions (memory grows as it fills). */
-  readonly bufferSize?: number;
-  /** Steps of uniformly random actions before learning starts. */
-  readonly learningStarts?: number;
-  /** Minibatch size of each gradient step. */
-  readonly batchSize?: number;
-  /** Target update coefficient: 1 for a hard copy, in (0, 1) for a soft (Polyak) update. */
-  readonly tau?: number;
-  /** Discount factor, in [0, 1]. */
-  readonly gamma?: number;
-  /** Vector-env steps collected between trainings. */
-  readonly trainFreq?: number;
-  /** Gradient steps per training. */
-  readonly gradientSteps?: number;
+export interface ValueBasedOptions extends OffPolicyOptions {
   /** Env steps between target updates (counted as SB3: per vector step, divided by the number of envs). */
   readonly targetUpdateInterval?: number;
   /** Fraction of training over which epsilon falls from its initial to its final value. */
@@ -72,50 +52,18 @@ export interface ValueBasedOptions {
   readonly maxGradNorm?: number | null;
   /** Hidden layer sizes of the network. */
   readonly netArch?: readonly number[];
-  /** Hidden activation. */
-  readonly activation?: 'tanh' | 'relu';
-  /**
-   * Where the network trains (default `'auto'`), by the rule every agent follows (see
-   * {@link Compute}): on the fastest kernel set that runs here (`'native'`, else `'wasm'`,
-   * else `'js'`; {@link kernelSets} says which run and why not), or on tfjs with a
-   * `featuresExtractor` or a GPU or tfjs-node backend. `agent.compute` is the choice made.
-   * Every path runs the same targets and loss and takes the same steps up to float rounding
-   * (tested against each other), so a run is reproducible bit for bit on one path and one machine.
-   */
-  readonly compute?: Compute;
-  /**
-   * A features extractor under the head (its target network gets a copy of its weights): a
-   * `tf.LayersModel` or a factory such as {@link tcnExtractor}; see {@link FeaturesExtractor}.
-   * Left out, the network reads the flat observation. An agent with one trains on tfjs.
-   */
-  readonly featuresExtractor?: FeaturesExtractor;
-  /** Seed of weights, exploration, replay sampling and the env's first reset. */
-  readonly seed?: number;
 }
 
 /** The shared options resolved: every one set but `seed` and `featuresExtractor`. @internal */
 export type ValueBasedConfig = Readonly<Required<Omit<ValueBasedOptions, 'seed' | 'featuresExtractor'>>> & Pick<ValueBasedOptions, 'seed' | 'featuresExtractor'>;
 
 /** The shared options checked, and what the base is built from: the result of {@link resolveValueBased}. @internal */
-export interface ValueBasedSetup<Act extends AgentAction> {
-  readonly env: SyncVectorEnv<Act>;
-  readonly actions: Discrete;
-  readonly lr: Schedule;
+export interface ValueBasedSetup<Act extends AgentAction> extends OffPolicySetup<Act, Discrete> {
   /** The checked values of the shared options that need checking (the rest are taken as merged). */
-  readonly checked: {
-    readonly bufferSize: number;
-    readonly learningStarts: number;
-    readonly batchSize: number;
-    readonly tau: number;
-    readonly gamma: number;
-    readonly trainFreq: number;
-    readonly gradientSteps: number;
-    readonly targetUpdateInterval: number;
+  readonly checked: OffPolicyChecked & {
     readonly explorationFraction: number;
     readonly explorationInitialEps: number;
     readonly explorationFinalEps: number;
-    readonly seed: number | undefined;
-    readonly featuresExtractor: FeaturesExtractor | undefined;
   };
 }
 
@@ -126,39 +74,22 @@ export interface ValueBasedSetup<Act extends AgentAction> {
  * @throws `InvalidArgumentError` naming the first bad value.
  */
 export function resolveValueBased<Act extends AgentAction>(algorithm: string, env: TrainEnv<Act>, o: ValueBasedConfig): ValueBasedSetup<Act> {
-  const vec = toVector(env);
-  const actions = vec.singleActionSpace;
-  if (!(actions instanceof Discrete)) throw new InvalidArgumentError(`env action space must be Discrete for ${algorithm}, got ${String(actions)}`);
-  if (typeof o.learningRate === 'number' && !(o.learningRate > 0)) fail('learningRate', 'a number > 0 or a schedule', o.learningRate);
-  const unit = (name: string, v: number, open = false): number => {
-    if (typeof v !== 'number' || !(v >= 0 && v <= 1) || (open && v === 0)) fail(name, open ? 'a number in (0, 1]' : 'a number in [0, 1]', v);
-    return v;
+  const requireDiscrete = (actions: unknown): Discrete => {
+    if (!(actions instanceof Discrete)) throw new InvalidArgumentError(`env action space must be Discrete for ${algorithm}, got ${String(actions)}`);
+    return actions;
   };
   // null only gets this far where the algorithm's requireKnownKeys lets it (QR-DQN's default)
-  if (o.maxGradNorm !== null && (typeof o.maxGradNorm !== 'number' || !(o.maxGradNorm > 0))) fail('maxGradNorm', 'a number > 0', o.maxGradNorm);
-  if (o.activation !== 'tanh' && o.activation !== 'relu') fail('activation', "'tanh' or 'relu'", o.activation);
-  const seed = agentSeed(o.seed);
-  const bufferSize = requireInt('bufferSize', o.bufferSize, 1);
-  const batchSize = requireInt('batchSize', o.batchSize, 1);
-  if (batchSize > bufferSize) fail('batchSize', `<= bufferSize (${bufferSize})`, batchSize);
-  const checked = {
-    bufferSize,
-    learningStarts: requireInt('learningStarts', o.learningStarts, 0),
-    batchSize,
-    tau: unit('tau', o.tau, true),
-    gamma: unit('gamma', o.gamma),
-    trainFreq: requireInt('trainFreq', o.trainFreq, 1),
-    gradientSteps: requireInt('gradientSteps', o.gradientSteps, 0),
-    targetUpdateInterval: requireInt('targetUpdateInterval', o.targetUpdateInterval, 1),
-    explorationFraction: unit('explorationFraction', o.explorationFraction, true),
-    explorationInitialEps: unit('explorationInitialEps', o.explorationInitialEps),
-    explorationFinalEps: unit('explorationFinalEps', o.explorationFinalEps),
-    seed,
-    featuresExtractor: requireFeaturesExtractor('featuresExtractor', o.featuresExtractor),
+  const gradNorm = () => {
+    if (o.maxGradNorm !== null && (typeof o.maxGradNorm !== 'number' || !(o.maxGradNorm > 0))) fail('maxGradNorm', 'a number > 0', o.maxGradNorm);
   };
-  const lr = toSchedule('learningRate', o.learningRate);
-  if (!Array.isArray(o.netArch)) fail('netArch', 'an array of layer sizes', o.netArch);
-  return { env: vec, actions, lr, checked };
+  const setup = resolveOffPolicy(env, o, requireDiscrete, gradNorm);
+  const checked = {
+    ...setup.checked,
+    explorationFraction: requireUnit('explorationFraction', o.explorationFraction, true),
+    explorationInitialEps: requireUnit('explorationInitialEps', o.explorationInitialEps),
+    explorationFinalEps: requireUnit('explorationFinalEps', o.explorationFinalEps),
+  };
+  return { ...setup, checked };
 }
 
 /** What an algorithm's network looks like, beyond the shared options. @internal */
@@ -169,18 +100,6 @@ export interface ValueNetShape {
   readonly dueling: boolean;
   /** Adam's epsilon: torch's 1e-8 for DQN, sb3-contrib's `0.01 / batchSize` for QR-DQN. */
   readonly adamEps: number;
-}
-
-/** The resumable state saved with a DQN or QR-DQN checkpoint. */
-interface ValueBasedRollout extends EpisodeStatsState {
-  lastObs: number[] | null;
-  nCalls: number;
-  nUpdates: number;
-  explorationRate: number;
-  bufferPos: number;
-  bufferFull: boolean;
-  /** Next-step mode: 1 where the sub-env's next step only resets it (absent in older checkpoints). */
-  resetPending?: number[];
 }
 
 /**
@@ -195,9 +114,7 @@ interface ValueBasedRollout extends EpisodeStatsState {
  * A subclass supplies what differs: its outputs per action ({@link ValueNetShape}), how an
  * action's value is read from them, its targets and its loss, each on typed arrays. @internal
  */
-export abstract class ValueBased<Act extends AgentAction, C extends ValueBasedConfig> extends Algorithm<Act> {
-  /** The resolved options. */
-  readonly config: C;
+export abstract class ValueBased<Act extends AgentAction, C extends ValueBasedConfig> extends OffPolicy<Act, C, Int32Array> {
   /** The current epsilon of the epsilon-greedy collection policy. */
   explorationRate: number;
   /** @internal The number of discrete actions. */
@@ -206,16 +123,7 @@ export abstract class ValueBased<Act extends AgentAction, C extends ValueBasedCo
   protected readonly outSize: number;
   readonly #q: QNetwork;
   readonly #adam: FlatAdam;
-  readonly #autoreset: AutoresetTracker;
-  readonly #buffer: ReplayBuffer;
-  readonly #lr: Schedule;
   readonly #start: number;
-  #lastObs: Float32Array | undefined;
-  #nCalls = 0;
-  #nUpdates = 0;
-  /** Chosen action indices, and the env's actions (index + the space's start), per sub-env: reused every step. */
-  readonly #chosen: Int32Array;
-  readonly #envActions: Act[];
   readonly #typed: Typed | undefined;
 
   /**
@@ -226,21 +134,14 @@ export abstract class ValueBased<Act extends AgentAction, C extends ValueBasedCo
    * @param shape - its network's outputs per action, dueling, Adam's epsilon.
    */
   protected constructor(setup: ValueBasedSetup<Act>, config: C, shape: ValueNetShape) {
-    super(setup.env, config.compute, config.featuresExtractor !== undefined, config.seed);
-    this.config = config;
-    this.#lr = setup.lr;
+    super(setup.env, config, setup.lr, undefined);
     this.nActions = setup.actions.n;
     this.outSize = setup.actions.n * shape.outputsPerAction;
     this.#start = setup.actions.start;
     const obsSize = this.env.singleObservationSpace.size;
     // a failed constructor leaves no tensors behind
     const built = buildAll((own) => {
-      const option = config.featuresExtractor;
-      const ext = option === undefined ? undefined : Extractor.build('featuresExtractor', option, this.env.singleObservationSpace, this.rng);
-      if (ext !== undefined) {
-        own({ dispose: () => ext.abandon() });
-        ext.addTarget();
-      }
+      const ext = this.buildExtractor(own);
       const q = new QNetwork({ obsSize: ext?.featuresDim ?? obsSize, nActions: this.outSize, netArch: [...config.netArch], activation: config.activation, dueling: shape.dueling }, this.rng);
       own(q);
       return { ext, q, adam: new FlatAdam(q.size + (ext?.size ?? 0), 0.9, 0.999, shape.adamEps) };
@@ -248,11 +149,7 @@ export abstract class ValueBased<Act extends AgentAction, C extends ValueBasedCo
     this.extractor = built.ext;
     this.#q = built.q;
     this.#adam = built.adam;
-    this.#autoreset = new AutoresetTracker(this.env.autoresetMode, this.env.numEnvs);
-    this.#buffer = new ReplayBuffer(config.bufferSize, obsSize);
     this.explorationRate = config.explorationInitialEps;
-    this.#chosen = new Int32Array(this.env.numEnvs);
-    this.#envActions = new Array<Act>(this.env.numEnvs);
     const kernels = kernelsFor(this.compute);
     if (kernels !== undefined) {
       const mirror = (this.mirror = new TypedMirror([this.#q.params, this.#q.target], this.#adam));
@@ -301,11 +198,6 @@ export abstract class ValueBased<Act extends AgentAction, C extends ValueBasedCo
     return { spec: q.spec, params: q.params, target: q.target, size: q.size, ...(model === undefined ? {} : { featuresExtractor: model }) };
   }
 
-  /** The replay buffer's transitions, read-only (see {@link ReplayBufferView}). */
-  get replayBuffer(): ReplayBufferView {
-    return this.#buffer;
-  }
-
   /** Epsilon at `progressRemaining`: SB3's `get_linear_fn(initial, final, fraction)`. */
   #epsilon(progressRemaining: number): number {
     const { explorationInitialEps: a, explorationFinalEps: b, explorationFraction: f } = this.config;
@@ -313,52 +205,28 @@ export abstract class ValueBased<Act extends AgentAction, C extends ValueBasedCo
     return progress > f ? b : a + (progress * (b - a)) / f;
   }
 
-  /** @internal `trainFreq` vector steps into the replay buffer, then `gradientSteps` updates once learning has started. */
-  protected iteration(start: number, end: number): Record<string, number> {
-    if (this.#lastObs === undefined || !this.env.started) {
-      this.#lastObs = this.env.reset({ seed: this.config.seed }).observations.slice();
-      this.#autoreset.clear();
-    }
-    let progressRemaining = 1;
-    for (let s = 0; s < this.config.trainFreq; s++) progressRemaining = this.#collectStep(start, end);
-    if (this.numTimesteps > this.config.learningStarts && this.config.gradientSteps > 0) return this.#train(progressRemaining);
-    return { 'rollout/exploration_rate': this.explorationRate };
-  }
-
-  /** One vector-env step into the replay buffer; returns the progress remaining. */
-  #collectStep(start: number, end: number): number {
-    const env = this.env;
-    const nEnvs = env.numEnvs;
-    const size = env.singleObservationSpace.size;
-    const obs = this.#lastObs as Float32Array;
-    const actions = this.#chosen;
-    // SB3: uniformly random actions before learningStarts; after, one epsilon draw for the whole batch
-    if (this.numTimesteps < this.config.learningStarts || this.rng.uniform() < this.explorationRate) {
+  /** @internal SB3: uniformly random actions before learningStarts; after, one epsilon draw for the whole batch. */
+  protected chooseActions(obs: Float32Array, nEnvs: number, warmup: boolean): void {
+    const actions = this.chosen;
+    if (warmup || this.rng.uniform() < this.explorationRate) {
       for (let e = 0; e < nEnvs; e++) actions[e] = this.rng.integer(0, this.nActions);
     } else {
       const v = this.#values(obs, nEnvs);
       for (let e = 0; e < nEnvs; e++) actions[e] = argmax(v, e * this.nActions, this.nActions);
     }
     // Discrete's members are numbers, and Act holds them (the constructor checked the space)
-    for (let e = 0; e < nEnvs; e++) this.#envActions[e] = ((actions[e] as number) + this.#start) as Act;
-    const r = env.step(this.#envActions);
-    this.numTimesteps += nEnvs;
-    // next-step mode: a sub-env whose episode ended on the last step was only reset by this one
-    const skipped = this.#autoreset.step(r);
-    for (let e = 0; e < nEnvs; e++) {
-      if (skipped[e] === 1) continue; // no transition: not stored, not counted in the episode
-      const done = r.terminations[e] === 1 || r.truncations[e] === 1;
-      const next = done ? this.#autoreset.finalObservation(r, e, size) : r.observations.subarray(e * size, (e + 1) * size);
-      // done = a true termination only: a truncated episode still bootstraps from `next`
-      this.#buffer.add(obs.subarray(e * size, (e + 1) * size), next, actions[e] as number, r.rewards[e] as number, r.terminations[e] === 1);
-      this.stats.step(e, r.rewards[e] as number, done);
-    }
-    this.#lastObs = r.observations.slice();
-    const progressRemaining = Math.max(0, 1 - (this.numTimesteps - start) / (end - start));
-    this.#nCalls++;
-    if (this.#nCalls % Math.max(Math.floor(this.config.targetUpdateInterval / nEnvs), 1) === 0) this.#updateTarget(this.config.tau);
+    for (let e = 0; e < nEnvs; e++) this.envActions[e] = ((actions[e] as number) + this.#start) as Act;
+  }
+
+  /** @internal The target update every `targetUpdateInterval` env steps (SB3's `_on_step`), then epsilon. */
+  protected afterStep(nCalls: number, progressRemaining: number): void {
+    if (nCalls % Math.max(Math.floor(this.config.targetUpdateInterval / this.env.numEnvs), 1) === 0) this.#updateTarget(this.config.tau);
     this.explorationRate = this.#epsilon(progressRemaining);
-    return progressRemaining;
+  }
+
+  /** @internal */
+  protected rolloutLog(): Record<string, number> {
+    return { 'rollout/exploration_rate': this.explorationRate };
   }
 
   /** Polyak update of the target (tau 1: a copy), on the typed mirrors during typed training. */
@@ -369,8 +237,7 @@ export abstract class ValueBased<Act extends AgentAction, C extends ValueBasedCo
       this.extractor?.updateTarget(tau);
       return;
     }
-    if (tau === 1) t.target.set(t.theta);
-    else for (let i = 0; i < t.target.length; i++) t.target[i] = (1 - tau) * (t.target[i] as number) + tau * (t.theta[i] as number);
+    polyakInto(t.target, t.theta, tau);
     t.targetVersion++;
     (this.mirror as TypedMirror).dirty = true;
   }
@@ -395,17 +262,10 @@ export abstract class ValueBased<Act extends AgentAction, C extends ValueBasedCo
     return this.extractor === undefined ? x : this.extractor.apply(x, training);
   }
 
-  /** `gradientSteps` Adam steps on the algorithm's loss; returns SB3's log entries. */
-  #train(progressRemaining: number): Record<string, number> {
-    const lr = this.#lr(progressRemaining);
+  /** @internal `gradientSteps` Adam steps on the algorithm's loss; returns SB3's log entries (the base adds the learning rate and the update count). */
+  protected train(lr: number): Record<string, number> {
     const loss = this.#typed !== undefined ? this.#trainKernels(this.#typed, lr) : this.#trainTfjs(lr);
-    this.#nUpdates += this.config.gradientSteps;
-    return {
-      'rollout/exploration_rate': this.explorationRate,
-      'train/loss': loss,
-      'train/learning_rate': lr,
-      'train/n_updates': this.#nUpdates,
-    };
+    return { 'rollout/exploration_rate': this.explorationRate, 'train/loss': loss };
   }
 
   /**
@@ -418,7 +278,7 @@ export abstract class ValueBased<Act extends AgentAction, C extends ValueBasedCo
     const size = this.env.singleObservationSpace.size;
     const losses: tf.Tensor[] = [];
     for (let g = 0; g < gradientSteps; g++) {
-      const s = this.#buffer.sample(batchSize, this.rng);
+      const s = this.buffer.sample(batchSize, this.rng);
       const loss = tf.tidy(() => {
         const obs = tf.tensor2d(s.observations, [batchSize, size]);
         const next = tf.tensor2d(s.nextObservations, [batchSize, size]);
@@ -452,7 +312,7 @@ export abstract class ValueBased<Act extends AgentAction, C extends ValueBasedCo
     const dOut = K.array(n * w);
     let lossSum = 0;
     for (let g = 0; g < gradientSteps; g++) {
-      const s = this.#buffer.sample(n, this.rng);
+      const s = this.buffer.sample(n, this.rng);
       const nextTarget = t.targetNet.forward(s.nextObservations, n);
       t.online.load(t.theta);
       const nextOnline = this.usesNextOnline() ? t.online.forward(s.nextObservations, n).slice(0, n * w) : undefined;
@@ -487,69 +347,28 @@ export abstract class ValueBased<Act extends AgentAction, C extends ValueBasedCo
     return argmax(masked) + this.#start;
   }
 
-  /** @internal Both networks, Adam's state, the replay buffer, the counters, epsilon and the collection state. */
-  protected checkpointState(): CheckpointState {
+  /** @internal Both networks, Adam's state and epsilon (the base adds the replay buffer and the counters). */
+  protected networkState(): OffPolicyNetworkState {
     const opt = this.#adam.state();
-    const c = this.#buffer.contents();
-    const d = this.env.singleObservationSpace.size;
-    const n = c.actions.length;
-    const replay = tf.tidy(() => ({
-      'replay/observations': tf.tensor2d(c.observations, [n, d]),
-      'replay/nextObservations': tf.tensor2d(c.nextObservations, [n, d]),
-      'replay/actions': tf.tensor1d(c.actions, 'int32'),
-      'replay/rewards': tf.tensor1d(c.rewards),
-      'replay/dones': tf.tensor1d(c.dones),
-    }));
-    const rollout: ValueBasedRollout = {
-      lastObs: this.#lastObs === undefined ? null : Array.from(this.#lastObs),
-      nCalls: this.#nCalls,
-      nUpdates: this.#nUpdates,
-      explorationRate: this.explorationRate,
-      bufferPos: this.#buffer.pos,
-      bufferFull: this.#buffer.full,
-      resetPending: Array.from(this.#autoreset.pending),
-      ...this.stats.toJSON(),
-    };
     const ext = this.extractor;
     return {
-      header: { spec: this.#q.spec, optimizerStep: opt.step, rollout },
-      tensors: { params: this.#q.params, target: this.#q.target, ...opt.tensors, ...replay, ...(ext === undefined ? {} : ext.targetWeights('extractorTarget')) },
-      temporary: Object.values(replay),
-      live: this.#lastObs === undefined ? null : rollout,
+      spec: this.#q.spec,
+      optimizerStep: opt.step,
+      tensors: { params: this.#q.params, target: this.#q.target, ...opt.tensors, ...(ext === undefined ? {} : ext.targetWeights('extractorTarget')) },
+      rollout: { explorationRate: this.explorationRate },
     };
   }
 
-  /** @internal Restores both networks, Adam, the replay buffer, the counters and (on the live env it was saved from) the collection state. */
-  protected restore(checkpoint: Checkpoint): void {
-    const c = checkpoint.topology;
+  /** @internal Restores both networks, Adam and epsilon. */
+  protected restoreNetworks(checkpoint: Checkpoint, rollout: Record<string, unknown>): void {
     const t = checkpoint.tensors;
-    requireSameSpec(c.spec, this.#q.spec);
+    requireSameSpec(checkpoint.topology.spec, this.#q.spec);
     this.extractor?.setWeights('extractor', t);
     this.extractor?.setTargetWeights('extractorTarget', t);
     this.#q.params.assign(t.params as tf.Tensor);
     this.#q.target.assign(t.target as tf.Tensor);
-    this.#adam.setState(t, c.optimizerStep);
-    const r = c.rollout as ValueBasedRollout;
-    this.#buffer.restore(
-      {
-        observations: (t['replay/observations'] as tf.Tensor).dataSync() as Float32Array,
-        nextObservations: (t['replay/nextObservations'] as tf.Tensor).dataSync() as Float32Array,
-        actions: (t['replay/actions'] as tf.Tensor).dataSync() as Int32Array,
-        rewards: (t['replay/rewards'] as tf.Tensor).dataSync() as Float32Array,
-        dones: (t['replay/dones'] as tf.Tensor).dataSync() as Float32Array,
-      },
-      r.bufferPos,
-      r.bufferFull,
-    );
-    this.#nCalls = r.nCalls;
-    this.#nUpdates = r.nUpdates;
-    this.explorationRate = r.explorationRate;
-    // only the live env the checkpoint was saved from goes on without a reset (see liveEnv.ts)
-    if (r.lastObs !== null && isLive(this.env, c.numTimesteps, c.rng, r)) {
-      this.#lastObs = Float32Array.from(r.lastObs);
-      this.#autoreset.pending.set(r.resetPending ?? []); // absent before next-step support: same-step only
-      this.stats.restore(r);
-    }
+    this.#adam.setState(t, checkpoint.topology.optimizerStep);
+    this.explorationRate = rollout.explorationRate as number;
   }
 
   /** @internal */
@@ -576,19 +395,4 @@ interface Typed {
   /** The versions of theta and target the actor and the target network last loaded. */
   actorVersion: number;
   targetLoaded: number;
-}
-
-/**
- * A typed loss of the network's outputs as one tfjs op of them (`[n, outSize]`), for the tfjs
- * path: its forward downloads them and runs `loss`, which writes dLoss/dout; its gradient
- * hands back what that computed, times the incoming gradient. Call inside tf.tidy. @internal
- */
-function typedLossOp(loss: (out: ArrayLike<number>, dOut: Float64Array) => number): (out: tf.Tensor2D) => tf.Scalar {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const out = args[0] as tf.Tensor2D;
-    const dOut = new Float64Array(out.size);
-    const value = loss(out.dataSync(), dOut);
-    return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => [tf.mul(dy, tf.tensor2d(Float32Array.from(dOut), out.shape))] };
-  });
-  return (out) => op(out) as tf.Scalar;
 }

@@ -283,6 +283,122 @@ export class DiagGaussian implements ActionDistribution {
 }
 
 /**
+ * SAC's squashed Gaussian (Haarnoja et al. 2018, appendix C; Stable-Baselines3's
+ * `SquashedDiagGaussianDistribution` under its SAC `Actor`): `u ~ N(mu, sigma)` per dimension,
+ * the action `a = tanh(u)` in (-1, 1), and by the change of variables
+ * `log pi(a) = sum_c [log N(u_c; mu_c, sigma_c) - log(1 - tanh(u_c)^2 + epsilon)]` with SB3's
+ * epsilon 1e-6. Parameterised per sample by the actor's two heads end to end (`2k`): the
+ * means, then the log standard deviations as the head outputs them, clamped to
+ * `[logStdMin, logStdMax]` (SB3's `LOG_STD_MIN`, `LOG_STD_MAX`: -20 and 2) before use, as
+ * SB3's `Actor.get_action_dist_params` does (the clamp passes no gradient outside the range,
+ * as torch's `clamp`). A draw is reparameterised: `u = mu + sigma z` with the noise `z` kept,
+ * so that a loss of the action and its log-probability differentiates to the parameters
+ * ({@link SquashedGaussian.addReparamGrad}). @internal
+ */
+export class SquashedGaussian {
+  readonly paramSize: number;
+  readonly actionSize: number;
+
+  /**
+   * @param k - the number of dimensions.
+   * @param logStdMin - the clamp's lower bound (SB3: -20).
+   * @param logStdMax - the clamp's upper bound (SB3: 2).
+   * @param epsilon - added inside the correction's log (SB3: 1e-6).
+   * @throws `InvalidArgumentError` unless `k` is an integer >= 1.
+   */
+  constructor(
+    k: number,
+    readonly logStdMin = -20,
+    readonly logStdMax = 2,
+    readonly epsilon = 1e-6,
+  ) {
+    this.actionSize = requireInt('k', k, 1);
+    this.paramSize = 2 * k;
+  }
+
+  /** The clamped log std of dimension `c`. */
+  #logStd(p: ArrayLike<number>, pAt: number, c: number): number {
+    return Math.min(this.logStdMax, Math.max(this.logStdMin, p[pAt + this.actionSize + c] as number));
+  }
+
+  /**
+   * Draws the noise `z` (one `rng.normal()` per dimension, in order) into `noise[nAt ..]` and
+   * the action `tanh(mu + sigma z)` into `action[aAt ..]`.
+   * @returns the action's log-probability.
+   */
+  sample(p: ArrayLike<number>, pAt: number, rng: Rng, action: MutableArrayLike<number>, aAt: number, noise: MutableArrayLike<number>, nAt: number): number {
+    for (let c = 0; c < this.actionSize; c++) noise[nAt + c] = rng.normal();
+    return this.act(p, pAt, noise, nAt, action, aAt);
+  }
+
+  /**
+   * The reparameterised action of the noise at `noise[nAt ..]`, `tanh(mu + sigma z)`, into
+   * `action[aAt ..]`.
+   * @returns its log-probability.
+   */
+  act(p: ArrayLike<number>, pAt: number, noise: ArrayLike<number>, nAt: number, action: MutableArrayLike<number>, aAt: number): number {
+    const k = this.actionSize;
+    let lp = -0.5 * k * LOG_2PI;
+    for (let c = 0; c < k; c++) {
+      const z = noise[nAt + c] as number;
+      const logStd = this.#logStd(p, pAt, c);
+      const a = Math.tanh((p[pAt + c] as number) + Math.exp(logStd) * z);
+      action[aAt + c] = a;
+      // log N(u; mu, sigma) at u = mu + sigma z is -z^2 / 2 - log sigma - log(2 pi) / 2
+      lp += -0.5 * z * z - logStd - Math.log(1 - a * a + this.epsilon);
+    }
+    return lp;
+  }
+
+  /** Writes the squashed mean `tanh(mu)` (SB3's `mode`) into `action[aAt ..]`. */
+  mode(p: ArrayLike<number>, pAt: number, action: MutableArrayLike<number>, aAt: number): void {
+    for (let c = 0; c < this.actionSize; c++) action[aAt + c] = Math.tanh(p[pAt + c] as number);
+  }
+
+  /**
+   * log pi(a) of a squashed action in (-1, 1), through the inverse tanh with the action first
+   * clipped to `[-1 + 2^-23, 1 - 2^-23]` (float32's epsilon), as SB3's `TanhBijector.inverse`.
+   */
+  logProb(p: ArrayLike<number>, pAt: number, action: ArrayLike<number>, aAt: number): number {
+    const k = this.actionSize;
+    const eps32 = 2 ** -23;
+    let lp = -0.5 * k * LOG_2PI;
+    for (let c = 0; c < k; c++) {
+      const a = action[aAt + c] as number;
+      const y = Math.min(1 - eps32, Math.max(-1 + eps32, a));
+      const u = 0.5 * (Math.log1p(y) - Math.log1p(-y));
+      const logStd = this.#logStd(p, pAt, c);
+      const z = (u - (p[pAt + c] as number)) / Math.exp(logStd);
+      lp += -0.5 * z * z - logStd - Math.log(1 - a * a + this.epsilon);
+    }
+    return lp;
+  }
+
+  /**
+   * Adds into `g[gAt ..]` (`2k` entries) the gradient with respect to the parameters of
+   * `sLogProb log pi(a) + sum_c dA[dAt + c] a_c`, where `a = tanh(mu + sigma z)` is the
+   * reparameterised action of the noise at `noise[nAt ..]` (held fixed): the chain rule of a
+   * loss whose gradients at the log-probability and the action are `sLogProb` and `dA`.
+   * With `a = tanh(u)`: `d log pi / d mu_c = 2 a (1 - a^2) / (1 - a^2 + epsilon)` (only the
+   * correction depends on u: `z` is fixed), `d log pi / d log sigma_c = -1 + sigma z` times the
+   * same, `d a_c / d u_c = 1 - a^2`; no gradient reaches a log std clamped away.
+   */
+  addReparamGrad(p: ArrayLike<number>, pAt: number, noise: ArrayLike<number>, nAt: number, sLogProb: number, dA: ArrayLike<number>, dAt: number, g: MutableArrayLike<number>, gAt: number): void {
+    const k = this.actionSize;
+    for (let c = 0; c < k; c++) {
+      const z = noise[nAt + c] as number;
+      const raw = p[pAt + k + c] as number;
+      const sigma = Math.exp(this.#logStd(p, pAt, c));
+      const a = Math.tanh((p[pAt + c] as number) + sigma * z);
+      const s = 1 - a * a;
+      const du = (sLogProb * 2 * a * s) / (s + this.epsilon) + (dA[dAt + c] as number) * s;
+      g[gAt + c] = (g[gAt + c] as number) + du;
+      if (raw >= this.logStdMin && raw <= this.logStdMax) g[gAt + k + c] = (g[gAt + k + c] as number) - sLogProb + du * sigma * z;
+    }
+  }
+}
+
+/**
  * The distribution of a policy head (an `ActorCriticSpec`'s `distribution`). @internal
  * @param kind - `'categorical'`, `'multicategorical'` or `'gaussian'`.
  * @param actionSize - the number of choices (categorical) or dimensions (Gaussian).
