@@ -20,11 +20,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { make } from '../src/index.js';
-import { evaluatePolicy, SAC, useBackend, type Compute, type SACOptions } from '../src/agents/index.js';
+import { evaluatePolicy, SAC, useBackend, type Compute } from '../src/agents/index.js';
 import { TimedEval } from './lib/timedEval.js';
+import { ZOO_SAC_PENDULUM } from './peers/settings.js';
 
-/** rl-baselines3-zoo hyperparams/sac.yml, Pendulum-v1: n_timesteps 20000, learning_rate 1e-3; the rest SB3's defaults. */
-const ZOO_SAC_PENDULUM: SACOptions = Object.freeze({ learningRate: 1e-3 });
 
 const backend = await useBackend((process.env.BENCH_BACKEND ?? 'auto') as 'auto');
 const seeds = (process.env.BENCH_SEEDS ?? '0,1,2,3,4').split(',').map(Number);

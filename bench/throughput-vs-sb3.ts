@@ -19,6 +19,8 @@
 //                       quantiles, train_freq 256, 128 gradient steps, ...), 1 env, native
 //                       kernels, against sb3-contrib 2.3.0 (bench/peers/sb3_offpolicy.py).
 //                       Goal >= 1.5x; the wasm set beside it for information.
+//   sac_pendulum        SAC (issue 16), SB3's defaults on Pendulum-v1, 1 env, compute 'auto'
+//                       (the native kernels where they load). Goal >= 1.5x; wasm beside it.
 //   ppo_tcn             PPO with tcnExtractor on CartPole-v1 with 4 stacked frames, 8 envs,
 //                       bench/learn-ppo-extractors.ts's settings; SB3 with the same TCN written
 //                       in torch (bench/peers/sb3_tcn.py). For information, no goal.
@@ -30,7 +32,7 @@
 //
 // A goal passes when the ratio of the medians reaches it and the settings match; allPass is
 // false if one fails, null if one could not be judged (no peer, no native kernels).
-// Timesteps per run: ppo_1env 20,480, ppo_8env 49,152, a2c_8env 120,000, dqn_zoo 20,000, qrdqn_zoo 20,000, ppo_tcn
+// Timesteps per run: ppo_1env 20,480, ppo_8env 49,152, a2c_8env 120,000, dqn_zoo 20,000, qrdqn_zoo 20,000, sac_pendulum 3,000, ppo_tcn
 // 8,192 (a few seconds each for the faster side at the figures issue 15 measured).
 //
 // The peer: SB3_PEERS=<path to run.sh>, else /work/shared/peers/run.sh (see its README); absent,
@@ -49,7 +51,7 @@ import type { Box } from '../src/index.js';
 import { nativeStatus, tcnExtractor, useBackend } from '../src/agents/index.js';
 import { fail, requireRecord } from '../src/core/checks.js';
 import { TradegymError } from '../src/core/errors.js';
-import { defaultA2C, defaultPPO, stackedCartPole, tcnPPO, TCN_OPTIONS, zooDQN, zooQRDQN, type BenchAgent } from './peers/settings.js';
+import { defaultA2C, defaultPPO, defaultSAC, stackedCartPole, tcnPPO, TCN_OPTIONS, zooDQN, zooQRDQN, type BenchAgent } from './peers/settings.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -139,6 +141,16 @@ const CASES: readonly Case[] = [
     variants: [
       { name: 'qrdqn_zoo_native', goal: 1.5, make: () => zooQRDQN('native'), warm: 2048, unavailable: nativeMissing },
       { name: 'qrdqn_zoo_wasm', goal: null, make: () => zooQRDQN('wasm'), warm: 2048 },
+    ],
+  },
+  {
+    name: 'sac_pendulum',
+    settings: "SAC, SB3's defaults (256-256 relu actor and twin critics, batch 256, buffer 1e6, learning_starts 100, train_freq 1, 1 gradient step, tau 0.005, learned entropy coefficient), Pendulum-v1, 1 env (bench/peers/sb3_offpolicy.py)",
+    steps: 3000,
+    peer: offPolicyPeer('sac'),
+    variants: [
+      { name: 'sac_pendulum', goal: 1.5, make: () => defaultSAC(), warm: 300 },
+      { name: 'sac_pendulum_wasm', goal: null, make: () => defaultSAC('wasm'), warm: 300 },
     ],
   },
   {

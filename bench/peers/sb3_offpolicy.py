@@ -64,7 +64,6 @@ def main():
         settings["net_arch"] = model.policy.net_arch
         settings["activation"] = model.policy.activation_fn.__name__.lower()
         settings["ent_coef"] = "auto" if model.log_ent_coef is not None else model.ent_coef
-        settings["target_entropy"] = float(model.target_entropy)
         settings["target_update_interval"] = model.target_update_interval
     print(json.dumps({
         "kind": "train", "algo": args.algo, "seed": args.seed, "threads": nthreads, "requested_timesteps": args.timesteps,

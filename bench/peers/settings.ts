@@ -2,7 +2,7 @@
 // peer scripts use (sb3_bench.py's `train`, sb3_tcn.py here): one copy, for every bench that
 // runs these cases. The bench checks them against the peer's own models at run time.
 import { FrameStack, make, SyncVectorEnv, type Env } from '../../src/index.js';
-import { A2C, DQN, linearSchedule, PPO, QRDQN, tcnExtractor, type Compute, type TcnExtractorOptions } from '../../src/agents/index.js';
+import { A2C, DQN, linearSchedule, PPO, QRDQN, SAC, tcnExtractor, type Compute, type SACOptions, type TcnExtractorOptions } from '../../src/agents/index.js';
 
 /** What a bench needs of an agent: train, count steps, say where it trained and with what, let go. */
 export interface BenchAgent {
@@ -61,6 +61,12 @@ export const ZOO_QRDQN_CARTPOLE = Object.freeze({
 
 /** QR-DQN with {@link ZOO_QRDQN_CARTPOLE} on one CartPole-v1. */
 export const zooQRDQN = (compute: Compute = 'auto', seed = 0): QRDQN => new QRDQN(make('CartPole-v1'), { ...ZOO_QRDQN_CARTPOLE, seed, compute });
+
+/** rl-baselines3-zoo hyperparams/sac.yml, Pendulum-v1: n_timesteps 20000, learning_rate 1e-3; the rest SB3's defaults. */
+export const ZOO_SAC_PENDULUM: SACOptions = Object.freeze({ learningRate: 1e-3 });
+
+/** SAC with SB3's defaults (256-256 relu actor and twin critics, batch 256, train_freq 1, learned entropy coefficient) on one Pendulum-v1, as sb3_offpolicy.py trains SB3's. */
+export const defaultSAC = (compute: Compute = 'auto', seed = 0): SAC => new SAC(make('Pendulum-v1'), { seed, compute });
 
 /** PPO with SB3's defaults (n_steps 2048, batch 64, 10 epochs, 64-64 tanh) on `nEnvs` CartPoles. */
 export const defaultPPO = (nEnvs: number, seed = 0, compute: Compute = 'auto'): PPO => new PPO(cartpoles(nEnvs), { seed, compute });
