@@ -1,8 +1,10 @@
 // The main job, end to end on built-in synthetic data (npm run demo), judged honestly:
 // 1. generate 120 days of 15-minute crypto-like bars from a fixed seed (regime-switching),
-// 2. for each training seed: build features and normalise them on the training 70% only (no
-//    leakage), train PPO there (10 bps fees, next-open fills; the reward is the step's return
-//    with the fees counted twice more, so the agent learns to trade less),
+// 2. for each training seed: build trend features (the price against its one- to five-day
+//    averages, returns over one to three days; examples/lib/ppoStrategy.ts) and normalise them
+//    on the training 70% only (no leakage), train PPO there (10 bps fees, next-open fills; the
+//    reward is the step's return with the fees counted twice more, so the agent learns to
+//    trade less); on the test bars the averages warm up on the training bars, the past only,
 // 3. evaluate every trained agent on the held-out 30% through the same Account, against
 //    buy-and-hold, a moving-average cross, a random policy (a distribution over many seeds)
 //    and the oracle that knows the generator's regimes (what was learnable at best), with the
