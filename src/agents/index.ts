@@ -9,7 +9,8 @@ export { PPO, PPO_DEFAULTS, type PPOOptions } from './ppo/PPO.js';
 export { A2C, A2C_DEFAULTS, type A2COptions } from './a2c/A2C.js';
 export { DQN, DQN_DEFAULTS, type DQNCompute, type DQNOptions } from './dqn/DQN.js';
 export { QRDQN, QRDQN_DEFAULTS, type QRDQNOptions } from './qrdqn/QRDQN.js';
-export { SAC, SAC_DEFAULTS, type SACOptions } from './sac/SAC.js';
+export { SAC, SAC_DEFAULTS, type SACOptions, type SACPolicyView } from './sac/SAC.js';
+export type { SACSpec } from './sac/SACNetworks.js';
 export type { ValueBasedOptions } from './common/ValueBased.js';
 export type { OffPolicyOptions } from './common/OffPolicy.js';
 export { nativeStatus, type NativeAvailable, type NativeStatus, type NativeUnavailable } from './common/kernels/native.js';
@@ -18,7 +19,7 @@ export { constantSchedule, linearSchedule, type Schedule } from './common/schedu
 export type { AgentAction, LearnOptions, LogRecord, PredictOptions, TrainEnv } from './common/types.js';
 export type { ActorCriticSpec, ActorCriticView, NetArch } from './common/ActorCritic.js';
 export type { QNetworkSpec, QNetworkView } from './common/QNetwork.js';
-export type { ReplayBufferView } from './common/ReplayBuffer.js';
+export type { ReplayActions, ReplayBufferView } from './common/ReplayBuffer.js';
 export type { FeaturesExtractor } from './common/featuresExtractor.js';
 export {
   tcnExtractor,

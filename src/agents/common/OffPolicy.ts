@@ -224,13 +224,8 @@ export abstract class OffPolicy<Act extends AgentAction, C extends OffPolicyConf
   }
 
   /**
-   * @internal Chooses the actions of `n` sub-envs at observations `obs` (`n x obsSize`) into
-   * {@link chosen} and {@link envActions}; `warmup` is true before `learningStarts` steps
-   * (SB3: uniformly random actions then).
-   */
-  /**
-   * The `featuresExtractor` option built, with its target copy, owned by `own` (a failed
-   * constructor disposes it; see `buildAll`); undefined without the option.
+   * @internal The `featuresExtractor` option built, with its target copy, owned by `own` (a
+   * failed constructor disposes it; see `buildAll`); undefined without the option.
    */
   protected buildExtractor(own: (x: { dispose(): void }) => void): Extractor | undefined {
     const option = this.config.featuresExtractor;
@@ -241,6 +236,11 @@ export abstract class OffPolicy<Act extends AgentAction, C extends OffPolicyConf
     return ext;
   }
 
+  /**
+   * @internal Chooses the actions of `n` sub-envs at observations `obs` (`n x obsSize`) into
+   * {@link chosen} and {@link envActions}; `warmup` is true before `learningStarts` steps
+   * (SB3: uniformly random actions then).
+   */
   protected abstract chooseActions(obs: Float32Array, n: number, warmup: boolean): void;
 
   /** @internal After every vector step (the `nCalls`-th): e.g. DQN's target update and epsilon. */

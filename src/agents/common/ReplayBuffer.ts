@@ -1,7 +1,16 @@
 import { fail, requireInt } from '../../core/checks.js';
 import type { Rng } from '../../core/Rng.js';
 
-/** The stored actions: Discrete indices (one per row), or Box actions (`actionSize` per row). @internal */
+/**
+ * The actions a replay buffer stores: Discrete indices (one per row: DQN, QR-DQN), or Box
+ * actions scaled to [-1, 1] (`actionSize` per row: SAC).
+ * @example
+ * ```ts
+ * import type { ReplayActions, ReplayBufferView } from 'tradegym/agents';
+ * const rows = (view: ReplayBufferView<ReplayActions>) => view.size;
+ * console.log(typeof rows); // function
+ * ```
+ */
 export type ReplayActions = Int32Array | Float32Array;
 
 /** One sampled minibatch of transitions, as flat typed arrays. @internal */

@@ -100,6 +100,32 @@ function requireBoundedBox(space: Space<unknown>): Box {
 }
 
 /**
+ * What SAC shows of its networks (`agent.policy`), read-only: assigning them is the agent's
+ * business (`save` / `load` carry them).
+ * @example
+ * ```ts
+ * import { make } from 'tradegym';
+ * import { SAC, useBackend } from 'tradegym/agents';
+ * await useBackend('cpu');
+ * const agent = new SAC(make('Pendulum-v1'), { netArch: [32], seed: 0 });
+ * console.log(agent.policy.actor.size > 0, agent.policy.critic.size > agent.policy.actor.size); // true true
+ * agent.dispose();
+ * ```
+ */
+export interface SACPolicyView {
+  /** What the networks were built from. */
+  readonly spec: SACSpec;
+  /** The actor's parameters (trunk, mean and log-std heads), one flat tfjs variable. */
+  readonly actor: tf.Variable;
+  /** Both critics' parameters, one flat variable. */
+  readonly critic: tf.Variable;
+  /** The critics' target copy (Polyak-averaged). */
+  readonly criticTarget: tf.Variable;
+  /** The features extractor under the actor and the critics (its online weights), when the agent has one. */
+  readonly featuresExtractor?: tf.LayersModel;
+}
+
+/**
  * Soft Actor-Critic (Haarnoja et al. 2018, "Soft Actor-Critic Algorithms and Applications"),
  * as Stable-Baselines3's `SAC`: a squashed-Gaussian actor (an MLP under mean and log-std
  * heads, the log std clamped to [-20, 2], `tanh` squashing with the log-probability's
@@ -133,6 +159,8 @@ function requireBoundedBox(space: Space<unknown>): Box {
  * ```
  */
 export class SAC<Act extends Float32Array = Float32Array> extends OffPolicy<Act, SACConfig, Float32Array> {
+  /** The resolved options. */
+  declare readonly config: Readonly<Required<Omit<SACOptions, 'seed' | 'featuresExtractor'>>> & Pick<SACOptions, 'seed' | 'featuresExtractor'>;
   /** @internal */
   protected readonly algorithm = 'SAC';
   /** The entropy coefficient alpha now (`exp(log alpha)` when learned). */
@@ -226,8 +254,8 @@ export class SAC<Act extends Float32Array = Float32Array> extends OffPolicy<Act,
     }
   }
 
-  /** The actor and the critics: their spec and flat parameters, read-only (assigning them is the agent's business). */
-  get policy(): { readonly spec: SACSpec; readonly actor: tf.Variable; readonly critic: tf.Variable; readonly criticTarget: tf.Variable; readonly featuresExtractor?: tf.LayersModel } {
+  /** The actor and the critics: their spec and flat parameters, read-only (see {@link SACPolicyView}). */
+  get policy(): SACPolicyView {
     const n = this.#nets;
     const model = this.extractor?.model;
     return { spec: n.spec, actor: n.actor, critic: n.critic, criticTarget: n.criticTarget, ...(model === undefined ? {} : { featuresExtractor: model }) };

@@ -3,7 +3,18 @@ import type { Rng } from '../../core/Rng.js';
 import { FlatLayout, mlp, requireLayerSizes, torchLinearInit } from '../common/ActorCritic.js';
 import type { DenseSlots } from '../common/types.js';
 
-/** Everything needed to rebuild SAC's networks (`agent.policy.spec`). @internal */
+/**
+ * Everything needed to rebuild SAC's networks (`agent.policy.spec`).
+ * @example
+ * ```ts
+ * import { make } from 'tradegym';
+ * import { SAC, useBackend } from 'tradegym/agents';
+ * await useBackend('cpu');
+ * const agent = new SAC(make('Pendulum-v1'), { netArch: [32], seed: 0 });
+ * console.log(agent.policy.spec.actionSize, agent.policy.spec.netArch); // 1 [ 32 ]
+ * agent.dispose();
+ * ```
+ */
 export interface SACSpec {
   /** The networks' input width: the observation's length, or the features extractor's output width. */
   readonly obsSize: number;
