@@ -40,24 +40,11 @@ export const ZOO_DQN_CARTPOLE = Object.freeze({
 export const zooDQN = (compute: Compute = 'auto', seed = 0): DQN => new DQN(make('CartPole-v1'), { ...ZOO_DQN_CARTPOLE, seed, compute });
 
 /**
- * rl-baselines3-zoo's hyperparams/qrdqn.yml CartPole-v1 (tuned), as sb3_offpolicy.py trains
- * sb3-contrib's QRDQN; the rest sb3-contrib's defaults (QRDQN_DEFAULTS: no gradient clipping,
+ * rl-baselines3-zoo's hyperparams/qrdqn.yml CartPole-v1 (tuned): dqn.yml's settings and 10
+ * quantiles, as sb3_offpolicy.py trains sb3-contrib's QRDQN; the rest sb3-contrib's defaults (QRDQN_DEFAULTS: no gradient clipping,
  * Adam eps 0.01 / batch size).
  */
-export const ZOO_QRDQN_CARTPOLE = Object.freeze({
-  learningRate: 2.3e-3,
-  batchSize: 64,
-  bufferSize: 100_000,
-  learningStarts: 1000,
-  gamma: 0.99,
-  targetUpdateInterval: 10,
-  trainFreq: 256,
-  gradientSteps: 128,
-  explorationFraction: 0.16,
-  explorationFinalEps: 0.04,
-  netArch: Object.freeze([256, 256]),
-  nQuantiles: 10,
-});
+export const ZOO_QRDQN_CARTPOLE = Object.freeze({ ...ZOO_DQN_CARTPOLE, nQuantiles: 10 });
 
 /** QR-DQN with {@link ZOO_QRDQN_CARTPOLE} on one CartPole-v1. */
 export const zooQRDQN = (compute: Compute = 'auto', seed = 0): QRDQN => new QRDQN(make('CartPole-v1'), { ...ZOO_QRDQN_CARTPOLE, seed, compute });
