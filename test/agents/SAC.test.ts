@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SquashedGaussian } from '../../src/agents/common/distributions.js';
 import { DQN, kernelSets, SAC, SAC_DEFAULTS, useBackend, type LogRecord } from '../../src/agents/index.js';
 import { entCoefLoss, sacActorLoss, sacCriticLoss, sacTargets } from '../../src/agents/sac/SAC.js';
-import { Box, Env, InvalidArgumentError, make, Rng, SyncVectorEnv, type ResetResult, type StepResult } from '../../src/index.js';
+import { Box, Env, InvalidArgumentError, make, MarketData, Rng, SyncVectorEnv, TradingEnv, type ResetResult, type StepResult } from '../../src/index.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -275,6 +275,30 @@ describe('SAC', () => {
     for (const key of ['train/actor_loss', 'train/critic_loss', 'train/ent_coef', 'train/ent_coef_loss', 'train/learning_rate']) expect(Number.isFinite(last[key]), key).toBe(true);
     expect(last['train/n_updates']).toBe(1500 - 100);
     expect(last['train/ent_coef']).toBeLessThan(1); // alpha fell from 1 as the entropy target -1 was exceeded
+    agent.dispose();
+  }, 60_000);
+
+  // TradingEnv's 'continuous' scheme, long-only: a target position in [0, 1]. On bars that rise
+  // 2% every bar (no fee; reward = the step's return, 0.02 x the position held), holding 1 earns
+  // the most and 0 nothing; an untrained actor's deterministic target is near the middle, 0.5
+  // (tanh of a mean near 0). After 1,500 steps it had only reached 0.59: the reward of a
+  // next-open fill arrives a step after the decision
+  it("trades TradingEnv's continuous scheme: learns to hold the whole position on rising bars", async () => {
+    const n = 400;
+    const close = Array.from({ length: n }, (_, t) => 100 * 1.02 ** t);
+    const data = new MarketData({ timeframe: '1h', timestamps: close.map((_, t) => t * 3_600_000), open: close, high: close, low: close, close, volume: close.map(() => 1) });
+    const env = new TradingEnv({ data, windowSize: 4, actionScheme: 'continuous', longOnly: true, fee: 0, episodeLength: 100 });
+    expect(env.actionSpace).toBeInstanceOf(Box);
+    const agent = new SAC(env, { learningStarts: 100, batchSize: 64, learningRate: 3e-3, netArch: [32, 32], seed: 1 });
+    const obs = env.reset({ seed: 0 }).observation;
+    await agent.learn({ totalTimesteps: 5000 });
+    const target = agent.predict(obs, { deterministic: true })[0]!;
+    expect(target).toBeGreaterThan(0.8);
+    expect(target).toBeLessThanOrEqual(1);
+    for (let i = 0; i < 50; i++) {
+      const sample = agent.predict(obs)[0]!;
+      expect(sample >= 0 && sample <= 1).toBe(true); // within the Box, sampled or not
+    }
     agent.dispose();
   }, 60_000);
 
