@@ -14,7 +14,7 @@ import type { FloatArray, KernelSet, MlpKernel } from '../common/kernels/types.j
 import { OffPolicy, polyakInto, resolveOffPolicy, typedLossOp, type OffPolicyNetworkState, type OffPolicyOptions } from '../common/OffPolicy.js';
 import type { ReplaySample } from '../common/ReplayBuffer.js';
 import { TypedMirror } from '../common/TypedMirror.js';
-import type { PredictOptions, TrainEnv } from '../common/types.js';
+import type { AgentAction, PredictOptions, TrainEnv } from '../common/types.js';
 import { SACNetworks, type SACSpec } from './SACNetworks.js';
 
 /**
@@ -144,7 +144,8 @@ export interface SACPolicyView {
  * (shared by the actor and the critics and trained by the critics' loss alone, SB3's
  * `share_features_extractor=True`); both paths run the same losses.
  *
- * @typeParam Act - the env's action type (a Box's `Float32Array`).
+ * @typeParam Act - the env's action type: it must hold a Box's `Float32Array` (an env whose
+ *   actions are a union, as `TradingEnv`'s, is accepted; its space must be a Box at run time).
  *
  * @example
  * ```ts
@@ -158,7 +159,7 @@ export interface SACPolicyView {
  * agent.dispose();
  * ```
  */
-export class SAC<Act extends Float32Array = Float32Array> extends OffPolicy<Act, SACConfig, Float32Array> {
+export class SAC<Act extends AgentAction = Float32Array> extends OffPolicy<Act, SACConfig, Float32Array> {
   /** The resolved options. */
   declare readonly config: Readonly<Required<Omit<SACOptions, 'seed' | 'featuresExtractor'>>> & Pick<SACOptions, 'seed' | 'featuresExtractor'>;
   /** @internal */
@@ -308,7 +309,7 @@ export class SAC<Act extends Float32Array = Float32Array> extends OffPolicy<Act,
       if (this.#noise.length < k) this.#noise = new Float64Array(k);
       for (let e = 0; e < n; e++) this.#dist.sample(p, e * 2 * k, this.rng, scaled, e * k, this.#noise, 0);
     }
-    for (let e = 0; e < n; e++) this.envActions[e] = this.#unscale(scaled, e * k) as Act;
+    for (let e = 0; e < n; e++) this.envActions[e] = this.#unscale(scaled, e * k) as unknown as Act; // the constructor checked the space is a Box
   }
 
   /** @internal SAC updates its targets per gradient step, inside `train`. */
@@ -509,14 +510,14 @@ export class SAC<Act extends Float32Array = Float32Array> extends OffPolicy<Act,
    *   Float32Array of the observation space's length or holds a NaN or infinity, an unknown
    *   option or an `actionMask`; `TradegymError` after `dispose()`.
    */
-  predict(observation: Float32Array, options: PredictOptions = {}): Act {
+  predict(observation: Float32Array, options: PredictOptions = {}): Float32Array {
     this.checkPredict(observation, options);
     if (options.actionMask !== undefined) fail('options.actionMask', 'left out (SAC acts in a Box, not over discrete choices)', options.actionMask);
     const p = this.#actorOut(observation, 1);
     const scaled = new Float64Array(this.#k);
     if (options.deterministic === true) this.#dist.mode(p, 0, scaled, 0);
     else this.#dist.sample(p, 0, this.rng, scaled, 0, new Float64Array(this.#k), 0);
-    return this.#unscale(scaled, 0) as Act;
+    return this.#unscale(scaled, 0);
   }
 
   /** @internal The networks, the three optimizers and log alpha. */
@@ -601,7 +602,7 @@ export class SAC<Act extends Float32Array = Float32Array> extends OffPolicy<Act,
    * again.dispose();
    * ```
    */
-  static async load<Act extends Float32Array>(dir: string, env: TrainEnv<Act>, options: SACOptions = {}): Promise<SAC<Act>> {
+  static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: SACOptions = {}): Promise<SAC<Act>> {
     return Algorithm.fromCheckpoint(dir, 'SAC', options, (merged) => new SAC(env, merged as SACOptions));
   }
 }
