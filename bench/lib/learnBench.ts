@@ -17,6 +17,7 @@ import { TimedEval } from './timedEval.js';
 interface LearnAgent {
   learn(options: { totalTimesteps: number; callback?: TimedEval }): Promise<unknown>;
   predict(observation: Float32Array, options?: { deterministic?: boolean }): unknown;
+  readonly recurrent?: true;
   dispose(): void;
   readonly numTimesteps: number;
   readonly compute: string;
@@ -25,7 +26,7 @@ interface LearnAgent {
 /** One learn-* bench: its env, how to build, load and describe an agent, and its goal. */
 export interface LearnBench<A extends LearnAgent> {
   readonly name: string;
-  readonly env: 'CartPole-v1' | 'Pendulum-v1';
+  readonly env: 'CartPole-v1' | 'Pendulum-v1' | 'CartPoleNoVel-v1';
   readonly timesteps: number;
   readonly evalFreq: number;
   readonly make: (seed: number, compute: Compute) => A;

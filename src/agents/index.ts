@@ -6,6 +6,7 @@
  */
 export { useBackend, type BackendName } from './backend.js';
 export { PPO, PPO_DEFAULTS, type PPOOptions } from './ppo/PPO.js';
+export { RecurrentPPO, RECURRENT_PPO_DEFAULTS, type RecurrentPPOOptions } from './recurrent-ppo/RecurrentPPO.js';
 export { A2C, A2C_DEFAULTS, type A2COptions } from './a2c/A2C.js';
 export { DQN, DQN_DEFAULTS, type DQNCompute, type DQNOptions } from './dqn/DQN.js';
 export { QRDQN, QRDQN_DEFAULTS, type QRDQNOptions } from './qrdqn/QRDQN.js';
@@ -16,8 +17,8 @@ export type { OffPolicyOptions } from './common/OffPolicy.js';
 export { nativeStatus, type NativeAvailable, type NativeStatus, type NativeUnavailable } from './common/kernels/native.js';
 export { kernelSets, type Compute, type KernelSetStatus, type ResolvedCompute } from './common/kernels/registry.js';
 export { constantSchedule, linearSchedule, type Schedule } from './common/schedules.js';
-export type { AgentAction, LearnOptions, LogRecord, PredictOptions, TrainEnv } from './common/types.js';
-export type { ActorCriticSpec, ActorCriticView, NetArch } from './common/ActorCritic.js';
+export type { AgentAction, LearnOptions, LogRecord, PredictOptions, RecurrentPredictOptions, RecurrentPrediction, RecurrentPredictor, RecurrentState, TrainEnv } from './common/types.js';
+export type { ActorCriticSpec, ActorCriticView, NetArch, RecurrentSpec } from './common/ActorCritic.js';
 export type { QNetworkSpec, QNetworkView } from './common/QNetwork.js';
 export type { ReplayActions, ReplayBufferView } from './common/ReplayBuffer.js';
 export type { FeaturesExtractor } from './common/featuresExtractor.js';

@@ -1,6 +1,7 @@
 import { fail, requireInt, requireKnownKeys, requireOneOf, requireRecord } from '../core/checks.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Env } from '../core/Env.js';
+import { episodeActor } from '../core/episodeActor.js';
 import { Account, type AccountOptions, type Slippage, type Trade } from '../envs/trading/Account.js';
 import { fillBar, requireTradable } from '../envs/trading/bars.js';
 import { TradingEnv } from '../envs/trading/TradingEnv.js';
@@ -23,11 +24,20 @@ export interface StrategyContext {
   readonly equity: number;
 }
 
-/** Something with `predict`, such as a tradegym agent. */
-export interface StrategyAgent {
-  /** The action for an observation. */
-  predict(observation: Float32Array, options?: { deterministic?: boolean; actionMask?: ArrayLike<number> }): number | Float32Array | Int32Array;
-}
+/**
+ * Something with `predict`, such as a tradegym agent; a recurrent agent (`RecurrentPPO`,
+ * `recurrent: true`) gets its memory back at every bar.
+ */
+export type StrategyAgent =
+  | {
+      /** The action for an observation. */
+      predict(observation: Float32Array, options?: { deterministic?: boolean; actionMask?: ArrayLike<number> }): number | Float32Array | Int32Array;
+    }
+  | {
+      readonly recurrent: true;
+      /** The action for an observation and the memory after it, from the memory before it. */
+      predict(observation: Float32Array, options: { deterministic?: boolean; state?: never; episodeStart?: boolean }): { action: number | Float32Array | Int32Array; state: unknown };
+    };
 
 /**
  * A strategy: a precomputed signal per bar (the target position as a signed fraction of
@@ -680,7 +690,8 @@ function runEnv(strategy: AgentStrategy | PolicyStrategy, data: MarketData, peri
   let act: (o: Float32Array) => number | Float32Array | Int32Array;
   if (agent !== undefined) {
     if (agent === null || typeof agent !== 'object' || typeof (agent as { predict?: unknown }).predict !== 'function') fail('strategy.agent', 'an object with predict(observation)', agent);
-    act = (o) => (agent as StrategyAgent).predict(o, { deterministic: true });
+    const actor = episodeActor<number | Float32Array | Int32Array>(agent as { predict(o: Float32Array): unknown });
+    act = (o) => actor.act(o, { deterministic: true });
   } else {
     if (typeof policy !== 'function') fail('strategy.policy', 'a function of the observation', policy);
     act = policy as (o: Float32Array) => number | Float32Array;

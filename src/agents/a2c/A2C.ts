@@ -5,7 +5,7 @@ import { definedOnly } from '../common/guards.js';
 import { agentSeed } from '../common/Algorithm.js';
 import { batchAdvantages, entropyLoss, explainedVariance, type TypedBatch } from '../common/headLoss.js';
 import type { Compute } from '../common/kernels/registry.js';
-import { OnPolicyAlgorithm } from '../common/OnPolicyAlgorithm.js';
+import { FeedForwardOnPolicy, OnPolicyAlgorithm } from '../common/OnPolicyAlgorithm.js';
 import type { AgentAction, TrainEnv } from '../common/types.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 
@@ -85,7 +85,7 @@ export const A2C_DEFAULTS: Readonly<Required<Omit<A2COptions, 'seed' | 'features
  * agent.dispose();
  * ```
  */
-export class A2C<Act extends AgentAction = AgentAction> extends OnPolicyAlgorithm<Act> {
+export class A2C<Act extends AgentAction = AgentAction> extends FeedForwardOnPolicy<Act> {
   /** The resolved options. */
   readonly config: Readonly<Required<Omit<A2COptions, 'seed' | 'featuresExtractor'>>> & Pick<A2COptions, 'seed' | 'featuresExtractor'>;
   readonly #lr: Schedule;

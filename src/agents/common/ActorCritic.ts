@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireFinite, requireInt, requireKnownKeys } from '../../core/checks.js';
 import type { Rng } from '../../core/Rng.js';
+import type { LstmSlots } from './kernels/lstm.js';
 import type { FloatArray, KernelSet } from './kernels/types.js';
 import type { DenseSlots, Slot } from './types.js';
 
@@ -115,6 +116,22 @@ export interface ActorCriticSpec {
   readonly activation: 'tanh' | 'relu';
   /** Initial log standard deviation of the Gaussian (SB3: 0). */
   readonly logStdInit: number;
+  /** A recurrent policy's LSTM (sb3-contrib's `RecurrentActorCriticPolicy`): the heads read its output; absent for a feed-forward one. */
+  readonly lstm?: RecurrentSpec;
+  /** Orthogonal initialisation of the heads with SB3's gains (true, the default), or PyTorch's default `nn.Linear` one (false: SB3's `ortho_init=False`). */
+  readonly orthoInit?: boolean;
+}
+
+/** A recurrent policy's LSTM, as sb3-contrib's `RecurrentActorCriticPolicy` builds it (one layer). */
+export interface RecurrentSpec {
+  /** LSTM units (sb3-contrib's `lstm_hidden_size`). */
+  readonly hiddenSize: number;
+  /**
+   * What the value network reads: `'lstm'` its own LSTM (sb3-contrib's default,
+   * `enable_critic_lstm`), `'shared'` the actor's LSTM output with no gradient flowing back
+   * into it (`shared_lstm`), `'linear'` a linear layer of the observation (neither).
+   */
+  readonly critic: 'lstm' | 'shared' | 'linear';
 }
 
 /**
@@ -158,6 +175,9 @@ export class ActorCritic implements ActorCriticView {
   #pi: DenseSlots[] = [];
   #vf: DenseSlots[] = [];
   #logStd: Slot | undefined;
+  #lstmPi: LstmSlots | undefined;
+  #lstmVf: LstmSlots | undefined;
+  #criticLinear: DenseSlots | undefined;
 
   constructor(spec: ActorCriticSpec, rng: Rng) {
     requireInt('obsSize', spec.obsSize, 1);
@@ -170,12 +190,26 @@ export class ActorCritic implements ActorCriticView {
     const layout = new FlatLayout();
     // every initial tensor is made inside one tidy: only the flat parameter vector survives
     const flat = tf.tidy(() => {
-      const init = (outGain: number) => (fanIn: number, fanOut: number, isOutput: boolean) => ({
-        w: orthogonal(fanIn, fanOut, isOutput ? outGain : Math.SQRT2, seed()),
-        b: tf.zeros([fanOut]),
-      });
-      this.#pi = layout.dense(spec.obsSize, spec.netArch.pi, spec.actionSize, init(0.01));
-      this.#vf = layout.dense(spec.obsSize, spec.netArch.vf, 1, init(1));
+      const torch = torchLinearInit(rng);
+      const init = (outGain: number) =>
+        spec.orthoInit === false
+          ? torch
+          : (fanIn: number, fanOut: number, isOutput: boolean) => ({
+              w: orthogonal(fanIn, fanOut, isOutput ? outGain : Math.SQRT2, seed()),
+              b: tf.zeros([fanOut]),
+            });
+      let headIn = spec.obsSize;
+      const lstm = spec.lstm;
+      if (lstm !== undefined) {
+        requireInt('lstm.hiddenSize', lstm.hiddenSize, 1);
+        if (!['lstm', 'shared', 'linear'].includes(lstm.critic)) fail('lstm.critic', "'lstm', 'shared' or 'linear'", lstm.critic);
+        this.#lstmPi = lstmLayer(layout, spec.obsSize, lstm.hiddenSize, rng);
+        if (lstm.critic === 'lstm') this.#lstmVf = lstmLayer(layout, spec.obsSize, lstm.hiddenSize, rng);
+        if (lstm.critic === 'linear') this.#criticLinear = layout.dense(spec.obsSize, [], lstm.hiddenSize, torch)[0];
+        headIn = lstm.hiddenSize;
+      }
+      this.#pi = layout.dense(headIn, spec.netArch.pi, spec.actionSize, init(0.01));
+      this.#vf = layout.dense(headIn, spec.netArch.vf, 1, init(1));
       this.#logStd = spec.distribution === 'gaussian' ? layout.add([spec.actionSize], tf.fill([spec.actionSize], spec.logStdInit)) : undefined;
       return layout.build();
     });
@@ -199,13 +233,25 @@ export class ActorCritic implements ActorCriticView {
     return this.#logStd;
   }
 
+  /** A recurrent policy's LSTMs (the critic's when it has its own) and the linear critic layer (when it has that instead). */
+  get recurrentSlots(): { readonly pi: LstmSlots; readonly vf: LstmSlots | undefined; readonly linear: DenseSlots | undefined } | undefined {
+    return this.#lstmPi === undefined ? undefined : { pi: this.#lstmPi, vf: this.#lstmVf, linear: this.#criticLinear };
+  }
+
   /** Policy output (logits or Gaussian means), `[batch, actionSize]`. Call inside tf.tidy. */
   policy(x: tf.Tensor2D, theta: tf.Tensor = this.params): tf.Tensor2D {
+    this.#feedForward();
     return mlp(theta, x, this.#pi, this.spec.activation);
+  }
+
+  /** The tfjs forward passes read observations: a recurrent policy runs on the kernels only. */
+  #feedForward(): void {
+    if (this.#lstmPi !== undefined) throw new Error('ActorCritic: a recurrent policy has no tfjs forward pass');
   }
 
   /** Values, `[batch]`. Call inside tf.tidy. */
   value(x: tf.Tensor2D, theta: tf.Tensor = this.params): tf.Tensor1D {
+    this.#feedForward();
     return tf.reshape(mlp(theta, x, this.#vf, this.spec.activation), [-1]) as tf.Tensor1D;
   }
 
@@ -289,6 +335,20 @@ export function householderQ(a: Float64Array, m: number, k: number): Float64Arra
   }
   for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) q[i * k + j] = (q[i * k + j] as number) * (signs[j] as number);
   return q;
+}
+
+/**
+ * An LSTM layer's regions in `layout`, initialised as PyTorch's `nn.LSTM` (every weight and both
+ * biases uniform in ±1/sqrt(hidden)). Call inside tf.tidy. @internal
+ */
+function lstmLayer(layout: FlatLayout, inSize: number, hidden: number, rng: Rng): LstmSlots {
+  const bound = 1 / Math.sqrt(hidden);
+  const draw = (n: number) => tf.tensor1d(Float32Array.from({ length: n }, () => rng.uniform(-bound, bound)));
+  return {
+    w: layout.add([inSize + hidden, 4 * hidden], draw((inSize + hidden) * 4 * hidden)),
+    bIh: layout.add([4 * hidden], draw(4 * hidden)),
+    bHh: layout.add([4 * hidden], draw(4 * hidden)),
+  };
 }
 
 /** Global gradient-norm clipping as torch's `clip_grad_norm_`, on one flat gradient. Call inside tf.tidy. @internal */

@@ -12,7 +12,7 @@ import { resolveCompute, type ResolvedCompute } from './kernels/registry.js';
 import { markLive } from './liveEnv.js';
 import { EpisodeStats, runLearn } from './training.js';
 import type { TypedMirror } from './TypedMirror.js';
-import type { AgentAction, CheckpointHeader, LearnOptions, PredictOptions, TrainEnv } from './types.js';
+import type { AgentAction, CallbackAgent, CheckpointHeader, LearnOptions, PredictOptions, RecurrentPrediction, TrainEnv } from './types.js';
 
 /** What an algorithm's checkpoint holds besides the options, the extractor and what the base adds. @internal */
 export interface CheckpointState {
@@ -80,19 +80,21 @@ export abstract class Algorithm<Act extends AgentAction = AgentAction> {
    *   `TradegymError` after `dispose()` or while another `learn` of this agent runs.
    */
   async learn(options: LearnOptions): Promise<this> {
-    const work = () => runLearn(this, options, this.stats, (start, end) => this.iteration(start, end));
+    // every subclass is a Predictor or a RecurrentPredictor: the base cannot say which
+    const work = () => runLearn(this as unknown as CallbackAgent & Algorithm<Act>, options, this.stats, (start, end) => this.iteration(start, end));
     const mirror = this.mirror;
     await this.#lifetime.learning(() => (mirror === undefined ? work() : mirror.around(work)));
     return this;
   }
 
   /**
-   * The agent's action for one observation (see each algorithm's `predict`).
+   * The agent's action for one observation (see each algorithm's `predict`; a recurrent
+   * agent's also takes and returns its memory).
    * @param observation - an observation of the env's observation space.
-   * @param options - `deterministic`, `actionMask`.
-   * @returns an action of the env's action space.
+   * @param options - `deterministic`, `actionMask` (and a recurrent agent's `state`, `episodeStart`).
+   * @returns an action of the env's action space, or a recurrent agent's `{ action, state }`.
    */
-  abstract predict(observation: Float32Array, options?: PredictOptions): AgentAction;
+  abstract predict(observation: Float32Array, options?: PredictOptions): AgentAction | RecurrentPrediction;
 
   /** @internal `predict`'s checks, shared: alive, an observation of the space, known options; the mirrors written back. */
   protected checkPredict(observation: unknown, options: unknown): PredictOptions {

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import { Box } from '../../spaces/Box.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import { MultiDiscrete } from '../../spaces/MultiDiscrete.js';
-import { ActorCritic, type ActorCriticView, type FlatOptimizer, type NetArch } from './ActorCritic.js';
+import { ActorCritic, type ActorCriticView, type FlatOptimizer, type NetArch, type RecurrentSpec } from './ActorCritic.js';
 import { Algorithm, buildAll, toVector, type CheckpointState } from './Algorithm.js';
 import { AutoresetTracker } from './autoreset.js';
 import { requireSameSpec, type Checkpoint } from './checkpoint.js';
@@ -13,8 +13,10 @@ import { Extractor, tfjsUpdate, type FeaturesExtractor } from './featuresExtract
 import { requireActionMask } from './guards.js';
 import { copyInto, headLoss, headLossOp, withLogStd, type OnPolicyLoss, type TypedBatch } from './headLoss.js';
 import { clipScale, kernelsFor, type Compute } from './kernels/registry.js';
+import type { Sequences } from './kernels/lstm.js';
 import { fit } from './kernels/qNet.js';
 import type { FloatArray, KernelSet, MlpKernel } from './kernels/types.js';
+import { Recurrence } from './recurrent.js';
 import { isLive } from './liveEnv.js';
 import { RolloutBuffer } from './RolloutBuffer.js';
 import type { EpisodeStatsState } from './training.js';
@@ -33,6 +35,10 @@ export interface OnPolicyConfig {
   readonly compute: Compute;
   /** A features extractor under the heads, or undefined for none (the heads read the observation). */
   readonly featuresExtractor: FeaturesExtractor | undefined;
+  /** A recurrent policy's LSTM (trains on the kernels only); undefined for a feed-forward policy. */
+  readonly lstm?: RecurrentSpec;
+  /** SB3's `ortho_init` (default true). */
+  readonly orthoInit?: boolean;
 }
 
 /** The typed-array training state: the float32 parameter mirror, the kernel set and its networks, the gradient. */
@@ -46,6 +52,8 @@ interface TypedState {
   /** The gradients at the policy's and the value's outputs, in the set's kind, reused across steps. */
   dOut: FloatArray;
   dValue: FloatArray;
+  /** A recurrent policy's LSTMs and their states. */
+  readonly rec: Recurrence | undefined;
 }
 
 /**
@@ -114,7 +122,17 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
       const ext = cfg.featuresExtractor === undefined ? undefined : Extractor.build('featuresExtractor', cfg.featuresExtractor, obsSpace, this.rng);
       if (ext !== undefined) own({ dispose: () => ext.abandon() });
       const net = new ActorCritic(
-        { obsSize: ext?.featuresDim ?? obsSpace.size, actionSize, distribution, netArch: cfg.netArch, activation: cfg.activation, logStdInit: cfg.logStdInit, ...(actSpace instanceof MultiDiscrete ? { nvec: Array.from(actSpace.nvec) } : {}) },
+        {
+          obsSize: ext?.featuresDim ?? obsSpace.size,
+          actionSize,
+          distribution,
+          netArch: cfg.netArch,
+          activation: cfg.activation,
+          logStdInit: cfg.logStdInit,
+          ...(actSpace instanceof MultiDiscrete ? { nvec: Array.from(actSpace.nvec) } : {}),
+          ...(cfg.lstm === undefined ? {} : { lstm: cfg.lstm }),
+          ...(cfg.orthoInit === undefined ? {} : { orthoInit: cfg.orthoInit }),
+        },
         this.rng,
       );
       own(net);
@@ -137,8 +155,9 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
         vf: kernels.mlp(this.net.vfLayers, cfg.activation),
         dOut: kernels.array(0),
         dValue: kernels.array(0),
+        rec: cfg.lstm === undefined ? undefined : new Recurrence(this.net, kernels, this.env.numEnvs, rows),
       };
-    }
+    } else if (cfg.lstm !== undefined) throw new Error('OnPolicyAlgorithm: a recurrent policy trains on the kernels only'); // RecurrentPPO resolves compute to a kernel set
   }
 
   /**
@@ -165,6 +184,19 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     return tfjsUpdate(loss, this.net.params, this.extractor, this.optimizerState, lr, maxGradNorm);
   }
 
+  /**
+   * @internal A recurrent policy's outputs for one observation, from the actor LSTM's state
+   * `h`, `c`, which this advances in place.
+   */
+  protected recurrentStep(observation: Float32Array, h: Float64Array, c: Float64Array): ArrayLike<number> {
+    const t = this.#typed;
+    if (t?.rec === undefined) throw new Error('OnPolicyAlgorithm: not a recurrent policy');
+    this.mirror?.pull();
+    t.pi.load(t.theta);
+    t.rec.load(t.theta);
+    return t.rec.policyStep(observation, h, c, t.pi);
+  }
+
   /** @internal Whether this agent trains on the typed-array kernels. */
   protected get typed(): boolean {
     return this.#typed !== undefined;
@@ -187,22 +219,16 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
   }
 
   /**
-   * The agent's action for one observation.
-   * @param observation - an observation of the env's observation space.
-   * @param options - `deterministic`, `actionMask`.
-   * @returns an action of the env's action space (clipped to a Box's bounds): its type is
-   *   the env's action type, so it goes to `env.step` as it is.
-   * @throws `InvalidArgumentError` (from `tradegym`) for an observation that is not a
-   *   Float32Array of the observation space's length or holds a NaN or infinity, or a mask of
-   *   the wrong length, with entries other than 0 and 1, or allowing nothing;
-   *   `TradegymError` after `dispose()`.
+   * @internal `predict`'s body: the action for `observation`, from the policy's outputs
+   * `outputs` when given (a recurrent policy's, computed by its own predict), else from the
+   * feed-forward network's.
    */
-  predict(observation: Float32Array, options: PredictOptions = {}): Act {
+  protected act(observation: Float32Array, options: PredictOptions, outputs?: (observation: Float32Array) => ArrayLike<number>): Act {
     this.checkPredict(observation, options);
     const size = this.env.singleObservationSpace.size;
     const mask = this.discrete ? requireActionMask(options.actionMask, this.nvec as Int32Array) : options.actionMask;
     if (!this.discrete && mask !== undefined) fail('actionMask', 'omitted for a Box action space', mask);
-    const out = tf.tidy(() => this.net.policy(this.features(tf.tensor2d(observation, [1, size]))).dataSync()) as Float32Array;
+    const out = outputs !== undefined ? outputs(observation) : (tf.tidy(() => this.net.policy(this.features(tf.tensor2d(observation, [1, size]))).dataSync()) as Float32Array);
     const p = this.#params(out, 1, this.#logStd());
     const a = new Float64Array(this.#dist.actionSize);
     if (options.deterministic === true) this.#dist.mode(p, 0, a, 0, mask);
@@ -233,7 +259,15 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
   protected checkpointState(): CheckpointState {
     const opt = this.optimizerState.state();
     const rollout: OnPolicyRollout | null =
-      this.#lastObs === undefined ? null : { lastObs: Array.from(this.#lastObs), lastStarts: Array.from(this.#lastStarts), resetPending: Array.from(this.#autoreset.pending), ...this.stats.toJSON() };
+      this.#lastObs === undefined
+        ? null
+        : {
+            lastObs: Array.from(this.#lastObs),
+            lastStarts: Array.from(this.#lastStarts),
+            resetPending: Array.from(this.#autoreset.pending),
+            ...(this.#typed?.rec === undefined ? {} : { lstmStates: Array.from(this.#typed.rec.live) }),
+            ...this.stats.toJSON(),
+          };
     return { header: { spec: this.net.spec, optimizerStep: opt.step, rollout }, tensors: { params: this.net.params, ...opt.tensors }, live: rollout };
   }
 
@@ -250,6 +284,7 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
       this.#lastObs = Float32Array.from(rollout.lastObs);
       this.#lastStarts.set(rollout.lastStarts);
       this.#autoreset.pending.set(rollout.resetPending ?? []); // absent before next-step support: same-step only
+      if (rollout.lstmStates !== undefined) this.#typed?.rec?.live.set(rollout.lstmStates);
       this.stats.restore(rollout);
     }
   }
@@ -302,10 +337,13 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     const gamma = this.#cfg.gamma;
     const dist = this.#dist;
     const logStd = this.#logStd();
-    if (this.#typed !== undefined) {
-      this.#typed.pi.load(this.#typed.theta);
-      this.#typed.vf.load(this.#typed.theta);
+    const typed = this.#typed;
+    if (typed !== undefined) {
+      typed.pi.load(typed.theta);
+      typed.vf.load(typed.theta);
+      typed.rec?.load(typed.theta);
     }
+    const rec = typed?.rec;
     const w = dist.paramSize;
     const m = dist.actionSize;
     const a = new Float64Array(m);
@@ -315,9 +353,9 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     const actions: Act[] = new Array<Act>(nEnvs);
     while (!buf.full) {
       const obs = this.#lastObs as Float32Array;
-      const { out, values } = this.#forward(obs, nEnvs);
-      const p = this.#params(out, nEnvs, logStd, gaussian);
       const row = buf.pos * nEnvs;
+      const { out, values } = rec === undefined ? this.#forward(obs, nEnvs) : rec.rolloutStep(obs, this.#lastStarts, row, (typed as TypedState).pi, (typed as TypedState).vf);
+      const p = this.#params(out, nEnvs, logStd, gaussian);
       buf.observations.set(obs, row * size);
       for (let e = 0; e < nEnvs; e++) {
         // the log-probability of the draw: for a Gaussian, of the unclipped one the buffer
@@ -339,7 +377,8 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
       if (truncatedEnvs.length > 0) {
         const finals = new Float32Array(truncatedEnvs.length * size);
         truncatedEnvs.forEach((e, j) => finals.set(this.#autoreset.finalObservation(r, e, size), j * size));
-        const v = this.#forward(finals, truncatedEnvs.length).values;
+        // a recurrent critic reads the final observation from its state after the step
+        const v = rec === undefined ? this.#forward(finals, truncatedEnvs.length).values : rec.values(finals, truncatedEnvs, undefined, (typed as TypedState).vf);
         truncatedEnvs.forEach((e, j) => (rewards[e] = (rewards[e] as number) + gamma * (v[j] as number)));
       }
       for (let e = 0; e < nEnvs; e++) {
@@ -354,7 +393,10 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
       buf.pos++;
       this.numTimesteps += nEnvs;
     }
-    const last = this.#forward(this.#lastObs as Float32Array, nEnvs).values;
+    const last =
+      rec === undefined
+        ? this.#forward(this.#lastObs as Float32Array, nEnvs).values
+        : rec.values(this.#lastObs as Float32Array, Array.from({ length: nEnvs }, (_, e) => e), this.#lastStarts, (typed as TypedState).vf);
     buf.computeReturnsAndAdvantage(last, this.#lastStarts, gamma, this.#cfg.gaeLambda);
   }
 
@@ -366,8 +408,8 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
    * autodiff (any network, a features extractor included). Then the global norm is clipped
    * and the optimizer steps. Returns the loss's statistics.
    */
-  protected gradientStep(idx: ArrayLike<number>, lr: number, maxGradNorm: number, loss: OnPolicyLoss): number[] {
-    return this.#typed !== undefined ? this.#typedStep(this.#typed, idx, lr, maxGradNorm, loss) : this.#tfjsStep(idx, lr, maxGradNorm, loss);
+  protected gradientStep(idx: ArrayLike<number>, lr: number, maxGradNorm: number, loss: OnPolicyLoss, seqs?: Sequences): number[] {
+    return this.#typed !== undefined ? this.#typedStep(this.#typed, idx, lr, maxGradNorm, loss, seqs) : this.#tfjsStep(idx, lr, maxGradNorm, loss);
   }
 
   /** The minibatch of buffer rows `idx`: the loss's inputs, and the observations. */
@@ -392,13 +434,18 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
   }
 
   /** The step on the typed-array kernels: forward both MLPs, the head's loss, backward. */
-  #typedStep(t: TypedState, idx: ArrayLike<number>, lr: number, maxGradNorm: number, loss: OnPolicyLoss): number[] {
+  #typedStep(t: TypedState, idx: ArrayLike<number>, lr: number, maxGradNorm: number, loss: OnPolicyLoss, seqs: Sequences | undefined): number[] {
     const { b, obs } = this.#batch(idx);
     const n = b.n;
     t.pi.load(t.theta);
     t.vf.load(t.theta);
-    const out = t.pi.forward(obs, n);
-    const values = t.vf.forward(obs, n);
+    const rec = t.rec;
+    if (rec !== undefined && seqs === undefined) throw new Error('OnPolicyAlgorithm: a recurrent policy trains on sequences');
+    rec?.load(t.theta);
+    // a recurrent policy runs its sequences through the LSTMs under the heads
+    const heads = rec === undefined ? undefined : rec.forward(obs, idx, seqs as Sequences, this.buffer.episodeStarts, t.pi, t.vf);
+    const out = heads?.out ?? t.pi.forward(obs, n);
+    const values = heads?.values ?? t.vf.forward(obs, n);
     const slot = this.net.logStdSlot;
     const logStd = slot === undefined ? undefined : t.theta.subarray(slot.offset, slot.offset + this.net.spec.actionSize);
     const dOut = new Float64Array(n * this.net.spec.actionSize);
@@ -407,8 +454,13 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     const k = t.kernels;
     t.dOut = fit(k, t.dOut, dOut.length);
     t.dValue = fit(k, t.dValue, n);
-    t.pi.backward(copyInto(t.dOut.subarray(0, dOut.length), dOut), n, t.grad);
-    t.vf.backward(copyInto(t.dValue.subarray(0, n), b.gValue), n, t.grad);
+    const dO = copyInto(t.dOut.subarray(0, dOut.length), dOut);
+    const dV = copyInto(t.dValue.subarray(0, n), b.gValue);
+    if (rec !== undefined) rec.backward(dO, dV, n, t.pi, t.vf, t.grad);
+    else {
+      t.pi.backward(dO, n, t.grad);
+      t.vf.backward(dV, n, t.grad);
+    }
     this.optimizerState.step(k, t.theta, t.grad, lr, clipScale(k, t.grad, maxGradNorm));
     (this.mirror as TypedMirror).dirty = true;
     return stats;
@@ -433,11 +485,34 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
   }
 }
 
+/**
+ * The on-policy algorithms of a feed-forward policy (PPO, A2C): `predict` maps one observation
+ * to one action. @internal
+ */
+export abstract class FeedForwardOnPolicy<Act extends AgentAction = AgentAction> extends OnPolicyAlgorithm<Act> {
+  /**
+   * The agent's action for one observation.
+   * @param observation - an observation of the env's observation space.
+   * @param options - `deterministic`, `actionMask`.
+   * @returns an action of the env's action space (clipped to a Box's bounds): its type is
+   *   the env's action type, so it goes to `env.step` as it is.
+   * @throws `InvalidArgumentError` (from `tradegym`) for an observation that is not a
+   *   Float32Array of the observation space's length or holds a NaN or infinity, or a mask of
+   *   the wrong length, with entries other than 0 and 1, or allowing nothing;
+   *   `TradegymError` after `dispose()`.
+   */
+  predict(observation: Float32Array, options: PredictOptions = {}): Act {
+    return this.act(observation, options);
+  }
+}
+
 /** The on-policy loop's resumable state. */
 interface OnPolicyRollout extends EpisodeStatsState {
   lastObs: number[];
   lastStarts: number[];
   /** Next-step mode: 1 where the sub-env's next step only resets it (absent in older checkpoints). */
   resetPending?: number[];
+  /** A recurrent policy's LSTM states per sub-env (see `Recurrence.live`). */
+  lstmStates?: number[];
 }
 

@@ -1,7 +1,8 @@
 import { fail, requireBool, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { definedOnly, requireSingleEnv } from './guards.js';
 import type { Env } from '../../core/Env.js';
-import type { Predictor } from './types.js';
+import { episodeActor } from '../../core/episodeActor.js';
+import type { Predictor, RecurrentPredictor } from './types.js';
 
 export type { Predictor } from './types.js';
 
@@ -29,9 +30,10 @@ export interface EvaluationResult {
 
 /**
  * Runs an agent for whole episodes and reports the returns, as Stable-Baselines3's
- * `evaluate_policy`. Uses `info.actionMask` when the env provides one.
+ * `evaluate_policy`. Uses `info.actionMask` when the env provides one. A recurrent agent
+ * (`RecurrentPPO`) gets its memory back at each step and starts each episode with none.
  *
- * @param agent - anything with `predict`.
+ * @param agent - anything with `predict`, or a recurrent agent.
  * @param env - an env (use the same wrappers as in training).
  * @param options - `nEvalEpisodes`, `deterministic`, `seed`.
  * @returns mean, std and every episode's return and length.
@@ -46,7 +48,7 @@ export interface EvaluationResult {
  * console.log(mean < 50); // true: pushing one way topples the pole quickly
  * ```
  */
-export function evaluatePolicy<Act>(agent: Predictor<Act>, env: Env<Float32Array, Act>, options: EvaluateOptions = {}): EvaluationResult {
+export function evaluatePolicy<Act>(agent: Predictor<NoInfer<Act>> | RecurrentPredictor<NoInfer<Act>>, env: Env<Float32Array, Act>, options: EvaluateOptions = {}): EvaluationResult {
   if (agent === null || typeof agent !== 'object' || typeof agent.predict !== 'function') fail('agent', 'an object with predict()', agent);
   const e = requireSingleEnv('env', env) as Env<Float32Array, Act>;
   const o = definedOnly(requireKnownKeys('options', options, ['nEvalEpisodes', 'deterministic', 'seed']) as EvaluateOptions);
@@ -55,13 +57,15 @@ export function evaluatePolicy<Act>(agent: Predictor<Act>, env: Env<Float32Array
   const deterministic = requireBool('deterministic', o.deterministic ?? true);
   const rewards: number[] = [];
   const lengths: number[] = [];
+  const actor = episodeActor<Act>(agent);
   for (let ep = 0; ep < episodes; ep++) {
     let { observation, info } = e.reset({ seed: seed + ep });
+    actor.reset();
     let total = 0;
     let len = 0;
     for (;;) {
       const mask = info.actionMask as ArrayLike<number> | undefined;
-      const r = e.step(agent.predict(observation, { deterministic, ...(mask ? { actionMask: mask } : {}) }));
+      const r = e.step(actor.act(observation, { deterministic, ...(mask ? { actionMask: mask } : {}) }));
       total += r.reward;
       len++;
       observation = r.observation;

@@ -55,17 +55,59 @@ export interface PredictOptions {
  * @typeParam Act - the action type `predict` returns.
  */
 export interface Predictor<Act = AgentAction> {
+  /** Absent or false: a recurrent agent is a {@link RecurrentPredictor}. */
+  readonly recurrent?: false;
   /** The agent's action for one observation. */
   predict(observation: Float32Array, options?: PredictOptions): Act;
 }
 
+/**
+ * A recurrent policy's memory for one env: the actor LSTM's hidden and cell states
+ * (`hiddenSize` each), as `RecurrentPPO.predict` returns it and takes it back (sb3-contrib's
+ * `state`).
+ */
+export interface RecurrentState {
+  /** The hidden state h. */
+  readonly h: Float64Array;
+  /** The cell state c. */
+  readonly c: Float64Array;
+}
+
+/** Options of a recurrent agent's `predict`: {@link PredictOptions} and the memory. */
+export interface RecurrentPredictOptions extends PredictOptions {
+  /** The state `predict` returned for the previous observation; left out, an empty memory (zeros). */
+  readonly state?: RecurrentState;
+  /** Whether this observation starts an episode: the memory is emptied first (default false). */
+  readonly episodeStart?: boolean;
+}
+
+/** What a recurrent agent's `predict` returns: the action and the memory after it. */
+export interface RecurrentPrediction<Act = AgentAction> {
+  /** The action, of the env's action type. */
+  readonly action: Act;
+  /** The memory to pass with the next observation of the same episode. */
+  readonly state: RecurrentState;
+}
+
+/**
+ * An agent with memory (`RecurrentPPO`): `predict` takes the state it returned last and
+ * returns the action with the next state. `evaluatePolicy`, callbacks and `backtest` thread it.
+ * @typeParam Act - the action type.
+ */
+export interface RecurrentPredictor<Act = AgentAction> {
+  /** Marks an agent whose `predict` carries a state. */
+  readonly recurrent: true;
+  /** The action for one observation, from the memory of the steps before it. */
+  predict(observation: Float32Array, options?: RecurrentPredictOptions): RecurrentPrediction<Act>;
+}
+
 /** What a callback sees of the agent while it trains. */
-export interface CallbackAgent extends Predictor {
+export type CallbackAgent = (Predictor | RecurrentPredictor) & {
   /** Environment steps taken so far. */
   readonly numTimesteps: number;
   /** Saves the agent (see the algorithms' `save`). */
   save(dir: string): Promise<void>;
-}
+};
 
 /** What a callback is told after each rollout and update. */
 export interface CallbackContext {

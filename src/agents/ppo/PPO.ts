@@ -3,10 +3,13 @@ import { FlatAdam, requireNetArch, type NetArch } from '../common/ActorCritic.js
 import { requireFeaturesExtractor, type FeaturesExtractor } from '../common/featuresExtractor.js';
 import { definedOnly } from '../common/guards.js';
 import { agentSeed, toVector } from '../common/Algorithm.js';
-import { batchAdvantages, entropyLoss, explainedVariance, type TypedBatch } from '../common/headLoss.js';
+import { batchAdvantages, entropyLoss, explainedVariance, type OnPolicyLoss, type TypedBatch } from '../common/headLoss.js';
+import type { Sequences } from '../common/kernels/lstm.js';
+import type { RolloutBuffer } from '../common/RolloutBuffer.js';
 import type { Compute } from '../common/kernels/registry.js';
-import { OnPolicyAlgorithm } from '../common/OnPolicyAlgorithm.js';
+import { FeedForwardOnPolicy, OnPolicyAlgorithm, type OnPolicyConfig } from '../common/OnPolicyAlgorithm.js';
 import type { AgentAction, TrainEnv } from '../common/types.js';
+import type { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 import { toSchedule, type Schedule } from '../common/schedules.js';
 
 // shared by the on-policy algorithms since it moved; older imports find it here
@@ -80,7 +83,6 @@ export const PPO_DEFAULTS: Readonly<Required<Omit<PPOOptions, 'seed' | 'features
   compute: 'auto',
 });
 
-const KEYS = [...Object.keys(PPO_DEFAULTS), 'seed', 'featuresExtractor'];
 
 function nonNeg(name: string, v: unknown): number {
   if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) fail(name, 'a finite number >= 0', v);
@@ -109,12 +111,10 @@ function nonNeg(name: string, v: unknown): number {
  * agent.dispose();
  * ```
  */
-export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorithm<Act> {
+export class PPO<Act extends AgentAction = AgentAction> extends FeedForwardOnPolicy<Act> {
   /** The resolved options. */
   readonly config: Readonly<Required<Omit<PPOOptions, 'seed' | 'featuresExtractor'>>> & Pick<PPOOptions, 'seed' | 'featuresExtractor'>;
-  readonly #lr: Schedule;
-  readonly #clip: Schedule;
-  readonly #clipVf: Schedule | null;
+  readonly #schedules: PPOSchedules;
 
   /**
    * @param env - an env with a Box observation space and a Discrete, MultiDiscrete or Box
@@ -125,47 +125,12 @@ export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
    *   or an env whose spaces PPO cannot handle. A constructor that throws allocates no tensors.
    */
   constructor(env: TrainEnv<Act>, options: PPOOptions = {}) {
-    requireKnownKeys('options', options, KEYS, ['clipRangeVf', 'targetKl']); // null: SB3's None
-    const o = { ...PPO_DEFAULTS, ...definedOnly(options) }; // an explicit undefined is "left out"
-    const lr = o.learningRate;
-    if (typeof lr === 'number' && !(lr > 0)) fail('learningRate', 'a number > 0 or a schedule', lr);
-    const nSteps = requireInt('nSteps', o.nSteps, 1);
-    const seed = agentSeed(o.seed);
-    const vec = toVector(env);
-    // every option is checked before super() builds the network: a throw leaks no tensors
-    const rollout = nSteps * vec.numEnvs;
-    const batchSize = requireInt('batchSize', o.batchSize, 1);
-    if (batchSize > rollout) fail('batchSize', `<= nSteps * nEnvs (${rollout})`, batchSize);
-    const config = Object.freeze({
-      ...o,
-      nSteps,
-      batchSize,
-      gamma: requireInRange('gamma', o.gamma, 0, 1),
-      gaeLambda: requireInRange('gaeLambda', o.gaeLambda, 0, 1),
-      normalizeAdvantage: requireBool('normalizeAdvantage', o.normalizeAdvantage),
-      netArch: requireNetArch('netArch', o.netArch),
-      nEpochs: requireInt('nEpochs', o.nEpochs, 1),
-      entCoef: nonNeg('entCoef', o.entCoef),
-      vfCoef: nonNeg('vfCoef', o.vfCoef),
-      maxGradNorm: nonNeg('maxGradNorm', o.maxGradNorm),
-      targetKl: o.targetKl === null ? null : nonNeg('targetKl', o.targetKl),
-      seed,
-      featuresExtractor: requireFeaturesExtractor('featuresExtractor', o.featuresExtractor),
-    });
-    for (const k of ['clipRange', 'clipRangeVf'] as const) {
-      const v = o[k];
-      if (typeof v === 'number' && !(v > 0)) fail(k, k === 'clipRange' ? 'a number > 0 or a schedule' : 'a number > 0, a schedule or null', v);
-    }
-    const schedules = {
-      lr: toSchedule('learningRate', o.learningRate),
-      clip: toSchedule('clipRange', o.clipRange),
-      clipVf: o.clipRangeVf === null ? null : toSchedule('clipRangeVf', o.clipRangeVf),
-    };
-    super(vec, { nSteps, gamma: config.gamma, gaeLambda: config.gaeLambda, netArch: o.netArch, activation: o.activation, logStdInit: o.logStdInit, seed, compute: o.compute, featuresExtractor: config.featuresExtractor }, (size) => new FlatAdam(size, 0.9, 0.999, 1e-5));
+    const r = resolvePPO(env, options, PPO_DEFAULTS, ['featuresExtractor']);
+    const featuresExtractor = requireFeaturesExtractor('featuresExtractor', r.options.featuresExtractor);
+    const config = Object.freeze({ ...r.config, netArch: r.options.netArch as NetArch, featuresExtractor });
+    super(r.vec, { ...r.loop, netArch: config.netArch, featuresExtractor }, (size) => new FlatAdam(size, 0.9, 0.999, 1e-5));
     this.config = config;
-    this.#lr = schedules.lr;
-    this.#clip = schedules.clip;
-    this.#clipVf = schedules.clipVf;
+    this.#schedules = r.schedules;
   }
 
   /** @internal */
@@ -190,48 +155,144 @@ export class PPO<Act extends AgentAction = AgentAction> extends OnPolicyAlgorith
 
   /** @internal */
   protected train(progressRemaining: number): Record<string, number> {
-    const { nEpochs, batchSize, maxGradNorm, targetKl } = this.config;
-    const lr = this.#lr(progressRemaining);
-    const clip = this.#clip(progressRemaining);
-    const clipVf = this.#clipVf?.(progressRemaining) ?? null;
     // the rows holding transitions (a next-step vector env's reset steps are left out)
     const order = this.buffer.validRows();
-    const n = order.length;
-    const sums = [0, 0, 0, 0, 0, 0]; // pg loss, value loss, entropy loss, approx kl, clip fraction, loss
-    let batches = 0;
-    let stopped = false;
-    for (let epoch = 0; epoch < nEpochs && !stopped; epoch++) {
-      this.rng.shuffle(order);
+    const { batchSize } = this.config;
+    const rng = this.rng;
+    return ppoUpdate(this.config, this.#schedules, progressRemaining, this.buffer, (...a) => this.gradientStep(...a), function* () {
+      rng.shuffle(order);
       // as SB3's RolloutBuffer.get: minibatches of batchSize, the last one shorter when
       // batchSize does not divide the rows (as it may not once reset rows are left out)
-      for (let start = 0; start < n; start += batchSize) {
-        const idx = order.subarray(start, Math.min(n, start + batchSize));
-        const stats = this.gradientStep(idx, lr, maxGradNorm, (b) => ppoLoss(b, clip, clipVf, this.config));
-        for (let k = 0; k < 6; k++) sums[k] = (sums[k] as number) + (stats[k] as number);
-        batches++;
-        if (targetKl !== null && (stats[3] as number) > 1.5 * targetKl) {
-          stopped = true;
-          break;
-        }
+      for (let start = 0; start < order.length; start += batchSize) yield { idx: order.subarray(start, Math.min(order.length, start + batchSize)) };
+    });
+  }
+}
+
+/** PPO's settings besides the network's, resolved: what {@link ppoUpdate} reads. @internal */
+export interface PPOCore {
+  readonly nSteps: number;
+  readonly batchSize: number;
+  readonly nEpochs: number;
+  readonly gamma: number;
+  readonly gaeLambda: number;
+  readonly normalizeAdvantage: boolean;
+  readonly entCoef: number;
+  readonly vfCoef: number;
+  readonly maxGradNorm: number;
+  readonly targetKl: number | null;
+}
+
+/** PPO's schedules. @internal */
+export interface PPOSchedules {
+  readonly lr: Schedule;
+  readonly clip: Schedule;
+  readonly clipVf: Schedule | null;
+}
+
+/**
+ * PPO's options checked and resolved, written once for PPO and RecurrentPPO: `options` over
+ * `defaults` (an explicit undefined is "left out"), unknown keys refused (`extra` are the
+ * caller's own, checked by it), every value checked before any tensor exists. @internal
+ */
+export function resolvePPO<Act extends AgentAction, D extends Readonly<Required<Omit<PPOOptions, 'seed' | 'featuresExtractor'>>>>(
+  env: TrainEnv<Act>,
+  options: object,
+  defaults: D,
+  extra: readonly string[],
+): { options: D & Record<string, unknown>; vec: SyncVectorEnv<Act>; config: D & PPOCore & { readonly seed: number | undefined }; schedules: PPOSchedules; loop: Omit<OnPolicyConfig, 'netArch' | 'featuresExtractor'> } {
+  requireKnownKeys('options', options, [...Object.keys(defaults), 'seed', ...extra], ['clipRangeVf', 'targetKl']); // null: SB3's None
+  const o = { ...defaults, ...definedOnly(options as Record<string, unknown>) } as D & Record<string, unknown> & { seed?: unknown };
+  const lr = o.learningRate;
+  if (typeof lr === 'number' && !(lr > 0)) fail('learningRate', 'a number > 0 or a schedule', lr);
+  const nSteps = requireInt('nSteps', o.nSteps, 1);
+  const seed = agentSeed(o.seed);
+  const vec = toVector(env);
+  // every option is checked before the network is built: a throw leaks no tensors
+  const rollout = nSteps * vec.numEnvs;
+  const batchSize = requireInt('batchSize', o.batchSize, 1);
+  if (batchSize > rollout) fail('batchSize', `<= nSteps * nEnvs (${rollout})`, batchSize);
+  requireNetArch('netArch', o.netArch);
+  const config = Object.freeze({
+    ...o,
+    nSteps,
+    batchSize,
+    gamma: requireInRange('gamma', o.gamma, 0, 1),
+    gaeLambda: requireInRange('gaeLambda', o.gaeLambda, 0, 1),
+    normalizeAdvantage: requireBool('normalizeAdvantage', o.normalizeAdvantage),
+    nEpochs: requireInt('nEpochs', o.nEpochs, 1),
+    entCoef: nonNeg('entCoef', o.entCoef),
+    vfCoef: nonNeg('vfCoef', o.vfCoef),
+    maxGradNorm: nonNeg('maxGradNorm', o.maxGradNorm),
+    targetKl: o.targetKl === null ? null : nonNeg('targetKl', o.targetKl),
+    seed,
+  });
+  for (const k of ['clipRange', 'clipRangeVf'] as const) {
+    const v = o[k];
+    if (typeof v === 'number' && !(v > 0)) fail(k, k === 'clipRange' ? 'a number > 0 or a schedule' : 'a number > 0, a schedule or null', v);
+  }
+  const schedules = {
+    lr: toSchedule('learningRate', o.learningRate),
+    clip: toSchedule('clipRange', o.clipRange),
+    clipVf: o.clipRangeVf === null ? null : toSchedule('clipRangeVf', o.clipRangeVf),
+  };
+  const loop = { nSteps, gamma: config.gamma, gaeLambda: config.gaeLambda, activation: o.activation, logStdInit: o.logStdInit, seed, compute: o.compute };
+  return { options: o, vec, config, schedules, loop };
+}
+
+/** A minibatch: buffer rows, and for a recurrent policy their sequences. @internal */
+export interface Minibatch {
+  readonly idx: ArrayLike<number>;
+  readonly seqs?: Sequences;
+}
+
+/**
+ * PPO's update over a full buffer, written once for PPO and RecurrentPPO: `nEpochs` passes
+ * over the minibatches `epoch()` yields, each a gradient step (`step`) with PPO's loss at the
+ * schedules' values, stopped early when the approximate KL exceeds 1.5 x targetKl, with
+ * Stable-Baselines3's log keys. @internal
+ */
+export function ppoUpdate(
+  config: PPOCore,
+  schedules: PPOSchedules,
+  progressRemaining: number,
+  buffer: RolloutBuffer,
+  step: (idx: ArrayLike<number>, lr: number, maxGradNorm: number, loss: OnPolicyLoss, seqs?: Sequences) => number[],
+  epoch: () => Iterable<Minibatch>,
+): Record<string, number> {
+  const { nEpochs, targetKl } = config;
+  const lr = schedules.lr(progressRemaining);
+  const clip = schedules.clip(progressRemaining);
+  const clipVf = schedules.clipVf?.(progressRemaining) ?? null;
+  const sums = [0, 0, 0, 0, 0, 0]; // pg loss, value loss, entropy loss, approx kl, clip fraction, loss
+  let batches = 0;
+  let stopped = false;
+  for (let e = 0; e < nEpochs && !stopped; e++) {
+    for (const mb of epoch()) {
+      const stats = step(mb.idx, lr, config.maxGradNorm, (b) => ppoLoss(b, clip, clipVf, config), mb.seqs);
+      for (let k = 0; k < 6; k++) sums[k] = (sums[k] as number) + (stats[k] as number);
+      batches++;
+      if (targetKl !== null && (stats[3] as number) > 1.5 * targetKl) {
+        stopped = true;
+        break;
       }
     }
-    const mean = (k: number) => (sums[k] as number) / Math.max(1, batches);
-    const rows = this.buffer.validRows();
-    const v = Array.from(rows, (i) => this.buffer.values[i] as number);
-    const r = Array.from(rows, (i) => this.buffer.returns[i] as number);
-    return {
-      'train/policy_gradient_loss': mean(0),
-      'train/value_loss': mean(1),
-      'train/entropy_loss': mean(2),
-      'train/approx_kl': mean(3),
-      'train/clip_fraction': mean(4),
-      'train/loss': mean(5),
-      'train/explained_variance': explainedVariance(v, r),
-      'train/learning_rate': lr,
-      'train/clip_range': clip,
-      'train/n_updates': batches,
-    };
   }
+  const mean = (k: number) => (sums[k] as number) / Math.max(1, batches);
+  const rows = buffer.validRows();
+  const v = Array.from(rows, (i) => buffer.values[i] as number);
+  const r = Array.from(rows, (i) => buffer.returns[i] as number);
+  return {
+    'train/policy_gradient_loss': mean(0),
+    'train/value_loss': mean(1),
+    'train/entropy_loss': mean(2),
+    'train/approx_kl': mean(3),
+    'train/clip_fraction': mean(4),
+    'train/loss': mean(5),
+    'train/explained_variance': explainedVariance(v, r),
+    'train/learning_rate': lr,
+    'train/clip_range': clip,
+    'train/n_updates': batches,
+  };
 }
 
 /**
