@@ -21,6 +21,10 @@
 //                       Goal >= 1.5x; the wasm set beside it for information.
 //   sac_pendulum        SAC (issue 16), SB3's defaults on Pendulum-v1, 1 env, compute 'auto'
 //                       (the native kernels where they load). Goal >= 1.5x; wasm beside it.
+//   recurrent_ppo       RecurrentPPO (issue 16), rl-baselines3-zoo's ppo_lstm CartPoleNoVel-v1
+//                       (LSTM 64, 8 envs, n_steps 32, 20 epochs of one 256-step minibatch),
+//                       compute 'auto', against sb3-contrib 2.3.0 (bench/peers/sb3_recurrent.py).
+//                       Goal >= 1.5x; the wasm set beside it for information.
 //   ppo_tcn             PPO with tcnExtractor on CartPole-v1 with 4 stacked frames, 8 envs,
 //                       bench/learn-ppo-extractors.ts's settings; SB3 with the same TCN written
 //                       in torch (bench/peers/sb3_tcn.py). For information, no goal.
@@ -32,7 +36,7 @@
 //
 // A goal passes when the ratio of the medians reaches it and the settings match; allPass is
 // false if one fails, null if one could not be judged (no peer, no native kernels).
-// Timesteps per run: ppo_1env 20,480, ppo_8env 49,152, a2c_8env 120,000, dqn_zoo 20,000, qrdqn_zoo 20,000, sac_pendulum 3,000, ppo_tcn
+// Timesteps per run: ppo_1env 20,480, ppo_8env 49,152, a2c_8env 120,000, dqn_zoo 20,000, qrdqn_zoo 20,000, sac_pendulum 3,000, recurrent_ppo 16,384, ppo_tcn
 // 8,192 (a few seconds each for the faster side at the figures issue 15 measured).
 //
 // The peer: SB3_PEERS=<path to run.sh>, else /work/shared/peers/run.sh (see its README); absent,
@@ -51,7 +55,7 @@ import type { Box } from '../src/index.js';
 import { nativeStatus, tcnExtractor, useBackend } from '../src/agents/index.js';
 import { fail, requireRecord } from '../src/core/checks.js';
 import { TradegymError } from '../src/core/errors.js';
-import { defaultA2C, defaultPPO, defaultSAC, stackedCartPole, tcnPPO, TCN_OPTIONS, zooDQN, zooQRDQN, type BenchAgent } from './peers/settings.js';
+import { defaultA2C, defaultPPO, defaultSAC, stackedCartPole, tcnPPO, TCN_OPTIONS, zooDQN, zooQRDQN, zooRecurrentPPO, type BenchAgent } from './peers/settings.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -151,6 +155,16 @@ const CASES: readonly Case[] = [
     variants: [
       { name: 'sac_pendulum', goal: 1.5, make: () => defaultSAC(), warm: 300 },
       { name: 'sac_pendulum_wasm', goal: null, make: () => defaultSAC('wasm'), warm: 300 },
+    ],
+  },
+  {
+    name: 'recurrent_ppo',
+    settings: "RecurrentPPO, rl-baselines3-zoo's ppo_lstm CartPoleNoVel-v1 (8 envs, n_steps 32, batch 256, 20 epochs, gamma 0.98, gae_lambda 0.8, linear lr 1e-3 and clip 0.2, LSTM 64 for the actor and the critic, relu heads pi [64] vf [64], ortho_init False, observations normalised); sb3-contrib 2.3.0 (bench/peers/sb3_recurrent.py)",
+    steps: 16_384,
+    peer: (steps, peersDir) => ['python', join(here, 'peers', 'sb3_recurrent.py'), '--peers-dir', peersDir, '--threads', '1', '--timesteps', String(steps)],
+    variants: [
+      { name: 'recurrent_ppo', goal: 1.5, make: () => zooRecurrentPPO(), warm: 2048 },
+      { name: 'recurrent_ppo_wasm', goal: null, make: () => zooRecurrentPPO('wasm'), warm: 2048 },
     ],
   },
   {

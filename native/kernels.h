@@ -243,4 +243,107 @@ static void mlp_backward(const Net* net, const float* params, const float* x, in
   }
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// An LSTM layer (PyTorch's nn.LSTM: gates i, f, g, o; z = W^T [x; h_prev] + b_ih + b_hh,
+// c = f c_prev + i g, h = o tanh(c)) over sequences of different lengths, each from its own
+// initial state, and its backpropagation through time. The caller schedules the work in time-major
+// positions: at time t the first active[t] sequences run (sorted longest first), position
+// p = offset[t] + r, and rowOf[p] is the batch row p reads its input from and writes its output
+// to. W is [in + hid, 4 hid] row-major at wOff (the input's rows first), the two biases at bIhOff,
+// bHhOff. sigmoid(v) = (1 + tanh(v / 2)) / 2, with the rational tanh (no libm in the wasm build).
+typedef struct {
+  int in, hid, steps, rows, count, wOff, bIhOff, bHhOff;
+} Lstm;
+
+static float sigmoid_tanh(float v) { return 0.5f * (1.f + tanh_eigen(0.5f * v)); }
+
+// Scratch floats lstm_backward needs.
+static size_t lstm_work_needed(const Lstm* L) {
+  return (size_t)L->rows * 4 * L->hid + 2 * (size_t)L->count * L->hid + 4 * (size_t)L->hid * L->hid + 4 * (size_t)L->hid;
+}
+
+// Runs the schedule from the initial states h, cs (count x hid, by rank; left as the final
+// states) over inputs x (rows x in, batch order); keeps for the backward pass a = [x; h_prev],
+// the activated gates, c_prev, c and tanh(c) per position; outputs h per batch row into out.
+static void lstm_forward(const Lstm* L, const int* active, const int* offset, const int* rowOf, const float* params, const float* x, float* a, float* gates, float* cPrev, float* c, float* tc, float* h, float* cs, float* out, float* bias) {
+  const int in = L->in, hid = L->hid, k = in + hid, g4 = 4 * hid;
+  for (int j = 0; j < g4; j++) bias[j] = params[L->bIhOff + j] + params[L->bHhOff + j];
+  for (int t = 0; t < L->steps; t++) {
+    const int n = active[t], off = offset[t];
+    for (int r = 0; r < n; r++) {
+      float* ar = a + (size_t)(off + r) * k;
+      const float* xr = x + (size_t)rowOf[off + r] * in;
+      for (int q = 0; q < in; q++) ar[q] = xr[q];
+      for (int j = 0; j < hid; j++) ar[in + j] = h[(size_t)r * hid + j];
+    }
+    float* z = gates + (size_t)off * g4;
+    gemm(n, g4, k, a + (size_t)off * k, k, 1, params + L->wOff, g4, z, g4, bias);
+    for (int r = 0; r < n; r++) {
+      const size_t p = (size_t)off + r;
+      float* g = gates + p * g4;
+      for (int j = 0; j < hid; j++) {
+        g[j] = sigmoid_tanh(g[j]);
+        g[hid + j] = sigmoid_tanh(g[hid + j]);
+        g[2 * hid + j] = tanh_eigen(g[2 * hid + j]);
+        g[3 * hid + j] = sigmoid_tanh(g[3 * hid + j]);
+        const float cp = cs[(size_t)r * hid + j];
+        const float cv = g[hid + j] * cp + g[j] * g[2 * hid + j];
+        const float tv = tanh_eigen(cv);
+        const float hv = g[3 * hid + j] * tv;
+        cPrev[p * hid + j] = cp;
+        c[p * hid + j] = cv;
+        tc[p * hid + j] = tv;
+        cs[(size_t)r * hid + j] = cv;
+        h[(size_t)r * hid + j] = hv;
+        out[(size_t)rowOf[p] * hid + j] = hv;
+      }
+    }
+  }
+}
+
+// The backward pass of the forward that left a, gates, cPrev and tc: dOut (rows x hid, batch
+// order) back through time into the weights and both biases (the same gradient for each), written
+// into grad at their offsets; the initial states get none. Scratch: lstm_work_needed floats.
+static void lstm_backward(const Lstm* L, const int* active, const int* offset, const int* rowOf, const float* params, const float* a, const float* gates, const float* cPrev, const float* tc, const float* dOut, float* grad, float* work) {
+  const int in = L->in, hid = L->hid, k = in + hid, g4 = 4 * hid;
+  const int count = L->count;
+  float* dz = work;
+  float* dh = dz + (size_t)L->rows * g4;
+  float* dc = dh + (size_t)count * hid;
+  float* whT = dc + (size_t)count * hid;
+  for (size_t i = 0; i < 2 * (size_t)count * hid; i++) dh[i] = 0.f;
+  transpose(params + L->wOff + (size_t)in * g4, hid, g4, whT);
+  for (int t = L->steps - 1; t >= 0; t--) {
+    const int n = active[t], off = offset[t];
+    for (int r = 0; r < n; r++) {
+      const size_t p = (size_t)off + r;
+      const float* g = gates + p * g4;
+      float* d = dz + p * g4;
+      const float* dor = dOut + (size_t)rowOf[p] * hid;
+      for (int j = 0; j < hid; j++) {
+        const float ig = g[j], fg = g[hid + j], gg = g[2 * hid + j], og = g[3 * hid + j];
+        const float tv = tc[p * hid + j];
+        const float dhv = dh[(size_t)r * hid + j] + dor[j];
+        const float dcv = dc[(size_t)r * hid + j] + dhv * og * (1.f - tv * tv);
+        d[j] = dcv * gg * ig * (1.f - ig);
+        d[hid + j] = dcv * cPrev[p * hid + j] * fg * (1.f - fg);
+        d[2 * hid + j] = dcv * ig * (1.f - gg * gg);
+        d[3 * hid + j] = dhv * tv * og * (1.f - og);
+        dc[(size_t)r * hid + j] = dcv * fg;
+      }
+    }
+    if (t == 0) break;
+    // the previous state's gradient, dz W_h^T, for the n sequences running at t
+    gemm(n, hid, g4, dz + (size_t)off * g4, g4, 1, whT, hid, dh, hid, NULL);
+  }
+  // dW = A^T dz over every position, one product
+  gemm(k, g4, L->rows, a, 1, k, dz, g4, grad + L->wOff, g4, NULL);
+  float* gb = grad + L->bIhOff;
+  for (int j = 0; j < g4; j++) gb[j] = 0.f;
+  for (int p = 0; p < L->rows; p++)
+    for (int j = 0; j < g4; j++) gb[j] += dz[(size_t)p * g4 + j];
+  for (int j = 0; j < g4; j++) grad[L->bHhOff + j] = gb[j];
+}
+
 #endif

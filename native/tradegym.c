@@ -81,6 +81,13 @@ static size_t params_needed(const Net* net) {
   return end;
 }
 
+// `floats` float32 scratch (freed by the caller), or NULL with an error thrown.
+static float* scratch(napi_env env, size_t floats) {
+  float* p = (float*)malloc(sizeof(float) * (floats > 0 ? floats : 1));
+  if (!p) napi_throw_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: out of memory");
+  return p;
+}
+
 static int read_n(napi_env env, napi_value v, int32_t* n) {
   if (napi_get_value_int32(env, v, n) != napi_ok || *n < 1) {
     napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: n must be an integer >= 1");
@@ -128,11 +135,8 @@ static napi_value MlpBackward(napi_env env, napi_callback_info info) {
   CHECK(napi_typeof(env, a[8], &dxType));
   if (dxType != napi_null && (!typed(env, a[8], napi_float32_array, (void**)&dx, &len) || !enough(env, "dx", len, (size_t)n * net.fanIn[0]))) return NULL;
   // scratch per call (not static: worker threads share the addon's globals)
-  float* work = (float*)malloc(sizeof(float) * work_needed(&net, n));
-  if (!work) {
-    napi_throw_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: out of memory");
-    return NULL;
-  }
+  float* work = scratch(env, work_needed(&net, n));
+  if (!work) return NULL;
   mlp_backward(&net, params, x, n, acts, dOut, grad, dx, work);
   free(work);
   return NULL;
@@ -184,6 +188,111 @@ static napi_value Rmsprop(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// desc = [in, hid, steps, rows, count, wOff, bIhOff, bHhOff]; sched = [active (steps), offset
+// (steps), rowOf (rows)], a schedule the caller built (see lstm_forward): checked here so that
+// nothing is read or written out of bounds whatever it holds.
+static int read_lstm(napi_env env, napi_value descValue, napi_value schedValue, napi_value paramsValue, Lstm* L, const int** sched, const float** params) {
+  int32_t* d;
+  int32_t* s;
+  float* p;
+  size_t len, slen, plen;
+  if (!typed(env, descValue, napi_int32_array, (void**)&d, &len)) return 0;
+  if (len != 8 || d[0] < 1 || d[1] < 1 || d[2] < 0 || d[3] < 0 || d[4] < 0 || d[5] < 0 || d[6] < 0 || d[7] < 0) {
+    napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: desc must be [in >= 1, hid >= 1, steps, rows, count, wOff, bIhOff, bHhOff], none negative");
+    return 0;
+  }
+  *L = (Lstm){d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]};
+  if (!typed(env, schedValue, napi_int32_array, (void**)&s, &slen) || !enough(env, "sched", slen, 2 * (size_t)L->steps + L->rows)) return 0;
+  if (!typed(env, paramsValue, napi_float32_array, (void**)&p, &plen)) return 0;
+  const size_t g4 = 4 * (size_t)L->hid;
+  size_t end = (size_t)L->wOff + ((size_t)L->in + L->hid) * g4;
+  if ((size_t)L->bIhOff + g4 > end) end = (size_t)L->bIhOff + g4;
+  if ((size_t)L->bHhOff + g4 > end) end = (size_t)L->bHhOff + g4;
+  if (!enough(env, "params", plen, end)) return 0;
+  // the schedule: active[t] in [0, count], non-increasing; offset[t] its running sum, ending at
+  // rows; every rowOf in [0, rows)
+  int32_t total = 0;
+  for (int t = 0; t < L->steps; t++) {
+    if (s[t] < 0 || s[t] > L->count || (t > 0 && s[t] > s[t - 1]) || s[L->steps + t] != total) {
+      napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: sched must hold non-increasing active counts <= count and their running sums");
+      return 0;
+    }
+    total += s[t];
+  }
+  if (total != L->rows) {
+    napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: the active counts must add up to rows");
+    return 0;
+  }
+  for (int i = 0; i < L->rows; i++) {
+    const int32_t r = s[2 * L->steps + i];
+    if (r < 0 || r >= L->rows) {
+      napi_throw_range_error(env, "ERR_TRADEGYM_NATIVE", "tradegym native: every rowOf must be in [0, rows)");
+      return 0;
+    }
+  }
+  *sched = s;
+  *params = p;
+  return 1;
+}
+
+static int floats(napi_env env, napi_value v, const char* what, size_t need, float** data) {
+  size_t len;
+  return typed(env, v, napi_float32_array, (void**)data, &len) && enough(env, what, len, need);
+}
+
+// lstmForward(desc, sched, params, x, a, gates, cPrev, c, tc, h, cs, out): see lstm_forward.
+static napi_value LstmForward(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value v[12];
+  CHECK(napi_get_cb_info(env, info, &argc, v, NULL, NULL));
+  Lstm L;
+  const int* s;
+  const float* params;
+  float *x, *a, *gates, *cPrev, *c, *tc, *h, *cs, *out;
+  if (!read_lstm(env, v[0], v[1], v[2], &L, &s, &params)) return NULL;
+  const size_t rows = (size_t)L.rows, hid = (size_t)L.hid, k = (size_t)L.in + hid;
+  if (!floats(env, v[3], "x", rows * L.in, &x) || !floats(env, v[4], "a", rows * k, &a) || !floats(env, v[5], "gates", rows * 4 * hid, &gates) ||
+      !floats(env, v[6], "cPrev", rows * hid, &cPrev) || !floats(env, v[7], "c", rows * hid, &c) || !floats(env, v[8], "tc", rows * hid, &tc) ||
+      !floats(env, v[9], "h", (size_t)L.count * hid, &h) || !floats(env, v[10], "cs", (size_t)L.count * hid, &cs) || !floats(env, v[11], "out", rows * hid, &out)) {
+    return NULL;
+  }
+  float* bias = scratch(env, 4 * hid);
+  if (!bias) return NULL;
+  lstm_forward(&L, s, s + L.steps, s + 2 * L.steps, params, x, a, gates, cPrev, c, tc, h, cs, out, bias);
+  free(bias);
+  return NULL;
+}
+
+// lstmBackward(desc, sched, params, a, gates, cPrev, tc, dOut, grad): see lstm_backward.
+static napi_value LstmBackward(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value v[9];
+  CHECK(napi_get_cb_info(env, info, &argc, v, NULL, NULL));
+  Lstm L;
+  const int* s;
+  const float* params;
+  float *a, *gates, *cPrev, *tc, *dOut, *grad;
+  size_t glen;
+  if (!read_lstm(env, v[0], v[1], v[2], &L, &s, &params)) return NULL;
+  const size_t rows = (size_t)L.rows, hid = (size_t)L.hid, k = (size_t)L.in + hid;
+  if (!floats(env, v[3], "a", rows * k, &a) || !floats(env, v[4], "gates", rows * 4 * hid, &gates) || !floats(env, v[5], "cPrev", rows * hid, &cPrev) ||
+      !floats(env, v[6], "tc", rows * hid, &tc) || !floats(env, v[7], "dOut", rows * hid, &dOut)) {
+    return NULL;
+  }
+  // grad must hold the layer's regions (read_lstm checked params for the same)
+  if (!typed(env, v[8], napi_float32_array, (void**)&grad, &glen)) return NULL;
+  const size_t g4 = 4 * hid;
+  size_t end = (size_t)L.wOff + k * g4;
+  if ((size_t)L.bIhOff + g4 > end) end = (size_t)L.bIhOff + g4;
+  if ((size_t)L.bHhOff + g4 > end) end = (size_t)L.bHhOff + g4;
+  if (!enough(env, "grad", glen, end)) return NULL;
+  float* work = scratch(env, lstm_work_needed(&L));
+  if (!work) return NULL;
+  lstm_backward(&L, s, s + L.steps, s + 2 * L.steps, params, a, gates, cPrev, tc, dOut, grad, work);
+  free(work);
+  return NULL;
+}
+
 static const char* const KERNELS[] = {"plain", "avx2", "avx512"};
 
 // kernel(): "avx512", "avx2" or "plain", the product kernel in use.
@@ -220,7 +329,7 @@ NAPI_MODULE_INIT() {
   static const struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"sumSquares", SumSquares}, {"adam", Adam}, {"rmsprop", Rmsprop}, {"kernel", Kernel}, {"setKernel", SetKernel}};
+  } fns[] = {{"mlpForward", MlpForward}, {"mlpBackward", MlpBackward}, {"sumSquares", SumSquares}, {"adam", Adam}, {"rmsprop", Rmsprop}, {"lstmForward", LstmForward}, {"lstmBackward", LstmBackward}, {"kernel", Kernel}, {"setKernel", SetKernel}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f) != napi_ok) return NULL;

@@ -47,3 +47,19 @@ __attribute__((export_name("tg_adam"))) void tg_adam(float* p, float* m, float* 
 __attribute__((export_name("tg_rmsprop"))) void tg_rmsprop(float* p, float* v, const float* g, int n, double scale, double lr, double alpha, double eps) {
   rmsprop(p, v, g, (size_t)n, scale, lr, alpha, eps);
 }
+
+__attribute__((export_name("tg_lstm_work_needed"))) int tg_lstm_work_needed(const int* d) {
+  const Lstm L = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]};
+  return (int)lstm_work_needed(&L);
+}
+
+// desc = [in, hid, steps, rows, count, wOff, bIhOff, bHhOff]; sched = [active, offset, rowOf]
+__attribute__((export_name("tg_lstm_forward"))) void tg_lstm_forward(const int* d, const int* s, const float* params, const float* x, float* a, float* gates, float* cPrev, float* c, float* tc, float* h, float* cs, float* out, float* bias) {
+  const Lstm L = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]};
+  lstm_forward(&L, s, s + L.steps, s + 2 * L.steps, params, x, a, gates, cPrev, c, tc, h, cs, out, bias);
+}
+
+__attribute__((export_name("tg_lstm_backward"))) void tg_lstm_backward(const int* d, const int* s, const float* params, const float* a, const float* gates, const float* cPrev, const float* tc, const float* dOut, float* grad, float* work) {
+  const Lstm L = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]};
+  lstm_backward(&L, s, s + L.steps, s + 2 * L.steps, params, a, gates, cPrev, tc, dOut, grad, work);
+}

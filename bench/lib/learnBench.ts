@@ -38,6 +38,13 @@ export interface LearnBench<A extends LearnAgent> {
   readonly extra?: (agent: A) => Record<string, unknown>;
   /** Top-level fields of the output (settings, where the side-by-side figures are). */
   readonly info?: Record<string, unknown>;
+  /**
+   * The evaluation env of `phase` when it is not a plain `make(env)`: the evaluations during
+   * training, the final model's, the best checkpoint's. `bestSaved` is called when the best
+   * checkpoint is saved (e.g. to keep the observation statistics it was chosen under).
+   */
+  readonly evalEnv?: (phase: 'training' | 'final' | 'best') => Env<Float32Array, never>;
+  readonly bestSaved?: () => void;
 }
 
 /** Runs the bench over BENCH_SEEDS: progress per seed on stderr, one JSON object on stdout. */
@@ -47,15 +54,16 @@ export async function runLearnBench<A extends LearnAgent>(b: LearnBench<A>): Pro
   const totalTimesteps = Number(process.env.BENCH_TIMESTEPS ?? b.timesteps);
   const evalFreq = Number(process.env.BENCH_EVAL_FREQ ?? b.evalFreq);
   const compute = (process.env.BENCH_COMPUTE ?? 'auto') as Compute;
-  const env = () => make(b.env) as unknown as Env<Float32Array, never>;
-  const evaluate = (agent: A) => evaluatePolicy(agent as never, env() as never, { nEvalEpisodes: 20, deterministic: true, seed: 1000 });
+  const env = (phase: 'training' | 'final' | 'best' = 'final') => b.evalEnv?.(phase) ?? (make(b.env) as unknown as Env<Float32Array, never>);
+  const evaluate = (agent: A, phase: 'final' | 'best' = 'final') => evaluatePolicy(agent as never, env(phase) as never, { nEvalEpisodes: 20, deterministic: true, seed: 1000 });
   const dir = mkdtempSync(join(tmpdir(), `${b.name}-`));
   const results = [];
   try {
     for (const seed of seeds) {
       const agent = b.make(seed, compute);
       const best = join(dir, `seed-${seed}`);
-      const evalCb = evalFreq > 0 ? new TimedEval(env() as never, { evalFreq, nEvalEpisodes: 20, bestModelSavePath: best }) : undefined;
+      const evalCb = evalFreq > 0 ? new TimedEval(env('training') as never, { evalFreq, nEvalEpisodes: 20, bestModelSavePath: best }) : undefined;
+      if (evalCb !== undefined) evalCb.onNewBest = b.bestSaved;
       const t0 = performance.now();
       await agent.learn({ totalTimesteps, ...(evalCb ? { callback: evalCb } : {}) });
       const seconds = (performance.now() - t0) / 1000 - (evalCb?.seconds ?? 0);
@@ -64,7 +72,7 @@ export async function runLearnBench<A extends LearnAgent>(b: LearnBench<A>): Pro
       if (evalCb !== undefined && evalCb.evaluations.length > 0) {
         const picked = evalCb.evaluations.find((e) => e.mean === evalCb.bestMeanReward);
         const loaded = await b.load(best, env());
-        const r = evaluate(loaded);
+        const r = evaluate(loaded, 'best');
         loaded.dispose();
         bestResult = { atStep: picked?.timesteps, selectionMean: evalCb.bestMeanReward, evalMean: r.mean, evalStd: +r.std.toFixed(2) };
       }

@@ -1,7 +1,7 @@
 // The agents bench/throughput-vs-sb3.ts runs beside Stable-Baselines3, with the settings its
 // peer scripts use (sb3_bench.py's `train`, sb3_tcn.py here): one copy, for every bench that
 // runs these cases. The bench checks them against the peer's own models at run time.
-import { FrameStack, make, SyncVectorEnv, type Env } from '../../src/index.js';
+import { FrameStack, make, NormalizeObservation, SyncVectorEnv, type Env } from '../../src/index.js';
 import { A2C, DQN, linearSchedule, PPO, QRDQN, RecurrentPPO, SAC, tcnExtractor, type Compute, type SACOptions, type TcnExtractorOptions } from '../../src/agents/index.js';
 
 /** What a bench needs of an agent: train, count steps, say where it trained and with what, let go. */
@@ -92,21 +92,17 @@ export const EXTRACTOR_PPO = Object.freeze({
 export const tcnPPO = (seed = 0): PPO =>
   new PPO(new SyncVectorEnv(Array.from({ length: 8 }, () => stackedCartPole), { autoresetMode: 'same-step' }), { ...EXTRACTOR_PPO, featuresExtractor: tcnExtractor(TCN_OPTIONS), seed });
 
-/** `n` CartPoleNoVel-v1 envs (CartPole without its velocities) stepped together with SB3's autoreset. */
+/** `n` CartPoleNoVel-v1 envs (CartPole without its velocities), each with its observations normalised by running statistics (the zoo's VecNormalize(norm_obs) as sb3_recurrent.py runs it), stepped together with SB3's autoreset. */
 export const noVelCartpoles = (n: number): SyncVectorEnv<number> =>
-  new SyncVectorEnv(Array.from({ length: n }, () => () => make('CartPoleNoVel-v1') as Env<Float32Array, number>), { autoresetMode: 'same-step' });
+  new SyncVectorEnv(Array.from({ length: n }, () => () => new NormalizeObservation(make('CartPoleNoVel-v1') as Env<Float32Array, number>)), { autoresetMode: 'same-step' });
 
 /**
  * rl-baselines3-zoo's hyperparams/ppo_lstm.yml, CartPoleNoVel-v1: {@link EXTRACTOR_PPO}'s PPO
  * settings and MlpLstmPolicy's kwargs (ortho_init False, relu, lstm_hidden_size 64,
- * enable_critic_lstm True, net_arch pi [64] / vf [64]). The zoo also normalises observations
- * (VecNormalize); these runs do not (see bench/learn-recurrent-ppo.ts).
+ * enable_critic_lstm True, net_arch pi [64] / vf [64]); the zoo's normalisation is the envs'.
  */
 export const ZOO_RECURRENT_PPO_NOVEL = Object.freeze({ ...EXTRACTOR_PPO, lstmHiddenSize: 64, enableCriticLstm: true, orthoInit: false } as const);
 
-/** RecurrentPPO with {@link ZOO_RECURRENT_PPO_NOVEL} on 8 CartPoleNoVel-v1, as sb3_recurrent.py trains sb3-contrib's. */
-export const zooRecurrentPPO = (seed = 0, compute: 'auto' | 'native' | 'wasm' | 'js' = 'auto'): RecurrentPPO =>
+/** RecurrentPPO with {@link ZOO_RECURRENT_PPO_NOVEL} on 8 normalised CartPoleNoVel-v1, as sb3_recurrent.py trains sb3-contrib's. */
+export const zooRecurrentPPO = (compute: 'auto' | 'native' | 'wasm' | 'js' = 'auto', seed = 0): RecurrentPPO =>
   new RecurrentPPO(noVelCartpoles(8), { ...ZOO_RECURRENT_PPO_NOVEL, seed, compute });
-
-/** Plain PPO with the same settings (no memory: relu heads of 64 on the observation) on 8 CartPoleNoVel-v1: the side-by-side that shows the task needs memory. */
-export const noVelPPO = (seed = 0, compute: Compute = 'auto'): PPO => new PPO(noVelCartpoles(8), { ...EXTRACTOR_PPO, seed, compute });

@@ -34,10 +34,19 @@ export type StrategyAgent =
       predict(observation: Float32Array, options?: { deterministic?: boolean; actionMask?: ArrayLike<number> }): number | Float32Array | Int32Array;
     }
   | {
+      /** Marks an agent whose `predict` carries a state. */
       readonly recurrent: true;
       /** The action for an observation and the memory after it, from the memory before it. */
-      predict(observation: Float32Array, options: { deterministic?: boolean; state?: never; episodeStart?: boolean }): { action: number | Float32Array | Int32Array; state: unknown };
+      predict(observation: Float32Array, options: { deterministic?: boolean; state?: never; episodeStart?: boolean }): RecurrentStep;
     };
+
+/** What a recurrent agent's `predict` returns (see {@link StrategyAgent}). */
+export interface RecurrentStep {
+  /** The action. */
+  readonly action: number | Float32Array | Int32Array;
+  /** The memory to pass with the next observation. */
+  readonly state: unknown;
+}
 
 /**
  * A strategy: a precomputed signal per bar (the target position as a signed fraction of

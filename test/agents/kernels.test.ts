@@ -201,6 +201,48 @@ describe('kernel sets', () => {
         }
       });
 
+      // 30 random LSTM layers: 1 to 9 inputs, 1 to 40 units (odd sizes hit every block
+      // remainder), 1 to 7 sequences of 1 to 12 steps in random order, a step of a batch too
+      it('LSTM forward over sequences, its gradient, and a rollout step on random shapes', () => {
+        const rng = new Rng(300);
+        for (let c = 0; c < 30; c++) {
+          const inSize = rng.integer(1, 10);
+          const hid = rng.integer(1, 41);
+          const lengths = Array.from({ length: rng.integer(1, 8) }, () => rng.integer(1, 13));
+          const rows = lengths.reduce((a, b) => a + b, 0);
+          const start = Int32Array.from(lengths, (_, i) => lengths.slice(0, i).reduce((a, b) => a + b, 0));
+          const seqs = { count: lengths.length, start, length: Int32Array.from(lengths) };
+          const off = 3; // the layer's regions inside a larger vector, with 3 entries after them
+          const slots = { w: { offset: off, shape: [inSize + hid, 4 * hid] as const }, bIh: { offset: off + (inSize + hid) * 4 * hid, shape: [4 * hid] as const }, bHh: { offset: off + (inSize + 1 + hid) * 4 * hid, shape: [4 * hid] as const } };
+          const size = off + (inSize + hid + 2) * 4 * hid + 3;
+          const params = Float32Array.from({ length: size }, () => rng.uniform(-0.4, 0.4));
+          const x = Float32Array.from({ length: rows * inSize }, () => rng.normal());
+          const h0 = Float64Array.from({ length: lengths.length * hid }, () => rng.uniform(-0.9, 0.9));
+          const c0 = Float64Array.from({ length: lengths.length * hid }, () => rng.normal());
+          const dOut = Float64Array.from({ length: rows * hid }, () => rng.normal());
+          const run = (k: KernelSet) => {
+            const layer = k.lstm(slots);
+            layer.load(params);
+            const out = Array.from(layer.forward(x, rows, seqs, h0, c0).subarray(0, rows * hid));
+            const grad = k.array(size);
+            layer.backward(dOut, grad);
+            const n = lengths.length;
+            const h = h0.slice(0, n * hid);
+            const cs = c0.slice(0, n * hid);
+            layer.step(x, n, h, cs);
+            return { out, grad: Array.from(grad), h: Array.from(h), c: Array.from(cs) };
+          };
+          const ref = run(JS_KERNELS);
+          const got = run(setOf(name));
+          const what = `case ${c}: ${inSize} inputs, ${hid} units, sequences ${lengths.join(', ')}`;
+          expect(relDiff(got.out, ref.out), `${what} outputs`).toBeLessThan(2e-5);
+          expect(relDiff(got.grad, ref.grad), `${what} gradient`).toBeLessThan(1e-4);
+          expect([...got.grad.slice(0, off), ...got.grad.slice(-3)], `${what}: entries outside the layer stay untouched`).toEqual([0, 0, 0, 0, 0, 0]);
+          expect(relDiff(got.h, ref.h), `${what} step h`).toBeLessThan(2e-5);
+          expect(relDiff(got.c, ref.c), `${what} step c`).toBeLessThan(2e-5);
+        }
+      });
+
       it('sum of squares, Adam and RMSprop on random vectors, several steps', () => {
         const rng = new Rng(200);
         const set = setOf(name);

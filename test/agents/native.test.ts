@@ -231,6 +231,34 @@ if (native !== null) {
       k.mlpBackward(layout, 1, params, x, 1, a, Float32Array.of(1, -1), grad, null); // a valid pass writes the gradient
       expect(grad).not.toEqual(new Float32Array(58));
     });
+
+    it('an LSTM pass with a short array, or a schedule that would read or write out of bounds, is a RangeError', () => {
+      const k = native;
+      const forward = k.lstmForward!.bind(k);
+      const backward = k.lstmBackward!.bind(k);
+      // 1 input, 2 units: W [3, 8] at 0, biases at 24 and 32 (40 parameters); 2 sequences of 2 and 1 steps
+      const desc = Int32Array.of(1, 2, 2, 3, 2, 0, 24, 32);
+      const sched = Int32Array.of(2, 1, 0, 2, 0, 2, 1); // active [2, 1], offset [0, 2], rowOf [0, 2, 1]
+      const f = (n: number) => new Float32Array(n);
+      const params = Float32Array.from({ length: 40 }, (_, i) => Math.cos(i));
+      const args = (over: Record<number, unknown> = {}) => [desc, sched, params, f(3), f(9), f(24), f(6), f(6), f(6), f(4), f(4), f(6)].map((v, i) => (i in over ? over[i] : v)) as Parameters<typeof forward>;
+      expect(() => forward(...args({ 2: f(39) }))).toThrow(/params has 39 entries, needs 40/);
+      expect(() => forward(...args({ 3: f(2) }))).toThrow(/x has 2 entries, needs 3/);
+      expect(() => forward(...args({ 11: f(5) }))).toThrow(/out has 5 entries, needs 6/);
+      expect(() => forward(...args({ 1: Int32Array.of(1, 2, 0, 1, 0, 2, 1) }))).toThrow(/non-increasing active counts/);
+      expect(() => forward(...args({ 1: Int32Array.of(2, 1, 0, 2, 0, 3, 1) }))).toThrow(/every rowOf must be in \[0, rows\)/);
+      // 4 rows claimed, 3 scheduled
+      expect(() => forward(...args({ 0: Int32Array.of(1, 2, 2, 4, 2, 0, 24, 32), 1: Int32Array.of(2, 1, 0, 2, 0, 2, 1, 3) }))).toThrow(/active counts must add up to rows/);
+      expect(() => forward(...args({ 0: Int32Array.of(1, 0, 2, 3, 2, 0, 24, 32) }))).toThrow(/desc must be/);
+      const a = args();
+      forward(...a);
+      const grad = f(40);
+      expect(() => backward(desc, sched, params, a[4], a[5], a[6], a[8], f(5), grad)).toThrow(/dOut has 5 entries, needs 6/);
+      expect(() => backward(desc, sched, params, a[4], a[5], a[6], a[8], f(6), f(39))).toThrow(/grad has 39 entries, needs 40/);
+      expect(grad).toEqual(f(40));
+      backward(desc, sched, params, a[4], a[5], a[6], a[8], Float32Array.of(1, -1, 0.5, 2, -2, 1), grad);
+      expect(grad).not.toEqual(f(40));
+    });
   });
 }
 
@@ -267,7 +295,8 @@ function statusesFrom(pkg: string, cases: readonly Case[]): unknown[] {
   const file = join(pkg, 'src', 'agents', 'common', 'kernels', 'native.ts');
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(join(pkg, 'package.json'), '{ "type": "module" }');
-  copyFileSync(join(root, 'src', 'agents', 'common', 'kernels', 'native.ts'), file);
+  // the loader and the modules it imports at run time (its LSTM layers: lstm.ts, on jsKernels.ts)
+  for (const f of ['native.ts', 'lstm.ts', 'jsKernels.ts']) copyFileSync(join(root, 'src', 'agents', 'common', 'kernels', f), join(dirname(file), f));
   const code = `
     const out = [];
     for (const [i, c] of ${JSON.stringify(cases)}.entries()) {

@@ -1,5 +1,5 @@
 import type { ActorCritic, RecurrentSpec } from './ActorCritic.js';
-import { LstmKernel, type Sequences } from './kernels/lstm.js';
+import type { LstmLayer, Sequences } from './kernels/lstm.js';
 import type { FloatArray, KernelSet, MlpKernel } from './kernels/types.js';
 
 // A recurrent actor-critic's memory on the kernels, as sb3-contrib's RecurrentActorCriticPolicy
@@ -21,8 +21,8 @@ export interface HeadsOutput {
 export class Recurrence {
   readonly hidden: number;
   readonly critic: RecurrentSpec['critic'];
-  readonly #pi: LstmKernel;
-  readonly #vf: LstmKernel | undefined;
+  readonly #pi: LstmLayer;
+  readonly #vf: LstmLayer | undefined;
   readonly #linear: MlpKernel | undefined;
   readonly #kernels: KernelSet;
   readonly #nEnvs: number;
@@ -45,8 +45,8 @@ export class Recurrence {
     this.critic = spec.critic;
     this.#kernels = kernels;
     this.#nEnvs = nEnvs;
-    this.#pi = new LstmKernel(slots.pi);
-    this.#vf = slots.vf === undefined ? undefined : new LstmKernel(slots.vf);
+    this.#pi = kernels.lstm(slots.pi);
+    this.#vf = slots.vf === undefined ? undefined : kernels.lstm(slots.vf);
     this.#linear = slots.linear === undefined ? undefined : kernels.mlp([slots.linear], 'tanh'); // one layer, no activation
     this.live = new Float64Array(4 * nEnvs * this.hidden);
     this.stored = new Float64Array(4 * rows * this.hidden);
@@ -99,7 +99,7 @@ export class Recurrence {
     let latVf: FloatArray;
     if (this.critic === 'shared') latVf = this.#latPi;
     else if (this.critic === 'lstm') {
-      (this.#vf as LstmKernel).step(obs, n, this.#block(2), this.#block(3));
+      (this.#vf as LstmLayer).step(obs, n, this.#block(2), this.#block(3));
       latVf = this.#latVf = this.#asSet(this.#latVf, this.#block(2), n * h);
     } else latVf = (this.#linear as MlpKernel).forward(obs as FloatArray, n);
     return { out: pi.forward(this.#latPi, n), values: vf.forward(latVf, n) };
@@ -115,7 +115,7 @@ export class Recurrence {
     const n = envs.length;
     const h = this.hidden;
     if (this.critic === 'linear') return vf.forward((this.#linear as MlpKernel).forward(obs, n), n);
-    const [hk, ck, lstm] = this.critic === 'lstm' ? [2, 3, this.#vf as LstmKernel] : [0, 1, this.#pi];
+    const [hk, ck, lstm] = this.critic === 'lstm' ? [2, 3, this.#vf as LstmLayer] : [0, 1, this.#pi];
     const hs = new Float64Array(n * h);
     const cs = new Float64Array(n * h);
     envs.forEach((e, j) => {
@@ -142,7 +142,7 @@ export class Recurrence {
   forward(obs: FloatArray, rows: ArrayLike<number>, seqs: Sequences, starts: ArrayLike<number>, pi: MlpKernel, vf: MlpKernel): HeadsOutput {
     const n = rows.length;
     const h = this.hidden;
-    const run = (lstm: LstmKernel, k: number) => {
+    const run = (lstm: LstmLayer, k: number) => {
       this.#h0 = this.#h0.length >= seqs.count * h ? this.#h0 : new Float64Array(seqs.count * h);
       this.#c0 = this.#c0.length >= seqs.count * h ? this.#c0 : new Float64Array(seqs.count * h);
       for (let s = 0; s < seqs.count; s++) {
@@ -158,7 +158,7 @@ export class Recurrence {
     this.#latPi = this.#asSet(this.#latPi, run(this.#pi, 0), n * h);
     let latVf: FloatArray;
     if (this.critic === 'shared') latVf = this.#latPi;
-    else if (this.critic === 'lstm') latVf = this.#latVf = this.#asSet(this.#latVf, run(this.#vf as LstmKernel, 2), n * h);
+    else if (this.critic === 'lstm') latVf = this.#latVf = this.#asSet(this.#latVf, run(this.#vf as LstmLayer, 2), n * h);
     else latVf = (this.#linear as MlpKernel).forward(obs, n);
     return { out: pi.forward(this.#latPi, n), values: vf.forward(latVf, n) };
   }
@@ -175,7 +175,7 @@ export class Recurrence {
     pi.backward(dOut, n, grad, this.#dPi);
     vf.backward(dValue, n, grad, this.critic === 'shared' ? undefined : this.#dVf);
     this.#pi.backward(this.#dPi, grad);
-    if (this.critic === 'lstm') (this.#vf as LstmKernel).backward(this.#dVf, grad);
+    if (this.critic === 'lstm') (this.#vf as LstmLayer).backward(this.#dVf, grad);
     if (this.critic === 'linear') (this.#linear as MlpKernel).backward(this.#dVf.subarray(0, size), n, grad);
   }
 }

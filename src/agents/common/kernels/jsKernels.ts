@@ -1,4 +1,5 @@
 import type { DenseSlots } from '../types.js';
+import { LstmKernel } from './lstm.js';
 import type { FloatArray, KernelName, KernelSet, MlpKernel } from './types.js';
 
 /**
@@ -119,8 +120,8 @@ export function transpose(src: Float64Array, rows: number, cols: number, dst: Fl
   }
 }
 
-/** A float64 scratch array of at least `size`, grown (never shrunk) as needed. */
-function grow(a: Float64Array<ArrayBuffer>, size: number): Float64Array<ArrayBuffer> {
+/** A float64 scratch array of at least `size`, grown (never shrunk) as needed. @internal */
+export function grow(a: Float64Array<ArrayBuffer>, size: number): Float64Array<ArrayBuffer> {
   return a.length >= size ? a : new Float64Array(size);
 }
 
@@ -296,6 +297,7 @@ export function jsKernelSet(name: KernelName, gemm: Gemm): KernelSet {
   return {
     name,
     mlp: (layers, activation, activateLast = false) => new TypedMLP(layers, activation, activateLast, gemm),
+    lstm: (slots) => new LstmKernel(slots, gemm),
     array: (size) => new Float64Array(size),
     sumSquares(g) {
       let sq = 0;

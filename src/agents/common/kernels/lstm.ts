@@ -1,5 +1,5 @@
 import type { Slot } from '../types.js';
-import { gemmABtJs, tanh, transpose, type Gemm } from './jsKernels.js';
+import { gemmABtJs, grow, tanh, transpose, type Gemm } from './jsKernels.js';
 import type { FloatArray } from './types.js';
 
 // An LSTM layer on typed arrays (Hochreiter and Schmidhuber 1997, with the forget gate of Gers
@@ -27,18 +27,81 @@ export interface Sequences {
   readonly length: Int32Array;
 }
 
-const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+/** sigmoid(v) = (1 + tanh(v / 2)) / 2, on the same tanh as every kernel set (the wasm build has no exp). */
+const sigmoid = (v: number): number => 0.5 * (1 + tanh(0.5 * v));
 
-/** A float64 array of at least `size`, grown (never shrunk). */
-function grow(a: Float64Array<ArrayBuffer>, size: number): Float64Array<ArrayBuffer> {
-  return a.length >= size ? a : new Float64Array(size);
+/**
+ * An LSTM layer on a kernel set (see {@link LstmKernel}, the reference): `step` advances a batch
+ * of states by one input each; `forward` runs sequences and keeps what `backward` needs. @internal
+ */
+export interface LstmLayer {
+  readonly inSize: number;
+  readonly hidden: number;
+  /** Reads the current weights from the flat parameters: call again whenever they change. */
+  load(params: Float32Array): void;
+  /** Advances `n` states (`h`, `c`: `n x hidden`, overwritten) by one input each (`x`: `n x in`). */
+  step(x: ArrayLike<number>, n: number, h: Float64Array, c: Float64Array): void;
+  /** Every step's output (`rows x hidden`, batch order; valid until the next call) of `seqs` over `x` from `h0`, `c0` (`count x hidden`). */
+  forward(x: ArrayLike<number>, rows: number, seqs: Sequences, h0: ArrayLike<number>, c0: ArrayLike<number>): FloatArray;
+  /** Backpropagation through time of the last `forward` into `grad` at the layer's offsets. */
+  backward(dOut: ArrayLike<number>, grad: FloatArray): void;
+}
+
+/**
+ * The time-major schedule of sequences (every kernel set's LSTM runs it): ranks sort the
+ * sequences longest first, so the ones still running at time t are the first `active[t]`;
+ * position `offset[t] + r` is rank r at time t and reads and writes batch row `rowOf[p]`.
+ * `packed` is `[active, offset, rowOf]` end to end (the native and wasm kernels' layout). @internal
+ */
+export interface Schedule {
+  readonly order: Int32Array;
+  readonly steps: number;
+  readonly active: Int32Array;
+  readonly offset: Int32Array;
+  readonly rowOf: Int32Array;
+  readonly packed: Int32Array;
+}
+
+/** The {@link Schedule} of `seqs` over a batch of `rows` rows. @internal */
+export function schedule(seqs: Sequences, rows: number): Schedule {
+  const count = seqs.count;
+  const order = Int32Array.from({ length: count }, (_, s) => s).sort((p, q) => (seqs.length[q] as number) - (seqs.length[p] as number) || p - q);
+  const steps = count === 0 ? 0 : (seqs.length[order[0] as number] as number);
+  let total = 0;
+  for (let s = 0; s < count; s++) total += seqs.length[s] as number;
+  if (total !== rows) throw new RangeError(`LSTM schedule: the sequences hold ${total} rows, the batch ${rows}`);
+  const packed = new Int32Array(2 * steps + rows);
+  const active = packed.subarray(0, steps);
+  const offset = packed.subarray(steps, 2 * steps);
+  const rowOf = packed.subarray(2 * steps);
+  let at = 0;
+  for (let t = 0; t < steps; t++) {
+    let n = 0;
+    while (n < count && (seqs.length[order[n] as number] as number) > t) n++;
+    active[t] = n;
+    offset[t] = at;
+    for (let r = 0; r < n; r++) rowOf[at + r] = (seqs.start[order[r] as number] as number) + t;
+    at += n;
+  }
+  return { order, steps, active, offset, rowOf, packed };
+}
+
+/** The initial states `h0`, `c0` (by sequence) laid out by rank (`order`) into `h`, `c`. @internal */
+export function byRank(order: Int32Array, hidden: number, h0: ArrayLike<number>, c0: ArrayLike<number>, h: FloatArray, c: FloatArray): void {
+  for (let r = 0; r < order.length; r++) {
+    const s = order[r] as number;
+    for (let j = 0; j < hidden; j++) {
+      h[r * hidden + j] = h0[s * hidden + j] as number;
+      c[r * hidden + j] = c0[s * hidden + j] as number;
+    }
+  }
 }
 
 /**
  * One LSTM layer over a flat parameter vector (see the module comment): `step` advances a batch
  * of states by one input each; `forward` runs sequences and keeps what `backward` needs. @internal
  */
-export class LstmKernel {
+export class LstmKernel implements LstmLayer {
   readonly inSize: number;
   readonly hidden: number;
   readonly #slots: LstmSlots;
@@ -55,10 +118,7 @@ export class LstmKernel {
   #c: Float64Array<ArrayBuffer> = new Float64Array(0);
   #cPrev: Float64Array<ArrayBuffer> = new Float64Array(0);
   #tc: Float64Array<ArrayBuffer> = new Float64Array(0); // tanh(c)
-  #rowOf = new Int32Array(0); // the batch row of each position
-  #active = new Int32Array(0); // sequences active at each time
-  #offset = new Int32Array(0);
-  #steps = 0;
+  #sched: Schedule | undefined;
   #rows = 0;
   #out: Float64Array<ArrayBuffer> = new Float64Array(0);
   #h: Float64Array<ArrayBuffer> = new Float64Array(0);
@@ -149,49 +209,26 @@ export class LstmKernel {
     const inSize = this.inSize;
     const hid = this.hidden;
     const k = inSize + hid;
+    const sched = (this.#sched = schedule(seqs, rows));
+    const { order, steps, active, offset, rowOf } = sched;
     const count = seqs.count;
-    // sequences longest first, so the ones still running at time t are the first active[t]
-    const order = Array.from({ length: count }, (_, s) => s).sort((p, q) => (seqs.length[q] as number) - (seqs.length[p] as number) || p - q);
-    const steps = count === 0 ? 0 : (seqs.length[order[0] as number] as number);
-    if (this.#active.length < steps) {
-      this.#active = new Int32Array(steps);
-      this.#offset = new Int32Array(steps);
-    }
-    let total = 0;
-    for (let t = 0; t < steps; t++) {
-      let n = 0;
-      while (n < count && (seqs.length[order[n] as number] as number) > t) n++;
-      this.#active[t] = n;
-      this.#offset[t] = total;
-      total += n;
-    }
-    if (total !== rows) throw new RangeError(`LstmKernel.forward: the sequences hold ${total} rows, the batch ${rows}`);
-    this.#steps = steps;
     this.#rows = rows;
     this.#a = grow(this.#a, rows * k);
     this.#gates = grow(this.#gates, rows * 4 * hid);
     this.#c = grow(this.#c, rows * hid);
     this.#cPrev = grow(this.#cPrev, rows * hid);
     this.#tc = grow(this.#tc, rows * hid);
-    if (this.#rowOf.length < rows) this.#rowOf = new Int32Array(rows);
     const out = (this.#out = grow(this.#out, rows * hid));
     const h = (this.#h = grow(this.#h, count * hid));
     const c = (this.#cs = grow(this.#cs, count * hid));
-    for (let r = 0; r < count; r++) {
-      const s = order[r] as number;
-      for (let j = 0; j < hid; j++) {
-        h[r * hid + j] = h0[s * hid + j] as number;
-        c[r * hid + j] = c0[s * hid + j] as number;
-      }
-    }
+    byRank(order, hid, h0, c0, h, c);
     const a = this.#a;
     const gates = this.#gates;
     for (let t = 0; t < steps; t++) {
-      const n = this.#active[t] as number;
-      const off = this.#offset[t] as number;
+      const n = active[t] as number;
+      const off = offset[t] as number;
       for (let r = 0; r < n; r++) {
-        const row = (seqs.start[order[r] as number] as number) + t;
-        this.#rowOf[off + r] = row;
+        const row = rowOf[off + r] as number;
         const ai = (off + r) * k;
         for (let p = 0; p < inSize; p++) a[ai + p] = x[row * inSize + p] as number;
         for (let j = 0; j < hid; j++) a[ai + inSize + j] = h[r * hid + j] as number;
@@ -200,7 +237,7 @@ export class LstmKernel {
       for (let r = 0; r < n; r++) {
         const p = off + r;
         const g = p * 4 * hid;
-        const row = this.#rowOf[p] as number;
+        const row = rowOf[p] as number;
         for (let j = 0; j < hid; j++) {
           const cp = c[r * hid + j] as number;
           const cv = (gates[g + hid + j] as number) * cp + (gates[g + j] as number) * (gates[g + 2 * hid + j] as number);
@@ -229,7 +266,10 @@ export class LstmKernel {
     const k = inSize + hid;
     const g4 = 4 * hid;
     const rows = this.#rows;
-    const count = this.#steps === 0 ? 0 : (this.#active[0] as number);
+    const sched = this.#sched;
+    if (sched === undefined) throw new Error('LstmKernel.backward before a forward');
+    const { steps, active, offset, rowOf } = sched;
+    const count = steps === 0 ? 0 : (active[0] as number);
     const dz = (this.#dz = grow(this.#dz, rows * g4));
     const dh = (this.#dh = grow(this.#dh, count * hid));
     const dc = (this.#dc = grow(this.#dc, count * hid));
@@ -237,13 +277,13 @@ export class LstmKernel {
     dh.fill(0, 0, count * hid);
     dc.fill(0, 0, count * hid);
     const gates = this.#gates;
-    for (let t = this.#steps - 1; t >= 0; t--) {
-      const n = this.#active[t] as number;
-      const off = this.#offset[t] as number;
+    for (let t = steps - 1; t >= 0; t--) {
+      const n = active[t] as number;
+      const off = offset[t] as number;
       for (let r = 0; r < n; r++) {
         const p = off + r;
         const g = p * g4;
-        const row = this.#rowOf[p] as number;
+        const row = rowOf[p] as number;
         for (let j = 0; j < hid; j++) {
           const ig = gates[g + j] as number;
           const fg = gates[g + hid + j] as number;
@@ -279,5 +319,118 @@ export class LstmKernel {
       grad[bIh.offset + j] = s;
       grad[bHh.offset + j] = s;
     }
+  }
+}
+
+/**
+ * The C primitives of an LSTM layer (native/kernels.h's lstm_forward and lstm_backward) as a
+ * kernel set calls them, on float32 arrays: `desc` is `[in, hidden, steps, rows, count, wOff,
+ * bIhOff, bHhOff]`, `sched` a {@link Schedule}'s `packed`. @internal
+ */
+export interface LstmCalls {
+  forward(desc: Int32Array, sched: Int32Array, params: Float32Array, x: Float32Array, a: Float32Array, gates: Float32Array, cPrev: Float32Array, c: Float32Array, tc: Float32Array, h: Float32Array, cs: Float32Array, out: Float32Array): void;
+  backward(desc: Int32Array, sched: Int32Array, params: Float32Array, a: Float32Array, gates: Float32Array, cPrev: Float32Array, tc: Float32Array, dOut: Float32Array, grad: Float32Array): void;
+}
+
+/** Float32 arrays a C LSTM layer works in, grown as needed. */
+class Buffers {
+  x: Float32Array = new Float32Array(0);
+  a: Float32Array = new Float32Array(0);
+  gates: Float32Array = new Float32Array(0);
+  cPrev: Float32Array = new Float32Array(0);
+  c: Float32Array = new Float32Array(0);
+  tc: Float32Array = new Float32Array(0);
+  h: Float32Array = new Float32Array(0);
+  cs: Float32Array = new Float32Array(0);
+  out: Float32Array = new Float32Array(0);
+
+  /** Sized for `rows` positions of `count` sequences. */
+  fit(rows: number, count: number, inSize: number, hidden: number): void {
+    const f = (a: Float32Array, n: number) => (a.length >= n ? a : new Float32Array(n));
+    this.x = f(this.x, rows * inSize);
+    this.a = f(this.a, rows * (inSize + hidden));
+    this.gates = f(this.gates, rows * 4 * hidden);
+    this.cPrev = f(this.cPrev, rows * hidden);
+    this.c = f(this.c, rows * hidden);
+    this.tc = f(this.tc, rows * hidden);
+    this.h = f(this.h, count * hidden);
+    this.cs = f(this.cs, count * hidden);
+    this.out = f(this.out, rows * hidden);
+  }
+}
+
+/**
+ * An LSTM layer on the C primitives of a kernel set (native or wasm; float32 throughout): the
+ * schedule is built here, the work done by `calls`. A step of the rollout is a schedule of one
+ * time step with every row active, in buffers of its own. @internal
+ */
+export class CLstm implements LstmLayer {
+  readonly inSize: number;
+  readonly hidden: number;
+  readonly #slots: LstmSlots;
+  readonly #calls: LstmCalls;
+  #params: Float32Array = new Float32Array(0);
+  readonly #train = new Buffers();
+  readonly #step = new Buffers();
+  #last: { desc: Int32Array; sched: Int32Array } | undefined;
+  #dOut: Float32Array = new Float32Array(0);
+
+  constructor(slots: LstmSlots, calls: LstmCalls) {
+    const [rows, cols] = slots.w.shape as [number, number];
+    this.hidden = cols / 4;
+    this.inSize = rows - this.hidden;
+    this.#slots = slots;
+    this.#calls = calls;
+  }
+
+  load(params: Float32Array): void {
+    this.#params = params;
+  }
+
+  #desc(steps: number, rows: number, count: number): Int32Array {
+    const { w, bIh, bHh } = this.#slots;
+    return Int32Array.of(this.inSize, this.hidden, steps, rows, count, w.offset, bIh.offset, bHh.offset);
+  }
+
+  step(x: ArrayLike<number>, n: number, h: Float64Array, c: Float64Array): void {
+    const b = this.#step;
+    const hid = this.hidden;
+    b.fit(n, n, this.inSize, hid);
+    for (let i = 0; i < n * this.inSize; i++) b.x[i] = x[i] as number;
+    for (let i = 0; i < n * hid; i++) {
+      b.h[i] = h[i] as number;
+      b.cs[i] = c[i] as number;
+    }
+    const sched = new Int32Array(2 + n);
+    sched[0] = n;
+    for (let i = 0; i < n; i++) sched[2 + i] = i;
+    this.#calls.forward(this.#desc(n === 0 ? 0 : 1, n, n), sched, this.#params, b.x, b.a, b.gates, b.cPrev, b.c, b.tc, b.h, b.cs, b.out);
+    for (let i = 0; i < n * hid; i++) {
+      h[i] = b.h[i] as number;
+      c[i] = b.cs[i] as number;
+    }
+  }
+
+  forward(x: ArrayLike<number>, rows: number, seqs: Sequences, h0: ArrayLike<number>, c0: ArrayLike<number>): Float32Array {
+    const s = schedule(seqs, rows);
+    const b = this.#train;
+    b.fit(rows, seqs.count, this.inSize, this.hidden);
+    for (let i = 0; i < rows * this.inSize; i++) b.x[i] = x[i] as number;
+    byRank(s.order, this.hidden, h0, c0, b.h, b.cs);
+    const desc = this.#desc(s.steps, rows, seqs.count);
+    this.#calls.forward(desc, s.packed, this.#params, b.x, b.a, b.gates, b.cPrev, b.c, b.tc, b.h, b.cs, b.out);
+    this.#last = { desc, sched: s.packed };
+    return b.out.subarray(0, rows * this.hidden);
+  }
+
+  backward(dOut: ArrayLike<number>, grad: FloatArray): void {
+    const last = this.#last;
+    if (last === undefined) throw new Error('CLstm.backward before a forward');
+    if (!(grad instanceof Float32Array)) throw new TypeError('CLstm.backward: grad must be a Float32Array');
+    const size = (last.desc[3] as number) * this.hidden;
+    if (this.#dOut.length < size) this.#dOut = new Float32Array(size);
+    for (let i = 0; i < size; i++) this.#dOut[i] = dOut[i] as number;
+    const b = this.#train;
+    this.#calls.backward(last.desc, last.sched, this.#params, b.a, b.gates, b.cPrev, b.tc, this.#dOut, grad);
   }
 }

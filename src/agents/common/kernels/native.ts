@@ -1,4 +1,5 @@
 import type { DenseSlots } from '../types.js';
+import { CLstm, LstmKernel, type LstmCalls } from './lstm.js';
 import type { FloatArray, KernelSet, MlpKernel } from './types.js';
 
 /**
@@ -15,6 +16,10 @@ export interface NativeKernels {
   sumSquares(g: Float32Array): number;
   adam(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, scale: number, stepSize: number, bc2: number, beta1: number, beta2: number, eps: number): void;
   rmsprop(p: Float32Array, v: Float32Array, g: Float32Array, scale: number, lr: number, alpha: number, eps: number): void;
+  /** An LSTM layer's forward pass over a schedule (see `LstmCalls`); absent from addons built before it. */
+  lstmForward?: LstmCalls['forward'];
+  /** Its backpropagation through time. */
+  lstmBackward?: LstmCalls['backward'];
   /** The product kernel in use: `'avx512'`, `'avx2'` (with FMA) or `'plain'` (C). */
   kernel(): string;
   /** Uses a kernel the CPU can run (`'plain'` always), to compare or test them; returns the kernel in use. */
@@ -301,6 +306,11 @@ export function nativeKernelSet(): KernelSet | string {
   nativeSet ??= {
     name: 'native',
     mlp: (layers, activation, activateLast = false) => new NativeMlp(k, layers, activation, activateLast),
+    // an addon built before the LSTM primitives runs the JS reference's (float64, correct, slower)
+    lstm: (slots) => {
+      const { lstmForward, lstmBackward } = k;
+      return lstmForward !== undefined && lstmBackward !== undefined ? new CLstm(slots, { forward: lstmForward.bind(k), backward: lstmBackward.bind(k) }) : new LstmKernel(slots);
+    },
     array: (size) => new Float32Array(size),
     sumSquares: (g) => k.sumSquares(g as Float32Array),
     adam: (p, m, v, g, scale, stepSize, bc2, beta1, beta2, eps) => k.adam(p, m, v, g as Float32Array, scale, stepSize, bc2, beta1, beta2, eps),

@@ -1,4 +1,5 @@
 import type { DenseSlots } from '../types.js';
+import type { LstmLayer, LstmSlots } from './lstm.js';
 
 // The kernel interface every kernel set implements (the JS reference, wasm, native): the
 // primitives the agents' typed-array training is made of. Types only: the sets and the
@@ -47,6 +48,8 @@ export interface KernelSet {
   readonly name: KernelName;
   /** A network over `layers` of a flat parameter vector. */
   mlp(layers: readonly DenseSlots[], activation: 'tanh' | 'relu', activateLast?: boolean): MlpKernel;
+  /** An LSTM layer over `slots` of a flat parameter vector (see `LstmKernel`, the reference). */
+  lstm(slots: LstmSlots): LstmLayer;
   /** A zeroed array of the kind this set computes in (activations' gradients, parameter gradients). */
   array(size: number): FloatArray;
   /** `sum_i g_i^2`. */

@@ -1,6 +1,7 @@
 import type { DenseSlots } from '../types.js';
 import { KERNELS_WASM_BASE64 } from './kernelsWasm.js';
 import { nativeLayout } from './native.js';
+import { CLstm, type LstmCalls } from './lstm.js';
 import type { FloatArray, KernelSet, MlpKernel } from './types.js';
 
 /** The part of the WebAssembly API used here (our lib settings do not declare it). */
@@ -24,6 +25,9 @@ interface Exports {
   tg_sumsq(g: number, n: number): number;
   tg_adam(p: number, m: number, v: number, g: number, n: number, scale: number, stepSize: number, bc2: number, beta1: number, beta2: number, eps: number): void;
   tg_rmsprop(p: number, v: number, g: number, n: number, scale: number, lr: number, alpha: number, eps: number): void;
+  tg_lstm_work_needed(desc: number): number;
+  tg_lstm_forward(desc: number, sched: number, params: number, x: number, a: number, gates: number, cPrev: number, c: number, tc: number, h: number, cs: number, out: number, bias: number): void;
+  tg_lstm_backward(desc: number, sched: number, params: number, a: number, gates: number, cPrev: number, tc: number, dOut: number, grad: number, work: number): void;
 }
 
 /**
@@ -162,6 +166,63 @@ class WasmMlp implements MlpKernel {
   }
 }
 
+/**
+ * The LSTM primitives on the wasm module: each call copies its arrays into the module's memory
+ * (the whole parameter vector: the layer's regions sit at their own offsets in it), runs, and
+ * copies what it wrote back out.
+ */
+function wasmLstmCalls(m: Module): LstmCalls {
+  const ints = (i32: Int32Array, at: number, src: Int32Array) => i32.set(src, at >> 2);
+  const out = (f32: Float32Array, at: number, dst: Float32Array, n: number) => dst.set(f32.subarray(at >> 2, (at >> 2) + n));
+  return {
+    forward(desc, sched, params, x, a, gates, cPrev, c, tc, h, cs, o) {
+      const [inSize, hid, , rows, count] = desc as unknown as [number, number, number, number, number];
+      const k = inSize + hid;
+      const sizes = [8, sched.length, params.length, rows * inSize, rows * k, rows * 4 * hid, rows * hid, rows * hid, rows * hid, count * hid, count * hid, rows * hid, 4 * hid];
+      const { at, f32, i32 } = m.layout(sizes);
+      const [dA, sA, pA, xA, aA, gA, cpA, cA, tcA, hA, csA, oA, bA] = at as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number];
+      ints(i32, dA, desc);
+      ints(i32, sA, sched);
+      put(f32, pA, params);
+      put(f32, xA, x.subarray(0, rows * inSize));
+      put(f32, hA, h.subarray(0, count * hid));
+      put(f32, csA, cs.subarray(0, count * hid));
+      m.fns.tg_lstm_forward(dA, sA, pA, xA, aA, gA, cpA, cA, tcA, hA, csA, oA, bA);
+      out(f32, aA, a, rows * k);
+      out(f32, gA, gates, rows * 4 * hid);
+      out(f32, cpA, cPrev, rows * hid);
+      out(f32, cA, c, rows * hid);
+      out(f32, tcA, tc, rows * hid);
+      out(f32, hA, h, count * hid);
+      out(f32, csA, cs, count * hid);
+      out(f32, oA, o, rows * hid);
+    },
+    backward(desc, sched, params, a, gates, cPrev, tc, dOut, grad) {
+      const [inSize, hid, , rows] = desc as unknown as [number, number, number, number];
+      const k = inSize + hid;
+      const first = m.layout([8]);
+      ints(first.i32, first.at[0] as number, desc);
+      const work = m.fns.tg_lstm_work_needed(first.at[0] as number);
+      const sizes = [8, sched.length, params.length, rows * k, rows * 4 * hid, rows * hid, rows * hid, rows * hid, params.length, work];
+      const { at, f32, i32 } = m.layout(sizes);
+      const [dA, sA, pA, aA, gA, cpA, tcA, doA, grA, wA] = at as number[] as [number, number, number, number, number, number, number, number, number, number];
+      ints(i32, dA, desc);
+      ints(i32, sA, sched);
+      put(f32, pA, params);
+      put(f32, aA, a.subarray(0, rows * k));
+      put(f32, gA, gates.subarray(0, rows * 4 * hid));
+      put(f32, cpA, cPrev.subarray(0, rows * hid));
+      put(f32, tcA, tc.subarray(0, rows * hid));
+      put(f32, doA, dOut.subarray(0, rows * hid));
+      m.fns.tg_lstm_backward(dA, sA, pA, aA, gA, cpA, tcA, doA, grA, wA);
+      // only the layer's regions were written: copy those back
+      const [, , , , , wOff, bIh, bHh] = desc as unknown as number[] as [number, number, number, number, number, number, number, number];
+      const g4 = 4 * hid;
+      for (const [s0, n] of [[wOff, k * g4], [bIh, g4], [bHh, g4]] as const) grad.set(f32.subarray((grA >> 2) + s0, (grA >> 2) + s0 + n), s0);
+    },
+  };
+}
+
 let wasmSet: KernelSet | undefined;
 
 /**
@@ -175,6 +236,7 @@ export function wasmKernels(): KernelSet | string {
   wasmSet ??= {
     name: 'wasm',
     mlp: (layers, activation, activateLast = false) => new WasmMlp(m, layers, activation, activateLast),
+    lstm: (slots) => new CLstm(slots, wasmLstmCalls(m)),
     array: (size) => new Float32Array(size),
     sumSquares(g) {
       const { at, f32 } = m.layout([g.length]);
