@@ -166,6 +166,30 @@ describe('backtest', () => {
     expect(r.fees).toBeGreaterThan(0);
   });
 
+  it('a recurrent agent (recurrent: true) gets back the state it returned, starting the episode with episodeStart', () => {
+    const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 200, seed: 6 });
+    const calls: { state: unknown; episodeStart: unknown }[] = [];
+    // its memory is the step count: long for 3 bars, flat for 2, and so on
+    const agent = {
+      recurrent: true as const,
+      predict(_o: Float32Array, options: { state?: never; episodeStart?: boolean } = {}) {
+        const o = options as { state?: number; episodeStart?: boolean };
+        calls.push({ state: o.state, episodeStart: o.episodeStart });
+        const t = o.episodeStart === true || o.state === undefined ? 0 : o.state + 1;
+        return { action: t % 5 < 3 ? 2 : 1, state: t as never };
+      },
+    };
+    const r = backtest({ data, strategy: { env: new TradingEnv({ data, windowSize: 8, actionScheme: 'discrete-3', fee: 10 }), agent } });
+    expect(calls[0]).toEqual({ state: undefined, episodeStart: true });
+    calls.slice(1).forEach((c, i) => expect(c).toEqual({ state: i, episodeStart: false }));
+    // the same decisions from a policy that counts the bars itself
+    let t = -1;
+    const policy = () => (++t % 5 < 3 ? 2 : 1);
+    const same = backtest({ data, strategy: { env: new TradingEnv({ data, windowSize: 8, actionScheme: 'discrete-3', fee: 10 }), policy } });
+    expect(r.equity).toEqual(same.equity);
+    expect(r.fees).toBeGreaterThan(0);
+  });
+
   it('walk-forward stitches the out-of-sample returns of every fold', async () => {
     const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 1200, seed: 2 });
     const seen: [number, number][] = [];
