@@ -251,6 +251,7 @@ export class SAC<Act extends AgentAction = Float32Array> extends OffPolicy<Act, 
         targetNets: qNets(),
         version: 0,
         actingVersion: -1,
+        scratch: new Scratch(kernels),
       };
     }
   }
@@ -377,6 +378,7 @@ export class SAC<Act extends AgentAction = Float32Array> extends OffPolicy<Act, 
     const d = this.env.singleObservationSpace.size;
     const dist = this.#dist;
     const mirror = this.mirror as TypedMirror;
+    const at = (slot: Buf, size: number) => t.scratch.get(slot, size);
     // the actor's actions at s (kept: the actor loss differentiates this forward)
     t.actorNet.load(t.actor);
     const p = t.actorNet.forward(s.observations, n);
@@ -394,7 +396,7 @@ export class SAC<Act extends AgentAction = Float32Array> extends OffPolicy<Act, 
     const nextActions = new Float64Array(n * k);
     const nextLogProb = new Float64Array(n);
     for (let i = 0; i < n; i++) nextLogProb[i] = dist.act(pNext, i * 2 * k, nextNoise, i * k, nextActions, i * k);
-    const next = rowsOf(K, s.nextObservations, d, nextActions, k, n);
+    const next = rowsOf(at(Buf.Next, n * (d + k)), s.nextObservations, d, nextActions, k, n);
     t.targetNets[0].load(t.criticTarget);
     t.targetNets[1].load(t.criticTarget);
     const q1Next = t.targetNets[0].forward(next, n);
@@ -404,11 +406,11 @@ export class SAC<Act extends AgentAction = Float32Array> extends OffPolicy<Act, 
     const [q1Net, q2Net] = t.qNets;
     q1Net.load(t.critic);
     q2Net.load(t.critic);
-    const sa = rowsOf(K, s.observations, d, s.actions, k, n);
+    const sa = rowsOf(at(Buf.Sa, n * (d + k)), s.observations, d, s.actions, k, n);
     const q1 = q1Net.forward(sa, n);
     const q2 = q2Net.forward(sa, n);
-    const dQ1 = K.array(n);
-    const dQ2 = K.array(n);
+    const dQ1 = at(Buf.DQ1, n);
+    const dQ2 = at(Buf.DQ2, n);
     const critic = sacCriticLoss(q1, q2, y, dQ1, dQ2);
     q1Net.backward(dQ1, n, t.criticGrad);
     q2Net.backward(dQ2, n, t.criticGrad);
@@ -416,20 +418,20 @@ export class SAC<Act extends AgentAction = Float32Array> extends OffPolicy<Act, 
     // the actor through the updated critics at its own actions
     q1Net.load(t.critic);
     q2Net.load(t.critic);
-    const sPi = rowsOf(K, s.observations, d, actions, k, n);
+    const sPi = rowsOf(at(Buf.SPi, n * (d + k)), s.observations, d, actions, k, n);
     const q1Pi = q1Net.forward(sPi, n);
     const q2Pi = q2Net.forward(sPi, n);
     const dLogProb = new Float64Array(n);
-    const dQ1Pi = K.array(n);
-    const dQ2Pi = K.array(n);
+    const dQ1Pi = at(Buf.DQ1Pi, n);
+    const dQ2Pi = at(Buf.DQ2Pi, n);
     const actor = sacActorLoss(logProb, q1Pi, q2Pi, ent, dLogProb, dQ1Pi, dQ2Pi);
-    const dx2 = K.array(n * (d + k));
-    const dx1 = K.array(n * (d + k));
+    const dx2 = at(Buf.Dx2, n * (d + k));
+    const dx1 = at(Buf.Dx1, n * (d + k));
     q1Net.backward(dQ1Pi, n, t.criticGrad, dx1);
     q2Net.backward(dQ2Pi, n, t.criticGrad, dx2);
     const dA = new Float64Array(n * k);
     for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) dA[i * k + c] = (dx1[i * (d + k) + d + c] as number) + (dx2[i * (d + k) + d + c] as number);
-    const dP = K.array(n * 2 * k);
+    const dP = at(Buf.DP, n * 2 * k);
     for (let i = 0; i < n; i++) dist.addReparamGrad(p, i * 2 * k, noise, i * k, dLogProb[i] as number, dA, i * k, dP, i * 2 * k);
     t.actorNet.backward(dP, n, t.actorGrad);
     this.#actorAdam.step(K, t.actor, t.actorGrad, lr, 1);
@@ -634,11 +636,41 @@ interface Typed {
   /** Bumped at every actor update; the acting copy reloads when behind. */
   version: number;
   actingVersion: number;
+  /** The gradient step's arrays, reused from step to step. */
+  readonly scratch: Scratch;
 }
 
-/** `[observation, action]` rows (`n x (d + k)`) in an array of the kernel set's kind. */
-function rowsOf(K: KernelSet, obs: Float32Array, d: number, actions: ArrayLike<number>, k: number, n: number): FloatArray {
-  const x = K.array(n * (d + k));
+/** Arrays of a kernel set's kind reused across gradient steps: one per slot, grown as needed, zeroed on each `get`. */
+class Scratch {
+  readonly #arrays: FloatArray[] = [];
+  constructor(readonly kernels: KernelSet) {}
+
+  /** Slot `slot`'s array, `size` entries, zeroed. */
+  get(slot: number, size: number): FloatArray {
+    let a = this.#arrays[slot];
+    if (a === undefined || a.length < size) this.#arrays[slot] = a = this.kernels.array(size);
+    const out = a.subarray(0, size);
+    out.fill(0);
+    return out;
+  }
+}
+
+/** Scratch slots of a gradient step: the three row blocks (each kept by its kernels until their backward), the loss gradients. */
+const enum Buf {
+  Next,
+  Sa,
+  SPi,
+  DQ1,
+  DQ2,
+  DQ1Pi,
+  DQ2Pi,
+  Dx1,
+  Dx2,
+  DP,
+}
+
+/** `[observation, action]` rows (`n x (d + k)`) in `x`, an array of the kernel set's kind. */
+function rowsOf(x: FloatArray, obs: Float32Array, d: number, actions: ArrayLike<number>, k: number, n: number): FloatArray {
   for (let i = 0; i < n; i++) {
     x.set(obs.subarray(i * d, (i + 1) * d), i * (d + k));
     for (let c = 0; c < k; c++) x[i * (d + k) + d + c] = actions[i * k + c] as number;
