@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import type * as Fs from 'node:fs';
+import { nodeBuiltin } from '../core/nodeBuiltin.js';
 import { fail, requireKnownKeys, requireOneOf } from '../core/checks.js';
 import { DataValidationError } from '../core/errors.js';
 import { checkColumnMap, marketDataFromColumns, parseValue, resolveColumns, TimestampReader, type ColumnMap, type TimestampFormat } from './columns.js';
@@ -184,7 +185,7 @@ export function parseCsv(text: string, options: ReadCsvOptions = {}): MarketData
  */
 export async function readCsv(path: string, options: ReadCsvOptions = {}): Promise<MarketData> {
   const parser = new CsvParser(options);
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  const stream = nodeBuiltin<typeof Fs>('node:fs', 'readCsv').createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   let carry = '';
   for await (const chunk of stream as AsyncIterable<string>) {
     let start = 0;
@@ -257,7 +258,7 @@ export function toCsv(data: MarketData, options: WriteCsvOptions = {}): string {
  */
 export async function writeCsv(data: MarketData, path: string, options: WriteCsvOptions = {}): Promise<void> {
   const iso = writeIso(options);
-  const out = createWriteStream(path, { encoding: 'utf8' });
+  const out = nodeBuiltin<typeof Fs>('node:fs', 'writeCsv').createWriteStream(path, { encoding: 'utf8' });
   const done = new Promise<void>((resolve, reject) => {
     out.on('finish', () => resolve());
     out.on('error', reject);

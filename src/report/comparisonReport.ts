@@ -1,6 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { fail, requireInt, requireKnownKeys, requireRecord } from '../core/checks.js';
+import { writeTextFile } from '../core/nodeBuiltin.js';
 import type { EvaluationResult, EvaluationRun, MarketEvaluation } from '../backtest/evaluation.js';
 import { esc, loadVega, num as number3, pct as percent, thin } from './writeReport.js';
 
@@ -185,7 +184,6 @@ ${charts.join('\n')}
 export async function writeComparisonReport(result: EvaluationResult, path: string, options: ComparisonReportOptions = {}): Promise<string> {
   if (typeof path !== 'string' || path.length === 0) fail('path', 'a file path', path);
   const html = await renderComparisonReport(result, options);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, html);
+  await writeTextFile(path, html, 'writeComparisonReport');
   return path;
 }

@@ -1,6 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { fail, requireKnownKeys, requireRecord } from '../core/checks.js';
+import { writeTextFile } from '../core/nodeBuiltin.js';
 import type { BacktestResult } from '../backtest/backtest.js';
 import type * as VegaNs from 'vega';
 import type * as VegaLiteNs from 'vega-lite';
@@ -263,7 +262,6 @@ export async function writeReport(result: BacktestResult, path: string, options:
   if (typeof path !== 'string' || path.length === 0) fail('path', 'a file path', path);
   requireKnownKeys('options', options, REPORT_KEYS);
   const html = await renderReport(result, options);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, html);
+  await writeTextFile(path, html, 'writeReport');
   return path;
 }

@@ -1,5 +1,7 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import type * as Fs from 'node:fs';
+import type * as Path from 'node:path';
+import type * as Process from 'node:process';
+import { nodeBuiltin } from '../../core/nodeBuiltin.js';
 import { fail, requireBool, requireInt, requireKnownKeys } from '../../core/checks.js';
 import type { Env } from '../../core/Env.js';
 import { evaluatePolicy } from './evaluatePolicy.js';
@@ -209,7 +211,7 @@ export class CheckpointCallback implements TrainingCallback {
   async onRolloutEnd(ctx: CallbackContext): Promise<void> {
     const steps = ctx.agent.numTimesteps;
     if (!this.#every.due(steps)) return;
-    const dir = join(this.options.savePath, `${this.options.namePrefix ?? 'agent'}_${steps}_steps`);
+    const dir = nodeBuiltin<typeof Path>('node:path', 'CheckpointCallback').join(this.options.savePath, `${this.options.namePrefix ?? 'agent'}_${steps}_steps`);
     await ctx.agent.save(dir);
     this.saved.push(dir);
   }
@@ -242,8 +244,9 @@ export class TrainingLogger implements TrainingCallback {
 
   /** Creates the file. */
   onTrainingStart(): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    writeFileSync(this.path, '');
+    const fs = nodeBuiltin<typeof Fs>('node:fs', 'the training logger');
+    fs.mkdirSync(nodeBuiltin<typeof Path>('node:path', 'the training logger').dirname(this.path), { recursive: true });
+    fs.writeFileSync(this.path, '');
     this.#columns = undefined;
   }
 
@@ -253,14 +256,14 @@ export class TrainingLogger implements TrainingCallback {
    */
   onRolloutEnd(ctx: CallbackContext): void {
     if (this.format === 'jsonl') {
-      appendFileSync(this.path, `${JSON.stringify(ctx.record)}\n`);
+      nodeBuiltin<typeof Fs>('node:fs', 'the training logger').appendFileSync(this.path, `${JSON.stringify(ctx.record)}\n`);
       return;
     }
     if (this.#columns === undefined) {
       this.#columns = Object.keys(ctx.record);
-      appendFileSync(this.path, `${this.#columns.join(',')}\n`);
+      nodeBuiltin<typeof Fs>('node:fs', 'the training logger').appendFileSync(this.path, `${this.#columns.join(',')}\n`);
     }
-    appendFileSync(this.path, `${this.#columns.map((k) => ctx.record[k] ?? '').join(',')}\n`);
+    nodeBuiltin<typeof Fs>('node:fs', 'the training logger').appendFileSync(this.path, `${this.#columns.map((k) => ctx.record[k] ?? '').join(',')}\n`);
   }
 }
 
@@ -306,11 +309,13 @@ export class ProgressBar implements TrainingCallback {
    */
   onRolloutEnd(ctx: CallbackContext): void {
     const line = ProgressBar.format(ctx.agent.numTimesteps - this.#start, this.#total, ctx.record['time/fps'] ?? 0, ctx.record['rollout/ep_rew_mean'] ?? Number.NaN);
-    process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
+    const stderr = nodeBuiltin<typeof Process>('node:process', 'progressBar').stderr;
+    stderr.write(stderr.isTTY ? `\r${line}` : `${line}\n`);
   }
 
   /** Ends the line. */
   onTrainingEnd(): void {
-    if (process.stderr.isTTY) process.stderr.write('\n');
+    const stderr = nodeBuiltin<typeof Process>('node:process', 'progressBar').stderr;
+    if (stderr.isTTY) stderr.write('\n');
   }
 }

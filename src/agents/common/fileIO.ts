@@ -1,10 +1,28 @@
 import * as tf from '@tensorflow/tfjs';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import { fail, requireInt, requireOneOf, requireRecord, show } from '../../core/checks.js';
+import type * as Crypto from 'node:crypto';
+import type * as FsPromises from 'node:fs/promises';
+import type * as Path from 'node:path';
+import type * as Process from 'node:process';
+import { nodeBuiltin } from '../../core/nodeBuiltin.js';
 import { CheckpointError, InvalidArgumentError } from '../../core/errors.js';
 import type { CheckpointHeader } from './types.js';
+
+/** Node's modules this file uses, looked up when used (see nodeBuiltin): the agents' entry bundles for the browser. */
+const node = {
+  get fs() {
+    return nodeBuiltin<typeof FsPromises>('node:fs/promises', 'saving and loading agents');
+  },
+  get path() {
+    return nodeBuiltin<typeof Path>('node:path', 'saving and loading agents');
+  },
+  get crypto() {
+    return nodeBuiltin<typeof Crypto>('node:crypto', 'saving and loading agents');
+  },
+  get process() {
+    return nodeBuiltin<typeof Process>('node:process', 'saving and loading agents');
+  },
+};
 
 /** `model.json`'s `format`. */
 const FORMAT = 'tradegym-agent';
@@ -52,7 +70,7 @@ export function setSaveStepHook(hook: ((step: SaveStep) => void) | undefined): v
 
 /** The path of the manifest of the checkpoint in `dir`. @internal */
 export function manifestPath(dir: string): string {
-  return join(dir, MODEL_JSON);
+  return node.path.join(dir, MODEL_JSON);
 }
 
 /**
@@ -77,7 +95,7 @@ export function manifestPath(dir: string): string {
  */
 export function fileIO(dir: string): Required<Pick<tf.io.IOHandler, 'save' | 'load'>> {
   return {
-    save: (artifacts) => oneAtATime(resolve(dir), () => save(dir, artifacts)),
+    save: (artifacts) => oneAtATime(node.path.resolve(dir), () => save(dir, artifacts)),
     load: () => load(dir),
   };
 }
@@ -101,7 +119,7 @@ function step(name: SaveStep): void {
 }
 
 function sha256(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
+  return node.crypto.createHash('sha256').update(data).digest('hex');
 }
 
 /** What the header checksum covers, serialised as the reader will re-serialise it. */
@@ -116,23 +134,23 @@ function errorCode(e: unknown): unknown {
 async function save(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
   const weightData = artifacts.weightData ?? new ArrayBuffer(0);
   const data = new Uint8Array(weightData instanceof ArrayBuffer ? weightData : tf.io.concatenateArrayBuffers(weightData));
-  const tag = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  const tag = `${node.process.pid}-${node.crypto.randomBytes(6).toString('hex')}`;
   const weightsFile = `weights-${tag}.bin`;
   // a JSON round trip first, so the header checksum covers exactly what a reader parses back
   const body = JSON.parse(headerText(artifacts.modelTopology, [{ paths: [weightsFile], weights: artifacts.weightSpecs ?? [] }])) as Record<string, unknown>;
   const integrity = { weightsBytes: data.byteLength, weightsSha256: sha256(data), headerSha256: sha256(headerText(body.modelTopology, body.weightsManifest)) };
   const manifest = new TextEncoder().encode(JSON.stringify({ format: FORMAT, formatVersion: FORMAT_VERSION, ...body, integrity }));
-  const pending = join(dir, `${MODEL_JSON}.${tag}.tmp`);
+  const pending = node.path.join(dir, `${MODEL_JSON}.${tag}.tmp`);
   let committed = false;
   try {
     step('start');
     await makeDir(dir);
     step('dir-created');
     const previous = await currentWeights(dir);
-    await writeSynced(join(dir, weightsFile), data, ['weights-opened', 'weights-half-written', 'weights-synced']);
+    await writeSynced(node.path.join(dir, weightsFile), data, ['weights-opened', 'weights-half-written', 'weights-synced']);
     await writeSynced(pending, manifest, ['manifest-opened', 'manifest-half-written', 'manifest-synced']);
     await syncDir(dir); // the new files' entries are durable before the rename that names them
-    await rename(pending, manifestPath(dir));
+    await node.fs.rename(pending, manifestPath(dir));
     committed = true;
     step('committed');
     await syncDir(dir);
@@ -140,7 +158,7 @@ async function save(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io
     await removeLeftovers(dir, previous);
     step('cleaned');
   } finally {
-    if (!committed) await Promise.all([join(dir, weightsFile), pending].map((f) => rm(f, { force: true }).catch(() => undefined)));
+    if (!committed) await Promise.all([node.path.join(dir, weightsFile), pending].map((f) => node.fs.rm(f, { force: true }).catch(() => undefined)));
   }
   return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: data.byteLength } };
 }
@@ -149,21 +167,21 @@ async function save(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io
 async function makeDir(dir: string): Promise<void> {
   let created: string | undefined;
   try {
-    created = await mkdir(dir, { recursive: true });
+    created = await node.fs.mkdir(dir, { recursive: true });
   } catch (e) {
     if (errorCode(e) === 'EEXIST' || errorCode(e) === 'ENOTDIR') throw new CheckpointError(dir, 'cannot save here: the path exists and is not a directory');
     throw e;
   }
   if (created === undefined) return;
-  for (let d = resolve(dir); ; d = dirname(d)) {
-    await syncDir(dirname(d));
-    if (d === resolve(created) || d === dirname(d)) break;
+  for (let d = node.path.resolve(dir); ; d = node.path.dirname(d)) {
+    await syncDir(node.path.dirname(d));
+    if (d === node.path.resolve(created) || d === node.path.dirname(d)) break;
   }
 }
 
 /** Writes a new file in two halves (a step after each) and fsyncs it. */
 async function writeSynced(path: string, data: Uint8Array, steps: readonly [SaveStep, SaveStep, SaveStep]): Promise<void> {
-  const file = await open(path, 'wx');
+  const file = await node.fs.open(path, 'wx');
   try {
     step(steps[0]);
     const half = data.byteLength >> 1;
@@ -181,7 +199,7 @@ async function writeSynced(path: string, data: Uint8Array, steps: readonly [Save
 async function syncDir(path: string): Promise<void> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await node.fs.open(path, 'r');
     await handle.sync();
   } catch (e) {
     // Windows cannot open or fsync a directory; some file systems refuse to fsync one
@@ -194,7 +212,7 @@ async function syncDir(path: string): Promise<void> {
 /** The weights file `dir/model.json` names, if it is readable. */
 async function currentWeights(dir: string): Promise<string | undefined> {
   try {
-    const json = JSON.parse(await readFile(manifestPath(dir), 'utf8')) as { weightsManifest?: { paths?: unknown[] }[] };
+    const json = JSON.parse(await node.fs.readFile(manifestPath(dir), 'utf8')) as { weightsManifest?: { paths?: unknown[] }[] };
     const name = json.weightsManifest?.[0]?.paths?.[0];
     return typeof name === 'string' ? name : undefined;
   } catch {
@@ -212,19 +230,19 @@ async function currentWeights(dir: string): Promise<string | undefined> {
 async function removeLeftovers(dir: string, previous: string | undefined): Promise<void> {
   const current = await currentWeights(dir);
   if (current === undefined) return; // not our manifest any more: delete nothing
-  const names = await readdir(dir).catch(() => [] as string[]);
+  const names = await node.fs.readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
     const m = OWNED.exec(name);
     if (m === null || name === current) continue;
     const pid = Number(m[1] ?? m[2] ?? Number.NaN);
-    if (name !== previous && !Number.isNaN(pid) && pid !== process.pid && isAlive(pid)) continue;
-    await rm(join(dir, name), { force: true }).catch(() => undefined);
+    if (name !== previous && !Number.isNaN(pid) && pid !== node.process.pid && isAlive(pid)) continue;
+    await node.fs.rm(node.path.join(dir, name), { force: true }).catch(() => undefined);
   }
 }
 
 function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
+    node.process.kill(pid, 0);
     return true;
   } catch (e) {
     return errorCode(e) === 'EPERM'; // it exists, under another user
@@ -236,10 +254,10 @@ async function load(dir: string): Promise<tf.io.ModelArtifacts> {
   let text = await readManifest(dir);
   for (let attempt = 1; ; attempt++) {
     const manifest = parseManifest(text, file);
-    const weightsPath = join(dir, manifest.weightsFile);
+    const weightsPath = node.path.join(dir, manifest.weightsFile);
     let bin: Buffer;
     try {
-      bin = await readFile(weightsPath);
+      bin = await node.fs.readFile(weightsPath);
     } catch (e) {
       if (errorCode(e) !== 'ENOENT') throw e;
       // a save in another process may have replaced model.json and deleted these weights since
@@ -269,10 +287,10 @@ async function load(dir: string): Promise<tf.io.ModelArtifacts> {
 async function readManifest(dir: string): Promise<string> {
   const file = manifestPath(dir);
   try {
-    return await readFile(file, 'utf8');
+    return await node.fs.readFile(file, 'utf8');
   } catch (e) {
     if (errorCode(e) !== 'ENOENT' && errorCode(e) !== 'ENOTDIR' && errorCode(e) !== 'EISDIR') throw e;
-    const isDir = await stat(dir).then(
+    const isDir = await node.fs.stat(dir).then(
       (s) => s.isDirectory(),
       () => undefined,
     );

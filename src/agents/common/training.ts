@@ -88,7 +88,8 @@ export async function runLearn(
     let stop = false;
     for (const c of callbacks) if ((await c.onRolloutEnd?.({ agent, record, totalTimesteps: total })) === false) stop = true;
     if (stop) break;
-    await new Promise<void>((r) => setImmediate(r)); // let the event loop breathe between rollouts
+    // let the event loop breathe between rollouts (a browser has no setImmediate)
+    await new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
   }
   for (const c of callbacks) await c.onTrainingEnd?.(agent);
 }

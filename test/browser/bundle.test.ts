@@ -1,0 +1,52 @@
+// Every public entry bundles for the browser as it is: esbuild with --platform=browser, no stubs,
+// no polyfills, nothing external but the tfjs peers, must resolve every import (a Node built-in
+// such as node:fs would not resolve). What needs Node (files, checkpoints, the progress bar)
+// reaches it only when called, and says so elsewhere.
+import { build } from 'esbuild';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PPO, useBackend } from '../../src/agents/index.js';
+import { make, MarketData, readCsv, TradegymError, writeCsv } from '../../src/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** tsup's entries (tsup.config.ts), by the package's subpath. */
+const ENTRIES = { '.': 'src/index.ts', './agents': 'src/agents/index.ts', './ccxt': 'src/ccxt/index.ts', './danfo': 'src/danfo/index.ts', './report': 'src/report/index.ts' };
+
+describe('the browser', () => {
+  it('has a bundle test for every entry the package exports', async () => {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    const exported = Object.keys(pkg.exports).filter((k) => k !== './package.json');
+    expect(exported.sort()).toEqual(Object.keys(ENTRIES).sort());
+  });
+
+  it.each(Object.entries(ENTRIES))('entry %s bundles with esbuild --platform=browser, no Node built-in, no stub', async (_name, entry) => {
+    const r = await build({ entryPoints: [join(root, entry)], bundle: true, write: false, platform: 'browser', format: 'esm', external: ['@tensorflow/*'], logLevel: 'silent', metafile: true });
+    expect(r.errors).toEqual([]);
+    const inputs = Object.keys(r.metafile.inputs);
+    expect(inputs.filter((f) => f.startsWith('node:') || /^(fs|path|crypto|os|child_process)$/.test(f))).toEqual([]);
+    expect(r.outputFiles[0]!.text.length).toBeGreaterThan(1000);
+  }, 120_000);
+
+  describe('outside Node, what needs Node says so when called', () => {
+    const proc = process as { getBuiltinModule?: unknown };
+    const original = proc.getBuiltinModule;
+    afterEach(() => {
+      proc.getBuiltinModule = original;
+    });
+
+    it("readCsv, writeCsv and an agent's save throw a TradegymError naming themselves", async () => {
+      const data = new MarketData({ timeframe: '1m', timestamps: [0, 60_000], open: [1, 1], high: [1, 1], low: [1, 1], close: [1, 1], volume: [1, 1] });
+      await useBackend('cpu');
+      const agent = new PPO(make('CartPole-v1'), { nSteps: 8, batchSize: 8, seed: 0 });
+      proc.getBuiltinModule = undefined;
+      await expect(readCsv('bars.csv')).rejects.toThrow(TradegymError);
+      await expect(readCsv('bars.csv')).rejects.toThrow(/readCsv needs Node\.js \(node:fs\).*parseCsv/);
+      await expect(writeCsv(data, 'bars.csv')).rejects.toThrow(/writeCsv needs Node\.js/);
+      await expect(agent.save('checkpoint')).rejects.toThrow(/saving and loading agents needs Node\.js/);
+      proc.getBuiltinModule = original;
+      agent.dispose();
+    });
+  });
+});
