@@ -75,13 +75,16 @@ describe('RecurrentPPO', () => {
     expect(() => new RecurrentPPO(env, { featuresExtractor: 'x' } as never)).toThrow(InvalidArgumentError);
     expect(() => new RecurrentPPO(env, { batchSize: 500, nSteps: 128 })).toThrow(/batchSize must be <= nSteps \* nEnvs \(128\)/);
     expect(() => new RecurrentPPO(env, { orthoInit: 1 as never })).toThrow(/orthoInit must be true or false, got 1/);
+    expect(() => new RecurrentPPO(env, { compute: 5 as never })).toThrow(/compute must be 'auto', 'native', 'wasm', 'js' or 'typed' .*got 5/);
+    // 1e6 units: two LSTMs of 4e12 parameters
+    expect(() => new RecurrentPPO(env, { lstmHiddenSize: 1e6 })).toThrow(/lstmHiddenSize must be small enough for the LSTMs' parameters to fit in memory.*got 1000000/);
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('refuses a predict state of the wrong shape, naming the value', () => {
     const agent = new RecurrentPPO(make('CartPoleNoVel-v1'), { ...small, batchSize: 16 });
     const obs = new Float32Array(2);
-    expect(() => agent.predict(obs, { state: { h: new Float64Array(7), c: new Float64Array(8) } })).toThrow(/options\.state\.h must be a Float64Array of lstmHiddenSize \(8\) numbers, got "Float64Array of length 7"/);
+    expect(() => agent.predict(obs, { state: { h: new Float64Array(7), c: new Float64Array(8) } })).toThrow(/options\.state\.h must be a Float64Array or Float32Array of lstmHiddenSize \(8\) numbers, got "Float64Array of length 7"/);
     expect(() => agent.predict(obs, { state: { h: new Float64Array(8), c: [0] as never } })).toThrow(/options\.state\.c must be/);
     expect(() => agent.predict(obs, { state: { h: new Float64Array(8).fill(Number.NaN), c: new Float64Array(8) } })).toThrow(/options\.state\.h\[0\] must be a finite number, got NaN/);
     expect(() => agent.predict(obs, { episodeStart: 1 as never })).toThrow(/options\.episodeStart must be a boolean, got 1/);
@@ -108,6 +111,9 @@ describe('RecurrentPPO', () => {
     expect(Array.from(second.state.h)).not.toEqual(Array.from(first.state.h));
     // the state is the actor LSTM's (h, c) after the step: h = o * tanh(c) elementwise, |h| < 1
     for (const v of second.state.h) expect(Math.abs(v)).toBeLessThan(1);
+    // a float32 copy of a state is taken as it is
+    const f32 = agent.predict(o, { state: { h: Float32Array.from(first.state.h), c: Float32Array.from(first.state.c) }, deterministic: true });
+    expect(Array.from(f32.state.h)).toEqual(Array.from(agent.predict(o, { state: { h: Float64Array.from(Float32Array.from(first.state.h)), c: Float64Array.from(Float32Array.from(first.state.c)) }, deterministic: true }).state.h));
     agent.dispose();
   });
 
@@ -187,6 +193,21 @@ describe('RecurrentPPO', () => {
     expect(c.numTimesteps).toBe(a.numTimesteps);
     a.dispose();
     c.dispose();
+  });
+
+  it.each(sets)('predict follows the weights (%s): after learn, the same outputs as the agent saved and loaded back', async (compute) => {
+    const agent = new RecurrentPPO(cues(2), { ...small, compute });
+    const o = Float32Array.of(1);
+    const before = agent.predict(o, { deterministic: true }).state.h; // the kernels now hold the initial weights
+    await agent.learn({ totalTimesteps: 64 });
+    const after = agent.predict(o, { deterministic: true }).state.h;
+    const dir = join(root, `predict-${compute}`);
+    await agent.save(dir);
+    const loaded = await RecurrentPPO.load(dir, cues(2));
+    expect(Array.from(after)).toEqual(Array.from(loaded.predict(o, { deterministic: true }).state.h));
+    expect(Array.from(after)).not.toEqual(Array.from(before));
+    agent.dispose();
+    loaded.dispose();
   });
 
   it('evaluatePolicy threads the memory through each episode, as a hand-written loop does', async () => {

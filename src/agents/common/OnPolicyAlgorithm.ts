@@ -191,11 +191,21 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
   protected recurrentStep(observation: Float32Array, h: Float64Array, c: Float64Array): ArrayLike<number> {
     const t = this.#typed;
     if (t?.rec === undefined) throw new Error('OnPolicyAlgorithm: not a recurrent policy');
-    this.mirror?.pull();
-    t.pi.load(t.theta);
-    t.rec.load(t.theta);
+    const mirror = this.mirror as TypedMirror;
+    if (mirror.stale) this.#weightsVersion++;
+    mirror.pull();
+    // the kernels are reloaded only when the weights moved since the last predict (an update, a load)
+    if (this.#predictVersion !== this.#weightsVersion) {
+      t.pi.load(t.theta);
+      t.rec.load(t.theta);
+      this.#predictVersion = this.#weightsVersion;
+    }
     return t.rec.policyStep(observation, h, c, t.pi);
   }
+
+  /** Bumped when the typed weights change (an optimizer step, a pull of new weights); the version `predict`'s kernels hold. */
+  #weightsVersion = 0;
+  #predictVersion = -1;
 
   /** @internal Whether this agent trains on the typed-array kernels. */
   protected get typed(): boolean {
@@ -463,6 +473,7 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     }
     this.optimizerState.step(k, t.theta, t.grad, lr, clipScale(k, t.grad, maxGradNorm));
     (this.mirror as TypedMirror).dirty = true;
+    this.#weightsVersion++;
     return stats;
   }
 

@@ -75,8 +75,8 @@ export interface RecurrentState {
 
 /** Options of a recurrent agent's `predict`: {@link PredictOptions} and the memory. */
 export interface RecurrentPredictOptions extends PredictOptions {
-  /** The state `predict` returned for the previous observation; left out, an empty memory (zeros). */
-  readonly state?: RecurrentState;
+  /** The state `predict` returned for the previous observation (or float32 copies of it); left out, an empty memory (zeros). */
+  readonly state?: RecurrentState | { readonly h: Float32Array; readonly c: Float32Array };
   /** Whether this observation starts an episode: the memory is emptied first (default false). */
   readonly episodeStart?: boolean;
 }

@@ -92,10 +92,13 @@ export class RecurrentPPO<Act extends AgentAction = AgentAction> extends OnPolic
     const r = resolvePPO(env, options, RECURRENT_PPO_DEFAULTS, []);
     const o = r.options;
     const compute = o.compute as unknown;
-    if (compute === 'tfjs' || (typeof compute === 'string' && !['auto', 'native', 'wasm', 'js', 'typed'].includes(compute))) {
+    if (typeof compute !== 'string' || !['auto', 'native', 'wasm', 'js', 'typed'].includes(compute)) {
       fail('compute', "'auto', 'native', 'wasm', 'js' or 'typed' (RecurrentPPO's LSTM trains on the kernel sets only)", compute);
     }
     const hiddenSize = requireInt('lstmHiddenSize', o.lstmHiddenSize, 1);
+    // two LSTMs of 4h (in + h + 2) parameters, in float32 arrays (and their gradients and Adam's state)
+    const obsSize = r.vec.singleObservationSpace.size;
+    if (8 * hiddenSize * (obsSize + hiddenSize + 2) > 2 ** 28) fail('lstmHiddenSize', `small enough for the LSTMs' parameters to fit in memory (8 h (inputs + h + 2) <= 2^28 with ${obsSize} inputs)`, hiddenSize);
     const shared = requireBool('sharedLstm', o.sharedLstm);
     const criticLstm = requireBool('enableCriticLstm', o.enableCriticLstm);
     if (shared && criticLstm) fail('sharedLstm', 'false with enableCriticLstm true (choose a shared LSTM, a critic LSTM, or neither: set enableCriticLstm false)', shared);
@@ -153,7 +156,7 @@ export class RecurrentPPO<Act extends AgentAction = AgentAction> extends OnPolic
       for (const [k, into] of [['h', h], ['c', c]] as const) {
         const v = (state as unknown as Record<string, unknown>)[k];
         if (!(v instanceof Float64Array || v instanceof Float32Array) || v.length !== size) {
-          fail(`options.state.${k}`, `a Float64Array of lstmHiddenSize (${size}) numbers`, v instanceof Float64Array || v instanceof Float32Array ? `${v.constructor.name} of length ${v.length}` : v);
+          fail(`options.state.${k}`, `a Float64Array or Float32Array of lstmHiddenSize (${size}) numbers`, v instanceof Float64Array || v instanceof Float32Array ? `${v.constructor.name} of length ${v.length}` : v);
         }
         v.forEach((x, i) => {
           if (!Number.isFinite(x)) fail(`options.state.${k}[${i}]`, 'a finite number', x);
