@@ -73,10 +73,18 @@ export interface RecurrentState {
   readonly c: Float64Array;
 }
 
+/** A {@link RecurrentState} in float32 (e.g. stored compactly), which `predict` takes as well. */
+export interface RecurrentState32 {
+  /** The hidden state h. */
+  readonly h: Float32Array;
+  /** The cell state c. */
+  readonly c: Float32Array;
+}
+
 /** Options of a recurrent agent's `predict`: {@link PredictOptions} and the memory. */
 export interface RecurrentPredictOptions extends PredictOptions {
   /** The state `predict` returned for the previous observation (or float32 copies of it); left out, an empty memory (zeros). */
-  readonly state?: RecurrentState | { readonly h: Float32Array; readonly c: Float32Array };
+  readonly state?: RecurrentState | RecurrentState32;
   /** Whether this observation starts an episode: the memory is emptied first (default false). */
   readonly episodeStart?: boolean;
 }
