@@ -17,7 +17,9 @@ async function tryImport(name: string): Promise<boolean> {
 /**
  * Chooses the tfjs backend; agents never pick one silently at import. `'auto'` takes
  * `@tensorflow/tfjs-node` where the user has installed it, else
- * `@tensorflow/tfjs-backend-wasm` where installed, else the pure-JS cpu backend.
+ * `@tensorflow/tfjs-backend-wasm` where installed, else the pure-JS cpu backend. A backend
+ * already registered with tfjs (e.g. a browser bundle that imports `@tensorflow/tfjs-backend-wasm`
+ * itself) is used without importing its package again.
  *
  * @param name - `'auto'` (default), `'tensorflow'`, `'wasm'` or `'cpu'`.
  * @returns the backend now active.
@@ -36,8 +38,10 @@ export async function useBackend(name: BackendName = 'auto'): Promise<string> {
       ? [['tensorflow', '@tensorflow/tfjs-node'], ['wasm', '@tensorflow/tfjs-backend-wasm'], ['cpu', '']]
       : [[name, name === 'tensorflow' ? '@tensorflow/tfjs-node' : name === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '']];
   for (const [backend, pkg] of candidates) {
-    // a package can import without registering its backend (an alias, a broken native build)
-    const available = (pkg === '' || (await tryImport(pkg))) && tf.findBackendFactory(backend) !== null;
+    // a backend the page or the user registered already (a bundle imports the package itself:
+    // its dynamic import may not resolve there) is used as it is; otherwise its package is
+    // imported, which may still not register it (an alias, a broken native build)
+    const available = tf.findBackendFactory(backend) !== null || (pkg !== '' && (await tryImport(pkg)) && tf.findBackendFactory(backend) !== null);
     if (!available) {
       if (name !== 'auto') throw new TradegymError(`backend '${name}' needs the package ${pkg}, which is not installed or did not register it; install it or choose another backend`);
       continue;
