@@ -1,4 +1,5 @@
 import type { ActorCritic, RecurrentSpec } from './ActorCritic.js';
+import { copyInto } from './headLoss.js';
 import type { LstmLayer, Sequences } from './kernels/lstm.js';
 import type { FloatArray, KernelSet, MlpKernel } from './kernels/types.js';
 
@@ -8,7 +9,7 @@ import type { FloatArray, KernelSet, MlpKernel } from './kernels/types.js';
 // the one stored at its first row), and the sequences' forward and backward pass under the
 // policy and value heads.
 
-/** The latent features under the heads, and the outputs of the heads. @internal */
+/** The outputs of the policy and value heads. @internal */
 export interface HeadsOutput {
   readonly out: FloatArray;
   readonly values: FloatArray;
@@ -36,6 +37,8 @@ export class Recurrence {
   #dVf: FloatArray;
   #h0 = new Float64Array(0);
   #c0 = new Float64Array(0);
+  /** Views of `live`'s four blocks (0 h_pi, 1 c_pi, 2 h_vf, 3 c_vf), each `nEnvs x hidden`. */
+  readonly #blocks: readonly Float64Array[];
 
   constructor(net: ActorCritic, kernels: KernelSet, nEnvs: number, rows: number) {
     const slots = net.recurrentSlots;
@@ -49,6 +52,8 @@ export class Recurrence {
     this.#vf = slots.vf === undefined ? undefined : kernels.lstm(slots.vf);
     this.#linear = slots.linear === undefined ? undefined : kernels.mlp([slots.linear], 'tanh'); // one layer, no activation
     this.live = new Float64Array(4 * nEnvs * this.hidden);
+    const size = nEnvs * this.hidden;
+    this.#blocks = [0, 1, 2, 3].map((k) => this.live.subarray(k * size, (k + 1) * size));
     this.stored = new Float64Array(4 * rows * this.hidden);
     this.#latPi = kernels.array(0);
     this.#latVf = kernels.array(0);
@@ -65,24 +70,12 @@ export class Recurrence {
 
   /** State block `k` (0 h_pi, 1 c_pi, 2 h_vf, 3 c_vf) of the live states. */
   #block(k: number): Float64Array {
-    const size = this.#nEnvs * this.hidden;
-    return this.live.subarray(k * size, (k + 1) * size);
+    return this.#blocks[k] as Float64Array;
   }
 
-  /** The kernels' own kind of array holding `src` (`n x hidden`), in `buf` (grown as needed). */
-  #asSet(buf: FloatArray, src: ArrayLike<number>, size: number): FloatArray {
-    const out = buf.length >= size ? buf : this.#kernels.array(size);
-    for (let i = 0; i < size; i++) out[i] = src[i] as number;
-    return out;
-  }
-
-  /** Zeroes the live states of sub-envs whose `starts` is 1 (a new episode's first step). */
-  reset(starts: ArrayLike<number>): void {
-    const h = this.hidden;
-    for (let k = 0; k < 4; k++) {
-      const block = this.#block(k);
-      for (let e = 0; e < this.#nEnvs; e++) if (starts[e] === 1) block.fill(0, e * h, (e + 1) * h);
-    }
+  /** The kernels' own kind of array holding `src`, in `buf` (grown as needed). */
+  #asSet(buf: FloatArray, src: ArrayLike<number>): FloatArray {
+    return copyInto(buf.length >= src.length ? buf : this.#kernels.array(src.length), src);
   }
 
   /**
@@ -92,15 +85,21 @@ export class Recurrence {
   rolloutStep(obs: ArrayLike<number>, starts: ArrayLike<number>, row: number, pi: MlpKernel, vf: MlpKernel): HeadsOutput {
     const n = this.#nEnvs;
     const h = this.hidden;
-    for (let e = 0; e < n; e++) for (let k = 0; k < 4; k++) this.stored.set(this.#block(k).subarray(e * h, (e + 1) * h), ((row + e) * 4 + k) * h);
-    this.reset(starts);
+    for (let k = 0; k < 4; k++) {
+      const block = this.#block(k);
+      for (let e = 0; e < n; e++) {
+        const to = ((row + e) * 4 + k) * h;
+        for (let j = 0; j < h; j++) this.stored[to + j] = block[e * h + j] as number;
+        if (starts[e] === 1) block.fill(0, e * h, (e + 1) * h); // a new episode starts with an empty memory
+      }
+    }
     this.#pi.step(obs, n, this.#block(0), this.#block(1));
-    this.#latPi = this.#asSet(this.#latPi, this.#block(0), n * h);
+    this.#latPi = this.#asSet(this.#latPi, this.#block(0));
     let latVf: FloatArray;
     if (this.critic === 'shared') latVf = this.#latPi;
     else if (this.critic === 'lstm') {
       (this.#vf as LstmLayer).step(obs, n, this.#block(2), this.#block(3));
-      latVf = this.#latVf = this.#asSet(this.#latVf, this.#block(2), n * h);
+      latVf = this.#latVf = this.#asSet(this.#latVf, this.#block(2));
     } else latVf = (this.#linear as MlpKernel).forward(obs as FloatArray, n);
     return { out: pi.forward(this.#latPi, n), values: vf.forward(latVf, n) };
   }
@@ -124,13 +123,13 @@ export class Recurrence {
       cs.set(this.#block(ck).subarray(e * h, (e + 1) * h), j * h);
     });
     lstm.step(obs, n, hs, cs);
-    return vf.forward(this.#asSet(this.#latVf, hs, n * h), n);
+    return vf.forward(this.#asSet(this.#latVf, hs), n);
   }
 
   /** The policy's outputs for one observation, advancing the actor state `h`, `c` (`hidden` each) in place. */
   policyStep(obs: ArrayLike<number>, h: Float64Array, c: Float64Array, pi: MlpKernel): FloatArray {
     this.#pi.step(obs, 1, h, c);
-    this.#latPi = this.#asSet(this.#latPi, h, this.hidden);
+    this.#latPi = this.#asSet(this.#latPi, h);
     return pi.forward(this.#latPi, 1);
   }
 
@@ -155,10 +154,10 @@ export class Recurrence {
       }
       return lstm.forward(obs, n, seqs, this.#h0, this.#c0);
     };
-    this.#latPi = this.#asSet(this.#latPi, run(this.#pi, 0), n * h);
+    this.#latPi = this.#asSet(this.#latPi, run(this.#pi, 0));
     let latVf: FloatArray;
     if (this.critic === 'shared') latVf = this.#latPi;
-    else if (this.critic === 'lstm') latVf = this.#latVf = this.#asSet(this.#latVf, run(this.#vf as LstmLayer, 2), n * h);
+    else if (this.critic === 'lstm') latVf = this.#latVf = this.#asSet(this.#latVf, run(this.#vf as LstmLayer, 2));
     else latVf = (this.#linear as MlpKernel).forward(obs, n);
     return { out: pi.forward(this.#latPi, n), values: vf.forward(latVf, n) };
   }

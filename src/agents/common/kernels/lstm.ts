@@ -128,7 +128,6 @@ export class LstmKernel implements LstmLayer {
   #dz: Float64Array<ArrayBuffer> = new Float64Array(0);
   #dh: Float64Array<ArrayBuffer> = new Float64Array(0);
   #dc: Float64Array<ArrayBuffer> = new Float64Array(0);
-  #dhPrev: Float64Array<ArrayBuffer> = new Float64Array(0);
   #zt: Float64Array<ArrayBuffer> = new Float64Array(0);
   #at: Float64Array<ArrayBuffer> = new Float64Array(0);
   #gw: Float64Array<ArrayBuffer> = new Float64Array(0);
@@ -273,7 +272,6 @@ export class LstmKernel implements LstmLayer {
     const dz = (this.#dz = grow(this.#dz, rows * g4));
     const dh = (this.#dh = grow(this.#dh, count * hid));
     const dc = (this.#dc = grow(this.#dc, count * hid));
-    const dhPrev = (this.#dhPrev = grow(this.#dhPrev, count * hid));
     dh.fill(0, 0, count * hid);
     dc.fill(0, 0, count * hid);
     const gates = this.#gates;
@@ -301,8 +299,8 @@ export class LstmKernel implements LstmLayer {
       }
       if (t === 0) break;
       // the previous state's gradient: dz W_h^T, for the n sequences running at t
-      this.#gemm(dz, off * g4, this.#wh, 0, dhPrev, 0, n, hid, g4);
-      dh.set(dhPrev.subarray(0, n * hid));
+      // (dh of the n running sequences was read above: the product overwrites it)
+      this.#gemm(dz, off * g4, this.#wh, 0, dh, 0, n, hid, g4);
     }
     // dW [in + h, 4h] = A^T dz, summed over every position: one product over all of them
     this.#at = grow(this.#at, rows * k);
@@ -373,6 +371,8 @@ export class CLstm implements LstmLayer {
   readonly #train = new Buffers();
   readonly #step = new Buffers();
   #last: { desc: Int32Array; sched: Int32Array } | undefined;
+  /** A rollout step's schedule (one time step, rows 0 .. n - 1 all running) and desc, for the last n. */
+  #stepPlan: { n: number; desc: Int32Array; sched: Int32Array } | undefined;
   #dOut: Float32Array = new Float32Array(0);
 
   constructor(slots: LstmSlots, calls: LstmCalls) {
@@ -401,10 +401,14 @@ export class CLstm implements LstmLayer {
       b.h[i] = h[i] as number;
       b.cs[i] = c[i] as number;
     }
-    const sched = new Int32Array(2 + n);
-    sched[0] = n;
-    for (let i = 0; i < n; i++) sched[2 + i] = i;
-    this.#calls.forward(this.#desc(n === 0 ? 0 : 1, n, n), sched, this.#params, b.x, b.a, b.gates, b.cPrev, b.c, b.tc, b.h, b.cs, b.out);
+    if (this.#stepPlan?.n !== n) {
+      const sched = new Int32Array(2 + n);
+      sched[0] = n;
+      for (let i = 0; i < n; i++) sched[2 + i] = i;
+      this.#stepPlan = { n, desc: this.#desc(n === 0 ? 0 : 1, n, n), sched };
+    }
+    const { desc, sched } = this.#stepPlan;
+    this.#calls.forward(desc, sched, this.#params, b.x, b.a, b.gates, b.cPrev, b.c, b.tc, b.h, b.cs, b.out);
     for (let i = 0; i < n * hid; i++) {
       h[i] = b.h[i] as number;
       c[i] = b.cs[i] as number;
