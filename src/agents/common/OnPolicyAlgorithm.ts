@@ -146,7 +146,7 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     this.#lastStarts = new Float32Array(this.env.numEnvs).fill(1);
     const kernels = kernelsFor(this.compute);
     if (kernels !== undefined) {
-      const mirror = (this.mirror = new TypedMirror([this.net.params], this.optimizerState));
+      const mirror = (this.mirror = new TypedMirror([this.net.params], [this.optimizerState]));
       this.#typed = {
         theta: mirror.arrays[0] as Float32Array,
         kernels,

@@ -21,10 +21,10 @@ export class TypedMirror {
 
   constructor(
     readonly vars: readonly tf.Variable[],
-    optimizer: FlatOptimizer | readonly FlatOptimizer[],
+    optimizers: readonly FlatOptimizer[],
   ) {
     this.arrays = vars.map((v) => new Float32Array(v.size));
-    this.optimizers = Array.isArray(optimizer) ? [...(optimizer as readonly FlatOptimizer[])] : [optimizer as FlatOptimizer];
+    this.optimizers = optimizers;
   }
 
   /** Reads the variables and the optimizer state if they were replaced. */

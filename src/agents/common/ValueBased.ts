@@ -152,7 +152,7 @@ export abstract class ValueBased<Act extends AgentAction, C extends ValueBasedCo
     this.explorationRate = config.explorationInitialEps;
     const kernels = kernelsFor(this.compute);
     if (kernels !== undefined) {
-      const mirror = (this.mirror = new TypedMirror([this.#q.params, this.#q.target], this.#adam));
+      const mirror = (this.mirror = new TypedMirror([this.#q.params, this.#q.target], [this.#adam]));
       const net = () => new KernelQNet(kernels, this.#q, config.activation);
       this.#typed = {
         kernels,

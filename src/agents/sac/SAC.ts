@@ -91,6 +91,7 @@ function parseEntCoef(v: unknown): { learned: boolean; value: number } {
 /** The env's action space: a Box with finite bounds (SAC's actions are rescaled from [-1, 1] to them). */
 function requireBoundedBox(space: Space<unknown>): Box {
   if (!(space instanceof Box)) throw new InvalidArgumentError(`env action space must be a Box for SAC, got ${String(space)}`);
+  if (space.isBounded()) return space;
   for (let i = 0; i < space.size; i++) {
     if (!Number.isFinite(space.low[i]) || !Number.isFinite(space.high[i])) {
       fail('env action space bounds', 'finite (SAC rescales its actions from [-1, 1] to them)', `low ${space.low[i]}, high ${space.high[i]} at index ${i} of ${String(space)}`);
@@ -182,6 +183,8 @@ export class SAC<Act extends AgentAction = Float32Array> extends OffPolicy<Act, 
   readonly #criticAdam: FlatAdam;
   readonly #entAdam: FlatAdam | undefined;
   readonly #typed: Typed | undefined;
+  /** The gradient steps' minibatch and reparameterisation noise, reused (batchSize is fixed). */
+  #batch: { readonly s: ReplaySample<Float32Array>; readonly noise: Float64Array; readonly nextNoise: Float64Array } | undefined;
   /** Scratch, reused: the noise of an acting row. */
   #noise = new Float64Array(0);
 
@@ -328,11 +331,17 @@ export class SAC<Act extends AgentAction = Float32Array> extends OffPolicy<Act, 
   protected train(lr: number): Record<string, number> {
     const { batchSize: n, gradientSteps } = this.config;
     const sums = { actor: 0, critic: 0, ent: 0, entLoss: 0 };
+    // one minibatch and its noise, refilled at every step
+    const k = this.#k;
+    const d = this.env.singleObservationSpace.size;
+    const f = (size: number) => new Float32Array(size);
+    this.#batch ??= { s: { observations: f(n * d), nextObservations: f(n * d), actions: f(n * k), rewards: f(n), dones: f(n) }, noise: new Float64Array(n * k), nextNoise: new Float64Array(n * k) };
+    const { s, noise, nextNoise } = this.#batch;
     for (let g = 0; g < gradientSteps; g++) {
-      const s = this.buffer.sample(n, this.rng);
+      this.buffer.sampleInto(s, 0, n, this.rng); // the draws sample() makes
       // the reparameterisation noise of the actions at s, then at s' (SB3's two samples, in order)
-      const noise = Float64Array.from({ length: n * this.#k }, () => this.rng.normal());
-      const nextNoise = Float64Array.from({ length: n * this.#k }, () => this.rng.normal());
+      for (let i = 0; i < noise.length; i++) noise[i] = this.rng.normal();
+      for (let i = 0; i < nextNoise.length; i++) nextNoise[i] = this.rng.normal();
       const step = this.#typed !== undefined ? this.#stepKernels(this.#typed, s, noise, nextNoise, lr) : this.#stepTfjs(s, noise, nextNoise, lr);
       sums.actor += step.actor;
       sums.critic += step.critic;
@@ -378,9 +387,14 @@ export class SAC<Act extends AgentAction = Float32Array> extends OffPolicy<Act, 
     const d = this.env.singleObservationSpace.size;
     const dist = this.#dist;
     const mirror = this.mirror as TypedMirror;
-    const at = (slot: Buf, size: number) => t.scratch.get(slot, size);
-    // the actor's actions at s (kept: the actor loss differentiates this forward)
+    const at = (slot: Buf, size: number, zeroed = false) => t.scratch.get(slot, size, zeroed);
+    // the actor's actions at s', for the targets, then at s (the forward the actor loss
+    // differentiates, so it comes last)
     t.actorNet.load(t.actor);
+    const pNext = t.actorNet.forward(s.nextObservations, n);
+    const nextActions = new Float64Array(n * k);
+    const nextLogProb = new Float64Array(n);
+    for (let i = 0; i < n; i++) nextLogProb[i] = dist.act(pNext, i * 2 * k, nextNoise, i * k, nextActions, i * k);
     const p = t.actorNet.forward(s.observations, n);
     const actions = new Float64Array(n * k);
     const logProb = new Float64Array(n);
@@ -390,12 +404,6 @@ export class SAC<Act extends AgentAction = Float32Array> extends OffPolicy<Act, 
       (this.#entAdam as FlatAdam).step(K, t.logEntCoef as Float32Array, t.entGrad, lr, 1);
     });
     // targets from the target critics at s' and the actor's actions there
-    t.actingNet.load(t.actor);
-    t.actingVersion = t.version;
-    const pNext = t.actingNet.forward(s.nextObservations, n);
-    const nextActions = new Float64Array(n * k);
-    const nextLogProb = new Float64Array(n);
-    for (let i = 0; i < n; i++) nextLogProb[i] = dist.act(pNext, i * 2 * k, nextNoise, i * k, nextActions, i * k);
     const next = rowsOf(at(Buf.Next, n * (d + k)), s.nextObservations, d, nextActions, k, n);
     t.targetNets[0].load(t.criticTarget);
     t.targetNets[1].load(t.criticTarget);
@@ -431,7 +439,7 @@ export class SAC<Act extends AgentAction = Float32Array> extends OffPolicy<Act, 
     q2Net.backward(dQ2Pi, n, t.criticGrad, dx2);
     const dA = new Float64Array(n * k);
     for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) dA[i * k + c] = (dx1[i * (d + k) + d + c] as number) + (dx2[i * (d + k) + d + c] as number);
-    const dP = at(Buf.DP, n * 2 * k);
+    const dP = at(Buf.DP, n * 2 * k, true); // addReparamGrad adds into it
     for (let i = 0; i < n; i++) dist.addReparamGrad(p, i * 2 * k, noise, i * k, dLogProb[i] as number, dA, i * k, dP, i * 2 * k);
     t.actorNet.backward(dP, n, t.actorGrad);
     this.#actorAdam.step(K, t.actor, t.actorGrad, lr, 1);
@@ -640,17 +648,17 @@ interface Typed {
   readonly scratch: Scratch;
 }
 
-/** Arrays of a kernel set's kind reused across gradient steps: one per slot, grown as needed, zeroed on each `get`. */
+/** Arrays of a kernel set's kind reused across gradient steps: one per slot, grown as needed; each user writes all of it, or asks for it zeroed. */
 class Scratch {
   readonly #arrays: FloatArray[] = [];
   constructor(readonly kernels: KernelSet) {}
 
-  /** Slot `slot`'s array, `size` entries, zeroed. */
-  get(slot: number, size: number): FloatArray {
+  /** Slot `slot`'s array, `size` entries, zeroed when `zeroed`. */
+  get(slot: number, size: number, zeroed: boolean): FloatArray {
     let a = this.#arrays[slot];
     if (a === undefined || a.length < size) this.#arrays[slot] = a = this.kernels.array(size);
     const out = a.subarray(0, size);
-    out.fill(0);
+    if (zeroed) out.fill(0);
     return out;
   }
 }
