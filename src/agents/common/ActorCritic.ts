@@ -351,6 +351,14 @@ function lstmLayer(layout: FlatLayout, inSize: number, hidden: number, rng: Rng)
   };
 }
 
+/**
+ * Polyak update of a target variable, as SB3's `polyak_update`: `target = (1 - tau) target + tau
+ * online` (tau 1: a copy). The tfjs twin of `polyakInto`. Call inside tf.tidy. @internal
+ */
+export function polyakAssign(target: tf.Variable, online: tf.Tensor, tau: number): void {
+  target.assign(tau === 1 ? online : tf.add(tf.mul(target, 1 - tau), tf.mul(online, tau)));
+}
+
 /** Global gradient-norm clipping as torch's `clip_grad_norm_`, on one flat gradient. Call inside tf.tidy. @internal */
 export function clipByGlobalNorm(g: tf.Tensor, maxNorm: number): tf.Tensor {
   const norm = tf.sqrt(tf.sum(tf.square(g)));

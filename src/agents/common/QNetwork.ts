@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireInt } from '../../core/checks.js';
 import type { Rng } from '../../core/Rng.js';
-import { FlatLayout, mlp, requireLayerSizes, torchLinearInit, type DenseSlots } from './ActorCritic.js';
+import { FlatLayout, mlp, polyakAssign, requireLayerSizes, torchLinearInit, type DenseSlots } from './ActorCritic.js';
 
 /** Everything needed to rebuild a DQN's Q-network (`agent.q.spec`). */
 export interface QNetworkSpec {
@@ -109,7 +109,7 @@ export class QNetwork implements QNetworkView {
 
   /** Polyak update of the target: `target = (1 - tau) target + tau params` (tau 1: a copy). */
   updateTarget(tau: number): void {
-    tf.tidy(() => this.target.assign(tau === 1 ? this.params : tf.add(tf.mul(this.target, 1 - tau), tf.mul(this.params, tau))));
+    tf.tidy(() => polyakAssign(this.target, this.params, tau));
   }
 
   dispose(): void {

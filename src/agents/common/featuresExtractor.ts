@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../core/checks.js';
-import { clipByGlobalNorm, type FlatOptimizer } from './ActorCritic.js';
+import { clipByGlobalNorm, polyakAssign, type FlatOptimizer } from './ActorCritic.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { Rng } from '../../core/Rng.js';
 import type { Box } from '../../spaces/Box.js';
@@ -179,10 +179,7 @@ export class Extractor {
   /** Polyak update of the target weights: `(1 - tau) target + tau weights` (tau 1: a copy). */
   updateTarget(tau: number): void {
     const target = this.#target as tf.Variable[];
-    tf.tidy(() => this.model.weights.forEach((w, i) => {
-      const t = target[i] as tf.Variable;
-      t.assign(tau === 1 ? w.read() : tf.add(tf.mul(t, 1 - tau), tf.mul(w.read(), tau)));
-    }));
+    tf.tidy(() => this.model.weights.forEach((w, i) => polyakAssign(target[i] as tf.Variable, w.read(), tau)));
   }
 
   /** The target weights by name `<prefix>/<i>`, for a checkpoint. */

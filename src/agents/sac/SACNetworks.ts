@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../core/Rng.js';
-import { FlatLayout, mlp, requireLayerSizes, torchLinearInit } from '../common/ActorCritic.js';
+import { FlatLayout, mlp, polyakAssign, requireLayerSizes, torchLinearInit } from '../common/ActorCritic.js';
 import type { DenseSlots } from '../common/types.js';
 
 /**
@@ -82,7 +82,7 @@ export class SACNetworks {
 
   /** Polyak update of the critics' target: `target = (1 - tau) target + tau critic` (SB3's `polyak_update`). */
   updateTarget(tau: number): void {
-    tf.tidy(() => this.criticTarget.assign(tau === 1 ? this.critic : tf.add(tf.mul(this.criticTarget, 1 - tau), tf.mul(this.critic, tau))));
+    tf.tidy(() => polyakAssign(this.criticTarget, this.critic, tau));
   }
 
   dispose(): void {
