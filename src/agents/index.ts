@@ -18,6 +18,7 @@ export { nativeStatus, type NativeAvailable, type NativeStatus, type NativeUnava
 export { kernelSets, type Compute, type KernelSetStatus, type ResolvedCompute } from './common/kernels/registry.js';
 export { constantSchedule, linearSchedule, type Schedule } from './common/schedules.js';
 export type { AgentAction, LearnOptions, LogRecord, PredictOptions, RecurrentPredictOptions, RecurrentPrediction, RecurrentPredictor, RecurrentState, RecurrentState32, TrainEnv } from './common/types.js';
+export type { CheckpointTarget } from './common/checkpoint.js';
 export type { ActorCriticSpec, ActorCriticView, NetArch, RecurrentSpec } from './common/ActorCritic.js';
 export type { QNetworkSpec, QNetworkView } from './common/QNetwork.js';
 export type { ReplayActions, ReplayBufferView } from './common/ReplayBuffer.js';

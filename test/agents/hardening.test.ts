@@ -187,9 +187,10 @@ describe('agent options are type-checked; undefined means left out', () => {
 describe('arguments are named in errors', () => {
   it('save, load and evaluatePolicy refuse bad arguments with typed errors', async () => {
     const agent = new PPO(new CartPole(), { nSteps: 8, batchSize: 8, seed: 0 });
-    await expect(agent.save('')).rejects.toThrow(/^dir must be a directory path \(a non-empty string\), got ""$/);
-    await expect(agent.save(42 as never)).rejects.toThrow(/^dir must be a directory path \(a non-empty string\), got 42$/);
-    await expect(PPO.load(42 as never, new CartPole())).rejects.toThrow(/^dir must be a directory path \(a non-empty string\), got 42$/);
+    const rule = (use: string) => `^dir must be a directory path, a tfjs URL such as 'indexeddb://my-agent', or a tf\\.io\\.IOHandler with ${use}\\(\\)`;
+    await expect(agent.save('')).rejects.toThrow(new RegExp(`${rule('save')}, got ""$`));
+    await expect(agent.save(42 as never)).rejects.toThrow(new RegExp(`${rule('save')}, got 42$`));
+    await expect(PPO.load(42 as never, new CartPole())).rejects.toThrow(new RegExp(`${rule('load')}, got 42$`));
     await expect(DQN.load('' as never, new CartPole())).rejects.toThrow(InvalidArgumentError);
     expect(() => evaluatePolicy(agent, makeVecEnv(() => new CartPole(), { nEnvs: 2 }) as never)).toThrow(/^env must be a single Env \(not a SyncVectorEnv\), got a SyncVectorEnv of 2 envs$/);
     expect(() => evaluatePolicy(agent, new CartPole(), { nEpisodes: 1 } as never)).toThrow(/^options\.nEpisodes is not a known option/);

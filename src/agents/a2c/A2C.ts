@@ -1,3 +1,4 @@
+import type { CheckpointTarget } from '../common/checkpoint.js';
 import { fail, requireBool, requireInRange, requireInt, requireKnownKeys } from '../../core/checks.js';
 import { FlatRMSprop, requireNetArch, type NetArch } from '../common/ActorCritic.js';
 import { requireFeaturesExtractor, type FeaturesExtractor } from '../common/featuresExtractor.js';
@@ -126,16 +127,17 @@ export class A2C<Act extends AgentAction = AgentAction> extends FeedForwardOnPol
    * Loads an agent saved with `save`, onto an env with the same spaces. Given the same live
    * `SyncVectorEnv` the saved agent trained on, training resumes exactly where it stopped;
    * any other env is reset when training starts.
-   * @param dir - the checkpoint directory.
+   * @param dir - where the checkpoint is: a directory, a tfjs URL such as `'indexeddb://my-agent'`, or a
+   *   `tf.io.IOHandler` such as `tf.io.fromMemory(artifacts)` (see {@link CheckpointTarget}).
    * @param env - the env to act in and train on.
    * @param options - options to override (e.g. a custom schedule function, which is not saved).
    * @returns the restored agent.
    * @throws `CheckpointError` (from `tradegym`) if `dir` holds no checkpoint or a damaged one
    *   (missing or invalid `model.json`; missing, truncated or altered weights);
-   *   `InvalidArgumentError` if `dir` is not a non-empty string, it holds another algorithm's
+   *   `InvalidArgumentError` if `dir` is none of these (or a URL no tfjs handler here reads), it holds another algorithm's
    *   agent, or the env does not fit the saved network.
    */
-  static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: A2COptions = {}): Promise<A2C<Act>> {
+  static async load<Act extends AgentAction>(dir: CheckpointTarget, env: TrainEnv<Act>, options: A2COptions = {}): Promise<A2C<Act>> {
     return OnPolicyAlgorithm.fromCheckpoint(dir, 'A2C', options, (merged) => new A2C(env, merged as A2COptions));
   }
 

@@ -5,9 +5,9 @@ import { Rng } from '../../core/Rng.js';
 import { Box } from '../../spaces/Box.js';
 import { SyncVectorEnv } from '../../vector/SyncVectorEnv.js';
 import { quietCpuBackend } from '../backend.js';
-import { readCheckpoint, withOverrides, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { checkpointIO, readCheckpoint, withOverrides, writeCheckpoint, type Checkpoint, type CheckpointTarget } from './checkpoint.js';
 import { releaseModel, type Extractor } from './featuresExtractor.js';
-import { Lifetime, requireDir, requireObservation, requirePredictOptions } from './guards.js';
+import { Lifetime, requireObservation, requirePredictOptions } from './guards.js';
 import { resolveCompute, type ResolvedCompute } from './kernels/registry.js';
 import { markLive } from './liveEnv.js';
 import { EpisodeStats, runLearn } from './training.js';
@@ -113,16 +113,18 @@ export abstract class Algorithm<Act extends AgentAction = AgentAction> {
    * the optimizer state, the RNG state, the step counter and the loop state (for DQN, the
    * replay buffer too). Crash-safe: `dir/model.json` names the weights file
    * `dir/weights-<id>.bin`, and a kill at any instant leaves the previous checkpoint or this
-   * one, complete; other files in `dir` are left alone.
-   * @param dir - the directory (created if needed).
+   * one, complete; other files in `dir` are left alone. In a browser or a Web Worker, save to
+   * `'indexeddb://name'` (or `'downloads://name'`), or hand any `tf.io.IOHandler`.
+   * @param dir - a directory (created if needed), a tfjs URL such as `'indexeddb://my-agent'`,
+   *   or a `tf.io.IOHandler` with `save` (see {@link CheckpointTarget}).
    * @throws `CheckpointError` (from `tradegym`) if a file is in the way of `dir`;
-   *   `InvalidArgumentError` if `dir` is not a non-empty string.
+   *   `InvalidArgumentError` if `dir` is none of these, or a URL no tfjs handler here saves to.
    * @throws `TradegymError` (from `tradegym`) if an option holds a custom schedule function,
    *   which cannot be saved (pass it again to `load`), or after `dispose()`.
    */
-  async save(dir: string): Promise<void> {
+  async save(dir: CheckpointTarget): Promise<void> {
     this.#lifetime.require('save');
-    requireDir('dir', dir);
+    const { handler } = checkpointIO('dir', dir, 'save');
     this.mirror?.flush();
     const s = this.checkpointState();
     const rng = this.rng.getState();
@@ -130,7 +132,7 @@ export abstract class Algorithm<Act extends AgentAction = AgentAction> {
     const ext = this.extractor;
     try {
       await writeCheckpoint(
-        dir,
+        handler,
         { algorithm: this.algorithm, numTimesteps: this.numTimesteps, rng, ...s.header },
         ext === undefined ? this.config : { ...this.config, featuresExtractor: ext.record },
         { ...s.tensors, ...(ext === undefined ? {} : ext.weights('extractor')) },
@@ -145,7 +147,7 @@ export abstract class Algorithm<Act extends AgentAction = AgentAction> {
    * `overrides` on top, and restores its state: the body of every algorithm's static `load`. A
    * failed load leaves no tensors behind. @internal
    */
-  protected static async fromCheckpoint<A extends Algorithm<AgentAction>>(dir: string, algorithm: string, overrides: object, build: (options: Record<string, unknown>) => A): Promise<A> {
+  protected static async fromCheckpoint<A extends Algorithm<AgentAction>>(dir: CheckpointTarget, algorithm: string, overrides: object, build: (options: Record<string, unknown>) => A): Promise<A> {
     const checkpoint = await readCheckpoint(dir, algorithm);
     let agent: A | undefined;
     let options: Record<string, unknown> | undefined;

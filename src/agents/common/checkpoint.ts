@@ -1,22 +1,68 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError, TradegymError } from '../../core/errors.js';
+import { CheckpointError, InvalidArgumentError, TradegymError } from '../../core/errors.js';
 import { quietCpuBackend } from '../backend.js';
 import { extractorFromRecord } from './featuresExtractor.js';
 import { fileIO } from './fileIO.js';
-import { requireDir } from './guards.js';
+import { fail } from '../../core/checks.js';
 import { scheduleFromJSON } from './schedules.js';
 import type { CheckpointHeader } from './types.js';
 
 // Checkpoints, written and read once for every algorithm: the header (algorithm, network spec,
 // counters, RNG, loop state), the options, and the named tensors, through fileIO's crash-safe
-// files.
+// files, a tfjs URL's handler (IndexedDB, localStorage, downloads in a browser) or the user's
+// own tf.io.IOHandler.
+
+/**
+ * Where an agent's checkpoint is saved to or loaded from:
+ * - a directory path (Node): crash-safe files with checksums (see `save`);
+ * - a tfjs URL, handled by the routers tfjs registers where it runs: `'indexeddb://name'` and
+ *   `'localstorage://name'` in a browser or a Web Worker (IndexedDB only there),
+ *   `'downloads://name'` (save only: the page downloads `name.json` and `name.weights.bin`);
+ * - any `tf.io.IOHandler`: `tf.io.fromMemory(artifacts)` or `tf.io.browserFiles([json, bin])`
+ *   to load, `tf.io.withSaveHandler(fn)` to save, or the user's own storage.
+ */
+export type CheckpointTarget = string | tf.io.IOHandler;
+
+/** A tfjs URL: a scheme, then `://`. */
+const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+
+/**
+ * The handler for `where`, checked as the argument `name` (a directory, a URL or a handler with
+ * the method `use`). @internal
+ * @throws InvalidArgumentError for anything else, or a URL no tfjs router here handles.
+ */
+export function checkpointIO(name: string, where: unknown, use: 'save' | 'load'): { handler: Required<Pick<tf.io.IOHandler, typeof use>>; label: string; files: boolean } {
+  const wanted = `a directory path, a tfjs URL such as 'indexeddb://my-agent', or a tf.io.IOHandler with ${use}()`;
+  /** `use` of `h`, bound to it, or undefined where `h` has none. */
+  const method = (h: tf.io.IOHandler) => {
+    const f = h[use];
+    return typeof f === 'function' ? ({ [use]: f.bind(h) } as Required<Pick<tf.io.IOHandler, typeof use>>) : undefined;
+  };
+  if (typeof where === 'object' && where !== null) {
+    const handler = method(where as tf.io.IOHandler);
+    if (handler === undefined) fail(name, wanted, where);
+    return { handler, label: `${name} (a tf.io.IOHandler)`, files: false };
+  }
+  if (typeof where !== 'string' || where === '') fail(name, wanted, where);
+  const scheme = URL_SCHEME.exec(where)?.[1];
+  if (scheme === undefined) return { handler: method(fileIO(where) as tf.io.IOHandler) as Required<Pick<tf.io.IOHandler, typeof use>>, label: where, files: true };
+  const handlers = use === 'save' ? tf.io.getSaveHandlers(where) : tf.io.getLoadHandlers(where);
+  const handler = handlers.length === 1 ? method(handlers[0] as tf.io.IOHandler) : undefined;
+  if (handler === undefined) {
+    throw new InvalidArgumentError(
+      `${name} ${JSON.stringify(where)}: ${handlers.length === 0 ? `tfjs has no ${use} handler for ${scheme}:// here` : `tfjs has ${handlers.length} ${use} handlers for it`} ` +
+        `(indexeddb:// and localstorage:// exist in a browser, downloads:// saves only); give a directory path or a tf.io.IOHandler instead`,
+    );
+  }
+  return { handler, label: where, files: false };
+}
 
 /**
  * Writes a checkpoint crash-safely through {@link fileIO}: the options (schedules as JSON; a
  * custom schedule function cannot be saved), the header and the named tensors. A kill at any
  * instant leaves the previous checkpoint in `dir` or this one, complete. @internal
  */
-export async function writeCheckpoint(dir: string, header: Omit<CheckpointHeader, 'options'>, config: Readonly<Record<string, unknown>>, tensors: Record<string, tf.Tensor>): Promise<void> {
+export async function writeCheckpoint(where: Required<Pick<tf.io.IOHandler, 'save'>>, header: Omit<CheckpointHeader, 'options'>, config: Readonly<Record<string, unknown>>, tensors: Record<string, tf.Tensor>): Promise<void> {
   const options: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
     if (typeof v === 'function' && typeof (v as { toJSON?: unknown }).toJSON !== 'function') {
@@ -26,7 +72,7 @@ export async function writeCheckpoint(dir: string, header: Omit<CheckpointHeader
   }
   const { data, specs } = await tf.io.encodeWeights(tensors);
   const topology = JSON.parse(JSON.stringify({ ...header, options })) as object;
-  await fileIO(dir).save({ modelTopology: topology, weightSpecs: specs, weightData: data });
+  await where.save({ modelTopology: topology, weightSpecs: specs, weightData: data });
 }
 
 /** A checkpoint read back by {@link readCheckpoint}. @internal */
@@ -56,17 +102,37 @@ export function requireSameSpec(saved: unknown, built: unknown): void {
   }
 }
 
-/** Reads a checkpoint written by `save` and checks its algorithm. @internal */
-export async function readCheckpoint(dir: string, algorithm: string): Promise<Checkpoint> {
-  requireDir('dir', dir);
+/**
+ * Reads a checkpoint written by `save` from `where` (see {@link CheckpointTarget}) and checks its
+ * algorithm. @internal
+ */
+export async function readCheckpoint(where: unknown, algorithm: string): Promise<Checkpoint> {
+  const { handler, label, files } = checkpointIO('dir', where, 'load');
   quietCpuBackend(); // the tensors below may be the process's first: before the agent's constructor
-  const artifacts = await fileIO(dir).load();
+  const artifacts = await handler.load();
+  // fileIO checks every field and checksum; what another handler gives is checked here
+  if (!files) requireArtifacts(label, artifacts);
   const topology = artifacts.modelTopology as Checkpoint['topology'];
   if (topology.algorithm !== algorithm) {
     throw new InvalidArgumentError(`dir holds a ${topology.algorithm} agent, not ${algorithm}: load it with ${topology.algorithm}.load`);
   }
-  const tensors = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
+  const weightData = artifacts.weightData as tf.io.WeightData;
+  const tensors = tf.io.decodeWeights(weightData instanceof ArrayBuffer ? weightData : tf.io.concatenateArrayBuffers(weightData), artifacts.weightSpecs ?? []);
   const options = Object.fromEntries(Object.entries(topology.options).map(([k, v]) => [k, scheduleFromJSON(v)]));
   return { topology, tensors, options };
 }
 
+
+/** Throws a CheckpointError unless `artifacts` (from a handler other than fileIO) hold a tradegym checkpoint. */
+function requireArtifacts(label: string, artifacts: tf.io.ModelArtifacts | undefined): void {
+  const t = artifacts?.modelTopology as Partial<CheckpointHeader> | undefined;
+  const problem =
+    artifacts === undefined || artifacts === null
+      ? 'the handler returned nothing'
+      : typeof t !== 'object' || t === null || Array.isArray(t) || typeof t.algorithm !== 'string' || typeof t.options !== 'object' || t.options === null || typeof t.numTimesteps !== 'number'
+        ? 'it holds no tradegym agent (its modelTopology has no algorithm, options and numTimesteps)'
+        : !Array.isArray(artifacts.weightSpecs) || artifacts.weightData === undefined
+          ? 'it has no weights (weightSpecs and weightData)'
+          : undefined;
+  if (problem !== undefined) throw new CheckpointError(label, problem);
+}

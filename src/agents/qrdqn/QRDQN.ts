@@ -1,3 +1,4 @@
+import type { CheckpointTarget } from '../common/checkpoint.js';
 import { requireInt, requireKnownKeys } from '../../core/checks.js';
 import { Algorithm } from '../common/Algorithm.js';
 import { argmax } from '../common/distributions.js';
@@ -189,17 +190,18 @@ export class QRDQN<Act extends AgentAction = AgentAction> extends ValueBased<Act
    * Loads an agent saved with `save`, onto an env with the same spaces. Given the same live
    * `SyncVectorEnv` the saved agent trained on, training resumes exactly where it stopped;
    * any other env is reset when training starts.
-   * @param dir - the checkpoint directory.
+   * @param dir - where the checkpoint is: a directory, a tfjs URL such as `'indexeddb://my-agent'`, or a
+   *   `tf.io.IOHandler` such as `tf.io.fromMemory(artifacts)` (see {@link CheckpointTarget}).
    * @param env - the env to act in and train on.
    * @param options - options to override (e.g. a custom schedule function, which is not saved).
    * @returns the restored agent.
    * @throws `CheckpointError` (from `tradegym`) if `dir` holds no checkpoint or a damaged one
    *   (missing or invalid `model.json`; missing, truncated or altered weights);
-   *   `InvalidArgumentError` if `dir` is not a non-empty string, it holds another algorithm's
+   *   `InvalidArgumentError` if `dir` is none of these (or a URL no tfjs handler here reads), it holds another algorithm's
    *   agent, or the env does not fit the saved network, or `options.bufferSize` is below the
    *   transitions saved (a larger one keeps them, oldest first, and counts only them).
    */
-  static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: QRDQNOptions = {}): Promise<QRDQN<Act>> {
+  static async load<Act extends AgentAction>(dir: CheckpointTarget, env: TrainEnv<Act>, options: QRDQNOptions = {}): Promise<QRDQN<Act>> {
     return Algorithm.fromCheckpoint(dir, 'QRDQN', options, (merged) => new QRDQN(env, merged as QRDQNOptions));
   }
 }

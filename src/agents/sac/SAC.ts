@@ -1,3 +1,4 @@
+import type { CheckpointTarget } from '../common/checkpoint.js';
 import * as tf from '@tensorflow/tfjs';
 import { fail, requireFinite, requireKnownKeys } from '../../core/checks.js';
 import { InvalidArgumentError } from '../../core/errors.js';
@@ -587,12 +588,13 @@ export class SAC<Act extends AgentAction = Float32Array> extends OffPolicy<Act, 
    * Loads an agent saved with `save`, onto an env with the same spaces. Given the same live
    * `SyncVectorEnv` the saved agent trained on, training resumes exactly where it stopped;
    * any other env is reset when training starts.
-   * @param dir - the checkpoint directory.
+   * @param dir - where the checkpoint is: a directory, a tfjs URL such as `'indexeddb://my-agent'`, or a
+   *   `tf.io.IOHandler` such as `tf.io.fromMemory(artifacts)` (see {@link CheckpointTarget}).
    * @param env - the env to act in and train on.
    * @param options - options to override (e.g. a custom schedule function, which is not saved).
    * @returns the restored agent.
    * @throws `CheckpointError` (from `tradegym`) if `dir` holds no checkpoint or a damaged one;
-   *   `InvalidArgumentError` if `dir` is not a non-empty string, it holds another algorithm's
+   *   `InvalidArgumentError` if `dir` is none of these (or a URL no tfjs handler here reads), it holds another algorithm's
    *   agent, the env does not fit the saved networks, `entCoef` switches between fixed and
    *   learned, or `options.bufferSize` is below the transitions saved.
    * @example
@@ -612,7 +614,7 @@ export class SAC<Act extends AgentAction = Float32Array> extends OffPolicy<Act, 
    * again.dispose();
    * ```
    */
-  static async load<Act extends AgentAction>(dir: string, env: TrainEnv<Act>, options: SACOptions = {}): Promise<SAC<Act>> {
+  static async load<Act extends AgentAction>(dir: CheckpointTarget, env: TrainEnv<Act>, options: SACOptions = {}): Promise<SAC<Act>> {
     return Algorithm.fromCheckpoint(dir, 'SAC', options, (merged) => new SAC(env, merged as SACOptions));
   }
 }

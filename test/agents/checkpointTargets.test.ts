@@ -1,0 +1,127 @@
+// Checkpoints through tf.io handlers (a browser's IndexedDB, a download, the user's own storage)
+// rather than a directory: the same header and tensors, exact resume, and typed errors for what
+// is not a checkpoint target.
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DQN, PPO, useBackend } from '../../src/agents/index.js';
+import { CheckpointError, InvalidArgumentError, make, SyncVectorEnv } from '../../src/index.js';
+
+beforeAll(async () => {
+  await useBackend('cpu');
+});
+const root = mkdtempSync(join(tmpdir(), 'tradegym-targets-'));
+const vec = () => new SyncVectorEnv(Array.from({ length: 2 }, () => () => make('CartPole-v1')), { autoresetMode: 'same-step' });
+const opts = { nSteps: 64, batchSize: 32, nEpochs: 2, seed: 5 } as const;
+
+/** A save handler keeping what it was given, as a user's storage would. */
+function memory(): { handler: tf.io.IOHandler; saved: () => tf.io.ModelArtifacts } {
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  const handler = tf.io.withSaveHandler(async (a) => {
+    artifacts = structuredClone(a); // what crosses a postMessage or an IndexedDB put
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  });
+  return { handler, saved: () => artifacts! };
+}
+
+describe('checkpoints through tf.io handlers', () => {
+  it('saves to a handler what it saves to a directory, and loads it back from memory', async () => {
+    const agent = new PPO(vec(), opts);
+    await agent.learn({ totalTimesteps: 256 });
+    const dir = join(root, 'same');
+    await agent.save(dir);
+    const m = memory();
+    await agent.save(m.handler);
+    const artifacts = m.saved();
+    // the directory's manifest holds the same header and weight specs, its weights file the same bytes
+    const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { modelTopology: unknown; weightsManifest: { paths: string[]; weights: unknown }[] };
+    expect(artifacts.modelTopology).toEqual(manifest.modelTopology);
+    expect(artifacts.weightSpecs).toEqual(manifest.weightsManifest[0]!.weights);
+    const bytes = readFileSync(join(dir, manifest.weightsManifest[0]!.paths[0]!));
+    expect(Buffer.from(artifacts.weightData as ArrayBuffer).equals(bytes)).toBe(true);
+
+    const before = tf.memory().numTensors;
+    const loaded = await PPO.load(tf.io.fromMemory(artifacts), vec());
+    for (let i = 0; i < 20; i++) {
+      const obs = Float32Array.from({ length: 4 }, (_, k) => Math.cos(i * 3 + k));
+      expect(loaded.predict(obs, { deterministic: true })).toBe(agent.predict(obs, { deterministic: true }));
+    }
+    expect(Array.from(loaded.policy.params.dataSync())).toEqual(Array.from(agent.policy.params.dataSync()));
+    expect(loaded.numTimesteps).toBe(256);
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    agent.dispose();
+  }, 60_000);
+
+  it('resumes exactly from a handler: save, load on the live env, train on = never stopped', async () => {
+    const a = new PPO(vec(), opts);
+    await a.learn({ totalTimesteps: 256 });
+    await a.learn({ totalTimesteps: 256 });
+    const env = vec();
+    const b = new PPO(env, opts);
+    await b.learn({ totalTimesteps: 256 });
+    const m = memory();
+    await b.save(m.handler);
+    b.dispose();
+    const c = await PPO.load(tf.io.fromMemory(m.saved()), env);
+    await c.learn({ totalTimesteps: 256 });
+    expect(Array.from(c.policy.params.dataSync())).toEqual(Array.from(a.policy.params.dataSync()));
+    a.dispose();
+    c.dispose();
+  }, 60_000);
+
+  it('loads weights handed as a list of buffers (tfjs WeightData) and DQN with its replay buffer', async () => {
+    const agent = new DQN(make('CartPole-v1'), { learningStarts: 50, bufferSize: 500, seed: 2 });
+    await agent.learn({ totalTimesteps: 120 });
+    const m = memory();
+    await agent.save(m.handler);
+    const a = m.saved();
+    const data = new Uint8Array(a.weightData as ArrayBuffer);
+    const cut = Math.floor(data.byteLength / 3);
+    const split = { ...a, weightData: [data.slice(0, cut).buffer, data.slice(cut).buffer] };
+    const loaded = await DQN.load(tf.io.fromMemory(split), make('CartPole-v1'));
+    expect(loaded.numTimesteps).toBe(120);
+    expect(Array.from(loaded.q.params.dataSync())).toEqual(Array.from(agent.q.params.dataSync()));
+    expect(loaded.replayBuffer.size).toBe(agent.replayBuffer.size);
+    expect(Array.from(loaded.replayBuffer.observations)).toEqual(Array.from(agent.replayBuffer.observations));
+    loaded.dispose();
+    agent.dispose();
+  }, 60_000);
+
+  it('refuses what is not a checkpoint target, naming the argument and the value', async () => {
+    const agent = new PPO(make('CartPole-v1'), { seed: 0 });
+    const env = make('CartPole-v1');
+    // no IndexedDB in Node: tfjs registers no router for it, and the error says where it exists
+    await expect(agent.save('indexeddb://my-agent')).rejects.toThrow(/dir "indexeddb:\/\/my-agent": tfjs has no save handler for indexeddb:\/\/ here/);
+    await expect(PPO.load('localstorage://x', env)).rejects.toThrow(InvalidArgumentError);
+    await expect(agent.save({} as tf.io.IOHandler)).rejects.toThrow(/dir must be a directory path, a tfjs URL .* or a tf\.io\.IOHandler with save\(\), got/);
+    await expect(PPO.load(tf.io.withSaveHandler(async () => ({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })), env)).rejects.toThrow(/IOHandler with load\(\)/);
+    await expect(agent.save('' as string)).rejects.toThrow(InvalidArgumentError);
+    await expect(agent.save(42 as unknown as string)).rejects.toThrow(/got 42/);
+    agent.dispose();
+  });
+
+  it('refuses artifacts that hold no tradegym agent, or another algorithm, with no tensors left behind', async () => {
+    const env = make('CartPole-v1');
+    const before = tf.memory().numTensors;
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [4] })] });
+    const m = memory();
+    await model.save(m.handler); // a Keras model, not an agent
+    model.dispose();
+    await expect(PPO.load(tf.io.fromMemory(m.saved()), env)).rejects.toThrow(CheckpointError);
+    await expect(PPO.load(tf.io.fromMemory(m.saved()), env)).rejects.toThrow(/holds no tradegym agent/);
+    await expect(PPO.load({ load: async () => undefined as unknown as tf.io.ModelArtifacts }, env)).rejects.toThrow(/the handler returned nothing/);
+    const dqn = new DQN(env, { seed: 1 });
+    const d = memory();
+    await dqn.save(d.handler);
+    dqn.dispose();
+    const noWeights = { ...d.saved(), weightData: undefined };
+    await expect(DQN.load(tf.io.fromMemory(noWeights), env)).rejects.toThrow(/has no weights/);
+    await expect(PPO.load(tf.io.fromMemory(d.saved()), env)).rejects.toThrow(/holds a DQN agent, not PPO/);
+    expect(tf.memory().numTensors).toBe(before);
+    // nothing was written anywhere by these handlers
+    expect(readdirSync(root).filter((f) => !f.startsWith('same'))).toEqual([]);
+  });
+});
