@@ -2,8 +2,20 @@ import * as tf from '@tensorflow/tfjs';
 import { requireOneOf } from '../core/checks.js';
 import { TradegymError } from '../core/errors.js';
 
-/** A tfjs backend choice. `'auto'` takes the fastest one installed. */
-export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/**
+ * A tfjs backend choice. `'auto'` takes the fastest one installed for these small networks;
+ * `'webgl'` and `'webgpu'` run in a browser (a page or a Web Worker) with a GPU.
+ */
+export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'webgl' | 'webgpu' | 'cpu';
+
+/** The package that registers each backend ('' for the ones `@tensorflow/tfjs` itself brings). */
+const PACKAGES: Readonly<Record<Exclude<BackendName, 'auto'>, string>> = {
+  tensorflow: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  webgl: '',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
+  cpu: '',
+};
 
 async function tryImport(name: string): Promise<boolean> {
   try {
@@ -17,13 +29,19 @@ async function tryImport(name: string): Promise<boolean> {
 /**
  * Chooses the tfjs backend; agents never pick one silently at import. `'auto'` takes
  * `@tensorflow/tfjs-node` where the user has installed it, else
- * `@tensorflow/tfjs-backend-wasm` where installed, else the pure-JS cpu backend. A backend
+ * `@tensorflow/tfjs-backend-wasm` where installed, else the pure-JS cpu backend (a GPU backend
+ * is never chosen for you: these networks are too small to gain from one). A backend
  * already registered with tfjs (e.g. a browser bundle that imports `@tensorflow/tfjs-backend-wasm`
- * itself) is used without importing its package again.
+ * or `@tensorflow/tfjs-backend-webgpu` itself) is used without importing its package again.
+ * `'webgl'` comes with `@tensorflow/tfjs` and registers only in a browser.
  *
- * @param name - `'auto'` (default), `'tensorflow'`, `'wasm'` or `'cpu'`.
+ * The tfjs backend runs the features extractors and the checkpoints; the agents' own maths runs
+ * on their kernel sets (the `compute` option), which need no backend.
+ *
+ * @param name - `'auto'` (default), `'tensorflow'`, `'wasm'`, `'webgl'`, `'webgpu'` or `'cpu'`.
  * @returns the backend now active.
- * @throws `TradegymError` (from `tradegym`) if a named backend's package is not installed.
+ * @throws `TradegymError` (from `tradegym`) if a named backend's package is not installed or
+ *   does not register here, or if it registers but cannot start (no GPU adapter, say).
  * @example
  * ```ts
  * import { useBackend } from 'tradegym/agents';
@@ -32,18 +50,21 @@ async function tryImport(name: string): Promise<boolean> {
  * ```
  */
 export async function useBackend(name: BackendName = 'auto'): Promise<string> {
-  requireOneOf('name', name, ['auto', 'tensorflow', 'wasm', 'cpu']);
-  const candidates: [string, string][] =
-    name === 'auto'
-      ? [['tensorflow', '@tensorflow/tfjs-node'], ['wasm', '@tensorflow/tfjs-backend-wasm'], ['cpu', '']]
-      : [[name, name === 'tensorflow' ? '@tensorflow/tfjs-node' : name === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '']];
+  requireOneOf('name', name, ['auto', 'tensorflow', 'wasm', 'webgl', 'webgpu', 'cpu']);
+  const candidates = (name === 'auto' ? (['tensorflow', 'wasm', 'cpu'] as const) : [name]).map((b) => [b, PACKAGES[b]] as const);
   for (const [backend, pkg] of candidates) {
     // a backend the page or the user registered already (a bundle imports the package itself:
     // its dynamic import may not resolve there) is used as it is; otherwise its package is
     // imported, which may still not register it (an alias, a broken native build)
     const available = tf.findBackendFactory(backend) !== null || (pkg !== '' && (await tryImport(pkg)) && tf.findBackendFactory(backend) !== null);
     if (!available) {
-      if (name !== 'auto') throw new TradegymError(`backend '${name}' needs the package ${pkg}, which is not installed or did not register it; install it or choose another backend`);
+      if (name !== 'auto') {
+        throw new TradegymError(
+          pkg === ''
+            ? `backend '${name}' is not registered here: tfjs registers it only in a browser (a page or a Web Worker) that has ${name === 'webgl' ? 'WebGL' : 'it'}; choose another backend`
+            : `backend '${name}' needs the package ${pkg}, which is not installed or did not register it; install it (in a bundle, import it before useBackend) or choose another backend`,
+        );
+      }
       continue;
     }
     if (await tf.setBackend(backend)) {
@@ -51,6 +72,7 @@ export async function useBackend(name: BackendName = 'auto'): Promise<string> {
       quietCpuBackend();
       return tf.getBackend();
     }
+    if (name !== 'auto') throw new TradegymError(`backend '${name}' is installed but could not start here (for a GPU backend: no usable GPU adapter or context); choose another backend`);
   }
   throw new TradegymError(`no tfjs backend could be set for '${name}'`);
 }

@@ -71,8 +71,17 @@ describe('useBackend', () => {
     expect(['wasm', 'cpu']).toContain(chosen);
     expect(await useBackend('cpu')).toBe('cpu');
     await expect(useBackend('tensorflow')).rejects.toThrow(/backend 'tensorflow' needs the package @tensorflow\/tfjs-node/);
-    await expect(useBackend('gpu' as never)).rejects.toThrow(/name must be one of 'auto', 'tensorflow', 'wasm', 'cpu', got "gpu"/);
+    await expect(useBackend('gpu' as never)).rejects.toThrow(/name must be one of 'auto', 'tensorflow', 'wasm', 'webgl', 'webgpu', 'cpu', got "gpu"/);
     await useBackend('cpu');
+  });
+
+  it('refuses the GPU backends in Node, saying where they run, and keeps the backend it had', async () => {
+    await useBackend('cpu');
+    // tfjs registers webgl only where there is a browser; the webgpu package (installed here)
+    // registers only where navigator.gpu exists
+    await expect(useBackend('webgl')).rejects.toThrow(/^backend 'webgl' is not registered here: tfjs registers it only in a browser/);
+    await expect(useBackend('webgpu')).rejects.toThrow(/^backend 'webgpu' needs the package @tensorflow\/tfjs-backend-webgpu, which is not installed or did not register it/);
+    expect(tf.getBackend()).toBe('cpu');
   });
 });
 
