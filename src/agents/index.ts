@@ -49,3 +49,4 @@ export {
   type EvaluationRecord,
   type CheckpointCallbackOptions,
 } from './common/callbacks.js';
+export { serveTraining, WorkerTrainer, type MessageEndpoint, type TrainableAgent, type WorkerProgress, type WorkerTraining, type WorkerTrainingResult, type WorkerTrainOptions } from './worker.js';

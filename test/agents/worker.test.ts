@@ -1,0 +1,132 @@
+// The Web Worker protocol, over a real MessageChannel (structured cloning, transfers, and the
+// asynchrony of a worker; the headless-Chromium test runs it in a real Web Worker): progress after
+// every rollout, the trained agent back as a checkpoint equal bit for bit to training in place,
+// stop and abort, and errors carried back to the page.
+import * as tf from '@tensorflow/tfjs';
+import { MessageChannel } from 'node:worker_threads';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PPO, serveTraining, useBackend, WorkerTrainer, type MessageEndpoint, type WorkerProgress } from '../../src/agents/index.js';
+import { InvalidArgumentError, make, TradegymError } from '../../src/index.js';
+
+beforeAll(async () => {
+  await useBackend('cpu');
+});
+
+interface Config {
+  seed: number;
+  steps: number;
+}
+const ppo = (seed: number) => new PPO(make('CartPole-v1'), { nSteps: 128, batchSize: 64, nEpochs: 2, seed });
+
+const open: { close(): void }[] = [];
+/** A page end and a worker end, the worker serving `setup`. */
+function channel(setup: (c: Config) => Parameters<typeof serveTraining<Config>>[1] extends (c: Config) => infer R ? R : never) {
+  const { port1, port2 } = new MessageChannel();
+  open.push(port1, port2);
+  const stopServing = serveTraining<Config>(port1 as unknown as MessageEndpoint, setup);
+  return { trainer: new WorkerTrainer<Config>(port2 as unknown as MessageEndpoint), page: port2, worker: port1, stopServing };
+}
+afterEach(() => {
+  open.splice(0).forEach((p) => p.close());
+});
+
+describe('training in a worker', () => {
+  it('reports every rollout and returns the agent a training in place would have, bit for bit', async () => {
+    const before = tf.memory().numTensors;
+    const { trainer } = channel((c) => ({ agent: ppo(c.seed), totalTimesteps: c.steps }));
+    const progress: WorkerProgress[] = [];
+    const result = await trainer.train({ seed: 7, steps: 640 }, { onProgress: (p) => progress.push(p) });
+    // 640 steps in rollouts of 128: five progress messages, one per rollout and update
+    expect(progress.map((p) => p.timesteps)).toEqual([128, 256, 384, 512, 640]);
+    expect(progress.every((p) => p.totalTimesteps === 640 && p.record['time/total_timesteps'] === p.timesteps)).toBe(true);
+    expect(progress.at(-1)!.elapsedMs).toBeGreaterThanOrEqual(progress[0]!.elapsedMs);
+    expect(result).toMatchObject({ algorithm: 'PPO', numTimesteps: 640, stopped: false });
+    expect(trainer.running).toBe(false);
+    // the worker disposed of its agent
+    expect(tf.memory().numTensors).toBe(before);
+
+    const here = ppo(7);
+    await here.learn({ totalTimesteps: 640 });
+    const loaded = await PPO.load(result.checkpoint, make('CartPole-v1'));
+    expect(Array.from(loaded.policy.params.dataSync())).toEqual(Array.from(here.policy.params.dataSync()));
+    expect(loaded.numTimesteps).toBe(640);
+    // the checkpoint loads again (e.g. once to evaluate, once to keep)
+    const again = await PPO.load(result.checkpoint, make('CartPole-v1'));
+    expect(again.numTimesteps).toBe(640);
+    [here, loaded, again].forEach((a) => a.dispose());
+    expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+
+  it('stops after the current update on stop() and on an aborted signal, returning the agent so far', async () => {
+    const { trainer } = channel((c) => ({ agent: ppo(c.seed), totalTimesteps: c.steps }));
+    const stopped = await trainer.train({ seed: 1, steps: 100_000 }, { onProgress: (p) => p.timesteps >= 256 && trainer.stop() });
+    expect(stopped.stopped).toBe(true);
+    // the stop arrives while the worker trains on: it ends after at most a few more updates
+    expect(stopped.numTimesteps).toBeGreaterThanOrEqual(256);
+    expect(stopped.numTimesteps).toBeLessThan(2_000);
+    const controller = new AbortController();
+    const aborted = await trainer.train({ seed: 1, steps: 100_000 }, { signal: controller.signal, onProgress: () => controller.abort() });
+    expect(aborted.stopped).toBe(true);
+    expect(aborted.numTimesteps).toBeLessThan(2_000);
+    // an already aborted signal: stopped after the first update
+    const pre = new AbortController();
+    pre.abort();
+    expect((await trainer.train({ seed: 1, steps: 100_000 }, { signal: pre.signal })).numTimesteps).toBe(128);
+    // a worker-side callback may stop training too
+    const own = channel((c) => ({ agent: ppo(c.seed), totalTimesteps: c.steps, callback: (r) => r['time/total_timesteps']! < 384 }));
+    const byCallback = await own.trainer.train({ seed: 1, steps: 100_000 });
+    expect(byCallback).toMatchObject({ numTimesteps: 384, stopped: true });
+  }, 60_000);
+
+  it("carries the worker's errors back, naming them, and leaves no tensors behind", async () => {
+    const before = tf.memory().numTensors;
+    const bad = channel((c) => ({ agent: new PPO(make('CartPole-v1'), { seed: c.seed, gamma: 2 }), totalTimesteps: c.steps }));
+    const e = await bad.trainer.train({ seed: 0, steps: 128 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(TradegymError);
+    expect((e as Error).message).toMatch(/^training in the worker failed: InvalidArgumentError: gamma must be/);
+    const noSteps = channel((c) => ({ agent: ppo(c.seed), totalTimesteps: 0 }));
+    await expect(noSteps.trainer.train({ seed: 0, steps: 1 })).rejects.toThrow(/setup\(config\)\.totalTimesteps must be an integer >= 1, got 0/);
+    const extra = channel((c) => ({ agent: ppo(c.seed), totalTimesteps: 128, epochs: 3 }) as never);
+    await expect(extra.trainer.train({ seed: 0, steps: 1 })).rejects.toThrow(/epochs/);
+    const notAgent = channel(() => ({ agent: {} as never, totalTimesteps: 128 }));
+    await expect(notAgent.trainer.train({ seed: 0, steps: 1 })).rejects.toThrow(/setup\(config\)\.agent must be a tradegym agent/);
+    const throws = channel(async () => {
+      throw new RangeError('no data for that symbol');
+    });
+    await expect(throws.trainer.train({ seed: 0, steps: 1 })).rejects.toThrow(/RangeError: no data for that symbol/);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+
+  it('runs one training at a time, ignores messages that are not its own, and refuses bad arguments', async () => {
+    const { trainer, page, worker } = channel((c) => ({ agent: ppo(c.seed), totalTimesteps: c.steps }));
+    const seen: unknown[] = [];
+    page.on('message', (m) => seen.push(m)); // the page's own traffic shares the channel
+    worker.postMessage({ kind: 'hello' });
+    const first = trainer.train({ seed: 0, steps: 256 });
+    await expect(trainer.train({ seed: 0, steps: 256 })).rejects.toThrow(/a training is already under way in this worker/);
+    expect((await first).numTimesteps).toBe(256);
+    expect(seen).toContainEqual({ kind: 'hello' });
+    await expect(trainer.train({ seed: 0, steps: 1 }, { every: 2 } as never)).rejects.toThrow(/options has an unknown key 'every'|every/);
+    await expect(trainer.train({ seed: 0, steps: 1 }, { onProgress: 3 } as never)).rejects.toThrow(/options\.onProgress must be a function, got 3/);
+    await expect(trainer.train({ seed: 0, steps: 1, f: () => 1 } as never)).rejects.toThrow(InvalidArgumentError);
+    expect(() => new WorkerTrainer({} as never)).toThrow(/endpoint must be a Worker, the worker scope \(self\) or a MessagePort/);
+    expect(() => serveTraining(worker as unknown as MessageEndpoint, 'ppo' as never)).toThrow(/setup must be a function/);
+    // dispose rejects a training under way and refuses new ones
+    const running = trainer.train({ seed: 0, steps: 100_000 });
+    trainer.dispose();
+    await expect(running).rejects.toThrow(/disposed of during training/);
+    await expect(trainer.train({ seed: 0, steps: 1 })).rejects.toThrow(/was disposed of/);
+  }, 60_000);
+
+  it("a second request to a busy worker gets the worker's refusal (two pages, one worker)", async () => {
+    const { port1, port2 } = new MessageChannel();
+    open.push(port1, port2);
+    serveTraining<Config>(port1 as unknown as MessageEndpoint, (c) => ({ agent: ppo(c.seed), totalTimesteps: c.steps }));
+    const a = new WorkerTrainer<Config>(port2 as unknown as MessageEndpoint);
+    const b = new WorkerTrainer<Config>(port2 as unknown as MessageEndpoint);
+    const ra = a.train({ seed: 0, steps: 512 });
+    // request ids are unique across trainers: b's refusal does not reach a
+    await expect(b.train({ seed: 0, steps: 512 })).rejects.toThrow(/training in the worker failed: TradegymError: the worker is already training/);
+    expect((await ra).numTimesteps).toBe(512);
+  }, 60_000);
+});
