@@ -7,7 +7,7 @@ import { PPO, type LogRecord } from '../../src/agents/index.js';
 // Trend features over the horizons the trends live on (a day to five days of 15-minute bars):
 // where the price sits against its moving averages, and its log return over those spans. No
 // 1-bar returns or oscillators: their noise is what a small sample lets the policy overfit.
-const pipeline = new FeaturePipeline([
+export const pipeline = new FeaturePipeline([
   { name: 'priceToSma', period: 96 },
   { name: 'priceToSma', period: 192 },
   { name: 'priceToSma', period: 288 },
@@ -16,7 +16,11 @@ const pipeline = new FeaturePipeline([
   { name: 'logReturns', period: 192 },
   { name: 'logReturns', period: 288 },
 ]);
-const envFor = (norm: Normalizer, frame: FeatureFrame<MarketData>, episodeLength?: number) =>
+/** PPO's settings for this env (the seed is the caller's). */
+export const PPO_TRADING_OPTIONS = { nSteps: 2048, batchSize: 256, nEpochs: 10, entCoef: 0.03 } as const;
+
+/** The trading env over normalised features: window 4, discrete-3, 10 bps fee, fees counted three times in the reward. */
+export const envFor = (norm: Normalizer, frame: FeatureFrame<MarketData>, episodeLength?: number) =>
   new TradingEnv({ features: norm.transform(frame), windowSize: 4, actionScheme: 'discrete-3', fee: 10, reward: { weights: { pnl: 1, fee: 2 } }, ...(episodeLength ? { episodeLength } : {}) });
 
 /** Options of {@link ppoStrategy}. */
@@ -47,7 +51,7 @@ export function ppoStrategy(timesteps: number, onTrained: (agent: PPO, seed: num
       let best: { agent: PPO; log: LogRecord[]; sharpe: number } | undefined;
       for (let k = 0; k < candidates; k++) {
         const log: LogRecord[] = [];
-        const agent = new PPO(envFor(norm, frame, 1000), { nSteps: 2048, batchSize: 256, nEpochs: 10, entCoef: 0.03, seed: seed * 100 + k });
+        const agent = new PPO(envFor(norm, frame, 1000), { ...PPO_TRADING_OPTIONS, seed: seed * 100 + k });
         await agent.learn({ totalTimesteps: timesteps, callback: (r) => void log.push(r), progressBar: process.stderr.isTTY === true });
         // with one candidate there is nothing to choose: skip the in-sample backtest
         const measured = candidates === 1 ? 0 : backtest({ data: frame.bars, strategy: { env: envFor(norm, frame), agent } }).metrics.sharpeRatio;

@@ -15,7 +15,7 @@ import type { CallbackSpec, LearnOptions, LogRecord } from './common/types.js';
  */
 export interface MessageEndpoint {
   /** Sends `message` (structured-cloned; the buffers in `transfer` are moved, not copied). */
-  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+  postMessage(message: unknown, transfer: ArrayBuffer[]): void;
   /** Listens for `'message'` (and, on a `Worker`, `'error'`: a script that failed to load). */
   addEventListener(type: 'message' | 'error', listener: (event: { data?: unknown; message?: string }) => void): void;
   /** Stops listening. */
@@ -152,7 +152,7 @@ export function serveTraining<Config = unknown>(endpoint: MessageEndpoint, setup
   const port = requireEndpoint('endpoint', endpoint);
   if (typeof setup !== 'function') fail('setup', 'a function of the config that returns { agent, totalTimesteps }', setup);
   let running: { id: number; stop: boolean } | undefined;
-  const post = (m: Message, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
+  const post = (m: Message, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
   async function train(id: number, config: unknown): Promise<void> {
     let agent: TrainableAgent | undefined;
@@ -185,7 +185,7 @@ export function serveTraining<Config = unknown>(endpoint: MessageEndpoint, setup
       const numTimesteps = agent.numTimesteps;
       post(
         { tradegym: 'done', id, numTimesteps, stopped: stopped || numTimesteps - first < training.totalTimesteps, elapsedMs, artifacts: saved },
-        saved.weightData instanceof ArrayBuffer ? [saved.weightData] : undefined,
+        saved.weightData instanceof ArrayBuffer ? [saved.weightData] : [],
       );
     } catch (e) {
       const err = e as { name?: unknown; message?: unknown };
@@ -308,7 +308,7 @@ export class WorkerTrainer<Config = unknown> {
       this.#current = { id, resolve, reject, ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress as (p: WorkerProgress) => void }), cleanup: () => signal?.removeEventListener('abort', abort) };
       try {
         // an already aborted signal: stop after the first update
-        this.#port.postMessage({ tradegym: 'train', id, config, stop: signal?.aborted === true } satisfies Message);
+        this.#port.postMessage({ tradegym: 'train', id, config, stop: signal?.aborted === true } satisfies Message, []);
       } catch (e) {
         this.#finish();
         throw new InvalidArgumentError(`config could not be sent to the worker (it must be plain data: no functions, no class instances), got ${show(config)}: ${(e as Error).message}`);
@@ -319,7 +319,7 @@ export class WorkerTrainer<Config = unknown> {
   /** Asks the worker to stop after the current update; `train` then resolves with the agent so far (`stopped: true`). Does nothing when idle. */
   stop(): void {
     const c = this.#current;
-    if (c !== undefined) this.#port.postMessage({ tradegym: 'stop', id: c.id } satisfies Message);
+    if (c !== undefined) this.#port.postMessage({ tradegym: 'stop', id: c.id } satisfies Message, []);
   }
 
   /**

@@ -96,6 +96,7 @@ export interface DownloadResult {
  * ```
  */
 export class DownloadError extends TradegymError {
+  override name = 'DownloadError';
   /**
    * @param message - what failed and why.
    * @param cause - the underlying error.

@@ -13,12 +13,15 @@
  * ```
  */
 export class TradegymError extends Error {
+  // every class names itself in a literal: a minifier renames classes, and `name` must survive
+  // it (a message crossing from a Web Worker carries only the name)
+  override name = 'TradegymError';
+
   /**
    * @param message - what went wrong, naming the argument and showing the bad value.
    */
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
   }
 }
 
@@ -31,7 +34,9 @@ export class TradegymError extends Error {
  * try { new Box(1, 0, [2]); } catch (e) { console.log(e instanceof InvalidArgumentError); } // true
  * ```
  */
-export class InvalidArgumentError extends TradegymError {}
+export class InvalidArgumentError extends TradegymError {
+  override name = 'InvalidArgumentError';
+}
 
 /**
  * Input data failed validation (non-finite prices, unsorted timestamps, and the like).
@@ -43,7 +48,9 @@ export class InvalidArgumentError extends TradegymError {}
  * console.log(err.name); // "DataValidationError"
  * ```
  */
-export class DataValidationError extends TradegymError {}
+export class DataValidationError extends TradegymError {
+  override name = 'DataValidationError';
+}
 
 /**
  * `step` was called before `reset`, or after the episode ended (terminated or truncated).
@@ -55,7 +62,9 @@ export class DataValidationError extends TradegymError {}
  * try { env.step(0); } catch (e) { console.log(e instanceof ResetNeededError); } // true
  * ```
  */
-export class ResetNeededError extends TradegymError {}
+export class ResetNeededError extends TradegymError {
+  override name = 'ResetNeededError';
+}
 
 /**
  * `reset`, `step` or another method was called on an env (or vector env) after `close()`.
@@ -68,7 +77,9 @@ export class ResetNeededError extends TradegymError {}
  * try { env.reset(); } catch (e) { console.log(e instanceof EnvClosedError); } // true
  * ```
  */
-export class EnvClosedError extends TradegymError {}
+export class EnvClosedError extends TradegymError {
+  override name = 'EnvClosedError';
+}
 
 /**
  * An action is not a member of the env's action space.
@@ -81,7 +92,9 @@ export class EnvClosedError extends TradegymError {}
  * try { env.step(2); } catch (e) { console.log(e instanceof InvalidActionError); } // true
  * ```
  */
-export class InvalidActionError extends TradegymError {}
+export class InvalidActionError extends TradegymError {
+  override name = 'InvalidActionError';
+}
 
 /**
  * A conformance check of {@link checkEnv} failed. `check` names the failed check.
@@ -94,6 +107,7 @@ export class InvalidActionError extends TradegymError {}
  * ```
  */
 export class EnvCheckError extends TradegymError {
+  override name = 'EnvCheckError';
   /** The name of the check that failed, e.g. `'reset-seed-determinism'`. */
   readonly check: string;
 
@@ -122,6 +136,7 @@ export class EnvCheckError extends TradegymError {
  * ```
  */
 export class CheckpointError extends TradegymError {
+  override name = 'CheckpointError';
   /** The file or directory at fault, e.g. `'out/ppo/model.json'`. */
   readonly file: string;
 

@@ -13,12 +13,12 @@ function nodeProcess(): { readonly pid: number; kill(pid: number, signal: number
 
 /**
  * Node's built-in module `id` (e.g. `'node:fs/promises'`), for `what` (the function that needs
- * it, named in the error). @internal
+ * it, named in the error); `instead` says what a browser does instead. @internal
  * @throws TradegymError outside Node, naming `what` and what to use instead.
  */
-export function nodeBuiltin<T>(id: string, what: string): T {
+export function nodeBuiltin<T>(id: string, what: string, instead = 'work in memory (e.g. parseCsv, renderReport)'): T {
   const get = nodeProcess()?.getBuiltinModule;
-  if (typeof get !== 'function') throw new TradegymError(`${what} needs Node.js (${id}), which this JavaScript engine is not; in a browser, work in memory (e.g. parseCsv, renderReport) instead`);
+  if (typeof get !== 'function') throw new TradegymError(`${what} needs Node.js (${id}), which this JavaScript engine is not; in a browser, ${instead} instead`);
   return get(id) as T;
 }
 

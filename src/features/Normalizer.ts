@@ -13,7 +13,9 @@ import type { FeatureFrame } from './FeatureFrame.js';
  * try { new Normalizer().transform(frame); } catch (e) { console.log(e instanceof NotFittedError); } // true
  * ```
  */
-export class NotFittedError extends TradegymError {}
+export class NotFittedError extends TradegymError {
+  override name = 'NotFittedError';
+}
 
 /** How a {@link Normalizer} scales each column. */
 export type NormalizeMethod = 'zscore' | 'minmax' | 'robust';

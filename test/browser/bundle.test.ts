@@ -4,7 +4,9 @@
 // reaches it only when called, and says so elsewhere.
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PPO, useBackend } from '../../src/agents/index.js';
@@ -43,6 +45,19 @@ describe('the browser', () => {
     expect(gz).toBeGreaterThan(budget / 4); // a bundle that lost its contents would pass the budget too
   }, 120_000);
 
+  it.each(['.', './ccxt'] as const)("entry %s, minified, keeps its error classes' names (a worker's error crosses by name)", async (name) => {
+    const r = await build({ entryPoints: [join(root, ENTRIES[name])], bundle: true, write: false, platform: 'browser', format: 'esm', minify: true, external: ['@tensorflow/*', 'ccxt'], logLevel: 'silent' });
+    const dir = mkdtempSync(join(tmpdir(), 'tradegym-min-'));
+    const file = join(dir, 'bundle.mjs');
+    writeFileSync(file, r.outputFiles[0]!.contents);
+    const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const errors = Object.entries(mod).filter(([, v]) => typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof Error);
+    expect(errors.length).toBeGreaterThanOrEqual(name === '.' ? 9 : 1);
+    for (const [exported, C] of errors) expect(new (C as new (a: string, b: string) => Error)('a', 'b').name).toBe(exported);
+    // the minifier did rename the classes: the names come from the literals
+    expect(errors.some(([exported, C]) => (C as { name: string }).name !== exported)).toBe(true);
+  }, 120_000);
+
   describe('outside Node, what needs Node says so when called', () => {
     const proc = process as { getBuiltinModule?: unknown };
     const original = proc.getBuiltinModule;
@@ -58,7 +73,7 @@ describe('the browser', () => {
       await expect(readCsv('bars.csv')).rejects.toThrow(TradegymError);
       await expect(readCsv('bars.csv')).rejects.toThrow(/readCsv needs Node\.js \(node:fs\).*parseCsv/);
       await expect(writeCsv(data, 'bars.csv')).rejects.toThrow(/writeCsv needs Node\.js/);
-      await expect(agent.save('checkpoint')).rejects.toThrow(/saving and loading agents needs Node\.js/);
+      await expect(agent.save('checkpoint')).rejects.toThrow(/saving and loading agents in a directory needs Node\.js .* in a browser, save to 'indexeddb:\/\/name' or a tf\.io\.IOHandler/);
       proc.getBuiltinModule = original;
       agent.dispose();
     });

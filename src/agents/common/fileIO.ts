@@ -8,19 +8,22 @@ import { nodeBuiltin } from '../../core/nodeBuiltin.js';
 import { CheckpointError, InvalidArgumentError } from '../../core/errors.js';
 import type { CheckpointHeader } from './types.js';
 
+/** What a browser does instead of saving to a directory. */
+const INSTEAD = "save to 'indexeddb://name' or a tf.io.IOHandler (see CheckpointTarget)";
+
 /** Node's modules this file uses, looked up when used (see nodeBuiltin): the agents' entry bundles for the browser. */
 const node = {
   get fs() {
-    return nodeBuiltin<typeof FsPromises>('node:fs/promises', 'saving and loading agents');
+    return nodeBuiltin<typeof FsPromises>('node:fs/promises', 'saving and loading agents in a directory', INSTEAD);
   },
   get path() {
-    return nodeBuiltin<typeof Path>('node:path', 'saving and loading agents');
+    return nodeBuiltin<typeof Path>('node:path', 'saving and loading agents in a directory', INSTEAD);
   },
   get crypto() {
-    return nodeBuiltin<typeof Crypto>('node:crypto', 'saving and loading agents');
+    return nodeBuiltin<typeof Crypto>('node:crypto', 'saving and loading agents in a directory', INSTEAD);
   },
   get process() {
-    return nodeBuiltin<typeof Process>('node:process', 'saving and loading agents');
+    return nodeBuiltin<typeof Process>('node:process', 'saving and loading agents in a directory', INSTEAD);
   },
 };
 

@@ -1,0 +1,144 @@
+// The page: trains PPO in a Web Worker (the page stays responsive) with a live training curve,
+// then loads the trained agent here to evaluate it (CartPole) or backtest it on held-out bars
+// of a synthetic market, and shows the HTML report. `?auto` runs both tasks on load with the
+// settings in the URL (the headless-Chromium test does), e.g. ?auto&cartpoleSteps=20000.
+import { make, Rng, backtest } from '../../src/index.js';
+import { evaluatePolicy, PPO, useBackend, WorkerTrainer, type BackendName, type Compute, type WorkerProgress, type WorkerTrainingResult } from '../../src/agents/index.js';
+import { renderReport } from '../../src/report/index.js';
+import { ppoOptions, tradingMarket, type TrainConfig } from './shared.js';
+
+/** What the page has done, read by the headless test (and handy in the console). */
+interface PageState {
+  status: 'idle' | 'running' | 'done' | 'error';
+  error?: string;
+  cartpole?: { meanReward: number; randomMeanReward: number; steps: number; stepsPerSecond: number; progressMessages: number; compute: Compute; indexedDbRoundTrip: boolean };
+  trading?: { steps: number; stepsPerSecond: number; sharpe: number; totalReturn: number; maxDrawdown: number; trades: number; buyAndHoldReturn: number };
+}
+const state: PageState = { status: 'idle' };
+(globalThis as { tradegymExample?: PageState }).tradegymExample = state;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const params = new URLSearchParams(location.search);
+const setting = (name: string, fallback: string) => params.get(name) ?? fallback;
+$<HTMLSelectElement>('compute').value = setting('compute', 'wasm');
+$<HTMLSelectElement>('backend').value = setting('backend', 'cpu');
+$<HTMLInputElement>('cartpoleSteps').value = setting('cartpoleSteps', '30000');
+$<HTMLInputElement>('tradingSteps').value = setting('tradingSteps', '100000');
+
+const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+const trainer = new WorkerTrainer<TrainConfig>(worker);
+
+function config(task: TrainConfig['task']): TrainConfig {
+  return {
+    task,
+    compute: $<HTMLSelectElement>('compute').value as Compute,
+    backend: $<HTMLSelectElement>('backend').value as BackendName,
+    steps: Number($<HTMLInputElement>(task === 'cartpole' ? 'cartpoleSteps' : 'tradingSteps').value),
+    seed: 0,
+    marketSeed: 11,
+  };
+}
+
+function log(line: string): void {
+  $('log').textContent += `${line}\n`;
+}
+
+/** The live training curve: the mean episode return of the last 100 episodes against steps. */
+function curve(svgId: string) {
+  const svg = $(svgId) as unknown as SVGSVGElement;
+  const points: [number, number][] = [];
+  return (p: WorkerProgress) => {
+    const y = p.record['rollout/ep_rew_mean'];
+    if (y === undefined || Number.isNaN(y)) return;
+    points.push([p.timesteps, y]);
+    const ys = points.map(([, v]) => v);
+    const lo = Math.min(...ys);
+    const hi = Math.max(...ys, lo + 1e-9);
+    const d = points.map(([x, v]) => `${((x / p.totalTimesteps) * 600).toFixed(1)},${(190 - ((v - lo) / (hi - lo)) * 180).toFixed(1)}`).join(' ');
+    svg.innerHTML = `<polyline points="${d}" fill="none" stroke="#1f77b4" stroke-width="2"/><text x="4" y="14" font-size="12">${hi.toFixed(3)}</text><text x="4" y="196" font-size="12">${lo.toFixed(3)}</text>`;
+    $(`${svgId}-label`).textContent = `${p.timesteps} / ${p.totalTimesteps} steps, mean episode return ${y.toFixed(3)}, ${Math.round(p.record['time/fps'] ?? 0)} steps/s`;
+  };
+}
+
+async function trainCartPole(): Promise<void> {
+  const c = config('cartpole');
+  log(`CartPole: PPO for ${c.steps} steps in the worker (kernels ${c.compute}, tfjs ${c.backend})`);
+  let messages = 0;
+  const draw = curve('cartpole-curve');
+  const result = await trainer.train(c, { onProgress: (p) => (messages++, draw(p)) });
+  const env = make('CartPole-v1');
+  const agent = await PPO.load(result.checkpoint, env, { compute: 'js' }); // the page thread acts with the plain-JS kernels
+  const trained = evaluatePolicy(agent, env, { nEvalEpisodes: 10, seed: 100 });
+  // kept in the browser's IndexedDB, and read back: the same policy
+  await agent.save('indexeddb://tradegym-cartpole');
+  const kept = await PPO.load('indexeddb://tradegym-cartpole', make('CartPole-v1'), { compute: 'js' });
+  const probes = Array.from({ length: 50 }, (_, i) => Float32Array.from({ length: 4 }, (_, k) => Math.sin(i * 7 + k) * 0.2));
+  const indexedDbRoundTrip = probes.every((o) => kept.predict(o, { deterministic: true }) === agent.predict(o, { deterministic: true })) && kept.numTimesteps === agent.numTimesteps;
+  kept.dispose();
+  const rng = new Rng(1);
+  const random = evaluatePolicy({ predict: () => rng.integer(0, 2) }, make('CartPole-v1'), { nEvalEpisodes: 10, seed: 100 });
+  agent.dispose();
+  const stepsPerSecond = result.numTimesteps / (result.elapsedMs / 1000);
+  state.cartpole = { meanReward: trained.mean, randomMeanReward: random.mean, steps: result.numTimesteps, stepsPerSecond, progressMessages: messages, compute: c.compute, indexedDbRoundTrip };
+  log(`CartPole: trained ${result.numTimesteps} steps at ${stepsPerSecond.toFixed(0)} steps/s; mean return ${trained.mean.toFixed(1)} (random policy ${random.mean.toFixed(1)}); kept in IndexedDB as indexeddb://tradegym-cartpole`);
+}
+
+/** The last trained trading agent, for the download button. */
+let lastTrading: WorkerTrainingResult['checkpoint'] | undefined;
+
+async function download(): Promise<void> {
+  if (lastTrading === undefined) return;
+  const agent = await PPO.load(lastTrading, tradingMarket(11).testEnv(), { compute: 'js' });
+  await agent.save('downloads://tradegym-ppo'); // tradegym-ppo.json and tradegym-ppo.weights.bin
+  agent.dispose();
+}
+
+async function trainAndBacktest(): Promise<void> {
+  const c = config('trading');
+  log(`Trading: PPO for ${c.steps} steps on 120 days of synthetic crypto-15m bars (seed ${c.marketSeed}), 70% to train`);
+  const trainingLog: Record<string, number>[] = [];
+  const draw = curve('trading-curve');
+  const result = await trainer.train(c, { onProgress: (p) => (trainingLog.push({ ...p.record }), draw(p)) });
+  const market = tradingMarket(c.marketSeed);
+  const env = market.testEnv();
+  const agent = await PPO.load(result.checkpoint, env, { ...ppoOptions(c), compute: 'js' });
+  const bt = backtest({ data: market.test, strategy: { env, agent } });
+  agent.dispose();
+  lastTrading = result.checkpoint;
+  $<HTMLButtonElement>('download').hidden = false;
+  const html = await renderReport(bt, { title: `PPO on held-out synthetic bars (trained ${result.numTimesteps} steps in a Web Worker)`, regimes: market.testRegimes, regimeNames: market.regimeNames, trainingLog });
+  $<HTMLIFrameElement>('report').srcdoc = html;
+  state.trading = {
+    steps: result.numTimesteps,
+    stepsPerSecond: result.numTimesteps / (result.elapsedMs / 1000),
+    sharpe: bt.metrics.sharpeRatio,
+    totalReturn: bt.metrics.totalReturn,
+    maxDrawdown: bt.metrics.maxDrawdown,
+    trades: bt.stats.trades,
+    buyAndHoldReturn: bt.benchmark.metrics.totalReturn,
+  };
+  log(`Trading: test return ${(100 * bt.metrics.totalReturn).toFixed(2)}% (buy-and-hold ${(100 * bt.benchmark.metrics.totalReturn).toFixed(2)}%), Sharpe ${bt.metrics.sharpeRatio.toFixed(2)}, ${bt.stats.trades} trades`);
+}
+
+async function run(task: () => Promise<void>): Promise<void> {
+  state.status = 'running';
+  document.querySelectorAll<HTMLButtonElement>('button.train').forEach((b) => (b.disabled = true));
+  try {
+    await task();
+    state.status = 'done';
+  } catch (e) {
+    state.status = 'error';
+    state.error = String((e as Error).stack ?? e);
+    log(`error: ${(e as Error).message}`);
+    console.error(e);
+  } finally {
+    document.querySelectorAll<HTMLButtonElement>('button.train').forEach((b) => (b.disabled = false));
+  }
+}
+
+await useBackend('cpu'); // the page thread only loads checkpoints and acts
+$('train-cartpole').addEventListener('click', () => void run(trainCartPole));
+$('train-trading').addEventListener('click', () => void run(trainAndBacktest));
+$('stop').addEventListener('click', () => trainer.stop());
+$('download').addEventListener('click', () => void download());
+if (params.has('auto')) void run(async () => (await trainCartPole(), await trainAndBacktest()));
