@@ -3,6 +3,7 @@
 // of a synthetic market, and shows the HTML report. `?auto` runs both tasks on load with the
 // settings in the URL (the headless-Chromium test does), e.g. ?auto&cartpoleSteps=20000;
 // `?auto=cartpole` only the first (bench/browser-vs-node.ts).
+import * as tf from '@tensorflow/tfjs';
 import { make, Rng, backtest } from '../../src/index.js';
 import { evaluatePolicy, PPO, useBackend, WorkerTrainer, type BackendName, type Compute, type WorkerProgress, type WorkerTrainingResult } from '../../src/agents/index.js';
 import { renderReport } from '../../src/report/index.js';
@@ -13,6 +14,7 @@ interface PageState {
   status: 'idle' | 'running' | 'done' | 'error';
   error?: string;
   cartpole?: { meanReward: number; randomMeanReward: number; steps: number; stepsPerSecond: number; progressMessages: number; compute: Compute; indexedDbRoundTrip: boolean };
+  uploaded?: { numTimesteps: number; sharpe: number; totalReturn: number };
   trading?: { steps: number; stepsPerSecond: number; sharpe: number; totalReturn: number; maxDrawdown: number; trades: number; buyAndHoldReturn: number };
 }
 const state: PageState = { status: 'idle' };
@@ -94,6 +96,20 @@ async function download(): Promise<void> {
   agent.dispose();
 }
 
+/** Loads an agent from the two downloaded files and backtests it on the same held-out bars. */
+async function upload(files: File[]): Promise<void> {
+  const json = files.find((f) => f.name.endsWith('.json'));
+  const weights = files.find((f) => f.name.endsWith('.bin'));
+  if (json === undefined || weights === undefined) throw new Error('choose the two files the download gave: tradegym-ppo.json and tradegym-ppo.weights.bin');
+  const market = tradingMarket(11);
+  const env = market.testEnv();
+  const agent = await PPO.load(tf.io.browserFiles([json, weights]), env, { compute: 'js' });
+  const bt = backtest({ data: market.test, strategy: { env, agent } });
+  state.uploaded = { numTimesteps: agent.numTimesteps, sharpe: bt.metrics.sharpeRatio, totalReturn: bt.metrics.totalReturn };
+  agent.dispose();
+  log(`Uploaded agent (${state.uploaded.numTimesteps} steps): test return ${(100 * bt.metrics.totalReturn).toFixed(2)}%, Sharpe ${bt.metrics.sharpeRatio.toFixed(2)}`);
+}
+
 async function trainAndBacktest(): Promise<void> {
   const c = config('trading');
   log(`Trading: PPO for ${c.steps} steps on 120 days of synthetic crypto-15m bars (seed ${c.marketSeed}), 70% to train`);
@@ -142,6 +158,7 @@ $('train-cartpole').addEventListener('click', () => void run(trainCartPole));
 $('train-trading').addEventListener('click', () => void run(trainAndBacktest));
 $('stop').addEventListener('click', () => trainer.stop());
 $('download').addEventListener('click', () => void download());
+$<HTMLInputElement>('upload').addEventListener('change', (e) => void run(() => upload(Array.from((e.target as HTMLInputElement).files ?? []))));
 // ?auto runs both tasks, ?auto=cartpole only CartPole (the page's speed bench)
 if (params.get('auto') === 'cartpole') void run(trainCartPole);
 else if (params.has('auto')) void run(async () => (await trainCartPole(), await trainAndBacktest()));

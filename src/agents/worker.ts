@@ -137,7 +137,7 @@ function requireTraining(value: unknown): WorkerTraining {
  * @returns a function that stops serving (removes the listener).
  * @throws `InvalidArgumentError` (from `tradegym`) if `endpoint` cannot post and receive messages or `setup` is not a function.
  * @example
- * ```ts
+ * ```ts worker
  * // worker.ts, bundled as a module worker
  * import { make } from 'tradegym';
  * import { PPO, serveTraining } from 'tradegym/agents';
@@ -222,7 +222,7 @@ export function serveTraining<Config = unknown>(endpoint: MessageEndpoint, setup
  *
  * @typeParam Config - the config the worker's `setup` takes.
  * @example
- * ```ts
+ * ```ts browser
  * import { make } from 'tradegym';
  * import { PPO, WorkerTrainer } from 'tradegym/agents';
  *

@@ -96,6 +96,7 @@ export interface DownloadResult {
  * ```
  */
 export class DownloadError extends TradegymError {
+  /** The class's name, a literal: it survives minification. */
   override name = 'DownloadError';
   /**
    * @param message - what failed and why.

@@ -13,8 +13,7 @@
  * ```
  */
 export class TradegymError extends Error {
-  // every class names itself in a literal: a minifier renames classes, and `name` must survive
-  // it (a message crossing from a Web Worker carries only the name)
+  /** The class's name, a literal: it survives minification. */
   override name = 'TradegymError';
 
   /**
@@ -35,6 +34,7 @@ export class TradegymError extends Error {
  * ```
  */
 export class InvalidArgumentError extends TradegymError {
+  /** The class's name, a literal: it survives minification. */
   override name = 'InvalidArgumentError';
 }
 
@@ -49,6 +49,7 @@ export class InvalidArgumentError extends TradegymError {
  * ```
  */
 export class DataValidationError extends TradegymError {
+  /** The class's name, a literal: it survives minification. */
   override name = 'DataValidationError';
 }
 
@@ -63,6 +64,7 @@ export class DataValidationError extends TradegymError {
  * ```
  */
 export class ResetNeededError extends TradegymError {
+  /** The class's name, a literal: it survives minification. */
   override name = 'ResetNeededError';
 }
 
@@ -78,6 +80,7 @@ export class ResetNeededError extends TradegymError {
  * ```
  */
 export class EnvClosedError extends TradegymError {
+  /** The class's name, a literal: it survives minification. */
   override name = 'EnvClosedError';
 }
 
@@ -93,6 +96,7 @@ export class EnvClosedError extends TradegymError {
  * ```
  */
 export class InvalidActionError extends TradegymError {
+  /** The class's name, a literal: it survives minification. */
   override name = 'InvalidActionError';
 }
 
@@ -107,6 +111,7 @@ export class InvalidActionError extends TradegymError {
  * ```
  */
 export class EnvCheckError extends TradegymError {
+  /** The class's name, a literal: it survives minification. */
   override name = 'EnvCheckError';
   /** The name of the check that failed, e.g. `'reset-seed-determinism'`. */
   readonly check: string;
@@ -136,6 +141,7 @@ export class EnvCheckError extends TradegymError {
  * ```
  */
 export class CheckpointError extends TradegymError {
+  /** The class's name, a literal: it survives minification. */
   override name = 'CheckpointError';
   /** The file or directory at fault, e.g. `'out/ppo/model.json'`. */
   readonly file: string;

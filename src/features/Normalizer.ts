@@ -14,6 +14,7 @@ import type { FeatureFrame } from './FeatureFrame.js';
  * ```
  */
 export class NotFittedError extends TradegymError {
+  /** The class's name, a literal: it survives minification. */
   override name = 'NotFittedError';
 }
 

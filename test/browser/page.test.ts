@@ -3,6 +3,7 @@
 // live curve, the agent kept in IndexedDB and read back, a trading agent trained and backtested
 // on held-out synthetic bars, and the report's charts drawn in the page. No console errors, no
 // request leaves the machine.
+import { readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExample, serveExample } from '../../examples/browser/serve.js';
@@ -30,6 +31,7 @@ interface PageState {
   status: string;
   error?: string;
   cartpole?: { meanReward: number; randomMeanReward: number; steps: number; stepsPerSecond: number; progressMessages: number; compute: string; indexedDbRoundTrip: boolean };
+  uploaded?: { numTimesteps: number; sharpe: number; totalReturn: number };
   trading?: { steps: number; stepsPerSecond: number; sharpe: number; totalReturn: number; maxDrawdown: number; trades: number; buyAndHoldReturn: number };
 }
 
@@ -93,6 +95,20 @@ describe('the browser example in headless Chromium', () => {
     for (const m of marks) expect(m.marks, m.chart ?? '').toBeGreaterThan(0);
     const table = await frame!.$$eval('table.metrics td', (tds) => tds.map((td) => td.textContent));
     expect(table).toContain(t.sharpe.toFixed(3));
+
+    // the trading agent downloaded as two files (tfjs's downloads:// handler), then uploaded
+    // through the file input (tf.io.browserFiles): the same agent, the same backtest
+    const downloads: { name: string; path: string }[] = [];
+    page.on('download', (d) => void d.path().then((path) => downloads.push({ name: d.suggestedFilename(), path })));
+    await page.click('#download');
+    for (let i = 0; i < 100 && downloads.length < 2; i++) await page.waitForTimeout(100);
+    expect(downloads.map((d) => d.name).sort()).toEqual(['tradegym-ppo.json', 'tradegym-ppo.weights.bin']);
+    await page.setInputFiles('#upload', downloads.map((d) => ({ name: d.name, mimeType: 'application/octet-stream', buffer: readFileSync(d.path) })));
+    await page.waitForFunction(() => (globalThis as { tradegymExample?: { uploaded?: unknown; status: string } }).tradegymExample?.uploaded !== undefined || (globalThis as { tradegymExample?: { status: string } }).tradegymExample?.status === 'error', undefined, { timeout: 60_000 });
+    const after = await page.evaluate(() => (globalThis as unknown as { tradegymExample: PageState }).tradegymExample);
+    expect(after.error).toBeUndefined();
+    expect(after.uploaded).toEqual({ numTimesteps: t.steps, sharpe: t.sharpe, totalReturn: t.totalReturn });
+    expect(problems).toEqual([]);
     await page.close();
   }, 300_000);
 

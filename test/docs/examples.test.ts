@@ -1,6 +1,9 @@
 // Every @example in the TSDoc of src/, and every ```ts block of the README and docs/, is real code: this test extracts each one, points its
 // `from 'tradegym'` imports at the source, and runs it. A renamed option or a changed
-// signature breaks the docs here, not in a user's editor.
+// signature breaks the docs here, not in a user's editor. A block fenced ```ts browser (a
+// page) or ```ts worker (a Web Worker's script) is type-checked against the browser's types
+// (lib DOM, or lib WebWorker) and not run here: Node has no page; the page and worker code
+// they show runs in headless Chromium in test/browser/page.test.ts (examples/browser/).
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,6 +23,13 @@ function sourceFiles(dir: string): string[] {
 interface Example {
   readonly name: string;
   readonly code: string;
+  /** Where it runs: Node (run here), or a page or a worker (type-checked only). */
+  readonly where: 'node' | 'browser' | 'worker';
+}
+
+/** The `where` of a fence's info string after `ts`: '' (Node), ' browser' or ' worker'. */
+function whereOf(info: string | undefined): Example['where'] {
+  return info === ' browser' ? 'browser' : info === ' worker' ? 'worker' : 'node';
 }
 
 function examples(): Example[] {
@@ -32,16 +42,17 @@ function examples(): Example[] {
       const open = lines.findIndex((l, j) => j > i && l.trim().startsWith('```'));
       const close = lines.findIndex((l, j) => j > open && l.trim().startsWith('```'));
       if (open < 0 || close < 0) return;
-      found.push({ name: `${relative(root, file)} #${++k}`, code: lines.slice(open + 1, close).join('\n') });
+      const where = whereOf(/^```ts( browser| worker)?$/.exec((lines[open] as string).trim())?.[1]);
+      found.push({ name: `${relative(root, file)} #${++k}`, code: lines.slice(open + 1, close).join('\n'), where });
     });
   }
   // the ```ts blocks of the README and the guides run too
   for (const doc of ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]) {
     const text = readFileSync(join(root, doc), 'utf8');
-    const re = /```ts\n([\s\S]*?)```/g;
+    const re = /```ts( browser| worker)?\n([\s\S]*?)```/g;
     let m: RegExpExecArray | null;
     let k = 0;
-    while ((m = re.exec(text)) !== null) found.push({ name: `${doc} #${++k}`, code: m[1] ?? '' });
+    while ((m = re.exec(text)) !== null) found.push({ name: `${doc} #${++k}`, code: m[2] ?? '', where: whereOf(m[1]) });
   }
   return found;
 }
@@ -88,19 +99,26 @@ describe('TSDoc examples', () => {
     expect(all.length).toBeGreaterThan(30);
   });
 
-  // the examples type-check under the project's strict compiler options, as users' code would
-  it('type-check', () => {
+  // the examples type-check under the project's strict compiler options, as users' code would;
+  // a page's and a worker's against the browser's own types
+  it.each([
+    ['node', ['lib.es2022.d.ts']],
+    ['browser', ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts']],
+    ['worker', ['lib.es2022.d.ts', 'lib.webworker.d.ts']],
+  ] as const)('type-check (%s examples)', (where, lib) => {
     const config = ts.readConfigFile(join(root, 'tsconfig.json'), (p) => ts.sys.readFile(p));
     const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
-    const files = all.map((_, i) => join(outDir, `example-${i}-typed.ts`));
-    const program = ts.createProgram(files, { ...parsed.options, noEmit: true });
-    const problems = files.flatMap((f, i) =>
-      ts.getPreEmitDiagnostics(program, program.getSourceFile(f)).map((d) => `${all[i]!.name}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`),
+    const chosen = all.flatMap((e, i) => (e.where === where ? [i] : []));
+    if (where !== 'node') expect(chosen.length, `${where} examples`).toBeGreaterThanOrEqual(2);
+    const files = chosen.map((i) => join(outDir, `example-${i}-typed.ts`));
+    const program = ts.createProgram(files, { ...parsed.options, lib: [...lib], noEmit: true });
+    const problems = files.flatMap((f, k) =>
+      ts.getPreEmitDiagnostics(program, program.getSourceFile(f)).map((d) => `${all[chosen[k]!]!.name}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`),
     );
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it.each(all.map((e, i) => [e.name, i] as const))('%s runs', async (_name, i) => {
+  it.each(all.flatMap((e, i) => (e.where === 'node' ? [[e.name, i] as const] : [])))('%s runs', async (_name, i) => {
     const file = exampleFile(i, 'run');
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
