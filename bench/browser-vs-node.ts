@@ -11,7 +11,7 @@ import { kernelSets, PPO, useBackend, type Compute } from '../src/agents/index.j
 import { make } from '../src/index.js';
 import { buildExample, serveExample } from '../examples/browser/serve.js';
 import { ppoOptions, type TrainConfig } from '../examples/browser/shared.js';
-import { findChromium } from '../test/helpers/chromium.js';
+import { CHROMIUM_ARGS, findChromium } from '../test/helpers/chromium.js';
 
 const steps = Number(process.env.BENCH_STEPS ?? 40_960);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
@@ -23,7 +23,7 @@ await buildExample();
 const server = await serveExample(0);
 const browser = await chromium.launch({
   executablePath: found.path,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: CHROMIUM_ARGS,
 });
 
 /** Steps/s of one training in the page's worker. */

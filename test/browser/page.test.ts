@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExample, serveExample } from '../../examples/browser/serve.js';
-import { findChromium } from '../helpers/chromium.js';
+import { chartMarks, CHROMIUM_ARGS, findChromium } from '../helpers/chromium.js';
 
 const found = await findChromium();
 let browser: Browser | undefined;
@@ -19,7 +19,7 @@ beforeAll(async () => {
   server = await serveExample(0);
   browser = await chromium.launch({
     executablePath: found.path,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
 }, 120_000);
 afterAll(async () => {
@@ -81,16 +81,7 @@ describe('the browser example in headless Chromium', () => {
     const frame = page.frames().find((f) => f !== page.mainFrame());
     expect(frame).toBeDefined();
     await frame!.waitForSelector('section.chart');
-    const marks = await frame!.$$eval('section.chart', (sections) =>
-      sections.map((s) => {
-        const paths = Array.from(s.querySelectorAll('g.mark-line path, g.mark-area path, g.mark-rect path, g.mark-symbol path'));
-        const visible = paths.filter((p) => {
-          const b = (p as unknown as { getBBox(): { width: number; height: number } }).getBBox();
-          return b.width > 0 || b.height > 0;
-        });
-        return { chart: s.getAttribute('data-chart'), marks: visible.length };
-      }),
-    );
+    const marks = await chartMarks(frame!);
     expect(marks.map((m) => m.chart)).toEqual(['equity', 'drawdown', 'histogram', 'heatmap', 'price', 'training']);
     for (const m of marks) expect(m.marks, m.chart ?? '').toBeGreaterThan(0);
     const table = await frame!.$$eval('table.metrics td', (tds) => tds.map((td) => td.textContent));

@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync, mkdtempSync, readFileSync, renameSyn
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import type { Frame, Page } from 'playwright-core';
 
 /** A browser found, and where it came from (for the test's messages). */
 export interface FoundChromium {
@@ -103,4 +104,27 @@ export async function shippedChromium(): Promise<FoundChromium | { missing: stri
     rmSync(scratch, { recursive: true, force: true }); // another run put its copy there first
   }
   return existsSync(path) ? { path, source: `@sparticuz/chromium ${version}` } : { missing: `@sparticuz/chromium ${version} did not unpack a browser into ${home}` };
+}
+
+/**
+ * The flags every browser test starts Chromium with: headless as root, and nothing that reaches
+ * the network on its own (a closed network refuses those connections by the dozen).
+ */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/**
+ * Per chart section of a tradegym report (in `root`: a page or a frame), its `data-chart` name and
+ * the number of drawn data marks (Vega's mark paths) with a visible size.
+ */
+export async function chartMarks(root: Page | Frame): Promise<{ chart: string | null; marks: number }[]> {
+  return root.$$eval('section.chart', (sections) =>
+    sections.map((s) => {
+      const paths = Array.from(s.querySelectorAll('g.mark-line path, g.mark-area path, g.mark-rect path, g.mark-symbol path'));
+      const visible = paths.filter((p) => {
+        const b = (p as unknown as { getBBox(): { width: number; height: number } }).getBBox();
+        return b.width > 0 || b.height > 0;
+      });
+      return { chart: s.getAttribute('data-chart'), marks: visible.length };
+    }),
+  );
 }

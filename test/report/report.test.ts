@@ -7,7 +7,7 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { backtest, RegimeGenerator } from '../../src/index.js';
 import { writeReport } from '../../src/report/index.js';
-import { findChromium, shippedChromium } from '../helpers/chromium.js';
+import { chartMarks, CHROMIUM_ARGS, findChromium, shippedChromium } from '../helpers/chromium.js';
 
 // a system Chrome or Chromium (CI installs Debian's), else the one inside @sparticuz/chromium
 const browserFound = await findChromium();
@@ -31,7 +31,7 @@ describe('writeReport', () => {
     }
     const browser = await chromium.launch({
       executablePath: browserFound.path,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
@@ -41,16 +41,7 @@ describe('writeReport', () => {
       await page.screenshot({ path: shot, fullPage: true });
       expect(statSync(shot).size).toBeGreaterThan(50_000);
       // per chart: the drawn data marks (Vega's mark groups), with a visible size
-      const marks = await page.$$eval('section.chart', (sections) =>
-        sections.map((s) => {
-          const paths = Array.from(s.querySelectorAll('g.mark-line path, g.mark-area path, g.mark-rect path, g.mark-symbol path'));
-          const visible = paths.filter((p) => {
-            const b = (p as unknown as { getBBox(): { width: number; height: number } }).getBBox();
-            return b.width > 0 || b.height > 0;
-          });
-          return { chart: s.getAttribute('data-chart'), marks: visible.length };
-        }),
-      );
+      const marks = await chartMarks(page);
       expect(marks.map((m) => m.chart)).toEqual(['equity', 'drawdown', 'histogram', 'heatmap', 'price', 'training']);
       for (const m of marks) expect(m.marks, m.chart ?? '').toBeGreaterThan(0);
       const byName = Object.fromEntries(marks.map((m) => [m.chart, m.marks]));
