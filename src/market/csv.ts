@@ -163,9 +163,83 @@ export function parseCsv(text: string, options: ReadCsvOptions = {}): MarketData
   return parser.finish();
 }
 
+/** What {@link readCsvStream} reads: a browser's `File` or `Blob`, a `ReadableStream` (a `fetch` body), or any async iterable of text or bytes (a Node stream). */
+export type CsvSource = Blob | ReadableStream<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
+
+/** The chunks of `source`, from a reader where it has no async iterator (older browsers' ReadableStream). */
+async function* chunksOf(source: CsvSource): AsyncGenerator<unknown> {
+  const s = source as { stream?: unknown; getReader?: unknown; [Symbol.asyncIterator]?: unknown };
+  if (typeof Blob !== 'undefined' && source instanceof Blob) {
+    yield* chunksOf(source.stream() as ReadableStream<Uint8Array>);
+    return;
+  }
+  if (typeof s[Symbol.asyncIterator] === 'function') {
+    yield* source as AsyncIterable<unknown>;
+    return;
+  }
+  if (typeof s.getReader === 'function') {
+    const reader = (source as ReadableStream<unknown>).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  fail('source', 'a Blob or File, a ReadableStream, or an async iterable of strings or Uint8Arrays', source);
+}
+
+/**
+ * Reads CSV from a stream into {@link MarketData}, chunk by chunk, so a file of millions of
+ * rows never becomes one string: a `File` from an `<input type="file">`, a `fetch` response's
+ * body, or a Node stream. Bytes are decoded as UTF-8, a character split across chunks
+ * included. Works in browsers and in Node; {@link readCsv} reads a file by path.
+ * @param source - a `Blob`/`File`, a `ReadableStream`, or an async iterable of strings or `Uint8Array`s.
+ * @param options - as {@link parseCsv}.
+ * @returns validated market data.
+ * @throws {@link InvalidArgumentError} for a source of none of these kinds, a chunk that is
+ *   neither a string nor a `Uint8Array`, an unknown option key or a bad option value.
+ * @throws {@link DataValidationError} as {@link parseCsv}.
+ * @example
+ * ```ts
+ * import { readCsvStream } from 'tradegym';
+ * const csv = 'time,open,high,low,close,volume\n2024-01-01T00:00Z,1,2,0.5,1.5,10\n2024-01-01T01:00Z,1.5,2,1,1.8,12\n';
+ * const data = await readCsvStream(new Blob([csv])); // in a page: readCsvStream(input.files[0])
+ * console.log(data.length, data.timeframe); // 2 '1h'
+ * ```
+ */
+export async function readCsvStream(source: CsvSource, options: ReadCsvOptions = {}): Promise<MarketData> {
+  const parser = new CsvParser(options);
+  if (typeof source !== 'object' || source === null) fail('source', 'a Blob or File, a ReadableStream, or an async iterable of strings or Uint8Arrays', source);
+  const decoder = new TextDecoder('utf-8');
+  let carry = '';
+  const feed = (chunk: string) => {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf('\n', start);
+      if (nl < 0) break;
+      parser.line(carry + chunk.slice(start, nl));
+      carry = '';
+      start = nl + 1;
+    }
+    carry += chunk.slice(start);
+  };
+  for await (const chunk of chunksOf(source)) {
+    if (typeof chunk === 'string') feed(chunk);
+    else if (chunk instanceof Uint8Array) feed(decoder.decode(chunk, { stream: true }));
+    else fail('source chunk', 'a string or a Uint8Array', chunk);
+  }
+  feed(decoder.decode());
+  if (carry !== '') parser.line(carry);
+  return parser.finish();
+}
+
 /**
  * Reads a CSV file into {@link MarketData}, streaming it in chunks so a file of millions of
- * rows never becomes one string.
+ * rows never becomes one string (Node; in a browser, {@link readCsvStream} reads a `File`).
  * @param path - the file.
  * @param options - as {@link parseCsv}.
  * @returns validated market data.
@@ -184,22 +258,9 @@ export function parseCsv(text: string, options: ReadCsvOptions = {}): MarketData
  * ```
  */
 export async function readCsv(path: string, options: ReadCsvOptions = {}): Promise<MarketData> {
-  const parser = new CsvParser(options);
-  const stream = nodeBuiltin<typeof Fs>('node:fs', 'readCsv').createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  let carry = '';
-  for await (const chunk of stream as AsyncIterable<string>) {
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf('\n', start);
-      if (nl < 0) break;
-      parser.line(carry + chunk.slice(start, nl));
-      carry = '';
-      start = nl + 1;
-    }
-    carry += chunk.slice(start);
-  }
-  if (carry !== '') parser.line(carry);
-  return parser.finish();
+  new CsvParser(options); // the options are checked before the file is opened
+  const stream = nodeBuiltin<typeof Fs>('node:fs', 'readCsv', 'read a File or a fetch body with readCsvStream').createReadStream(path, { highWaterMark: 1 << 20 });
+  return readCsvStream(stream as AsyncIterable<Uint8Array>, options);
 }
 
 /** Options of {@link writeCsv} and {@link toCsv}. */

@@ -1,7 +1,7 @@
 export { MarketData, OHLCV_COLUMNS, type OhlcvColumn, type MarketDataInit, type RepairReport, type Gap } from './MarketData.js';
 export { timeframeToMs, inferTimeframe } from './timeframe.js';
 export type { ColumnMap, TimestampFormat } from './columns.js';
-export { readCsv, parseCsv, writeCsv, toCsv, type ReadCsvOptions, type WriteCsvOptions, type CsvColumnMap } from './csv.js';
+export { readCsv, readCsvStream, parseCsv, writeCsv, toCsv, type CsvSource, type ReadCsvOptions, type WriteCsvOptions, type CsvColumnMap } from './csv.js';
 export { resample, closedBarIndex, type ResampleOptions } from './resample.js';
 export {
   splitByFraction,

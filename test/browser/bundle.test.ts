@@ -71,7 +71,7 @@ describe('the browser', () => {
       const agent = new PPO(make('CartPole-v1'), { nSteps: 8, batchSize: 8, seed: 0 });
       proc.getBuiltinModule = undefined;
       await expect(readCsv('bars.csv')).rejects.toThrow(TradegymError);
-      await expect(readCsv('bars.csv')).rejects.toThrow(/readCsv needs Node\.js \(node:fs\).*parseCsv/);
+      await expect(readCsv('bars.csv')).rejects.toThrow(/readCsv needs Node\.js \(node:fs\).* in a browser, read a File or a fetch body with readCsvStream instead/);
       await expect(writeCsv(data, 'bars.csv')).rejects.toThrow(/writeCsv needs Node\.js/);
       await expect(agent.save('checkpoint')).rejects.toThrow(/saving and loading agents in a directory needs Node\.js .* in a browser, save to 'indexeddb:\/\/name' or a tf\.io\.IOHandler/);
       proc.getBuiltinModule = original;
