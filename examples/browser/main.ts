@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { make, Rng, backtest } from '../../src/index.js';
 import { evaluatePolicy, PPO, useBackend, WorkerTrainer, type BackendName, type Compute, type WorkerProgress, type WorkerTrainingResult } from '../../src/agents/index.js';
 import { renderReport } from '../../src/report/index.js';
-import { ppoOptions, tradingMarket, type TrainConfig } from './shared.js';
+import { tradingMarket, type TrainConfig } from './shared.js';
 
 /** What the page has done, read by the headless test (and handy in the console). */
 interface PageState {
@@ -70,11 +70,11 @@ async function trainCartPole(): Promise<void> {
   const draw = curve('cartpole-curve');
   const result = await trainer.train(c, { onProgress: (p) => (messages++, draw(p)) });
   const env = make('CartPole-v1');
-  const agent = await PPO.load(result.checkpoint, env, { compute: 'js' }); // the page thread acts with the plain-JS kernels
+  const agent = await PPO.load(result.checkpoint, env); // with the kernel set it trained on (the page's main thread runs the wasm kernels too)
   const trained = evaluatePolicy(agent, env, { nEvalEpisodes: 10, seed: 100 });
   // kept in the browser's IndexedDB, and read back: the same policy
   await agent.save('indexeddb://tradegym-cartpole');
-  const kept = await PPO.load('indexeddb://tradegym-cartpole', make('CartPole-v1'), { compute: 'js' });
+  const kept = await PPO.load('indexeddb://tradegym-cartpole', make('CartPole-v1'));
   const probes = Array.from({ length: 50 }, (_, i) => Float32Array.from({ length: 4 }, (_, k) => Math.sin(i * 7 + k) * 0.2));
   const indexedDbRoundTrip = probes.every((o) => kept.predict(o, { deterministic: true }) === agent.predict(o, { deterministic: true })) && kept.numTimesteps === agent.numTimesteps;
   kept.dispose();
@@ -91,7 +91,7 @@ let lastTrading: WorkerTrainingResult['checkpoint'] | undefined;
 
 async function download(): Promise<void> {
   if (lastTrading === undefined) return;
-  const agent = await PPO.load(lastTrading, tradingMarket(11).testEnv(), { compute: 'js' });
+  const agent = await PPO.load(lastTrading, tradingMarket(11).testEnv());
   await agent.save('downloads://tradegym-ppo'); // tradegym-ppo.json and tradegym-ppo.weights.bin
   agent.dispose();
 }
@@ -103,7 +103,7 @@ async function upload(files: File[]): Promise<void> {
   if (json === undefined || weights === undefined) throw new Error('choose the two files the download gave: tradegym-ppo.json and tradegym-ppo.weights.bin');
   const market = tradingMarket(11);
   const env = market.testEnv();
-  const agent = await PPO.load(tf.io.browserFiles([json, weights]), env, { compute: 'js' });
+  const agent = await PPO.load(tf.io.browserFiles([json, weights]), env);
   const bt = backtest({ data: market.test, strategy: { env, agent } });
   state.uploaded = { numTimesteps: agent.numTimesteps, sharpe: bt.metrics.sharpeRatio, totalReturn: bt.metrics.totalReturn };
   agent.dispose();
@@ -118,7 +118,7 @@ async function trainAndBacktest(): Promise<void> {
   const result = await trainer.train(c, { onProgress: (p) => (trainingLog.push({ ...p.record }), draw(p)) });
   const market = tradingMarket(c.marketSeed);
   const env = market.testEnv();
-  const agent = await PPO.load(result.checkpoint, env, { ...ppoOptions(c), compute: 'js' });
+  const agent = await PPO.load(result.checkpoint, env);
   const bt = backtest({ data: market.test, strategy: { env, agent } });
   agent.dispose();
   lastTrading = result.checkpoint;
