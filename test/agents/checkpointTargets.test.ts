@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DQN, PPO, useBackend } from '../../src/agents/index.js';
+import { CheckpointCallback, DQN, EvalCallback, PPO, useBackend } from '../../src/agents/index.js';
 import { CheckpointError, InvalidArgumentError, make, SyncVectorEnv } from '../../src/index.js';
 
 beforeAll(async () => {
@@ -124,4 +124,29 @@ describe('checkpoints through tf.io handlers', () => {
     // nothing was written anywhere by these handlers
     expect(readdirSync(root).filter((f) => !f.startsWith('same'))).toEqual([]);
   });
+
+  it('routes tfjs URLs through the routers tfjs has (as a browser has indexeddb://), callbacks included', async () => {
+    // a storage scheme of our own, registered as tfjs-node registers file:// and browsers indexeddb://
+    const store = new Map<string, tf.io.ModelArtifacts>();
+    const route = (url: string | string[]) => (typeof url === 'string' && url.startsWith('mem://') ? url.slice('mem://'.length) : undefined);
+    tf.io.registerSaveRouter((url) => {
+      const key = route(url);
+      return key === undefined ? null : tf.io.withSaveHandler(async (a) => (store.set(key, structuredClone(a)), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }));
+    });
+    tf.io.registerLoadRouter((url) => {
+      const key = route(url);
+      return key === undefined ? null : { load: async () => store.get(key) as tf.io.ModelArtifacts };
+    });
+    const agent = new PPO(vec(), { ...opts, nSteps: 32 });
+    const checkpoints = new CheckpointCallback({ saveFreq: 128, savePath: 'mem://runs/', namePrefix: 'ppo' });
+    const best = new EvalCallback(make('CartPole-v1'), { evalFreq: 128, nEvalEpisodes: 1, bestModelSavePath: 'mem://best' });
+    await agent.learn({ totalTimesteps: 256, callback: [checkpoints, best] });
+    expect(checkpoints.saved).toEqual(['mem://runs/ppo_128_steps', 'mem://runs/ppo_256_steps']);
+    expect([...store.keys()].sort()).toEqual(['best', 'runs/ppo_128_steps', 'runs/ppo_256_steps']);
+    const loaded = await PPO.load('mem://runs/ppo_256_steps', vec());
+    expect(loaded.numTimesteps).toBe(256);
+    expect(Array.from(loaded.policy.params.dataSync())).toEqual(Array.from(agent.policy.params.dataSync()));
+    loaded.dispose();
+    agent.dispose();
+  }, 60_000);
 });

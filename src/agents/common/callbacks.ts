@@ -6,6 +6,7 @@ import { fail, requireBool, requireInt, requireKnownKeys } from '../../core/chec
 import type { Env } from '../../core/Env.js';
 import { evaluatePolicy } from './evaluatePolicy.js';
 import { definedOnly, requireDir, requireSingleEnv } from './guards.js';
+import { isCheckpointUrl } from './checkpoint.js';
 import type { AgentAction, CallbackAgent, CallbackContext, CallbackSpec, TrainingCallback } from './types.js';
 
 export type { CallbackAgent, CallbackContext, CallbackSpec, TrainingCallback } from './types.js';
@@ -93,7 +94,7 @@ export interface EvalCallbackOptions {
   readonly nEvalEpisodes?: number;
   /** Deterministic actions (default true). */
   readonly deterministic?: boolean;
-  /** Save the best agent here (a directory), if given. */
+  /** Save the best agent here (a directory, or a tfjs URL such as `'indexeddb://best'` in a browser), if given. */
   readonly bestModelSavePath?: string;
   /** Told of every new best; may stop training. */
   readonly callbackOnNewBest?: StopTrainingOnRewardThreshold;
@@ -171,7 +172,7 @@ export class EvalCallback implements TrainingCallback {
 export interface CheckpointCallbackOptions {
   /** Save every this many environment steps (checked after each rollout). */
   readonly saveFreq: number;
-  /** The directory the checkpoints go under. */
+  /** The directory the checkpoints go under, or a tfjs URL (`'indexeddb://runs'` in a browser: `indexeddb://runs/agent_1000_steps`, ...). */
   readonly savePath: string;
   /** Checkpoint names: `${namePrefix}_${steps}_steps` (default `'agent'`). */
   readonly namePrefix?: string;
@@ -188,7 +189,7 @@ export interface CheckpointCallbackOptions {
  * ```
  */
 export class CheckpointCallback implements TrainingCallback {
-  /** The directories saved so far. */
+  /** The directories (or tfjs URLs) saved so far. */
   readonly saved: string[] = [];
   readonly #every: Every;
 
@@ -211,7 +212,10 @@ export class CheckpointCallback implements TrainingCallback {
   async onRolloutEnd(ctx: CallbackContext): Promise<void> {
     const steps = ctx.agent.numTimesteps;
     if (!this.#every.due(steps)) return;
-    const dir = nodeBuiltin<typeof Path>('node:path', 'CheckpointCallback').join(this.options.savePath, `${this.options.namePrefix ?? 'agent'}_${steps}_steps`);
+    const name = `${this.options.namePrefix ?? 'agent'}_${steps}_steps`;
+    const base = this.options.savePath;
+    // a tfjs URL ('indexeddb://runs' in a page) takes the name after a slash; a directory, a subdirectory
+    const dir = isCheckpointUrl(base) ? `${base.replace(/\/+$/, '')}/${name}` : nodeBuiltin<typeof Path>('node:path', 'CheckpointCallback', "save to 'indexeddb://...' instead").join(base, name);
     await ctx.agent.save(dir);
     this.saved.push(dir);
   }

@@ -26,6 +26,11 @@ export type CheckpointTarget = string | tf.io.IOHandler;
 /** A tfjs URL: a scheme, then `://`. */
 const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 
+/** Whether `where` is a tfjs URL (`'indexeddb://name'`), not a directory path. @internal */
+export function isCheckpointUrl(where: string): boolean {
+  return URL_SCHEME.test(where);
+}
+
 /**
  * The handler for `where`, checked as the argument `name` (a directory, a URL or a handler with
  * the method `use`). @internal
