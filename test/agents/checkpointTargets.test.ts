@@ -129,13 +129,15 @@ describe('checkpoints through tf.io handlers', () => {
     // a storage scheme of our own, registered as tfjs-node registers file:// and browsers indexeddb://
     const store = new Map<string, tf.io.ModelArtifacts>();
     const route = (url: string | string[]) => (typeof url === 'string' && url.startsWith('mem://') ? url.slice('mem://'.length) : undefined);
+    // a router answers null for a URL that is not its own (tfjs's type says IOHandler)
+    const none = null as unknown as tf.io.IOHandler;
     tf.io.registerSaveRouter((url) => {
       const key = route(url);
-      return key === undefined ? null : tf.io.withSaveHandler(async (a) => (store.set(key, structuredClone(a)), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }));
+      return key === undefined ? none : tf.io.withSaveHandler(async (a) => (store.set(key, structuredClone(a)), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }));
     });
     tf.io.registerLoadRouter((url) => {
       const key = route(url);
-      return key === undefined ? null : { load: async () => store.get(key) as tf.io.ModelArtifacts };
+      return key === undefined ? none : { load: async () => store.get(key) as tf.io.ModelArtifacts };
     });
     const agent = new PPO(vec(), { ...opts, nSteps: 32 });
     const checkpoints = new CheckpointCallback({ saveFreq: 128, savePath: 'mem://runs/', namePrefix: 'ppo' });
