@@ -50,3 +50,4 @@ export {
   type CheckpointCallbackOptions,
 } from './common/callbacks.js';
 export { serveTraining, WorkerTrainer, type MessageEndpoint, type TrainableAgent, type WorkerProgress, type WorkerTraining, type WorkerTrainingResult, type WorkerTrainOptions } from './worker.js';
+export { TensorBoardLogger, TensorBoardWriter, type TensorBoardWriterOptions } from './common/tensorboard.js';
