@@ -24,10 +24,10 @@ function writeLicenses(): void {
   writeFileSync('dist/THIRD-PARTY-LICENSES.md', `# Third-party code bundled in tradegym's dist/\n\n${parts.join('\n')}`);
 }
 
-// ESM + CJS + .d.ts for every public entry. Subpath entries (agents, ccxt, danfo, report) join this
+// ESM + CJS + .d.ts for every public entry. Subpath entries (agents, ccxt, danfo, report, tune) join this
 // list as their modules arrive, so heavy peers never load from the root entry.
 export default defineConfig({
-  entry: { index: 'src/index.ts', agents: 'src/agents/index.ts', ccxt: 'src/ccxt/index.ts', danfo: 'src/danfo/index.ts', report: 'src/report/index.ts' },
+  entry: { index: 'src/index.ts', agents: 'src/agents/index.ts', ccxt: 'src/ccxt/index.ts', danfo: 'src/danfo/index.ts', report: 'src/report/index.ts', tune: 'src/tune/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -14,7 +14,7 @@ import { make, MarketData, readCsv, TradegymError, writeCsv } from '../../src/in
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** tsup's entries (tsup.config.ts), by the package's subpath. */
-const ENTRIES = { '.': 'src/index.ts', './agents': 'src/agents/index.ts', './ccxt': 'src/ccxt/index.ts', './danfo': 'src/danfo/index.ts', './report': 'src/report/index.ts' };
+const ENTRIES = { '.': 'src/index.ts', './agents': 'src/agents/index.ts', './ccxt': 'src/ccxt/index.ts', './danfo': 'src/danfo/index.ts', './report': 'src/report/index.ts', './tune': 'src/tune/index.ts' };
 
 describe('the browser', () => {
   it('has a bundle test for every entry the package exports', async () => {

@@ -1,0 +1,222 @@
+import { fail, requireInt, requireKnownKeys, requireOneOf } from '../core/checks.js';
+import { TradegymError } from '../core/errors.js';
+import type { Pruner } from './pruners.js';
+import { TPESampler, type Direction, type FrozenTrial, type Sampler } from './samplers.js';
+import { checkSpace, type Params, type SearchSpace } from './space.js';
+
+/**
+ * Thrown by an objective to end its trial as pruned (after `shouldPrune()` said so), as
+ * Optuna's `TrialPruned`; `optimize` records the trial as pruned and goes on.
+ * @example
+ * ```ts
+ * import { TrialPruned } from 'tradegym/tune';
+ * console.log(new TrialPruned('trial 3 at step 5').name); // 'TrialPruned'
+ * ```
+ */
+export class TrialPruned extends TradegymError {
+  /** The class's name, a literal: it survives minification. */
+  override name = 'TrialPruned';
+}
+
+/** What an objective gets: the trial's parameters, and the means to report progress. */
+export interface TrialContext {
+  /** The trial's number. */
+  readonly number: number;
+  /** Its parameters. */
+  readonly params: Params;
+  /**
+   * Reports an intermediate value (an evaluation during training) at `step`.
+   * @param step - an integer >= 0, increasing.
+   * @param value - the value, as the objective's (smaller is better when minimizing).
+   */
+  report(step: number, value: number): void;
+  /** Whether the pruner says to stop now (after the last report): throw `TrialPruned` then. */
+  shouldPrune(): boolean;
+}
+
+/** Options of {@link Study}. */
+export interface StudyOptions {
+  /** The search space. */
+  readonly space: SearchSpace;
+  /** `'minimize'` (default) or `'maximize'`. */
+  readonly direction?: Direction;
+  /** Default `new TPESampler()` (seed 0). */
+  readonly sampler?: Sampler;
+  /** Default none: no trial stops early. */
+  readonly pruner?: Pruner;
+}
+
+/** A study as plain JSON (`toJSON`): what a resumed study starts from. */
+export interface StudyRecord {
+  /** The search space. */
+  readonly space: SearchSpace;
+  /** The objective's direction. */
+  readonly direction: Direction;
+  /** Every trial, in order. */
+  readonly trials: readonly FrozenTrial[];
+}
+
+interface MutableTrial {
+  number: number;
+  params: Params;
+  state: FrozenTrial['state'];
+  value?: number;
+  intermediate: Record<number, number>;
+}
+
+/**
+ * A hyperparameter search, as an Optuna study: `ask` for a trial's parameters, `tell` its
+ * result, or let `optimize` run an objective for `nTrials`. Samplers see every trial; a pruner
+ * stops unpromising ones from their reports. `toJSON()` and `Study.fromJSON` resume a study
+ * (a running trial at the save is recorded as failed: it never told).
+ *
+ * @example
+ * ```ts
+ * import { RandomSampler, Study } from 'tradegym/tune';
+ * const study = new Study({
+ *   space: { lr: { type: 'loguniform', low: 1e-5, high: 1e-1 }, layers: { type: 'int', low: 1, high: 4 } },
+ *   sampler: new RandomSampler({ seed: 3 }),
+ * });
+ * await study.optimize(({ params }) => Math.abs(Math.log10(params.lr as number) + 3) + (params.layers as number), { nTrials: 20 });
+ * console.log(study.trials.length, study.bestTrial!.value! < 2.5); // 20 true
+ * ```
+ */
+export class Study {
+  /** The search space. */
+  readonly space: SearchSpace;
+  /** The objective's direction. */
+  readonly direction: Direction;
+  readonly #sampler: Sampler;
+  readonly #pruner: Pruner | undefined;
+  readonly #trials: MutableTrial[] = [];
+
+  /**
+   * @param options - space, direction, sampler, pruner.
+   * @throws `InvalidArgumentError` (from `tradegym`) for an unknown option, a bad search space
+   *   (naming the path, e.g. `space.lr.low`), a direction other than the two, or a sampler or
+   *   pruner without its method.
+   */
+  constructor(options: StudyOptions) {
+    const o = requireKnownKeys('options', options, ['space', 'direction', 'sampler', 'pruner']);
+    this.space = checkSpace(o.space, 'space');
+    this.direction = requireOneOf('direction', o.direction ?? 'minimize', ['minimize', 'maximize']) as Direction;
+    if (o.sampler !== undefined && typeof (o.sampler as Sampler | null)?.sample !== 'function') fail('sampler', 'a sampler (with sample())', o.sampler);
+    if (o.pruner !== undefined && typeof (o.pruner as Pruner | null)?.prune !== 'function') fail('pruner', 'a pruner (with prune())', o.pruner);
+    this.#sampler = (o.sampler as Sampler | undefined) ?? new TPESampler();
+    this.#pruner = o.pruner as Pruner | undefined;
+  }
+
+  /**
+   * Resumes a study saved with `toJSON()`: the same space and direction, its trials, and the
+   * sampler and pruner given here (each trial's draws depend on the sampler's seed and the
+   * trial's number, so a resumed study asks what an uninterrupted one would have).
+   * @param record - what `toJSON()` gave.
+   * @param options - sampler and pruner.
+   * @returns the study.
+   * @throws `InvalidArgumentError` (from `tradegym`) for a malformed record.
+   */
+  static fromJSON(record: StudyRecord, options: Omit<StudyOptions, 'space' | 'direction'> = {}): Study {
+    const r = requireKnownKeys('record', record, ['space', 'direction', 'trials']);
+    const study = new Study({ space: r.space as SearchSpace, direction: r.direction as Direction, ...options });
+    if (!Array.isArray(r.trials)) fail('record.trials', 'an array', r.trials);
+    (r.trials as FrozenTrial[]).forEach((t, i) => {
+      requireKnownKeys(`record.trials[${i}]`, t, ['number', 'params', 'state', 'value', 'intermediate']);
+      if (t.number !== i) fail(`record.trials[${i}].number`, `${i}`, t.number);
+      requireOneOf(`record.trials[${i}].state`, t.state, ['running', 'complete', 'pruned', 'failed']);
+      if (t.state === 'complete' && typeof t.value !== 'number') fail(`record.trials[${i}].value`, 'a number for a complete trial', t.value);
+      study.#trials.push({ number: i, params: { ...t.params }, state: t.state === 'running' ? 'failed' : t.state, ...(t.value === undefined ? {} : { value: t.value }), intermediate: { ...t.intermediate } });
+    });
+    return study;
+  }
+
+  /** Every trial so far, in order (read-only copies). */
+  get trials(): readonly FrozenTrial[] {
+    return this.#trials.map((t) => ({ ...t, params: { ...t.params }, intermediate: { ...t.intermediate } }));
+  }
+
+  /** The complete trial with the best value (the first of equals), or undefined. */
+  get bestTrial(): FrozenTrial | undefined {
+    const sign = this.direction === 'minimize' ? 1 : -1;
+    let best: MutableTrial | undefined;
+    for (const t of this.#trials) if (t.state === 'complete' && (best === undefined || sign * (t.value as number) < sign * (best.value as number))) best = t;
+    return best === undefined ? undefined : this.trials[best.number];
+  }
+
+  /**
+   * Starts a trial: its parameters from the sampler.
+   * @returns the trial's context (number, params, report, shouldPrune).
+   */
+  ask(): TrialContext {
+    const number = this.#trials.length;
+    const params = this.#sampler.sample(this.space, this.trials, this.direction, number);
+    const trial: MutableTrial = { number, params, state: 'running', intermediate: {} };
+    this.#trials.push(trial);
+    let lastStep: number | undefined;
+    return {
+      number,
+      params,
+      report: (step, value) => {
+        if (trial.state !== 'running') throw new TradegymError(`trial ${number} has ended (${trial.state}): it takes no more reports`);
+        requireInt('step', step, 0);
+        if (typeof value !== 'number') fail('value', 'a number', value);
+        if (lastStep !== undefined && step <= lastStep) fail('step', `a step after the last one reported (${lastStep})`, step);
+        lastStep = step;
+        trial.intermediate[step] = value;
+      },
+      shouldPrune: () => lastStep !== undefined && this.#pruner !== undefined && this.#pruner.prune(this.trials[number] as FrozenTrial, this.trials, this.direction, lastStep),
+    };
+  }
+
+  /**
+   * Ends a trial: with its value (complete; NaN counts as failed), or `'pruned'` or `'failed'`.
+   * @param number - the trial's number.
+   * @param result - the objective's value, `'pruned'` or `'failed'`.
+   * @throws `InvalidArgumentError` (from `tradegym`) for an unknown trial or result; `TradegymError` for a trial already ended.
+   */
+  tell(number: number, result: number | 'pruned' | 'failed'): void {
+    const trial = this.#trials[requireInt('number', number, 0)];
+    if (trial === undefined) fail('number', `the number of a trial asked for (0 to ${this.#trials.length - 1})`, number);
+    if (trial.state !== 'running') throw new TradegymError(`trial ${number} has already ended (${trial.state})`);
+    if (typeof result === 'number') {
+      if (Number.isNaN(result)) trial.state = 'failed';
+      else [trial.state, trial.value] = ['complete', result];
+    } else trial.state = requireOneOf('result', result, ['pruned', 'failed']) as 'pruned' | 'failed';
+  }
+
+  /**
+   * Runs `objective` for `nTrials` trials, one after another. An objective that throws
+   * `TrialPruned` ends its trial as pruned; any other error marks the trial failed and is
+   * rethrown.
+   * @param objective - the trial's value from its context (may be async).
+   * @param options - `nTrials`.
+   * @returns this study.
+   * @throws `InvalidArgumentError` (from `tradegym`) for a bad `nTrials` or an unknown option; the objective's errors.
+   */
+  async optimize(objective: (trial: TrialContext) => number | Promise<number>, options: { readonly nTrials: number }): Promise<this> {
+    if (typeof objective !== 'function') fail('objective', 'a function of the trial', objective);
+    const o = requireKnownKeys('options', options, ['nTrials']);
+    const n = requireInt('options.nTrials', o.nTrials, 1);
+    for (let i = 0; i < n; i++) {
+      const trial = this.ask();
+      let value: number;
+      try {
+        value = await objective(trial);
+      } catch (e) {
+        this.tell(trial.number, e instanceof TrialPruned ? 'pruned' : 'failed');
+        if (e instanceof TrialPruned) continue;
+        throw e;
+      }
+      if (typeof value !== 'number') {
+        this.tell(trial.number, 'failed');
+        fail(`the objective's value for trial ${trial.number}`, 'a number', value);
+      }
+      this.tell(trial.number, value);
+    }
+    return this;
+  }
+
+  /** @returns the study as plain JSON (space, direction, trials), for `Study.fromJSON`. */
+  toJSON(): StudyRecord {
+    return { space: this.space, direction: this.direction, trials: this.trials };
+  }
+}
