@@ -70,11 +70,25 @@ export async function useBackend(name: BackendName = 'auto'): Promise<string> {
     if (await tf.setBackend(backend)) {
       await tf.ready();
       quietCpuBackend();
-      return tf.getBackend();
+      chosen = tf.getBackend();
+      return chosen;
     }
     if (name !== 'auto') throw new TradegymError(`backend '${name}' is installed but could not start here (for a GPU backend: no usable GPU adapter or context); choose another backend`);
   }
   throw new TradegymError(`no tfjs backend could be set for '${name}'`);
+}
+
+/** The backend the last `useBackend` set. */
+let chosen: string | undefined;
+
+/**
+ * The backend `useBackend` chose, while it is still tfjs's active one; undefined when the user
+ * chose none (then tfjs's own default, webgl in a browser, is not a choice `compute: 'auto'`
+ * follows). Read without starting a backend. @internal
+ */
+export function chosenBackend(): string | undefined {
+  const active = (tf.engine() as unknown as { backendName: string | null }).backendName;
+  return active !== null && active === chosen ? chosen : undefined;
 }
 
 /**

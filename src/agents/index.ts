@@ -49,5 +49,5 @@ export {
   type EvaluationRecord,
   type CheckpointCallbackOptions,
 } from './common/callbacks.js';
-export { serveTraining, WorkerTrainer, type MessageEndpoint, type TrainableAgent, type WorkerProgress, type WorkerTraining, type WorkerTrainingResult, type WorkerTrainOptions } from './worker.js';
+export { serveTraining, WorkerTrainer, type MessageEndpoint, type ServeTrainingOptions, type TrainableAgent, type WorkerProgress, type WorkerTraining, type WorkerTrainingResult, type WorkerTrainOptions } from './worker.js';
 export { TensorBoardLogger, TensorBoardWriter, type TensorBoardWriterOptions } from './common/tensorboard.js';

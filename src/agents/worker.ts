@@ -22,6 +22,8 @@ export interface MessageEndpoint {
   removeEventListener(type: 'message' | 'error', listener: (event: { data?: unknown; message?: string }) => void): void;
   /** A `MessagePort`'s: starts delivery (a `Worker` and `self` need none). */
   start?(): void;
+  /** A `Worker`'s: stops it at once ({@link WorkerTrainer.terminate} calls it). */
+  terminate?(): void;
 }
 
 /** What {@link serveTraining} needs of an agent: every tradegym agent is one. */
@@ -48,7 +50,7 @@ export interface WorkerTraining {
 
 /** A progress message: posted after every rollout and update. */
 export interface WorkerProgress {
-  /** Steps trained so far. */
+  /** Steps this training has taken so far (an agent resumed from a checkpoint counts from 0 here). */
   readonly timesteps: number;
   /** Steps this training will take in all. */
   readonly totalTimesteps: number;
@@ -103,8 +105,36 @@ function requireEndpoint(name: string, value: unknown): MessageEndpoint {
   return e as MessageEndpoint;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** A protocol message, or undefined for anything else: the user's own messages, and malformed ones (ignored). */
 function protocolMessage(data: unknown): Message | undefined {
-  return typeof data === 'object' && data !== null && typeof (data as { tradegym?: unknown }).tradegym === 'string' ? (data as Message) : undefined;
+  if (!isObject(data) || typeof data.tradegym !== 'string' || !Number.isSafeInteger(data.id)) return undefined;
+  const ok =
+    data.tradegym === 'train'
+      ? 'config' in data && typeof data.stop === 'boolean'
+      : data.tradegym === 'stop'
+        ? true
+        : data.tradegym === 'progress'
+          ? isObject(data.progress) && typeof data.progress.timesteps === 'number' && isObject(data.progress.record)
+          : data.tradegym === 'done'
+            ? isObject(data.artifacts) && typeof data.numTimesteps === 'number' && typeof data.stopped === 'boolean' && typeof data.elapsedMs === 'number'
+            : data.tradegym === 'error'
+              ? typeof data.name === 'string' && typeof data.message === 'string'
+              : false;
+  return ok ? (data as unknown as Message) : undefined;
+}
+
+/** The endpoints served now: a second `serveTraining` on one would train twice per request. */
+const serving = new WeakSet<object>();
+
+/** Options of {@link serveTraining}. */
+export interface ServeTrainingOptions {
+  /**
+   * Post progress at most this often, in milliseconds (default 0: after every rollout). An
+   * off-policy agent's rollout is `trainFreq` steps, so give 50 or so for DQN or SAC.
+   */
+  readonly progressIntervalMs?: number;
 }
 
 function now(): number {
@@ -126,16 +156,21 @@ function requireTraining(value: unknown): WorkerTraining {
  * Serves training requests in a Web Worker (or on any {@link MessageEndpoint}): for each
  * {@link WorkerTrainer.train} of the page, `setup(config)` builds the agent, which trains
  * while a progress message goes back after every rollout; then the trained agent goes back as
- * checkpoint artifacts (its weights moved, not copied) and is disposed of here. A stop request
- * ends training after the current update. An error in `setup` or in training goes back to the
- * page, which rejects with it. One training runs at a time; messages that are not the
- * protocol's are left to the worker's own listeners.
+ * checkpoint artifacts (its weights moved, not copied) and is disposed of here. The agent is
+ * saved once before training, so one that cannot be saved (a custom schedule function) fails
+ * at once. A stop request ends training after the current update. An error in `setup` or in
+ * training goes back to the page, which rejects with it. One training runs at a time: a
+ * request while one runs is refused, unless that one was told to stop (the page gave up on
+ * it), in which case the request waits for it. Messages that are not the protocol's are left
+ * to the worker's own listeners.
  *
  * @typeParam Config - the page's config: plain data (structured-cloneable), validated by `setup`.
  * @param endpoint - the worker's `self` (or a `MessagePort`).
  * @param setup - builds the agent to train from the page's config (may be async: choose a backend, load data).
- * @returns a function that stops serving (removes the listener).
- * @throws `InvalidArgumentError` (from `tradegym`) if `endpoint` cannot post and receive messages or `setup` is not a function.
+ * @param options - `progressIntervalMs` (see {@link ServeTrainingOptions}).
+ * @returns a function that stops serving: no new training starts (a training under way finishes and posts its result).
+ * @throws `InvalidArgumentError` (from `tradegym`) if `endpoint` cannot post and receive messages, `setup` is not a function or an option is bad;
+ *   `TradegymError` if the endpoint is served already.
  * @example
  * ```ts worker
  * // worker.ts, bundled as a module worker
@@ -148,10 +183,16 @@ function requireTraining(value: unknown): WorkerTraining {
  * }));
  * ```
  */
-export function serveTraining<Config = unknown>(endpoint: MessageEndpoint, setup: (config: Config) => WorkerTraining | Promise<WorkerTraining>): () => void {
+export function serveTraining<Config = unknown>(endpoint: MessageEndpoint, setup: (config: Config) => WorkerTraining | Promise<WorkerTraining>, options: ServeTrainingOptions = {}): () => void {
   const port = requireEndpoint('endpoint', endpoint);
   if (typeof setup !== 'function') fail('setup', 'a function of the config that returns { agent, totalTimesteps }', setup);
+  const o = requireKnownKeys('options', options, ['progressIntervalMs']);
+  const interval = o.progressIntervalMs === undefined ? 0 : requireInt('options.progressIntervalMs', o.progressIntervalMs, 0);
+  if (serving.has(port)) throw new TradegymError('this endpoint is served already: a second serveTraining on it would train twice per request');
+  serving.add(port);
   let running: { id: number; stop: boolean } | undefined;
+  let queued: { id: number; config: unknown; stop: boolean } | undefined;
+  let closed = false;
   const post = (m: Message, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
   async function train(id: number, config: unknown): Promise<void> {
@@ -163,26 +204,36 @@ export function serveTraining<Config = unknown>(endpoint: MessageEndpoint, setup
       if (typeof candidate?.dispose === 'function') agent = candidate;
       const training = requireTraining(built);
       agent = training.agent;
+      const trained = agent;
+      // a save that would fail (a custom schedule function) fails now, not after the training
+      await trained.save({ save: async () => ({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }) });
       const own = training.callback === undefined ? [] : Array.isArray(training.callback) ? (training.callback as readonly unknown[]) : [training.callback];
+      const first = trained.numTimesteps;
       const start = now();
       let stopped = false;
+      let posted = -Infinity;
       const report = (record: LogRecord): boolean => {
-        post({ tradegym: 'progress', id, progress: { timesteps: (agent as TrainableAgent).numTimesteps, totalTimesteps: training.totalTimesteps, record, elapsedMs: now() - start } });
+        const t = now();
+        if (t - posted >= interval) {
+          posted = t;
+          post({ tradegym: 'progress', id, progress: { timesteps: trained.numTimesteps - first, totalTimesteps: training.totalTimesteps, record, elapsedMs: t - start } });
+        }
         if (running?.stop === true) stopped = true;
         return !stopped;
       };
-      const first = agent.numTimesteps;
-      await agent.learn({ totalTimesteps: training.totalTimesteps, callback: [...own, report] as CallbackSpec });
+      await trained.learn({ totalTimesteps: training.totalTimesteps, callback: [...own, report] as CallbackSpec });
       const elapsedMs = now() - start;
       let artifacts: tf.io.ModelArtifacts | undefined;
-      await agent.save({
+      await trained.save({
         save: async (a: tf.io.ModelArtifacts) => {
           artifacts = a;
           return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
         },
       });
       const saved = artifacts as tf.io.ModelArtifacts;
-      const numTimesteps = agent.numTimesteps;
+      const numTimesteps = trained.numTimesteps;
+      agent = undefined;
+      trained.dispose(); // before the result goes: a dispose that throws is reported instead
       post(
         { tradegym: 'done', id, numTimesteps, stopped: stopped || numTimesteps - first < training.totalTimesteps, elapsedMs, artifacts: saved },
         saved.weightData instanceof ArrayBuffer ? [saved.weightData] : [],
@@ -191,28 +242,47 @@ export function serveTraining<Config = unknown>(endpoint: MessageEndpoint, setup
       const err = e as { name?: unknown; message?: unknown };
       post({ tradegym: 'error', id, name: typeof err?.name === 'string' ? err.name : 'Error', message: typeof err?.message === 'string' ? err.message : String(e) });
     } finally {
-      agent?.dispose();
       running = undefined;
+      try {
+        agent?.dispose();
+      } catch {
+        // the error posted above is the one the page hears of; this agent's failure to release follows from it
+      }
+      const next = queued;
+      queued = undefined;
+      if (next !== undefined) begin(next.id, next.config, next.stop);
+      else if (closed) unlisten();
     }
+  }
+
+  function begin(id: number, config: unknown, stop: boolean): void {
+    running = { id, stop };
+    void train(id, config);
   }
 
   const listener: Listener = (event) => {
     const m = protocolMessage(event.data);
     if (m === undefined) return;
     if (m.tradegym === 'stop') {
-      if (running?.id === m.id) running.stop = true;
-    } else if (m.tradegym === 'train') {
-      if (running !== undefined) {
-        post({ tradegym: 'error', id: m.id, name: 'TradegymError', message: `the worker is already training (request ${running.id}); one training runs at a time` });
-        return;
-      }
-      running = { id: m.id, stop: m.stop };
-      void train(m.id, m.config);
+      if (running !== undefined && running.id === m.id) running.stop = true;
+    } else if (m.tradegym === 'train' && !closed) {
+      if (running === undefined) begin(m.id, m.config, m.stop);
+      // a training told to stop (the page gave up on it) is ending: the new one waits for it
+      else if (running.stop && queued === undefined) queued = { id: m.id, config: m.config, stop: m.stop };
+      else post({ tradegym: 'error', id: m.id, name: 'TradegymError', message: `the worker is already training (request ${running.id}); one training runs at a time` });
     }
+  };
+  const unlisten = () => {
+    port.removeEventListener('message', listener);
+    serving.delete(port);
   };
   port.addEventListener('message', listener);
   port.start?.();
-  return () => port.removeEventListener('message', listener);
+  // stop serving: no new training starts; one under way still hears its stop and posts its result
+  return () => {
+    closed = true;
+    if (running === undefined) unlisten();
+  };
 }
 
 /**
@@ -235,15 +305,24 @@ export function serveTraining<Config = unknown>(endpoint: MessageEndpoint, setup
  */
 export class WorkerTrainer<Config = unknown> {
   readonly #port: MessageEndpoint;
-  #current: { id: number; resolve: (r: WorkerTrainingResult) => void; reject: (e: Error) => void; onProgress?: (p: WorkerProgress) => void; cleanup: () => void } | undefined;
+  #current: { id: number; resolve: (r: WorkerTrainingResult) => void; reject: (e: unknown) => void; onProgress?: (p: WorkerProgress) => void; cleanup: () => void } | undefined;
   #disposed = false;
+  /** Why the worker cannot train: an error event while idle (its script failed to load, say). */
+  #broken: string | undefined;
 
   readonly #onMessage: Listener = (event) => {
     const m = protocolMessage(event.data);
     const c = this.#current;
-    if (m === undefined || c === undefined || !('id' in m) || m.id !== c.id) return;
+    if (m === undefined || c === undefined || m.id !== c.id) return;
     if (m.tradegym === 'progress') {
-      c.onProgress?.(m.progress);
+      try {
+        c.onProgress?.(m.progress);
+      } catch (e) {
+        // the page's own callback failed: stop the worker and hand the error to train's caller
+        this.stop();
+        this.#finish();
+        c.reject(e);
+      }
     } else if (m.tradegym === 'done') {
       this.#finish();
       const algorithm = (m.artifacts.modelTopology as { algorithm?: unknown } | undefined)?.algorithm;
@@ -263,10 +342,14 @@ export class WorkerTrainer<Config = unknown> {
   };
 
   readonly #onError: Listener = (event) => {
+    const why = `the worker failed: ${event.message ?? 'an error event (its script did not load, or threw outside a training)'}`;
     const c = this.#current;
-    if (c === undefined) return;
+    if (c === undefined) {
+      this.#broken = why; // the next train hears of it instead of waiting forever
+      return;
+    }
     this.#finish();
-    c.reject(new TradegymError(`the worker failed: ${event.message ?? 'an error event (its script did not load or threw at the top level)'}`));
+    c.reject(new TradegymError(why));
   };
 
   /**
@@ -291,17 +374,22 @@ export class WorkerTrainer<Config = unknown> {
    * @param options - `onProgress`, and an abort `signal` (see {@link WorkerTrainOptions}).
    * @returns the trained agent as a checkpoint, once the worker has saved it.
    * @throws `TradegymError` (from `tradegym`), as a rejection, if the worker's setup or training
-   *   threw (its error's name and message are kept), the worker's script failed, a training is
-   *   already under way, or after `dispose()`; `InvalidArgumentError` for an unknown option.
+   *   threw (its error's name and message are kept), the worker's script failed (before or
+   *   during the training), a training is already under way, or after `dispose()` or
+   *   `terminate()`; `InvalidArgumentError` for an unknown or bad option; what `onProgress`
+   *   throws (the training is stopped).
    */
   train(config: Config, options: WorkerTrainOptions = {}): Promise<WorkerTrainingResult> {
     return new Promise((resolve, reject) => {
       if (this.#disposed) throw new TradegymError('this WorkerTrainer was disposed of');
+      if (this.#broken !== undefined) throw new TradegymError(this.#broken);
       if (this.#current !== undefined) throw new TradegymError(`a training is already under way in this worker (request ${this.#current.id}); wait for it or stop() it`);
       const o = requireKnownKeys('options', options, ['onProgress', 'signal']);
       if (o.onProgress !== undefined && typeof o.onProgress !== 'function') fail('options.onProgress', 'a function', o.onProgress);
       const signal = o.signal as AbortSignal | undefined;
-      if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')) fail('options.signal', 'an AbortSignal', signal);
+      if (signal !== undefined && (!isObject(signal) || typeof signal.addEventListener !== 'function' || typeof signal.removeEventListener !== 'function' || typeof signal.aborted !== 'boolean')) {
+        fail('options.signal', 'an AbortSignal', signal);
+      }
       const id = ++lastRequestId;
       const abort = () => this.stop();
       signal?.addEventListener('abort', abort);
@@ -323,8 +411,9 @@ export class WorkerTrainer<Config = unknown> {
   }
 
   /**
-   * Stops listening to the worker (it does not terminate it: call `worker.terminate()`); a
-   * training under way is stopped and its `train` rejects.
+   * Stops listening to the worker; a training under way is asked to stop and its `train`
+   * rejects. The worker finishes that update first, and a new trainer's request waits for it;
+   * to end the worker at once, use {@link WorkerTrainer.terminate}.
    */
   dispose(): void {
     if (this.#disposed) return;
@@ -337,6 +426,19 @@ export class WorkerTrainer<Config = unknown> {
     this.#disposed = true;
     this.#port.removeEventListener('message', this.#onMessage);
     this.#port.removeEventListener('error', this.#onError);
+  }
+
+  /**
+   * Ends the worker at once (`worker.terminate()`), and this trainer: a training under way
+   * rejects. A worker terminated any other way cannot be noticed by the page (a `Worker` sends
+   * no event), so end it through here.
+   */
+  terminate(): void {
+    const c = this.#current;
+    this.#finish();
+    c?.reject(new TradegymError('the worker was terminated during training'));
+    this.dispose();
+    this.#port.terminate?.();
   }
 
   #finish(): void {

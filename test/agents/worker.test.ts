@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PPO, serveTraining, useBackend, WorkerTrainer, type MessageEndpoint, type WorkerProgress } from '../../src/agents/index.js';
+import { PPO, serveTraining, useBackend, WorkerTrainer, type CheckpointTarget, type LearnOptions, type MessageEndpoint, type WorkerProgress } from '../../src/agents/index.js';
 import { InvalidArgumentError, make, TradegymError } from '../../src/index.js';
 
 beforeAll(async () => {
@@ -128,5 +128,83 @@ describe('training in a worker', () => {
     // request ids are unique across trainers: b's refusal does not reach a
     await expect(b.train({ seed: 0, steps: 512 })).rejects.toThrow(/training in the worker failed: TradegymError: the worker is already training/);
     expect((await ra).numTimesteps).toBe(512);
+  }, 60_000);
+
+  it('a worker that failed while idle, or is terminated, rejects train instead of leaving it waiting', async () => {
+    const { trainer, page } = channel((c) => ({ agent: ppo(c.seed), totalTimesteps: c.steps }));
+    page.dispatchEvent(new Event('error')); // as a Worker whose script did not load
+    await expect(trainer.train({ seed: 0, steps: 128 })).rejects.toThrow(/^the worker failed: an error event/);
+    const { port1, port2 } = new MessageChannel();
+    open.push(port1, port2);
+    serveTraining<Config>(port1 as unknown as MessageEndpoint, (c) => ({ agent: ppo(c.seed), totalTimesteps: c.steps }));
+    let terminated = 0;
+    const endpoint = Object.assign(port2 as unknown as MessageEndpoint, { terminate: () => void terminated++ });
+    const t = new WorkerTrainer<Config>(endpoint);
+    await expect(t.train({ seed: 0, steps: 100_000 }, { onProgress: () => t.terminate() })).rejects.toThrow(/^the worker was terminated during training$/);
+    expect(terminated).toBe(1);
+    await expect(t.train({ seed: 0, steps: 128 })).rejects.toThrow(/disposed of/);
+  }, 60_000);
+
+  it('refuses an agent that cannot be saved before training, not after', async () => {
+    let progress = 0;
+    const { trainer } = channel((c) => ({ agent: new PPO(make('CartPole-v1'), { nSteps: 64, batchSize: 32, seed: c.seed, learningRate: (p: number) => 3e-4 * p }), totalTimesteps: c.steps }));
+    await expect(trainer.train({ seed: 0, steps: 5_000 }, { onProgress: () => void progress++ })).rejects.toThrow(/custom schedule function and cannot be saved/);
+    expect(progress).toBe(0);
+  }, 60_000);
+
+  it("counts a resumed agent's progress from this training, and survives an agent whose dispose throws", async () => {
+    const before = ppo(3);
+    await before.learn({ totalTimesteps: 256 });
+    const { trainer } = channel(() => ({ agent: before, totalTimesteps: 256 }));
+    const seen: [number, number][] = [];
+    const r = await trainer.train({ seed: 0, steps: 0 }, { onProgress: (p) => void seen.push([p.timesteps, p.totalTimesteps]) });
+    expect(seen).toEqual([[128, 256], [256, 256]]);
+    expect(r.numTimesteps).toBe(512);
+    let builds = 0;
+    const { trainer: t2 } = channel((c) => {
+      const real = ppo(c.seed);
+      builds++;
+      const agent = {
+        get numTimesteps() {
+          return real.numTimesteps;
+        },
+        learn: (o: LearnOptions) => real.learn(o),
+        save: (w: CheckpointTarget) => real.save(w),
+        dispose: () => {
+          real.dispose();
+          if (builds === 1) throw new Error('release failed');
+        },
+      };
+      return { agent, totalTimesteps: 128 };
+    });
+    await expect(t2.train({ seed: 0, steps: 128 })).rejects.toThrow(/training in the worker failed: Error: release failed/);
+    expect((await t2.train({ seed: 0, steps: 128 })).numTimesteps).toBe(128); // the worker is free again
+  }, 60_000);
+
+  it('ignores malformed protocol messages, refuses a second server on one endpoint, and throttles progress on request', async () => {
+    const { trainer, page, worker, stopServing } = channel((c) => ({ agent: ppo(c.seed), totalTimesteps: c.steps }));
+    page.postMessage({ tradegym: 'stop' }); // no id: ignored while idle
+    page.postMessage({ tradegym: 'train' }); // no id, no config: no training starts
+    worker.postMessage({ tradegym: 'done', id: 1 }); // no artifacts
+    expect(() => serveTraining(worker as unknown as MessageEndpoint, () => ({ agent: ppo(0), totalTimesteps: 1 }))).toThrow(/^this endpoint is served already/);
+    expect((await trainer.train({ seed: 0, steps: 128 })).numTimesteps).toBe(128);
+    // after it stops serving, another may serve the endpoint, with progress at most every hour
+    stopServing();
+    serveTraining<Config>(worker as unknown as MessageEndpoint, (c) => ({ agent: ppo(c.seed), totalTimesteps: c.steps }), { progressIntervalMs: 3_600_000 });
+    let messages = 0;
+    expect((await trainer.train({ seed: 0, steps: 640 }, { onProgress: () => void messages++ })).numTimesteps).toBe(640);
+    expect(messages).toBe(1);
+    expect(() => serveTraining(new MessageChannel().port1 as unknown as MessageEndpoint, () => ({ agent: ppo(0), totalTimesteps: 1 }), { progressIntervalMs: -1 })).toThrow(/^options\.progressIntervalMs must be an integer >= 0, got -1$/);
+  }, 60_000);
+
+  it("hands a throwing onProgress's error to train's caller and stops the worker; checks the signal", async () => {
+    const { trainer } = channel((c) => ({ agent: ppo(c.seed), totalTimesteps: c.steps }));
+    const oops = new RangeError('chart broke');
+    await expect(trainer.train({ seed: 0, steps: 100_000 }, { onProgress: () => {
+      throw oops;
+    } })).rejects.toBe(oops);
+    // the worker stopped after an update or two, and is free
+    expect((await trainer.train({ seed: 0, steps: 128 })).numTimesteps).toBe(128);
+    await expect(trainer.train({ seed: 0, steps: 1 }, { signal: { addEventListener() {} } as never })).rejects.toThrow(/^options\.signal must be an AbortSignal/);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../../core/checks.js';
+import { chosenBackend } from '../../backend.js';
 import { JS_KERNELS } from './jsKernels.js';
 import { nativeKernelSet } from './native.js';
 import type { FloatArray, KernelName, KernelSet } from './types.js';
@@ -70,8 +71,9 @@ export function kernelSets(): KernelSetStatus[] {
 
 /**
  * Where an agent trains, as its `compute` option names it:
- * - `'auto'` (the default): `'tfjs'` for a network with a `featuresExtractor` or on the
- *   `tensorflow`, `webgl` and `webgpu` backends; otherwise the fastest kernel set that runs
+ * - `'auto'` (the default): `'tfjs'` for a network with a `featuresExtractor` or on a
+ *   `tensorflow`, `webgl` or `webgpu` backend chosen with `useBackend` (tfjs's own default in
+ *   a browser, webgl, does not count); otherwise the fastest kernel set that runs
  *   here, `'native'`, else `'wasm'`, else `'js'` ({@link kernelSets} lists them, and why one
  *   does not run).
  * - `'native'`, `'wasm'`, `'js'`: that kernel set (MLP policies only); an error where it does not run.
@@ -120,7 +122,7 @@ export function resolveCompute(c: unknown, extractor = false): ResolvedCompute {
   if (typeof c !== 'string' || !COMPUTES.includes(c)) fail('compute', "'auto', 'native', 'wasm', 'js', 'typed' or 'tfjs'", c);
   if (c === 'tfjs') return 'tfjs';
   if (extractor && c !== 'auto') fail('compute', "'auto' or 'tfjs' with a featuresExtractor (the kernel sets run MLPs only)", c);
-  if (c === 'auto' && (extractor || ['tensorflow', 'webgl', 'webgpu'].includes(tf.getBackend()))) return 'tfjs';
+  if (c === 'auto' && (extractor || ['tensorflow', 'webgl', 'webgpu'].includes(chosenBackend() ?? ''))) return 'tfjs';
   if (c === 'auto' || c === 'typed') {
     for (const [name, load] of LOADERS) if (typeof load() !== 'string') return name;
   }
