@@ -45,7 +45,13 @@ const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.j
  */
 export async function serveExample(port = 8080): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
-    const path = normalize(join(here, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
+    let path: string;
+    try {
+      path = normalize(join(here, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
+    } catch {
+      res.writeHead(400).end('bad request'); // a malformed escape, say
+      return;
+    }
     const file = path.endsWith(sep) ? join(path, 'index.html') : path;
     if (!file.startsWith(here + sep) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
       res.writeHead(404).end('not found');

@@ -151,4 +151,36 @@ describe('checkpoints through tf.io handlers', () => {
     loaded.dispose();
     agent.dispose();
   }, 60_000);
+
+  it('checks artifacts from a handler as strictly as a directory: malformed weights, header or options are CheckpointErrors, with no tensor left behind', async () => {
+    const env = make('CartPole-v1');
+    const agent = new PPO(env, { seed: 4 });
+    const m = memory();
+    await agent.save(m.handler);
+    agent.dispose();
+    const good = m.saved();
+    const specs = good.weightSpecs!;
+    const data = good.weightData as ArrayBuffer;
+    const before = tf.memory().numTensors;
+    const cases: [string, tf.io.ModelArtifacts, RegExp][] = [
+      ['a spec more', { ...good, weightSpecs: [...specs, { name: 'z', shape: [1_000_000], dtype: 'float32' }] }, /its weights are \d+ bytes, the weight specs need \d+ \(truncated\)/],
+      ['a bad dtype', { ...good, weightSpecs: [...specs.slice(0, -1), { ...specs.at(-1)!, dtype: 'float64' as never }] }, /weightSpecs\[\d+\]\.dtype must be one of 'float32', 'int32', 'bool', got "float64"/],
+      ['no specs', { ...good, weightSpecs: [] }, /its weights are \d+ bytes, the weight specs need 0/],
+      ['specs that are not objects', { ...good, weightSpecs: [1, 2] as never }, /weightSpecs\[0\] must be/],
+      ['truncated weights', { ...good, weightData: data.slice(0, data.byteLength - 4) }, /\(truncated\)/],
+      ['a negative step count', { ...good, modelTopology: { ...(good.modelTopology as object), numTimesteps: -5 } }, /modelTopology\.numTimesteps must be an integer >= 0, got -5/],
+      ['a bad schedule', { ...good, modelTopology: { ...(good.modelTopology as { options: object }), options: { ...(good.modelTopology as { options: object }).options, learningRate: { schedule: 'nope' } } } }, /a saved option is not valid: schedule must be 'constant' or 'linear'/],
+    ];
+    for (const [what, artifacts, re] of cases) {
+      const e = await PPO.load(tf.io.fromMemory(artifacts), env).catch((x: unknown) => x);
+      expect(e, what).toBeInstanceOf(CheckpointError);
+      expect((e as Error).message, what).toMatch(re);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    // a storage that fails: its error, as a CheckpointError naming the argument
+    await expect(PPO.load({ load: async () => Promise.reject(new Error('quota exceeded')) }, env)).rejects.toThrow(/^checkpoint dir \(a tf\.io\.IOHandler\): loading failed: quota exceeded$/);
+    const saver = new PPO(env, { seed: 4 });
+    await expect(saver.save({ save: async () => Promise.reject(new Error('disk full')) })).rejects.toThrow(/^checkpoint dir \(a tf\.io\.IOHandler\): saving failed: disk full$/);
+    saver.dispose();
+  });
 });

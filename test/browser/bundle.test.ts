@@ -73,6 +73,9 @@ describe('the browser', () => {
       await expect(readCsv('bars.csv')).rejects.toThrow(TradegymError);
       await expect(readCsv('bars.csv')).rejects.toThrow(/readCsv needs Node\.js \(node:fs\).* in a browser, read a File or a fetch body with readCsvStream instead/);
       await expect(writeCsv(data, 'bars.csv')).rejects.toThrow(/writeCsv needs Node\.js/);
+      // the progress bar refuses before the first rollout, not after it
+      await expect(agent.learn({ totalTimesteps: 64, progressBar: true })).rejects.toThrow(/progressBar needs Node\.js .* in a browser, follow training with a callback of the log record/);
+      expect(agent.numTimesteps).toBe(0);
       await expect(agent.save('checkpoint')).rejects.toThrow(/saving and loading agents in a directory needs Node\.js .* in a browser, save to 'indexeddb:\/\/name' or a tf\.io\.IOHandler/);
       proc.getBuiltinModule = original;
       agent.dispose();

@@ -301,8 +301,13 @@ export class ProgressBar implements TrainingCallback {
   #start = 0;
   #total = 0;
 
-  /** Notes the target. */
+  /**
+   * Notes the target; outside Node it refuses at once (before any training), saying what to use.
+   * @param agent - the agent.
+   * @param totalTimesteps - the steps this training takes.
+   */
   onTrainingStart(agent: CallbackAgent, totalTimesteps: number): void {
+    ProgressBar.#stderr();
     this.#start = agent.numTimesteps;
     this.#total = totalTimesteps;
   }
@@ -313,13 +318,17 @@ export class ProgressBar implements TrainingCallback {
    */
   onRolloutEnd(ctx: CallbackContext): void {
     const line = ProgressBar.format(ctx.agent.numTimesteps - this.#start, this.#total, ctx.record['time/fps'] ?? 0, ctx.record['rollout/ep_rew_mean'] ?? Number.NaN);
-    const stderr = nodeBuiltin<typeof Process>('node:process', 'progressBar').stderr;
+    const stderr = ProgressBar.#stderr();
     stderr.write(stderr.isTTY ? `\r${line}` : `${line}\n`);
   }
 
   /** Ends the line. */
   onTrainingEnd(): void {
-    const stderr = nodeBuiltin<typeof Process>('node:process', 'progressBar').stderr;
+    const stderr = ProgressBar.#stderr();
     if (stderr.isTTY) stderr.write('\n');
+  }
+
+  static #stderr(): (typeof Process)['stderr'] {
+    return nodeBuiltin<typeof Process>('node:process', 'progressBar', 'follow training with a callback of the log record (or a Web Worker trainer\'s onProgress)').stderr;
   }
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CheckpointError, InvalidArgumentError, TradegymError } from '../../core/errors.js';
 import { quietCpuBackend } from '../backend.js';
 import { extractorFromRecord } from './featuresExtractor.js';
-import { fileIO } from './fileIO.js';
+import { checkArtifacts, fileIO } from './fileIO.js';
 import { fail } from '../../core/checks.js';
 import { scheduleFromJSON } from './schedules.js';
 import type { CheckpointHeader } from './types.js';
@@ -38,21 +38,35 @@ export function isCheckpointUrl(where: string): boolean {
  */
 export function checkpointIO(name: string, where: unknown, use: 'save' | 'load'): { handler: Required<Pick<tf.io.IOHandler, typeof use>>; label: string; files: boolean } {
   const wanted = `a directory path, a tfjs URL such as 'indexeddb://my-agent', or a tf.io.IOHandler with ${use}()`;
-  /** `use` of `h`, bound to it, or undefined where `h` has none. */
-  const method = (h: tf.io.IOHandler) => {
+  /** `use` of `h`, bound to it, or undefined where `h` has none; with `label`, its failures (a storage that refused) become CheckpointErrors naming it. */
+  const method = (h: tf.io.IOHandler, label?: string) => {
     const f = h[use];
-    return typeof f === 'function' ? ({ [use]: f.bind(h) } as Required<Pick<tf.io.IOHandler, typeof use>>) : undefined;
+    if (typeof f !== 'function') return undefined;
+    const bound = f.bind(h) as (a?: tf.io.ModelArtifacts) => Promise<unknown>;
+    const call =
+      label === undefined
+        ? bound
+        : async (a?: tf.io.ModelArtifacts) => {
+            try {
+              return await bound(a);
+            } catch (e) {
+              if (e instanceof TradegymError) throw e;
+              throw new CheckpointError(label, `${use === 'save' ? 'saving' : 'loading'} failed: ${(e as Error | null)?.message ?? String(e)}`);
+            }
+          };
+    return { [use]: call } as unknown as Required<Pick<tf.io.IOHandler, typeof use>>;
   };
   if (typeof where === 'object' && where !== null) {
-    const handler = method(where as tf.io.IOHandler);
+    const label = `${name} (a tf.io.IOHandler)`;
+    const handler = method(where as tf.io.IOHandler, label);
     if (handler === undefined) fail(name, wanted, where);
-    return { handler, label: `${name} (a tf.io.IOHandler)`, files: false };
+    return { handler, label, files: false };
   }
   if (typeof where !== 'string' || where === '') fail(name, wanted, where);
   const scheme = URL_SCHEME.exec(where)?.[1];
   if (scheme === undefined) return { handler: method(fileIO(where) as tf.io.IOHandler) as Required<Pick<tf.io.IOHandler, typeof use>>, label: where, files: true };
   const handlers = use === 'save' ? tf.io.getSaveHandlers(where) : tf.io.getLoadHandlers(where);
-  const handler = handlers.length === 1 ? method(handlers[0] as tf.io.IOHandler) : undefined;
+  const handler = handlers.length === 1 ? method(handlers[0] as tf.io.IOHandler, where) : undefined;
   if (handler === undefined) {
     throw new InvalidArgumentError(
       `${name} ${JSON.stringify(where)}: ${handlers.length === 0 ? `tfjs has no ${use} handler for ${scheme}:// here` : `tfjs has ${handlers.length} ${use} handlers for it`} ` +
@@ -114,30 +128,19 @@ export function requireSameSpec(saved: unknown, built: unknown): void {
 export async function readCheckpoint(where: unknown, algorithm: string): Promise<Checkpoint> {
   const { handler, label, files } = checkpointIO('dir', where, 'load');
   quietCpuBackend(); // the tensors below may be the process's first: before the agent's constructor
-  const artifacts = await handler.load();
-  // fileIO checks every field and checksum; what another handler gives is checked here
-  if (!files) requireArtifacts(label, artifacts);
+  // fileIO checks every field and checksum; what another handler gives is checked as strictly
+  const artifacts = files ? await handler.load() : checkArtifacts(label, await handler.load());
   const topology = artifacts.modelTopology as Checkpoint['topology'];
   if (topology.algorithm !== algorithm) {
     throw new InvalidArgumentError(`dir holds a ${topology.algorithm} agent, not ${algorithm}: load it with ${topology.algorithm}.load`);
   }
-  const weightData = artifacts.weightData as tf.io.WeightData;
-  const tensors = tf.io.decodeWeights(weightData instanceof ArrayBuffer ? weightData : tf.io.concatenateArrayBuffers(weightData), artifacts.weightSpecs ?? []);
-  const options = Object.fromEntries(Object.entries(topology.options).map(([k, v]) => [k, scheduleFromJSON(v)]));
+  let options: Record<string, unknown>;
+  try {
+    options = Object.fromEntries(Object.entries(topology.options).map(([k, v]) => [k, scheduleFromJSON(v)])); // before any tensor exists
+  } catch (e) {
+    if (files || !(e instanceof InvalidArgumentError)) throw e;
+    throw new CheckpointError(label, `a saved option is not valid: ${e.message}`);
+  }
+  const tensors = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
   return { topology, tensors, options };
-}
-
-
-/** Throws a CheckpointError unless `artifacts` (from a handler other than fileIO) hold a tradegym checkpoint. */
-function requireArtifacts(label: string, artifacts: tf.io.ModelArtifacts | undefined): void {
-  const t = artifacts?.modelTopology as Partial<CheckpointHeader> | undefined;
-  const problem =
-    artifacts === undefined || artifacts === null
-      ? 'the handler returned nothing'
-      : typeof t !== 'object' || t === null || Array.isArray(t) || typeof t.algorithm !== 'string' || typeof t.options !== 'object' || t.options === null || typeof t.numTimesteps !== 'number'
-        ? 'it holds no tradegym agent (its modelTopology has no algorithm, options and numTimesteps)'
-        : !Array.isArray(artifacts.weightSpecs) || artifacts.weightData === undefined
-          ? 'it has no weights (weightSpecs and weightData)'
-          : undefined;
-  if (problem !== undefined) throw new CheckpointError(label, problem);
 }

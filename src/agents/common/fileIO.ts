@@ -332,19 +332,7 @@ function parseManifest(text: string, file: string): Manifest {
     if (!Array.isArray(paths) || paths.length !== 1 || typeof paths[0] !== 'string' || !WEIGHTS_NAME.test(paths[0])) {
       fail('weightsManifest[0].paths', 'one weights file name "weights-<pid>-<hex>.bin"', paths);
     }
-    if (!Array.isArray(group.weights)) fail('weightsManifest[0].weights', 'an array of weight specs', group.weights);
-    let bytes = 0;
-    const specs = group.weights.map((s: unknown, i: number) => {
-      const name = `weightsManifest[0].weights[${i}]`;
-      const spec = requireRecord(name, s);
-      if (typeof spec.name !== 'string' || spec.name === '') fail(`${name}.name`, 'a non-empty string', spec.name);
-      if (!Array.isArray(spec.shape)) fail(`${name}.shape`, 'an array of integers >= 0', spec.shape);
-      const shape = spec.shape.map((d: unknown, j: number) => requireInt(`${name}.shape[${j}]`, d, 0));
-      const dtype = requireOneOf(`${name}.dtype`, spec.dtype, Object.keys(DTYPE_BYTES) as (keyof typeof DTYPE_BYTES)[]);
-      if (spec.quantization !== undefined) fail(`${name}.quantization`, 'absent (tradegym does not quantize)', spec.quantization);
-      bytes += shape.reduce((a: number, b: number) => a * b, 1) * DTYPE_BYTES[dtype];
-      return { name: spec.name, shape, dtype };
-    });
+    const { specs, bytes } = checkSpecs('weightsManifest[0].weights', group.weights);
     const integrity = requireRecord('integrity', root.integrity);
     const weightsBytes = requireInt('integrity.weightsBytes', integrity.weightsBytes, 0);
     for (const k of ['weightsSha256', 'headerSha256'] as const) {
@@ -356,6 +344,49 @@ function parseManifest(text: string, file: string): Manifest {
   const actual = sha256(headerText(root.modelTopology, root.weightsManifest));
   if (actual !== m.headerSha256) throw new CheckpointError(file, `corrupted: the SHA-256 of its header is ${actual}, integrity.headerSha256 records ${m.headerSha256}`);
   return m;
+}
+
+/** Checks weight specs (names, shapes, dtypes, no quantization) and sums their bytes. */
+function checkSpecs(name: string, weights: unknown): { specs: tf.io.WeightsManifestEntry[]; bytes: number } {
+  if (!Array.isArray(weights)) fail(name, 'an array of weight specs', weights);
+  let bytes = 0;
+  const specs = weights.map((s: unknown, i: number) => {
+    const at = `${name}[${i}]`;
+    const spec = requireRecord(at, s);
+    if (typeof spec.name !== 'string' || spec.name === '') fail(`${at}.name`, 'a non-empty string', spec.name);
+    if (!Array.isArray(spec.shape)) fail(`${at}.shape`, 'an array of integers >= 0', spec.shape);
+    const shape = spec.shape.map((d: unknown, j: number) => requireInt(`${at}.shape[${j}]`, d, 0));
+    const dtype = requireOneOf(`${at}.dtype`, spec.dtype, Object.keys(DTYPE_BYTES) as (keyof typeof DTYPE_BYTES)[]);
+    if (spec.quantization !== undefined) fail(`${at}.quantization`, 'absent (tradegym does not quantize)', spec.quantization);
+    bytes += shape.reduce((a: number, b: number) => a * b, 1) * DTYPE_BYTES[dtype];
+    return { name: spec.name, shape, dtype };
+  });
+  return { specs, bytes };
+}
+
+/**
+ * Checks artifacts that came from a handler other than a directory (IndexedDB, memory, a
+ * user's storage) as a directory's manifest is checked: the header's fields, the weight specs,
+ * and weights of exactly the specs' size. @internal
+ * @returns the artifacts with their weights as one buffer.
+ * @throws CheckpointError naming `label` and the field at fault.
+ */
+export function checkArtifacts(label: string, artifacts: tf.io.ModelArtifacts | undefined): tf.io.ModelArtifacts & { weightData: ArrayBuffer } {
+  if (artifacts === undefined || artifacts === null || typeof artifacts !== 'object') throw new CheckpointError(label, 'the handler returned nothing');
+  const t = artifacts.modelTopology as Record<string, unknown> | undefined;
+  if (typeof t !== 'object' || t === null || Array.isArray(t) || typeof t.algorithm !== 'string' || typeof t.options !== 'object' || typeof t.numTimesteps !== 'number') {
+    throw new CheckpointError(label, 'it holds no tradegym agent (its modelTopology has no algorithm, options and numTimesteps)');
+  }
+  if (artifacts.weightSpecs === undefined || artifacts.weightData === undefined) throw new CheckpointError(label, 'it has no weights (weightSpecs and weightData)');
+  const { bytes } = asCheckpointError(label, () => {
+    checkHeader(t);
+    return checkSpecs('weightSpecs', artifacts.weightSpecs);
+  });
+  const w = artifacts.weightData;
+  const data = w instanceof ArrayBuffer ? w : Array.isArray(w) && w.every((b) => b instanceof ArrayBuffer) ? tf.io.concatenateArrayBuffers(w) : undefined;
+  if (data === undefined) throw new CheckpointError(label, 'its weightData is not an ArrayBuffer or a list of them');
+  if (data.byteLength !== bytes) throw new CheckpointError(label, `its weights are ${data.byteLength} bytes, the weight specs need ${bytes}${data.byteLength < bytes ? ' (truncated)' : ''}`);
+  return { ...artifacts, weightData: data };
 }
 
 /** Checks the fields every checkpoint header has (see `CheckpointHeader`). */

@@ -58,6 +58,28 @@ export interface EpisodeStatsState {
   recentLengths: number[];
 }
 
+/** How long `learn` runs before it lets the event loop run. */
+const BREATHE_MS = 10;
+
+/**
+ * Lets the event loop run once: `setImmediate` in Node; in a browser, a message to itself
+ * (`setTimeout(0)` is clamped to 4 ms when chained). @internal
+ */
+function breathe(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((r) => setImmediate(r));
+  const Channel = (globalThis as unknown as { MessageChannel?: new () => { port1: { onmessage: (() => void) | null; close(): void }; port2: { postMessage(m: unknown): void; close(): void } } }).MessageChannel;
+  if (Channel === undefined) return new Promise((r) => setTimeout(r, 0));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new Channel();
+    port1.onmessage = () => {
+      port1.close();
+      port2.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
+}
+
 /**
  * The `learn` loop every algorithm shares: validates `totalTimesteps`, runs callbacks and the
  * progress bar, calls `iteration(start, end)` (one rollout and its update, returning its log
@@ -77,6 +99,7 @@ export async function runLearn(
   if (options.progressBar !== undefined && requireBool('progressBar', options.progressBar)) callbacks.push(new ProgressBar());
   for (const c of callbacks) await c.onTrainingStart?.(agent, total);
   const t0 = performance.now();
+  let breathed = t0;
   while (agent.numTimesteps < end) {
     const trainLog = iteration(start, end);
     const record: LogRecord = {
@@ -88,8 +111,12 @@ export async function runLearn(
     let stop = false;
     for (const c of callbacks) if ((await c.onRolloutEnd?.({ agent, record, totalTimesteps: total })) === false) stop = true;
     if (stop) break;
-    // let the event loop breathe between rollouts (a browser has no setImmediate)
-    await new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
+    // let the event loop breathe (a worker's stop message, a page's events) every few
+    // milliseconds, not after every rollout: an off-policy rollout can be one step
+    if (performance.now() - breathed >= BREATHE_MS) {
+      await breathe();
+      breathed = performance.now();
+    }
   }
   for (const c of callbacks) await c.onTrainingEnd?.(agent);
 }

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../../core/checks.js';
 import { chosenBackend } from '../../backend.js';
 import { JS_KERNELS } from './jsKernels.js';
