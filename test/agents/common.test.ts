@@ -4,6 +4,9 @@ import { FlatAdam, orthogonal } from '../../src/agents/common/ActorCritic.js';
 import { RolloutBuffer } from '../../src/agents/common/RolloutBuffer.js';
 import { argmax, logSoftmaxAt, sampleCategorical } from '../../src/agents/common/distributions.js';
 import { constantSchedule, linearSchedule, PPO, useBackend } from '../../src/agents/index.js';
+import { chosenBackend } from '../../src/agents/backend.js';
+import { resolveCompute } from '../../src/agents/common/kernels/registry.js';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { explainedVariance } from '../../src/agents/ppo/PPO.js';
 import { Box, Discrete, Env, Rng, type ResetResult, type StepResult } from '../../src/index.js';
 
@@ -73,6 +76,25 @@ describe('useBackend', () => {
     await expect(useBackend('tensorflow')).rejects.toThrow(/backend 'tensorflow' needs the package @tensorflow\/tfjs-node/);
     await expect(useBackend('gpu' as never)).rejects.toThrow(/name must be one of 'auto', 'tensorflow', 'wasm', 'webgl', 'webgpu', 'cpu', got "gpu"/);
     await useBackend('cpu');
+  });
+
+  it("counts only a backend useBackend chose for compute 'auto' (not tfjs's own default in a page)", async () => {
+    // a stand-in 'tensorflow' backend (a cpu backend under that name; no tensor is made on it),
+    // set as tfjs sets its own default (webgl) in a page where nobody chose one
+    tf.registerBackend('tensorflow', () => new MathBackendCPU());
+    try {
+      await tf.setBackend('tensorflow');
+      expect(chosenBackend()).toBeUndefined();
+      expect(resolveCompute('auto')).not.toBe('tfjs'); // the kernels, as with no choice at all
+      expect(await useBackend('tensorflow')).toBe('tensorflow'); // chosen: then tfjs
+      expect(chosenBackend()).toBe('tensorflow');
+      expect(resolveCompute('auto')).toBe('tfjs');
+    } finally {
+      await useBackend('cpu');
+      tf.removeBackend('tensorflow');
+    }
+    expect(chosenBackend()).toBe('cpu');
+    expect(resolveCompute('auto')).not.toBe('tfjs');
   });
 
   it('refuses the GPU backends in Node, saying where they run, and keeps the backend it had', async () => {
