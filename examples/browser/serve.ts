@@ -1,7 +1,7 @@
 // Builds the browser example with esbuild (the bundler tsup runs on) and serves it on
 // 127.0.0.1: `npm run example:browser`, then open the address it prints. PORT picks the port
 // (default 8080; 0 takes a free one).
-import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, sep } from 'node:path';
@@ -18,6 +18,7 @@ const here = dirname(fileURLToPath(import.meta.url));
  */
 export async function buildExample(options: { minify?: boolean } = {}): Promise<Record<string, number>> {
   const outdir = join(here, 'dist');
+  rmSync(outdir, { recursive: true, force: true }); // no chunk of an earlier build left beside this one
   const result = await build({
     entryPoints: { main: join(here, 'main.ts'), worker: join(here, 'worker.ts') },
     bundle: true,
