@@ -6,3 +6,4 @@
  */
 export { renderReport, writeReport, type ReportOptions, type TrainingLogRow } from './writeReport.js';
 export { renderComparisonReport, writeComparisonReport, type ComparisonReportOptions } from './comparisonReport.js';
+export { renderStudyReport, writeStudyReport, type StudyReportOptions } from './studyReport.js';
