@@ -2,7 +2,16 @@ import { fail, requireKnownKeys } from '../core/checks.js';
 import { writeTextFile } from '../core/nodeBuiltin.js';
 import type { FrozenTrial } from '../tune/samplers.js';
 import type { ParamSpec } from '../tune/space.js';
-import type { StudyRecord } from '../tune/study.js';
+import { Study, type StudyRecord } from '../tune/study.js';
+import type { Direction } from '../tune/samplers.js';
+import type { SearchSpace } from '../tune/space.js';
+
+/** What the charts read: the space, the direction and the trials with their numbers. */
+interface StudyView {
+  readonly space: SearchSpace;
+  readonly direction: Direction;
+  readonly trials: readonly FrozenTrial[];
+}
 import { esc, loadVega, num } from './writeReport.js';
 
 /** Options of {@link renderStudyReport} and {@link writeStudyReport}. */
@@ -28,7 +37,7 @@ function unit(spec: ParamSpec, v: unknown): number {
 }
 
 /** The Vega-Lite specs of a study's charts, by name. @internal */
-export function studySpecs(record: StudyRecord): Record<string, object> {
+export function studySpecs(record: StudyView): Record<string, object> {
   const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: 860, height: 260, background: 'white' };
   const better = record.direction === 'minimize' ? Math.min : Math.max;
   const points = record.trials.flatMap((t) => {
@@ -105,9 +114,15 @@ export function studySpecs(record: StudyRecord): Record<string, object> {
  * console.log(html.includes('<svg')); // true
  * ```
  */
-export async function renderStudyReport(study: StudyRecord | { toJSON(): StudyRecord }, options: StudyReportOptions = {}): Promise<string> {
-  const record = typeof (study as { toJSON?: unknown } | null)?.toJSON === 'function' ? (study as { toJSON(): StudyRecord }).toJSON() : (study as StudyRecord);
-  if (typeof record !== 'object' || record === null || !Array.isArray(record.trials) || typeof record.space !== 'object' || record.space === null) fail('study', 'a Study or its toJSON()', study);
+export async function renderStudyReport(study: Study | StudyRecord, options: StudyReportOptions = {}): Promise<string> {
+  let s: Study;
+  if (study instanceof Study) s = study;
+  else {
+    const r = study as Partial<StudyRecord> | null;
+    if (typeof r !== 'object' || r === null || !Array.isArray(r.trials) || typeof r.space !== 'object' || r.space === null) fail('study', 'a Study or its toJSON()', study);
+    s = Study.fromJSON(r as StudyRecord); // checked as a resumed study is, numbers restored
+  }
+  const record: StudyView = { space: s.space, direction: s.direction, trials: s.trials };
   const o = requireKnownKeys('options', options, ['title']);
   const title = o.title === undefined ? 'Hyperparameter study' : o.title;
   if (typeof title !== 'string') fail('options.title', 'a string', title);
@@ -166,7 +181,7 @@ ${rows}
  * console.log(await writeStudyReport(study, join(mkdtempSync(join(tmpdir(), 's-')), 'study.html')));
  * ```
  */
-export async function writeStudyReport(study: StudyRecord | { toJSON(): StudyRecord }, path: string, options: StudyReportOptions = {}): Promise<string> {
+export async function writeStudyReport(study: Study | StudyRecord, path: string, options: StudyReportOptions = {}): Promise<string> {
   if (typeof path !== 'string' || path.length === 0) fail('path', 'a file path', path);
   const html = await renderStudyReport(study, options);
   await writeTextFile(path, html, 'writeStudyReport');

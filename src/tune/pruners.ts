@@ -26,8 +26,9 @@ export interface MedianPrunerOptions {
 }
 
 /**
- * Stops a trial whose best value so far is worse than the median of the other trials' values
- * at the same step (Optuna's `MedianPruner`).
+ * Stops a trial whose best value so far is worse than the median of the complete trials' values
+ * at the same step (Optuna's `MedianPruner`: NaN reports ignored, checked at the first report
+ * in each interval after the warm-up).
  *
  * @example
  * ```ts
@@ -63,19 +64,24 @@ export class MedianPruner implements Pruner {
    * @returns whether to stop it.
    */
   prune(trial: FrozenTrial, trials: readonly FrozenTrial[], direction: Direction, step: number): boolean {
-    const complete = trials.filter((t) => t.state === 'complete');
-    if (complete.length < this.#startup || step < this.#warmup || (step - this.#warmup) % this.#interval !== 0) return false;
+    const complete = trials.filter((t) => t.state === 'complete' && t.number !== trial.number);
+    if (complete.length < this.#startup || step < this.#warmup) return false;
+    // checked at the first report at or after each interval boundary (Optuna's _is_first_in_interval_step)
+    const boundary = Math.floor((step - this.#warmup) / this.#interval) * this.#interval + this.#warmup;
+    const earlier = Object.keys(trial.intermediate).map(Number).filter((s) => s < step);
+    if (earlier.length > 0 && Math.max(...earlier) >= boundary) return false;
     const sign = direction === 'minimize' ? 1 : -1;
-    // the trial's best so far, against the median of the others' at this step
-    const own = Object.entries(trial.intermediate).filter(([s]) => Number(s) <= step).map(([, v]) => sign * v);
-    if (own.length === 0) return false;
+    // the trial's best so far (NaN reports ignored; only NaN: pruned), against the median of
+    // the complete trials' reports at this step (NaN ignored), as Optuna's MedianPruner
+    const own = Object.entries(trial.intermediate).filter(([s, v]) => Number(s) <= step && !Number.isNaN(v)).map(([, v]) => sign * v);
+    if (own.length === 0) return Object.keys(trial.intermediate).length > 0;
     const best = Math.min(...own);
-    const others = trials.filter((t) => t.number !== trial.number && t.state !== 'running' && t.intermediate[step] !== undefined).map((t) => sign * (t.intermediate[step] as number));
+    const others = complete.map((t) => t.intermediate[step]).filter((v): v is number => v !== undefined && !Number.isNaN(v)).map((v) => sign * v);
     if (others.length === 0) return false;
     others.sort((a, b) => a - b);
     const mid = others.length >> 1;
     const median = others.length % 2 === 1 ? (others[mid] as number) : 0.5 * ((others[mid - 1] as number) + (others[mid] as number));
-    return Number.isNaN(best) || best > median;
+    return best > median;
   }
 }
 
@@ -91,9 +97,10 @@ export interface SuccessiveHalvingOptions {
 
 /**
  * Asynchronous successive halving (ASHA, Li et al. 2020), as Optuna's `SuccessiveHalvingPruner`:
- * rungs at steps `minResource * reductionFactor^(minEarlyStoppingRate + k)`; a trial that
- * reaches a rung goes on only if its value there is among the best `1 / reductionFactor` of
- * every value recorded at that rung so far (the first ones: if it is the best).
+ * rungs at steps `minResource * reductionFactor^(minEarlyStoppingRate + k)`; a trial's value at
+ * a rung is its first report at or past the rung's step, and it goes on only if that value is
+ * among the best `1 / reductionFactor` of every value recorded at that rung so far (the first
+ * ones: if it is the best). A report past several rungs is judged at each; NaN is pruned.
  *
  * @example
  * ```ts
@@ -121,25 +128,19 @@ export class SuccessiveHalvingPruner implements Pruner {
     this.#rate = o.minEarlyStoppingRate === undefined ? 0 : requireInt('options.minEarlyStoppingRate', o.minEarlyStoppingRate, 0);
   }
 
-  /** The steps of the rungs a trial that reported up to `step` has passed. */
-  #rungs(step: number): number[] {
-    const rungs: number[] = [];
-    for (let k = 0; ; k++) {
-      const at = this.#min * this.#eta ** (this.#rate + k);
-      if (at > step) return rungs;
-      rungs.push(at);
-    }
+  /** The step of rung `k`. */
+  #rungStep(k: number): number {
+    return this.#min * this.#eta ** (this.#rate + k);
   }
 
-  /** A trial's value at rung step `at`: its report at the largest step not past `at` (as it stood when it reached the rung). */
-  static #valueAt(t: FrozenTrial, at: number): number | undefined {
-    let best: number | undefined;
-    let bestStep = -1;
-    for (const [s, v] of Object.entries(t.intermediate)) {
+  /** A trial's value recorded at rung step `at`: its report at the first step it reported at or past `at` (when it reached the rung). */
+  static #recorded(t: FrozenTrial, at: number): number | undefined {
+    let first = Infinity;
+    for (const s of Object.keys(t.intermediate)) {
       const n = Number(s);
-      if (n <= at && n > bestStep) [bestStep, best] = [n, v];
+      if (n >= at && n < first) first = n;
     }
-    return bestStep < 0 ? undefined : best;
+    return first === Infinity ? undefined : t.intermediate[first];
   }
 
   /**
@@ -150,23 +151,27 @@ export class SuccessiveHalvingPruner implements Pruner {
    * @returns whether to stop it.
    */
   prune(trial: FrozenTrial, trials: readonly FrozenTrial[], direction: Direction, step: number): boolean {
-    const rungs = this.#rungs(step);
-    if (rungs.length === 0) return false;
-    // only the rung just reached decides (the earlier ones were decided when reached)
-    const at = rungs[rungs.length - 1] as number;
-    const prev = Object.keys(trial.intermediate).map(Number).filter((s) => s < step);
-    if (prev.length > 0 && Math.max(...prev) >= at) return false;
-    const value = SuccessiveHalvingPruner.#valueAt(trial, at) as number;
-    if (Number.isNaN(value)) return true;
+    const value = trial.intermediate[step];
+    if (value === undefined) return false;
+    // the rungs decided at earlier reports; then every rung this report reaches, in turn (Optuna's loop)
+    const earlier = Object.keys(trial.intermediate).map(Number).filter((s) => s < step);
+    const last = earlier.length === 0 ? -Infinity : Math.max(...earlier);
+    let rung = 0;
+    while (this.#rungStep(rung) <= last) rung++;
     const sign = direction === 'minimize' ? 1 : -1;
-    const competing = trials
-      .filter((t) => t.number !== trial.number && Object.keys(t.intermediate).some((s) => Number(s) >= at))
-      .map((t) => SuccessiveHalvingPruner.#valueAt(t, at))
-      .filter((v): v is number => v !== undefined && !Number.isNaN(v))
-      .map((v) => sign * v);
-    competing.push(sign * value);
-    competing.sort((a, b) => a - b);
-    const promotable = Math.max(0, Math.floor(competing.length / this.#eta) - 1);
-    return sign * value > (competing[promotable] as number);
+    for (; this.#rungStep(rung) <= step; rung++) {
+      if (Number.isNaN(value)) return true;
+      const at = this.#rungStep(rung);
+      const competing = trials
+        .filter((t) => t.number !== trial.number)
+        .map((t) => SuccessiveHalvingPruner.#recorded(t, at))
+        .filter((v): v is number => v !== undefined && !Number.isNaN(v))
+        .map((v) => sign * v);
+      competing.push(sign * value);
+      competing.sort((a, b) => a - b);
+      const promotable = Math.max(0, Math.floor(competing.length / this.#eta) - 1);
+      if (sign * value > (competing[promotable] as number)) return true;
+    }
+    return false;
   }
 }

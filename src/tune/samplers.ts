@@ -42,7 +42,10 @@ function trialRng(seed: number, number: number): Rng {
 }
 
 function requireSeed(options: Record<string, unknown>): number {
-  return options.seed === undefined ? 0 : requireInt('options.seed', options.seed, 0);
+  if (options.seed === undefined) return 0;
+  const seed = requireInt('options.seed', options.seed, 0);
+  if (seed > 0xffffffff) fail('options.seed', 'an integer below 2^32 (it is mixed as 32 bits)', seed);
+  return seed;
 }
 
 /**
@@ -202,9 +205,11 @@ export function numericalEstimator(obs: number[], weights: number[], low: number
       if (k < 0) k = w.length - 1;
       const m = mus[k] as number;
       const sd = sds[k] as number;
-      let x: number;
-      do x = m + sd * rng.normal();
-      while (x < lo || x > hi); // the kernel's centre lies in the range, so at least a third of draws land
+      let x = Number.NaN;
+      // the kernel's centre lies in the range, so at least a third of draws land; a centre
+      // outside it (never sampled here) would be clipped after 1000 tries
+      for (let tries = 0; tries < 1000 && !(x >= lo && x <= hi); tries++) x = m + sd * rng.normal();
+      if (!(x >= lo && x <= hi)) x = Math.min(hi, Math.max(lo, m));
       if (step === 0) return x;
       return Math.min(high, Math.max(low, low + Math.round((x - low) / step) * step));
     },
@@ -318,7 +323,9 @@ export class TPESampler implements Sampler {
       let best = Number.NaN;
       let bestScore = -Infinity;
       for (let c = 0; c < this.#o.nEiCandidates; c++) {
-        const x = l.sample(rng);
+        let x = l.sample(rng);
+        // a log-scaled int is scored at the integer it rounds to (as Optuna scores its rounded samples)
+        if (spec.type === 'int' && spec.log === true) x = Math.log(fromInternal(spec, x) as number);
         const score = l.logPdf(x) - g.logPdf(x);
         if (score > bestScore || Number.isNaN(best)) [best, bestScore] = [x, score];
       }
@@ -352,7 +359,8 @@ function rank(trials: readonly FrozenTrial[], direction: Direction): FrozenTrial
     const steps = Object.keys(t.intermediate).map(Number);
     if (steps.length === 0) return [-1, Infinity];
     const s = Math.max(...steps);
-    return [s, sign * (t.intermediate[s] as number)];
+    const v = sign * (t.intermediate[s] as number);
+    return [s, Number.isNaN(v) ? Infinity : v]; // a diverged trial ranks last at its step
   };
   const pruned = trials
     .filter((t) => t.state === 'pruned')

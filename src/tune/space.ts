@@ -82,6 +82,7 @@ export function checkSpace(space: unknown, name = 'space'): SearchSpace {
   const seen = new Map<string, ParamSpec>();
   for (const [key, raw] of entries) {
     const path = `${name}.${key}`;
+    if (key === '' || key === '__proto__') fail(`${name}`, 'parameter names that are non-empty and not "__proto__"', key);
     const type = (raw as { type?: unknown } | null)?.type;
     if (type === 'uniform' || type === 'loguniform') requireKnownKeys(path, raw, ['type', 'low', 'high', 'when']);
     else if (type === 'int') requireKnownKeys(path, raw, ['type', 'low', 'high', 'step', 'log', 'when']);
@@ -98,10 +99,12 @@ export function checkSpace(space: unknown, name = 'space'): SearchSpace {
       const low = finite(`${path}.low`, p.low);
       const high = finite(`${path}.high`, p.high);
       if (!(high > low)) fail(`${path}.high`, `a number > low (${low})`, high);
+      if (!Number.isFinite(high - low)) fail(`${path}.high`, `a number whose distance to low (${low}) is finite`, high);
       const log = p.type === 'loguniform' || (p.type === 'int' && p.log === true);
       if (p.type === 'int') {
-        if (!Number.isInteger(low)) fail(`${path}.low`, 'an integer', low);
-        if (!Number.isInteger(high)) fail(`${path}.high`, 'an integer', high);
+        if (!Number.isSafeInteger(low)) fail(`${path}.low`, 'a safe integer (|x| < 2^53)', low);
+        if (!Number.isSafeInteger(high)) fail(`${path}.high`, 'a safe integer (|x| < 2^53)', high);
+        if (!Number.isSafeInteger(high - low + 1)) fail(`${path}.high`, `a safe integer distance from low (${low})`, high);
         if (p.log !== undefined && typeof p.log !== 'boolean') fail(`${path}.log`, 'a boolean', p.log);
         if (p.step !== undefined) {
           if (!Number.isInteger(p.step) || p.step < 1) fail(`${path}.step`, 'an integer >= 1', p.step);
@@ -161,4 +164,34 @@ export function sampleUniform(spec: ParamSpec, rng: Rng): number | ChoiceValue {
       return spec.low + step * rng.integer(0, (spec.high - spec.low) / step + 1);
     }
   }
+}
+
+/**
+ * Checks a trial's parameters against the space (a saved study read back): each one known,
+ * present exactly when its condition holds, and a value the distribution can take (in range,
+ * on the grid, among the choices). Errors name `path.name`. @internal
+ */
+export function checkParams(path: string, space: SearchSpace, params: unknown): Params {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) fail(path, 'an object of parameter name → value', params);
+  const given = params as Record<string, unknown>;
+  for (const k of Object.keys(given)) if (!(k in space)) fail(`${path}.${k}`, `a parameter of the space (${Object.keys(space).join(', ')})`, given[k]);
+  const out: Record<string, number | ChoiceValue> = {};
+  for (const [name, spec] of Object.entries(space)) {
+    const at = `${path}.${name}`;
+    const on = active(spec, out);
+    if (!(name in given)) {
+      if (on) fail(at, 'present (its condition holds)', undefined);
+      continue;
+    }
+    if (!on) fail(at, `absent (its condition on ${spec.when?.param} does not hold)`, given[name]);
+    const v = given[name];
+    if (spec.type === 'choice') {
+      if (!spec.choices.includes(v as ChoiceValue)) fail(at, `one of ${show(spec.choices)}`, v);
+    } else {
+      if (typeof v !== 'number' || !(v >= spec.low && v <= spec.high)) fail(at, `a number in [${spec.low}, ${spec.high}]`, v);
+      if (spec.type === 'int' && (!Number.isInteger(v) || (v - spec.low) % (spec.step ?? 1) !== 0)) fail(at, `an integer on the grid of step ${spec.step ?? 1} from ${spec.low}`, v);
+    }
+    out[name] = v as number | ChoiceValue;
+  }
+  return out;
 }

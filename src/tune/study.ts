@@ -2,7 +2,7 @@ import { fail, requireInt, requireKnownKeys, requireOneOf } from '../core/checks
 import { TradegymError } from '../core/errors.js';
 import type { Pruner } from './pruners.js';
 import { TPESampler, type Direction, type FrozenTrial, type Sampler } from './samplers.js';
-import { checkSpace, type Params, type SearchSpace } from './space.js';
+import { checkParams, checkSpace, type Params, type SearchSpace } from './space.js';
 
 /**
  * Thrown by an objective to end its trial as pruned (after `shouldPrune()` said so), as
@@ -52,8 +52,27 @@ export interface StudyRecord {
   readonly space: SearchSpace;
   /** The objective's direction. */
   readonly direction: Direction;
-  /** Every trial, in order. */
-  readonly trials: readonly FrozenTrial[];
+  /** Every trial, in order; a non-finite value or report as its name (`"NaN"`, `"Infinity"`, `"-Infinity"`). */
+  readonly trials: readonly StoredTrial[];
+}
+
+/** A trial as `toJSON` stores it: numbers JSON cannot hold as their names. */
+export type StoredTrial = Omit<FrozenTrial, 'value' | 'intermediate'> & {
+  /** The value, or `"Infinity"` / `"-Infinity"`. */
+  readonly value?: number | string;
+  /** The reports: step → value, or `"NaN"`, `"Infinity"`, `"-Infinity"`. */
+  readonly intermediate: Readonly<Record<number, number | string>>;
+};
+
+/** A number as JSON keeps it: non-finite ones as their names. */
+function toJSONNumber(v: number): number | string {
+  return Number.isFinite(v) ? v : String(v);
+}
+
+/** A number from JSON (or its name, for a non-finite one), or undefined for anything else. */
+function fromJSONNumber(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  return v === 'NaN' ? Number.NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : undefined;
 }
 
 interface MutableTrial {
@@ -117,14 +136,29 @@ export class Study {
    */
   static fromJSON(record: StudyRecord, options: Omit<StudyOptions, 'space' | 'direction'> = {}): Study {
     const r = requireKnownKeys('record', record, ['space', 'direction', 'trials']);
-    const study = new Study({ space: r.space as SearchSpace, direction: r.direction as Direction, ...options });
+    const o = requireKnownKeys('options', options, ['sampler', 'pruner']);
+    const study = new Study({ space: r.space as SearchSpace, direction: r.direction as Direction, ...o });
     if (!Array.isArray(r.trials)) fail('record.trials', 'an array', r.trials);
-    (r.trials as FrozenTrial[]).forEach((t, i) => {
-      requireKnownKeys(`record.trials[${i}]`, t, ['number', 'params', 'state', 'value', 'intermediate']);
-      if (t.number !== i) fail(`record.trials[${i}].number`, `${i}`, t.number);
-      requireOneOf(`record.trials[${i}].state`, t.state, ['running', 'complete', 'pruned', 'failed']);
-      if (t.state === 'complete' && typeof t.value !== 'number') fail(`record.trials[${i}].value`, 'a number for a complete trial', t.value);
-      study.#trials.push({ number: i, params: { ...t.params }, state: t.state === 'running' ? 'failed' : t.state, ...(t.value === undefined ? {} : { value: t.value }), intermediate: { ...t.intermediate } });
+    (r.trials as unknown[]).forEach((raw, i) => {
+      const at = `record.trials[${i}]`;
+      const t = requireKnownKeys(at, raw, ['number', 'params', 'state', 'value', 'intermediate']);
+      if (t.number !== i) fail(`${at}.number`, `${i}`, t.number);
+      const state = requireOneOf(`${at}.state`, t.state, ['running', 'complete', 'pruned', 'failed']) as FrozenTrial['state'];
+      const params = checkParams(`${at}.params`, study.space, t.params);
+      let value: number | undefined;
+      if (state === 'complete') {
+        value = fromJSONNumber(t.value);
+        if (value === undefined || Number.isNaN(value)) fail(`${at}.value`, 'a number (or "Infinity", "-Infinity") for a complete trial', t.value);
+      } else if (t.value !== undefined) fail(`${at}.value`, `absent for a ${state} trial`, t.value);
+      if (typeof t.intermediate !== 'object' || t.intermediate === null || Array.isArray(t.intermediate)) fail(`${at}.intermediate`, 'an object of step → value', t.intermediate);
+      const intermediate: Record<number, number> = {};
+      for (const [k, v] of Object.entries(t.intermediate as Record<string, unknown>)) {
+        if (!/^(0|[1-9]\d*)$/.test(k)) fail(`${at}.intermediate`, 'steps that are integers >= 0', k);
+        const n = fromJSONNumber(v);
+        if (n === undefined) fail(`${at}.intermediate[${k}]`, 'a number (or "NaN", "Infinity", "-Infinity")', v);
+        intermediate[Number(k)] = n;
+      }
+      study.#trials.push({ number: i, params, state: state === 'running' ? 'failed' : state, ...(value === undefined ? {} : { value }), intermediate });
     });
     return study;
   }
@@ -215,8 +249,17 @@ export class Study {
     return this;
   }
 
-  /** @returns the study as plain JSON (space, direction, trials), for `Study.fromJSON`. */
+  /**
+   * @returns the study as plain JSON (space, direction, trials), for `Study.fromJSON`. A value
+   * JSON has no number for (NaN, ±Infinity: a diverged training) is written as the string
+   * `"NaN"`, `"Infinity"` or `"-Infinity"`, so it survives `JSON.stringify`.
+   */
   toJSON(): StudyRecord {
-    return { space: this.space, direction: this.direction, trials: this.trials };
+    const trials = this.trials.map((t) => ({
+      ...t,
+      ...(t.value === undefined ? {} : { value: toJSONNumber(t.value) }),
+      intermediate: Object.fromEntries(Object.entries(t.intermediate).map(([k, v]) => [k, toJSONNumber(v)])),
+    }));
+    return { space: this.space, direction: this.direction, trials };
   }
 }

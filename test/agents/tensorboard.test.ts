@@ -4,7 +4,7 @@
 // field numbers (event.proto: wall_time 1, step 2, file_version 3, summary 5; summary.proto:
 // value 1; Value: tag 1, simple_value 2).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,12 +130,18 @@ describe('TensorBoard event files', () => {
       { wallTime: 1_700_000_000.5, step: 10, scalars: [['eval/mean_reward', 87.5]] },
       { wallTime: 1_700_000_000.75, step: 2 ** 40 + 7, scalars: [['rollout/ep_rew_mean', Math.fround(1 / 3)], ['train/loss', Math.fround(-0.1)], ['time/fps', 12345], ['train/nan', Number.NaN]] },
     ]);
-    // two writers in one directory and second never share a file
+    // two writers in one directory and second never share a file, even when another writer
+    // (a worker thread, another copy of the module) took the next name first
     const a = new TensorBoardWriter(join(root, 'twice'), { clock: () => 5 });
+    const n = Number(/\.(\d+)\.v2$/.exec(a.path)![1]);
+    const taken = a.path.replace(/\.\d+\.v2$/, `.${n + 1}.v2`);
+    writeFileSync(taken, 'not ours');
     const b = new TensorBoardWriter(join(root, 'twice'), { clock: () => 5 });
     a.close();
     b.close();
-    expect(readdirSync(join(root, 'twice'))).toHaveLength(2);
+    expect(b.path).toBe(a.path.replace(/\.\d+\.v2$/, `.${n + 2}.v2`));
+    expect(readFileSync(taken, 'utf8')).toBe('not ours');
+    expect(readdirSync(join(root, 'twice'))).toHaveLength(3);
   });
 
   it("logs PPO's records at its step counts with SB3's keys", async () => {
@@ -202,6 +208,8 @@ describe('TensorBoard event files', () => {
     expect(() => w.addScalar('loss', 1, 1.5)).toThrow(/step must be an integer/);
     expect(() => w.addScalars({ loss: '1' as never }, 1)).toThrow(/^scalars\["loss"\] must be a number, got "1"$/);
     expect(() => w.addScalars({ '': 1 }, 1)).toThrow(/^scalars must be an object whose tags are non-empty strings, got/);
+    expect(() => w.addScalars([1, 2] as never, 1)).toThrow(/^scalars must be an object of tag → number, got \[1,2\]$/);
     w.close();
+    expect(() => new TensorBoardWriter(join(root, 'nan-clock'), { clock: () => Number.NaN })).toThrow(/^options\.clock\(\) must be a finite number of seconds, got NaN$/);
   });
 });

@@ -26,12 +26,17 @@ describe('search space', () => {
       [{ lr: { type: 'loguniform', low: 0, high: 1 } }, /^space\.lr\.low must be a number > 0 on a logarithmic scale, got 0$/],
       [{ lr: { type: 'uniform', low: 0, high: 1, lo: 2 } }, /space\.lr has an unknown key 'lo'|lo/],
       [{ n: { type: 'int', low: 0, high: 10, step: 3 } }, /^space\.n\.step must be a step that divides high - low \(10\), got 3$/],
-      [{ n: { type: 'int', low: 0.5, high: 10 } }, /^space\.n\.low must be an integer, got 0\.5$/],
+      [{ n: { type: 'int', low: 0.5, high: 10 } }, /^space\.n\.low must be a safe integer \(\|x\| < 2\^53\), got 0\.5$/],
       [{ c: { type: 'choice', choices: [] } }, /^space\.c\.choices must be a non-empty array/],
       [{ c: { type: 'choice', choices: ['a', 'a'] } }, /^space\.c\.choices\[1\] must be a value not already listed, got "a"$/],
       [{ x: { type: 'uniform', low: 0, high: 1, when: { param: 'c', in: ['a'] } } }, /^space\.x\.when\.param must be the name of a choice parameter listed before it, got "c"$/],
       [{ c: { type: 'choice', choices: ['a'] }, x: { type: 'uniform', low: 0, high: 1, when: { param: 'c', in: ['b'] } } }, /^space\.x\.when\.in must be values among \["a"\], got \["b"\]$/],
     ];
+    bad.push(
+      [{ x: { type: 'uniform', low: -1e308, high: 1e308 } }, /^space\.x\.high must be a number whose distance to low \(-1e\+308\) is finite, got 1e\+308$/],
+      [{ n: { type: 'int', low: 0, high: 2 ** 60 } }, /^space\.n\.high must be a safe integer/],
+      [JSON.parse('{"__proto__": {"type": "uniform", "low": 0, "high": 1}}'), /^space must be parameter names that are non-empty and not "__proto__", got "__proto__"$/],
+    );
     for (const [space, re] of bad) expect(() => new Study({ space: space as SearchSpace }), JSON.stringify(space)).toThrow(re);
     expect(() => new Study({ space: { x: { type: 'uniform', low: 0, high: 1 } }, direction: 'up' as never })).toThrow(/^direction must be one of 'minimize', 'maximize', got "up"$/);
     expect(() => new Study({ space: { x: { type: 'uniform', low: 0, high: 1 } }, sample: 1 } as never)).toThrow(/sample/);
@@ -173,6 +178,34 @@ describe('pruners', () => {
     expect(() => new MedianPruner({ nWarmup: 1 } as never)).toThrow(/nWarmup/);
   });
 
+  it("MedianPruner follows Optuna's details: complete trials only, NaN ignored, the first report in each interval", () => {
+    const p = new MedianPruner({ nStartupTrials: 1, intervalSteps: 2 });
+    const done = [t(0, 'complete', { 1: 1, 3: 1, 5: 1 }, 1), t(1, 'complete', { 1: 2, 3: 2, 5: 2 }, 2)];
+    // reports at odd steps with an interval of 2: each is the first in its interval, so each is checked
+    for (const step of [1, 3, 5]) expect(p.prune(t(9, 'running', { [step]: 100 }), [...done], 'minimize', step)).toBe(true);
+    // a second report in the same interval is not checked
+    expect(p.prune(t(9, 'running', { 2: 100, 3: 100 }), [...done], 'minimize', 3)).toBe(false);
+    // pruned and failed trials do not count towards the median (here 1, from the complete one)
+    const mixed = [t(0, 'complete', { 1: 1 }, 1), t(1, 'pruned', { 1: 100 }), t(2, 'pruned', { 1: 100 }), t(3, 'failed', { 1: 100 })];
+    expect(new MedianPruner({ nStartupTrials: 1 }).prune(t(4, 'running', { 1: 50 }), mixed, 'minimize', 1)).toBe(true);
+    // the trial's own NaN reports are ignored (its best is 0.1); a trial of NaN only is pruned
+    const med = new MedianPruner({ nStartupTrials: 1 });
+    const others = [t(0, 'complete', { 0: 5, 1: 5 }, 5), t(1, 'complete', { 0: 6, 1: 6 }, 6)];
+    expect(med.prune(t(2, 'running', { 0: Number.NaN, 1: 0.1 }), others, 'minimize', 1)).toBe(false);
+    expect(med.prune(t(2, 'running', { 0: Number.NaN }), others, 'minimize', 0)).toBe(true);
+  });
+
+  it('SuccessiveHalvingPruner judges a first report past a rung, every rung it passes, at the value it had there', () => {
+    const asha = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 }); // rungs at 1, 2, 4, 8, 16
+    const others = [t(0, 'complete', { 10: 1 }, 1), t(1, 'complete', { 10: 2 }, 2)];
+    // the first report, at step 10, passes rungs 1, 2, 4 and 8: judged there at 1000 against 1 and 2
+    expect(asha.prune(t(2, 'running', { 10: 1000 }), others, 'minimize', 10)).toBe(true);
+    expect(asha.prune(t(2, 'running', { 10: 0.5 }), others, 'minimize', 10)).toBe(false);
+    // a rung's value is the report that reached it: 100 at step 5 for rung 4, not the 0.5 before it
+    const early = [t(0, 'complete', { 5: 1 }, 1), t(1, 'complete', { 5: 2 }, 2)];
+    expect(asha.prune(t(2, 'running', { 3: 0.5, 5: 100 }), early, 'minimize', 5)).toBe(true);
+  });
+
   it('SuccessiveHalvingPruner: at each rung only the best 1/eta of the values there go on', () => {
     const asha = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 }); // rungs at 1, 3, 9
     const rung1 = [t(0, 'complete', { 1: 1, 3: 0.5 }, 0.5), t(1, 'pruned', { 1: 2 }), t(2, 'pruned', { 1: 3 }), t(3, 'pruned', { 1: 4 }), t(4, 'pruned', { 1: 5 })];
@@ -200,6 +233,36 @@ describe('Study', () => {
     const resumed = await Study.fromJSON(saved, { sampler: new TPESampler({ seed: 5 }) }).optimize(({ params }) => f(params), { nTrials: 15 });
     expect(resumed.trials).toEqual(whole.trials);
     expect(resumed.bestTrial).toEqual(whole.bestTrial);
+  });
+
+  it('keeps NaN and Infinity through JSON text, and refuses a corrupted record, naming the field', async () => {
+    const study = new Study({ space, sampler: new RandomSampler({ seed: 1 }), pruner: new MedianPruner({ nStartupTrials: 1 }) });
+    const a = study.ask();
+    a.report(1, Number.NaN);
+    study.tell(a.number, Infinity); // a diverged loss
+    const b = study.ask();
+    b.report(1, 2);
+    study.tell(b.number, 'pruned');
+    const text = JSON.stringify(study.toJSON());
+    const back = Study.fromJSON(JSON.parse(text), { sampler: new RandomSampler({ seed: 1 }) });
+    expect(back.trials).toEqual(study.trials);
+    expect(back.trials[0]!.value).toBe(Infinity);
+    expect(back.trials[0]!.intermediate[1]).toBeNaN();
+    const good = JSON.parse(text) as { trials: Record<string, unknown>[] };
+    const corrupt = (edit: (t: Record<string, unknown>) => void) => {
+      const r = JSON.parse(text) as typeof good;
+      edit(r.trials[1]!);
+      return () => Study.fromJSON(r as never);
+    };
+    expect(corrupt((t) => ((t.params as Record<string, unknown>).x = 1e6))).toThrow(/^record\.trials\[1\]\.params\.x must be a number in \[-5, 5\], got 1000000$/);
+    expect(corrupt((t) => ((t.params as Record<string, unknown>).n = 2.5))).toThrow(/^record\.trials\[1\]\.params\.n must be an integer on the grid of step 1 from 1, got 2\.5$/);
+    expect(corrupt((t) => ((t.params as Record<string, unknown>).y = 1))).toThrow(/^record\.trials\[1\]\.params\.y must be a parameter of the space \(x, n\), got 1$/);
+    expect(corrupt((t) => (t.params = 'abc'))).toThrow(/^record\.trials\[1\]\.params must be an object/);
+    expect(corrupt((t) => (t.intermediate = { 1: 'bad' }))).toThrow(/^record\.trials\[1\]\.intermediate\[1\] must be a number \(or "NaN", "Infinity", "-Infinity"\), got "bad"$/);
+    expect(corrupt((t) => (t.intermediate = { foo: 2 }))).toThrow(/^record\.trials\[1\]\.intermediate must be steps that are integers >= 0, got "foo"$/);
+    expect(corrupt((t) => (t.value = 3))).toThrow(/^record\.trials\[1\]\.value must be absent for a pruned trial, got 3$/);
+    expect(() => Study.fromJSON(good as never, { direction: 'maximize' } as never)).toThrow(/direction/);
+    expect(() => new RandomSampler({ seed: 2 ** 32 })).toThrow(/^options\.seed must be an integer below 2\^32/);
   });
 
   it('prunes through reports and TrialPruned, records failures, and rethrows them', async () => {

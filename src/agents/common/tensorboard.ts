@@ -153,7 +153,7 @@ export interface TensorBoardWriterOptions {
  */
 export class TensorBoardWriter {
   /** The event file. */
-  readonly path: string;
+  readonly path!: string;
   readonly #clock: () => number;
   #fd: number | undefined;
 
@@ -168,13 +168,28 @@ export class TensorBoardWriter {
     if (typeof logDir !== 'string' || logDir === '') fail('logDir', 'a directory path (a non-empty string)', logDir);
     const o = requireKnownKeys('options', options, ['clock']);
     if (o.clock !== undefined && typeof o.clock !== 'function') fail('options.clock', 'a function returning seconds since the epoch', o.clock);
-    this.#clock = (o.clock as (() => number) | undefined) ?? (() => Date.now() / 1000);
+    const clock = (o.clock as (() => number) | undefined) ?? (() => Date.now() / 1000);
+    this.#clock = () => {
+      const t = clock();
+      if (typeof t !== 'number' || !Number.isFinite(t)) fail('options.clock()', 'a finite number of seconds', t);
+      return t;
+    };
     const { fs, path, os } = node;
     fs.mkdirSync(logDir, { recursive: true });
     const now = this.#clock();
     const pid = (globalThis as { process?: { pid?: number } }).process?.pid ?? 0;
-    this.path = path.join(logDir, `events.out.tfevents.${Math.floor(now)}.${os.hostname()}.${pid}.${opened++}.v2`);
-    this.#fd = fs.openSync(this.path, 'wx');
+    // a name no file has: another writer of this process (a worker thread, a second copy of
+    // this module) may have taken the first choice in the same second
+    for (;;) {
+      const candidate = path.join(logDir, `events.out.tfevents.${Math.floor(now)}.${os.hostname()}.${pid}.${opened++}.v2`);
+      try {
+        this.#fd = fs.openSync(candidate, 'wx');
+        this.path = candidate;
+        break;
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== 'EEXIST') throw e;
+      }
+    }
     this.#write(eventBytes(now, 0, { fileVersion: 'brain.Event:2' }));
   }
 
@@ -204,7 +219,7 @@ export class TensorBoardWriter {
    */
   addScalars(scalars: Readonly<Record<string, number>>, step: number): void {
     requireInt('step', step, 0);
-    if (typeof scalars !== 'object' || scalars === null) fail('scalars', 'an object of tag → number', scalars);
+    if (typeof scalars !== 'object' || scalars === null || Array.isArray(scalars)) fail('scalars', 'an object of tag → number', scalars);
     const entries = Object.entries(scalars);
     for (const [tag, value] of entries) {
       if (tag === '') fail('scalars', 'an object whose tags are non-empty strings', scalars);
