@@ -125,6 +125,16 @@ function protocolMessage(data: unknown): Message | undefined {
   return ok ? (data as unknown as Message) : undefined;
 }
 
+/** A save handler that gives the checkpoint's artifacts to `keep` instead of storing them. */
+function capture(keep: (artifacts: tf.io.ModelArtifacts) => void): Required<Pick<tf.io.IOHandler, 'save'>> {
+  return {
+    save: async (artifacts) => {
+      keep(artifacts);
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    },
+  };
+}
+
 /** The endpoints served now: a second `serveTraining` on one would train twice per request. */
 const serving = new WeakSet<object>();
 
@@ -206,7 +216,7 @@ export function serveTraining<Config = unknown>(endpoint: MessageEndpoint, setup
       agent = training.agent;
       const trained = agent;
       // a save that would fail (a custom schedule function) fails now, not after the training
-      await trained.save({ save: async () => ({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }) });
+      await trained.save(capture(() => undefined));
       const own = training.callback === undefined ? [] : Array.isArray(training.callback) ? (training.callback as readonly unknown[]) : [training.callback];
       const first = trained.numTimesteps;
       const start = now();
@@ -224,12 +234,7 @@ export function serveTraining<Config = unknown>(endpoint: MessageEndpoint, setup
       await trained.learn({ totalTimesteps: training.totalTimesteps, callback: [...own, report] as CallbackSpec });
       const elapsedMs = now() - start;
       let artifacts: tf.io.ModelArtifacts | undefined;
-      await trained.save({
-        save: async (a: tf.io.ModelArtifacts) => {
-          artifacts = a;
-          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-        },
-      });
+      await trained.save(capture((a) => (artifacts = a)));
       const saved = artifacts as tf.io.ModelArtifacts;
       const numTimesteps = trained.numTimesteps;
       agent = undefined;

@@ -214,6 +214,11 @@ async function* chunksOf(source: CsvSource): AsyncGenerator<unknown> {
 export async function readCsvStream(source: CsvSource, options: ReadCsvOptions = {}): Promise<MarketData> {
   const parser = new CsvParser(options);
   if (typeof source !== 'object' || source === null) fail('source', 'a Blob or File, a ReadableStream, or an async iterable of strings or Uint8Arrays', source);
+  return parseChunks(parser, chunksOf(source));
+}
+
+/** Feeds `chunks` (text or UTF-8 bytes) to `parser` line by line, and finishes it. */
+async function parseChunks(parser: CsvParser, chunks: AsyncIterable<unknown>): Promise<MarketData> {
   const decoder = new TextDecoder('utf-8');
   let carry = '';
   const feed = (chunk: string) => {
@@ -227,7 +232,7 @@ export async function readCsvStream(source: CsvSource, options: ReadCsvOptions =
     }
     carry += chunk.slice(start);
   };
-  for await (const chunk of chunksOf(source)) {
+  for await (const chunk of chunks) {
     if (typeof chunk === 'string') feed(chunk);
     else if (chunk instanceof Uint8Array) feed(decoder.decode(chunk, { stream: true }));
     else fail('source chunk', 'a string or a Uint8Array', chunk);
@@ -258,9 +263,9 @@ export async function readCsvStream(source: CsvSource, options: ReadCsvOptions =
  * ```
  */
 export async function readCsv(path: string, options: ReadCsvOptions = {}): Promise<MarketData> {
-  new CsvParser(options); // the options are checked before the file is opened
+  const parser = new CsvParser(options); // the options are checked before the file is opened
   const stream = nodeBuiltin<typeof Fs>('node:fs', 'readCsv', 'read a File or a fetch body with readCsvStream').createReadStream(path, { highWaterMark: 1 << 20 });
-  return readCsvStream(stream as AsyncIterable<Uint8Array>, options);
+  return parseChunks(parser, stream as AsyncIterable<Uint8Array>);
 }
 
 /** Options of {@link writeCsv} and {@link toCsv}. */

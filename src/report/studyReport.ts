@@ -1,7 +1,7 @@
 import { fail, requireKnownKeys } from '../core/checks.js';
 import { writeTextFile } from '../core/nodeBuiltin.js';
 import type { FrozenTrial } from '../tune/samplers.js';
-import type { ParamSpec } from '../tune/space.js';
+import { isLog, type ParamSpec } from '../tune/space.js';
 import { Study, type StudyRecord } from '../tune/study.js';
 import type { Direction } from '../tune/samplers.js';
 import type { SearchSpace } from '../tune/space.js';
@@ -31,8 +31,7 @@ function shown(t: FrozenTrial): number | undefined {
 /** A parameter's value on [0, 1] for the parallel coordinates (its log when logarithmic, its index for a choice). */
 function unit(spec: ParamSpec, v: unknown): number {
   if (spec.type === 'choice') return spec.choices.length === 1 ? 0.5 : spec.choices.indexOf(v as never) / (spec.choices.length - 1);
-  const log = spec.type === 'loguniform' || (spec.type === 'int' && spec.log === true);
-  const f = (x: number) => (log ? Math.log(x) : x);
+  const f = (x: number) => (isLog(spec) ? Math.log(x) : x);
   return (f(v as number) - f(spec.low)) / (f(spec.high) - f(spec.low));
 }
 
@@ -76,7 +75,6 @@ export function studySpecs(record: StudyView): Record<string, object> {
     // a parameter no complete trial had (a branch never finished) gets no chart
     if (!complete.some((t) => p in t.params)) continue;
     const spec = record.space[p] as ParamSpec;
-    const log = spec.type === 'loguniform' || (spec.type === 'int' && spec.log === true);
     specs[`slice-${p}`] = {
       ...base,
       width: 420,
@@ -85,7 +83,7 @@ export function studySpecs(record: StudyView): Record<string, object> {
       data: { values: complete.filter((t) => p in t.params).map((t) => ({ x: spec.type === 'choice' ? String(t.params[p]) : t.params[p], v: t.value, n: t.number })) },
       mark: { type: 'point', filled: true, size: 40 },
       encoding: {
-        x: spec.type === 'choice' ? { field: 'x', type: 'nominal', title: p, sort: spec.choices.map(String) } : { field: 'x', type: 'quantitative', title: p, scale: log ? { type: 'log' } : { zero: false } },
+        x: spec.type === 'choice' ? { field: 'x', type: 'nominal', title: p, sort: spec.choices.map(String) } : { field: 'x', type: 'quantitative', title: p, scale: isLog(spec) ? { type: 'log' } : { zero: false } },
         y: { field: 'v', type: 'quantitative', title: 'value', scale: { zero: false } },
         color: { field: 'n', type: 'quantitative', title: 'trial' },
       },

@@ -1,6 +1,6 @@
 import { fail, requireFinite, requireInt, requireKnownKeys } from '../core/checks.js';
 import { Rng } from '../core/Rng.js';
-import { active, isLog, sampleUniform, toInternal, type ChoiceValue, type ParamSpec, type Params, type SearchSpace } from './space.js';
+import { active, fromInternal, isLog, sampleUniform, toInternal, type ChoiceValue, type ParamSpec, type Params, type SearchSpace } from './space.js';
 
 /** A trial as a sampler or a pruner sees it. */
 export interface FrozenTrial {
@@ -341,14 +341,6 @@ export class TPESampler implements Sampler {
     const log = isLog(spec);
     return numericalEstimator(obs, weights, log ? Math.log(spec.low) : spec.low, log ? Math.log(spec.high) : spec.high, spec.type === 'int' ? (spec.step ?? 1) : 0, this.#o);
   }
-}
-
-/** The value of `spec` at the sampler's internal coordinate `x`. */
-function fromInternal(spec: ParamSpec, x: number): number | ChoiceValue {
-  if (spec.type === 'choice') return spec.choices[x] as ChoiceValue;
-  if (spec.type === 'int' && spec.log === true) return Math.min(spec.high, Math.max(spec.low, Math.round(Math.exp(x))));
-  if (spec.type === 'loguniform') return Math.min(spec.high, Math.max(spec.low, Math.exp(x)));
-  return x;
 }
 
 /** Complete trials best first, then pruned ones: those that got further first, then by their last value (Optuna's order). */

@@ -100,7 +100,7 @@ export function checkSpace(space: unknown, name = 'space'): SearchSpace {
       const high = finite(`${path}.high`, p.high);
       if (!(high > low)) fail(`${path}.high`, `a number > low (${low})`, high);
       if (!Number.isFinite(high - low)) fail(`${path}.high`, `a number whose distance to low (${low}) is finite`, high);
-      const log = p.type === 'loguniform' || (p.type === 'int' && p.log === true);
+      const log = isLog(p);
       if (p.type === 'int') {
         if (!Number.isSafeInteger(low)) fail(`${path}.low`, 'a safe integer (|x| < 2^53)', low);
         if (!Number.isSafeInteger(high)) fail(`${path}.high`, 'a safe integer (|x| < 2^53)', high);
@@ -144,6 +144,14 @@ export function isLog(spec: ParamSpec): boolean {
   return spec.type === 'loguniform' || (spec.type === 'int' && spec.log === true);
 }
 
+/** The value of `spec` at the samplers' internal coordinate `x` (clipped to the range, a log-scaled int rounded). @internal */
+export function fromInternal(spec: ParamSpec, x: number): number | ChoiceValue {
+  if (spec.type === 'choice') return spec.choices[x] as ChoiceValue;
+  if (spec.type === 'int' && spec.log === true) return Math.min(spec.high, Math.max(spec.low, Math.round(Math.exp(x))));
+  if (spec.type === 'loguniform') return Math.min(spec.high, Math.max(spec.low, Math.exp(x)));
+  return x;
+}
+
 /** A value drawn uniformly from `spec` (the random sampler's draw, and TPE's before it has data). @internal */
 export function sampleUniform(spec: ParamSpec, rng: Rng): number | ChoiceValue {
   switch (spec.type) {
@@ -152,13 +160,12 @@ export function sampleUniform(spec: ParamSpec, rng: Rng): number | ChoiceValue {
     case 'uniform':
       return spec.low + (spec.high - spec.low) * rng.uniform();
     case 'loguniform':
-      return Math.min(spec.high, Math.max(spec.low, Math.exp(Math.log(spec.low) + (Math.log(spec.high) - Math.log(spec.low)) * rng.uniform())));
+      return fromInternal(spec, Math.log(spec.low) + (Math.log(spec.high) - Math.log(spec.low)) * rng.uniform());
     case 'int': {
       if (spec.log === true) {
         // uniform in log over [low - 0.5, high + 0.5], rounded: as Optuna draws a log-scaled int
         const lo = Math.log(spec.low - 0.5);
-        const hi = Math.log(spec.high + 0.5);
-        return Math.min(spec.high, Math.max(spec.low, Math.round(Math.exp(lo + (hi - lo) * rng.uniform()))));
+        return fromInternal(spec, lo + (Math.log(spec.high + 0.5) - lo) * rng.uniform());
       }
       const step = spec.step ?? 1;
       return spec.low + step * rng.integer(0, (spec.high - spec.low) / step + 1);

@@ -197,7 +197,11 @@ export class Study {
         lastStep = step;
         trial.intermediate[step] = value;
       },
-      shouldPrune: () => lastStep !== undefined && this.#pruner !== undefined && this.#pruner.prune(this.trials[number] as FrozenTrial, this.trials, this.direction, lastStep),
+      shouldPrune: () => {
+        if (lastStep === undefined || this.#pruner === undefined) return false;
+        const trials = this.trials;
+        return this.#pruner.prune(trials[number] as FrozenTrial, trials, this.direction, lastStep);
+      },
     };
   }
 

@@ -124,6 +124,14 @@ export function eventBytes(wallTime: number, step: number, what: { fileVersion: 
   return e.bytes(5, summary.done()).done();
 }
 
+/** Checks a writer's `logDir` and options (the writer's and the logger's, once). */
+function checkWriterArgs(logDir: unknown, options: unknown): Record<string, unknown> {
+  if (typeof logDir !== 'string' || logDir === '') fail('logDir', 'a directory path (a non-empty string)', logDir);
+  const o = requireKnownKeys('options', options, ['clock']);
+  if (o.clock !== undefined && typeof o.clock !== 'function') fail('options.clock', 'a function returning seconds since the epoch', o.clock);
+  return o;
+}
+
 /** Files named in this process, so two writers opened in the same second never share one. */
 let opened = 0;
 
@@ -165,9 +173,7 @@ export class TensorBoardWriter {
    *   `TradegymError` outside Node; file errors as Node reports them.
    */
   constructor(logDir: string, options: TensorBoardWriterOptions = {}) {
-    if (typeof logDir !== 'string' || logDir === '') fail('logDir', 'a directory path (a non-empty string)', logDir);
-    const o = requireKnownKeys('options', options, ['clock']);
-    if (o.clock !== undefined && typeof o.clock !== 'function') fail('options.clock', 'a function returning seconds since the epoch', o.clock);
+    const o = checkWriterArgs(logDir, options);
     const clock = (o.clock as (() => number) | undefined) ?? (() => Date.now() / 1000);
     this.#clock = () => {
       const t = clock();
@@ -271,8 +277,7 @@ export class TensorBoardLogger implements TrainingCallback {
     readonly logDir: string,
     readonly options: TensorBoardWriterOptions = {},
   ) {
-    if (typeof logDir !== 'string' || logDir === '') fail('logDir', 'a directory path (a non-empty string)', logDir);
-    requireKnownKeys('options', options, ['clock']);
+    checkWriterArgs(logDir, options);
   }
 
   /** The event file of the current or last training (undefined before the first). */
