@@ -1,5 +1,6 @@
 import { fail, requireKnownKeys } from '../core/checks.js';
 import { writeTextFile } from '../core/nodeBuiltin.js';
+import { importanceOutcome, type ImportanceOutcome } from '../tune/importance.js';
 import type { FrozenTrial } from '../tune/samplers.js';
 import { isLog, type ParamSpec } from '../tune/space.js';
 import { Study, type StudyRecord } from '../tune/study.js';
@@ -35,8 +36,11 @@ function unit(spec: ParamSpec, v: unknown): number {
   return (f(v as number) - f(spec.low)) / (f(spec.high) - f(spec.low));
 }
 
-/** The Vega-Lite specs of a study's charts, by name. @internal */
-export function studySpecs(record: StudyView): Record<string, object> {
+/** The seed of the report's importance forest: the same study renders the same page. */
+const IMPORTANCE_SEED = 0;
+
+/** The Vega-Lite specs of a study's charts, by name; `importance` is charted when it is `ok`. @internal */
+export function studySpecs(record: StudyView, importance: ImportanceOutcome = importanceOutcome(record, { seed: IMPORTANCE_SEED })): Record<string, object> {
   const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: 860, height: 260, background: 'white' };
   const better = record.direction === 'minimize' ? Math.min : Math.max;
   const points = record.trials.flatMap((t) => {
@@ -57,6 +61,22 @@ export function studySpecs(record: StudyView): Record<string, object> {
       { data: { values: bestLine }, mark: { type: 'line', interpolate: 'step-after', color: '#c0392b' }, encoding: { x: { field: 'n', type: 'quantitative' }, y: { field: 'best', type: 'quantitative' } } },
     ],
   };
+  if (importance.ok) {
+    const order = importance.importances.map((e) => e.param);
+    const y = { field: 'param', type: 'nominal', sort: order, title: null };
+    const x = { field: 'importance', type: 'quantitative', scale: { domain: [0, 1] }, axis: { tickCount: 5 }, title: 'importance (shares sum to 1)' };
+    const leftOut = importance.leftOut.length === 0 ? '' : ` · left out (not in every complete trial): ${importance.leftOut.join(', ')}`;
+    specs.importance = {
+      ...base,
+      height: 26 * order.length,
+      title: { text: "Parameter importance (fANOVA: the share of the value's variance each parameter explains alone)", subtitle: `${importance.trials} complete trials, a forest of 64 trees (seed ${IMPORTANCE_SEED})${leftOut}` },
+      data: { values: importance.importances.map((e) => ({ param: e.param, importance: e.importance })) },
+      layer: [
+        { mark: { type: 'bar', color: '#4c78a8' }, encoding: { y, x } },
+        { mark: { type: 'text', align: 'left', dx: 4 }, encoding: { y, x, text: { field: 'importance', type: 'quantitative', format: '.3f' } } },
+      ],
+    };
+  }
   const names = Object.keys(record.space);
   const complete = record.trials.filter((t) => t.state === 'complete' && Number.isFinite(t.value));
   specs.parallel = {
@@ -94,8 +114,10 @@ export function studySpecs(record: StudyView): Record<string, object> {
 
 /**
  * Renders a hyperparameter study as one self-contained HTML page (no scripts, SVG charts by
- * Vega-Lite): the optimisation history with the best value so far, parallel coordinates of the
- * complete trials, each parameter against the value, and a table of the trials, best first.
+ * Vega-Lite): the optimisation history with the best value so far, the parameters' importance
+ * (fANOVA, as `parameterImportance` from `tradegym/tune` with seed 0; with fewer than 2 complete
+ * trials, a note instead), parallel coordinates of the complete trials, each parameter against
+ * the value, and a table of the trials, best first.
  *
  * @param study - a `Study` from `tradegym/tune`, or what its `toJSON()` gave.
  * @param options - `title`.
@@ -125,13 +147,16 @@ export async function renderStudyReport(study: Study | StudyRecord, options: Stu
   const title = o.title === undefined ? 'Hyperparameter study' : o.title;
   if (typeof title !== 'string') fail('options.title', 'a string', title);
   const { vega, vl } = await loadVega();
+  const importance = importanceOutcome(record, { seed: IMPORTANCE_SEED });
   const charts: string[] = [];
-  for (const [name, spec] of Object.entries(studySpecs(record))) {
+  for (const [name, spec] of Object.entries(studySpecs(record, importance))) {
     const view = new vega.View(vega.parse(vl.compile(spec as never).spec), { renderer: 'none' });
     const svg = await view.toSVG();
     view.finalize();
     charts.push(`<section class="chart" data-chart="${esc(name)}">${svg}</section>`);
   }
+  // in the importance chart's place (after the history): why there is none
+  if (!importance.ok) charts.splice(1, 0, `<p class="note" data-note="importance">Parameter importance needs ${esc(importance.reason)}.</p>`);
   const names = Object.keys(record.space);
   const sign = record.direction === 'minimize' ? 1 : -1;
   const ordered = [...record.trials].sort((a, b) => {
@@ -147,7 +172,7 @@ export async function renderStudyReport(study: Study | StudyRecord, options: Stu
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${t}</title>
 <style>body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1180px;color:#222}
-h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px}.sub{color:#666;margin-top:0}
+h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px}.sub{color:#666;margin-top:0}.note{color:#666}
 table.trials{border-collapse:collapse;font-size:13px}table.trials td,table.trials th{border-bottom:1px solid #eee;padding:3px 10px;text-align:right}.chart{margin:18px 0}</style></head>
 <body><h1>${t}</h1><p class="sub">${esc(sub)}</p>
 ${charts.join('\n')}

@@ -1,5 +1,23 @@
-import { requireInt, requireKnownKeys } from '../core/checks.js';
+import { fail, requireInt, requireKnownKeys, requireOneOf } from '../core/checks.js';
 import type { Direction, FrozenTrial } from './samplers.js';
+
+/**
+ * A pruner as plain JSON: its type and options, from which {@link prunerFromSpec} rebuilds it
+ * wherever a trial runs (a worker thread, another machine).
+ */
+export type PrunerSpec =
+  | {
+      /** A {@link MedianPruner}. */
+      readonly type: 'median';
+      /** Its options. */
+      readonly options: MedianPrunerOptions;
+    }
+  | {
+      /** A {@link SuccessiveHalvingPruner}. */
+      readonly type: 'asha';
+      /** Its options. */
+      readonly options: SuccessiveHalvingOptions;
+    };
 
 /** Decides whether a running trial stops early, from what it and the others reported. */
 export interface Pruner {
@@ -13,6 +31,11 @@ export interface Pruner {
    * @param step - the step it just reported.
    */
   prune(trial: FrozenTrial, trials: readonly FrozenTrial[], direction: Direction, step: number): boolean;
+  /**
+   * The pruner as JSON, for trials that run outside this thread; a pruner without it works
+   * only in-process.
+   */
+  toSpec?(): PrunerSpec;
 }
 
 /** Options of {@link MedianPruner}; the defaults are Optuna's. */
@@ -54,6 +77,13 @@ export class MedianPruner implements Pruner {
     this.#startup = o.nStartupTrials === undefined ? 5 : requireInt('options.nStartupTrials', o.nStartupTrials, 0);
     this.#warmup = o.nWarmupSteps === undefined ? 0 : requireInt('options.nWarmupSteps', o.nWarmupSteps, 0);
     this.#interval = o.intervalSteps === undefined ? 1 : requireInt('options.intervalSteps', o.intervalSteps, 1);
+  }
+
+  /**
+   * @returns the pruner as JSON (every option, defaults filled), for {@link prunerFromSpec}.
+   */
+  toSpec(): PrunerSpec {
+    return { type: 'median', options: { nStartupTrials: this.#startup, nWarmupSteps: this.#warmup, intervalSteps: this.#interval } };
   }
 
   /**
@@ -128,6 +158,13 @@ export class SuccessiveHalvingPruner implements Pruner {
     this.#rate = o.minEarlyStoppingRate === undefined ? 0 : requireInt('options.minEarlyStoppingRate', o.minEarlyStoppingRate, 0);
   }
 
+  /**
+   * @returns the pruner as JSON (every option, defaults filled), for {@link prunerFromSpec}.
+   */
+  toSpec(): PrunerSpec {
+    return { type: 'asha', options: { minResource: this.#min, reductionFactor: this.#eta, minEarlyStoppingRate: this.#rate } };
+  }
+
   /** The step of rung `k`. */
   #rungStep(k: number): number {
     return this.#min * this.#eta ** (this.#rate + k);
@@ -173,5 +210,32 @@ export class SuccessiveHalvingPruner implements Pruner {
       if (sign * value > (competing[promotable] as number)) return true;
     }
     return false;
+  }
+}
+
+/**
+ * Rebuilds a pruner from its {@link PrunerSpec} (what `toSpec()` gave), as a trial running in a
+ * worker thread or on another machine does.
+ * @param spec - `{ type: 'median' | 'asha', options }`.
+ * @returns the pruner.
+ * @throws `InvalidArgumentError` (from `tradegym`) for an unknown type or key, or a bad option (named `spec.options.…`).
+ * @example
+ * ```ts
+ * import { prunerFromSpec, SuccessiveHalvingPruner } from 'tradegym/tune';
+ * const asha = prunerFromSpec(new SuccessiveHalvingPruner({ reductionFactor: 3 }).toSpec());
+ * console.log(asha.name, asha.toSpec?.().options); // asha { minResource: 1, reductionFactor: 3, minEarlyStoppingRate: 0 }
+ * ```
+ */
+export function prunerFromSpec(spec: PrunerSpec): Pruner {
+  const s = requireKnownKeys('spec', spec, ['type', 'options']);
+  const type = requireOneOf('spec.type', s.type, ['median', 'asha']);
+  const options = s.options === undefined ? {} : s.options;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('spec.options', 'an object of options', options);
+  try {
+    return type === 'median' ? new MedianPruner(options) : new SuccessiveHalvingPruner(options);
+  } catch (e) {
+    // the constructors name `options.x`; here the options sit under `spec`
+    if (e instanceof Error && e.message.startsWith('options')) e.message = `spec.${e.message}`;
+    throw e;
   }
 }

@@ -1,5 +1,6 @@
 // The study report: one self-contained page whose charts draw a mark for every trial they show
-// (counted in the SVG Vega renders), and a table of the trials, best first.
+// and a bar for every parameter whose importance they show (counted in the SVG Vega renders),
+// and a table of the trials, best first.
 import { describe, expect, it } from 'vitest';
 import { renderStudyReport } from '../../src/report/index.js';
 import { RandomSampler, Study, SuccessiveHalvingPruner, TrialPruned } from '../../src/tune/index.js';
@@ -44,6 +45,13 @@ describe('renderStudyReport', () => {
     expect(pruned.length).toBeGreaterThan(2);
     // history: a point per complete trial and per pruned trial (at its last report)
     expect(marks(html, 'history', 'symbol')).toBe(complete.length + pruned.length);
+    // importance: one bar per parameter present in every complete trial (a conditional one that
+    // some complete trial lacks is left out, and named)
+    const assessed = Object.keys(study.space).filter((p) => complete.every((t) => p in t.params));
+    expect(assessed).toEqual(['lr', 'net']);
+    expect(marks(html, 'importance', 'rect')).toBe(assessed.length);
+    expect(html).toMatch(/left out \(not in every complete trial\): units/);
+    expect(html).not.toContain('data-note="importance"');
     // parallel coordinates: one line per complete trial
     expect(marks(html, 'parallel', 'line')).toBe(complete.length);
     // slices: a point per complete trial that has the parameter
@@ -66,6 +74,24 @@ describe('renderStudyReport', () => {
     const html = await renderStudyReport(study);
     expect(html).not.toContain('data-chart="slice-units"');
     expect(html).toContain('data-chart="slice-net"');
+  });
+
+  it('charts one bar per parameter when all are assessed, and a note instead with fewer than 2 complete trials', async () => {
+    const space = { x: { type: 'uniform', low: 0, high: 1 }, n: { type: 'int', low: 1, high: 5 }, c: { type: 'choice', choices: ['a', 'b', 'c'] } } as const;
+    const study = new Study({ space, sampler: new RandomSampler({ seed: 2 }) });
+    await study.optimize(({ params }) => 5 * (params.x as number) + (params.n as number), { nTrials: 12 });
+    const html = await renderStudyReport(study);
+    expect(marks(html, 'importance', 'rect')).toBe(3);
+    expect(html).not.toContain('left out');
+    const few = new Study({ space, sampler: new RandomSampler({ seed: 2 }) });
+    few.tell(few.ask().number, 1);
+    few.tell(few.ask().number, 'failed');
+    const note = await renderStudyReport(few);
+    expect(note).not.toContain('data-chart="importance"');
+    expect(note).toContain('<p class="note" data-note="importance">Parameter importance needs at least 2 complete trials with a finite value, got 1.</p>');
+    // it stands where the chart would: after the history
+    expect(note.indexOf('data-note="importance"')).toBeGreaterThan(note.indexOf('data-chart="history"'));
+    expect(note.indexOf('data-note="importance"')).toBeLessThan(note.indexOf('data-chart="parallel"'));
   });
 
   it('refuses what is not a study', async () => {
