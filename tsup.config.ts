@@ -28,7 +28,7 @@ function writeLicenses(): void {
 // list as their modules arrive, so heavy peers never load from the root entry. tune-worker is no
 // subpath: tradegym/tune's threadPool() starts it by file, from beside its own chunk in dist/.
 export default defineConfig({
-  entry: { index: 'src/index.ts', agents: 'src/agents/index.ts', ccxt: 'src/ccxt/index.ts', danfo: 'src/danfo/index.ts', report: 'src/report/index.ts', tune: 'src/tune/index.ts', 'tune-worker': 'src/tune/threadWorker.ts' },
+  entry: { index: 'src/index.ts', agents: 'src/agents/index.ts', ccxt: 'src/ccxt/index.ts', danfo: 'src/danfo/index.ts', report: 'src/report/index.ts', tune: 'src/tune/index.ts', experiment: 'src/experiment/index.ts', cli: 'src/cli/main.ts', 'tune-worker': 'src/tune/threadWorker.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
