@@ -101,7 +101,47 @@ async function openRun(runDir: string) {
   return { config, setup };
 }
 
+/** `0,1,2`, `0-4`, or a mix: distinct integer seeds >= 0. */
+function seedList(text: string): number[] {
+  const seeds: number[] = [];
+  for (const part of text.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (m === null || (m[2] !== undefined && Number(m[2]) < Number(m[1]))) throw new UsageError(`--seeds takes seeds and ranges such as 0,1,2 or 0-4, got ${JSON.stringify(text)}`);
+    for (let s = Number(m[1]); s <= Number(m[2] ?? m[1]); s++) seeds.push(s);
+  }
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds names a seed twice: ${JSON.stringify(text)}`);
+  if (seeds.length > 10_000) throw new UsageError(`--seeds names ${seeds.length} seeds: at most 10000`);
+  return seeds;
+}
+
+/** The executor the flags name for several runs. */
+function executorFlag(values: Record<string, unknown>): { readonly type: 'threads' | 'in-process' | 'redis'; readonly size?: number; readonly url?: string } {
+  const redis = values.redis as string | undefined;
+  const type = redis !== undefined ? 'redis' : ((values.executor as string | undefined) ?? 'threads');
+  if (!['threads', 'in-process', 'redis'].includes(type)) throw new UsageError(`--executor must be threads, in-process or redis, got ${JSON.stringify(type)}`);
+  if (type === 'redis' && redis === undefined) throw new UsageError('--executor redis needs --redis URL');
+  const size = intFlag('threads', values.threads, 1);
+  return { type: type as 'threads' | 'in-process' | 'redis', ...(size === undefined ? {} : { size }), ...(redis === undefined ? {} : { url: redis }) };
+}
+
 const SPLITS = ['train', 'validation', 'test'] as const;
+
+/** Backtests a run folder's final model on the split `--split` names (`backtest` and `report`). */
+async function backtestRun(values: Record<string, unknown>, positionals: readonly string[], io: CliIO) {
+  const runDir = positionals[0] as string;
+  const which = splitFlag(values.split);
+  await chooseBackend(values.backend, io);
+  const { config, setup } = await openRun(runDir);
+  const frame = setup.split[which];
+  if (frame === undefined) throw new UsageError(`the run has no ${which} split (its config has no split.validation)`);
+  const agent = await setup.loadAgent(join(runDir, 'model'));
+  const { backtest } = await import('../backtest/backtest.js');
+  try {
+    return { runDir, which, config, result: backtest({ data: frame.bars, strategy: { env: setup.envFor(frame, 'evaluate'), agent } }) };
+  } finally {
+    agent.dispose();
+  }
+}
 function splitFlag(value: unknown): (typeof SPLITS)[number] {
   const s = (value ?? 'test') as string;
   if (!(SPLITS as readonly string[]).includes(s)) throw new UsageError(`--split must be train, validation or test, got ${JSON.stringify(value)}`);
@@ -113,11 +153,15 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'train an agent from a config into a new run folder',
     usage: 'tradegym train <config.yaml|json> [options]',
     positionals: ['config'],
-    options: { out: { type: 'string' }, 'run-dir': { type: 'string' }, seed: { type: 'string' }, timesteps: { type: 'string' }, set: SET, backend: BACKEND, progress: { type: 'boolean' }, 'no-report': { type: 'boolean' }, 'no-tensorboard': { type: 'boolean' } },
+    options: { out: { type: 'string' }, 'run-dir': { type: 'string' }, seed: { type: 'string' }, seeds: { type: 'string' }, executor: { type: 'string' }, threads: { type: 'string' }, redis: { type: 'string' }, timesteps: { type: 'string' }, set: SET, backend: BACKEND, progress: { type: 'boolean' }, 'no-report': { type: 'boolean' }, 'no-tensorboard': { type: 'boolean' } },
     help: {
       out: 'the folder runs go under (default runs/): the run is <out>/<name>_<k>',
       'run-dir': 'the exact run folder instead (new or empty)',
       seed: 'override the seed key',
+      seeds: 'train once per seed, e.g. 0,1,2 or 0-4: a group folder with a run per seed and the spread (seeds.json)',
+      executor: 'with --seeds: threads (default), in-process or redis',
+      threads: 'with --seeds: threads at once (default: the cores)',
+      redis: 'with --seeds: a Redis URL; run `tradegym worker --redis URL` on any machines',
       timesteps: 'override train.totalTimesteps',
       progress: 'show a progress bar (default: when stderr is a terminal)',
       'no-report': 'skip report.html',
@@ -127,6 +171,12 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     async run({ values, positionals }, io) {
       const file = positionals[0] as string;
       const config = await loadConfig(file, (values.set as string[] | undefined) ?? [], { seed: intFlag('seed', values.seed, 0), 'train.totalTimesteps': intFlag('timesteps', values.timesteps, 1) });
+      if (values.seeds !== undefined) {
+        if (values.seed !== undefined || values['run-dir'] !== undefined) throw new UsageError('--seeds runs several seeds: it goes with neither --seed nor --run-dir');
+        const { trainSeeds } = await import('./tune.js');
+        return trainSeeds(config, { file, seeds: seedList(values.seeds as string), executor: executorFlag(values), outDir: (values.out as string | undefined) ?? 'runs', backend: (values.backend as string | undefined) ?? 'auto' }, io);
+      }
+      if (values.executor !== undefined || values.threads !== undefined || values.redis !== undefined) throw new UsageError('--executor, --threads and --redis go with --seeds (a single run trains here)');
       await chooseBackend(values.backend, io);
       const { runExperiment } = await experiment();
       const run = await runExperiment(config, {
@@ -200,22 +250,12 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     options: { split: { type: 'string' }, out: { type: 'string' }, backend: BACKEND },
     help: { split: 'the split (default test)', out: 'write the metrics here as JSON (default: <run>/backtest-<split>.json)', backend: COMMON_HELP.backend },
     async run({ values, positionals }, io) {
-      const runDir = positionals[0] as string;
-      const which = splitFlag(values.split);
-      await chooseBackend(values.backend, io);
-      const { setup } = await openRun(runDir);
-      const frame = setup.split[which];
-      if (frame === undefined) throw new UsageError(`the run has no ${which} split (its config has no split.validation)`);
-      const agent = await setup.loadAgent(join(runDir, 'model'));
-      const [{ backtest }, { splitMetrics, toJSONText }] = await Promise.all([import('../backtest/backtest.js'), import('../experiment/run.js')]);
-      try {
-        const m = splitMetrics(backtest({ data: frame.bars, strategy: { env: setup.envFor(frame, 'evaluate'), agent } }));
-        const out = (values.out as string | undefined) ?? join(runDir, `backtest-${which}.json`);
-        writeFileAtomic(out, toJSONText(m));
-        io.out(`${which}: return ${fmt(100 * m.totalReturn, 2)}% (buy-and-hold ${fmt(100 * m.buyAndHoldReturn, 2)}%), Sharpe ${fmt(m.sharpe, 2)}, max drawdown ${fmt(100 * m.maxDrawdown, 2)}%, ${m.trades} trades\n${out}\n`);
-      } finally {
-        agent.dispose();
-      }
+      const { runDir, which, result } = await backtestRun(values, positionals, io);
+      const { splitMetrics, toJSONText } = await import('../experiment/run.js');
+      const m = splitMetrics(result);
+      const out = (values.out as string | undefined) ?? join(runDir, `backtest-${which}.json`);
+      writeFileAtomic(out, toJSONText(m));
+      io.out(`${which}: return ${fmt(100 * m.totalReturn, 2)}% (buy-and-hold ${fmt(100 * m.buyAndHoldReturn, 2)}%), Sharpe ${fmt(m.sharpe, 2)}, max drawdown ${fmt(100 * m.maxDrawdown, 2)}%, ${m.trades} trades\n${out}\n`);
       return 0;
     },
   },
@@ -226,25 +266,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     options: { split: { type: 'string' }, out: { type: 'string' }, backend: BACKEND },
     help: { split: 'the split (default test)', out: 'the file (default: <run>/report-<split>.html)', backend: COMMON_HELP.backend },
     async run({ values, positionals }, io) {
-      const runDir = positionals[0] as string;
-      const which = splitFlag(values.split);
-      await chooseBackend(values.backend, io);
-      const { config, setup } = await openRun(runDir);
-      const frame = setup.split[which];
-      if (frame === undefined) throw new UsageError(`the run has no ${which} split (its config has no split.validation)`);
-      const agent = await setup.loadAgent(join(runDir, 'model'));
-      const { backtest } = await import('../backtest/backtest.js');
-      try {
-        const result = backtest({ data: frame.bars, strategy: { env: setup.envFor(frame, 'evaluate'), agent } });
-        const progress = join(runDir, 'progress.jsonl');
-        const trainingLog = existsSync(progress) ? readFileSync(progress, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, number>) : [];
-        const { writeReport } = await import('../report/writeReport.js');
-        const out = (values.out as string | undefined) ?? join(runDir, `report-${which}.html`);
-        await writeReport(result, out, { title: `${config.name ?? 'run'}: ${config.agent.algo} (seed ${config.seed ?? 0}) on the ${which} split`, trainingLog });
-        io.out(`${out}\n`);
-      } finally {
-        agent.dispose();
-      }
+      const { runDir, which, config, result } = await backtestRun(values, positionals, io);
+      const progress = join(runDir, 'progress.jsonl');
+      const trainingLog = existsSync(progress) ? readFileSync(progress, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, number>) : [];
+      const { writeReport } = await import('../report/writeReport.js');
+      const out = (values.out as string | undefined) ?? join(runDir, `report-${which}.html`);
+      await writeReport(result, out, { title: `${config.name ?? 'run'}: ${config.agent.algo} (seed ${config.seed ?? 0}) on the ${which} split`, trainingLog });
+      io.out(`${out}\n`);
       return 0;
     },
   },

@@ -113,3 +113,33 @@ export async function runWorker(opts: { readonly redis: string; readonly concurr
     process.off('SIGTERM', onSignal);
   }
 }
+
+/** Trains a config once per seed on an executor and prints the spread; returns the exit code. @internal */
+export async function trainSeeds(config: ExperimentConfig, opts: { readonly file: string; readonly seeds: readonly number[]; readonly executor: { readonly type: 'threads' | 'in-process' | 'redis'; readonly size?: number; readonly url?: string }; readonly outDir: string; readonly backend: string }, io: CliIO): Promise<number> {
+  const [{ runSeeds }, { threadPool, inProcess, redisExecutor }] = await Promise.all([import('../experiment/seeds.js'), import('../tune/index.js')]);
+  const e = opts.executor;
+  const size = e.size ?? (e.type === 'threads' ? Math.min(availableParallelism(), opts.seeds.length) : 1);
+  const executor = e.type === 'threads' ? threadPool({ size }) : e.type === 'in-process' ? inProcess() : redisExecutor({ connection: e.url as string, studyName: `${(config.name ?? 'run').replace(/[^\w.-]/g, '_')}-seeds-${process.pid}-${Date.now()}` });
+  const where = e.type === 'redis' ? `Redis at ${e.url as string}` : e.type === 'threads' ? `${size} worker thread${size === 1 ? '' : 's'}` : 'this process';
+  io.err(`${opts.seeds.length} seeds on ${where}\n`);
+  const pct = (v: number) => `${fmt(100 * v)}%`;
+  const result = await runSeeds(config, opts.seeds, {
+    executor,
+    ...(e.type === 'redis' ? { objective: { module: REDIS_OBJECTIVE, export: 'trialObjective' } } : { objective: objectiveModule() }),
+    outDir: opts.outDir,
+    baseDir: resolve(opts.file, '..'),
+    backend: opts.backend as 'auto',
+    onRun: (r) => {
+      const t = r.metrics?.test;
+      io.out(`seed ${r.seed}: ${r.state}${r.error === undefined ? '' : ` (${r.error.name}: ${r.error.message})`}${t === undefined ? '' : `  test return ${pct(t.totalReturn)}, Sharpe ${fmt(t.sharpe)}, max drawdown ${pct(t.maxDrawdown)}, ${t.trades} trades`}\n`);
+    },
+  });
+  const s = result.summary;
+  const line = (name: string, x: { mean: number; std: number; min: number; max: number }, f: (v: number) => string) => `${name}: mean ${f(x.mean)}, std ${f(x.std)}, from ${f(x.min)} to ${f(x.max)}\n`;
+  io.out(line(`${config.evaluation?.metric ?? 'sharpe'} on the ${config.split?.validation === undefined ? 'test' : 'validation'} split`, s.objective, fmt));
+  io.out(line('test return', s.testReturn, pct));
+  io.out(line('test Sharpe', s.testSharpe, fmt));
+  io.out(line('test max drawdown', s.testMaxDrawdown, pct));
+  io.out(`${result.dir}\n`);
+  return result.runs.every((r) => r.state === 'complete') ? 0 : 1;
+}

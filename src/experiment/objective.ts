@@ -15,6 +15,8 @@ export interface TrialData {
   readonly trialsDir: string;
   /** The tfjs backend (default `'auto'`). */
   readonly backend?: 'auto' | 'cpu' | 'wasm' | 'tensorflow';
+  /** Run folders named `trial_<number>` (default) or `seed_<seed>` (a run per seed, see `runSeeds`). */
+  readonly runName?: 'trial' | 'seed';
 }
 
 let backend: Promise<string> | undefined;
@@ -63,7 +65,7 @@ export async function trialObjective(trial: TrialContext, data: unknown): Promis
   let k = 0;
   let pruned = false;
   const run = await runExperiment(config, {
-    runDir: `${d.trialsDir}/trial_${trial.number}`,
+    runDir: d.runName === 'seed' ? `${d.trialsDir}/seed_${String(trial.params.seed)}` : `${d.trialsDir}/trial_${trial.number}`,
     report: false,
     onEvaluation: (point) => {
       trial.report(++k, point.value);

@@ -121,6 +121,29 @@ describe('the tradegym command', () => {
     expect(badSplit.stderr).toMatch(/--split must be train, validation or test, got "holdout"/);
   }, 180_000);
 
+  it('train --seeds runs a seed per worker thread, the same runs as one at a time', async () => {
+    const [threads, here, badRange, alone] = await Promise.all([
+      tradegym(['train', 'tiny.yaml', '--seeds', '3,5', '--threads', '2', '--out', 'seeds-threads', '--backend', 'cpu'], dir),
+      tradegym(['train', 'tiny.yaml', '--seeds', '3-3,5', '--executor', 'in-process', '--out', 'seeds-here', '--backend', 'cpu'], dir),
+      tradegym(['train', 'tiny.yaml', '--seeds', '5-3'], dir),
+      tradegym(['train', 'tiny.yaml', '--threads', '2'], dir),
+    ]);
+    expect(threads.stderr).toContain('2 seeds on 2 worker threads');
+    expect([threads.code, here.code]).toEqual([0, 0]);
+    expect(threads.stdout).toMatch(/^seed 3: complete {2}test return/m);
+    expect(threads.stdout).toMatch(/^test Sharpe: mean .*, std .*, from .* to /m);
+    for (const s of [3, 5]) {
+      const a = JSON.parse(readFileSync(join(dir, 'seeds-threads', 'cli_1', `seed_${s}`, 'metrics.json'), 'utf8')) as Record<string, unknown>;
+      const b = JSON.parse(readFileSync(join(dir, 'seeds-here', 'cli_1', `seed_${s}`, 'metrics.json'), 'utf8')) as Record<string, unknown>;
+      expect({ ...a, trainSeconds: 0 }).toEqual({ ...b, trainSeconds: 0 });
+      expect(a.seed).toBe(s);
+    }
+    expect(badRange.code).toBe(2);
+    expect(badRange.stderr).toMatch(/--seeds takes seeds and ranges such as 0,1,2 or 0-4, got "5-3"/);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--executor, --threads and --redis go with --seeds/);
+  }, 180_000);
+
   it('refuses a config with a bad key, naming the file and the key path', async () => {
     writeFileSync(join(dir, 'bad.yaml'), 'data: { synthetic: { preset: crypto-15m, numSamples: 100 } }\nagent: { algo: PPO, options: { nStep: 64 } }\ntrain: { totalTimesteps: 100 }\n');
     const r = await tradegym(['train', 'bad.yaml'], dir);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/agents/index.js';
 import { backtest } from '../../src/backtest/backtest.js';
-import { ConfigError, parseExperimentText, runExperiment, setupExperiment, type ExperimentConfig } from '../../src/experiment/index.js';
+import { ConfigError, parseExperimentText, runExperiment, runSeeds, setupExperiment, type ExperimentConfig } from '../../src/experiment/index.js';
 import { VERSION } from '../../src/version.js';
 
 const tiny: ExperimentConfig = {
@@ -121,6 +121,25 @@ describe('runExperiment', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(message);
   }, 60_000);
+
+  it('runSeeds makes the run runExperiment makes for each seed, and the spread of their figures', async () => {
+    const config = { ...tiny, name: 'group', train: { totalTimesteps: 128 }, evaluation: { metric: 'return' as const } };
+    const group = await runSeeds(config, [7, 2], { outDir: dir, backend: 'cpu' });
+    expect(group.runs.map((r) => [r.seed, r.state, r.dir])).toEqual([[7, 'complete', join(group.dir, 'seed_7')], [2, 'complete', join(group.dir, 'seed_2')]]);
+    const alone = await runExperiment({ ...config, seed: 2 }, { outDir: dir, report: false });
+    expect({ ...group.runs[1]!.metrics!, trainSeconds: 0 }).toEqual({ ...alone.metrics, trainSeconds: 0 });
+    expect(modelFiles(group.runs[1]!.dir)).toEqual(modelFiles(alone.dir));
+    // the spread, by hand from the two runs' figures
+    const [a, b] = group.runs.map((r) => r.metrics!.test.totalReturn) as [number, number];
+    expect(group.summary.testReturn.mean).toBeCloseTo((a + b) / 2, 15);
+    expect(group.summary.testReturn.std).toBeCloseTo(Math.abs(a - b) / Math.SQRT2, 15); // sample std of two values
+    expect([group.summary.testReturn.min, group.summary.testReturn.max]).toEqual([Math.min(a, b), Math.max(a, b)]);
+    const saved = JSON.parse(readFileSync(join(group.dir, 'seeds.json'), 'utf8')) as { runs: { seed: number; state: string }[] };
+    expect(saved.runs.map((r) => [r.seed, r.state])).toEqual([[7, 'complete'], [2, 'complete']]);
+    await expect(runSeeds(config, [1, 1])).rejects.toThrow(/seeds must be distinct seeds/);
+    await expect(runSeeds(config, [-1])).rejects.toThrow(/seeds\[0\] must be an integer >= 0/);
+    await expect(runSeeds(config, [])).rejects.toThrow(/seeds must be a non-empty array/);
+  }, 120_000);
 
   it('refuses unknown options and a run folder that holds files', async () => {
     await expect(runExperiment(tiny, { outDir: dir, reprot: false } as never)).rejects.toThrow(/options\.reprot is not an option of runExperiment/);
