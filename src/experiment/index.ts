@@ -54,4 +54,4 @@ export {
 } from './run.js';
 export { main, type CliIO } from '../cli/main.js';
 export { trialConfig, trialObjective, type TrialData } from './objective.js';
-export { runSeeds, type RunSeedsOptions, type SeedRun, type SeedsResult, type Spread } from './seeds.js';
+export { runSeeds, type RunSeedsOptions, type SeedError, type SeedRun, type SeedsResult, type Spread } from './seeds.js';

@@ -7,6 +7,14 @@ import { inProcess, type Executor, type ObjectiveRef, type TrialOutcome } from '
 import { parseExperimentConfig, type ExperimentConfig } from './config.js';
 import { newRunDir, toJSONText, withAbsolutePaths, writeAtomic, type ExperimentMetrics } from './run.js';
 
+/** Why a seed's run failed. */
+export interface SeedError {
+  /** The error's name. */
+  readonly name: string;
+  /** Its message. */
+  readonly message: string;
+}
+
 /** One seed's run, as {@link runSeeds} reports it. */
 export interface SeedRun {
   /** The seed. */
@@ -17,8 +25,8 @@ export interface SeedRun {
   readonly state: 'complete' | 'failed';
   /** The run's `metrics.json`, when this machine can read it (a Redis worker elsewhere keeps it on its machine). */
   readonly metrics?: ExperimentMetrics;
-  /** Why it failed. */
-  readonly error?: { readonly name: string; readonly message: string };
+  /** Why it failed: the error's name and message. */
+  readonly error?: SeedError;
 }
 
 /** Mean, sample standard deviation, min and max of one figure over the seeds that completed. */
