@@ -1,7 +1,7 @@
 // The `tradegym` command line: one subcommand per step of an experiment, the config file as the
 // single source of truth (flags override its keys), exit codes 0 (done), 1 (failed), 2 (bad
 // usage or config), and --help on each subcommand.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InvalidArgumentError, TradegymError } from '../core/errors.js';
@@ -57,7 +57,13 @@ async function loadConfig(file: string, sets: readonly string[], extra: Readonly
   for (const s of sets) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new UsageError(`--set takes key.path=value, got ${JSON.stringify(s)}`);
-    config = setConfigPath(config, s.slice(0, eq), parseYaml(s.slice(eq + 1)) as unknown);
+    let value: unknown;
+    try {
+      value = parseYaml(s.slice(eq + 1));
+    } catch (e) {
+      throw new UsageError(`--set ${s.slice(0, eq)}: the value is not valid YAML (${(e as Error).message.split('\n')[0]})`);
+    }
+    config = setConfigPath(config, s.slice(0, eq), value);
   }
   for (const [path, value] of Object.entries(extra)) if (value !== undefined) config = setConfigPath(config, path, value);
   return parseExperimentConfig(config, file);
@@ -83,11 +89,24 @@ function fmt(v: number, digits = 3): string {
   return Number.isFinite(v) ? v.toFixed(digits) : String(v);
 }
 
-/** Writes a file atomically (temporary file, then rename), creating its folder. */
-function writeFileAtomic(file: string, text: string): void {
+/**
+ * Writes `--out`'s file: a new or regular file atomically (a temporary file, then a rename),
+ * anything else (`/dev/stdout`, a pipe) directly, never replacing it; a folder is refused.
+ */
+async function writeOut(file: string, write: (path: string) => void | Promise<void>): Promise<void> {
+  if (file.endsWith('/') || file.endsWith('\\') || (existsSync(file) && statSync(file).isDirectory())) throw new UsageError(`--out must name a file, got the folder ${JSON.stringify(file)}`);
+  // a symlink, a device or a pipe is written through, never replaced by a rename
+  if (existsSync(file) && !lstatSync(file).isFile()) {
+    await write(file);
+    return;
+  }
   mkdirSync(dirname(resolve(file)), { recursive: true });
-  writeFileSync(`${file}.tmp`, text);
+  await write(`${file}.tmp`);
   renameSync(`${file}.tmp`, file);
+}
+
+function writeFileAtomic(file: string, text: string): Promise<void> {
+  return writeOut(file, (path) => writeFileSync(path, text));
 }
 
 /** A run folder's config and setup. */
@@ -121,6 +140,7 @@ function executorFlag(values: Record<string, unknown>): { readonly type: 'thread
   if (!['threads', 'in-process', 'redis'].includes(type)) throw new UsageError(`--executor must be threads, in-process or redis, got ${JSON.stringify(type)}`);
   if (type === 'redis' && redis === undefined) throw new UsageError('--executor redis needs --redis URL');
   const size = intFlag('threads', values.threads, 1);
+  if (size !== undefined && type !== 'threads') throw new UsageError(`--threads is for the threads executor, not ${type}`);
   return { type: type as 'threads' | 'in-process' | 'redis', ...(size === undefined ? {} : { size }), ...(redis === undefined ? {} : { url: redis }) };
 }
 
@@ -214,10 +234,12 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     async run({ values, positionals }, io) {
       const resume = values.resume as string | undefined;
       if ((resume === undefined) === (positionals.length === 0)) throw new UsageError(resume === undefined ? 'missing <config>' : 'give a config or --resume <study folder>, not both');
+      if (resume !== undefined && values.set !== undefined) throw new UsageError('--set cannot change a study part-way: --resume takes --trials, --executor, --threads, --redis and --backend only');
       const file = resume === undefined ? (positionals[0] as string) : join(resume, 'config.json');
       if (resume !== undefined && !existsSync(join(resume, 'study.json'))) throw new UsageError(`${resume} is not a study folder (no study.json)`);
       const redis = values.redis as string | undefined;
       const threads = intFlag('threads', values.threads, 1);
+      if (threads !== undefined && (redis !== undefined || (values.executor !== undefined && values.executor !== 'threads'))) throw new UsageError(`--threads is for the threads executor, not ${redis !== undefined ? 'redis' : String(values.executor)}`);
       const config = await loadConfig(file, (values.set as string[] | undefined) ?? [], {
         'tune.nTrials': intFlag('trials', values.trials, 1),
         // --threads means the threads executor, --redis the redis one, unless --executor says otherwise
@@ -254,7 +276,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       const { splitMetrics, toJSONText } = await import('../experiment/run.js');
       const m = splitMetrics(result);
       const out = (values.out as string | undefined) ?? join(runDir, `backtest-${which}.json`);
-      writeFileAtomic(out, toJSONText(m));
+      await writeFileAtomic(out, toJSONText(m));
       io.out(`${which}: return ${fmt(100 * m.totalReturn, 2)}% (buy-and-hold ${fmt(100 * m.buyAndHoldReturn, 2)}%), Sharpe ${fmt(m.sharpe, 2)}, max drawdown ${fmt(100 * m.maxDrawdown, 2)}%, ${m.trades} trades\n${out}\n`);
       return 0;
     },
@@ -287,7 +309,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       if (values.out === undefined) throw new UsageError('--out is required');
       let bars;
       if (positionals.length > 0) {
-        if (values.preset !== undefined || values.samples !== undefined) throw new UsageError('give a config or --preset/--samples, not both');
+        if (values.preset !== undefined || values.samples !== undefined || values.seed !== undefined) throw new UsageError('give a config or --preset/--samples/--seed, not both (with a config: --set data.synthetic.seed=3)');
         const file = positionals[0] as string;
         const config = await loadConfig(file, (values.set as string[] | undefined) ?? []);
         bars = await (await experiment()).loadExperimentData(config.data, dirname(resolve(file)));
@@ -298,10 +320,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
         parseExperimentConfig({ data, agent: { algo: 'PPO' }, train: { totalTimesteps: 1 } }); // the same checks as a config's data
         bars = RegimeGenerator.preset(data.synthetic.preset as Parameters<typeof RegimeGenerator.preset>[0]).generate({ numSamples: data.synthetic.numSamples as number, seed: data.synthetic.seed }).data;
       }
-      mkdirSync(dirname(resolve(values.out as string)), { recursive: true });
       const { writeCsv } = await import('../market/csv.js');
-      await writeCsv(bars, `${values.out as string}.tmp`);
-      renameSync(`${values.out as string}.tmp`, values.out as string);
+      await writeOut(values.out as string, (path) => writeCsv(bars, path));
       io.out(`${bars.length} bars → ${values.out as string}\n`);
       return 0;
     },
@@ -343,7 +363,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
         const split = i < trainEnd ? 'train' : i < validationEnd ? 'validation' : 'test';
         lines.push([new Date(frame.timestamps[i] as number).toISOString(), split, ...columns.map((c) => String(c[i]))].join(','));
       }
-      writeFileAtomic(values.out as string, `${lines.join('\n')}\n`);
+      await writeFileAtomic(values.out as string, `${lines.join('\n')}\n`);
       io.out(`${frame.length} rows x ${frame.names.length} features → ${values.out as string}\n`);
       return 0;
     },
@@ -358,7 +378,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       const text = `${JSON.stringify((await experiment()).experimentJsonSchema(), null, 2)}\n`;
       if (values.out === undefined) io.out(text);
       else {
-        writeFileAtomic(values.out as string, text);
+        await writeFileAtomic(values.out as string, text);
         io.out(`${values.out as string}\n`);
       }
       return 0;
@@ -403,9 +423,13 @@ function mainHelp(): string {
  */
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    io.err(mainHelp());
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.out(mainHelp());
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   if (name === '--version' || name === '-v') {
     io.out(`${VERSION}\n`);
@@ -423,9 +447,15 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   try {
     let parsed;
     try {
-      parsed = parseArgs({ args: [...rest], options: command.options, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: [...rest], options: command.options, allowPositionals: true, strict: true, tokens: true });
     } catch (e) {
       throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    }
+    const seen = new Set<string>();
+    for (const t of parsed.tokens ?? []) {
+      if (t.kind !== 'option' || command.options[t.name]?.multiple === true) continue;
+      if (seen.has(t.name)) throw new UsageError(`--${t.name} is given twice`);
+      seen.add(t.name);
     }
     const positionals = parsed.positionals;
     if (positionals.length > command.positionals.length + (command.optional === undefined ? 0 : 1)) throw new UsageError(`too many arguments: ${positionals.join(' ')}`);

@@ -43,20 +43,22 @@ export async function runTune(config: ExperimentConfig, opts: { readonly file: s
   const size = tune.executor?.size ?? (kind === 'threads' ? availableParallelism() : 1);
   const parallelism = tune.parallelism ?? (kind === 'redis' ? 2 : kind === 'threads' ? size : 1);
 
-  const dir = opts.resume ?? newRunDir(opts.outDir, config.name ?? basename(source).replace(/\.(ya?ml|json)$/i, ''));
-  const baseDir = opts.resume === undefined ? resolve(source, '..') : resolve(opts.resume);
-  const asRun = withAbsolutePaths(config, baseDir);
-  if (opts.resume === undefined) writeAtomic(join(dir, 'config.json'), toJSONText(asRun));
-  const studyFile = join(dir, 'study.json');
+  // the study first: a search it refuses leaves no study folder behind
+  const resumedFile = opts.resume === undefined ? undefined : join(opts.resume, 'study.json');
   let study;
   try {
-    study = opts.resume !== undefined && existsSync(studyFile)
-      ? Study.fromJSON(JSON.parse(readFileSync(studyFile, 'utf8')), { sampler, ...(pruner === undefined ? {} : { pruner }) })
+    study = resumedFile !== undefined && existsSync(resumedFile)
+      ? Study.fromJSON(JSON.parse(readFileSync(resumedFile, 'utf8')), { sampler, ...(pruner === undefined ? {} : { pruner }) })
       : new Study({ space: tune.space, direction: tune.direction ?? 'maximize', sampler, ...(pruner === undefined ? {} : { pruner }), parallelism });
   } catch (e) {
     if (e instanceof Error && e.name === 'InvalidArgumentError') throw new ConfigError('tune', e.message, source);
     throw e;
   }
+  const dir = opts.resume ?? newRunDir(opts.outDir, config.name ?? basename(source).replace(/\.(ya?ml|json)$/i, ''));
+  const baseDir = opts.resume === undefined ? resolve(source, '..') : resolve(opts.resume);
+  const asRun = withAbsolutePaths(config, baseDir);
+  if (opts.resume === undefined) writeAtomic(join(dir, 'config.json'), toJSONText(asRun));
+  const studyFile = join(dir, 'study.json');
   const remaining = tune.nTrials - study.trials.length;
   const where = kind === 'redis' ? `Redis at ${tune.executor?.url as string} (run \`tradegym worker --redis URL\` on any machines)` : kind === 'threads' ? `${size} worker thread${size === 1 ? '' : 's'}` : 'this process';
   io.err(`study: ${dir}  (${study.trials.length} trials done, ${Math.max(0, remaining)} to run on ${where}, ${study.parallelism} at once)\n`);
@@ -72,7 +74,7 @@ export async function runTune(config: ExperimentConfig, opts: { readonly file: s
       onTrialEnd: (t) => {
         writeAtomic(studyFile, toJSONText(study.toJSON()));
         const best = study.bestTrial;
-        const params = names.map((n) => `${n.replace(/^.*\./, '')}=${typeof t.params[n] === 'number' ? fmt(t.params[n]) : String(t.params[n])}`).join(' ');
+        const params = names.map((n) => `${n.replace(/^.*\./, '')}=${typeof t.params[n] === 'number' && !Number.isInteger(t.params[n]) ? fmt(t.params[n]) : String(t.params[n])}`).join(' ');
         io.out(`trial ${t.number} ${t.state}${t.state === 'complete' ? ` ${fmt(t.value)}` : ''}  (best ${fmt(best?.value)}${best === undefined ? '' : ` at trial ${best.number}`})  ${params}\n`);
       },
     });

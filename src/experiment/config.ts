@@ -410,7 +410,21 @@ export function parseExperimentConfig(value: unknown, source?: string): Experime
   const { split, tune, evaluation } = config;
   if (split?.validation !== undefined && split.train + split.validation >= 1) throw new ConfigError('split.validation', `train + validation must leave a test split (< 1), got ${split.train} + ${split.validation}`, source);
   if (evaluation?.every !== undefined && evaluation.every > config.train.totalTimesteps) throw new ConfigError('evaluation.every', `must be at most train.totalTimesteps (${config.train.totalTimesteps}), got ${evaluation.every}`, source);
+  if (config.name !== undefined && (!/^[A-Za-z0-9_][\w.-]*$/.test(config.name) || config.name.includes('..'))) throw new ConfigError('name', `must be a folder name (letters, digits, _, . and -; no path), got ${JSON.stringify(config.name)}`, source);
   if (tune !== undefined) {
+    // a search tunes the agent, the env, the features and the training; what a trial is scored on stays put
+    for (const [path, spec] of Object.entries(tune.space)) {
+      if (!/^(agent|env|features|train)\./.test(path)) throw new ConfigError(`tune.space.${path}`, 'must be a key under agent., env., features. or train. (data, split, evaluation and seed fix what the trials are scored on)', source);
+      const sample = spec.type === 'choice' ? spec.choices[0] : spec.low;
+      const untuned: Record<string, unknown> = { ...config };
+      delete untuned.tune;
+      try {
+        validate(SCHEMA, setConfigPath(untuned, path, sample), '', undefined);
+      } catch (e) {
+        if (e instanceof ConfigError) throw new ConfigError(`tune.space.${path}`, `sets a key the config refuses: ${e.message}`, source);
+        throw e;
+      }
+    }
     if (split?.validation === undefined) throw new ConfigError('split.validation', 'is required by tune: trials are scored on the validation split, never on the test split', source);
     if (tune.executor?.type === 'redis' && tune.executor.url === undefined) throw new ConfigError('tune.executor.url', 'is required by the redis executor (redis://host:port)', source);
     if (tune.executor?.type !== 'redis' && tune.executor?.url !== undefined) throw new ConfigError('tune.executor.url', `is only for the redis executor, got ${JSON.stringify(tune.executor.url)}`, source);
@@ -443,7 +457,7 @@ export function parseExperimentText(text: string, source?: string): ExperimentCo
   } catch (e) {
     if (e instanceof YAMLParseError) {
       const at = e.linePos?.[0];
-      throw new ConfigError('', `not valid YAML or JSON${at === undefined ? '' : ` at line ${at.line}, column ${at.col}`}: ${e.message.split('\n')[0]}`, source);
+      throw new ConfigError('', `not valid YAML or JSON${at === undefined ? '' : ` at line ${at.line}, column ${at.col}`}: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`, source);
     }
     throw e;
   }

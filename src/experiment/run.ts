@@ -506,19 +506,25 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
   // the config as run: data paths absolute, so the run folder's copy reruns from anywhere
   const asRun = withAbsolutePaths(c, baseDir);
   const name = c.name ?? (source === undefined ? 'run' : source.replace(/^.*[\\/]/, '').replace(/\.(ya?ml|json)$/i, ''));
+  // the agent (and its training env) first: a value they refuse leaves no run folder behind
+  const agent = setup.createAgent();
   let dir: string;
-  if (options.runDir !== undefined) {
-    dir = options.runDir;
-    if (existsSync(dir) && readdirSync(dir).length > 0) throw new InvalidArgumentError(`options.runDir must be a new or empty folder, got ${JSON.stringify(dir)} (it holds files)`);
-    mkdirSync(dir, { recursive: true });
-  } else dir = newRunDir(options.outDir ?? 'runs', name);
-  writeAtomic(join(dir, 'config.json'), toJSONText(asRun));
-  writeAtomic(join(dir, 'versions.json'), toJSONText(runtimeVersions()));
+  try {
+    if (options.runDir !== undefined) {
+      dir = options.runDir;
+      if (existsSync(dir) && readdirSync(dir).length > 0) throw new InvalidArgumentError(`options.runDir must be a new or empty folder, got ${JSON.stringify(dir)} (it holds files)`);
+      mkdirSync(dir, { recursive: true });
+    } else dir = newRunDir(options.outDir ?? 'runs', name);
+    writeAtomic(join(dir, 'config.json'), toJSONText(asRun));
+    writeAtomic(join(dir, 'versions.json'), toJSONText(runtimeVersions()));
+  } catch (e) {
+    agent.dispose();
+    throw e;
+  }
 
   const metric = c.evaluation?.metric ?? 'sharpe';
   const evalSplit = setup.split.validation === undefined ? 'test' : 'validation';
   const evalFrame = setup.split.validation ?? setup.split.test;
-  const agent = setup.createAgent();
   try {
     const evaluations: EvaluationPoint[] = [];
     const log: LogRecord[] = [];

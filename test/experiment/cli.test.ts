@@ -1,7 +1,7 @@
 // The `tradegym` command through the real binary (bin/tradegym.mjs, as `npx tradegym` runs it):
 // every subcommand, its --help, its exit codes, and that its files hold what the library computes.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -312,4 +312,26 @@ describe('the tradegym command', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(experimentJsonSchema());
   }, 30_000);
+
+  it('writes --out through a symlink (never replacing it), refuses a folder, and refuses flags that cannot apply', async () => {
+    writeFileSync(join(dir, 'target.json'), '');
+    symlinkSync(join(dir, 'target.json'), join(dir, 'link.json'));
+    const [link, folder, twice, resumeSet, badYaml, threads] = await Promise.all([
+      tradegym(['schema', '--out', 'link.json'], dir),
+      tradegym(['generate', '--preset', 'crypto-15m', '--samples', '10', '--out', 'gen/'], dir),
+      tradegym(['train', 'tiny.yaml', '--seed', '1', '--seed', '2'], dir),
+      tradegym(['tune', '--resume', 'x', '--set', 'seed=1'], dir),
+      tradegym(['train', 'tiny.yaml', '--set', 'agent.options.nSteps=[1'], dir),
+      tradegym(['train', 'tiny.yaml', '--seeds', '1,2', '--executor', 'in-process', '--threads', '2'], dir),
+    ]);
+    expect(link.code).toBe(0);
+    expect(lstatSync(join(dir, 'link.json')).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'target.json'), 'utf8'))).toEqual(experimentJsonSchema());
+    expect([folder.code, twice.code, resumeSet.code, badYaml.code, threads.code]).toEqual([2, 2, 2, 2, 2]);
+    expect(folder.stderr).toMatch(/--out must name a file, got the folder "gen\/"/);
+    expect(twice.stderr).toMatch(/--seed is given twice/);
+    expect(resumeSet.stderr).toMatch(/--set cannot change a study part-way/);
+    expect(badYaml.stderr).toMatch(/--set agent\.options\.nSteps: the value is not valid YAML/);
+    expect(threads.stderr).toMatch(/--threads is for the threads executor, not in-process/);
+  }, 60_000);
 });

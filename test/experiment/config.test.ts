@@ -56,6 +56,9 @@ describe('experiment config', () => {
     ['an empty search space', { ...base(), split: { train: 0.6, validation: 0.2 }, tune: { space: {}, nTrials: 3 } }, 'tune.space', /at least 1 key/],
     ['a bad search-space entry', { ...base(), split: { train: 0.6, validation: 0.2 }, tune: { space: { 'agent.options.gamma': { type: 'normal' } }, nTrials: 3 } }, 'tune.space.agent.options.gamma.type', /one of "uniform"/],
     ['redis without a url', { ...base(), split: { train: 0.6, validation: 0.2 }, tune: { space: { 'agent.options.gamma': { type: 'uniform', low: 0.9, high: 0.99 } }, nTrials: 3, executor: { type: 'redis' } } }, 'tune.executor.url', /required by the redis executor/],
+    ['a search over what trials are scored on', { ...base(), split: { train: 0.6, validation: 0.2 }, tune: { space: { 'split.train': { type: 'uniform', low: 0.5, high: 0.7 } }, nTrials: 3 } }, 'tune.space.split.train', /must be a key under agent\., env\., features\. or train\./],
+    ['a search over a key the config refuses', { ...base(), split: { train: 0.6, validation: 0.2 }, tune: { space: { 'agent.options.nStepz': { type: 'int', low: 64, high: 128 } }, nTrials: 3 } }, 'tune.space.agent.options.nStepz', /sets a key the config refuses: agent\.options\.nStepz: unknown key/],
+    ['a name that is a path', { ...base(), name: '../escaped' }, 'name', /must be a folder name/],
     ['evaluation less often than training lasts', { ...base(), evaluation: { every: 5000 } }, 'evaluation.every', /at most train.totalTimesteps \(1000\), got 5000/],
   ])('refuses %s, naming the key path', (_what, config, path, message) => {
     const e = configError(() => parseExperimentConfig(config, 'my.yaml'));
