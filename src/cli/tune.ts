@@ -7,13 +7,8 @@ import { basename, join, resolve } from 'node:path';
 import { ConfigError } from '../experiment/schema.js';
 import type { ExperimentConfig } from '../experiment/config.js';
 import { newRunDir, toJSONText, withAbsolutePaths, writeAtomic } from '../experiment/run.js';
+import { experimentObjective } from '../experiment/seeds.js';
 import type { CliIO } from './main.js';
-
-/** The module and export trials import: the sources when run from them (tsx), else the build. */
-function objectiveModule(): { module: string; export: string } {
-  const here = import.meta.url;
-  return /\.ts$/.test(new URL(here).pathname) ? { module: new URL('../experiment/objective.ts', here).href, export: 'trialObjective' } : { module: new URL('./experiment.js', here).href, export: 'trialObjective' };
-}
 
 /** The name Redis workers know the experiment objective by (`tradegym worker` registers it). */
 const REDIS_OBJECTIVE = 'tradegym/experiment';
@@ -65,7 +60,7 @@ export async function runTune(config: ExperimentConfig, opts: { readonly file: s
   if (remaining > 0) {
     const trialsDir = resolve(dir, 'trials');
     const data = { config: asRun, trialsDir, backend: opts.backend };
-    const ref = kind === 'redis' ? { module: REDIS_OBJECTIVE, export: 'trialObjective', data } : { ...objectiveModule(), data };
+    const ref = kind === 'redis' ? { module: REDIS_OBJECTIVE, export: 'trialObjective', data } : { ...experimentObjective(), data };
     const executor = kind === 'threads' ? threadPool({ size }) : kind === 'in-process' ? inProcess() : redisExecutor({ connection: tune.executor?.url as string, studyName: basename(resolve(dir)).replace(/[^\w.-]/g, '_') });
     const names = Object.keys(tune.space);
     await study.optimize(ref, {
@@ -127,7 +122,7 @@ export async function trainSeeds(config: ExperimentConfig, opts: { readonly file
   const pct = (v: number) => `${fmt(100 * v)}%`;
   const result = await runSeeds(config, opts.seeds, {
     executor,
-    ...(e.type === 'redis' ? { objective: { module: REDIS_OBJECTIVE, export: 'trialObjective' } } : { objective: objectiveModule() }),
+    ...(e.type === 'redis' ? { objective: { module: REDIS_OBJECTIVE, export: 'trialObjective' } } : { objective: experimentObjective() }),
     outDir: opts.outDir,
     baseDir: resolve(opts.file, '..'),
     backend: opts.backend as 'auto',

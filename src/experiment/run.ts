@@ -7,8 +7,7 @@ import { arch, cpus, platform } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { A2C } from '../agents/a2c/A2C.js';
-import { TrainingLogger } from '../agents/common/callbacks.js';
-import { CheckpointCallback } from '../agents/common/callbacks.js';
+import { CheckpointCallback, Every, TrainingLogger } from '../agents/common/callbacks.js';
 import { TensorBoardLogger } from '../agents/common/tensorboard.js';
 import type { CallbackContext, LogRecord, TrainingCallback } from '../agents/common/types.js';
 import { DQN } from '../agents/dqn/DQN.js';
@@ -316,18 +315,16 @@ export interface EvaluationPoint {
  * return false to stop training (a pruned trial).
  */
 class PeriodicEvaluation implements TrainingCallback {
-  #next: number;
+  readonly #every: Every;
   constructor(
-    readonly every: number,
+    every: number,
     readonly evaluate: (step: number) => Promise<boolean | void> | boolean | void,
   ) {
-    this.#next = every;
+    this.#every = new Every(every);
   }
   async onRolloutEnd(ctx: CallbackContext): Promise<boolean | void> {
     const steps = ctx.agent.numTimesteps;
-    if (steps < this.#next) return;
-    while (this.#next <= steps) this.#next += this.every;
-    return this.evaluate(steps);
+    return this.#every.due(steps) ? this.evaluate(steps) : undefined;
   }
 }
 
@@ -528,8 +525,10 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
   try {
     const evaluations: EvaluationPoint[] = [];
     const log: LogRecord[] = [];
+    let lastEval: { step: number; result: BacktestResult } | undefined;
     const evaluate = async (step: number): Promise<boolean | void> => {
       const result = backtest({ data: evalFrame.bars, strategy: { env: setup.envFor(evalFrame, 'evaluate'), agent } });
+      lastEval = { step, result };
       const point: EvaluationPoint = { step, value: metricOf(result, metric), metric, split: evalSplit };
       evaluations.push(point);
       writeFileSync(join(dir, 'evaluations.jsonl'), `${JSON.stringify(point, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}\n`, { flag: 'a' });
@@ -561,8 +560,11 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
     if (!stopped && evaluations.at(-1)?.step !== agent.numTimesteps) await evaluate(agent.numTimesteps);
     await agent.save(join(dir, 'model'));
 
-    const validation = setup.split.validation === undefined ? undefined : backtest({ data: setup.split.validation.bars, strategy: { env: setup.envFor(setup.split.validation, 'evaluate'), agent } });
-    const test = backtest({ data: setup.split.test.bars, strategy: { env: setup.envFor(setup.split.test, 'evaluate'), agent } });
+    // the last evaluation ran on the final agent: its split is not backtested again
+    const final = lastEval?.step === agent.numTimesteps ? lastEval.result : undefined;
+    const splitBacktest = (frame: FeatureFrame<MarketData>, name: 'validation' | 'test') => (name === evalSplit && final !== undefined ? final : backtest({ data: frame.bars, strategy: { env: setup.envFor(frame, 'evaluate'), agent } }));
+    const validation = setup.split.validation === undefined ? undefined : splitBacktest(setup.split.validation, 'validation');
+    const test = splitBacktest(setup.split.test, 'test');
     const last = evaluations.at(-1) as EvaluationPoint;
     const metrics: ExperimentMetrics = {
       algo: c.agent.algo,

@@ -75,8 +75,8 @@ function spread(values: readonly number[]): Spread {
   return { mean, std, min: Math.min(...xs), max: Math.max(...xs) };
 }
 
-/** The module a run imports in a thread: the sources when run from them, else the build beside this chunk. */
-function defaultObjective(): Omit<ObjectiveRef, 'data'> {
+/** The module a run imports in a thread: the sources when run from them, else the build beside this chunk. @internal */
+export function experimentObjective(): Omit<ObjectiveRef, 'data'> {
   const here = import.meta.url;
   return /\.ts$/.test(new URL(here).pathname) ? { module: new URL('./objective.ts', here).href, export: 'trialObjective' } : { module: new URL('./experiment.js', here).href, export: 'trialObjective' };
 }
@@ -117,7 +117,7 @@ export async function runSeeds(config: ExperimentConfig, seeds: readonly number[
   const asRun = withAbsolutePaths(c, (o.baseDir as string | undefined) ?? process.cwd());
   const dir = resolve(newRunDir((o.outDir as string | undefined) ?? 'runs', c.name ?? 'run'));
   const data = { config: asRun, trialsDir: dir, backend: (o.backend as string | undefined) ?? 'auto', runName: 'seed' };
-  const objective = { ...((o.objective as Omit<ObjectiveRef, 'data'> | undefined) ?? defaultObjective()), data };
+  const objective = { ...((o.objective as Omit<ObjectiveRef, 'data'> | undefined) ?? experimentObjective()), data };
   const runs: SeedRun[] = new Array(seeds.length);
   const concurrency = Math.max(1, Math.min(seeds.length, executor.outOfThread ? executor.size : 1));
   let next = 0;

@@ -33,8 +33,8 @@ export function toCallbacks(spec: CallbackSpec | undefined): TrainingCallback[] 
 }
 
 
-/** Fires when the step count crosses a multiple of `every` (checked after each rollout). */
-class Every {
+/** Fires when the step count crosses a multiple of `every` (checked after each rollout). @internal */
+export class Every {
   #next: number;
   constructor(readonly every: number) {
     this.#next = every;
