@@ -173,15 +173,16 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'train an agent from a config into a new run folder',
     usage: 'tradegym train <config.yaml|json> [options]',
     positionals: ['config'],
-    options: { out: { type: 'string' }, 'run-dir': { type: 'string' }, seed: { type: 'string' }, seeds: { type: 'string' }, executor: { type: 'string' }, threads: { type: 'string' }, redis: { type: 'string' }, timesteps: { type: 'string' }, set: SET, backend: BACKEND, progress: { type: 'boolean' }, 'no-report': { type: 'boolean' }, 'no-tensorboard': { type: 'boolean' } },
+    options: { out: { type: 'string' }, 'run-dir': { type: 'string' }, seed: { type: 'string' }, seeds: { type: 'string' }, fold: { type: 'string' }, executor: { type: 'string' }, threads: { type: 'string' }, redis: { type: 'string' }, timesteps: { type: 'string' }, set: SET, backend: BACKEND, progress: { type: 'boolean' }, 'no-report': { type: 'boolean' }, 'no-tensorboard': { type: 'boolean' } },
     help: {
       out: 'the folder runs go under (default runs/): the run is <out>/<name>_<k>',
       'run-dir': 'the exact run folder instead (new or empty)',
       seed: 'override the seed key',
       seeds: 'train once per seed, e.g. 0,1,2 or 0-4: a group folder with a run per seed and the spread (seeds.json)',
-      executor: 'with --seeds: threads (default), in-process or redis',
-      threads: 'with --seeds: threads at once (default: the cores)',
-      redis: 'with --seeds: a Redis URL; run `tradegym worker --redis URL` on any machines',
+      fold: 'with walkForward: train this fold only (by default a config with walkForward trains every fold: folds.json)',
+      executor: 'with --seeds or walkForward: threads (default), in-process or redis',
+      threads: 'with --seeds or walkForward: threads at once (default: the cores)',
+      redis: 'with --seeds or walkForward: a Redis URL; run `tradegym worker --redis URL` on any machines',
       timesteps: 'override train.totalTimesteps',
       progress: 'show a progress bar (default: when stderr is a terminal)',
       'no-report': 'skip report.html',
@@ -190,13 +191,15 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     },
     async run({ values, positionals }, io) {
       const file = positionals[0] as string;
-      const config = await loadConfig(file, (values.set as string[] | undefined) ?? [], { seed: intFlag('seed', values.seed, 0), 'train.totalTimesteps': intFlag('timesteps', values.timesteps, 1) });
-      if (values.seeds !== undefined) {
-        if (values.seed !== undefined || values['run-dir'] !== undefined) throw new UsageError('--seeds runs several seeds: it goes with neither --seed nor --run-dir');
-        const { trainSeeds } = await import('./tune.js');
-        return trainSeeds(config, { file, seeds: seedList(values.seeds as string), executor: executorFlag(values), outDir: (values.out as string | undefined) ?? 'runs', backend: (values.backend as string | undefined) ?? 'auto' }, io);
+      const config = await loadConfig(file, (values.set as string[] | undefined) ?? [], { seed: intFlag('seed', values.seed, 0), 'train.totalTimesteps': intFlag('timesteps', values.timesteps, 1), fold: intFlag('fold', values.fold, 0) });
+      const folds = config.walkForward !== undefined && config.fold === undefined;
+      if (values.seeds !== undefined || folds) {
+        if (values.seeds !== undefined && (values.seed !== undefined || values['run-dir'] !== undefined)) throw new UsageError('--seeds runs several seeds: it goes with neither --seed nor --run-dir');
+        if (values['run-dir'] !== undefined) throw new UsageError('a config with walkForward trains every fold, into a group folder: it does not go with --run-dir (--fold k trains one fold)');
+        const { trainGroup } = await import('./tune.js');
+        return trainGroup(config, { file, ...(values.seeds === undefined ? {} : { seeds: seedList(values.seeds as string) }), executor: executorFlag(values), outDir: (values.out as string | undefined) ?? 'runs', backend: (values.backend as string | undefined) ?? 'auto' }, io);
       }
-      if (values.executor !== undefined || values.threads !== undefined || values.redis !== undefined) throw new UsageError('--executor, --threads and --redis go with --seeds (a single run trains here)');
+      if (values.executor !== undefined || values.threads !== undefined || values.redis !== undefined) throw new UsageError('--executor, --threads and --redis go with --seeds or walkForward (a single run trains here)');
       await chooseBackend(values.backend, io);
       const { runExperiment } = await experiment();
       const run = await runExperiment(config, {
@@ -348,7 +351,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage: 'tradegym features <config> --out features.csv [--raw]',
     positionals: ['config'],
     options: { out: { type: 'string' }, raw: { type: 'boolean' }, set: SET },
-    help: { out: 'the CSV file (required)', raw: 'before normalisation (default: normalised as the agent sees them, fitted on the training split)', set: COMMON_HELP.set },
+    help: { out: 'the CSV file (required); with walkForward, set the fold (--set fold=k): rows outside it have no split', raw: 'before normalisation (default: normalised as the agent sees them, fitted on the training split)', set: COMMON_HELP.set },
     async run({ values, positionals }, io) {
       if (values.out === undefined) throw new UsageError('--out is required');
       const file = positionals[0] as string;
@@ -356,11 +359,15 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       const setup = await (await experiment()).setupExperiment(config, { baseDir: dirname(resolve(file)), source: file });
       const frame = values.raw === true || setup.normalizer === undefined ? setup.frame : setup.normalizer.transform(setup.frame);
       const columns = frame.names.map((n) => frame.column(n));
-      const trainEnd = setup.split.train.length;
-      const validationEnd = trainEnd + (setup.split.validation?.length ?? 0);
+      // each row's split by time: with walkForward, rows outside the fold's windows have none
+      const parts = (['train', 'validation', 'test'] as const).flatMap((name) => {
+        const part = setup.split[name];
+        return part === undefined || part.length === 0 ? [] : [{ name, first: part.timestamps[0] as number, last: part.timestamps[part.length - 1] as number }];
+      });
       const lines = [['timestamp', 'split', ...frame.names].join(',')];
       for (let i = 0; i < frame.length; i++) {
-        const split = i < trainEnd ? 'train' : i < validationEnd ? 'validation' : 'test';
+        const t = frame.timestamps[i] as number;
+        const split = parts.find((p) => t >= p.first && t <= p.last)?.name ?? '';
         lines.push([new Date(frame.timestamps[i] as number).toISOString(), split, ...columns.map((c) => String(c[i]))].join(','));
       }
       await writeFileAtomic(values.out as string, `${lines.join('\n')}\n`);

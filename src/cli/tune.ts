@@ -111,32 +111,41 @@ export async function runWorker(opts: { readonly redis: string; readonly concurr
   }
 }
 
-/** Trains a config once per seed on an executor and prints the spread; returns the exit code. @internal */
-export async function trainSeeds(config: ExperimentConfig, opts: { readonly file: string; readonly seeds: readonly number[]; readonly executor: { readonly type: 'threads' | 'in-process' | 'redis'; readonly size?: number; readonly url?: string }; readonly outDir: string; readonly backend: string }, io: CliIO): Promise<number> {
-  const [{ runSeeds }, { threadPool, inProcess, redisExecutor }] = await Promise.all([import('../experiment/seeds.js'), import('../tune/index.js')]);
+/** Trains a config once per seed, or once per walk-forward fold (and seed), on an executor and prints the spread; returns the exit code. @internal */
+export async function trainGroup(config: ExperimentConfig, opts: { readonly file: string; readonly seeds?: readonly number[]; readonly executor: { readonly type: 'threads' | 'in-process' | 'redis'; readonly size?: number; readonly url?: string }; readonly outDir: string; readonly backend: string }, io: CliIO): Promise<number> {
+  const [{ runSeeds }, { runFolds }, { experimentFolds }, { threadPool, inProcess, redisExecutor }] = await Promise.all([import('../experiment/seeds.js'), import('../experiment/folds.js'), import('../experiment/run.js'), import('../tune/index.js')]);
+  const folds = config.walkForward === undefined ? undefined : await experimentFolds(config, { baseDir: resolve(opts.file, '..'), source: opts.file });
+  const runs = (folds?.length ?? 1) * (opts.seeds?.length ?? 1);
   const e = opts.executor;
-  const size = e.size ?? (e.type === 'threads' ? Math.min(availableParallelism(), opts.seeds.length) : 1);
-  const executor = e.type === 'threads' ? threadPool({ size }) : e.type === 'in-process' ? inProcess() : redisExecutor({ connection: e.url as string, studyName: `${(config.name ?? 'run').replace(/[^\w.-]/g, '_')}-seeds-${process.pid}-${Date.now()}` });
+  const size = e.size ?? (e.type === 'threads' ? Math.min(availableParallelism(), runs) : 1);
+  const executor = e.type === 'threads' ? threadPool({ size }) : e.type === 'in-process' ? inProcess() : redisExecutor({ connection: e.url as string, studyName: `${(config.name ?? 'run').replace(/[^\w.-]/g, '_')}-${folds === undefined ? 'seeds' : 'folds'}-${process.pid}-${Date.now()}` });
   const where = e.type === 'redis' ? `Redis at ${e.url as string}` : e.type === 'threads' ? `${size} worker thread${size === 1 ? '' : 's'}` : 'this process';
-  io.err(`${opts.seeds.length} seeds on ${where}\n`);
+  io.err(`${folds === undefined ? '' : `${folds.length} walk-forward folds`}${folds !== undefined && opts.seeds !== undefined ? ' x ' : ''}${opts.seeds === undefined ? '' : `${opts.seeds.length} seeds`} on ${where}\n`);
   const pct = (v: number) => `${fmt(100 * v)}%`;
-  const result = await runSeeds(config, opts.seeds, {
+  const shared = {
     executor,
     ...(e.type === 'redis' ? { objective: { module: REDIS_OBJECTIVE, export: 'trialObjective' } } : { objective: experimentObjective() }),
     outDir: opts.outDir,
     baseDir: resolve(opts.file, '..'),
     backend: opts.backend as 'auto',
-    onRun: (r) => {
-      const t = r.metrics?.test;
-      io.out(`seed ${r.seed}: ${r.state}${r.error === undefined ? '' : ` (${r.error.name}: ${r.error.message})`}${t === undefined ? '' : `  test return ${pct(t.totalReturn)}, Sharpe ${fmt(t.sharpe)}, max drawdown ${pct(t.maxDrawdown)}, ${t.trades} trades`}\n`);
-    },
-  });
+  };
+  const print = (name: string, r: { state: string; error?: { name: string; message: string }; metrics?: { test: { totalReturn: number; sharpe: number; maxDrawdown: number; trades: number } } }) => {
+    const t = r.metrics?.test;
+    io.out(`${name}: ${r.state}${r.error === undefined ? '' : ` (${r.error.name}: ${r.error.message})`}${t === undefined ? '' : `  test return ${pct(t.totalReturn)}, Sharpe ${fmt(t.sharpe)}, max drawdown ${pct(t.maxDrawdown)}, ${t.trades} trades`}\n`);
+  };
+  const result =
+    folds === undefined
+      ? await runSeeds(config, opts.seeds as readonly number[], { ...shared, onRun: (r) => print(`seed ${r.seed}`, r) })
+      : await runFolds(config, { ...shared, ...(opts.seeds === undefined ? {} : { seeds: opts.seeds }), onRun: (r) => print(`fold ${r.fold} (test bars ${r.test[0]}-${r.test[1]})${opts.seeds === undefined ? '' : ` seed ${r.seed}`}`, r) });
   const s = result.summary;
   const line = (name: string, x: { mean: number; std: number; min: number; max: number }, f: (v: number) => string) => `${name}: mean ${f(x.mean)}, std ${f(x.std)}, from ${f(x.min)} to ${f(x.max)}\n`;
-  io.out(line(`${config.evaluation?.metric ?? 'sharpe'} on the ${config.split?.validation === undefined ? 'test' : 'validation'} split`, s.objective, fmt));
+  const validation = config.split?.validation !== undefined || config.walkForward?.validationSize !== undefined;
+  io.out(line(`${config.evaluation?.metric ?? 'sharpe'} on the ${validation ? 'validation' : 'test'} ${folds === undefined ? 'split' : 'windows'}`, s.objective, fmt));
   io.out(line('test return', s.testReturn, pct));
   io.out(line('test Sharpe', s.testSharpe, fmt));
   io.out(line('test max drawdown', s.testMaxDrawdown, pct));
+  const chained = (result as { readonly chainedTestReturn?: number }).chainedTestReturn;
+  if (chained !== undefined) io.out(`the test windows chained: return ${pct(chained)}\n`);
   io.out(`${result.dir}\n`);
   return result.runs.every((r) => r.state === 'complete') ? 0 : 1;
 }

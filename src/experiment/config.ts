@@ -217,6 +217,26 @@ export interface SplitConfig {
   readonly validation?: number;
 }
 
+/**
+ * Walk-forward folds instead of one split: train on a window of bars, test on the bars after
+ * it, step forward and again (see `walkForward` in `tradegym`). Sizes count bars of the
+ * features, after their warm-up.
+ */
+export interface WalkForwardConfig {
+  /** Bars per training window (the validation bars included). */
+  readonly trainSize: number;
+  /** Bars per test window. */
+  readonly testSize: number;
+  /** Bars between the starts of consecutive folds (default `testSize`: the test windows tile the data). */
+  readonly step?: number;
+  /** Bars left out between a training window and its test window (default 0). */
+  readonly embargo?: number;
+  /** `'rolling'` (default) moves the training window; `'anchored'` starts every one at the first bar. */
+  readonly mode?: 'rolling' | 'anchored';
+  /** The last bars of each training window, held out to evaluate on during training (default none: the fold's test window). */
+  readonly validationSize?: number;
+}
+
 /** A whole experiment: data, features, env, agent, training, evaluation, and optionally a search. */
 export interface ExperimentConfig {
   /** The run's name (default: the config file's name). */
@@ -229,6 +249,10 @@ export interface ExperimentConfig {
   readonly features?: FeaturesConfig;
   /** Chronological split (default `{ train: 0.7 }`: the rest is the test split). */
   readonly split?: SplitConfig;
+  /** Walk-forward folds instead of `split`: `runFolds` (or `tradegym train`) trains one run per fold. */
+  readonly walkForward?: WalkForwardConfig;
+  /** The walk-forward fold a single run trains on, from 0 (set by `runFolds` in each fold's config). */
+  readonly fold?: number;
   /** The trading env. */
   readonly env?: EnvConfig;
   /** The agent. */
@@ -319,6 +343,15 @@ const SCHEMA: JsonSchema = {
       normalize: { anyOf: [{ enum: [false] }, obj('Normalizer options, fitted on the training split', { method: { enum: ['zscore', 'minmax', 'robust'], description: 'the method' }, preserve: { type: 'array', items: { type: 'string' }, description: 'columns left as they are' }, clip: { anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number' } }], description: 'clip to [-clip, clip] or [lo, hi]' } })], description: 'Normalizer options, or false for raw features' },
     }),
     split: obj('chronological split: train, then validation, then test', { train: num('the training fraction', { exclusiveMinimum: 0, exclusiveMaximum: 1 }), validation: num('the validation fraction', { exclusiveMinimum: 0, exclusiveMaximum: 1 }) }, ['train']),
+    walkForward: obj('walk-forward folds instead of split: train on a window, test on the bars after it, step forward', {
+      trainSize: int('bars per training window (validation included)', 1),
+      testSize: int('bars per test window', 1),
+      step: int('bars between the starts of folds (default testSize)', 1),
+      embargo: int('bars left out between training and test (default 0)', 0),
+      mode: { enum: ['rolling', 'anchored'], description: 'rolling (default) or anchored at the first bar' },
+      validationSize: int('the last bars of each training window, held out for evaluation', 1),
+    }, ['trainSize', 'testSize']),
+    fold: int('the walk-forward fold a single run trains on (runFolds sets it)', 0),
     env: obj("the TradingEnv's options", {
       windowSize: int('bars per observation', 1),
       actionScheme: { enum: ['discrete-4', 'discrete-3', 'continuous'], description: 'the action scheme' },
@@ -407,7 +440,11 @@ export function experimentJsonSchema(): ExperimentJsonSchema {
 export function parseExperimentConfig(value: unknown, source?: string): ExperimentConfig {
   validate(SCHEMA, value, '', source);
   const config = value as ExperimentConfig;
-  const { split, tune, evaluation } = config;
+  const { split, tune, evaluation, walkForward } = config;
+  if (walkForward !== undefined && split !== undefined) throw new ConfigError('walkForward', 'and split exclude each other: folds are their own splits', source);
+  if (config.fold !== undefined && walkForward === undefined) throw new ConfigError('fold', `needs walkForward (the folds it picks from), got ${config.fold}`, source);
+  if (walkForward?.validationSize !== undefined && walkForward.validationSize >= walkForward.trainSize) throw new ConfigError('walkForward.validationSize', `must leave training bars (< trainSize ${walkForward.trainSize}), got ${walkForward.validationSize}`, source);
+  if (walkForward !== undefined && tune !== undefined) throw new ConfigError('walkForward', 'cannot be tuned over: tune scores trials on split.validation (tune first, then run the chosen config over folds)', source);
   if (split?.validation !== undefined && split.train + split.validation >= 1) throw new ConfigError('split.validation', `train + validation must leave a test split (< 1), got ${split.train} + ${split.validation}`, source);
   if (evaluation?.every !== undefined && evaluation.every > config.train.totalTimesteps) throw new ConfigError('evaluation.every', `must be at most train.totalTimesteps (${config.train.totalTimesteps}), got ${evaluation.every}`, source);
   if (config.name !== undefined && (!/^[A-Za-z0-9_][\w.-]*$/.test(config.name) || config.name.includes('..'))) throw new ConfigError('name', `must be a folder name (letters, digits, _, . and -; no path), got ${JSON.stringify(config.name)}`, source);

@@ -28,6 +28,7 @@ export {
   type CcxtSource,
   type FeaturesConfig,
   type SplitConfig,
+  type WalkForwardConfig,
   type TuneSamplerConfig,
   type TunePrunerConfig,
   type TuneExecutorConfig,
@@ -37,6 +38,7 @@ export {
 } from './config.js';
 export {
   DEFAULT_FEATURES,
+  experimentFolds,
   loadExperimentData,
   runExperiment,
   runtimeVersions,
@@ -55,3 +57,4 @@ export {
 export { main, type CliIO } from '../cli/main.js';
 export { trialConfig, trialObjective, type TrialData } from './objective.js';
 export { runSeeds, type RunSeedsOptions, type SeedError, type SeedRun, type SeedsResult, type Spread } from './seeds.js';
+export { runFolds, type FoldRun, type FoldsResult, type RunFoldsOptions } from './folds.js';

@@ -15,11 +15,16 @@ export interface TrialData {
   readonly trialsDir: string;
   /** The tfjs backend (default `'auto'`). */
   readonly backend?: 'auto' | 'cpu' | 'wasm' | 'tensorflow';
-  /** Run folders named `trial_<number>` (default) or `seed_<seed>` (a run per seed, see `runSeeds`). */
-  readonly runName?: 'trial' | 'seed';
+  /** Run folders named `trial_<number>` (default), or after the parameters, as `seed_<s>` and `fold_<k>_seed_<s>` (see `runSeeds`, `runFolds`). */
+  readonly runName?: 'trial' | 'params';
 }
 
 let backend: Promise<string> | undefined;
+
+/** A group run's folder name from its parameters: `seed_3`, `fold_2_seed_3`. @internal */
+export function runFolderName(params: Readonly<Record<string, unknown>>): string {
+  return Object.entries(params).map(([k, v]) => `${k}_${String(v)}`).join('_');
+}
 
 /**
  * The config with a trial's parameters set at their key paths (`agent.options.learningRate`),
@@ -65,7 +70,7 @@ export async function trialObjective(trial: TrialContext, data: unknown): Promis
   let k = 0;
   let pruned = false;
   const run = await runExperiment(config, {
-    runDir: d.runName === 'seed' ? `${d.trialsDir}/seed_${String(trial.params.seed)}` : `${d.trialsDir}/trial_${trial.number}`,
+    runDir: `${d.trialsDir}/${d.runName === 'params' ? runFolderName(trial.params) : `trial_${trial.number}`}`,
     report: false,
     onEvaluation: (point) => {
       trial.report(++k, point.value);

@@ -23,12 +23,12 @@ import { FeaturePipeline, type FeatureSpec } from '../features/FeaturePipeline.j
 import { Normalizer } from '../features/Normalizer.js';
 import { readCsv, writeCsv } from '../market/csv.js';
 import type { MarketData } from '../market/MarketData.js';
-import { splitByFraction } from '../market/splits.js';
+import { splitByFraction, walkForward, type WalkForwardFold } from '../market/splits.js';
 import { parseIsoUtc } from '../market/timeframe.js';
 import { RegimeGenerator } from '../synthetic/RegimeGenerator.js';
 import { makeVecEnv } from '../vector/makeVecEnv.js';
 import { VERSION } from '../version.js';
-import { parseExperimentConfig, type Algorithm, type DataConfig, type EvalMetric, type ExperimentConfig } from './config.js';
+import { parseExperimentConfig, type Algorithm, type DataConfig, type EvalMetric, type ExperimentConfig, type WalkForwardConfig } from './config.js';
 import { ConfigError } from './schema.js';
 
 /** The features a config gets when it names none. */
@@ -145,8 +145,10 @@ export interface ExperimentSetup {
   readonly data: MarketData;
   /** The features (warm-up rows dropped), on every bar after the warm-up. */
   readonly frame: FeatureFrame<MarketData>;
-  /** The chronological splits of `frame`. */
+  /** The chronological splits of `frame` (the config's fold, with `walkForward`). */
   readonly split: ExperimentSplits;
+  /** With `walkForward`: every fold, as bar ranges of `frame` (training includes the validation bars). */
+  readonly folds?: readonly WalkForwardFold[];
   /** The normaliser, fitted on the training split (undefined with `normalize: false`). */
   readonly normalizer: Normalizer | undefined;
   /**
@@ -158,6 +160,67 @@ export interface ExperimentSetup {
   createAgent(): ExperimentAgent;
   /** Loads an agent saved by a run of this config. */
   loadAgent(dir: string): Promise<ExperimentAgent>;
+}
+
+function foldsOf(wf: WalkForwardConfig, bars: number, source: string | undefined): WalkForwardFold[] {
+  const sizes: Record<string, unknown> = { ...wf };
+  delete sizes.validationSize;
+  try {
+    return walkForward(bars, sizes as Omit<WalkForwardConfig, 'validationSize'>);
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) throw new ConfigError('walkForward', `${e.message} (the bars after the features' warm-up)`, source);
+    throw e;
+  }
+}
+
+/** The bars and their features (warm-up rows dropped). */
+async function featuresOf(c: ExperimentConfig, baseDir: string | undefined, source: string | undefined): Promise<{ data: MarketData; frame: FeatureFrame<MarketData> }> {
+  const data = await loadExperimentData(c.data, baseDir ?? process.cwd());
+  const pipeline = inSection('features.pipeline', 'specs', () => new FeaturePipeline([...(c.features?.pipeline ?? DEFAULT_FEATURES)]), source);
+  return { data, frame: pipeline.compute(data).dropWarmup() };
+}
+
+/**
+ * The walk-forward folds a config's `walkForward` section makes on its data: bar ranges of
+ * the features after their warm-up (what `setupExperiment(...).frame` holds).
+ * @param config - a config with `walkForward` (its `fold`, if any, is ignored).
+ * @param options - `baseDir` for relative paths (default the working directory), `source` for messages.
+ * @returns the folds, in time order.
+ * @throws {@link ConfigError} when the config has no `walkForward` or no fold fits the data.
+ * @example
+ * ```ts
+ * import { experimentFolds } from 'tradegym/experiment';
+ * const folds = await experimentFolds({
+ *   data: { synthetic: { preset: 'crypto-15m', numSamples: 3000 } },
+ *   walkForward: { trainSize: 1500, testSize: 500 },
+ *   agent: { algo: 'PPO' },
+ *   train: { totalTimesteps: 256 },
+ * });
+ * console.log(folds.length, folds[0]?.test); // 2 [1500, 2000] (the default features leave about 2950 bars)
+ * ```
+ */
+export async function experimentFolds(config: ExperimentConfig, options: { readonly baseDir?: string; readonly source?: string } = {}): Promise<WalkForwardFold[]> {
+  const c = parseExperimentConfig(config, options.source);
+  if (c.walkForward === undefined) throw new ConfigError('walkForward', 'is missing: the config has no folds', options.source);
+  const { frame } = await featuresOf(c, options.baseDir, options.source);
+  return foldsOf(c.walkForward, frame.length, options.source);
+}
+
+/** The config's split of the features: by fraction, or its walk-forward fold. */
+function splitsOf(c: ExperimentConfig, frame: FeatureFrame<MarketData>, source: string | undefined): { split: ExperimentSplits; folds?: readonly WalkForwardFold[] } {
+  const wf = c.walkForward;
+  if (wf === undefined) {
+    const parts = inSection('split', 'fractions', () => splitByFraction(frame, c.split ?? { train: 0.7 }), source);
+    return { split: { train: parts.train, ...(parts.validation === undefined || parts.validation.length === 0 ? {} : { validation: parts.validation }), test: parts.test } };
+  }
+  const validationSize = wf.validationSize ?? 0;
+  const folds = foldsOf(wf, frame.length, source);
+  if (c.fold === undefined) throw new ConfigError('fold', `is required with walkForward: a run trains one of its ${folds.length} folds (set fold to pick one; runFolds, or tradegym train, trains them all)`, source);
+  const fold = folds[c.fold];
+  if (fold === undefined) throw new ConfigError('fold', `must be less than ${folds.length} (the folds that fit ${frame.length} bars), got ${c.fold}`, source);
+  const [a, b] = fold.train;
+  const split = { train: frame.slice(a, b - validationSize), ...(validationSize === 0 ? {} : { validation: frame.slice(b - validationSize, b) }), test: frame.slice(fold.test[0], fold.test[1]) };
+  return { split, folds };
 }
 
 /**
@@ -182,12 +245,8 @@ export interface ExperimentSetup {
 export async function setupExperiment(config: ExperimentConfig, options: { readonly baseDir?: string; readonly source?: string } = {}): Promise<ExperimentSetup> {
   const source = options.source;
   const c = parseExperimentConfig(config, source);
-  const data = await loadExperimentData(c.data, options.baseDir ?? process.cwd());
-  const pipeline = inSection('features.pipeline', 'specs', () => new FeaturePipeline([...(c.features?.pipeline ?? DEFAULT_FEATURES)]), source);
-  const frame = pipeline.compute(data).dropWarmup();
-  const fractions = c.split ?? { train: 0.7 };
-  const parts = inSection('split', 'fractions', () => splitByFraction(frame, fractions), source);
-  const split = { train: parts.train, ...(parts.validation === undefined || parts.validation.length === 0 ? {} : { validation: parts.validation }), test: parts.test };
+  const { data, frame } = await featuresOf(c, options.baseDir, source);
+  const { split, folds } = splitsOf(c, frame, source);
   const normalize = c.features?.normalize ?? { method: 'robust' as const, clip: 5 };
   const normalizer = normalize === false ? undefined : inSection('features.normalize', 'options', () => new Normalizer(normalize).fit(split.train), source);
   const env = c.env ?? {};
@@ -208,6 +267,7 @@ export async function setupExperiment(config: ExperimentConfig, options: { reado
     data,
     frame,
     split,
+    ...(folds === undefined ? {} : { folds }),
     normalizer,
     envFor,
     createAgent: () => inSection('agent.options', 'options', () => new (CLASSES[algo] as unknown as new (env: unknown, o: unknown) => ExperimentAgent)(trainEnv(), agentOptions), source),

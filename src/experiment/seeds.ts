@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { fail, requireInt, requireKnownKeys } from '../core/checks.js';
 import { inProcess, type Executor, type ObjectiveRef, type TrialOutcome } from '../tune/executors.js';
 import { parseExperimentConfig, type ExperimentConfig } from './config.js';
+import { runFolderName, type TrialData } from './objective.js';
 import { newRunDir, toJSONText, withAbsolutePaths, writeAtomic, type ExperimentMetrics } from './run.js';
 
 /** Why a seed's run failed. */
@@ -107,33 +108,86 @@ export function experimentObjective(): Omit<ObjectiveRef, 'data'> {
  * ```
  */
 export async function runSeeds(config: ExperimentConfig, seeds: readonly number[], options: RunSeedsOptions = {}): Promise<SeedsResult> {
-  const o = requireKnownKeys('options', options, ['executor', 'objective', 'outDir', 'baseDir', 'backend', 'onRun']);
+  requireKnownKeys('options', options, GROUP_OPTIONS);
   if (!Array.isArray(seeds) || seeds.length === 0) fail('seeds', 'a non-empty array of integer seeds >= 0', seeds);
   seeds.forEach((s, i) => requireInt(`seeds[${i}]`, s, 0));
   if (new Set(seeds).size !== seeds.length) fail('seeds', 'distinct seeds', seeds);
   const c = parseExperimentConfig(config);
+  const { dir, runs } = await runGroup(c, seeds.map((seed) => ({ seed })), options, (run) => options.onRun?.(seedRun(run)));
+  const result: SeedsResult = { dir, runs: runs.map(seedRun), summary: summarise(runs) };
+  // the runs' own metrics.json hold their figures: seeds.json lists the runs and the spread
+  writeAtomic(join(dir, 'seeds.json'), toJSONText({ ...result, runs: result.runs.map(withoutMetrics) }));
+  return result;
+}
+
+function seedRun(r: GroupRun): SeedRun {
+  const { params, ...rest } = r;
+  return { seed: params.seed as number, ...rest };
+}
+
+/** A run without its metrics (a group's JSON lists the runs; their own metrics.json hold the figures). @internal */
+export function withoutMetrics<T extends { readonly metrics?: unknown }>(run: T): Omit<T, 'metrics'> {
+  const copy: { metrics?: unknown } = { ...run };
+  delete copy.metrics;
+  return copy as Omit<T, 'metrics'>;
+}
+
+/** One run of a group: its parameters (`seed`, `fold`), folder, state, metrics. @internal */
+export interface GroupRun {
+  readonly params: Readonly<Record<string, number>>;
+  readonly dir: string;
+  readonly state: 'complete' | 'failed';
+  readonly metrics?: ExperimentMetrics;
+  readonly error?: SeedError;
+}
+
+/** The option keys every group of runs takes. @internal */
+export const GROUP_OPTIONS = ['executor', 'objective', 'outDir', 'baseDir', 'backend', 'onRun'] as const;
+
+/** The spread of the objective and test figures over the runs that wrote metrics. @internal */
+export function summarise(runs: readonly GroupRun[]): SeedsResult['summary'] {
+  const done = runs.flatMap((r) => (r.metrics === undefined ? [] : [r.metrics]));
+  return {
+    objective: spread(done.map((m) => m.objective.value)),
+    testReturn: spread(done.map((m) => m.test.totalReturn)),
+    testSharpe: spread(done.map((m) => m.test.sharpe)),
+    testMaxDrawdown: spread(done.map((m) => m.test.maxDrawdown)),
+  };
+}
+
+/**
+ * Runs the config once per parameter set (`{ seed }`, `{ fold }`, `{ fold, seed }`) in a new
+ * group folder, each run in `<group>/<key>_<value>[_<key>_<value>]`, on the executor. @internal
+ */
+export async function runGroup(
+  c: ExperimentConfig,
+  jobs: readonly Readonly<Record<string, number>>[],
+  options: Omit<RunSeedsOptions, 'onRun'>,
+  onRun: (run: GroupRun) => void,
+): Promise<{ dir: string; runs: GroupRun[] }> {
+  const o = options as Record<string, unknown>;
   const executor = (o.executor as Executor | undefined) ?? inProcess();
   if (typeof executor !== 'object' || executor === null || typeof executor.run !== 'function' || typeof executor.close !== 'function') fail('options.executor', 'an executor (inProcess(), threadPool(), redisExecutor())', executor);
   const asRun = withAbsolutePaths(c, (o.baseDir as string | undefined) ?? process.cwd());
   const dir = resolve(newRunDir((o.outDir as string | undefined) ?? 'runs', c.name ?? 'run'));
-  const data = { config: asRun, trialsDir: dir, backend: (o.backend as string | undefined) ?? 'auto', runName: 'seed' };
+  const data: TrialData = { config: asRun, trialsDir: dir, backend: (o.backend as TrialData['backend']) ?? 'auto', runName: 'params' };
   const objective = { ...((o.objective as Omit<ObjectiveRef, 'data'> | undefined) ?? experimentObjective()), data };
-  const runs: SeedRun[] = new Array(seeds.length);
-  const concurrency = Math.max(1, Math.min(seeds.length, executor.outOfThread ? executor.size : 1));
+  const runs: GroupRun[] = new Array(jobs.length);
+  const concurrency = Math.max(1, Math.min(jobs.length, executor.outOfThread ? executor.size : 1));
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < seeds.length) {
+    while (next < jobs.length) {
       const i = next++;
-      const seed = seeds[i] as number;
-      const outcome: TrialOutcome = await executor.run({ number: i, params: { seed }, direction: 'maximize', history: [], objective });
-      const runDir = join(dir, `seed_${seed}`);
+      const params = jobs[i] as Readonly<Record<string, number>>;
+      const outcome: TrialOutcome = await executor.run({ number: i, params, direction: 'maximize', history: [], objective });
+      const runDir = join(dir, runFolderName(params));
       const file = join(runDir, 'metrics.json');
       const metrics = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8'), (_k, v: unknown) => (v === 'NaN' ? Number.NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v)) as ExperimentMetrics) : undefined;
       // a run whose objective is NaN (a Sharpe ratio without trades) finished all the same
       const finished = outcome.state === 'complete' || (outcome.state === 'failed' && outcome.error === undefined);
-      const run: SeedRun = { seed, dir: runDir, state: finished ? 'complete' : 'failed', ...(metrics === undefined ? {} : { metrics }), ...(outcome.error === undefined ? {} : { error: outcome.error }) };
+      const run: GroupRun = { params, dir: runDir, state: finished ? 'complete' : 'failed', ...(metrics === undefined ? {} : { metrics }), ...(outcome.error === undefined ? {} : { error: outcome.error }) };
       runs[i] = run;
-      (o.onRun as RunSeedsOptions['onRun'])?.(run);
+      onRun(run);
     }
   };
   try {
@@ -141,18 +195,6 @@ export async function runSeeds(config: ExperimentConfig, seeds: readonly number[
   } finally {
     await executor.close();
   }
-  const done = runs.flatMap((r) => (r.metrics === undefined ? [] : [r.metrics]));
-  const result: SeedsResult = {
-    dir,
-    runs,
-    summary: {
-      objective: spread(done.map((m) => m.objective.value)),
-      testReturn: spread(done.map((m) => m.test.totalReturn)),
-      testSharpe: spread(done.map((m) => m.test.sharpe)),
-      testMaxDrawdown: spread(done.map((m) => m.test.maxDrawdown)),
-    },
-  };
-  // the runs' own metrics.json hold their figures: seeds.json lists the runs and the spread
-  writeAtomic(join(dir, 'seeds.json'), toJSONText({ ...result, runs: runs.map((r) => ({ seed: r.seed, dir: r.dir, state: r.state, ...(r.error === undefined ? {} : { error: r.error }) })) }));
-  return result;
+  return { dir, runs };
 }
+

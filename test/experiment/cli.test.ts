@@ -51,6 +51,7 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tradegym-cli-'));
   writeFileSync(join(dir, 'tiny.yaml'), `# a tiny run\n${JSON.stringify(config, null, 2)}\n`);
+  writeFileSync(join(dir, 'wf.yaml'), JSON.stringify({ ...config, split: undefined, name: 'wf', walkForward: { trainSize: 500, testSize: 300 }, evaluation: { metric: 'return' } }));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -121,13 +122,27 @@ describe('the tradegym command', () => {
     expect(badSplit.stderr).toMatch(/--split must be train, validation or test, got "holdout"/);
   }, 180_000);
 
-  it('train --seeds runs a seed per worker thread, the same runs as one at a time', async () => {
-    const [threads, here, badRange, alone] = await Promise.all([
+  it('train --seeds runs a seed per worker thread, the same runs as one at a time; a walkForward config trains every fold, or one with --fold', async () => {
+    const [threads, here, badRange, alone, folds, fold1, foldDir] = await Promise.all([
       tradegym(['train', 'tiny.yaml', '--seeds', '3,5', '--threads', '2', '--out', 'seeds-threads', '--backend', 'cpu'], dir),
       tradegym(['train', 'tiny.yaml', '--seeds', '3-3,5', '--executor', 'in-process', '--out', 'seeds-here', '--backend', 'cpu'], dir),
       tradegym(['train', 'tiny.yaml', '--seeds', '5-3'], dir),
       tradegym(['train', 'tiny.yaml', '--threads', '2'], dir),
+      tradegym(['train', 'wf.yaml', '--executor', 'in-process', '--out', 'folds', '--backend', 'cpu'], dir),
+      tradegym(['train', 'wf.yaml', '--fold', '1', '--out', 'fold1', '--backend', 'cpu', '--no-report'], dir),
+      tradegym(['train', 'wf.yaml', '--run-dir', 'somewhere'], dir),
     ]);
+    // 1200 bars, 1193 after RSI(7)'s warm-up: [0,500) → [500,800) and [300,800) → [800,1100)
+    expect(folds.stderr).toContain('2 walk-forward folds on this process');
+    expect(folds.stdout).toMatch(/^fold 0 \(test bars 500-800\): complete {2}test return/m);
+    expect(folds.stdout).toMatch(/^fold 1 \(test bars 800-1100\): complete/m);
+    expect(folds.stdout).toMatch(/^the test windows chained: return /m);
+    expect([folds.code, fold1.code]).toEqual([0, 0]);
+    const inGroup = JSON.parse(readFileSync(join(dir, 'folds', 'wf_1', 'fold_1', 'metrics.json'), 'utf8')) as Record<string, unknown>;
+    const single = JSON.parse(readFileSync(join(dir, 'fold1', 'wf_1', 'metrics.json'), 'utf8')) as Record<string, unknown>;
+    expect({ ...inGroup, trainSeconds: 0 }).toEqual({ ...single, trainSeconds: 0 });
+    expect(foldDir.code).toBe(2);
+    expect(foldDir.stderr).toMatch(/a config with walkForward trains every fold, into a group folder: it does not go with --run-dir \(--fold k trains one fold\)/);
     expect(threads.stderr).toContain('2 seeds on 2 worker threads');
     expect([threads.code, here.code]).toEqual([0, 0]);
     expect(threads.stdout).toMatch(/^seed 3: complete {2}test return/m);
@@ -141,7 +156,7 @@ describe('the tradegym command', () => {
     expect(badRange.code).toBe(2);
     expect(badRange.stderr).toMatch(/--seeds takes seeds and ranges such as 0,1,2 or 0-4, got "5-3"/);
     expect(alone.code).toBe(2);
-    expect(alone.stderr).toMatch(/--executor, --threads and --redis go with --seeds/);
+    expect(alone.stderr).toMatch(/--executor, --threads and --redis go with --seeds or walkForward/);
   }, 180_000);
 
   it('refuses a config with a bad key, naming the file and the key path', async () => {
@@ -155,13 +170,17 @@ describe('the tradegym command', () => {
   }, 60_000);
 
   it('generate writes the bars the generator makes; features writes the frame the run computes', async () => {
-    const [gen, fromConfig, features, raw] = await Promise.all([
+    const [gen, fromConfig, features, raw, fold] = await Promise.all([
       tradegym(['generate', '--preset', 'equity-daily', '--samples', '300', '--seed', '9', '--out', 'gen/bars.csv'], dir),
       tradegym(['generate', 'tiny.yaml', '--out', 'gen/tiny.csv'], dir),
       tradegym(['features', 'tiny.yaml', '--out', 'features.csv'], dir),
       tradegym(['features', 'tiny.yaml', '--out', 'raw.csv', '--raw'], dir),
+      tradegym(['features', 'wf.yaml', '--set', 'fold=1', '--out', 'fold.csv'], dir),
     ]);
-    expect([gen.code, fromConfig.code, features.code, raw.code]).toEqual([0, 0, 0, 0]);
+    expect([gen.code, fromConfig.code, features.code, raw.code, fold.code]).toEqual([0, 0, 0, 0, 0]);
+    // fold 1 of wf.yaml trains on rows [300, 800) and tests on [800, 1100) of 1193: the rest has no split
+    const labels = readFileSync(join(dir, 'fold.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[1]);
+    expect(labels).toEqual([...Array(300).fill(''), ...Array(500).fill('train'), ...Array(300).fill('test'), ...Array(93).fill('')]);
     const expected = RegimeGenerator.preset('equity-daily').generate({ numSamples: 300, seed: 9 }).data;
     const read = await readCsv(join(dir, 'gen', 'bars.csv'));
     expect(Array.from(read.close)).toEqual(Array.from(expected.close));
