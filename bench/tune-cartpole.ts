@@ -6,6 +6,8 @@
 // trials that solved CartPole (mean >= 475) with the steps they had trained.
 //   npm run bench -- tune-cartpole        BENCH_TRIALS=40 BENCH_STEPS=50000
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { threadPool } from '../src/tune/index.js';
 import { solvedTrials, tuneCartPole } from '../examples/tune-ppo.js';
 
 const nTrials = Number(process.env.BENCH_TRIALS ?? 40);
@@ -17,6 +19,21 @@ for (const threads of [1, 2, 1, 2]) runs.push({ threads, ...(await tuneCartPole(
 const best = (threads: number) => runs.filter((r) => r.threads === threads).sort((a, b) => a.seconds - b.seconds)[0]!;
 const [one, two] = [best(1), best(2)];
 for (const r of runs) if (JSON.stringify(r.study.toJSON()) !== JSON.stringify(one.study.toJSON())) throw new Error('the runs gave different trials');
+// the machine's own ceiling for two CPU-bound trainings: trial 0 (unpruned, the full budget) alone
+// on one thread, then two copies of it at once on two threads; ceiling = 2 x alone / together
+const job = (number: number) => ({ number, params: one.study.trials[0]!.params, direction: 'maximize' as const, history: [], objective: { module: fileURLToPath(new URL('../examples/tune-ppo.ts', import.meta.url)), export: 'objective', data: budget } });
+const timed = async (size: number, copies: number) => {
+  const pool = threadPool({ size });
+  await pool.run({ ...job(99), objective: { ...job(99).objective, data: 1000 } }); // start the threads and compile
+  if (size > 1) await Promise.all([pool.run({ ...job(98), objective: { ...job(98).objective, data: 1000 } }), pool.run({ ...job(97), objective: { ...job(97).objective, data: 1000 } })]);
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: copies }, (_, i) => pool.run(job(i))));
+  const seconds = (performance.now() - t0) / 1000;
+  await pool.close();
+  return seconds;
+};
+const alone = Math.min(await timed(1, 1), await timed(1, 1));
+const together = Math.min(await timed(2, 2), await timed(2, 2));
 const states = two.study.trials.map((t) => t.state);
 const solved = solvedTrials(two.study, budget);
 console.log(
@@ -29,6 +46,7 @@ console.log(
     allRuns: runs.map((r) => ({ threads: r.threads, seconds: +r.seconds.toFixed(1) })),
     speedup: +(one.seconds / two.seconds).toFixed(2),
     sameTrials: true,
+    ceiling: { oneTrialAloneSeconds: +alone.toFixed(2), twoAtOnceSeconds: +together.toFixed(2), speedup: +((2 * alone) / together).toFixed(2) },
     complete: states.filter((s) => s === 'complete').length,
     pruned: states.filter((s) => s === 'pruned').length,
     best: { trial: two.study.bestTrial?.number, value: two.study.bestTrial?.value, params: two.study.bestTrial?.params },
