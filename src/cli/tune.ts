@@ -49,7 +49,16 @@ export async function runTune(config: ExperimentConfig, opts: { readonly file: s
     if (e instanceof Error && e.name === 'InvalidArgumentError') throw new ConfigError('tune', e.message, source);
     throw e;
   }
-  const dir = opts.resume ?? newRunDir(opts.outDir, config.name ?? basename(source).replace(/\.(ya?ml|json)$/i, ''));
+  // the executor next: an unreachable Redis leaves no study folder either
+  const studyName = (folder: string) => basename(resolve(folder)).replace(/[^\w.-]/g, '_');
+  const dirName = config.name ?? basename(source).replace(/\.(ya?ml|json)$/i, '');
+  const probe = kind === 'redis' ? redisExecutor({ connection: tune.executor?.url as string, studyName: 'probe' }) : undefined;
+  try {
+    await probe?.ready?.();
+  } finally {
+    await probe?.close();
+  }
+  const dir = opts.resume ?? newRunDir(opts.outDir, dirName);
   const baseDir = opts.resume === undefined ? resolve(source, '..') : resolve(opts.resume);
   const asRun = withAbsolutePaths(config, baseDir);
   if (opts.resume === undefined) writeAtomic(join(dir, 'config.json'), toJSONText(asRun));
@@ -61,7 +70,7 @@ export async function runTune(config: ExperimentConfig, opts: { readonly file: s
     const trialsDir = resolve(dir, 'trials');
     const data = { config: asRun, trialsDir, backend: opts.backend };
     const ref = kind === 'redis' ? { module: REDIS_OBJECTIVE, export: 'trialObjective', data } : { ...experimentObjective(), data };
-    const executor = kind === 'threads' ? threadPool({ size }) : kind === 'in-process' ? inProcess() : redisExecutor({ connection: tune.executor?.url as string, studyName: basename(resolve(dir)).replace(/[^\w.-]/g, '_') });
+    const executor = kind === 'threads' ? threadPool({ size }) : kind === 'in-process' ? inProcess() : redisExecutor({ connection: tune.executor?.url as string, studyName: studyName(dir) });
     const names = Object.keys(tune.space);
     await study.optimize(ref, {
       nTrials: remaining,

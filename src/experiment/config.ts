@@ -54,6 +54,8 @@ export interface CsvDataConfig {
   readonly timeframe?: string;
   /** `'drop'` or `'forward-fill'` bad rows instead of refusing them. */
   readonly repair?: 'drop' | 'forward-fill';
+  /** The file's SHA-256 (hex): other bytes are refused. A run folder's `config.json` records it. */
+  readonly sha256?: string;
 }
 
 /** Bars downloaded through ccxt (`tradegym fetch`), kept in a CSV cache. */
@@ -72,6 +74,8 @@ export interface CcxtDataConfig {
   readonly cache: string;
   /** Options for the ccxt exchange's constructor (API keys are not needed for candles). */
   readonly exchangeOptions?: Readonly<Record<string, unknown>>;
+  /** The cache's SHA-256 (hex): other bytes are refused. A run folder's `config.json` records it. */
+  readonly sha256?: string;
 }
 
 /** Generated bars. */
@@ -281,6 +285,8 @@ function optionsSchema(algo: Algorithm, defaults: object): JsonSchema {
 
 const AGENT_DEFAULTS: Record<Algorithm, object> = { PPO: PPO_DEFAULTS, A2C: A2C_DEFAULTS, DQN: DQN_DEFAULTS, QRDQN: QRDQN_DEFAULTS, SAC: SAC_DEFAULTS, RecurrentPPO: RECURRENT_PPO_DEFAULTS };
 
+const SHA256: JsonSchema = { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: "the file's SHA-256 (hex): other bytes are refused (a run folder's config.json records it)" };
+
 const paramSpec: JsonSchema = {
   type: 'object',
   description: 'What to draw: { type: uniform | loguniform | int | choice, ... } as tradegym/tune',
@@ -324,6 +330,7 @@ const SCHEMA: JsonSchema = {
           symbol: str('the symbol to record'),
           timeframe: str("the timeframe, e.g. '1h'"),
           repair: { enum: ['drop', 'forward-fill'], description: 'what to do with bad rows' },
+          sha256: SHA256,
         }, ['path']),
         ccxt: obj('bars downloaded with ccxt and kept in a CSV cache', {
           exchange: str("the ccxt exchange id, e.g. 'binance'"),
@@ -333,6 +340,7 @@ const SCHEMA: JsonSchema = {
           until: str('stop before this time, ISO 8601'),
           cache: str('the CSV the bars are kept in, relative to the config'),
           exchangeOptions: { type: 'object', description: "the exchange constructor's options" },
+          sha256: SHA256,
         }, ['exchange', 'symbol', 'timeframe', 'since', 'cache']),
       },
       additionalProperties: false,

@@ -1,7 +1,8 @@
 // Runs an experiment config: bars → features (normalised on the training split) → trading envs
 // → agent → training (JSONL and TensorBoard logs, checkpoints, evaluations) → backtest of the
 // held-out split → metrics and report, all in one run folder.
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, cpus, platform } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -21,7 +22,7 @@ import { TradingEnv } from '../envs/trading/TradingEnv.js';
 import type { FeatureFrame } from '../features/FeatureFrame.js';
 import { FeaturePipeline, type FeatureSpec } from '../features/FeaturePipeline.js';
 import { Normalizer } from '../features/Normalizer.js';
-import { readCsv, writeCsv } from '../market/csv.js';
+import { readCsvStream, writeCsv, type ReadCsvOptions } from '../market/csv.js';
 import type { MarketData } from '../market/MarketData.js';
 import { splitByFraction, walkForward, type WalkForwardFold } from '../market/splits.js';
 import { parseIsoUtc } from '../market/timeframe.js';
@@ -84,30 +85,51 @@ function fromConfig(baseDir: string, path: string): string {
  * ```
  */
 export async function loadExperimentData(data: DataConfig, baseDir: string): Promise<MarketData> {
+  return (await loadBars(data, baseDir)).bars;
+}
+
+/** Parses a file's bytes, checked against the config's `sha256` when it gives one; returns the bars and the bytes' SHA-256. */
+async function readChecked(file: string, options: ReadCsvOptions, expected: string | undefined, at: string): Promise<{ bars: MarketData; sha256: string }> {
+  const bytes = readFileSync(file);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (expected !== undefined && expected.toLowerCase() !== sha256) throw new ConfigError(at, `the file's SHA-256 is ${sha256}, not ${expected}: ${file} is not the file this config was run on`);
+  // the bars come from the very bytes hashed
+  return { bars: await readCsvStream((async function* () { yield bytes; })(), options), sha256 };
+}
+
+/** The config's bars and, for a file, the SHA-256 of its bytes. */
+async function loadBars(data: DataConfig, baseDir: string): Promise<{ bars: MarketData; sha256?: string }> {
   if ('synthetic' in data) {
     const s = data.synthetic;
-    return inSection('data.synthetic', 'options', () => RegimeGenerator.preset(s.preset).generate({
-      numSamples: s.numSamples,
-      seed: s.seed ?? 0,
-      ...(s.startTime === undefined ? {} : { startTime: parseIsoUtc(s.startTime) }),
-      ...(s.symbol === undefined ? {} : { symbol: s.symbol }),
-    }).data);
+    return {
+      bars: inSection('data.synthetic', 'options', () => RegimeGenerator.preset(s.preset).generate({
+        numSamples: s.numSamples,
+        seed: s.seed ?? 0,
+        ...(s.startTime === undefined ? {} : { startTime: parseIsoUtc(s.startTime) }),
+        ...(s.symbol === undefined ? {} : { symbol: s.symbol }),
+      }).data),
+    };
   }
   if ('csv' in data) {
-    const { path, ...options } = data.csv;
+    const { path, sha256, ...options } = data.csv;
     const file = fromConfig(baseDir, path);
     if (!existsSync(file)) throw new ConfigError('data.csv.path', `no such file: ${file}`);
-    return readCsv(file, options as Parameters<typeof readCsv>[1]);
+    return readChecked(file, options as ReadCsvOptions, sha256, 'data.csv.sha256');
   }
   const c = data.ccxt;
   const cache = fromConfig(baseDir, c.cache);
-  if (existsSync(cache)) return readCsv(cache, { symbol: c.symbol, timeframe: c.timeframe });
-  const bars = await downloadInto(c, cache);
-  return bars;
+  if (!existsSync(cache)) await downloadInto(c, cache);
+  return readChecked(cache, { symbol: c.symbol, timeframe: c.timeframe }, c.sha256, 'data.ccxt.sha256');
+}
+
+/** The config with its data file's SHA-256 recorded (`data.csv.sha256`, `data.ccxt.sha256`), so rerunning it refuses other bytes. @internal */
+export function withDataHash(c: ExperimentConfig, sha256: string | undefined): ExperimentConfig {
+  if (sha256 === undefined) return c;
+  return { ...c, data: 'csv' in c.data ? { csv: { ...c.data.csv, sha256 } } : 'ccxt' in c.data ? { ccxt: { ...c.data.ccxt, sha256 } } : c.data };
 }
 
 /** Downloads the ccxt config's bars and writes them to `cache` (atomically). */
-async function downloadInto(c: Extract<DataConfig, { ccxt: unknown }>['ccxt'], cache: string): Promise<MarketData> {
+async function downloadInto(c: Extract<DataConfig, { ccxt: unknown }>['ccxt'], cache: string): Promise<void> {
   const [{ downloadOHLCV }, ccxtModule] = await Promise.all([import('../ccxt/downloadOHLCV.js'), import('ccxt').catch(() => {
     throw new TradegymError('data.ccxt needs the ccxt package: npm install ccxt');
   })]);
@@ -124,7 +146,6 @@ async function downloadInto(c: Extract<DataConfig, { ccxt: unknown }>['ccxt'], c
   mkdirSync(dirname(cache), { recursive: true });
   await writeCsv(data, `${cache}.partial`);
   renameSync(`${cache}.partial`, cache);
-  return data;
 }
 
 /** The features of each split, in time order. */
@@ -147,6 +168,8 @@ export interface ExperimentSetup {
   readonly frame: FeatureFrame<MarketData>;
   /** The chronological splits of `frame` (the config's fold, with `walkForward`). */
   readonly split: ExperimentSplits;
+  /** The SHA-256 of the data file's bytes (a CSV, a ccxt cache), which the bars were parsed from. */
+  readonly dataSha256?: string;
   /** With `walkForward`: every fold, as bar ranges of `frame` (training includes the validation bars). */
   readonly folds?: readonly WalkForwardFold[];
   /** The normaliser, fitted on the training split (undefined with `normalize: false`). */
@@ -174,10 +197,12 @@ function foldsOf(wf: WalkForwardConfig, bars: number, source: string | undefined
 }
 
 /** The bars and their features (warm-up rows dropped). */
-async function featuresOf(c: ExperimentConfig, baseDir: string | undefined, source: string | undefined): Promise<{ data: MarketData; frame: FeatureFrame<MarketData> }> {
-  const data = await loadExperimentData(c.data, baseDir ?? process.cwd());
+async function featuresOf(c: ExperimentConfig, baseDir: string | undefined, source: string | undefined): Promise<{ data: MarketData; frame: FeatureFrame<MarketData>; sha256?: string }> {
+  const { bars: data, sha256 } = await loadBars(c.data, baseDir ?? process.cwd());
   const pipeline = inSection('features.pipeline', 'specs', () => new FeaturePipeline([...(c.features?.pipeline ?? DEFAULT_FEATURES)]), source);
-  return { data, frame: pipeline.compute(data).dropWarmup() };
+  const all = pipeline.compute(data);
+  if (all.warmup >= data.length) throw new ConfigError('features.pipeline', `needs more bars than the data has: the features' warm-up takes ${all.warmup === all.length ? 'every one' : all.warmup} of its ${data.length} bars, leaving none to train or test on`, source);
+  return { data, frame: all.dropWarmup(), ...(sha256 === undefined ? {} : { sha256 }) };
 }
 
 /**
@@ -245,7 +270,7 @@ function splitsOf(c: ExperimentConfig, frame: FeatureFrame<MarketData>, source: 
 export async function setupExperiment(config: ExperimentConfig, options: { readonly baseDir?: string; readonly source?: string } = {}): Promise<ExperimentSetup> {
   const source = options.source;
   const c = parseExperimentConfig(config, source);
-  const { data, frame } = await featuresOf(c, options.baseDir, source);
+  const { data, frame, sha256 } = await featuresOf(c, options.baseDir, source);
   const { split, folds } = splitsOf(c, frame, source);
   const normalize = c.features?.normalize ?? { method: 'robust' as const, clip: 5 };
   const normalizer = normalize === false ? undefined : inSection('features.normalize', 'options', () => new Normalizer(normalize).fit(split.train), source);
@@ -268,6 +293,7 @@ export async function setupExperiment(config: ExperimentConfig, options: { reado
     frame,
     split,
     ...(folds === undefined ? {} : { folds }),
+    ...(sha256 === undefined ? {} : { dataSha256: sha256 }),
     normalizer,
     envFor,
     createAgent: () => inSection('agent.options', 'options', () => new (CLASSES[algo] as unknown as new (env: unknown, o: unknown) => ExperimentAgent)(trainEnv(), agentOptions), source),
@@ -561,7 +587,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
   const setup = await setupExperiment(config, { baseDir, ...(source === undefined ? {} : { source }) });
   const c = setup.config;
   // the config as run: data paths absolute, so the run folder's copy reruns from anywhere
-  const asRun = withAbsolutePaths(c, baseDir);
+  const asRun = withDataHash(withAbsolutePaths(c, baseDir), setup.dataSha256);
   const name = c.name ?? (source === undefined ? 'run' : source.replace(/^.*[\\/]/, '').replace(/\.(ya?ml|json)$/i, ''));
   // the agent (and its training env) first: a value they refuse leaves no run folder behind
   const agent = setup.createAgent();

@@ -24,6 +24,8 @@ export interface JsonSchema {
   readonly exclusiveMaximum?: number;
   /** The shortest string allowed. */
   readonly minLength?: number;
+  /** A regular expression a string matches (ECMAScript syntax, unanchored as JSON Schema's). */
+  readonly pattern?: string;
   /** The fewest items allowed. */
   readonly minItems?: number;
   /** The fewest keys allowed. */
@@ -144,6 +146,7 @@ export function validate(schema: JsonSchema, value: unknown, path: string, sourc
     if (out) bad(`expected ${describe(schema)}, got ${show(value)}`);
   }
   if (typeof value === 'string' && schema.minLength !== undefined && value.length < schema.minLength) bad(`expected a string of at least ${schema.minLength} characters, got ${show(value)}`);
+  if (typeof value === 'string' && schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) bad(`expected a string matching ${schema.pattern}, got ${show(value)}`);
   if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) bad(`expected at least ${schema.minItems} items, got ${show(value)}`);
     if (schema.maxItems !== undefined && value.length > schema.maxItems) bad(`expected at most ${schema.maxItems} items, got ${show(value)}`);

@@ -169,6 +169,13 @@ export async function runGroup(
   const executor = (o.executor as Executor | undefined) ?? inProcess();
   if (typeof executor !== 'object' || executor === null || typeof executor.run !== 'function' || typeof executor.close !== 'function') fail('options.executor', 'an executor (inProcess(), threadPool(), redisExecutor())', executor);
   const asRun = withAbsolutePaths(c, (o.baseDir as string | undefined) ?? process.cwd());
+  // an executor that cannot run (an unreachable Redis) fails before the group folder exists
+  try {
+    await executor.ready?.();
+  } catch (e) {
+    await executor.close();
+    throw e;
+  }
   const dir = resolve(newRunDir((o.outDir as string | undefined) ?? 'runs', c.name ?? 'run'));
   const data: TrialData = { config: asRun, trialsDir: dir, backend: (o.backend as TrialData['backend']) ?? 'auto', runName: 'params' };
   const objective = { ...((o.objective as Omit<ObjectiveRef, 'data'> | undefined) ?? experimentObjective()), data };

@@ -108,6 +108,12 @@ export interface Executor {
    * @returns its outcome; rejects only when the executor itself breaks.
    */
   run(job: TrialJob): Promise<TrialOutcome>;
+  /**
+   * Makes sure the executor can run trials (connects to its queue) before the first one, so a
+   * caller can fail early, before it writes anything; `run` does it anyway. Optional.
+   * @returns once ready; rejects when it cannot be (an unreachable Redis).
+   */
+  ready?(): Promise<void>;
   /** Frees what it holds (threads, connections); `optimize` calls it at its end, errors included. */
   close(): Promise<void>;
 }

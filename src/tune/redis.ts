@@ -371,6 +371,9 @@ export function redisExecutor(options: RedisExecutorOptions): Executor {
     name: 'redis',
     size: Infinity,
     outOfThread: true,
+    async ready() {
+      await open();
+    },
     async run(job) {
       const open_ = await open();
       const work = (async () => {

@@ -275,13 +275,20 @@ describe('the tradegym command', () => {
       expect(record('resumed/search_1')).toEqual(record('here/search_1'));
     }, 240_000);
 
-    it('refuses a config without tune, or with a search that cannot be built, naming the key', async () => {
+    it('refuses a config without tune, a search that cannot be built, or an unreachable Redis, leaving no folder', async () => {
       writeFileSync(join(dir, 'badtune.json'), JSON.stringify(study({ pruner: { type: 'asha', reductionFactor: 1 } })));
-      const [none, bad, both] = await Promise.all([
+      const [none, bad, both, noRedis, noRedisSeeds] = await Promise.all([
         tradegym(['tune', 'tiny.yaml'], dir),
         tradegym(['tune', 'badtune.json', '--executor', 'in-process'], dir),
         tradegym(['tune', 'tiny.yaml', '--resume', 'x'], dir),
+        tradegym(['tune', 'search.json', '--out', 'noredis', '--redis', 'redis://127.0.0.1:1'], dir),
+        tradegym(['train', 'tiny.yaml', '--seeds', '1,2', '--out', 'noredis', '--redis', 'redis://127.0.0.1:1'], dir),
       ]);
+      for (const r of [noRedis, noRedisSeeds]) {
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/RedisUnavailableError: .*redis:\/\/127\.0\.0\.1:1/);
+      }
+      expect(existsSync(join(dir, 'noredis'))).toBe(false);
       expect(none.code).toBe(2);
       expect(none.stderr).toMatch(/tiny\.yaml: tune: is required by tradegym tune/);
       expect(bad.code).toBe(2);
@@ -295,7 +302,7 @@ describe('the tradegym command', () => {
       if (findRedisServer() === undefined) {
         if (required) throw new Error('TRADEGYM_REQUIRE_REDIS is set but redis-server is not on the PATH: install it (apt-get install redis-server)');
         console.log('redis-server was not found on the PATH: "tradegym tune --redis" checked that an unreachable Redis fails plainly instead of running a cluster (install redis-server to run it)');
-        const r = await tradegym(['tune', 'search.json', '--out', 'noredis', '--redis', 'redis://127.0.0.1:1'], dir);
+        const r = await tradegym(['tune', 'search.json', '--out', 'noredis2', '--redis', 'redis://127.0.0.1:1'], dir);
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(/RedisUnavailableError: .*redis:\/\/127\.0\.0\.1:1/);
         return;

@@ -1,13 +1,16 @@
 // A run folder: what it holds, that rerunning its config.json reproduces it bit for bit, that
 // evaluation never touches the test split when there is a validation split, and that values the
 // classes refuse are reported at their key path.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/agents/index.js';
 import { backtest } from '../../src/backtest/backtest.js';
-import { ConfigError, parseExperimentText, runExperiment, runSeeds, setupExperiment, type ExperimentConfig } from '../../src/experiment/index.js';
+import { writeCsv } from '../../src/market/csv.js';
+import { RegimeGenerator } from '../../src/synthetic/RegimeGenerator.js';
+import { ConfigError, parseExperimentConfig, parseExperimentText, runExperiment, runSeeds, setupExperiment, type ExperimentConfig } from '../../src/experiment/index.js';
 import { VERSION } from '../../src/version.js';
 
 const tiny: ExperimentConfig = {
@@ -141,9 +144,32 @@ describe('runExperiment', () => {
     await expect(runSeeds(config, [])).rejects.toThrow(/seeds must be a non-empty array/);
   }, 120_000);
 
+  it("records a CSV's SHA-256 in the run's config.json, and a rerun refuses a changed file", async () => {
+    const file = join(dir, 'bars.csv');
+    await writeCsv(RegimeGenerator.preset('crypto-15m').generate({ numSamples: 1500, seed: 5 }).data, file);
+    const config: ExperimentConfig = { ...tiny, name: 'fromcsv', data: { csv: { path: 'bars.csv' } }, train: { totalTimesteps: 64 }, evaluation: { metric: 'return' } };
+    const run = await runExperiment(config, { outDir: dir, baseDir: dir, report: false, tensorboard: false });
+    const recorded = JSON.parse(readFileSync(join(run.dir, 'config.json'), 'utf8')) as ExperimentConfig;
+    // the hash of the file's bytes, by node:crypto on a fresh read
+    expect(recorded.data).toEqual({ csv: { path: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') } });
+    const again = await runExperiment(recorded, { outDir: dir, report: false, tensorboard: false });
+    expect({ ...again.metrics, trainSeconds: 0 }).toEqual({ ...run.metrics, trainSeconds: 0 });
+    // one byte more (a trailing newline) is another file
+    writeFileSync(file, `${readFileSync(file, 'utf8')}\n`);
+    const e = await setupExperiment(recorded).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).path).toBe('data.csv.sha256');
+    expect((e as Error).message).toMatch(/the file's SHA-256 is [0-9a-f]{64}, not [0-9a-f]{64}: .*bars\.csv is not the file this config was run on/);
+    expect(() => parseExperimentConfig({ ...config, data: { csv: { path: 'bars.csv', sha256: 'abc' } } })).toThrow(/data\.csv\.sha256: expected a string matching/);
+  }, 60_000);
+
   it('refuses unknown options and a run folder that holds files', async () => {
     await expect(runExperiment(tiny, { outDir: dir, reprot: false } as never)).rejects.toThrow(/options\.reprot is not an option of runExperiment/);
     await expect(runExperiment(tiny, { runDir: join(dir, 'tiny_1') })).rejects.toThrow(/options\.runDir must be a new or empty folder/);
+    // a volatility over 100 bars on 60 bars leaves no row: said of the features, not of the split
+    const short = await setupExperiment({ ...tiny, data: { synthetic: { preset: 'crypto-15m', numSamples: 60 } }, features: { pipeline: [{ name: 'volatility', period: 100 }] } }).catch((x: unknown) => x);
+    expect(short).toBeInstanceOf(ConfigError);
+    expect((short as ConfigError).message).toMatch(/features\.pipeline: needs more bars than the data has: the features' warm-up takes every one of its 60 bars/);
     const e = await runExperiment({ ...tiny, data: { csv: { path: 'no-such.csv' } } }, { outDir: dir }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ConfigError);
     expect((e as ConfigError).path).toBe('data.csv.path');
