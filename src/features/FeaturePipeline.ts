@@ -1,8 +1,10 @@
 import { fail, show } from '../core/checks.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { MarketData } from '../market/MarketData.js';
-import { FeatureContext, INDICATORS, type IndicatorDef } from './catalog.js';
+import { MarketData } from '../market/MarketData.js';
+import { INDICATORS, type IndicatorDef } from './catalog.js';
 import { FeatureFrame } from './FeatureFrame.js';
+import { FeatureStream, type FeatureStreamOptions } from './FeatureStream.js';
+import { emptyBar } from './OhlcvBar.js';
 
 /**
  * One feature to compute: an indicator `name` from the catalog, its parameters (any
@@ -45,6 +47,7 @@ interface Resolved {
   readonly columns: readonly string[];
 }
 
+
 /** Every parameter name and output column of the default spec of each indicator. @internal */
 function resolve(spec: FeatureSpec, at: string): Resolved {
   const s = typeof spec === 'string' ? { name: spec } : spec;
@@ -77,11 +80,36 @@ function resolve(spec: FeatureSpec, at: string): Resolved {
 }
 
 /**
+ * Folds one indicator's running state over every bar of `data`: this is the batch
+ * computation, and {@link FeatureStream.update} is one step of it.
+ */
+function fold(r: Resolved, data: MarketData): Float64Array[] {
+  const step = r.def.create(r.params);
+  const n = data.length;
+  const columns = r.columns.map(() => new Float64Array(n));
+  const row = new Float64Array(columns.length);
+  const { timestamps, open, high, low, close, volume } = data;
+  const bar = emptyBar();
+  for (let i = 0; i < n; i++) {
+    bar.timestamp = timestamps[i] as number;
+    bar.open = open[i] as number;
+    bar.high = high[i] as number;
+    bar.low = low[i] as number;
+    bar.close = close[i] as number;
+    bar.volume = volume[i] as number;
+    step(bar, row, 0);
+    for (let j = 0; j < columns.length; j++) (columns[j] as Float64Array)[i] = row[j] as number;
+  }
+  return columns;
+}
+
+/**
  * Turns bars into aligned feature columns from named specs, as a research pipeline needs:
  * each feature at bar t is computed from bars <= t only (no look-ahead; a property test
  * holds every indicator to it), warm-up rows are NaN and reported by the frame, and columns
  * are named from the indicator and its parameters (`rsi_14`, `macd_12_26_9_signal`, ...)
  * unless `as` renames them. {@link FeaturePipeline.catalog} lists the indicators.
+ * `stream()` computes the same features one bar at a time, for live trading.
  *
  * @example
  * ```ts
@@ -101,6 +129,13 @@ function resolve(spec: FeatureSpec, at: string): Resolved {
 export class FeaturePipeline {
   /** The output column names, in order. */
   readonly names: readonly string[];
+  /**
+   * The leading rows in which some feature is NaN while its indicator warms up: what
+   * {@link FeatureFrame.warmup} reports, and `dropWarmup()` drops, on more bars than this
+   * (unless the bars leave an indicator undefined later, e.g. a %b over a window of one
+   * repeated close). A live runner feeds at least this many bars before it trades.
+   */
+  readonly warmup: number;
   readonly #resolved: readonly Resolved[];
 
   /**
@@ -118,6 +153,7 @@ export class FeaturePipeline {
       seen.add(n);
     }
     this.names = Object.freeze(names);
+    this.warmup = Math.max(...this.#resolved.map((r) => r.def.warmup(r.params)));
   }
 
   /**
@@ -152,23 +188,48 @@ export class FeaturePipeline {
    * @throws {@link InvalidArgumentError} if `data` is not a MarketData.
    */
   compute(data: MarketData): FeatureFrame<MarketData> {
-    const ctx = new FeatureContext(data);
-    const columns = this.#resolved.flatMap((r) => r.def.compute(ctx, r.params));
+    if (!(data instanceof MarketData)) fail('data', 'a MarketData', data);
+    const columns = this.#resolved.flatMap((r) => fold(r, data));
     return new FeatureFrame(data.timestamps, this.names, columns, data);
+  }
+
+  /**
+   * The same features one bar at a time: a {@link FeatureStream} whose `update(bar)` returns
+   * the row that `compute` gives that bar, bit for bit, in O(1) per indicator.
+   * @param options - the bars' timeframe.
+   * @returns a fresh stream, before its first bar.
+   * @throws {@link InvalidArgumentError} for an unknown option or a bad timeframe.
+   * @example
+   * ```ts
+   * import { FeaturePipeline } from 'tradegym';
+   * const stream = new FeaturePipeline([{ name: 'sma', period: 2 }, 'hlRange']).stream({ timeframe: '1h' });
+   * stream.update({ timestamp: 0, open: 10, high: 11, low: 9, close: 10, volume: 1 });
+   * console.log(stream.update({ timestamp: 3_600_000, open: 10, high: 13, low: 10, close: 12, volume: 2 })); // Float64Array [11, 0.25]: SMA(2) of 10 and 12; (13 - 10) / 12
+   * ```
+   */
+  stream(options: FeatureStreamOptions): FeatureStream {
+    let at = 0;
+    const steps = this.#resolved.map((r) => {
+      const placed = { step: r.def.create(r.params), at };
+      at += r.columns.length;
+      return placed;
+    });
+    return new FeatureStream(this.names, this.warmup, steps, options);
   }
 
   /**
    * Computes the features one indicator at a time and times each (for benchmarks).
    * @param data - the bars.
    * @returns the frame and each spec's milliseconds, keyed by its first column name.
+   * @throws {@link InvalidArgumentError} if `data` is not a MarketData.
    */
   computeTimed(data: MarketData): TimedFeatures {
-    const ctx = new FeatureContext(data);
+    if (!(data instanceof MarketData)) fail('data', 'a MarketData', data);
     const millis: Record<string, number> = {};
     const columns: Float64Array[] = [];
     for (const r of this.#resolved) {
       const t0 = performance.now();
-      columns.push(...r.def.compute(ctx, r.params));
+      columns.push(...fold(r, data));
       millis[r.columns[0] as string] = performance.now() - t0;
     }
     return { frame: new FeatureFrame(data.timestamps, this.names, columns, data), millis };

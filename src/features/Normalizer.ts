@@ -58,6 +58,14 @@ export interface ColumnStats {
   readonly scale: number;
 }
 
+/** Per column of a frame or row: the centre and scale (0 for a preserved column), and the clip bounds. */
+interface Plan {
+  readonly center: Float64Array;
+  readonly scale: Float64Array;
+  readonly lo: number;
+  readonly hi: number;
+}
+
 function quantile(sorted: Float64Array, q: number): number {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
@@ -68,7 +76,8 @@ function quantile(sorted: Float64Array, q: number): number {
 /**
  * Leakage-free scaling of feature columns: `fit` on the training split only, then
  * `transform` every split with the training statistics. NaNs (warm-up rows) are ignored by
- * `fit` and stay NaN. Serialisable with `toJSON()` / `Normalizer.fromJSON()`.
+ * `fit` and stay NaN. Serialisable with `toJSON()` / `Normalizer.fromJSON()`. `transformRow`
+ * scales one live row (from a {@link FeatureStream}) exactly as `transform` scales a frame.
  *
  * @example
  * ```ts
@@ -87,6 +96,7 @@ export class Normalizer {
   /** Clip bounds, or null. */
   readonly clip: readonly [number, number] | null;
   #stats: Map<string, { center: number; scale: number }> | undefined;
+  #planned: { readonly names: readonly string[]; readonly plan: Plan } | undefined;
 
   /**
    * @param options - method, preserved columns, clipping.
@@ -166,6 +176,7 @@ export class Normalizer {
       stats.set(name, { center, scale: scale > 0 ? scale : 1 });
     });
     this.#stats = stats;
+    this.#planned = undefined;
     return this;
   }
 
@@ -177,25 +188,77 @@ export class Normalizer {
    * @throws {@link InvalidArgumentError} naming a fitted column the frame lacks.
    */
   transform<B extends MarketData | undefined>(frame: FeatureFrame<B>): FeatureFrame<B> {
-    const stats = this.#stats;
-    if (stats === undefined) throw new NotFittedError('Normalizer.transform() called before fit(): fit it on the training split first');
-    for (const name of stats.keys()) frame.column(name);
-    const [lo, hi] = this.clip ?? [-Infinity, Infinity];
-    const columns = frame.names.map((name, j) => {
-      const col = frame.columns[j] as Float64Array;
-      const s = stats.get(name);
-      if (s === undefined) {
-        if (this.preserve.includes(name)) return col.slice();
-        throw new InvalidArgumentError(`frame has column ${JSON.stringify(name)}, which the normaliser was not fitted on`);
-      }
+    const plan = this.#plan(frame.names, 'transform');
+    const columns = frame.columns.map((col, j) => {
       const out = new Float64Array(col.length);
-      for (let i = 0; i < col.length; i++) {
-        const v = ((col[i] as number) - s.center) / s.scale;
-        out[i] = v < lo ? lo : v > hi ? hi : v;
-      }
+      for (let i = 0; i < col.length; i++) out[i] = this.#scale(plan, j, col[i] as number);
       return out;
     });
     return frame.withColumns(columns);
+  }
+
+  /**
+   * Scales one row, e.g. a live bar's features from {@link FeatureStream.update}: the same
+   * arithmetic as {@link Normalizer.transform}, so the result equals that row of the
+   * transformed frame bit for bit.
+   * @param row - one value per name.
+   * @param names - the row's column names, in order (e.g. `stream.names`).
+   * @returns a new row.
+   * @throws {@link NotFittedError} before `fit`.
+   * @throws {@link InvalidArgumentError} if `row` is not a Float64Array as long as `names`,
+   *   or naming a fitted column `names` lacks or a column it was not fitted on.
+   * @example
+   * ```ts
+   * import { FeatureFrame, Normalizer } from 'tradegym';
+   * const train = new FeatureFrame(Float64Array.of(0, 1, 2), ['x', 'y'], [Float64Array.of(1, 2, 3), Float64Array.of(0, 5, 10)]);
+   * const norm = new Normalizer({ method: 'minmax' }).fit(train);
+   * console.log(norm.transformRow(Float64Array.of(2, 10), ['x', 'y'])); // Float64Array [0.5, 1]
+   * ```
+   */
+  transformRow(row: Float64Array, names: readonly string[]): Float64Array {
+    if (!Array.isArray(names)) fail('names', 'an array of column names', names);
+    if (!(row instanceof Float64Array) || row.length !== names.length) fail('row', `a Float64Array of ${names.length} values (one per name)`, row);
+    const plan = this.#plan(names, 'transformRow');
+    const out = new Float64Array(row.length);
+    for (let j = 0; j < row.length; j++) out[j] = this.#scale(plan, j, row[j] as number);
+    return out;
+  }
+
+  /** The one scaling of a value: `(v - center) / scale`, clipped; a preserved column's as is. */
+  #scale(plan: Plan, j: number, v: number): number {
+    const scale = plan.scale[j] as number;
+    if (scale === 0) return v;
+    const z = (v - (plan.center[j] as number)) / scale;
+    return z < plan.lo ? plan.lo : z > plan.hi ? plan.hi : z;
+  }
+
+  /**
+   * Each named column's centre and scale (scale 0 for a preserved column), after checking that
+   * every fitted column is there and no other. Remembered for the last frozen `names` seen
+   * (they cannot change), so a stream's rows, all with its frozen `names`, are planned once.
+   */
+  #plan(names: readonly string[], method: string): Plan {
+    const stats = this.#stats;
+    if (stats === undefined) throw new NotFittedError(`Normalizer.${method}() called before fit(): fit it on the training split first`);
+    if (this.#planned?.names === names) return this.#planned.plan;
+    for (const name of stats.keys()) {
+      if (!names.includes(name)) throw new InvalidArgumentError(`name must be a feature column, got ${JSON.stringify(name)}; columns: ${names.join(', ')}`);
+    }
+    const center = new Float64Array(names.length);
+    const scale = new Float64Array(names.length);
+    names.forEach((name, j) => {
+      const s = stats.get(name);
+      if (s !== undefined) {
+        center[j] = s.center;
+        scale[j] = s.scale;
+      } else if (!this.preserve.includes(name)) {
+        throw new InvalidArgumentError(`${method === 'transform' ? 'frame' : 'names'} has column ${JSON.stringify(name)}, which the normaliser was not fitted on`);
+      }
+    });
+    const [lo, hi] = this.clip ?? [-Infinity, Infinity];
+    const plan = { center, scale, lo, hi };
+    if (Object.isFrozen(names)) this.#planned = { names, plan };
+    return plan;
   }
 
   /**

@@ -96,3 +96,46 @@ describe('Normalizer options hold numbers and values, never null for a default',
     expect(() => Normalizer.fromJSON({ ...json, method: null } as never)).toThrow(/json\.method must be a value/);
   });
 });
+
+describe('Normalizer.transformRow: one live row, as transform scales a frame', () => {
+  const train = frame({ x: [1, 2, 3, 4], keep: [5, 6, 7, 8], y: [0, 0.5, 10, -3] });
+
+  it.each([
+    ['zscore', new Normalizer({ preserve: ['keep'] })],
+    ['minmax clipped to [-1, 1]', new Normalizer({ method: 'minmax', preserve: ['keep'], clip: 1 })],
+    ['robust clipped on one side', new Normalizer({ method: 'robust', preserve: ['keep'], clip: [-Infinity, 0.5] })],
+  ])('%s: each row equals that row of transform(frame), bit for bit, NaN included', (_name, norm) => {
+    norm.fit(train);
+    const test = frame({ x: [Number.NaN, 0.3, 1e6, -7], keep: [1, 2, 3, 4], y: [4, Number.NaN, -0, 0.25] });
+    const whole = norm.transform(test);
+    for (let i = 0; i < test.length; i++) {
+      const row = norm.transformRow(Float64Array.from(test.columns, (c) => c[i]!), test.names);
+      whole.columns.forEach((c, j) => expect(Object.is(row[j], c[i]), `${test.names[j]} row ${i}`).toBe(true));
+    }
+  });
+
+  it('takes the columns in any order, by name', () => {
+    const norm = new Normalizer({ method: 'minmax' }).fit(frame({ a: [0, 10], b: [0, 2] }));
+    expect(Array.from(norm.transformRow(Float64Array.of(1, 5), ['b', 'a']))).toEqual([0.5, 0.5]);
+  });
+
+  it('plans once per frozen list of names, and again after a new fit', () => {
+    const names = Object.freeze(['a']);
+    const norm = new Normalizer({ method: 'minmax' }).fit(frame({ a: [0, 10] }));
+    expect(norm.transformRow(Float64Array.of(5), names)[0]).toBe(0.5);
+    norm.fit(frame({ a: [0, 100] }));
+    expect(norm.transformRow(Float64Array.of(5), names)[0]).toBe(0.05);
+  });
+
+  it.each([
+    [() => new Normalizer().transformRow(Float64Array.of(1), ['x']), NotFittedError, /transformRow\(\) called before fit\(\)/],
+    [() => new Normalizer().fit(train).transformRow(Float64Array.of(1, 2), ['x', 'keep', 'y']), InvalidArgumentError, /row must be a Float64Array of 3 values \(one per name\), got Float64Array\(2\) \[1, 2\]/],
+    [() => new Normalizer().fit(train).transformRow([1, 2, 3] as never, ['x', 'keep', 'y']), InvalidArgumentError, /row must be a Float64Array of 3 values/],
+    [() => new Normalizer().fit(train).transformRow(Float64Array.of(1, 2), ['x', 'y']), InvalidArgumentError, /name must be a feature column, got "keep"; columns: x, y/],
+    [() => new Normalizer({ preserve: ['keep'] }).fit(train).transformRow(Float64Array.of(1, 2, 3, 4), ['x', 'keep', 'y', 'z']), InvalidArgumentError, /names has column "z", which the normaliser was not fitted on/],
+    [() => new Normalizer().fit(train).transformRow(Float64Array.of(1), 'x' as never), InvalidArgumentError, /names must be an array of column names, got "x"/],
+  ])('rejects misuse %#', (call, type, message) => {
+    expect(call).toThrow(type);
+    expect(call).toThrow(message);
+  });
+});

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FeaturePipeline, type FeatureSpec } from '../../src/index.js';
 import { randomBars } from '../helpers/randomBars.js';
 
-// The indicators tradegym computes on its own typed-array kernels are checked here against
+// Every indicator tradegym computes on its streaming kernels is checked here against
 // technicalindicators, computed on the same bars: an independent implementation.
 const data = randomBars(600, 7);
 const n = data.length;
@@ -83,4 +83,39 @@ describe('native indicators match technicalindicators', () => {
 
   it('Awesome Oscillator', () =>
     compareTail(frameOf({ name: 'ao' }).columns[0]!, ti.AwesomeOscillator.calculate({ fastPeriod: 5, slowPeriod: 34, high, low })));
+});
+
+// these ran on technicalindicators itself before the kernels became streaming state machines
+describe('streaming indicators match technicalindicators where it computed them', () => {
+  it('SMA', () => compareTail(frameOf({ name: 'sma', period: 20 }).columns[0]!, ti.SMA.calculate({ period: 20, values: close })));
+
+  it('EMA', () => compareTail(frameOf({ name: 'ema', period: 20 }).columns[0]!, ti.EMA.calculate({ period: 20, values: close })));
+
+  it('MACD line, signal and histogram (EMA oscillator and signal)', () => {
+    const f = frameOf({ name: 'macd', fast: 12, slow: 26, signal: 9 });
+    const ref = ti.MACD.calculate({ values: close, fastPeriod: 12, slowPeriod: 26, signalPeriod: 9, SimpleMAOscillator: false, SimpleMASignal: false });
+    compareTail(f.column('macd_12_26_9'), ref.map((r) => r.MACD!));
+    compareTail(f.column('macd_12_26_9_signal'), ref.map((r) => r.signal ?? Number.NaN).filter((v) => !Number.isNaN(v)));
+    compareTail(f.column('macd_12_26_9_hist'), ref.map((r) => r.histogram ?? Number.NaN).filter((v) => !Number.isNaN(v)));
+  });
+
+  it('ATR and NATR = 100 ATR / close', () => {
+    const ref = ti.ATR.calculate({ period: 14, high, low, close });
+    compareTail(frameOf({ name: 'atr', period: 14 }).columns[0]!, ref);
+    compareTail(frameOf({ name: 'natr', period: 14 }).columns[0]!, ref.map((a, k) => (100 * a) / close[n - ref.length + k]!));
+  });
+
+  it('ADX, +DI and -DI', () => {
+    const f = frameOf({ name: 'adx', period: 14 });
+    const ref = ti.ADX.calculate({ period: 14, high, low, close });
+    compareTail(f.column('adx_14'), ref.map((r) => r.adx));
+    compareTail(f.column('adx_14_pdi'), ref.map((r) => r.pdi));
+    compareTail(f.column('adx_14_mdi'), ref.map((r) => r.mdi));
+  });
+
+  it('OBV', () => compareTail(frameOf('obv').columns[0]!, ti.OBV.calculate({ close, volume })));
+
+  it('TRIX', () => compareTail(frameOf({ name: 'trix', period: 18 }).columns[0]!, ti.TRIX.calculate({ period: 18, values: close })));
+
+  it('PSAR', () => compareTail(frameOf('psar').columns[0]!, ti.PSAR.calculate({ step: 0.02, max: 0.2, high, low })));
 });
