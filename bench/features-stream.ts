@@ -5,10 +5,6 @@
 import { FeaturePipeline, Normalizer, RegimeGenerator, type MarketData, type OhlcvBar } from '../src/index.js';
 
 const N = Number(process.env.BENCH_BARS ?? 1_000_000);
-// The batch before the indicators became streaming state machines (technicalindicators and
-// whole-array kernels, commit c35df9e), run interleaved with the new batch in one process on
-// this data (1,000,000 bars, 44 columns) on a loaded 2-core machine: best of 5 each, ms.
-const BATCH_BEFORE = { oldBestMs: 6662, newBestMs: 3194 };
 const STREAM_BARS = Math.min(100_000, N - 1_000);
 const REPEATS = 5;
 
@@ -59,7 +55,7 @@ console.log(
     benchmark: 'features-stream',
     bars: N,
     columns: pipeline.names.length,
-    batch: { bestMs: Math.round(Math.min(...batch)), runsMs: batch.map(Math.round), before: BATCH_BEFORE },
+    batch: { bestMs: Math.round(Math.min(...batch)), runsMs: batch.map(Math.round) },
     update: { bars: STREAM_BARS, ...bestLatency() },
     updateAndNormalize: { bars: STREAM_BARS, ...bestLatency(norm) },
   }),

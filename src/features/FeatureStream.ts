@@ -1,6 +1,6 @@
 import { fail, requireKnownKeys } from '../core/checks.js';
 import { DataValidationError } from '../core/errors.js';
-import { MarketData } from '../market/MarketData.js';
+import { barFault } from '../market/MarketData.js';
 import { timeframeToMs } from '../market/timeframe.js';
 import type { IndicatorStep } from './catalog.js';
 import { emptyBar, type OhlcvBar } from './OhlcvBar.js';
@@ -64,6 +64,7 @@ export class FeatureStream {
   readonly #steps: readonly IndicatorStep[];
   readonly #at: Int32Array;
   readonly #row: Float64Array;
+  readonly #tfMs: number;
   // the last bar taken, as the indicators read it (the checks compare the next bar with it),
   // and a spare object that the next bar is copied into: no allocation per bar
   #bar = emptyBar();
@@ -81,7 +82,7 @@ export class FeatureStream {
    */
   constructor(names: readonly string[], warmup: number, steps: readonly PlacedStep[], options: FeatureStreamOptions) {
     requireKnownKeys('options', options, ['timeframe']);
-    timeframeToMs(options.timeframe);
+    this.#tfMs = timeframeToMs(options.timeframe);
     this.names = names;
     this.warmup = warmup;
     this.timeframe = options.timeframe;
@@ -128,23 +129,7 @@ export class FeatureStream {
     // every field is required: null is not "the default" here but a bad number, named below
     const rec = requireKnownKeys('bar', bar, BAR_KEYS, BAR_KEYS);
     for (const k of BAR_KEYS) if (typeof rec[k] !== 'number') fail(`bar.${k}`, 'a number', rec[k]);
-    const p = this.#length > 0 ? this.#bar : undefined;
-    try {
-      new MarketData({
-        timeframe: this.timeframe,
-        timestamps: p ? [p.timestamp, bar.timestamp] : [bar.timestamp],
-        open: p ? [p.open, bar.open] : [bar.open],
-        high: p ? [p.high, bar.high] : [bar.high],
-        low: p ? [p.low, bar.low] : [bar.low],
-        close: p ? [p.close, bar.close] : [bar.close],
-        volume: p ? [p.volume, bar.volume] : [bar.volume],
-      });
-    } catch (e) {
-      if (!(e instanceof DataValidationError)) throw e;
-      // MarketData lists "row i (time): fault"; the fault is this bar's (the previous one passed)
-      const fault = /row \d+ \([^)]*\): ([^\n]*)/.exec(e.message)?.[1] ?? e.message;
-      const fields = BAR_KEYS.map((k) => `${k}: ${bar[k]}`).join(', ');
-      throw new DataValidationError(`bar ${this.#length} is invalid: ${fault}; got { ${fields} }`);
-    }
+    const fault = barFault(bar, this.#length > 0 ? this.#bar.timestamp : Number.NaN, this.#tfMs);
+    if (fault !== undefined) throw new DataValidationError(`bar ${this.#length} is invalid: ${fault}; got { ${BAR_KEYS.map((k) => `${k}: ${bar[k]}`).join(', ')} }`);
   }
 }

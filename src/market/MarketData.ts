@@ -85,11 +85,34 @@ interface Columns {
   volume: Float64Array;
 }
 
+/** The columns as the row checks read them. */
+type ColumnsView = Readonly<Record<keyof Columns, ArrayLike<number>>>;
+
+/** One bar as the fields of a row. @internal */
+interface BarFields {
+  readonly timestamp: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
+/**
+ * What is wrong with one bar arriving after a bar opened at `prevTs` (NaN for the first), by
+ * the very rules a MarketData row is checked with; undefined when nothing is. For streams of
+ * bars (live features, feeds), which cannot build a MarketData per bar. @internal
+ */
+export function barFault(bar: BarFields, prevTs: number, tfMs: number, allowNonPositivePrices = false): string | undefined {
+  const c: ColumnsView = { timestamps: [bar.timestamp], open: [bar.open], high: [bar.high], low: [bar.low], close: [bar.close], volume: [bar.volume] };
+  return rowOk(c, 0, prevTs, tfMs, allowNonPositivePrices) ? undefined : rowFault(c, 0, prevTs, tfMs, allowNonPositivePrices);
+}
+
 /**
  * Whether row i is valid: the fast path of {@link rowFault}, which it must agree with.
  * `x - x === 0` is false for NaN and the infinities; NaN fails every comparison.
  */
-function rowOk(c: Columns, i: number, prevTs: number, tfMs: number, anyPrice: boolean): boolean {
+function rowOk(c: ColumnsView, i: number, prevTs: number, tfMs: number, anyPrice: boolean): boolean {
   const o = c.open[i] as number;
   const h = c.high[i] as number;
   const l = c.low[i] as number;
@@ -107,7 +130,7 @@ function rowOk(c: Columns, i: number, prevTs: number, tfMs: number, anyPrice: bo
 }
 
 /** The first fault of row i, or undefined. `prevTs` is the previous kept row's timestamp. */
-function rowFault(c: Columns, i: number, prevTs: number, tfMs: number, anyPrice: boolean): string | undefined {
+function rowFault(c: ColumnsView, i: number, prevTs: number, tfMs: number, anyPrice: boolean): string | undefined {
   for (const k of OHLCV_COLUMNS) {
     const v = c[k][i] as number;
     if (!Number.isFinite(v)) return `${k} must be finite, got ${v}`;
