@@ -1,16 +1,21 @@
-import { fail, requireInt, requireKnownKeys, requireOneOf, requireRecord } from '../core/checks.js';
-import { InvalidArgumentError } from '../core/errors.js';
+import { fail, requireInt, requireKnownKeys, requireOneOf } from '../core/checks.js';
 import type { Env } from '../core/Env.js';
 import { episodeActor } from '../core/episodeActor.js';
-import { Account, type AccountOptions, type Slippage, type Trade } from '../envs/trading/Account.js';
+import type { Account, Slippage, Trade } from '../envs/trading/Account.js';
 import { fillBar, requireTradable } from '../envs/trading/bars.js';
 import { TradingEnv } from '../envs/trading/TradingEnv.js';
 import { MarketData } from '../market/MarketData.js';
 import { walkForward, type WalkForwardOptions } from '../market/splits.js';
+import { accountFor } from './account.js';
+import { PaperFills } from './fills.js';
 import { returnMetrics, type ReturnMetrics } from './metrics.js';
+import { checkRisk, checkSignalValue, signalLimits, type ResolvedRisk, type RiskEvent, type RiskOptions } from './risk.js';
+import { functionDecider, SignalStepper } from './stepper.js';
 import { tradeStats, type TradeStats } from './tradeStats.js';
 
 const DAY = 86_400_000;
+
+export type { FixedSizing, KellySizing, RiskEvent, RiskOptions, SessionClose, Sizing, VolatilitySizing } from './risk.js';
 
 /** What a strategy function sees at the close of bar `index`: nothing after it. */
 export interface StrategyContext {
@@ -76,61 +81,6 @@ export interface PolicyStrategy {
   readonly env: TradingEnv;
   /** The action for an observation. */
   readonly policy: (observation: Float32Array) => number | Float32Array;
-}
-
-/** Position sizing. */
-export type Sizing = FixedSizing | VolatilitySizing | KellySizing;
-
-/** The signal times a fixed fraction of equity. */
-export interface FixedSizing {
-  /** The kind. */
-  readonly kind: 'fixed';
-  /** Fraction of equity per unit of signal. */
-  readonly fraction: number;
-}
-
-/** Volatility targeting: fraction = targetVolatility / (ATR / close), capped; the signal's sign picks the side, its size is not used. */
-export interface VolatilitySizing {
-  /** The kind. */
-  readonly kind: 'volatility';
-  /** Target per-bar volatility of the position (e.g. 0.002). */
-  readonly targetVolatility: number;
-  /** Wilder ATR period (default 14). */
-  readonly atrPeriod?: number;
-  /** The largest fraction (default 1). */
-  readonly maxFraction?: number;
-}
-
-/** Fractional Kelly from the trades closed so far: fraction x max(0, W - (1 - W) / R); the signal's sign picks the side, its size is not used. */
-export interface KellySizing {
-  /** The kind. */
-  readonly kind: 'kelly';
-  /** The Kelly multiplier (default 0.5, half Kelly). */
-  readonly fraction?: number;
-  /** Closed trades needed before Kelly applies (default 20). */
-  readonly minTrades?: number;
-  /** The fraction until then (default 0.1). */
-  readonly initialFraction?: number;
-  /** The largest fraction (default 1). */
-  readonly maxFraction?: number;
-}
-
-/** Risk rules; each is optional and they compose. */
-export interface RiskOptions {
-  /** Position sizing applied to the signal (default: the signal as is). */
-  readonly sizing?: Sizing;
-  /** Exit when the price moves this fraction against the entry (e.g. 0.02). */
-  readonly stopLoss?: number;
-  /** Exit when the price moves this fraction in favour of the entry. */
-  readonly takeProfit?: number;
-  /** Exit when the price falls this fraction from its best since entry. */
-  readonly trailingStop?: number;
-  /** The largest |position| as a fraction of equity: larger targets are clipped to it (it must be <= `account.maxLeverage`). */
-  readonly maxPosition?: number;
-  /** Flatten and stop opening positions for the rest of the UTC day once equity is down this fraction from the day's start. */
-  readonly dailyLossLimit?: number;
-  /** Bars without new entries after a stop-loss, take-profit or trailing-stop exit (so it needs one of them). */
-  readonly cooldownBars?: number;
 }
 
 /** Costs and cash, as the Account takes them. */
@@ -207,13 +157,6 @@ export interface BenchmarkResult {
   readonly metrics: ReturnMetrics;
 }
 
-/** A risk rule that acted. */
-export interface RiskEvent {
-  /** The bar it acted on. */
-  readonly index: number;
-  /** Which rule. */
-  readonly kind: 'stop-loss' | 'take-profit' | 'trailing-stop' | 'daily-loss-limit';
-}
 
 /**
  * Periods per year of a bar series, as empyrical's convention: 24/7 data (any weekend bar)
@@ -258,106 +201,6 @@ export function inferPeriodsPerYear(data: MarketData): number {
   return 252 * (days.length >= 3 ? (counts[Math.floor(counts.length / 2)] as number) : Math.max(...counts));
 }
 
-function fraction(name: string, v: unknown, max = 1, openLow = true): number {
-  if (typeof v !== 'number' || !(openLow ? v > 0 : v >= 0) || !(v <= max)) fail(name, `a number in ${openLow ? '(' : '['}0, ${max}]`, v);
-  return v;
-}
-
-const SIZING_KEYS = { fixed: ['kind', 'fraction'], volatility: ['kind', 'targetVolatility', 'atrPeriod', 'maxFraction'], kelly: ['kind', 'fraction', 'minTrades', 'initialFraction', 'maxFraction'] } as const;
-
-function checkRisk(risk: unknown): RiskOptions {
-  requireKnownKeys('risk', risk, ['sizing', 'stopLoss', 'takeProfit', 'trailingStop', 'maxPosition', 'dailyLossLimit', 'cooldownBars']);
-  const r = risk as RiskOptions;
-  if (r.stopLoss !== undefined) fraction('risk.stopLoss', r.stopLoss);
-  if (r.takeProfit !== undefined) fraction('risk.takeProfit', r.takeProfit, 100);
-  if (r.trailingStop !== undefined) fraction('risk.trailingStop', r.trailingStop);
-  if (r.maxPosition !== undefined) fraction('risk.maxPosition', r.maxPosition, 100);
-  if (r.dailyLossLimit !== undefined) fraction('risk.dailyLossLimit', r.dailyLossLimit);
-  if (r.cooldownBars !== undefined) {
-    requireInt('risk.cooldownBars', r.cooldownBars, 0);
-    // the cooldown counts from a stop's exit: without a stop it would do nothing, silently
-    if (r.stopLoss === undefined && r.takeProfit === undefined && r.trailingStop === undefined) fail('risk.cooldownBars', 'given with a stopLoss, takeProfit or trailingStop (it counts from their exits)', r.cooldownBars);
-  }
-  const s = r.sizing;
-  if (s === undefined) return r;
-  requireRecord('risk.sizing', s);
-  const kind = requireOneOf('risk.sizing.kind', s.kind, ['fixed', 'volatility', 'kelly']);
-  requireKnownKeys('risk.sizing', s, SIZING_KEYS[kind]);
-  if (s.kind === 'fixed') fraction('risk.sizing.fraction', s.fraction, 100);
-  if (s.kind === 'volatility') {
-    fraction('risk.sizing.targetVolatility', s.targetVolatility, 100);
-    if (s.atrPeriod !== undefined) requireInt('risk.sizing.atrPeriod', s.atrPeriod, 1);
-    if (s.maxFraction !== undefined) fraction('risk.sizing.maxFraction', s.maxFraction, 100);
-  }
-  if (s.kind === 'kelly') {
-    if (s.fraction !== undefined) fraction('risk.sizing.fraction', s.fraction);
-    if (s.minTrades !== undefined) requireInt('risk.sizing.minTrades', s.minTrades, 1);
-    if (s.initialFraction !== undefined) fraction('risk.sizing.initialFraction', s.initialFraction, 100, false);
-    if (s.maxFraction !== undefined) fraction('risk.sizing.maxFraction', s.maxFraction, 100);
-  }
-  return r;
-}
-
-const CLIP_HINT = 'set risk.maxPosition to clip, or raise account.maxLeverage';
-
-/**
- * How large a signal may be: the Account caps exposure at `maxLeverage`, and a target beyond it
- * would be cut there silently, so targets that can exceed it are rejected instead. With
- * `risk.maxPosition` (itself within the cap) every target is clipped to it, as the user asked.
- * Volatility and Kelly sizing read only the signal's sign, so their largest fraction is checked
- * here once. Returns `scale` (fraction of equity per unit of signal, 0 when only the sign counts)
- * and `limit` (the largest |signal x scale|).
- */
-function signalLimits(risk: RiskOptions, maxLeverage: number): { scale: number; limit: number } {
-  const within = (name: string, v: number): void => {
-    if (v > maxLeverage) fail(name, `<= account.maxLeverage (${maxLeverage}): the Account would cut a larger target silently (${CLIP_HINT})`, v);
-  };
-  const s = risk.sizing;
-  const scale = s === undefined ? 1 : s.kind === 'fixed' ? s.fraction : 0;
-  if (risk.maxPosition !== undefined) {
-    within('risk.maxPosition', risk.maxPosition);
-    return { scale, limit: Infinity };
-  }
-  if (s?.kind === 'volatility') within('risk.sizing.maxFraction', s.maxFraction ?? 1);
-  if (s?.kind === 'kelly') {
-    within('risk.sizing.initialFraction', s.initialFraction ?? 0.1);
-    // the Kelly fraction max(0, W - (1 - W) / R) is at most 1, times `fraction`
-    within('risk.sizing.maxFraction', Math.min(s.maxFraction ?? 1, s.fraction ?? 0.5));
-  }
-  return { scale, limit: maxLeverage };
-}
-
-/**
- * One signal value, from an array (`index` = its position) or a strategy function (`fromFunction`):
- * a finite number whose target |value x scale| stays within `limit`, or NaN (hold). Anything else
- * (undefined, a hole, null, a string, +-Infinity) is an error: nothing is coerced.
- */
-function checkSignalValue(v: unknown, index: number, fromFunction: boolean, scale: number, limit: number): number {
-  if (typeof v === 'number' && (v !== v || (Number.isFinite(v) && Math.abs(v * scale) <= limit))) return v;
-  const name = fromFunction ? `strategy({ index: ${index} })` : `strategy[${index}]`;
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(name, 'a finite number or NaN (hold)', v);
-  const bound = limit / scale;
-  return fail(name, `in [${-bound}, ${bound}] (|signal${scale === 1 ? '' : ` x sizing fraction ${scale}`}| <= account.maxLeverage ${limit}; ${CLIP_HINT}) or NaN (hold)`, v);
-}
-
-const ACCOUNT_DEFAULTS = { initialCash: 10_000, fee: 0, slippage: 0, borrowRate: 0, maxLeverage: 1 } as const;
-
-/** The backtest's Account; its own checks judge the values, and their messages name `account.<key>`. */
-function accountFor(account: unknown): Account {
-  const a = requireKnownKeys('account', account, Object.keys(ACCOUNT_DEFAULTS));
-  const o: Record<string, unknown> = { ...ACCOUNT_DEFAULTS };
-  for (const [k, v] of Object.entries(a)) {
-    // null is not "left out": the Account's own defaults would turn it into 0 silently
-    if (v === null) fail(`account.${k}`, `a value, or left out for the default ${ACCOUNT_DEFAULTS[k as keyof typeof ACCOUNT_DEFAULTS]}`, v);
-    if (v !== undefined) o[k] = v;
-  }
-  try {
-    return new Account(o as unknown as AccountOptions);
-  } catch (e) {
-    if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`account.${e.message}`);
-    throw e;
-  }
-}
 
 /** The bars: a MarketData of at least 2 bars. */
 function checkData(data: unknown): MarketData {
@@ -396,7 +239,9 @@ function isEnvStrategy(strategy: unknown): strategy is AgentStrategy | PolicyStr
  * decides at each bar's close; the order fills at the next bar's open (or at that close with
  * `execution: 'close'`); a position is held (not rebalanced) while the target is unchanged.
  * Stops are checked on each bar's high and low after the fill (a gap through the stop fills at
- * the open). An agent or policy strategy runs its {@link TradingEnv} for one deterministic
+ * the open). The bar-by-bar logic (fills, stops, the mark, the daily loss limit, the decision
+ * and its risk rules) is the stepper `tradegym/live`'s runner runs too: a replay of these bars
+ * there makes these decisions and fills. An agent or policy strategy runs its {@link TradingEnv} for one deterministic
  * episode and reads that env's Account. Returns the equity curve, returns, positions, trades,
  * costs, empyrical metrics, backtesting.py's trade statistics and buy-and-hold.
  *
@@ -449,7 +294,7 @@ export function backtest(options: BacktestOptions): BacktestResult {
   // one check of every value, whichever path runs
   for (let i = 0; i < signal.length; i++) checkSignalValue(signal[i], i, false, scale, limit);
   const checked = signal as ArrayLike<number>;
-  const plain = risk.stopLoss === undefined && risk.takeProfit === undefined && risk.trailingStop === undefined && risk.dailyLossLimit === undefined && (risk.sizing === undefined || risk.sizing.kind === 'fixed');
+  const plain = risk.stopLoss === undefined && risk.takeProfit === undefined && risk.trailingStop === undefined && risk.dailyLossLimit === undefined && risk.minHoldBars === undefined && risk.sessionClose === undefined && (risk.sizing === undefined || risk.sizing.kind === 'fixed');
   if (plain) return runPlainSignal(data, acct, checked, risk, execution, start, periodsPerYear);
   return runSignal(data, acct, checked, risk, execution, start, periodsPerYear, scale, limit);
 }
@@ -512,172 +357,28 @@ function runSignal(
   data: MarketData,
   acct: Account,
   strategy: ArrayLike<number> | ((ctx: StrategyContext) => number),
-  risk: RiskOptions,
+  risk: ResolvedRisk,
   execution: 'next-open' | 'close',
   start: number,
   periodsPerYear: number,
   scale: number,
   limit: number,
 ): BacktestResult {
-  const { open, high, low, close, timestamps } = data;
   const n = data.length - start;
   const equity = new Float64Array(n);
   const positions = new Float64Array(n);
-  const events: { index: number; kind: 'stop-loss' | 'take-profit' | 'trailing-stop' | 'daily-loss-limit' }[] = [];
-  const px = new Float64Array(1);
-  px[0] = close[start] as number;
-  equity[0] = acct.mark(px);
-  const sizing = risk.sizing;
-  const atrPeriod = sizing?.kind === 'volatility' ? (sizing.atrPeriod ?? 14) : 0;
-  let atr = Number.NaN;
-  let trCount = 0;
-  let trSum = 0;
-  let held = 0; // the target fraction currently held (0 flat)
-  let cooldownUntil = -1;
-  let best = 0; // best price since entry, for the trailing stop
-  let dayStartEquity = equity[0] as number;
-  let day = Math.floor((timestamps[start] as number) / DAY);
-  let haltedDay = -1;
-  let stoppedSignal: number | undefined;
-  let lastSignal = Number.NaN; // the signal `sized` was computed for
-  let sized = 0;
-  const exitAll = (price: number, index: number): void => {
-    if (acct.positions[0] !== 0) acct.trade(0, -(acct.positions[0] as number), price, index, fillBar(acct, data, index));
-    held = 0;
-  };
-  for (let t = start; t < data.length - 1; t++) {
-    const c = close[t] as number;
-    // Wilder's ATR up to t (for volatility targeting): no look-ahead
-    if (atrPeriod > 0 && t > 0) {
-      const tr = Math.max((high[t] as number) - (low[t] as number), Math.abs((high[t] as number) - (close[t - 1] as number)), Math.abs((low[t] as number) - (close[t - 1] as number)));
-      if (trCount < atrPeriod) {
-        trSum += tr;
-        trCount++;
-        if (trCount === atrPeriod) atr = trSum / atrPeriod;
-      } else atr = (atr * (atrPeriod - 1) + tr) / atrPeriod;
-    }
-    let s: number;
-    if (typeof strategy !== 'function') s = strategy[t] as number; // checked by backtest()
-    else {
-      const eqNow = equity[t - start] as number;
-      const v: unknown = strategy({ index: t, data, position: eqNow > 0 ? ((acct.positions[0] as number) * c) / eqNow : 0, equity: eqNow });
-      s = checkSignalValue(v, t, true, scale, limit);
-    }
-    let target: number;
-    if (Number.isNaN(s)) {
-      // NaN holds what is held
-      target = held;
-      s = lastSignal;
-    } else {
-      // sizing turns a direction and strength into a fraction of equity when the signal
-      // changes; while it stays, the position is held, not resized
-      if (s !== lastSignal) {
-        sized = s;
-        lastSignal = s;
-        if (sizing !== undefined && s !== 0) {
-          if (sizing.kind === 'fixed') sized = s * sizing.fraction;
-          else if (sizing.kind === 'volatility') {
-            sized = Number.isNaN(atr) ? 0 : Math.sign(s) * Math.min(sizing.maxFraction ?? 1, sizing.targetVolatility / (atr / c));
-            if (Number.isNaN(atr)) lastSignal = Number.NaN; // sized again once the ATR exists
-          } else sized = Math.sign(s) * kellyFraction(acct.trades, sizing);
-        }
-        if (risk.maxPosition !== undefined) sized = Math.max(-risk.maxPosition, Math.min(risk.maxPosition, sized));
-      }
-      target = sized;
-    }
-    const i = execution === 'next-open' ? t + 1 : t;
-    const fillPrice = execution === 'next-open' ? (open[t + 1] as number) : c;
-    const blocked = t < cooldownUntil || (haltedDay >= 0 && haltedDay === day);
-    if (stoppedSignal !== undefined) {
-      if (s === stoppedSignal) target = 0;
-      else stoppedSignal = undefined;
-    }
-    // in a cooldown or a halted day, positions may only shrink
-    if (blocked && !(target === 0 || (Math.sign(target) === Math.sign(held) && Math.abs(target) <= Math.abs(held)))) target = held;
-    // trade only when the target changes: positions are held, not rebalanced, as vectorbt's from_signals
-    if (target !== held) {
-      px[0] = fillPrice;
-      acct.setTarget(0, target, fillPrice, i, fillBar(acct, data, i), px);
-      held = target;
-      if (acct.positions[0] !== 0) best = fillPrice;
-    }
-    // stops on bar t+1's range, after the fill
-    const b = t + 1;
-    const pos = acct.positions[0] as number;
-    if (pos !== 0 && (risk.stopLoss !== undefined || risk.takeProfit !== undefined || risk.trailingStop !== undefined)) {
-      const side = pos > 0 ? 1 : -1;
-      const entry = (acct.openTrade(0) as { entryPrice: number }).entryPrice;
-      const o = open[b] as number;
-      const hi = high[b] as number;
-      const lo = low[b] as number;
-      let exit: number | undefined;
-      let kind: 'stop-loss' | 'take-profit' | 'trailing-stop' | undefined;
-      const adverse = side > 0 ? lo : hi;
-      const favourable = side > 0 ? hi : lo;
-      if (risk.stopLoss !== undefined) {
-        const stop = entry * (1 - side * risk.stopLoss);
-        if (side * (adverse - stop) <= 0) [exit, kind] = [side > 0 ? Math.min(o, stop) : Math.max(o, stop), 'stop-loss'];
-      }
-      if (exit === undefined && risk.trailingStop !== undefined) {
-        const stop = best * (1 - side * risk.trailingStop);
-        if (side * (adverse - stop) <= 0) [exit, kind] = [side > 0 ? Math.min(o, stop) : Math.max(o, stop), 'trailing-stop'];
-      }
-      if (exit === undefined && risk.takeProfit !== undefined) {
-        const take = entry * (1 + side * risk.takeProfit);
-        if (side * (favourable - take) >= 0) [exit, kind] = [side > 0 ? Math.max(o, take) : Math.min(o, take), 'take-profit'];
-      }
-      if (exit !== undefined && kind !== undefined) {
-        exitAll(exit, b);
-        events.push({ index: b, kind });
-        cooldownUntil = b + (risk.cooldownBars ?? 0);
-        // re-entry needs the signal to change: a stop is not undone by the signal that opened it
-        stoppedSignal = s;
-      } else best = side > 0 ? Math.max(best, hi) : Math.min(best, lo);
-    }
-    px[0] = close[b] as number;
-    let e = acct.mark(px);
-    // daily loss limit, on closes
-    if (risk.dailyLossLimit !== undefined) {
-      const today = Math.floor((timestamps[b] as number) / DAY);
-      if (today !== day) {
-        day = today;
-        dayStartEquity = equity[t - start] as number;
-      }
-    }
-    if (risk.dailyLossLimit !== undefined && haltedDay !== day && e < dayStartEquity * (1 - risk.dailyLossLimit)) {
-      exitAll(close[b] as number, b);
-      e = acct.equity(px);
-      acct.lastEquity = e;
-      haltedDay = day;
-      events.push({ index: b, kind: 'daily-loss-limit' });
-    }
-    equity[b - start] = e;
-    positions[b - start] = acct.positions[0] as number;
+  const decide = typeof strategy === 'function' ? functionDecider(strategy, () => data, acct, scale, limit) : (t: number) => strategy[t] as number; // checked by backtest()
+  const stepper = new SignalStepper({ account: acct, bars: data, risk, execution, timeframeMs: data.timeframeMs, decide });
+  const fills = new PaperFills(acct, execution);
+  const last = data.length - 1;
+  for (let b = start; b <= last; b++) {
+    if (fills.pending !== undefined) fills.open(b, data.open[b] as number, fillBar(acct, data, b));
+    const work = stepper.bar(b, b < last);
+    for (let r = work.next(); r.done !== true; r = work.next(true)) fills.submit(r.value, data.close[r.value.index] as number, fillBar(acct, data, r.value.index));
+    equity[b - start] = stepper.equity;
+    positions[b - start] = stepper.position;
   }
-  return assemble(data, start, equity, positions, acct, periodsPerYear, events);
-}
-
-/** The Kelly fraction from closed trades so far (no look-ahead), scaled and capped. */
-function kellyFraction(trades: readonly Trade[], s: { fraction?: number; minTrades?: number; initialFraction?: number; maxFraction?: number }): number {
-  const minTrades = s.minTrades ?? 20;
-  if (trades.length < minTrades) return s.initialFraction ?? 0.1;
-  let wins = 0;
-  let winSum = 0;
-  let lossSum = 0;
-  let losses = 0;
-  for (const t of trades) {
-    if (t.pnl > 0) {
-      wins++;
-      winSum += t.pnl;
-    } else if (t.pnl < 0) {
-      losses++;
-      lossSum -= t.pnl;
-    }
-  }
-  const w = wins / trades.length;
-  const ratio = losses === 0 ? Infinity : wins === 0 ? 0 : winSum / wins / (lossSum / losses);
-  const k = ratio === Infinity ? w : w - (1 - w) / ratio;
-  return Math.min(s.maxFraction ?? 1, Math.max(0, k) * (s.fraction ?? 0.5));
+  return assemble(data, start, equity, positions, acct, periodsPerYear, stepper.events);
 }
 
 /** Whether two MarketData hold the same bars (the same object, or equal timestamps and closes). */

@@ -4,3 +4,4 @@ export * from './backtest.js';
 export * from './significance.js';
 export * from './baselines.js';
 export * from './evaluation.js';
+export * from './dcaBot.js';

@@ -108,16 +108,34 @@ export class DownloadError extends TradegymError {
   }
 }
 
-/** Whether `e` is an instance of ccxt's class `name`, by the class names on its prototype chain. */
-function isCcxt(e: unknown, name: string): boolean {
+/** Whether `e` is an instance of ccxt's class `name`, by the class names on its prototype chain. @internal */
+export function isCcxt(e: unknown, name: string): boolean {
   for (let p = e === null || typeof e !== 'object' ? null : Object.getPrototypeOf(e); p !== null; p = Object.getPrototypeOf(p)) {
     if ((p as { constructor?: { name?: string } }).constructor?.name === name) return true;
   }
   return false;
 }
 
-function errName(e: unknown): string {
+/** An error as `ClassName: message`, for messages that name ccxt's error class. @internal */
+export function errName(e: unknown): string {
   return e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e);
+}
+
+/**
+ * Whether `e` is worth retrying: ccxt's OperationFailed family, i.e. NetworkError (RequestTimeout,
+ * DDoSProtection, RateLimitExceeded, ExchangeNotAvailable) and bad or empty responses.
+ * ExchangeError (BadSymbol, BadRequest, AuthenticationError, ...) is final. @internal
+ */
+export function isTransientCcxtError(e: unknown): boolean {
+  return isCcxt(e, 'OperationFailed') || isCcxt(e, 'NetworkError');
+}
+
+/**
+ * The wait before retry `attempt` (0 for the first): `baseMs * factor^attempt` capped at `maxMs`,
+ * times a jitter in [0.5, 1.5) from `rng` so that clients do not retry in step, capped again. @internal
+ */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, rng: Rng, factor = 2): number {
+  return Math.min(maxMs, Math.min(maxMs, baseMs * factor ** attempt) * (0.5 + rng.uniform()));
 }
 
 /** The keys of {@link DownloadOptions}. */
@@ -206,15 +224,10 @@ export async function downloadOHLCV(exchange: OHLCVExchange, options: DownloadOp
         if (exchange.enableRateLimit === false && pages + retries > 0 && pace > 0) await sleep(pace);
         return await exchange.fetchOHLCV(symbol, timeframe, cursor, limit, options.params ?? {});
       } catch (e) {
-        // OperationFailed is ccxt's retryable family: NetworkError (RequestTimeout,
-        // DDoSProtection, RateLimitExceeded, ExchangeNotAvailable) and bad or empty responses.
-        // ExchangeError (BadSymbol, BadRequest, AuthenticationError, ...) is final.
-        const transient = isCcxt(e, 'OperationFailed') || isCcxt(e, 'NetworkError');
+        const transient = isTransientCcxtError(e);
         if (transient && attempt < maxRetries) {
           retries++;
-          // full exponential backoff, capped, with +-50% jitter so clients do not retry in step
-          const delay = Math.min(maxMs, baseMs * 2 ** attempt) * (0.5 + jitter.uniform());
-          await sleep(Math.min(maxMs, delay));
+          await sleep(backoffDelay(attempt, baseMs, maxMs, jitter));
           continue;
         }
         if (transient) {

@@ -14,7 +14,7 @@ import { make, MarketData, readCsv, TradegymError, writeCsv } from '../../src/in
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** tsup's entries (tsup.config.ts), by the package's subpath. */
-const ENTRIES = { '.': 'src/index.ts', './agents': 'src/agents/index.ts', './ccxt': 'src/ccxt/index.ts', './danfo': 'src/danfo/index.ts', './report': 'src/report/index.ts', './tune': 'src/tune/index.ts' };
+const ENTRIES = { '.': 'src/index.ts', './agents': 'src/agents/index.ts', './ccxt': 'src/ccxt/index.ts', './danfo': 'src/danfo/index.ts', './report': 'src/report/index.ts', './tune': 'src/tune/index.ts', './live': 'src/live/index.ts' };
 /** Entries for Node only, and why: they are files and processes through and through. */
 const NODE_ONLY = { './experiment': 'run folders, config files and the command line' };
 

@@ -232,8 +232,7 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
     this.actionScheme = requireOneOf('actionScheme', o.actionScheme ?? 'discrete-4', ['discrete-4', 'discrete-3', 'continuous']);
     this.#longOnly = requireBool('longOnly', o.longOnly ?? false);
     if (this.#longOnly && this.actionScheme !== 'continuous') fail('longOnly', `left out with actionScheme '${this.actionScheme}' (it bounds the 'continuous' scheme; mask the short action instead)`, true);
-    this.actionSpace =
-      this.actionScheme === 'discrete-4' ? new Discrete(4) : this.actionScheme === 'discrete-3' ? new Discrete(3) : new Box(this.#longOnly ? 0 : -1, 1, [1]);
+    this.actionSpace = actionSpaceOf(this.actionScheme, this.#longOnly);
     this.observationSpace = new Box(-Infinity, Infinity, [this.windowSize * nf + EXTRA]);
     this.observationLayout = Object.freeze({ window: this.windowSize, features: nf });
     const size = o.positionSize ?? 1;
@@ -360,14 +359,7 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
 
   /** The target as a signed fraction before `positionSize`, or undefined for hold. */
   #target(action: number | Float32Array): number | undefined {
-    if (typeof action !== 'number') return action[0] as number;
-    const pos = this.account.positions[0] as number;
-    if (this.actionScheme === 'discrete-3') return action - 1;
-    // discrete-4: masked actions act as hold
-    if (action === 1) return pos === 0 ? 1 : undefined;
-    if (action === 2) return pos === 0 ? -1 : undefined;
-    if (action === 3) return pos !== 0 ? 0 : undefined;
-    return undefined;
+    return actionTarget(this.actionScheme, action, this.account.positions[0] as number);
   }
 
   #bar(i: number): Bar | undefined {
@@ -404,18 +396,47 @@ export class TradingEnv extends Env<Float32Array, number | Float32Array, Trading
     const obs = this.#slab.take(w * nf + EXTRA);
     const t = this.#t;
     obs.set(this.#matrix.subarray((t - w + 1) * nf, (t + 1) * nf));
-    const acct = this.account;
-    const close = this.data.close[t] as number;
-    const equity = acct.lastEquity;
-    const units = acct.positions[0] as number;
-    const base = w * nf;
-    obs[base] = equity > 0 ? (units * close) / equity : 0;
-    const open = acct.openTrade(0);
-    if (open !== undefined) {
-      obs[base + 1] = open.entryPrice / close - 1;
-      obs[base + 2] = equity > 0 ? (units * (close - open.entryPrice)) / equity : 0;
-      obs[base + 3] = Math.log1p(t - open.entryIndex);
-    }
+    writeAccountFeatures(obs, w * nf, this.account, this.data.close[t] as number, t);
     return obs;
+  }
+}
+
+/**
+ * The target of an action as a signed fraction before `positionSize`, or undefined for hold
+ * (see {@link ActionScheme}): what a trading env and the live runner do with an agent's action.
+ * @internal
+ */
+export function actionTarget(scheme: ActionScheme, action: number | Float32Array, units: number): number | undefined {
+  if (typeof action !== 'number') return action[0] as number;
+  if (scheme === 'discrete-3') return action - 1;
+  // discrete-4: masked actions act as hold
+  if (action === 1) return units === 0 ? 1 : undefined;
+  if (action === 2) return units === 0 ? -1 : undefined;
+  if (action === 3) return units !== 0 ? 0 : undefined;
+  return undefined;
+}
+
+/** The action space of a scheme. @internal */
+export function actionSpaceOf(scheme: ActionScheme, longOnly: boolean): Space<number | Float32Array> {
+  return scheme === 'discrete-4' ? new Discrete(4) : scheme === 'discrete-3' ? new Discrete(3) : new Box(longOnly ? 0 : -1, 1, [1]);
+}
+
+/** How many account features follow the window in an observation. @internal */
+export const ACCOUNT_FEATURES = EXTRA;
+
+/**
+ * Writes the four account features of an observation at `base` (see {@link TradingEnv}) from
+ * the ledger at bar `t`'s close: the one copy the env and the live runner share. The slots are
+ * left as they are when flat (the caller hands a zeroed observation). @internal
+ */
+export function writeAccountFeatures(obs: Float32Array, base: number, acct: Account, close: number, t: number): void {
+  const equity = acct.lastEquity;
+  const units = acct.positions[0] as number;
+  obs[base] = equity > 0 ? (units * close) / equity : 0;
+  const open = acct.openTrade(0);
+  if (open !== undefined) {
+    obs[base + 1] = open.entryPrice / close - 1;
+    obs[base + 2] = equity > 0 ? (units * (close - open.entryPrice)) / equity : 0;
+    obs[base + 3] = Math.log1p(t - open.entryIndex);
   }
 }

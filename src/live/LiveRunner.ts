@@ -1,0 +1,433 @@
+import type { StrategyAgent, StrategyContext, BacktestAccountOptions } from '../backtest/backtest.js';
+import type { StepOrder } from '../backtest/fills.js';
+import { checkRisk, signalLimits, type RiskEvent, type RiskOptions } from '../backtest/risk.js';
+import { functionDecider, SignalStepper, type StepWork } from '../backtest/stepper.js';
+import { fail, requireBool, requireInt, requireKnownKeys, requireOneOf } from '../core/checks.js';
+import { episodeActor } from '../core/episodeActor.js';
+import { InvalidActionError, TradegymError } from '../core/errors.js';
+import type { Account, Trade } from '../envs/trading/Account.js';
+import { actionSpaceOf, actionTarget, type ActionScheme } from '../envs/trading/TradingEnv.js';
+import { MarketData } from '../market/MarketData.js';
+import { timeframeToMs } from '../market/timeframe.js';
+import type { Broker, OrderRequest } from './broker.js';
+import { jsonlSink, type EventSink, type LiveEvent } from './events.js';
+import type { FeatureSource } from './features.js';
+import { OrderRate, type OrderRateLimit } from './gate.js';
+import { BarHistory } from './history.js';
+import { WindowObserver } from './observation.js';
+import { PaperBroker } from './PaperBroker.js';
+import type { Feed } from './types.js';
+
+/**
+ * An agent trading live as in its `TradingEnv` (from `tradegym`): the observation at each close is the env's
+ * (the last `windowSize` feature rows and the four account features), and the action maps to a
+ * target as the env's `actionScheme` does (re-applied at every step, as the env does).
+ */
+export interface LiveAgentStrategy {
+  /** The agent (anything with `predict`, as `backtest` takes). */
+  readonly agent: StrategyAgent;
+  /** The features, one row per bar (a pipeline's stream, or {@link replayFeatures} in a replay). */
+  readonly features: FeatureSource;
+  /** Rows per observation, as the env's (default 32). */
+  readonly windowSize?: number;
+  /** The env's action scheme (default `'discrete-4'`). */
+  readonly actionScheme?: ActionScheme;
+  /** The env's `positionSize` (default 1). */
+  readonly positionSize?: number;
+  /** The env's `longOnly` (default false). */
+  readonly longOnly?: boolean;
+}
+
+/** The backtester's risk rules, and the live-only ones. */
+export interface LiveRiskOptions extends RiskOptions {
+  /** The most orders in a rolling minute or hour: a signal's order beyond it is refused (risk exits always pass). */
+  readonly maxOrders?: OrderRateLimit;
+}
+
+/** Options of {@link LiveRunner}. */
+export interface LiveRunnerOptions {
+  /** The bars. */
+  readonly feed: Feed;
+  /** A strategy function (as `backtest` takes), or an agent with its features. */
+  readonly strategy: ((ctx: StrategyContext) => number) | LiveAgentStrategy;
+  /** The broker (default: a {@link PaperBroker} with `account` and `execution`). */
+  readonly broker?: Broker;
+  /** Cash and costs of the default paper broker (left out with `broker`). */
+  readonly account?: BacktestAccountOptions;
+  /** The default paper broker's execution (default `'next-open'`; a PaperBroker given brings its own). */
+  readonly execution?: 'next-open' | 'close';
+  /** Risk rules: the backtester's (one copy of each) and the live-only `maxOrders`. */
+  readonly risk?: LiveRiskOptions;
+  /** Bars before the feed's first (indicator warm-up, the strategy's look-back); not traded. */
+  readonly history?: MarketData;
+  /** The bar length when neither the feed nor `history` gives it (e.g. `'15m'`). */
+  readonly timeframe?: string;
+  /** On the feed's last bar (a replay's), close the position at its close, as a trading env's episode ends (default false). */
+  readonly closeAtEnd?: boolean;
+  /** Where events go: a sink, or a file path for a JSONL sink (appended to). */
+  readonly events?: EventSink | string;
+  /** Called with every event, in order (for a kill switch of your own: call `kill()` from here). */
+  readonly onEvent?: (event: LiveEvent) => void;
+  /** Required as `true` to run with a broker that is not paper: real orders are never a default. */
+  readonly realOrders?: boolean;
+  /** The clock for the order rate, ms (default `Date.now`). */
+  readonly now?: () => number;
+  /** The prefix of client order ids, followed by `<bar>-<n>` (default `'tg-'`; make it unique per run for an exchange). */
+  readonly orderIdPrefix?: string;
+}
+
+/** What a run did: the book bar by bar from the first traded bar, as a `BacktestResult` has it. */
+export interface LiveResult {
+  /** The index of the first traded bar (history counted). */
+  readonly startIndex: number;
+  /** The traded bars' timestamps. */
+  readonly timestamps: Float64Array;
+  /** Equity at each traded bar's close. */
+  readonly equity: Float64Array;
+  /** Units held at each close (before that close's own fill). */
+  readonly positions: Float64Array;
+  /** Closed round trips. */
+  readonly trades: readonly Trade[];
+  /** Fees paid. */
+  readonly fees: number;
+  /** Borrow paid. */
+  readonly borrow: number;
+  /** The backtester's risk rules that acted. */
+  readonly riskEvents: readonly RiskEvent[];
+  /** Why the run stopped (undefined while it runs). */
+  readonly stopReason: 'feed-ended' | 'kill-switch' | 'error' | undefined;
+}
+
+const RUNNER_KEYS = ['feed', 'strategy', 'broker', 'account', 'execution', 'risk', 'history', 'timeframe', 'closeAtEnd', 'events', 'onEvent', 'realOrders', 'now', 'orderIdPrefix'];
+const AGENT_KEYS = ['agent', 'features', 'windowSize', 'actionScheme', 'positionSize', 'longOnly'];
+
+/**
+ * Trades a strategy on a {@link Feed}, bar by bar: each closed bar goes to the broker (a waiting
+ * order fills at its open), then through the backtester's own stepper (stops, the mark, the
+ * daily loss limit, then the decision at the close with sizing, clips, cooldown, minimum hold
+ * and session close), whose orders pass the live gate (the order rate, the kill switch) to the
+ * broker. The stepper and the paper fills are the very code `backtest()` runs, so on a
+ * {@link ReplayFeed} with a {@link PaperBroker} the run makes the backtest's decisions and fills,
+ * bit for bit. Paper is the default; a broker that places real orders needs `realOrders: true`.
+ *
+ * Each bar, signal, order, fill, risk decision and error goes to `onEvent` and the event sink.
+ * An error (from the strategy, the agent, a bad bar, the broker) flattens the book, stops the
+ * run and rejects `run()` with it; `kill()` flattens and stops.
+ *
+ * @example
+ * ```ts
+ * import { backtest, RegimeGenerator } from 'tradegym';
+ * import { LiveRunner, ReplayFeed } from 'tradegym/live';
+ * const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 500, seed: 3 });
+ * // long above the 20-bar mean, flat below
+ * const strategy = ({ index, data: d }: { index: number; data: typeof data }) => {
+ *   if (index < 20) return 0;
+ *   let s = 0;
+ *   for (let k = index - 19; k <= index; k++) s += d.close[k]!;
+ *   return d.close[index]! > s / 20 ? 1 : 0;
+ * };
+ * const runner = new LiveRunner({ feed: new ReplayFeed(data), strategy, account: { fee: 10 }, risk: { stopLoss: 0.02 } });
+ * const live = await runner.run();
+ * const bt = backtest({ data, strategy, account: { fee: 10 }, risk: { stopLoss: 0.02 } });
+ * console.log(live.equity.at(-1) === bt.equity.at(-1), live.trades.length === bt.trades.length); // true true
+ * ```
+ */
+export class LiveRunner {
+  /** The broker. */
+  readonly broker: Broker;
+  readonly #o: LiveRunnerOptions;
+  readonly #history: BarHistory;
+  readonly #stepper: SignalStepper;
+  readonly #sink: EventSink | undefined;
+  readonly #rate: OrderRate | undefined;
+  readonly #features: FeatureSource | undefined;
+  readonly #observer: WindowObserver | undefined;
+  readonly #tradeFrom: number;
+  readonly #closeAtEnd: boolean;
+  readonly #prefix: string;
+  readonly #equity: number[] = [];
+  readonly #positions: number[] = [];
+  readonly #timestamps: number[] = [];
+  #sinkChain: Promise<void> = Promise.resolve();
+  #seq = 0;
+  #index = -1;
+  #started = false;
+  #killed: string | undefined;
+  #stopReason: LiveResult['stopReason'];
+  #openOrder: string | undefined; // a market order waiting for the next open
+  #fault: unknown; // an error of onEvent or of the sink
+  #sinkFailed = false;
+
+  /**
+   * @param options - see {@link LiveRunnerOptions}.
+   * @throws `InvalidArgumentError` (from `tradegym`) naming the option and showing its value: an
+   *   unknown key (in `options`, `strategy` or `risk`); a feed that is not async-iterable; a
+   *   broker that is not paper without `realOrders: true`; `account` or `execution` that differ
+   *   from a given broker's; a bad risk rule, window, scheme or position size; no timeframe.
+   */
+  constructor(options: LiveRunnerOptions) {
+    requireKnownKeys('options', options, RUNNER_KEYS);
+    this.#o = options;
+    const { feed, strategy } = options;
+    if (feed === null || typeof feed !== 'object' || typeof (feed as Partial<Feed>)[Symbol.asyncIterator] !== 'function' || typeof (feed as Partial<Feed>).close !== 'function') {
+      fail('feed', 'a Feed (async-iterable bars with close())', feed);
+    }
+    if (options.history !== undefined && !(options.history instanceof MarketData)) fail('history', 'a MarketData', options.history);
+    const timeframe = feed.timeframe ?? options.history?.timeframe ?? options.timeframe;
+    if (timeframe === undefined) fail('timeframe', "given (e.g. '15m') when neither the feed nor history has one", timeframe);
+    const timeframeMs = timeframeToMs(timeframe);
+    if (options.history !== undefined && options.history.timeframe !== timeframe) fail('history', `bars of the feed's timeframe (${timeframe})`, options.history.timeframe);
+    this.broker = this.#brokerOf(options);
+    const acct = this.broker.account;
+    const execution = this.#executionOf(options);
+    const { maxOrders, ...rest } = requireKnownKeys('risk', options.risk ?? {}, ['sizing', 'stopLoss', 'takeProfit', 'trailingStop', 'maxPosition', 'dailyLossLimit', 'cooldownBars', 'minHoldBars', 'sessionClose', 'timeZone', 'maxOrders']);
+    const risk = checkRisk(rest);
+    const { scale, limit } = signalLimits(risk, acct.maxLeverage);
+    const now = options.now ?? Date.now;
+    if (typeof now !== 'function') fail('now', 'a function returning ms', now);
+    this.#rate = maxOrders === undefined ? undefined : new OrderRate(maxOrders, now);
+    this.#closeAtEnd = requireBool('closeAtEnd', options.closeAtEnd ?? false);
+    const prefix = options.orderIdPrefix ?? 'tg-';
+    if (typeof prefix !== 'string') fail('orderIdPrefix', 'a string', prefix);
+    this.#prefix = prefix;
+    if (options.onEvent !== undefined && typeof options.onEvent !== 'function') fail('onEvent', 'a function of the event', options.onEvent);
+    const ev = options.events;
+    this.#sink = ev === undefined ? undefined : typeof ev === 'string' ? jsonlSink(ev) : ev;
+    if (this.#sink !== undefined && typeof this.#sink.write !== 'function') fail('events', 'a file path or an EventSink', ev);
+    this.#history = new BarHistory(timeframe, feed.symbol ?? options.history?.symbol ?? '', options.history);
+    const historyBars = this.#history.length;
+    let decide: (t: number) => number;
+    let rebalance = false;
+    if (typeof strategy === 'function') {
+      decide = functionDecider(strategy, () => this.#history.data(), acct, scale, limit);
+      this.#tradeFrom = historyBars;
+    } else {
+      const a = this.#agentOf(strategy, acct);
+      this.#features = strategy.features;
+      this.#observer = new WindowObserver(strategy.features.names, strategy.features.warmup, a.windowSize);
+      this.#tradeFrom = Math.max(historyBars, strategy.features.warmup + a.windowSize - 1);
+      decide = a.decide;
+      rebalance = true;
+    }
+    this.#stepper = new SignalStepper({
+      account: acct,
+      bars: this.#history,
+      risk,
+      execution,
+      timeframeMs,
+      decide,
+      rebalance,
+      onDecision: (index, signal, target) => this.#emit({ type: 'signal', index, timestamp: this.#history.timestamps[index] as number, signal, target }),
+    });
+  }
+
+  /** The ledger (the broker's). */
+  get account(): Account {
+    return this.broker.account;
+  }
+
+  /** The book so far (a snapshot). */
+  get result(): LiveResult {
+    const acct = this.broker.account;
+    return {
+      startIndex: this.#tradeFrom,
+      timestamps: Float64Array.from(this.#timestamps),
+      equity: Float64Array.from(this.#equity),
+      positions: Float64Array.from(this.#positions),
+      trades: acct.trades.slice(),
+      fees: acct.feesPaid,
+      borrow: acct.borrowPaid,
+      riskEvents: this.#stepper.events.slice(),
+      stopReason: this.#stopReason,
+    };
+  }
+
+  /**
+   * The kill switch: no order is placed from now on but the exit; at the end of the bar being
+   * stepped (or at once, between bars) the runner cancels what waits, closes the position at the
+   * last close and stops. Safe to call from `onEvent`, more than once.
+   * @param reason - why, for the event (default `'kill switch'`).
+   */
+  kill(reason = 'kill switch'): void {
+    if (this.#killed !== undefined) return;
+    this.#killed = String(reason);
+    void this.#o.feed.close();
+  }
+
+  /**
+   * Runs until the feed ends, `kill()` or an error.
+   * @returns the book, bar by bar (see {@link LiveResult}).
+   * @throws `TradegymError` (from `tradegym`) if run twice; whatever stopped the run (after the
+   *   book was flattened and a `'error'` event written).
+   */
+  async run(): Promise<LiveResult> {
+    if (this.#started) throw new TradegymError('LiveRunner.run: a runner runs once; make a new one');
+    this.#started = true;
+    const unsubscribe = this.broker.onFill((f) => this.#emit({ type: 'fill', ...f }));
+    let error: unknown;
+    try {
+      const h = this.#history;
+      if (this.#features !== undefined) {
+        for (let i = 0; i < h.length; i++) {
+          this.#observer?.push(this.#features.update({ timestamp: h.timestamps[i] as number, open: h.open[i] as number, high: h.high[i] as number, low: h.low[i] as number, close: h.close[i] as number, volume: h.volume[i] as number }), i);
+        }
+      }
+      this.#index = h.length - 1;
+      for await (const bar of this.#o.feed) {
+        if (this.#killed !== undefined) break;
+        const b = h.push(bar);
+        this.#index = b;
+        if (this.#features !== undefined) this.#observer?.push(this.#features.update(bar), b);
+        await this.broker.onBar(bar, b);
+        if (b < this.#tradeFrom) continue;
+        const ended = this.#o.feed.ended?.() === true;
+        await this.#drive(this.#stepper.bar(b, !ended && this.#killed === undefined));
+        if (ended && this.#closeAtEnd) await this.#drive(this.#stepper.finish(b, 'end'));
+        this.#record(b);
+        if (ended) break;
+      }
+    } catch (e) {
+      error = e;
+      this.#emit({ type: 'error', index: this.#index, name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) });
+    }
+    try {
+      if (error !== undefined || this.#killed !== undefined) await this.#flatten(error !== undefined ? 'error' : (this.#killed as string));
+    } catch (e) {
+      error ??= e;
+    }
+    unsubscribe();
+    error ??= this.#fault;
+    this.#stopReason = error !== undefined ? 'error' : this.#killed !== undefined ? 'kill-switch' : 'feed-ended';
+    this.#emit({ type: 'stop', index: this.#index, reason: this.#stopReason });
+    await this.#o.feed.close();
+    try {
+      await this.#sinkChain;
+      await this.#sink?.close?.();
+    } catch (e) {
+      error ??= e;
+    }
+    error ??= this.#fault;
+    if (error !== undefined) throw error;
+    return this.result;
+  }
+
+  /** Cancels what waits and closes the position at the last close. */
+  async #flatten(why: string): Promise<void> {
+    const b = this.#index;
+    if (b < this.#tradeFrom || this.#equity.length === 0) return;
+    this.#killed ??= why;
+    const acct = this.broker.account;
+    if (this.#openOrder !== undefined) await this.broker.cancel(this.#openOrder);
+    this.#openOrder = undefined;
+    const had = acct.positions[0] !== 0;
+    await this.#drive(this.#stepper.finish(b, 'kill-switch'));
+    if (had) this.#emit({ type: 'risk', index: b, timestamp: this.#history.timestamps[b] as number, rule: 'kill-switch', action: 'stop', message: `flattened and stopped: ${why}` });
+    // the last point is the book after the exit
+    this.#equity[this.#equity.length - 1] = this.#stepper.equity;
+    this.#positions[this.#positions.length - 1] = this.#stepper.position;
+  }
+
+  /** Runs one bar's work: each order through the gate to the broker. */
+  async #drive(work: StepWork): Promise<void> {
+    for (let r = work.next(); r.done !== true; ) {
+      const placed = await this.#place(r.value);
+      r = work.next(placed);
+    }
+  }
+
+  /** The live gate, then the broker: whether the order was placed. */
+  async #place(o: StepOrder): Promise<boolean> {
+    const timestamp = this.#history.timestamps[o.index] as number;
+    const newRisk = o.kind === 'target' && o.reason === 'signal';
+    if (newRisk && this.#killed !== undefined) return false;
+    if (newRisk && this.#rate !== undefined && !this.#rate.allows()) {
+      this.#emit({ type: 'risk', index: o.index, timestamp, rule: 'order-rate', action: 'blocked', message: `order refused: the order rate limit is reached` });
+      return false;
+    }
+    this.#rate?.record();
+    const seq = this.#seq++;
+    const order: OrderRequest = { clientOrderId: `${this.#prefix}${o.index}-${seq}`, type: o.kind === 'exit' ? 'exit' : 'market', target: o.target, price: o.price, index: o.index, timestamp, reason: o.reason };
+    if (o.reason !== 'signal' && o.reason !== 'end') {
+      const rule = o.reason;
+      this.#emit({ type: 'risk', index: o.index, timestamp, rule, action: 'exit', message: `${rule}: closing the position` });
+    }
+    const status = await this.broker.submit(order);
+    this.#openOrder = status.state === 'open' ? order.clientOrderId : undefined;
+    this.#emit({ type: 'order', order, status });
+    return status.state !== 'rejected' && status.state !== 'canceled';
+  }
+
+  #record(b: number): void {
+    const s = this.#stepper;
+    this.#timestamps.push(this.#history.timestamps[b] as number);
+    this.#equity.push(s.equity);
+    this.#positions.push(s.position);
+    this.#emit({ type: 'bar', index: b, timestamp: this.#history.timestamps[b] as number, close: this.#history.close[b] as number, equity: s.equity, position: s.position });
+  }
+
+  /**
+   * Tells `onEvent` and the sink. A callback that throws, or a sink that fails, kills the run
+   * (the runner does not trade on without its journal) and `run()` rejects with the error.
+   */
+  #emit(event: LiveEvent): void {
+    try {
+      this.#o.onEvent?.(event);
+    } catch (e) {
+      this.#fault ??= e;
+      this.kill('onEvent threw');
+    }
+    const sink = this.#sink;
+    if (sink === undefined) return;
+    this.#sinkChain = this.#sinkChain
+      .then(() => (this.#sinkFailed ? undefined : sink.write(event)))
+      .catch((e: unknown) => {
+        this.#sinkFailed = true;
+        this.#fault ??= e;
+        this.kill('the event sink failed');
+      });
+  }
+
+  #brokerOf(o: LiveRunnerOptions): Broker {
+    if (o.broker === undefined) return new PaperBroker({ ...(o.account !== undefined ? { account: o.account } : {}), ...(o.execution !== undefined ? { execution: o.execution } : {}) });
+    const b = o.broker;
+    if (b === null || typeof b !== 'object' || typeof b.submit !== 'function' || typeof b.onBar !== 'function') fail('broker', 'a Broker', b);
+    if (o.account !== undefined) fail('account', 'left out with a broker (its account holds the cash and costs)', o.account);
+    if (b.paper !== true && o.realOrders !== true) fail('realOrders', 'true to trade through a broker that is not paper (real orders are never a default)', o.realOrders);
+    return b;
+  }
+
+  #executionOf(o: LiveRunnerOptions): 'next-open' | 'close' {
+    const own = o.broker instanceof PaperBroker ? o.broker.execution : undefined;
+    const asked = o.execution === undefined ? undefined : requireOneOf('execution', o.execution, ['next-open', 'close']);
+    if (own !== undefined && asked !== undefined && own !== asked) fail('execution', `left out, or the PaperBroker's own ('${own}')`, asked);
+    return own ?? asked ?? 'next-open';
+  }
+
+  /** The agent's decision: the env's observation, the deterministic action, the env's target. */
+  #agentOf(s: LiveAgentStrategy, acct: Account): { windowSize: number; decide: (t: number) => number } {
+    requireKnownKeys('strategy', s, AGENT_KEYS);
+    const agent = s.agent as unknown;
+    if (agent === null || typeof agent !== 'object' || typeof (agent as { predict?: unknown }).predict !== 'function') fail('strategy.agent', 'an object with predict(observation)', agent);
+    const f = s.features as unknown;
+    if (f === null || typeof f !== 'object' || typeof (f as FeatureSource).update !== 'function' || !Array.isArray((f as FeatureSource).names)) fail('strategy.features', 'a FeatureSource { names, warmup, update(bar) }', f);
+    requireInt('strategy.features.warmup', s.features.warmup, 0);
+    const windowSize = requireInt('strategy.windowSize', s.windowSize ?? 32, 1);
+    const scheme = requireOneOf('strategy.actionScheme', s.actionScheme ?? 'discrete-4', ['discrete-4', 'discrete-3', 'continuous']);
+    const longOnly = requireBool('strategy.longOnly', s.longOnly ?? false);
+    if (longOnly && scheme !== 'continuous') fail('strategy.longOnly', `left out with actionScheme '${scheme}' (it bounds the 'continuous' scheme)`, true);
+    const size = s.positionSize ?? 1;
+    if (typeof size !== 'number' || !(size > 0) || !Number.isFinite(size)) fail('strategy.positionSize', 'a finite number > 0', size);
+    if (size > acct.maxLeverage) fail('strategy.positionSize', `<= account.maxLeverage (${acct.maxLeverage})`, size);
+    const space = actionSpaceOf(scheme, longOnly);
+    const actor = episodeActor<number | Float32Array | Int32Array>(agent as { predict(o: Float32Array): unknown });
+    const decide = (t: number): number => {
+      const obs = (this.#observer as WindowObserver).observe(acct, this.#history.close[t] as number, t);
+      const action = actor.act(obs, { deterministic: true });
+      if (!space.contains(action)) throw new InvalidActionError(`strategy.agent's action at bar ${t} must be in ${String(space)}, got ${String(action)}`);
+      const target = actionTarget(scheme, action as number | Float32Array, acct.positions[0] as number);
+      return target === undefined ? Number.NaN : target * size;
+    };
+    return { windowSize, decide };
+  }
+}
+
