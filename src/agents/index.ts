@@ -51,3 +51,5 @@ export {
 } from './common/callbacks.js';
 export { serveTraining, WorkerTrainer, type MessageEndpoint, type ServeTrainingOptions, type TrainableAgent, type WorkerProgress, type WorkerTraining, type WorkerTrainingResult, type WorkerTrainOptions } from './worker.js';
 export { TensorBoardLogger, TensorBoardWriter, type TensorBoardWriterOptions } from './common/tensorboard.js';
+export { MultiAgentTrainer, type MultiAgentPredictOptions } from './multiagent/MultiAgentTrainer.js';
+export type { MultiAgentOptions, PolicySpec } from './multiagent/options.js';

@@ -82,9 +82,19 @@ export abstract class Algorithm<Act extends AgentAction = AgentAction> {
   async learn(options: LearnOptions): Promise<this> {
     // every subclass is a Predictor or a RecurrentPredictor: the base cannot say which
     const work = () => runLearn(this as unknown as CallbackAgent & Algorithm<Act>, options, this.stats, (start, end) => this.iteration(start, end));
-    const mirror = this.mirror;
-    await this.#lifetime.learning(() => (mirror === undefined ? work() : mirror.around(work)));
+    await this.#lifetime.learning(() => this.aroundTraining(work));
     return this;
+  }
+
+  /**
+   * @internal Runs `work` (a `learn`) with the typed mirrors read before and written back
+   * after (even when it throws), refused after `dispose()`: the agent's own `learn`, or a
+   * trainer that drives it (the multi-agent trainer).
+   */
+  aroundTraining(work: () => Promise<void>): Promise<void> {
+    this.#lifetime.require('learn');
+    const mirror = this.mirror;
+    return mirror === undefined ? work() : mirror.around(work);
   }
 
   /**
@@ -125,21 +135,44 @@ export abstract class Algorithm<Act extends AgentAction = AgentAction> {
   async save(dir: CheckpointTarget): Promise<void> {
     this.#lifetime.require('save');
     const { handler } = checkpointIO('dir', dir, 'save');
+    const s = this.snapshot();
+    try {
+      await writeCheckpoint(handler, s.header, s.config, s.tensors);
+    } finally {
+      s.temporary.forEach((t) => t.dispose());
+    }
+  }
+
+  /**
+   * @internal What `save` writes, for it and for a trainer that saves several agents in one
+   * checkpoint (the multi-agent trainer): the header, the options (with the features
+   * extractor's record) and the named tensors (with its weights). Release `temporary` once
+   * written.
+   */
+  snapshot(): { header: Omit<CheckpointHeader, 'options'>; config: Readonly<Record<string, unknown>>; tensors: Record<string, tf.Tensor>; temporary: readonly tf.Tensor[] } {
+    this.#lifetime.require('save');
     this.mirror?.flush();
     const s = this.checkpointState();
     const rng = this.rng.getState();
     if (s.live !== null) markLive(this.env, this.numTimesteps, rng, s.live);
     const ext = this.extractor;
-    try {
-      await writeCheckpoint(
-        handler,
-        { algorithm: this.algorithm, numTimesteps: this.numTimesteps, rng, ...s.header },
-        ext === undefined ? this.config : { ...this.config, featuresExtractor: ext.record },
-        { ...s.tensors, ...(ext === undefined ? {} : ext.weights('extractor')) },
-      );
-    } finally {
-      s.temporary?.forEach((t) => t.dispose());
-    }
+    return {
+      header: { algorithm: this.algorithm, numTimesteps: this.numTimesteps, rng, ...s.header },
+      config: ext === undefined ? this.config : { ...this.config, featuresExtractor: ext.record },
+      tensors: { ...s.tensors, ...(ext === undefined ? {} : ext.weights('extractor')) },
+      temporary: s.temporary ?? [],
+    };
+  }
+
+  /**
+   * @internal Restores a checkpoint into this freshly built agent: its networks, optimizer and
+   * loop state (see `restore`), its step counter and its RNG.
+   */
+  restoreFrom(checkpoint: Checkpoint): void {
+    this.restore(checkpoint);
+    if (this.mirror !== undefined) this.mirror.stale = true;
+    this.numTimesteps = checkpoint.topology.numTimesteps;
+    this.rng.setState(checkpoint.topology.rng);
   }
 
   /**
@@ -154,10 +187,7 @@ export abstract class Algorithm<Act extends AgentAction = AgentAction> {
     try {
       options = await withOverrides(checkpoint.options, overrides);
       agent = build(options);
-      agent.restore(checkpoint);
-      if (agent.mirror !== undefined) agent.mirror.stale = true;
-      agent.numTimesteps = checkpoint.topology.numTimesteps;
-      agent.rng.setState(checkpoint.topology.rng);
+      agent.restoreFrom(checkpoint);
       return agent;
     } catch (e) {
       // a failed load leaves no tensors behind: the agent's, or a model rebuilt for it

@@ -339,13 +339,11 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     return { out, values };
   }
 
-  #collectRollout(): void {
-    const buf = this.buffer;
-    const env = this.env;
-    const nEnvs = env.numEnvs;
-    const size = env.singleObservationSpace.size;
-    const gamma = this.#cfg.gamma;
-    const dist = this.#dist;
+  /**
+   * Starts a rollout: the buffer emptied, the kernels loaded with the current weights. Returns
+   * the Gaussian's log stds for the rollout (undefined for a categorical policy).
+   */
+  #beginRollout(): Float64Array | undefined {
     const logStd = this.#logStd();
     const typed = this.#typed;
     if (typed !== undefined) {
@@ -353,29 +351,66 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
       typed.vf.load(typed.theta);
       typed.rec?.load(typed.theta);
     }
-    const rec = typed?.rec;
+    this.buffer.reset();
+    return logStd;
+  }
+
+  /**
+   * Samples one action per observation from the policy outputs `out` (`n` rows) and writes the
+   * transitions' start into buffer rows `rows`: the action, its log-probability (for a
+   * Gaussian, of the unclipped draw the buffer keeps; the env gets it clipped), the value and
+   * the episode start. `masks(j)`, when given, is row j's action mask (stored with it when the
+   * buffer keeps masks). Fills `actions` with the env's actions.
+   */
+  #sampleRows(
+    out: ArrayLike<number>,
+    values: ArrayLike<number>,
+    logStd: Float64Array | undefined,
+    gaussian: Float64Array | undefined,
+    rows: ArrayLike<number>,
+    starts: ArrayLike<number>,
+    actions: Act[],
+    masks?: (j: number) => ArrayLike<number> | undefined,
+  ): void {
+    const buf = this.buffer;
+    const dist = this.#dist;
+    const n = rows.length;
     const w = dist.paramSize;
     const m = dist.actionSize;
     const a = new Float64Array(m);
+    const p = this.#params(out, n, logStd, gaussian);
+    for (let j = 0; j < n; j++) {
+      const i = rows[j] as number;
+      const mask = masks?.(j);
+      buf.logProbs[i] = dist.sample(p, j * w, this.rng, a, 0, mask);
+      for (let d = 0; d < m; d++) buf.actions[i * m + d] = a[d] as number;
+      if (buf.masks !== undefined) buf.masks.set(mask ?? buf.allowAll, i * w);
+      actions[j] = this.#toAction(a);
+      buf.values[i] = values[j] as number;
+      buf.episodeStarts[i] = starts[j] as number;
+    }
+  }
+
+  #collectRollout(): void {
+    const buf = this.buffer;
+    const env = this.env;
+    const nEnvs = env.numEnvs;
+    const size = env.singleObservationSpace.size;
+    const gamma = this.#cfg.gamma;
+    const logStd = this.#beginRollout();
+    const typed = this.#typed;
+    const rec = typed?.rec;
     // a Gaussian's parameters per step, in one array for the whole rollout
-    const gaussian = logStd === undefined ? undefined : new Float64Array(nEnvs * w);
-    buf.reset();
+    const gaussian = logStd === undefined ? undefined : new Float64Array(nEnvs * this.#dist.paramSize);
     const actions: Act[] = new Array<Act>(nEnvs);
+    const rows = new Int32Array(nEnvs);
     while (!buf.full) {
       const obs = this.#lastObs as Float32Array;
       const row = buf.pos * nEnvs;
       const { out, values } = rec === undefined ? this.#forward(obs, nEnvs) : rec.rolloutStep(obs, this.#lastStarts, row, (typed as TypedState).pi, (typed as TypedState).vf);
-      const p = this.#params(out, nEnvs, logStd, gaussian);
       buf.observations.set(obs, row * size);
-      for (let e = 0; e < nEnvs; e++) {
-        // the log-probability of the draw: for a Gaussian, of the unclipped one the buffer
-        // keeps; the env gets it clipped
-        buf.logProbs[row + e] = dist.sample(p, e * w, this.rng, a, 0);
-        for (let d = 0; d < m; d++) buf.actions[(row + e) * m + d] = a[d] as number;
-        actions[e] = this.#toAction(a);
-        buf.values[row + e] = values[e] as number;
-        buf.episodeStarts[row + e] = this.#lastStarts[e] as number;
-      }
+      for (let e = 0; e < nEnvs; e++) rows[e] = row + e;
+      this.#sampleRows(out, values, logStd, gaussian, rows, this.#lastStarts, actions);
       const r = env.step(actions);
       const rewards = Float64Array.from(r.rewards);
       // next-step mode: a sub-env whose episode ended on the last step was only reset by this
@@ -410,6 +445,59 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     buf.computeReturnsAndAdvantage(last, this.#lastStarts, gamma, this.#cfg.gaeLambda);
   }
 
+  /** The Gaussian's log stds of the rollout an outside collector opened (see {@link OnPolicyAlgorithm.openRollout}). */
+  #externalLogStd: Float64Array | undefined;
+
+  /**
+   * @internal For a collector outside this loop (the multi-agent trainer), which writes the
+   * buffer's rows itself: starts a rollout (the buffer emptied, the kernels loaded with the
+   * current weights). A recurrent policy has no such path.
+   */
+  openRollout(): void {
+    if (this.#typed?.rec !== undefined) throw new Error('OnPolicyAlgorithm: a recurrent policy collects its own rollouts');
+    this.#externalLogStd = this.#beginRollout();
+  }
+
+  /**
+   * @internal For an outside collector: samples actions for the `rows.length` observations
+   * `obs` (end to end) into buffer rows `rows`, as this loop does (see `#sampleRows`), with
+   * each row's episode start and optional action mask. Returns the env's actions.
+   */
+  actRows(obs: Float32Array, rows: ArrayLike<number>, starts: ArrayLike<number>, masks?: (j: number) => ArrayLike<number> | undefined): Act[] {
+    const n = rows.length;
+    const size = this.buffer.obsSize;
+    const { out, values } = this.#forward(obs, n);
+    for (let j = 0; j < n; j++) this.buffer.observations.set(obs.subarray(j * size, (j + 1) * size), (rows[j] as number) * size);
+    const actions = new Array<Act>(n);
+    this.#sampleRows(out, values, this.#externalLogStd, undefined, rows, starts, actions, masks);
+    return actions;
+  }
+
+  /** @internal V(s) of `n` observations end to end (a copy: the kernels reuse their outputs). */
+  valuesOf(obs: Float32Array, n: number): Float64Array {
+    return Float64Array.from(this.#forward(obs, n).values);
+  }
+
+  /**
+   * @internal For an outside collector: GAE over the full buffer from the values of the
+   * observations after its last row and whether each starts an episode, then the algorithm's
+   * update (its `train`). Returns the update's log entries.
+   */
+  trainOnRollout(lastValues: ArrayLike<number>, dones: Float32Array, progressRemaining: number): Record<string, number> {
+    this.buffer.computeReturnsAndAdvantage(lastValues, dones, this.#cfg.gamma, this.#cfg.gaeLambda);
+    return this.train(progressRemaining);
+  }
+
+  /** @internal The rollout buffer, for an outside collector (see {@link OnPolicyAlgorithm.openRollout}). */
+  get rolloutBuffer(): RolloutBuffer {
+    return this.buffer;
+  }
+
+  /** @internal The discount factor, for an outside collector's truncation bootstrap. */
+  get gamma(): number {
+    return this.#cfg.gamma;
+  }
+
   /**
    * @internal One gradient step over buffer rows `idx` with the algorithm's `loss`, on the
    * agent's compute path. Both paths run the same typed code for the loss and the
@@ -429,12 +517,15 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     const m = buf.actSize;
     const n = idx.length;
     const arr = () => new Float64Array(n);
-    const b: TypedBatch = { n, actions: new Float32Array(n * m), logProb: arr(), entropy: arr(), values: arr(), oldLogProb: arr(), advantages: arr(), returns: arr(), oldValues: arr(), gLogProb: arr(), gEntropy: arr(), gValue: arr() };
+    const w = this.#dist.paramSize;
+    const masks = buf.masks === undefined ? undefined : new Float32Array(n * w);
+    const b: TypedBatch = { n, actions: new Float32Array(n * m), logProb: arr(), entropy: arr(), values: arr(), oldLogProb: arr(), advantages: arr(), returns: arr(), oldValues: arr(), gLogProb: arr(), gEntropy: arr(), gValue: arr(), ...(masks === undefined ? {} : { masks }) };
     const obs = new Float32Array(n * size);
     for (let j = 0; j < n; j++) {
       const i = idx[j] as number;
       obs.set(buf.observations.subarray(i * size, (i + 1) * size), j * size);
       b.actions.set(buf.actions.subarray(i * m, (i + 1) * m), j * m);
+      masks?.set((buf.masks as Float32Array).subarray(i * w, (i + 1) * w), j * w);
       b.oldLogProb[j] = buf.logProbs[i] as number;
       b.advantages[j] = buf.advantages[i] as number;
       b.returns[j] = buf.returns[i] as number;

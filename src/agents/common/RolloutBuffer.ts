@@ -20,6 +20,14 @@ export class RolloutBuffer {
    * GAE skips it and the update leaves it out (see {@link RolloutBuffer.validRows}).
    */
   readonly resets: Uint8Array;
+  /**
+   * The action masks of a categorical policy whose env gives them (`paramSize` entries per row,
+   * 1 allowed, 0 not), kept so the update evaluates each action under the mask it was sampled
+   * with (as sb3-contrib's MaskablePPO); undefined until {@link RolloutBuffer.keepMasks}.
+   */
+  masks: Float32Array | undefined;
+  /** A row's mask when its env gave none: every action allowed. */
+  allowAll: Float32Array = new Float32Array(0);
   pos = 0;
 
   constructor(
@@ -39,6 +47,13 @@ export class RolloutBuffer {
     this.advantages = new Float32Array(n);
     this.returns = new Float32Array(n);
     this.resets = new Uint8Array(n);
+  }
+
+  /** Keeps action masks of `size` entries per row from now on (see {@link RolloutBuffer.masks}). */
+  keepMasks(size: number): void {
+    if (this.masks !== undefined) return;
+    this.masks = new Float32Array(this.nSteps * this.nEnvs * size).fill(1);
+    this.allowAll = new Float32Array(size).fill(1);
   }
 
   get full(): boolean {

@@ -26,6 +26,8 @@ export interface TypedBatch {
   readonly gLogProb: Float64Array;
   readonly gEntropy: Float64Array;
   readonly gValue: Float64Array;
+  /** A categorical policy's action masks, `n x paramSize` (1 allowed, 0 not), when its rollout kept them. */
+  readonly masks?: Float32Array;
 }
 
 /**
@@ -90,16 +92,17 @@ export function headLoss(
   const w = dist.paramSize;
   const m = dist.actionSize;
   const p = logStd === undefined ? out : withLogStd(out, logStd, n);
+  const mask = (j: number) => b.masks?.subarray(j * w, (j + 1) * w);
   for (let j = 0; j < n; j++) {
-    b.logProb[j] = dist.logProb(p, j * w, b.actions, j * m);
-    b.entropy[j] = dist.entropy(p, j * w);
+    b.logProb[j] = dist.logProb(p, j * w, b.actions, j * m, mask(j));
+    b.entropy[j] = dist.entropy(p, j * w, mask(j));
     b.values[j] = values[j] as number;
   }
   const stats = loss(b);
   // chain rule: dLoss/dp = dLoss/dlogProb dlogProb/dp + dLoss/dentropy dH/dp, per sample
   const g = logStd === undefined ? dOut : new Float64Array(n * w);
   g.fill(0);
-  for (let j = 0; j < n; j++) dist.addGrad(p, j * w, b.actions, j * m, b.gLogProb[j] as number, b.gEntropy[j] as number, g, j * w);
+  for (let j = 0; j < n; j++) dist.addGrad(p, j * w, b.actions, j * m, b.gLogProb[j] as number, b.gEntropy[j] as number, g, j * w, mask(j));
   if (logStd !== undefined) {
     const k = logStd.length;
     const gStd = dLogStd as FloatArray;

@@ -88,7 +88,7 @@ function breathe(): Promise<void> {
 export async function runLearn(
   agent: CallbackAgent & { numTimesteps: number },
   options: LearnOptions,
-  stats: EpisodeStats,
+  stats: { record(): LogRecord },
   iteration: (start: number, end: number) => Record<string, number>,
 ): Promise<void> {
   requireKnownKeys('options', options, ['totalTimesteps', 'callback', 'progressBar']);

@@ -1,0 +1,149 @@
+import { fail, requireKnownKeys, requireRecord, show } from '../../core/checks.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { ParallelEnv } from '../../envs/multiagent/types.js';
+import { Box } from '../../spaces/Box.js';
+import type { Space } from '../../spaces/Space.js';
+import type { A2COptions } from '../a2c/A2C.js';
+import type { PPOOptions } from '../ppo/PPO.js';
+import { definedOnly } from '../common/guards.js';
+import type { AgentAction } from '../common/types.js';
+
+/**
+ * One policy of a {@link MultiAgentTrainer}, as an entry of Ray RLlib's `policies` map: the
+ * algorithm that trains it, its options, and optionally its spaces (inferred from the agents
+ * mapped to it when left out).
+ *
+ * @example
+ * ```ts
+ * import type { PolicySpec } from 'tradegym/agents';
+ * // a PPO shared by several agents, told which agent it acts for
+ * const shared: PolicySpec = { algorithm: 'PPO', options: { nSteps: 256, batchSize: 64 }, agentIdInput: true };
+ * console.log(shared.agentIdInput); // true
+ * ```
+ */
+export interface PolicySpec {
+  /** `'PPO'` (the default; independent PPO per policy, "IPPO") or `'A2C'`. */
+  readonly algorithm?: 'PPO' | 'A2C';
+  /**
+   * The algorithm's options ({@link PPOOptions} or {@link A2COptions}) except `seed`, which the
+   * trainer derives from its own. `nSteps` counts parallel env steps; the rollout of a policy
+   * shared by k agents holds `nSteps * k` rows, and `batchSize` must not exceed that.
+   */
+  readonly options?: Omit<PPOOptions, 'seed'> | Omit<A2COptions, 'seed'>;
+  /** The observation space every agent mapped here must have (default: theirs, which must agree). */
+  readonly observationSpace?: Box;
+  /** The action space every agent mapped here must have (default: theirs, which must agree). */
+  readonly actionSpace?: Space<AgentAction>;
+  /**
+   * Appends a one-hot of the agent's index among the agents mapped to this policy to each
+   * observation, so a shared policy can still act differently per agent (default false).
+   */
+  readonly agentIdInput?: boolean;
+}
+
+/**
+ * Options of a {@link MultiAgentTrainer}: Ray RLlib's multi-agent configuration
+ * (`policies`, `policy_mapping_fn`, `policies_to_train`) with a seed.
+ * @typeParam A - the env's agent ids.
+ *
+ * @example
+ * ```ts
+ * import type { MultiAgentOptions } from 'tradegym/agents';
+ * // one policy per pair, a meta-agent trained by A2C, the BTC specialist frozen
+ * const options: MultiAgentOptions<'specialist:BTC' | 'specialist:ETH' | 'meta'> = {
+ *   policies: { btc: {}, eth: {}, meta: { algorithm: 'A2C' } },
+ *   policyMappingFn: (agent) => (agent === 'meta' ? 'meta' : agent === 'specialist:BTC' ? 'btc' : 'eth'),
+ *   policiesToTrain: ['eth', 'meta'],
+ *   seed: 0,
+ * };
+ * console.log(Object.keys(options.policies)); // [ 'btc', 'eth', 'meta' ]
+ * ```
+ */
+export interface MultiAgentOptions<A extends string = string> {
+  /** The policies by id. Several agents mapped to one policy share its parameters. */
+  readonly policies: Readonly<Record<string, PolicySpec>>;
+  /**
+   * The policy id of each agent, called once per possible agent when the trainer is built
+   * (default: every agent to the only policy; required with more than one).
+   */
+  readonly policyMappingFn?: (agentId: A) => string;
+  /** The policies that learn (default all); the others act and stay frozen. */
+  readonly policiesToTrain?: readonly string[];
+  /** Seed of the env's first reset; policy i (in `policies` order) takes `seed + i`. */
+  readonly seed?: number;
+}
+
+/** A policy with the agents mapped to it, resolved and checked. @internal */
+export interface ResolvedPolicy<A extends string> {
+  readonly id: string;
+  readonly algorithm: 'PPO' | 'A2C';
+  readonly options: Record<string, unknown>;
+  /** The agents mapped to it, in `possibleAgents` order: its rollout's columns. */
+  readonly agents: readonly A[];
+  /** The agents' observation space. */
+  readonly observationSpace: Box;
+  readonly actionSpace: Space<AgentAction>;
+  readonly agentIdInput: boolean;
+  readonly train: boolean;
+}
+
+const SPEC_KEYS = ['algorithm', 'options', 'observationSpace', 'actionSpace', 'agentIdInput'];
+
+/**
+ * The policies of `options` with their agents: each agent's id mapped through
+ * `policyMappingFn` to a known policy; each policy's spaces agreeing with every agent mapped
+ * to it; `policiesToTrain` naming known policies. Every error names the agent and the policy.
+ * Touches no tensor. @internal
+ */
+export function resolvePolicies<A extends string>(env: ParallelEnv<A, unknown, unknown>, options: MultiAgentOptions<A>): ResolvedPolicy<A>[] {
+  requireKnownKeys('options', options, ['policies', 'policyMappingFn', 'policiesToTrain', 'seed']);
+  const policies = requireRecord('policies', options.policies) as Record<string, unknown>;
+  const ids = Object.keys(policies);
+  if (ids.length === 0) fail('policies', 'a map with at least one policy', policies);
+  const map = options.policyMappingFn;
+  if (map === undefined && ids.length > 1) fail('policyMappingFn', `a function of the agent id (required with ${ids.length} policies)`, map);
+  if (map !== undefined && typeof map !== 'function') fail('policyMappingFn', 'a function of the agent id returning a policy id', map);
+  const toTrain = options.policiesToTrain ?? ids;
+  if (!Array.isArray(toTrain)) fail('policiesToTrain', 'an array of policy ids', toTrain);
+  for (const p of toTrain as unknown[]) if (typeof p !== 'string' || !ids.includes(p)) fail('policiesToTrain', `policy ids among ${ids.join(', ')}`, toTrain);
+  const agentsOf = new Map<string, A[]>(ids.map((id) => [id, []]));
+  for (const agent of env.possibleAgents) {
+    const id = map === undefined ? (ids[0] as string) : map(agent);
+    if (typeof id !== 'string' || !agentsOf.has(id)) {
+      throw new InvalidArgumentError(`policyMappingFn(${JSON.stringify(agent)}) must return a policy id (${ids.join(', ')}), got ${show(id)}`);
+    }
+    agentsOf.get(id)?.push(agent);
+  }
+  return ids.map((id) => {
+    const spec = requireRecord(`policies.${id}`, policies[id]) as PolicySpec;
+    requireKnownKeys(`policies.${id}`, spec, SPEC_KEYS);
+    const s = definedOnly(spec);
+    const algorithm = s.algorithm ?? 'PPO';
+    if (algorithm !== 'PPO' && algorithm !== 'A2C') fail(`policies.${id}.algorithm`, "'PPO' or 'A2C'", algorithm);
+    const opts = requireRecord(`policies.${id}.options`, s.options ?? {});
+    if (opts.seed !== undefined) fail(`policies.${id}.options.seed`, "left out (the trainer's seed seeds every policy)", opts.seed);
+    if (s.agentIdInput !== undefined && typeof s.agentIdInput !== 'boolean') fail(`policies.${id}.agentIdInput`, 'a boolean', s.agentIdInput);
+    const agents = agentsOf.get(id) as A[];
+    const first = agents[0];
+    if (first === undefined) throw new InvalidArgumentError(`policy ${JSON.stringify(id)} has no agent mapped to it by policyMappingFn (agents: ${env.possibleAgents.join(', ')})`);
+    const obs = s.observationSpace ?? env.observationSpace(first);
+    const act = s.actionSpace ?? env.actionSpace(first);
+    for (const agent of agents) {
+      const o = env.observationSpace(agent);
+      const a = env.actionSpace(agent);
+      if (!(o instanceof Box)) throw new InvalidArgumentError(`agent ${JSON.stringify(agent)} (policy ${JSON.stringify(id)}) must have a Box observation space, got ${String(o)}`);
+      if (!o.equals(obs)) throw new InvalidArgumentError(`agent ${JSON.stringify(agent)} has observation space ${String(o)}, but policy ${JSON.stringify(id)} has ${String(obs)}`);
+      if (!a.equals(act)) throw new InvalidArgumentError(`agent ${JSON.stringify(agent)} has action space ${String(a)}, but policy ${JSON.stringify(id)} has ${String(act)}`);
+    }
+    return {
+      id,
+      algorithm,
+      options: opts,
+      agents,
+      observationSpace: obs as Box,
+      actionSpace: act as Space<AgentAction>,
+      agentIdInput: s.agentIdInput ?? false,
+      train: (toTrain as readonly string[]).includes(id),
+    };
+  });
+}
