@@ -4,7 +4,7 @@ import { MarketData } from '../market/MarketData.js';
 import { INDICATORS, type IndicatorDef } from './catalog.js';
 import { FeatureFrame } from './FeatureFrame.js';
 import { FeatureStream, type FeatureStreamOptions } from './FeatureStream.js';
-import { emptyBar } from './OhlcvBar.js';
+import { emptyBar } from '../market/OhlcvBar.js';
 
 /**
  * One feature to compute: an indicator `name` from the catalog, its parameters (any

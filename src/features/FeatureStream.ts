@@ -3,7 +3,7 @@ import { DataValidationError } from '../core/errors.js';
 import { barFault } from '../market/MarketData.js';
 import { timeframeToMs } from '../market/timeframe.js';
 import type { IndicatorStep } from './catalog.js';
-import { emptyBar, type OhlcvBar } from './OhlcvBar.js';
+import { emptyBar, type OhlcvBar } from '../market/OhlcvBar.js';
 
 /** Options of {@link FeaturePipeline.stream}. */
 export interface FeatureStreamOptions {

@@ -4,7 +4,7 @@
 // rolling.ts; FeaturePipeline.compute folds it over the bars and FeatureStream feeds it live
 // bars, so both give the same bits. technicalindicators is the independent oracle in the
 // tests; where it rounds (RSI, MFI to 2 decimals) or treats a 0 as missing, we do not follow.
-import type { OhlcvBar } from './OhlcvBar.js';
+import type { OhlcvBar } from '../market/OhlcvBar.js';
 import { Ema, RollingExtreme, RollingMoments, RollingSum, Ring } from './rolling.js';
 
 /** One numeric parameter of an indicator. */

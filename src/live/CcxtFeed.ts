@@ -2,7 +2,7 @@ import { fail } from '../core/checks.js';
 import { DataValidationError, TradegymError } from '../core/errors.js';
 import { Rng } from '../core/Rng.js';
 import { backoffDelay, errName, isCcxt, isTransientCcxtError } from '../ccxt/downloadOHLCV.js';
-import { MarketData } from '../market/MarketData.js';
+import { barFault } from '../market/MarketData.js';
 import { iso } from '../market/timeframe.js';
 import { canWatch, checkExchange, resolveFeedOptions, type CcxtFeedEvent, type CcxtFeedExchange, type CcxtFeedOptions, type FeedConfig } from './ccxtFeedOptions.js';
 import type { Bar, Feed } from './types.js';
@@ -77,7 +77,7 @@ async function bounded(p: Promise<unknown> | undefined, ms: number): Promise<voi
  * when the exchange has none.
  * Transient failures (429, 5xx, timeouts) are retried, and a dropped websocket re-subscribed,
  * with exponential backoff and seeded jitter; after a reconnect what was missed comes by REST.
- * Every bar is validated by {@link MarketData}'s rules (finite values, prices > 0, high and
+ * Every bar is validated by `MarketData`'s rules (finite values, prices > 0, high and
  * low bounding open and close, volume >= 0, a whole number of bars after the previous one).
  *
  * Iterate it once with `for await`; `close()` (or leaving the loop) ends it at once.
@@ -358,17 +358,11 @@ export class CcxtFeed implements Feed {
 
   /** The bar after validation with the previous one by MarketData's row rules. */
   #validate(r: Row): Bar {
-    const { symbol, timeframe, allowNonPositivePrices } = this.#cfg;
-    const prev = this.#last;
-    const rows: Row[] = prev === undefined ? [r] : [[prev.timestamp, prev.open, prev.high, prev.low, prev.close, prev.volume], r];
-    const col = (j: number): number[] => rows.map((row) => row[j]) as number[];
-    try {
-      new MarketData({ symbol, timeframe, allowNonPositivePrices, timestamps: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5) });
-    } catch (e) {
-      if (!(e instanceof DataValidationError)) throw e;
-      throw new DataValidationError(`${this.#ex.id} sent an invalid ${symbol} ${timeframe} bar at ${iso(ts(r))}: ${e.message}`);
-    }
-    return toBar(r);
+    const { symbol, timeframe, allowNonPositivePrices, tf } = this.#cfg;
+    const bar = toBar(r);
+    const fault = barFault(bar, this.#last?.timestamp ?? Number.NaN, tf, allowNonPositivePrices);
+    if (fault !== undefined) throw new DataValidationError(`${this.#ex.id} sent an invalid ${symbol} ${timeframe} bar at ${iso(ts(r))}: ${fault}`);
+    return bar;
   }
 
   #emit(r: Row): void {

@@ -1,5 +1,5 @@
 import { DataValidationError } from '../core/errors.js';
-import { MarketData } from '../market/MarketData.js';
+import { barFault, MarketData } from '../market/MarketData.js';
 import { iso, timeframeToMs } from '../market/timeframe.js';
 import type { BarColumns } from '../backtest/stepper.js';
 import type { Bar } from './types.js';
@@ -53,8 +53,8 @@ export class BarHistory implements BarColumns {
   /** Appends a closed bar. @returns its index. @throws DataValidationError for a bar that is not a valid next bar. */
   push(bar: Bar): number {
     const n = this.#n;
-    const prev = n > 0 ? (this.timestamps[n - 1] as number) : -Infinity;
-    const fault = barFault(bar, prev, this.#tfMs);
+    const prev = n > 0 ? (this.timestamps[n - 1] as number) : Number.NaN;
+    const fault = faultOf(bar, prev, this.#tfMs);
     if (fault !== undefined) throw new DataValidationError(`feed bar ${n}${typeof bar?.timestamp === 'number' ? ` (${iso(bar.timestamp)})` : ''}: ${fault}`);
     if (n === this.timestamps.length) this.#store = this.#grow(this.#store.slice(0, n), n * 2);
     const c = this.#store;
@@ -89,17 +89,11 @@ export class BarHistory implements BarColumns {
   }
 }
 
-/** Why `bar` cannot follow a bar opened at `prev`, or undefined. */
-function barFault(bar: Bar, prev: number, tfMs: number): string | undefined {
+/** Why `bar` cannot follow a bar opened at `prev` (NaN for none), or undefined: its shape here, its values by MarketData's row rules. */
+function faultOf(bar: Bar, prev: number, tfMs: number): string | undefined {
   if (bar === null || typeof bar !== 'object') return `must be an object { timestamp, open, high, low, close, volume }, got ${String(bar)}`;
   for (const k of ['timestamp', 'open', 'high', 'low', 'close', 'volume'] as const) {
-    const v: unknown = bar[k];
-    if (typeof v !== 'number' || !Number.isFinite(v)) return `${k} must be a finite number, got ${String(v)}`;
+    if (typeof bar[k] !== 'number') return `${k} must be a number, got ${String(bar[k] as unknown)}`;
   }
-  if (!(bar.low > 0)) return `prices must be > 0 to trade, got low ${bar.low}`;
-  if (bar.high < Math.max(bar.open, bar.close) || bar.low > Math.min(bar.open, bar.close)) return `high ${bar.high} and low ${bar.low} must bound open ${bar.open} and close ${bar.close}`;
-  if (bar.volume < 0) return `volume must be >= 0, got ${bar.volume}`;
-  if (!Number.isSafeInteger(bar.timestamp) || bar.timestamp <= prev) return `timestamp must be an integer after the previous bar's (${prev === -Infinity ? 'none' : iso(prev)}), got ${bar.timestamp}`;
-  if (prev !== -Infinity && (bar.timestamp - prev) % tfMs !== 0) return `timestamp must be a whole number of bars (${tfMs} ms) after the previous bar's (${iso(prev)}), got ${iso(bar.timestamp)}`;
-  return undefined;
+  return barFault(bar, prev, tfMs);
 }

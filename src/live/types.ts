@@ -1,5 +1,5 @@
 // The shapes every live piece shares: a closed bar and a feed of them.
-import type { OhlcvBar } from '../features/OhlcvBar.js';
+import type { OhlcvBar } from '../market/OhlcvBar.js';
 
 /**
  * One closed OHLCV bar: `timestamp` is the bar's open time in ms since the epoch (as

@@ -1,3 +1,4 @@
+import type { OhlcvBar } from './OhlcvBar.js';
 import { fail, requireInt, requireKnownKeys, requireOneOf, show } from '../core/checks.js';
 import { DataValidationError, InvalidArgumentError } from '../core/errors.js';
 import { lowerBound } from './lowerBound.js';
@@ -88,22 +89,12 @@ interface Columns {
 /** The columns as the row checks read them. */
 type ColumnsView = Readonly<Record<keyof Columns, ArrayLike<number>>>;
 
-/** One bar as the fields of a row. @internal */
-interface BarFields {
-  readonly timestamp: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-}
-
 /**
  * What is wrong with one bar arriving after a bar opened at `prevTs` (NaN for the first), by
  * the very rules a MarketData row is checked with; undefined when nothing is. For streams of
  * bars (live features, feeds), which cannot build a MarketData per bar. @internal
  */
-export function barFault(bar: BarFields, prevTs: number, tfMs: number, allowNonPositivePrices = false): string | undefined {
+export function barFault(bar: OhlcvBar, prevTs: number, tfMs: number, allowNonPositivePrices = false): string | undefined {
   const c: ColumnsView = { timestamps: [bar.timestamp], open: [bar.open], high: [bar.high], low: [bar.low], close: [bar.close], volume: [bar.volume] };
   return rowOk(c, 0, prevTs, tfMs, allowNonPositivePrices) ? undefined : rowFault(c, 0, prevTs, tfMs, allowNonPositivePrices);
 }

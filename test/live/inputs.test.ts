@@ -67,10 +67,10 @@ describe('a run that meets bad data or a failing strategy', () => {
   const good = Array.from({ length: 5 }, (_, i): Bar => ({ timestamp: i * 3_600_000, open: 100, high: 101, low: 99, close: 100, volume: 1 }));
 
   it.each([
-    ['a bar out of order', [...good, { ...good[1]! }], /timestamp must be an integer after the previous bar's/],
-    ['a bar with high below the close', [...good, { ...good[4]!, timestamp: 5 * 3_600_000, high: 99 }], /high 99 and low 99 must bound open 100 and close 100/],
-    ['a NaN close', [...good, { ...good[4]!, timestamp: 5 * 3_600_000, close: Number.NaN }], /close must be a finite number, got NaN/],
-    ['a bar off the timeframe grid', [...good, { ...good[4]!, timestamp: 5 * 3_600_000 + 1 }], /timestamp must be a whole number of bars \(3600000 ms\) after the previous bar's/],
+    ['a bar out of order', [...good, { ...good[1]! }], /timestamp 1970-01-01T01:00:00\.000Z is before the previous row's 1970-01-01T04:00:00\.000Z \(unsorted\)/],
+    ['a bar with high below the close', [...good, { ...good[4]!, timestamp: 5 * 3_600_000, high: 99 }], /high 99 < max\(open 100, close 100\)/],
+    ['a NaN close', [...good, { ...good[4]!, timestamp: 5 * 3_600_000, close: Number.NaN }], /close must be finite, got NaN/],
+    ['a bar off the timeframe grid', [...good, { ...good[4]!, timestamp: 5 * 3_600_000 + 1 }], /timestamp 1970-01-01T05:00:00\.001Z is 3600001 ms after the previous row, not a multiple of the timeframe \(3600000 ms\)/],
   ])('%s: flattens, writes an error event and rejects with DataValidationError', async (_name, list, message) => {
     const events: LiveEvent[] = [];
     const runner = new LiveRunner({ feed: feedOf(list), strategy: () => 1, onEvent: (e) => events.push(e) });

@@ -1,6 +1,6 @@
 /**
- * One OHLCV bar: a row of a {@link MarketData}, as {@link FeatureStream.update} takes it and
- * the indicators read it.
+ * One OHLCV bar: a row of a {@link MarketData}, as {@link FeatureStream.update} takes it, the
+ * indicators read it and live feeds yield it.
  */
 export interface OhlcvBar {
   /** The bar's open time, ms since the epoch (UTC). */
