@@ -7,7 +7,7 @@ import { TradingEnv } from '../envs/trading/TradingEnv.js';
 import { MarketData } from '../market/MarketData.js';
 import { walkForward, type WalkForwardOptions } from '../market/splits.js';
 import { accountFor } from './account.js';
-import { PaperFills } from './fills.js';
+import { PaperFills, type StepOrder } from './fills.js';
 import { returnMetrics, type ReturnMetrics } from './metrics.js';
 import { checkRisk, checkSignalValue, signalLimits, type ResolvedRisk, type RiskEvent, type RiskOptions } from './risk.js';
 import { functionDecider, SignalStepper } from './stepper.js';
@@ -371,10 +371,13 @@ function runSignal(
   const stepper = new SignalStepper({ account: acct, bars: data, risk, execution, timeframeMs: data.timeframeMs, decide });
   const fills = new PaperFills(acct, execution);
   const last = data.length - 1;
+  const place = (o: StepOrder): boolean => {
+    fills.submit(o, data.close[o.index] as number, fillBar(acct, data, o.index));
+    return true;
+  };
   for (let b = start; b <= last; b++) {
     if (fills.pending !== undefined) fills.open(b, data.open[b] as number, fillBar(acct, data, b));
-    const work = stepper.bar(b, b < last);
-    for (let r = work.next(); r.done !== true; r = work.next(true)) fills.submit(r.value, data.close[r.value.index] as number, fillBar(acct, data, r.value.index));
+    stepper.step(b, b < last, place);
     equity[b - start] = stepper.equity;
     positions[b - start] = stepper.position;
   }

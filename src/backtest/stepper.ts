@@ -35,14 +35,14 @@ export interface StepperOptions {
   readonly onDecision?: (index: number, signal: number, target: number, reason: StepOrder['reason'] | undefined) => void;
 }
 
-/** One bar's work: yields each order, receives whether it was placed. @internal */
-export type StepWork = Generator<StepOrder, void, boolean>;
-
 /**
- * The backtester's bar loop as a state machine: `bar(b)` once per bar, in order. At every bar
- * after the first: stops on the bar's range (after a next-open fill, which the driver makes
- * before), the mark at its close, the daily loss limit; then, when asked, the decision at its
- * close (sizing, clips, cooldown, halted day, minimum hold, session close). @internal
+ * The backtester's bar loop as a state machine, stepped once per bar, in order, in phases:
+ * `open(b)` (the stops on the bar's range, after a next-open fill, which the driver makes
+ * before), `close(b)` (the mark at its close, the daily loss limit), `closed(b)`, then, when
+ * asked, `decide(b)` (sizing, clips, cooldown, halted day, minimum hold, session close) and
+ * `placed(order)`. Each phase returns the order it makes, if any, and the driver places it
+ * before the next phase: `step()` with a synchronous `place` (the backtester), or the same
+ * calls with awaits (the live runner). @internal
  */
 export class SignalStepper {
   /** Equity at the last bar's close, after its exits (before its decision's fill). */
@@ -70,6 +70,8 @@ export class SignalStepper {
   #sized = 0;
   #s = Number.NaN; // the last decision's signal
   #prevEquity = 0;
+  #marked = false; // the first bar was marked in open()
+  #exited = false; // an exit was handed out: value the equity again at the close
 
   constructor(options: StepperOptions) {
     this.#o = options;
@@ -77,63 +79,113 @@ export class SignalStepper {
     this.#atrPeriod = sizing?.kind === 'volatility' ? (sizing.atrPeriod ?? 14) : 0;
   }
 
-  /** Bar `b` has closed (and a next-open order has filled at its open): step it, deciding at its close if `decide`. */
-  *bar(b: number, decide: boolean): StepWork {
+  /**
+   * Bar `b`'s first phase (after a next-open order filled at its open): the first bar starts
+   * the day; a later one hands the trailing stop its entry and checks the stops on the bar's
+   * range. @returns the stop's exit, for the driver to place, or undefined.
+   */
+  open(b: number): StepOrder | undefined {
     const { account: acct, bars, risk } = this.#o;
-    const px = this.#px;
-    px[0] = bars.close[b] as number;
     if (this.#first) {
       this.#first = false;
-      this.#dayStartEquity = acct.mark(px);
+      this.#px[0] = bars.close[b] as number;
+      this.#dayStartEquity = acct.mark(this.#px);
       this.#day = risk.clock.day(bars.timestamps[b] as number);
-    } else {
-      if (this.#pendingBest) {
-        this.#pendingBest = false;
-        if (acct.positions[0] !== 0) this.#best = bars.open[b] as number;
-      }
-      const stop = this.#stops(b);
-      if (stop !== undefined) yield stop;
-      px[0] = bars.close[b] as number;
-      const e = acct.mark(px);
-      // daily loss limit, on closes
-      if (risk.dailyLossLimit !== undefined) {
-        const today = risk.clock.day(bars.timestamps[b] as number);
-        if (today !== this.#day) {
-          this.#day = today;
-          this.#dayStartEquity = this.#prevEquity;
-        }
-        if (this.#haltedDay !== this.#day && e < this.#dayStartEquity * (1 - risk.dailyLossLimit)) {
-          yield* this.#exit(bars.close[b] as number, b, 'daily-loss-limit');
-          this.#haltedDay = this.#day;
-          this.events.push({ index: b, kind: 'daily-loss-limit' });
-        }
-      }
+      this.#marked = true;
+      return undefined;
     }
-    this.equity = acct.lastEquity;
-    this.position = acct.positions[0] as number;
-    this.#prevEquity = this.equity;
-    if (!decide) return;
-    const order = this.#decide(b);
-    if (order !== undefined && (yield order)) this.#placed(order);
+    if (this.#pendingBest) {
+      this.#pendingBest = false;
+      if (acct.positions[0] !== 0) this.#best = bars.open[b] as number;
+    }
+    return this.#stops(b);
   }
 
-  /** Closes the position at bar `b`'s close (after `bar(b, false)`): the end of the data, or a kill switch. */
-  *finish(b: number, reason: 'end' | 'kill-switch'): StepWork {
+  /**
+   * Bar `b`'s second phase, after `open`'s exit was placed: the mark at its close, then the
+   * daily loss limit. @returns the limit's exit, for the driver to place (then `closed(b)`), or undefined.
+   */
+  close(b: number): StepOrder | undefined {
+    if (this.#marked) {
+      // the first bar was marked by open
+      this.#marked = false;
+      return undefined;
+    }
+    const { account: acct, bars, risk } = this.#o;
+    this.#px[0] = bars.close[b] as number;
+    const e = acct.mark(this.#px);
+    // daily loss limit, on closes
+    if (risk.dailyLossLimit === undefined) return undefined;
+    const today = risk.clock.day(bars.timestamps[b] as number);
+    if (today !== this.#day) {
+      this.#day = today;
+      this.#dayStartEquity = this.#prevEquity;
+    }
+    if (this.#haltedDay === this.#day || e >= this.#dayStartEquity * (1 - risk.dailyLossLimit)) return undefined;
+    this.#haltedDay = this.#day;
+    this.events.push({ index: b, kind: 'daily-loss-limit' });
+    return this.#exit(bars.close[b] as number, b, 'daily-loss-limit');
+  }
+
+  /** Bar `b`'s close is settled (after `close`'s exit, if any, was placed): its equity and position. */
+  closed(b: number): void {
+    this.#remark(b);
+    this.equity = this.#o.account.lastEquity;
+    this.position = this.#o.account.positions[0] as number;
+    this.#prevEquity = this.equity;
+  }
+
+  /** The decision at bar `b`'s close (after `closed(b)`). @returns its order, for the driver to place (then `placed`), or undefined. */
+  decide(b: number): StepOrder | undefined {
+    return this.#decide(b);
+  }
+
+  /**
+   * Bar `b` with a driver that places orders at once: `open`, `close`, `closed`, then, if
+   * `decide`, the decision. `place` places an order and returns whether it was placed.
+   */
+  step(b: number, decide: boolean, place: (order: StepOrder) => boolean): void {
+    const stop = this.open(b);
+    if (stop !== undefined) place(stop);
+    const exit = this.close(b);
+    if (exit !== undefined) place(exit);
+    this.closed(b);
+    if (!decide) return;
+    const order = this.#decide(b);
+    if (order !== undefined && place(order)) this.placed(order);
+  }
+
+  /**
+   * Closes the position at bar `b`'s close (after bar `b` was stepped without a decision): the
+   * end of the data, or a kill switch. @returns the exit, for the driver to place (then `finished(b)`), or undefined when flat.
+   */
+  finish(b: number, reason: 'end' | 'kill-switch'): StepOrder | undefined {
     this.#pendingBest = false;
-    yield* this.#exit(this.#o.bars.close[b] as number, b, reason);
+    return this.#exit(this.#o.bars.close[b] as number, b, reason);
+  }
+
+  /** After `finish`'s exit was placed: the equity and position at the close. */
+  finished(b: number): void {
+    this.#remark(b);
     this.equity = this.#o.account.lastEquity;
     this.position = this.#o.account.positions[0] as number;
   }
 
-  /** Exits at `price` in bar `b`; the equity is valued again at the close. */
-  *#exit(price: number, b: number, reason: StepOrder['reason']): StepWork {
-    const acct = this.#o.account;
-    if (acct.positions[0] !== 0) {
-      yield { kind: 'exit', target: 0, price, index: b, reason };
-      this.#px[0] = this.#o.bars.close[b] as number;
-      acct.lastEquity = acct.equity(this.#px);
-    }
+  /** An exit at `price` in bar `b` when a position is held (the equity is valued again at the close once it is placed). */
+  #exit(price: number, b: number, reason: StepOrder['reason']): StepOrder | undefined {
     this.#held = 0;
+    if (this.#o.account.positions[0] === 0) return undefined;
+    this.#exited = true;
+    return { kind: 'exit', target: 0, price, index: b, reason };
+  }
+
+  /** After an exit: the equity valued again at bar `b`'s close. */
+  #remark(b: number): void {
+    if (!this.#exited) return;
+    this.#exited = false;
+    this.#px[0] = this.#o.bars.close[b] as number;
+    const acct = this.#o.account;
+    acct.lastEquity = acct.equity(this.#px);
   }
 
   /** Stops on bar `b`'s range, after the fill at its open (a gap through the stop fills at the open): the exit, if one is hit. */
@@ -229,8 +281,8 @@ export class SignalStepper {
     return undefined;
   }
 
-  /** A target order was placed: it is held from now on (and the trailing stop starts from its fill). */
-  #placed(order: StepOrder): void {
+  /** A target order from `decide` was placed: it is held from now on (and the trailing stop starts from its fill). */
+  placed(order: StepOrder): void {
     this.#held = order.target;
     if (this.#o.execution === 'next-open') this.#pendingBest = true;
     else if (this.#o.account.positions[0] !== 0) this.#best = this.#o.bars.close[order.index] as number;

@@ -1,7 +1,7 @@
 import type { StrategyAgent, StrategyContext, BacktestAccountOptions } from '../backtest/backtest.js';
 import type { StepOrder } from '../backtest/fills.js';
 import { checkRisk, signalLimits, type RiskEvent, type RiskOptions } from '../backtest/risk.js';
-import { functionDecider, SignalStepper, type StepWork } from '../backtest/stepper.js';
+import { functionDecider, SignalStepper } from '../backtest/stepper.js';
 import { fail, requireBool, requireInt, requireKnownKeys, requireOneOf } from '../core/checks.js';
 import { episodeActor } from '../core/episodeActor.js';
 import { InvalidActionError, TradegymError } from '../core/errors.js';
@@ -281,8 +281,8 @@ export class LiveRunner {
         await this.broker.onBar(bar, b);
         if (b < this.#tradeFrom) continue;
         const ended = this.#o.feed.ended?.() === true;
-        await this.#drive(this.#stepper.bar(b, !ended && this.#killed === undefined));
-        if (ended && this.#closeAtEnd) await this.#drive(this.#stepper.finish(b, 'end'));
+        await this.#step(b, !ended && this.#killed === undefined);
+        if (ended && this.#closeAtEnd) await this.#finish(b, 'end');
         this.#record(b);
         if (ended) break;
       }
@@ -320,19 +320,31 @@ export class LiveRunner {
     if (this.#openOrder !== undefined) await this.broker.cancel(this.#openOrder);
     this.#openOrder = undefined;
     const had = acct.positions[0] !== 0;
-    await this.#drive(this.#stepper.finish(b, 'kill-switch'));
+    await this.#finish(b, 'kill-switch');
     if (had) this.#emit({ type: 'risk', index: b, timestamp: this.#history.timestamps[b] as number, rule: 'kill-switch', action: 'stop', message: `flattened and stopped: ${why}` });
     // the last point is the book after the exit
     this.#equity[this.#equity.length - 1] = this.#stepper.equity;
     this.#positions[this.#positions.length - 1] = this.#stepper.position;
   }
 
-  /** Runs one bar's work: each order through the gate to the broker. */
-  async #drive(work: StepWork): Promise<void> {
-    for (let r = work.next(); r.done !== true; ) {
-      const placed = await this.#place(r.value);
-      r = work.next(placed);
-    }
+  /** Steps bar `b` as the stepper's `step` does, each order through the gate to the broker. */
+  async #step(b: number, decide: boolean): Promise<void> {
+    const s = this.#stepper;
+    const stop = s.open(b);
+    if (stop !== undefined) await this.#place(stop);
+    const exit = s.close(b);
+    if (exit !== undefined) await this.#place(exit);
+    s.closed(b);
+    if (!decide) return;
+    const order = s.decide(b);
+    if (order !== undefined && (await this.#place(order))) s.placed(order);
+  }
+
+  /** Closes the position at bar `b`'s close through the gate to the broker. */
+  async #finish(b: number, reason: 'end' | 'kill-switch'): Promise<void> {
+    const exit = this.#stepper.finish(b, reason);
+    if (exit !== undefined) await this.#place(exit);
+    this.#stepper.finished(b);
   }
 
   /** The live gate, then the broker: whether the order was placed. */
