@@ -4,7 +4,7 @@ import { MarketData } from '../market/MarketData.js';
 import { INDICATORS, type IndicatorDef } from './catalog.js';
 import { FeatureFrame } from './FeatureFrame.js';
 import { FeatureStream, type FeatureStreamOptions } from './FeatureStream.js';
-import { emptyBar } from '../market/OhlcvBar.js';
+import { emptyBar, readBar } from '../market/OhlcvBar.js';
 
 /**
  * One feature to compute: an indicator `name` from the catalog, its parameters (any
@@ -88,16 +88,9 @@ function fold(r: Resolved, data: MarketData): Float64Array[] {
   const n = data.length;
   const columns = r.columns.map(() => new Float64Array(n));
   const row = new Float64Array(columns.length);
-  const { timestamps, open, high, low, close, volume } = data;
   const bar = emptyBar();
   for (let i = 0; i < n; i++) {
-    bar.timestamp = timestamps[i] as number;
-    bar.open = open[i] as number;
-    bar.high = high[i] as number;
-    bar.low = low[i] as number;
-    bar.close = close[i] as number;
-    bar.volume = volume[i] as number;
-    step(bar, row, 0);
+    step(readBar(bar, data, i), row, 0);
     for (let j = 0; j < columns.length; j++) (columns[j] as Float64Array)[i] = row[j] as number;
   }
   return columns;

@@ -3,7 +3,7 @@ import { DataValidationError } from '../core/errors.js';
 import { barFault } from '../market/MarketData.js';
 import { timeframeToMs } from '../market/timeframe.js';
 import type { IndicatorStep } from './catalog.js';
-import { emptyBar, type OhlcvBar } from '../market/OhlcvBar.js';
+import { copyBar, emptyBar, type OhlcvBar } from '../market/OhlcvBar.js';
 
 /** Options of {@link FeaturePipeline.stream}. */
 export interface FeatureStreamOptions {
@@ -111,12 +111,7 @@ export class FeatureStream {
     const b = this.#spare;
     this.#spare = this.#bar;
     this.#bar = b;
-    b.timestamp = bar.timestamp;
-    b.open = bar.open;
-    b.high = bar.high;
-    b.low = bar.low;
-    b.close = bar.close;
-    b.volume = bar.volume;
+    copyBar(b, bar);
     const row = this.#row;
     const steps = this.#steps;
     for (let k = 0; k < steps.length; k++) (steps[k] as IndicatorStep)(b, row, this.#at[k] as number);

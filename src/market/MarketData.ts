@@ -95,21 +95,18 @@ type ColumnsView = Readonly<Record<keyof Columns, ArrayLike<number>>>;
  * bars (live features, feeds), which cannot build a MarketData per bar. @internal
  */
 export function barFault(bar: OhlcvBar, prevTs: number, tfMs: number, allowNonPositivePrices = false): string | undefined {
+  if (rowOk(bar.open, bar.high, bar.low, bar.close, bar.volume, bar.timestamp, prevTs, tfMs, allowNonPositivePrices)) return undefined;
+  // the message, built only for a bad bar
   const c: ColumnsView = { timestamps: [bar.timestamp], open: [bar.open], high: [bar.high], low: [bar.low], close: [bar.close], volume: [bar.volume] };
-  return rowOk(c, 0, prevTs, tfMs, allowNonPositivePrices) ? undefined : rowFault(c, 0, prevTs, tfMs, allowNonPositivePrices);
+  return rowFault(c, 0, prevTs, tfMs, allowNonPositivePrices);
 }
 
 /**
- * Whether row i is valid: the fast path of {@link rowFault}, which it must agree with.
- * `x - x === 0` is false for NaN and the infinities; NaN fails every comparison.
+ * Whether a row (its open, high, low, close, volume and timestamp) is valid: the fast path of
+ * {@link rowFault}, which it must agree with. `x - x === 0` is false for NaN and the
+ * infinities; NaN fails every comparison.
  */
-function rowOk(c: ColumnsView, i: number, prevTs: number, tfMs: number, anyPrice: boolean): boolean {
-  const o = c.open[i] as number;
-  const h = c.high[i] as number;
-  const l = c.low[i] as number;
-  const cl = c.close[i] as number;
-  const v = c.volume[i] as number;
-  const ts = c.timestamps[i] as number;
+function rowOk(o: number, h: number, l: number, cl: number, v: number, ts: number, prevTs: number, tfMs: number, anyPrice: boolean): boolean {
   return (
     o - o === 0 && h - h === 0 && l - l === 0 && cl - cl === 0 && v - v === 0 &&
     h >= o && h >= cl && l <= o && l <= cl && v >= 0 &&
@@ -298,7 +295,8 @@ export class MarketData {
     const keep = repair === 'drop' ? new Uint8Array(n) : undefined;
     let prevTs = Number.NaN;
     for (let i = 0; i < n; i++) {
-      const fault = rowOk(c, i, prevTs, tfMs, anyPrice) ? undefined : rowFault(c, i, prevTs, tfMs, anyPrice);
+      const ok = rowOk(c.open[i] as number, c.high[i] as number, c.low[i] as number, c.close[i] as number, c.volume[i] as number, c.timestamps[i] as number, prevTs, tfMs, anyPrice);
+      const fault = ok ? undefined : rowFault(c, i, prevTs, tfMs, anyPrice);
       if (fault === undefined) {
         if (keep !== undefined) keep[i] = 1;
         prevTs = c.timestamps[i] as number;
