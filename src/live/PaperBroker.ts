@@ -2,6 +2,7 @@ import { PaperFills, type StepOrder } from '../backtest/fills.js';
 import { accountFor } from '../backtest/account.js';
 import type { BacktestAccountOptions } from '../backtest/backtest.js';
 import { fail, requireKnownKeys, requireOneOf, requireRecord } from '../core/checks.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import type { Account, Bar as FillBar, Fill } from '../envs/trading/Account.js';
 import type { Broker, FillEvent, OrderRequest, OrderStatus } from './broker.js';
 import type { Bar } from './types.js';
@@ -83,8 +84,8 @@ export class PaperBroker implements Broker {
    * Places an order in the bar last seen.
    * @param order - the order.
    * @returns its status: `'filled'`, or `'open'` for a market order waiting for the next open.
-   * @throws `InvalidArgumentError` (from `tradegym`) for a malformed order (naming the field), or
-   *   an order placed before the first bar.
+   * @throws `InvalidArgumentError` (from `tradegym`) for a malformed order (naming the field), a
+   *   limit order (paper fills market orders and exits only), or an order placed before the first bar.
    */
   async submit(order: OrderRequest): Promise<OrderStatus> {
     requireRecord('order', order);
@@ -92,6 +93,8 @@ export class PaperBroker implements Broker {
     if (typeof id !== 'string' || id === '') fail('order.clientOrderId', 'a non-empty string', id);
     const known = this.#orders.get(id);
     if (known !== undefined) return known;
+    // a limit order needs a book to rest on: the backtester's execution model has none
+    if (order.type === 'limit') throw new InvalidArgumentError(`order.type must be one of 'market', 'exit', got "limit": a PaperBroker fills no limit orders (an exchange broker such as CcxtBroker does)`);
     const type = requireOneOf('order.type', order.type, ['market', 'exit']);
     if (typeof order.target !== 'number' || !Number.isFinite(order.target)) fail('order.target', 'a finite number', order.target);
     if (type === 'exit' && !(typeof order.price === 'number' && order.price > 0 && order.price < Infinity)) fail('order.price', 'a finite number > 0 for an exit', order.price);

@@ -1,4 +1,4 @@
-// What the runner asks of a broker: the paper one here, an exchange's later (tradegym/ccxt).
+// What the runner asks of a broker: the paper one (PaperBroker.ts) or an exchange's (CcxtBroker.ts).
 import type { OrderReason } from '../backtest/fills.js';
 import type { Account, Trade } from '../envs/trading/Account.js';
 import type { Bar } from './types.js';
@@ -17,12 +17,14 @@ export interface OrderRequest {
    * `'market'`: move the position to `target` times equity, at the market (the paper broker
    * fills it by its execution model); `'exit'`: close the whole position at once, at `price`
    * (a stop the risk rules found touched within the bar just closed, at its level or at the
-   * open on a gap; a forced exit at the close).
+   * open on a gap; a forced exit at the close); `'limit'`: move the position to `target` times
+   * equity at `price` or better (an exchange broker rests it on the book until it fills or is
+   * canceled; the paper broker refuses it).
    */
-  readonly type: 'market' | 'exit';
+  readonly type: 'market' | 'exit' | 'limit';
   /** The target position as a signed fraction of equity (0 for an exit). */
   readonly target: number;
-  /** An exit's fill price before slippage (NaN for a market order). */
+  /** An exit's fill price before slippage, a limit order's limit price (NaN for a market order). */
   readonly price: number;
   /** The bar (index since the runner's first bar, history included) the order was placed at. */
   readonly index: number;
@@ -64,13 +66,25 @@ export interface FillEvent {
   readonly position: number;
   /** The round trip this fill closed, if any. */
   readonly closed?: Trade;
+  /** The exchange's id of this fill (its trade id), when there is one: a fill is booked once per id. */
+  readonly fillId?: string;
+}
+
+/** What an exchange holds for a runner, read when a runner starts or restarts (reconciliation). */
+export interface BrokerSnapshot {
+  /** Units of the traded asset held at the exchange (signed). */
+  readonly position: number;
+  /** Quote-currency cash at the exchange (free plus locked in orders). */
+  readonly cash: number;
+  /** The open orders placed under this broker's client order id prefix. */
+  readonly openOrders: readonly OrderStatus[];
 }
 
 /**
  * A broker as the {@link LiveRunner} sees it: it takes orders by client id, reports fills as
  * events, and keeps the {@link Account} that mirrors the book (the paper broker's is the book).
- * The shape fits an exchange broker: market orders and exits now, limit orders, partial fills,
- * order status polling and reconciliation later, behind the same calls.
+ * The shape fits an exchange broker: market orders, exits and limit orders, partial fills (one
+ * event each), order status polling at each bar, and reconciliation at a (re)start.
  */
 export interface Broker {
   /** True for a simulated broker; the runner refuses any other unless told `realOrders: true`. */
@@ -90,4 +104,20 @@ export interface Broker {
   status(clientOrderId: string): Promise<OrderStatus | undefined>;
   /** Calls `listener` with every fill from now on. @returns a function that stops the calls. */
   onFill(listener: (fill: FillEvent) => void): () => void;
+  /**
+   * (A broker whose book lives outside this process.) The exchange's position, cash and open
+   * orders, for reconciliation at a (re)start.
+   */
+  snapshot?(): Promise<BrokerSnapshot>;
+  /**
+   * (A broker whose book lives outside this process.) Every fill the exchange made of the order
+   * with this client id so far, each with its `fillId`, dated `index` (the bar the runner is at).
+   */
+  fillsOf?(clientOrderId: string, index: number): Promise<readonly FillEvent[]>;
+  /**
+   * (A broker whose book lives outside this process.) Books a fill an earlier process journaled
+   * into `account` as it was, without contacting the exchange and without telling listeners (a
+   * restarted runner rebuilds its book this way).
+   */
+  restoreFill?(fill: FillEvent): void;
 }

@@ -189,6 +189,17 @@ const OPTION_KEYS = [
   'syncTime', 'allowNonPositivePrices', 'onEvent', 'params', 'now', 'sleep',
 ] as const;
 
+/** A backoff option checked, its defaults filled in (the feed's and the broker's). @internal */
+export function resolveBackoff(backoff: CcxtFeedBackoff | undefined, initialDefault: number, maxDefault: number): { readonly initialMs: number; readonly maxMs: number; readonly factor: number; readonly seed: number } {
+  const b = backoff === undefined ? {} : requireKnownKeys('backoff', backoff, ['initialMs', 'maxMs', 'factor', 'seed']);
+  const initialMs = requireInt('backoff.initialMs', b['initialMs'] ?? initialDefault, 0);
+  const maxMs = requireInt('backoff.maxMs', b['maxMs'] ?? Math.max(maxDefault, initialMs), 0);
+  if (maxMs < initialMs) fail('backoff.maxMs', `an integer >= backoff.initialMs (${initialMs})`, maxMs);
+  const factor = requireFinite('backoff.factor', b['factor'] ?? 2);
+  if (factor < 1) fail('backoff.factor', 'a finite number >= 1', factor);
+  return { initialMs, maxMs, factor, seed: requireSeed('backoff.seed', b['seed'] ?? 0) };
+}
+
 /** The options resolved and checked once. @internal */
 export interface FeedConfig {
   readonly exchange: CcxtFeedExchange;
@@ -263,13 +274,7 @@ export function resolveFeedOptions(options: CcxtFeedOptions): FeedConfig {
   const { symbol } = options;
   if (typeof symbol !== 'string' || symbol.length === 0) fail('symbol', 'a market symbol such as "BTC/USDT"', symbol);
   const tf = timeframeToMs(options.timeframe);
-  const b = options.backoff === undefined ? {} : requireKnownKeys('backoff', options.backoff, ['initialMs', 'maxMs', 'factor', 'seed']);
-  const initialMs = requireInt('backoff.initialMs', b['initialMs'] ?? 500, 0);
-  const maxMs = requireInt('backoff.maxMs', b['maxMs'] ?? Math.max(30_000, initialMs), 0);
-  if (maxMs < initialMs) fail('backoff.maxMs', `an integer >= backoff.initialMs (${initialMs})`, maxMs);
-  const factor = requireFinite('backoff.factor', b['factor'] ?? 2);
-  if (factor < 1) fail('backoff.factor', 'a finite number >= 1', factor);
-  const seed = requireSeed('backoff.seed', b['seed'] ?? 0);
+  const { initialMs, maxMs, factor, seed } = resolveBackoff(options.backoff, 500, 30_000);
   return {
     exchange,
     symbol,

@@ -1,6 +1,6 @@
 export type { Bar, Feed } from './types.js';
 export { ReplayFeed, type ReplayFeedOptions } from './ReplayFeed.js';
-export type { Broker, OrderRequest, OrderStatus, FillEvent, OrderReason } from './broker.js';
+export type { Broker, OrderRequest, OrderStatus, FillEvent, OrderReason, BrokerSnapshot } from './broker.js';
 export { PaperBroker, type PaperBrokerOptions } from './PaperBroker.js';
 export { replayFeatures, type FeatureSource } from './features.js';
 export { jsonlSink, type EventSink, type LiveEvent } from './events.js';
@@ -8,3 +8,5 @@ export type { OrderRateLimit } from './gate.js';
 export { LiveRunner, type LiveRunnerOptions, type LiveAgentStrategy, type LiveRiskOptions, type LiveResult } from './LiveRunner.js';
 export { CcxtFeed, CcxtFeedError } from './CcxtFeed.js';
 export type { CcxtFeedOptions, CcxtFeedExchange, CcxtFeedEvent, CcxtFeedBackoff } from './ccxtFeedOptions.js';
+export { CcxtBroker, CcxtBrokerError, type CcxtBrokerBook, type CcxtBrokerStart } from './CcxtBroker.js';
+export type { CcxtBrokerOptions, CcxtBrokerExchange, CcxtBrokerEvent, CcxtOrderLike, CcxtTradeLike, CcxtMarketLike, CcxtTickerLike } from './ccxtBrokerOptions.js';

@@ -379,11 +379,47 @@ export class Account {
     return slippageBps('slippage()', this.slippage({ asset, units, price, bar }));
   }
 
+  /**
+   * Books a fill whose price and fee were set elsewhere (an exchange's fill): `units` at
+   * `price`, paying `fee` in cash, with the same bookkeeping as every other fill (cash,
+   * position, fees, the round trip). No slippage and no fee rate are applied: the price is the
+   * one traded at, and the fee the one charged.
+   * @param asset - the asset's index.
+   * @param units - units bought (> 0) or sold (< 0), finite and not 0.
+   * @param price - the price traded at, finite and > 0.
+   * @param fee - the fee paid, in cash, finite and >= 0.
+   * @param index - the bar index, for the trade record (an integer >= 0).
+   * @returns the fill (its `slippageCost` is 0).
+   * @throws {@link InvalidArgumentError} for an asset index out of range, units that are 0 or not
+   *   finite, a price that is not finite and > 0, a fee that is negative or not finite, or a bad index.
+   * @example
+   * ```ts
+   * import { Account } from 'tradegym';
+   * const a = new Account({ initialCash: 1000 });
+   * a.book(0, 2, 100, 0.2, 0);   // bought 2 at 100, paid a fee of 0.2
+   * a.book(0, -2, 110, 0.22, 1); // sold them at 110
+   * console.log(a.cash.toFixed(2), a.trades[0]?.pnl.toFixed(2)); // 1019.58 19.58
+   * ```
+   */
+  book(asset: number, units: number, price: number, fee: number, index: number): Fill {
+    this.#checkAsset(asset);
+    if (requireFinite('units', units) === 0) fail('units', 'a finite number other than 0', units);
+    checkPrice('price', price);
+    nonNegative('fee', fee);
+    checkIndex(index);
+    return this.#book(asset, units, price, fee, 0, index);
+  }
+
   #fill(asset: number, units: number, price: number, index: number, slipBps: number): Fill {
     const exec = price * (1 + Math.sign(units) * slipBps * BPS);
     const notional = Math.abs(units) * exec;
     const fee = notional * this.fee * BPS;
     const slippageCost = Math.abs(units) * Math.abs(exec - price);
+    return this.#book(asset, units, exec, fee, slippageCost, index);
+  }
+
+  /** The one copy of a fill's bookkeeping: cash, fees, slippage, the position and the round trip. */
+  #book(asset: number, units: number, exec: number, fee: number, slippageCost: number, index: number): Fill {
     this.cash -= units * exec + fee;
     this.feesPaid += fee;
     this.slippagePaid += slippageCost;

@@ -1,0 +1,439 @@
+// CcxtBroker through ccxt's REAL binance class against a fake Binance spot API on 127.0.0.1
+// (helpers/fakeBinanceOrders): BTC/USDT with Binance's steps (0.00001 BTC, 0.01 USDT) and a
+// 5 USDT minimum notional; a 0.1 % fee, in BTC on buys (the asset received) and in USDT on
+// sells, as Binance charges without BNB. Every number below is worked out by hand in a comment.
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../src/core/errors.js';
+import { Account } from '../../src/envs/trading/Account.js';
+import { RegimeGenerator, type StrategyContext } from '../../src/index.js';
+import type { FillEvent, OrderRequest } from '../../src/live/broker.js';
+import { CcxtBroker, CcxtBrokerError } from '../../src/live/CcxtBroker.js';
+import type { CcxtBrokerEvent, CcxtBrokerOptions } from '../../src/live/ccxtBrokerOptions.js';
+import { LiveRunner } from '../../src/live/LiveRunner.js';
+import { PaperBroker } from '../../src/live/PaperBroker.js';
+import { ReplayFeed } from '../../src/live/ReplayFeed.js';
+import type { Bar, Feed } from '../../src/live/types.js';
+import { H, T0 } from '../helpers/fakeBinance.js';
+import { binanceAt, setPriceAt, start, type FakeOrdersOptions, type FakeOrdersServer } from '../helpers/fakeBinanceOrders.js';
+
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+const bar = (close: number, i = 0): Bar => ({ timestamp: T0 + i * H, open: close, high: close, low: close, close, volume: 1 });
+const order = (clientOrderId: string, type: OrderRequest['type'], target: number, price = Number.NaN): OrderRequest => ({ clientOrderId, type, target, price, index: 0, timestamp: T0, reason: 'signal' });
+
+async function setup(fakeOptions: FakeOrdersOptions = {}, brokerOptions: Partial<CcxtBrokerOptions> = {}) {
+  const fake = await start(fakeOptions);
+  cleanup = fake.close;
+  const { broker, events, fills } = await brokerOn(fake, brokerOptions);
+  return { fake, broker, events, fills };
+}
+
+/** A broker (another process's, say) on the same fake, started, with its events and fills. */
+async function brokerOn(fake: FakeOrdersServer, brokerOptions: Partial<CcxtBrokerOptions> = {}, startBook?: Parameters<CcxtBroker['start']>[0]) {
+  const events: CcxtBrokerEvent[] = [];
+  const broker = new CcxtBroker({ exchange: binanceAt(fake.url), symbol: 'BTC/USDT', backoff: { initialMs: 1, maxMs: 4 }, onEvent: (e) => events.push(e), ...brokerOptions });
+  const started = await broker.start(startBook);
+  const fills: FillEvent[] = [];
+  broker.onFill((f) => fills.push(f));
+  return { broker, events, fills, started };
+}
+
+const posts = (fake: FakeOrdersServer) => fake.state.requests.filter((r) => r.startsWith('POST /api/v3/order'));
+const param = (request: string, key: string) => new URLSearchParams(request.split(' ')[2]).get(key);
+const balances = (fake: FakeOrdersServer) => ({ BTC: fake.state.balances.BTC.free + fake.state.balances.BTC.locked, USDT: fake.state.balances.USDT.free + fake.state.balances.USDT.locked });
+
+describe('CcxtBroker: market orders, exits and the book', () => {
+  it('buys to a target at the market and sells out on an exit, booking the exchange fees', async () => {
+    const { fake, broker, fills } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    expect(broker.account.cash).toBe(10_000);
+    await broker.onBar(bar(100), 0);
+    const s = await broker.submit(order('tg-0-0', 'market', 0.5));
+    // half of 10,000 at 100: 50 BTC; the fee is 0.1 % of them in BTC (0.05), worth 5 USDT
+    expect(s).toEqual({ clientOrderId: 'tg-0-0', state: 'filled', filledUnits: 50, averagePrice: 100 });
+    expect(param(posts(fake)[0] as string, 'newClientOrderId')).toBe('tg-0-0');
+    expect(fills).toHaveLength(1);
+    expect(fills[0]).toMatchObject({ clientOrderId: 'tg-0-0', units: 49.95, price: 100, fee: 5, position: 49.95, fillId: '5000' });
+    expect(broker.account.cash).toBe(5000);
+    expect(broker.account.positions[0]).toBeCloseTo(49.95, 12);
+    expect(broker.account.feesPaid).toBeCloseTo(5, 12);
+    fake.state.price = 110;
+    await broker.onBar(bar(110, 1), 1);
+    const x = await broker.submit({ ...order('tg-1-1', 'exit', 0, 110), index: 1 });
+    // all 49.95 BTC at 110: 5494.5 USDT less a 0.1 % fee of 5.4945: cash 5000 + 5489.0055
+    expect(x).toMatchObject({ state: 'filled', filledUnits: -49.95, averagePrice: 110 });
+    expect(broker.account.cash).toBeCloseTo(10_489.0055, 9);
+    expect(broker.account.positions[0]).toBe(0);
+    // the round trip: (110 - 100) * 49.95 = 499.5, less 5 + 5.4945 of fees
+    expect(broker.account.trades[0]?.pnl).toBeCloseTo(489.0055, 9);
+    expect(balances(fake)).toEqual({ BTC: 0, USDT: 10_489.0055 });
+  });
+
+  it('rounds amounts down to the step and limit prices to the tick (hand-checked)', async () => {
+    const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 123.45 });
+    await broker.onBar(bar(123.45), 0);
+    await broker.submit(order('tg-0-0', 'market', 0.3333));
+    // 0.3333 * 10,000 / 123.45 = 26.9987849...: down to the 0.00001 step
+    expect(param(posts(fake)[0] as string, 'quantity')).toBe('26.99878');
+    await broker.submit(order('tg-0-1', 'limit', 0.5, 99.994));
+    // 99.994 to the 0.01 tick: 99.99. Equity at the close: 10,000 - 26.99878 * 123.45 (cash
+    // 6667.000609) + 26.97178122 * 123.45 (the BTC after the 0.02699878 fee) = 9996.667000609;
+    // half of it at 99.99 is 49.98833383..., less the 26.97178122 held: 23.0165526... -> 23.01655
+    const limit = posts(fake)[1] as string;
+    expect(param(limit, 'price')).toBe('99.99');
+    expect(param(limit, 'quantity')).toBe('23.01655');
+    expect(param(limit, 'type')).toBe('LIMIT');
+  });
+
+  it("places nothing below the market's minimum amount or cost, and says why", async () => {
+    const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    await broker.onBar(bar(100), 0);
+    // 0.0004 USDT of BTC at 100 is 0.000004 BTC: below the 0.00001 step, 0 after rounding
+    expect(await broker.submit(order('tg-0-0', 'market', 4e-8))).toEqual({ clientOrderId: 'tg-0-0', state: 'filled', filledUnits: 0, averagePrice: Number.NaN, message: "nothing placed: amount 0 BTC is below the market's minimum 0.00001" });
+    // 4 USDT is 0.04 BTC: a valid amount, below the 5 USDT notional
+    expect((await broker.submit(order('tg-0-1', 'market', 4e-4))).message).toBe("nothing placed: cost 4 USDT is below the market's minimum 5");
+    expect(posts(fake)).toHaveLength(0);
+    expect(broker.account.cash).toBe(10_000);
+  });
+
+  it('refuses shorts and leverage on spot, and ids without its prefix, naming the field', async () => {
+    const { broker } = await setup();
+    await broker.onBar(bar(100), 0);
+    await expect(broker.submit(order('tg-0-0', 'market', -1))).rejects.toThrow(/^order\.target must be a fraction of equity in \[0, 1\] on the spot market BTC\/USDT \(no shorts, no leverage\), got -1$/);
+    await expect(broker.submit(order('tg-0-0', 'market', 1.5))).rejects.toThrow(/order\.target must be a fraction of equity in \[0, 1\].*got 1\.5/);
+    await expect(broker.submit(order('bot-0-0', 'market', 1))).rejects.toThrow(/order\.clientOrderId must be an id starting with the broker's clientOrderIdPrefix \('tg-'\), got "bot-0-0"/);
+    await expect(broker.submit(order('tg-0-0', 'limit', 1))).rejects.toThrow(/order\.price must be a finite number > 0 for a limit order, got NaN/);
+  });
+});
+
+describe('CcxtBroker: idempotency and faults', () => {
+  it('never places an id twice: not on a resubmit, nor from another broker on the same account', async () => {
+    const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    await broker.onBar(bar(100), 0);
+    const first = await broker.submit(order('tg-0-0', 'market', 0.5));
+    expect(await broker.submit(order('tg-0-0', 'market', 0.5))).toEqual(first);
+    // a restarted process: it asks the exchange for the id before placing anything
+    const other = await brokerOn(fake, {}, { cash: 10_000, position: 0, price: 100 });
+    await other.broker.onBar(bar(100), 0);
+    expect(await other.broker.submit(order('tg-0-0', 'market', 0.5))).toEqual(first);
+    expect(posts(fake)).toHaveLength(1);
+    expect(fake.state.orders).toHaveLength(1);
+  });
+
+  it.each(['lost', 'lost-late'] as const)('finds an order placed whose answer was %s, and places it once', async (fault) => {
+    const { fake, broker, events, fills } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    await broker.onBar(bar(100), 0);
+    fake.state.faults.push({ fault, method: 'POST', path: '/api/v3/order' });
+    const s = await broker.submit(order('tg-0-0', 'market', 0.5));
+    expect(s).toMatchObject({ state: 'filled', filledUnits: 50 });
+    expect(events.map((e) => e.type)).toEqual(['found']);
+    expect((events[0] as { error: string }).error).toMatch(fault === 'lost' ? /^NetworkError/ : /^RequestTimeout/);
+    expect(await broker.submit(order('tg-0-0', 'market', 0.5))).toEqual(s);
+    expect(fake.state.orders).toHaveLength(1);
+    expect(fills.map((f) => f.fillId)).toEqual(['5000']); // booked once
+    expect(broker.account.positions[0]).toBeCloseTo(49.95, 12);
+  });
+
+  it('retries 429, 500, 503 and a timeout with seeded backoff, then places the order once', async () => {
+    const { fake, broker, events } = await setup({ balances: { USDT: 10_000 }, price: 100 }, { backoff: { initialMs: 1, maxMs: 8, seed: 3 } });
+    await broker.onBar(bar(100), 0);
+    for (const fault of [429, 500, 503, 'timeout'] as const) fake.state.faults.push({ fault, method: 'POST', path: '/api/v3/order' });
+    expect(await broker.submit(order('tg-0-0', 'market', 0.5))).toMatchObject({ state: 'filled', filledUnits: 50 });
+    const retries = events.filter((e): e is Extract<CcxtBrokerEvent, { type: 'retry' }> => e.type === 'retry');
+    expect(retries.map((e) => [e.call, e.attempt, e.error.split(':')[0]])).toEqual([
+      ['createOrder', 1, 'DDoSProtection'],
+      ['createOrder', 2, 'OperationFailed'],
+      ['createOrder', 3, 'ExchangeNotAvailable'],
+      ['createOrder', 4, 'RequestTimeout'],
+    ]);
+    // attempt k waits min(8, 2^k) * a jitter in [0.5, 1.5), capped at 8
+    retries.forEach((e, k) => expect(e.delayMs).toBeGreaterThanOrEqual(Math.min(8, 2 ** k) * 0.5));
+    retries.forEach((e) => expect(e.delayMs).toBeLessThanOrEqual(8));
+    expect(fake.state.orders).toHaveLength(1);
+    // each failure was followed by a look-up of the id before placing again
+    const calls = fake.state.requests.map((r) => r.split('?')[0]?.split(' ').slice(0, 2).join(' '));
+    expect(calls.filter((c) => c === 'GET /api/v3/order')).toHaveLength(5); // the first look-up and one per failure
+  });
+
+  it('gives up with a CcxtBrokerError after `retries` transient failures in a row', async () => {
+    const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 100 }, { retries: 1 });
+    await broker.onBar(bar(100), 0);
+    fake.state.faults.push({ fault: 503, method: 'POST' }, { fault: 503, method: 'POST' });
+    const err = await broker.submit(order('tg-0-0', 'market', 0.5)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CcxtBrokerError);
+    expect((err as Error).message).toMatch(/^binance BTC\/USDT: createOrder tg-0-0 gave up after 1 retries: ExchangeNotAvailable/);
+    expect(fake.state.orders).toHaveLength(0);
+  });
+
+  it("turns the exchange's refusal into a 'rejected' status with its message", async () => {
+    const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    await broker.onBar(bar(100), 0);
+    fake.state.faults.push({ fault: 'reject', method: 'POST' });
+    const s = await broker.submit(order('tg-0-0', 'market', 0.5));
+    expect(s).toEqual({ clientOrderId: 'tg-0-0', state: 'rejected', filledUnits: 0, averagePrice: Number.NaN, message: 'InsufficientFunds: binance Account has insufficient balance for requested action.' });
+    expect(await broker.submit(order('tg-0-0', 'market', 0.5))).toEqual(s); // not tried again under that id
+    expect(broker.account.cash).toBe(10_000);
+  });
+});
+
+describe('CcxtBroker: partial fills, limits, cancel', () => {
+  it('books each part of a partly filled order once, and the book equals a hand-kept ledger', async () => {
+    const { fake, broker, fills } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    await broker.onBar(bar(100), 0);
+    fake.state.partialFills = [0.3, 0.3, 0.4];
+    // all in: 100 BTC, filled 30 now, 30 and 40 at the next two polls
+    expect(await broker.submit(order('tg-0-0', 'market', 1))).toMatchObject({ state: 'open', filledUnits: 30 });
+    await broker.onBar(bar(100, 1), 1);
+    expect(await broker.status('tg-0-0')).toMatchObject({ state: 'open', filledUnits: 60 });
+    await broker.onBar(bar(100, 2), 2);
+    expect(await broker.status('tg-0-0')).toMatchObject({ state: 'filled', filledUnits: 100, averagePrice: 100 });
+    // each part's BTC less its 0.1 % fee in BTC
+    expect(fills.map((f) => [f.units, f.fee, f.index])).toEqual([[29.97, 3, 0], [29.97, 3, 1], [39.96, 4, 2]]);
+    const gross = fills.reduce((s, f) => s + f.units + f.fee / f.price, 0);
+    expect(gross).toBeCloseTo(100, 10); // the parts add up to the order
+    fake.state.price = 110;
+    await broker.onBar(bar(110, 3), 3);
+    fake.state.partialFills = [0.5, 0.5];
+    await broker.submit({ ...order('tg-3-1', 'exit', 0, 110), index: 3 });
+    await broker.onBar(bar(110, 4), 4);
+    // the ledger by hand: bought 100 BTC for 10,000 USDT, received 99.9 (fees 0.1 BTC = 10 USDT);
+    // sold 99.9 at 110 in two parts of 49.95: 10,989 USDT less 0.1 % (10.989)
+    const ledger = { cash: 10_000 - 10_000 + 10_989 - 10.989, units: 0, fees: 10 + 10.989 };
+    expect(fills).toHaveLength(5);
+    expect(broker.account.cash).toBeCloseTo(ledger.cash, 9);
+    expect(broker.account.positions[0]).toBe(ledger.units);
+    expect(broker.account.feesPaid).toBeCloseTo(ledger.fees, 9);
+    expect(broker.account.trades).toHaveLength(1);
+    expect(broker.account.trades[0]?.pnl).toBeCloseTo(ledger.cash - 10_000, 9);
+    expect(balances(fake).USDT).toBeCloseTo(ledger.cash, 9);
+    expect(new Set(fills.map((f) => f.fillId)).size).toBe(5);
+  });
+
+  it('rests a limit order, books it when the price crosses, and cancels what rests', async () => {
+    const { fake, broker, fills } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    await broker.onBar(bar(100), 0);
+    // half of 10,000 at 95: 52.63157894... -> 52.63157 BTC, locking 4999.99915 USDT
+    expect(await broker.submit(order('tg-0-0', 'limit', 0.5, 95))).toMatchObject({ state: 'open', filledUnits: 0 });
+    expect(fake.state.balances.USDT).toEqual({ free: 5000.00085, locked: 4999.99915 });
+    const snap = await broker.snapshot();
+    expect(snap).toEqual({ position: 0, cash: 10_000, openOrders: [{ clientOrderId: 'tg-0-0', state: 'open', filledUnits: 0, averagePrice: Number.NaN }] });
+    fake.book.setPrice(94); // crosses: filled at its limit, 95
+    await broker.onBar(bar(94, 1), 1);
+    expect(await broker.status('tg-0-0')).toMatchObject({ state: 'filled', filledUnits: 52.63157, averagePrice: 95 });
+    // fee 0.05263157 BTC = 5.0000 USDT at 95 (4.99999915)
+    expect(fills[0]).toMatchObject({ units: 52.57893843, price: 95 });
+    expect(fills[0]?.fee).toBeCloseTo(4.99999915, 9);
+    expect(broker.account.cash).toBeCloseTo(5000.00085, 9);
+    // a second one rests, is canceled, unlocks its USDT; canceling again changes nothing
+    await broker.submit({ ...order('tg-1-1', 'limit', 0.9, 50), index: 1 });
+    expect(fake.state.balances.USDT.locked).toBeGreaterThan(0);
+    expect(await broker.cancel('tg-1-1')).toMatchObject({ state: 'canceled', filledUnits: 0 });
+    expect(fake.state.balances.USDT.locked).toBe(0);
+    expect(await broker.cancel('tg-1-1')).toMatchObject({ state: 'canceled' });
+    expect(await broker.cancel('tg-9-9')).toBeUndefined();
+    expect(await broker.cancel('tg-0-0')).toMatchObject({ state: 'filled' }); // filled: left as it is
+  });
+
+  it('replaces its open order with a new one, keeping what it filled; a restart books the part filled', async () => {
+    const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    await broker.onBar(bar(100), 0);
+    fake.state.partialFills = [0.5, 0.5];
+    // 50 BTC at 100: marketable, 25 fill at once (24.975 received), 25 rest
+    expect(await broker.submit(order('tg-0-0', 'limit', 0.5, 100))).toMatchObject({ state: 'open', filledUnits: 25 });
+    // another process starting from the same initial book tracks the open order and books its part
+    const other = await brokerOn(fake, {}, { cash: 10_000, position: 0, price: 100 });
+    expect(other.started.snapshot.openOrders).toEqual([{ clientOrderId: 'tg-0-0', state: 'open', filledUnits: 25, averagePrice: 100 }]);
+    expect(other.broker.account.positions[0]).toBeCloseTo(24.975, 12);
+    expect(other.broker.account.cash).toBe(7500);
+    fake.state.price = 101; // above the limit: the rest does not fill
+    await broker.onBar(bar(101, 1), 1);
+    await broker.submit({ ...order('tg-1-1', 'market', 0), index: 1 });
+    expect(fake.state.orders.map((o) => [o.clientOrderId, o.status])).toEqual([['tg-0-0', 'CANCELED'], ['tg-1-1', 'FILLED']]);
+    expect(await broker.status('tg-0-0')).toMatchObject({ state: 'canceled', filledUnits: 25 });
+    // sold the 24.975 held at 101: 2522.475 USDT less 0.1 % (2.522475); the resting 25 BTC's
+    // 2500 USDT, locked until the cancel, were cash all along
+    expect(broker.account.positions[0]).toBe(0);
+    expect(broker.account.cash).toBeCloseTo(7500 + 2522.475 - 2.522475, 9);
+    expect(fake.state.balances.USDT).toEqual({ free: 10_019.952525, locked: 0 });
+  });
+
+  it('keeps the filled part of a canceled order', async () => {
+    const { fake, broker, fills } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    await broker.onBar(bar(100), 0);
+    fake.state.partialFills = [0.5, 0.5];
+    await broker.submit(order('tg-0-0', 'limit', 1, 100)); // 100 BTC at 100: 50 fill at once
+    expect(await broker.cancel('tg-0-0')).toMatchObject({ state: 'canceled', filledUnits: 50 });
+    expect(fills.map((f) => f.units)).toEqual([49.95]);
+    expect(broker.account.cash).toBeCloseTo(5000, 9);
+    expect(fake.state.balances.USDT).toEqual({ free: 5000, locked: 0 });
+  });
+});
+
+describe('CcxtBroker: start, snapshot, restarts', () => {
+  it('reads the balances at start, tracks its open orders and leaves others alone', async () => {
+    const fake = await start({ balances: { USDT: 5000, BTC: 20 }, price: 100 });
+    cleanup = fake.close;
+    const ex = binanceAt(fake.url);
+    await ex.createOrder('BTC/USDT', 'limit', 'buy', 1, 50, { clientOrderId: 'manual-1' });
+    await ex.createOrder('BTC/USDT', 'limit', 'sell', 2, 150, { clientOrderId: 'tg-5-0' });
+    const { broker, events, started } = await brokerOn(fake);
+    // 5000 USDT (50 of them locked) and 20 BTC (2 locked) at the ticker's 100
+    expect(started.snapshot).toEqual({ position: 20, cash: 5000, openOrders: [{ clientOrderId: 'tg-5-0', state: 'open', filledUnits: 0, averagePrice: Number.NaN }] });
+    expect(started.foreignOrders.map((o) => o.clientOrderId)).toEqual(['manual-1']);
+    expect(events).toEqual([{ type: 'foreign-order', id: '1000', clientOrderId: 'manual-1', side: 'buy', amount: 1, price: 50 }]);
+    expect(broker.account.cash).toBe(5000);
+    expect(broker.account.positions[0]).toBe(20);
+    expect(broker.account.initialCash).toBe(7000);
+    expect(broker.account.openTrade(0)).toEqual({ side: 1, entryIndex: 0, entryPrice: 100 });
+    // its own order fills: booked at the next bar; the foreign one is never touched
+    fake.book.setPrice(151);
+    await broker.onBar(bar(151), 0);
+    expect(await broker.status('tg-5-0')).toMatchObject({ state: 'filled', filledUnits: -2 });
+    expect(broker.account.positions[0]).toBe(18);
+    expect(broker.account.cash).toBeCloseTo(5000 + 300 - 0.3, 9);
+    expect(fake.state.orders[0]?.status).toBe('NEW');
+    expect(fake.state.requests.some((r) => r.startsWith('DELETE'))).toBe(false);
+  });
+
+  it('started from the balances, never books again a fill the balances already hold', async () => {
+    const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    await broker.onBar(bar(100), 0);
+    await broker.submit(order('tg-0-0', 'market', 0.5));
+    // a fresh start reads 5000 USDT and 49.95 BTC (valued at 100): the order's fill is in them
+    const again = await brokerOn(fake);
+    expect(again.broker.account.cash).toBe(5000);
+    expect(again.broker.account.positions[0]).toBe(49.95);
+    expect(await again.broker.status('tg-0-0')).toMatchObject({ state: 'filled', filledUnits: 50 });
+    await again.broker.onBar(bar(100, 1), 1);
+    expect(await again.broker.submit(order('tg-0-0', 'market', 0.5))).toMatchObject({ state: 'filled' });
+    expect(again.fills).toEqual([]);
+    expect(again.broker.account.positions[0]).toBe(49.95);
+    expect(posts(fake)).toHaveLength(1);
+  });
+
+  it("rebuilds a restarted runner's book with fillsOf and restoreFill, each fill once", async () => {
+    const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    await broker.onBar(bar(100), 0);
+    fake.state.partialFills = [0.25, 0.75];
+    await broker.submit(order('tg-0-0', 'market', 0.8));
+    await broker.onBar(bar(100, 1), 1);
+    // another process, started from the book the first one started with
+    const again = await brokerOn(fake, {}, { cash: 10_000, position: 0, price: 100 });
+    const found = await again.broker.fillsOf('tg-0-0', 1);
+    expect(found.map((f) => f.fillId)).toEqual(['5000', '5001']);
+    expect(await again.broker.fillsOf('tg-7-0', 1)).toEqual([]);
+    for (const f of found) again.broker.restoreFill(f);
+    for (const f of found) again.broker.restoreFill(f); // once per fillId
+    await again.broker.onBar(bar(100, 2), 2); // polls nothing twice
+    expect(again.fills).toEqual([]);
+    for (const key of ['cash', 'feesPaid'] as const) expect(again.broker.account[key]).toBeCloseTo(broker.account[key], 9);
+    expect(again.broker.account.positions[0]).toBeCloseTo(broker.account.positions[0] as number, 12);
+    const snap = await again.broker.snapshot();
+    expect(snap.position).toBeCloseTo(again.broker.account.positions[0] as number, 9);
+    expect(snap.cash).toBeCloseTo(again.broker.account.cash, 9);
+  });
+});
+
+describe('CcxtBroker under a LiveRunner', () => {
+  it('trades a replay end to end: the exchange ends holding what the account says', async () => {
+    const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 240, seed: 5 });
+    const fake = await start({ balances: { USDT: 10_000 }, price: data.close[0] as number });
+    cleanup = fake.close;
+    const { broker } = await brokerOn(fake);
+    // the exchange trades at each bar's close while the runner decides at it
+    const replay = new ReplayFeed(data);
+    const feed: Feed = {
+      timeframe: replay.timeframe,
+      symbol: 'BTC/USDT',
+      close: () => replay.close(),
+      ended: () => replay.ended(),
+      async *[Symbol.asyncIterator]() {
+        for await (const b of replay) {
+          await setPriceAt(fake.url, b.close); // over HTTP, as a child process would
+          yield b;
+        }
+      },
+    };
+    // long above the 20-bar mean (80 % of equity), flat below
+    const strategy = ({ index, data: d }: StrategyContext) => {
+      if (index < 20) return 0;
+      let s = 0;
+      for (let k = index - 19; k <= index; k++) s += d.close[k] as number;
+      return (d.close[index] as number) > s / 20 ? 0.8 : 0;
+    };
+    const fills: FillEvent[] = [];
+    const runner = new LiveRunner({ feed, strategy, broker, realOrders: true, closeAtEnd: true, onEvent: (e) => e.type === 'fill' && fills.push(e) });
+    const result = await runner.run();
+    expect(result.stopReason).toBe('feed-ended');
+    // each order filled at once, at the close it was decided at
+    expect(fake.state.orders.length).toBeGreaterThan(10);
+    expect(fake.state.orders.every((o) => o.status === 'FILLED')).toBe(true);
+    expect(fills.map((f) => f.fillId)).toEqual(fake.state.trades.map((t) => String(t.id)));
+    const held = balances(fake);
+    // the last exit leaves what the 0.00001 step cannot sell
+    expect(Math.abs(held.BTC)).toBeLessThan(1e-5);
+    expect(broker.account.positions[0]).toBeCloseTo(held.BTC, 9);
+    expect(broker.account.cash).toBeCloseTo(held.USDT, 6);
+    const sumFees = fake.state.trades.reduce((s, t) => s + (t.commissionAsset === 'BTC' ? t.commission * t.price : t.commission), 0);
+    expect(broker.account.feesPaid).toBeCloseTo(sumFees, 6);
+  });
+});
+
+describe('CcxtBroker options and misuse', () => {
+  const exchange = binanceAt('http://127.0.0.1:9');
+  const base = { exchange, symbol: 'BTC/USDT' };
+  it.each([
+    [{ ...base, pollMs: 5 }, /options\.pollMs is not a known option/],
+    [{ ...base, exchange: {} }, /exchange must be a ccxt exchange instance with loadMarkets/],
+    [{ ...base, exchange: { loadMarkets: () => undefined, market: () => undefined } }, /exchange must be a ccxt exchange instance with amountToPrecision \(new ccxt\.binance/],
+    [{ ...base, symbol: 'BTCUSDT' }, /symbol must be a spot market symbol such as 'BTC\/USDT', got "BTCUSDT"/],
+    [{ ...base, symbol: 'BTC/USDT:USDT' }, /symbol must be a spot market symbol/],
+    [{ ...base, clientOrderIdPrefix: '' }, /clientOrderIdPrefix must be a string of 1 to 20 letters/],
+    [{ ...base, retries: -1 }, /retries must be an integer >= 0, got -1/],
+    [{ ...base, backoff: { factor: 0.5 } }, /backoff\.factor must be a finite number >= 1, got 0\.5/],
+    [{ ...base, backoff: { jitter: 1 } }, /backoff\.jitter is not a known option/],
+    [{ ...base, onEvent: 'log' }, /onEvent must be a function, got "log"/],
+  ])('rejects bad options %#', (opts, message) => {
+    expect(() => new CcxtBroker(opts as never)).toThrow(message);
+  });
+
+  it('needs start() before its account and orders, and a LiveRunner needs realOrders', async () => {
+    const broker = new CcxtBroker(base);
+    expect(() => broker.account).toThrow(/call await broker\.start\(\) first/);
+    await expect(broker.onBar(bar(100), 0)).rejects.toThrow(/call await broker\.start\(\) first/);
+    const fake = await start();
+    cleanup = fake.close;
+    const { broker: started } = await brokerOn(fake);
+    const feed = new ReplayFeed(RegimeGenerator.preset('crypto-15m').generate({ numSamples: 30, seed: 1 }).data);
+    expect(() => new LiveRunner({ feed, strategy: () => 0, broker: started })).toThrow(/realOrders must be true to trade through a broker that is not paper/);
+    await expect(started.start()).rejects.toThrow(/start must be called once per broker/);
+  });
+
+  it('PaperBroker refuses limit orders with a typed error naming the type', async () => {
+    const paper = new PaperBroker();
+    await paper.onBar(bar(100), 0);
+    const err = await paper.submit(order('a-1', 'limit', 1, 99)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    await expect(paper.submit(order('a-1', 'limit', 1, 99))).rejects.toThrow(/^order\.type must be one of 'market', 'exit', got "limit": a PaperBroker fills no limit orders \(an exchange broker such as CcxtBroker does\)$/);
+  });
+
+  it("Account.book books a fill as trade() does when given trade()'s price and fee", () => {
+    // reference: trade() with a 10 bps fee and 5 bps slippage; book() given its price and fee
+    const ref = new Account({ initialCash: 10_000, fee: 10, slippage: 5 });
+    const acct = new Account({ initialCash: 10_000 });
+    for (const [units, price, i] of [[30, 100, 0], [-10, 110, 1], [-40, 95, 2], [25, 90, 3]] as const) {
+      const r = ref.trade(0, units, price, i);
+      const b = acct.book(0, units, r.price, r.fee, i);
+      expect([b.units, b.price, b.fee, b.slippageCost]).toEqual([r.units, r.price, r.fee, 0]);
+    }
+    expect(acct.cash).toBe(ref.cash);
+    expect(acct.positions[0]).toBe(ref.positions[0]);
+    expect(acct.feesPaid).toBe(ref.feesPaid);
+    expect(acct.trades).toEqual(ref.trades);
+    expect(() => acct.book(0, 0, 100, 0, 4)).toThrow(/units must be a finite number other than 0, got 0/);
+    expect(() => acct.book(0, 1, 100, -1, 4)).toThrow(/fee must be a finite number >= 0, got -1/);
+  });
+});
