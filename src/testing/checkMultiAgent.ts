@@ -3,6 +3,7 @@ import { cloneValue, valuesEqual } from '../core/equal.js';
 import { EnvCheckError, TradegymError } from '../core/errors.js';
 import type { AecEnv } from '../envs/multiagent/AecEnv.js';
 import type { ParallelEnv } from '../envs/multiagent/types.js';
+import { Box } from '../spaces/Box.js';
 import { Space } from '../spaces/Space.js';
 
 /** Options of {@link checkParallelEnv} and {@link checkAecEnv}. */
@@ -47,12 +48,51 @@ function sameKeys(rec: unknown, agents: readonly string[], what: string, name: s
   check(valuesEqual(keys, want), name, () => `${what} must have exactly the keys ${want.join(', ')}, got ${keys.join(', ')}`);
 }
 
+/** The env's global state now, checked against its `stateSpace` (when it has `state`). */
+function checkState<A extends string, Obs, Act>(env: ParallelEnv<A, Obs, Act>, when: string): void {
+  if (env.state === undefined) return;
+  const s = env.state();
+  check(env.stateSpace?.contains(s) === true, 'state-in-space', () => `${when}: state() must be a Float32Array in stateSpace, got ${show(s)}`);
+}
+
+/**
+ * An env's snapshot (`cloneState`, through JSON) taken after a step, restored after three
+ * more: the same actions then give the same results.
+ */
+function checkCloneState<A extends string, Obs, Act>(env: ParallelEnv<A, Obs, Act>, seed: number): void {
+  const clone = env.cloneState as () => unknown;
+  const restore = env.restoreState as (s: unknown) => void;
+  env.reset({ seed });
+  const play = (actions: Record<A, Act>[] | undefined): unknown[] => {
+    const out: unknown[] = [];
+    for (let k = 0; k < 3 && env.agents.length > 0; k++) {
+      const act = actions?.[k] ?? (Object.fromEntries(env.agents.map((a) => [a, env.actionSpace(a).sample()])) as Record<A, Act>);
+      if (actions === undefined) taken.push(act);
+      out.push(cloneValue(env.step(act)), [...env.agents]);
+    }
+    return out;
+  };
+  const taken: Record<A, Act>[] = [];
+  play(undefined);
+  if (env.agents.length === 0) return;
+  const snapshot = JSON.parse(JSON.stringify(clone.call(env))) as unknown;
+  taken.length = 0;
+  const first = play(undefined);
+  restore.call(env, snapshot);
+  check(valuesEqual(play(taken), first), 'clone-state', () => 'after restoreState(cloneState()) the same actions gave different results: the snapshot misses part of the state');
+}
+
 /**
  * Checks an env against PettingZoo's Parallel API rules (as its `parallel_api_test`):
- * stable per-agent spaces; live agents drawn from `possibleAgents` in order; reset and step
- * results keyed by exactly the live agents; observations in their spaces; finite rewards;
- * boolean flags; done agents leaving `agents`; stepping a done agent refused; reset
- * deterministic under a seed; returned observations not mutated later; close twice.
+ * stable per-agent spaces; live agents drawn from `possibleAgents`, unique and in order;
+ * reset results keyed by exactly the live agents; step rewards and flags keyed by the agents
+ * that acted, observations and infos by those and the agents that joined in the step (an
+ * agent of `possibleAgents` not live before it); observations in their spaces; finite
+ * rewards; boolean flags; done agents leaving `agents`; stepping a done agent refused; reset
+ * deterministic under a seed; returned observations not mutated later; a global state, when
+ * the env has one (`state()` and a Box `stateSpace`, both or neither), inside its space after
+ * every reset and step; a snapshot, when the env takes one (`cloneState` and `restoreState`,
+ * both or neither), that restores it: the same actions give the same results; close twice.
  *
  * @param env - the parallel env (reset and stepped with sampled actions).
  * @param options - `maxSteps`, `seed`.
@@ -74,15 +114,26 @@ export function checkParallelEnv<A extends string, Obs, Act>(env: ParallelEnv<A,
   const possible = env.possibleAgents;
   checkSpaces(possible, (a) => env.observationSpace(a), (a) => env.actionSpace(a));
   ran.push('possible-agents', 'spaces', 'spaces-stable');
+  const hasState = typeof env.state === 'function';
+  check(hasState === (env.stateSpace !== undefined) && (env.stateSpace === undefined || env.stateSpace instanceof Box), 'state-space', () => `state() and stateSpace come together, stateSpace a Box: got state ${typeof env.state}, stateSpace ${show(env.stateSpace)}`);
+  if (hasState) ran.push('state-space');
 
   const r = env.reset({ seed });
   checkAgents(env.agents, possible, 'after reset');
   sameKeys(r.observations, env.agents, 'reset observations', 'reset-return');
   sameKeys(r.infos, env.agents, 'reset infos', 'reset-return');
   for (const a of env.agents) check(env.observationSpace(a).contains(r.observations[a]), 'observation-in-space', () => `reset observation of ${a} is outside its space: ${show(r.observations[a])}`);
+  checkState(env, 'after reset');
   const first = cloneValue(r.observations);
   check(valuesEqual(first, env.reset({ seed }).observations), 'reset-seed-determinism', () => `reset({ seed: ${seed} }) twice gave different observations`);
   ran.push('agents', 'reset-return', 'observation-in-space', 'reset-seed-determinism');
+  const clones = typeof env.cloneState === 'function';
+  check(clones === (typeof env.restoreState === 'function'), 'clone-state', () => `cloneState() and restoreState() come together: got cloneState ${typeof env.cloneState}, restoreState ${typeof env.restoreState}`);
+  if (clones) {
+    possible.forEach((a, i) => env.actionSpace(a).seed(seed + i));
+    checkCloneState(env, seed);
+    ran.push('clone-state');
+  }
 
   possible.forEach((a, i) => env.actionSpace(a).seed(seed + i));
   let previous = env.reset({ seed }).observations;
@@ -93,9 +144,17 @@ export function checkParallelEnv<A extends string, Obs, Act>(env: ParallelEnv<A,
     const actions = {} as Record<A, Act>;
     for (const a of before) actions[a] = env.actionSpace(a).sample();
     const s = env.step(actions);
-    for (const [what, rec] of [['observations', s.observations], ['rewards', s.rewards], ['terminations', s.terminations], ['truncations', s.truncations], ['infos', s.infos]] as const) {
+    checkAgents(env.agents, possible, `after step ${t}`);
+    const joined = env.agents.filter((a) => !before.includes(a));
+    for (const [what, rec] of [['rewards', s.rewards], ['terminations', s.terminations], ['truncations', s.truncations]] as const) {
       sameKeys(rec, before, `step ${t} ${what}`, 'step-return');
     }
+    for (const [what, rec] of [['observations', s.observations], ['infos', s.infos]] as const) sameKeys(rec, [...before, ...joined], `step ${t} ${what} (the agents that acted and those that joined)`, 'step-return');
+    for (const a of joined) {
+      check(env.observationSpace(a).contains(s.observations[a]), 'observation-in-space', () => `step ${t}: first observation of ${a}, which joined, is outside its space`);
+      check(isObj(s.infos[a]), 'step-return', () => `step ${t}: info of ${a} must be an object`);
+    }
+    checkState(env, `after step ${t}`);
     for (const a of before) {
       check(env.observationSpace(a).contains(s.observations[a]), 'observation-in-space', () => `step ${t}: observation of ${a} is outside its space`);
       check(typeof s.rewards[a] === 'number' && Number.isFinite(s.rewards[a]), 'reward-finite', () => `step ${t}: reward of ${a} is ${show(s.rewards[a])}`);
@@ -104,13 +163,14 @@ export function checkParallelEnv<A extends string, Obs, Act>(env: ParallelEnv<A,
     }
     check(valuesEqual(kept, previous), 'observation-not-mutated', () => `observations returned before step ${t} changed after it`);
     const expected = before.filter((a) => !s.terminations[a] && !s.truncations[a]);
-    check(valuesEqual([...env.agents], expected), 'done-agents-removed', () => `after step ${t} agents must be ${show(expected)} (the live ones), got ${show(env.agents)}`);
-    checkAgents(env.agents, possible, `after step ${t}`);
+    const stayed = env.agents.filter((a) => before.includes(a));
+    check(valuesEqual(stayed, expected), 'done-agents-removed', () => `after step ${t} the agents that acted and are still live must be ${show(expected)}, got ${show(stayed)}`);
     doneAgent = before.find((a) => s.terminations[a] || s.truncations[a]) ?? doneAgent;
     previous = s.observations;
     kept = cloneValue(previous);
   }
   ran.push('step-return', 'reward-finite', 'observation-not-mutated', 'done-agents-removed');
+  if (hasState) ran.push('state-in-space');
   if (doneAgent !== undefined) {
     let threw: unknown;
     try {

@@ -120,6 +120,12 @@ export interface ActorCriticSpec {
   readonly lstm?: RecurrentSpec;
   /** Orthogonal initialisation of the heads with SB3's gains (true, the default), or PyTorch's default `nn.Linear` one (false: SB3's `ortho_init=False`). */
   readonly orthoInit?: boolean;
+  /**
+   * A centralised critic's input length (MAPPO, Yu et al. 2022): the value network reads an
+   * input of this length (a global state) instead of the observation; absent, it reads the
+   * observation. Set by the multi-agent trainer's `centralCritic` policies.
+   */
+  readonly criticObsSize?: number;
 }
 
 /** A recurrent policy's LSTM, as sb3-contrib's `RecurrentActorCriticPolicy` builds it (one layer). */
@@ -185,6 +191,10 @@ export class ActorCritic implements ActorCriticView {
     requireNetArch('netArch', spec.netArch);
     if (spec.activation !== 'tanh' && spec.activation !== 'relu') fail('activation', "'tanh' or 'relu'", spec.activation);
     requireFinite('logStdInit', spec.logStdInit);
+    if (spec.criticObsSize !== undefined) {
+      requireInt('criticObsSize', spec.criticObsSize, 1);
+      if (spec.lstm !== undefined) fail('criticObsSize', 'left out for a recurrent policy', spec.criticObsSize);
+    }
     this.spec = spec;
     const seed = (): number => rng.uniform(0, 2 ** 31) | 0;
     const layout = new FlatLayout();
@@ -209,7 +219,7 @@ export class ActorCritic implements ActorCriticView {
         headIn = lstm.hiddenSize;
       }
       this.#pi = layout.dense(headIn, spec.netArch.pi, spec.actionSize, init(0.01));
-      this.#vf = layout.dense(headIn, spec.netArch.vf, 1, init(1));
+      this.#vf = layout.dense(spec.criticObsSize ?? headIn, spec.netArch.vf, 1, init(1));
       this.#logStd = spec.distribution === 'gaussian' ? layout.add([spec.actionSize], tf.fill([spec.actionSize], spec.logStdInit)) : undefined;
       return layout.build();
     });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../core/checks.js';
-import { InvalidArgumentError } from '../../core/errors.js';
+import { InvalidArgumentError, TradegymError } from '../../core/errors.js';
 import { Box } from '../../spaces/Box.js';
 import { Discrete } from '../../spaces/Discrete.js';
 import { MultiDiscrete } from '../../spaces/MultiDiscrete.js';
@@ -39,6 +39,12 @@ export interface OnPolicyConfig {
   readonly lstm?: RecurrentSpec;
   /** SB3's `ortho_init` (default true). */
   readonly orthoInit?: boolean;
+  /**
+   * A centralised critic's input length (see `ActorCriticSpec.criticObsSize`): the value
+   * network reads what an outside collector writes with each row (`actRows`' `critic`), not
+   * the observation. Feed-forward MLP policies without a features extractor only.
+   */
+  readonly criticObsSize?: number;
 }
 
 /** The typed-array training state: the float32 parameter mirror, the kernel set and its networks, the gradient. */
@@ -111,8 +117,9 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     this.#dist = distributionFor(distribution, actionSize, this.nvec);
     // the rollout buffer comes before any tensor: a size beyond memory throws with none allocated
     const rows = cfg.nSteps * this.env.numEnvs;
+    if (cfg.criticObsSize !== undefined && (cfg.featuresExtractor !== undefined || cfg.lstm !== undefined)) fail('featuresExtractor', 'left out with a centralised critic', cfg.featuresExtractor);
     try {
-      this.buffer = new RolloutBuffer(cfg.nSteps, this.env.numEnvs, obsSpace.size, this.nvec !== undefined ? this.nvec.length : actionSize);
+      this.buffer = new RolloutBuffer(cfg.nSteps, this.env.numEnvs, obsSpace.size, this.nvec !== undefined ? this.nvec.length : actionSize, cfg.criticObsSize ?? 0);
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
       fail('nSteps', `small enough for a rollout buffer of nSteps * nEnvs * obsSize = ${rows * obsSpace.size} floats (${e.message})`, cfg.nSteps);
@@ -132,6 +139,7 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
           ...(actSpace instanceof MultiDiscrete ? { nvec: Array.from(actSpace.nvec) } : {}),
           ...(cfg.lstm === undefined ? {} : { lstm: cfg.lstm }),
           ...(cfg.orthoInit === undefined ? {} : { orthoInit: cfg.orthoInit }),
+          ...(cfg.criticObsSize === undefined ? {} : { criticObsSize: cfg.criticObsSize }),
         },
         this.rng,
       );
@@ -218,6 +226,7 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
 
   /** @internal One rollout of `nSteps` steps of every sub-env, then the subclass's update. */
   protected iteration(start: number, end: number): Record<string, number> {
+    if (this.buffer.states !== undefined) throw new TradegymError("a centralised critic's inputs come from the multi-agent trainer: train it with the trainer's learn()");
     // a fresh vector env (e.g. a loaded agent's new wrapper) starts with a reset; the same live
     // vector env a checkpoint was saved from continues where it was
     if (this.#lastObs === undefined || !this.env.started) {
@@ -320,12 +329,19 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     return a.map((v, i) => Math.min(hi[i] as number, Math.max(lo[i] as number, v)));
   }
 
-  /** Batched forward pass: policy outputs and values of `n` observations, one download. */
-  #forward(obs: Float32Array, n: number): { out: Float32Array | Float64Array; values: Float32Array | Float64Array } {
+  /**
+   * Batched forward pass: policy outputs and values of `n` observations, one download; a
+   * centralised critic's values are of its inputs `critic` (`n` rows) instead.
+   */
+  #forward(obs: Float32Array, n: number, critic?: Float32Array): { out: Float32Array | Float64Array; values: Float32Array | Float64Array } {
     const size = this.env.singleObservationSpace.size;
     const k = this.net.spec.actionSize;
     // the kernels' own output buffers: read before the next forward, as every caller here does
-    if (this.#typed !== undefined) return { out: this.#typed.pi.forward(obs, n).subarray(0, n * k), values: this.#typed.vf.forward(obs, n).subarray(0, n) };
+    if (this.#typed !== undefined) return { out: this.#typed.pi.forward(obs, n).subarray(0, n * k), values: this.#typed.vf.forward(critic ?? obs, n).subarray(0, n) };
+    if (critic !== undefined) {
+      const out = tf.tidy(() => this.net.policy(tf.tensor2d(obs, [n, size])).dataSync()) as Float32Array;
+      return { out, values: this.#criticValues(critic, n) };
+    }
     const both = tf.tidy(() => {
       const x = this.features(tf.tensor2d(obs, [n, size]));
       return tf.concat([this.net.policy(x), tf.reshape(this.net.value(x), [n, 1])], 1).dataSync();
@@ -463,19 +479,32 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
    * `obs` (end to end) into buffer rows `rows`, as this loop does (see `#sampleRows`), with
    * each row's episode start and optional action mask. Returns the env's actions.
    */
-  actRows(obs: Float32Array, rows: ArrayLike<number>, starts: ArrayLike<number>, masks?: (j: number) => ArrayLike<number> | undefined): Act[] {
+  actRows(obs: Float32Array, rows: ArrayLike<number>, starts: ArrayLike<number>, masks?: (j: number) => ArrayLike<number> | undefined, critic?: Float32Array): Act[] {
     const n = rows.length;
     const size = this.buffer.obsSize;
-    const { out, values } = this.#forward(obs, n);
+    const states = this.buffer.states;
+    if ((states === undefined) !== (critic === undefined)) throw new Error('OnPolicyAlgorithm: critic inputs are given with a centralised critic, and only then');
+    const { out, values } = this.#forward(obs, n, critic);
     for (let j = 0; j < n; j++) this.buffer.observations.set(obs.subarray(j * size, (j + 1) * size), (rows[j] as number) * size);
+    const c = this.buffer.stateSize;
+    if (states !== undefined) for (let j = 0; j < n; j++) states.set((critic as Float32Array).subarray(j * c, (j + 1) * c), (rows[j] as number) * c);
     const actions = new Array<Act>(n);
     this.#sampleRows(out, values, this.#externalLogStd, undefined, rows, starts, actions, masks);
     return actions;
   }
 
-  /** @internal V(s) of `n` observations end to end (a copy: the kernels reuse their outputs). */
+  /**
+   * @internal V(s) of `n` observations end to end, or with a centralised critic of `n` of its
+   * inputs (a copy: the kernels reuse their outputs).
+   */
   valuesOf(obs: Float32Array, n: number): Float64Array {
-    return Float64Array.from(this.#forward(obs, n).values);
+    return Float64Array.from(this.buffer.states === undefined ? this.#forward(obs, n).values : this.#criticValues(obs, n));
+  }
+
+  /** A centralised critic's values of `n` of its inputs (the kernels' output buffer on the typed path). */
+  #criticValues(critic: Float32Array, n: number): Float32Array | Float64Array {
+    if (this.#typed !== undefined) return this.#typed.vf.forward(critic, n).subarray(0, n);
+    return tf.tidy(() => this.net.value(tf.tensor2d(critic, [n, this.buffer.stateSize])).dataSync()) as Float32Array;
   }
 
   /**
@@ -510,8 +539,8 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     return this.#typed !== undefined ? this.#typedStep(this.#typed, idx, lr, maxGradNorm, loss, seqs) : this.#tfjsStep(idx, lr, maxGradNorm, loss);
   }
 
-  /** The minibatch of buffer rows `idx`: the loss's inputs, and the observations. */
-  #batch(idx: ArrayLike<number>): { b: TypedBatch; obs: Float32Array } {
+  /** The minibatch of buffer rows `idx`: the loss's inputs, the observations and a centralised critic's inputs. */
+  #batch(idx: ArrayLike<number>): { b: TypedBatch; obs: Float32Array; critic: Float32Array | undefined } {
     const buf = this.buffer;
     const size = buf.obsSize;
     const m = buf.actSize;
@@ -521,9 +550,12 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     const masks = buf.masks === undefined ? undefined : new Float32Array(n * w);
     const b: TypedBatch = { n, actions: new Float32Array(n * m), logProb: arr(), entropy: arr(), values: arr(), oldLogProb: arr(), advantages: arr(), returns: arr(), oldValues: arr(), gLogProb: arr(), gEntropy: arr(), gValue: arr(), ...(masks === undefined ? {} : { masks }) };
     const obs = new Float32Array(n * size);
+    const c = buf.stateSize;
+    const critic = buf.states === undefined ? undefined : new Float32Array(n * c);
     for (let j = 0; j < n; j++) {
       const i = idx[j] as number;
       obs.set(buf.observations.subarray(i * size, (i + 1) * size), j * size);
+      critic?.set((buf.states as Float32Array).subarray(i * c, (i + 1) * c), j * c);
       b.actions.set(buf.actions.subarray(i * m, (i + 1) * m), j * m);
       masks?.set((buf.masks as Float32Array).subarray(i * w, (i + 1) * w), j * w);
       b.oldLogProb[j] = buf.logProbs[i] as number;
@@ -531,12 +563,12 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
       b.returns[j] = buf.returns[i] as number;
       b.oldValues[j] = buf.values[i] as number;
     }
-    return { b, obs };
+    return { b, obs, critic };
   }
 
   /** The step on the typed-array kernels: forward both MLPs, the head's loss, backward. */
   #typedStep(t: TypedState, idx: ArrayLike<number>, lr: number, maxGradNorm: number, loss: OnPolicyLoss, seqs: Sequences | undefined): number[] {
-    const { b, obs } = this.#batch(idx);
+    const { b, obs, critic } = this.#batch(idx);
     const n = b.n;
     t.pi.load(t.theta);
     t.vf.load(t.theta);
@@ -546,7 +578,7 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
     // a recurrent policy runs its sequences through the LSTMs under the heads
     const heads = rec === undefined ? undefined : rec.forward(obs, idx, seqs as Sequences, this.buffer.episodeStarts, t.pi, t.vf);
     const out = heads?.out ?? t.pi.forward(obs, n);
-    const values = heads?.values ?? t.vf.forward(obs, n);
+    const values = heads?.values ?? t.vf.forward(critic ?? obs, n);
     const slot = this.net.logStdSlot;
     const logStd = slot === undefined ? undefined : t.theta.subarray(slot.offset, slot.offset + this.net.spec.actionSize);
     const dOut = new Float64Array(n * this.net.spec.actionSize);
@@ -573,14 +605,15 @@ export abstract class OnPolicyAlgorithm<Act extends AgentAction = AgentAction> e
    * ({@link headLossOp}), and `tfjsUpdate`'s autodiff through the network from there.
    */
   #tfjsStep(idx: ArrayLike<number>, lr: number, maxGradNorm: number, loss: OnPolicyLoss): number[] {
-    const { b, obs } = this.#batch(idx);
+    const { b, obs, critic } = this.#batch(idx);
     let stats: number[] = [];
     const op = headLossOp(this.#dist, b, loss, (s) => (stats = s));
     tf.tidy(() => {
       const x = tf.tensor2d(obs, [b.n, this.buffer.obsSize]);
+      const s = critic === undefined ? undefined : tf.tensor2d(critic, [b.n, this.buffer.stateSize]);
       this.tfjsUpdate(() => {
         const features = this.features(x, true);
-        return op(this.net.policy(features), this.net.value(features), this.net.logStdSlot === undefined ? undefined : this.net.logStd());
+        return op(this.net.policy(features), this.net.value(s ?? features), this.net.logStdSlot === undefined ? undefined : this.net.logStd());
       }, lr, maxGradNorm);
     });
     return stats;

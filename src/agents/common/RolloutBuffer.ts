@@ -26,6 +26,11 @@ export class RolloutBuffer {
    * with (as sb3-contrib's MaskablePPO); undefined until {@link RolloutBuffer.keepMasks}.
    */
   masks: Float32Array | undefined;
+  /**
+   * A centralised critic's inputs (`stateSize` per row; see `ActorCriticSpec.criticObsSize`),
+   * written by the collector with each row; undefined when the critic reads the observations.
+   */
+  readonly states: Float32Array | undefined;
   /** A row's mask when its env gave none: every action allowed. */
   allowAll: Float32Array = new Float32Array(0);
   pos = 0;
@@ -35,10 +40,12 @@ export class RolloutBuffer {
     readonly nEnvs: number,
     readonly obsSize: number,
     readonly actSize: number,
+    readonly stateSize = 0,
   ) {
     requireInt('nSteps', nSteps, 1);
     const n = nSteps * nEnvs;
     this.observations = new Float32Array(n * obsSize);
+    this.states = stateSize > 0 ? new Float32Array(n * stateSize) : undefined;
     this.actions = new Float32Array(n * actSize);
     this.rewards = new Float32Array(n);
     this.episodeStarts = new Float32Array(n);

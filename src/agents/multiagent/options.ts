@@ -3,15 +3,16 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import type { ParallelEnv } from '../../envs/multiagent/types.js';
 import { Box } from '../../spaces/Box.js';
 import type { Space } from '../../spaces/Space.js';
-import type { A2COptions } from '../a2c/A2C.js';
-import type { PPOOptions } from '../ppo/PPO.js';
+import { A2C, type A2COptions } from '../a2c/A2C.js';
+import { PPO, type PPOOptions } from '../ppo/PPO.js';
 import { definedOnly } from '../common/guards.js';
 import type { AgentAction } from '../common/types.js';
 
 /**
  * One policy of a {@link MultiAgentTrainer}, as an entry of Ray RLlib's `policies` map: the
  * algorithm that trains it, its options, and optionally its spaces (inferred from the agents
- * mapped to it when left out).
+ * mapped to it when left out); or an existing trained {@link PPO} or {@link A2C} (`policy`),
+ * which acts and is never trained.
  *
  * @example
  * ```ts
@@ -39,6 +40,24 @@ export interface PolicySpec {
    * observation, so a shared policy can still act differently per agent (default false).
    */
   readonly agentIdInput?: boolean;
+  /**
+   * MAPPO's centralised critic (Yu et al. 2022), PPO only: the value network reads the env's
+   * global state (`env.state()`, which the env must have) followed by the agent's own
+   * observation (and its one-hot with `agentIdInput`), MAPPO's "agent-specific global state";
+   * the actor still reads the observation alone, so `predict` needs no state (default false).
+   */
+  readonly centralCritic?: boolean;
+  /**
+   * An existing trained PPO or A2C brought in frozen: the agents mapped here act by its
+   * `predict` (sampling from its own RNG, or its most likely action with `deterministic`), and
+   * it is never trained, so it must not be in `policiesToTrain`. Its observation length must
+   * be the agents' (plus the one-hot with `agentIdInput`) and its action space theirs. The
+   * caller keeps ownership: the trainer's `dispose()` leaves it alone. Not with `algorithm`,
+   * `options` or `centralCritic`.
+   */
+  readonly policy?: PPO<AgentAction> | A2C<AgentAction>;
+  /** With `policy`: act by its most likely action instead of sampling (default false). */
+  readonly deterministic?: boolean;
 }
 
 /**
@@ -67,10 +86,20 @@ export interface MultiAgentOptions<A extends string = string> {
    * (default: every agent to the only policy; required with more than one).
    */
   readonly policyMappingFn?: (agentId: A) => string;
-  /** The policies that learn (default all); the others act and stay frozen. */
+  /** The policies that learn (default all but those given as a `policy` object); the others act and stay frozen. */
   readonly policiesToTrain?: readonly string[];
-  /** Seed of the env's first reset; policy i (in `policies` order) takes `seed + i`. */
+  /**
+   * Seed of the env's first reset (env copy e takes `seed + e`); policy i (in `policies`
+   * order) takes `seed + i`.
+   */
   readonly seed?: number;
+  /**
+   * Copies of the env stepped together (default 1), as a vector env: each agent of each copy
+   * is a column of its policy's rollout, and each policy acts for all of them in one batch.
+   * `nSteps` counts parallel steps of every copy, so a rollout holds `nSteps * k * numEnvs`
+   * rows for k agents.
+   */
+  readonly numEnvs?: number;
 }
 
 /** A policy with the agents mapped to it, resolved and checked. @internal */
@@ -85,9 +114,14 @@ export interface ResolvedPolicy<A extends string> {
   readonly actionSpace: Space<AgentAction>;
   readonly agentIdInput: boolean;
   readonly train: boolean;
+  /** The env's state length when the critic is centralised, else 0. */
+  readonly stateSize: number;
+  /** A pretrained policy brought in frozen (owned by the caller). */
+  readonly pretrained: PPO<AgentAction> | A2C<AgentAction> | undefined;
+  readonly deterministic: boolean;
 }
 
-const SPEC_KEYS = ['algorithm', 'options', 'observationSpace', 'actionSpace', 'agentIdInput'];
+const SPEC_KEYS = ['algorithm', 'options', 'observationSpace', 'actionSpace', 'agentIdInput', 'centralCritic', 'policy', 'deterministic'];
 
 /**
  * The policies of `options` with their agents: each agent's id mapped through
@@ -96,16 +130,18 @@ const SPEC_KEYS = ['algorithm', 'options', 'observationSpace', 'actionSpace', 'a
  * Touches no tensor. @internal
  */
 export function resolvePolicies<A extends string>(env: ParallelEnv<A, unknown, unknown>, options: MultiAgentOptions<A>): ResolvedPolicy<A>[] {
-  requireKnownKeys('options', options, ['policies', 'policyMappingFn', 'policiesToTrain', 'seed']);
+  requireKnownKeys('options', options, ['policies', 'policyMappingFn', 'policiesToTrain', 'seed', 'numEnvs']);
   const policies = requireRecord('policies', options.policies) as Record<string, unknown>;
   const ids = Object.keys(policies);
   if (ids.length === 0) fail('policies', 'a map with at least one policy', policies);
   const map = options.policyMappingFn;
   if (map === undefined && ids.length > 1) fail('policyMappingFn', `a function of the agent id (required with ${ids.length} policies)`, map);
   if (map !== undefined && typeof map !== 'function') fail('policyMappingFn', 'a function of the agent id returning a policy id', map);
-  const toTrain = options.policiesToTrain ?? ids;
+  const external = (id: string): boolean => (policies[id] as PolicySpec | undefined)?.policy !== undefined;
+  const toTrain = options.policiesToTrain ?? ids.filter((id) => !external(id));
   if (!Array.isArray(toTrain)) fail('policiesToTrain', 'an array of policy ids', toTrain);
   for (const p of toTrain as unknown[]) if (typeof p !== 'string' || !ids.includes(p)) fail('policiesToTrain', `policy ids among ${ids.join(', ')}`, toTrain);
+  for (const p of toTrain as string[]) if (external(p)) fail('policiesToTrain', `policy ids without a pretrained \`policy\` object (${JSON.stringify(p)} is one: it acts frozen)`, toTrain);
   const agentsOf = new Map<string, A[]>(ids.map((id) => [id, []]));
   for (const agent of env.possibleAgents) {
     const id = map === undefined ? (ids[0] as string) : map(agent);
@@ -118,11 +154,24 @@ export function resolvePolicies<A extends string>(env: ParallelEnv<A, unknown, u
     const spec = requireRecord(`policies.${id}`, policies[id]) as PolicySpec;
     requireKnownKeys(`policies.${id}`, spec, SPEC_KEYS);
     const s = definedOnly(spec);
-    const algorithm = s.algorithm ?? 'PPO';
+    if (s.policy !== undefined) {
+      if (!(s.policy instanceof PPO) && !(s.policy instanceof A2C)) fail(`policies.${id}.policy`, 'a trained PPO or A2C', s.policy);
+      for (const k of ['algorithm', 'options', 'centralCritic'] as const) if (s[k] !== undefined) fail(`policies.${id}.${k}`, 'left out with a pretrained policy (it keeps its own)', s[k]);
+    } else if (s.deterministic !== undefined) fail(`policies.${id}.deterministic`, 'left out without a pretrained policy (a trained policy samples)', s.deterministic);
+    if (s.deterministic !== undefined && typeof s.deterministic !== 'boolean') fail(`policies.${id}.deterministic`, 'a boolean', s.deterministic);
+    const algorithm = s.policy instanceof A2C ? 'A2C' : s.policy instanceof PPO ? 'PPO' : (s.algorithm ?? 'PPO');
     if (algorithm !== 'PPO' && algorithm !== 'A2C') fail(`policies.${id}.algorithm`, "'PPO' or 'A2C'", algorithm);
     const opts = requireRecord(`policies.${id}.options`, s.options ?? {});
     if (opts.seed !== undefined) fail(`policies.${id}.options.seed`, "left out (the trainer's seed seeds every policy)", opts.seed);
     if (s.agentIdInput !== undefined && typeof s.agentIdInput !== 'boolean') fail(`policies.${id}.agentIdInput`, 'a boolean', s.agentIdInput);
+    if (s.centralCritic !== undefined && typeof s.centralCritic !== 'boolean') fail(`policies.${id}.centralCritic`, 'a boolean', s.centralCritic);
+    let stateSize = 0;
+    if (s.centralCritic === true) {
+      if (algorithm !== 'PPO') fail(`policies.${id}.centralCritic`, "used with algorithm 'PPO' (MAPPO)", s.centralCritic);
+      const space = env.stateSpace;
+      if (typeof env.state !== 'function' || !(space instanceof Box)) throw new InvalidArgumentError(`policies.${id}.centralCritic needs an env with a global state: state() and a Box stateSpace (PettingZoo's state()/state_space), got stateSpace ${show(space)}`);
+      stateSize = space.size;
+    }
     const agents = agentsOf.get(id) as A[];
     const first = agents[0];
     if (first === undefined) throw new InvalidArgumentError(`policy ${JSON.stringify(id)} has no agent mapped to it by policyMappingFn (agents: ${env.possibleAgents.join(', ')})`);
@@ -135,6 +184,13 @@ export function resolvePolicies<A extends string>(env: ParallelEnv<A, unknown, u
       if (!o.equals(obs)) throw new InvalidArgumentError(`agent ${JSON.stringify(agent)} has observation space ${String(o)}, but policy ${JSON.stringify(id)} has ${String(obs)}`);
       if (!a.equals(act)) throw new InvalidArgumentError(`agent ${JSON.stringify(agent)} has action space ${String(a)}, but policy ${JSON.stringify(id)} has ${String(act)}`);
     }
+    const pre = s.policy;
+    if (pre !== undefined) {
+      const want = (obs as Box).size + (s.agentIdInput === true ? agents.length : 0);
+      const got = pre.env.singleObservationSpace.size;
+      if (got !== want) throw new InvalidArgumentError(`policies.${id}.policy reads observations of length ${got}, but its agents (${agents.join(', ')}) give ${want}${s.agentIdInput === true ? ' with the one-hot' : ''}`);
+      if (!pre.env.singleActionSpace.equals(act)) throw new InvalidArgumentError(`policies.${id}.policy has action space ${String(pre.env.singleActionSpace)}, but its agents have ${String(act)}`);
+    }
     return {
       id,
       algorithm,
@@ -144,6 +200,9 @@ export function resolvePolicies<A extends string>(env: ParallelEnv<A, unknown, u
       actionSpace: act as Space<AgentAction>,
       agentIdInput: s.agentIdInput ?? false,
       train: (toTrain as readonly string[]).includes(id),
+      stateSize,
+      pretrained: pre,
+      deterministic: s.deterministic ?? false,
     };
   });
 }

@@ -124,12 +124,14 @@ export class PPO<Act extends AgentAction = AgentAction> extends FeedForwardOnPol
    * @throws `InvalidArgumentError` (from `tradegym`) for an unknown option or a value out of range
    *   (a negative learning rate, gamma outside [0, 1], a batch larger than the rollout, ...),
    *   or an env whose spaces PPO cannot handle. A constructor that throws allocates no tensors.
+   * @param critic - leave it out: the multi-agent trainer's centralised critic (MAPPO), whose
+   *   value network reads inputs of length `criticObsSize` that the trainer feeds.
    */
-  constructor(env: TrainEnv<Act>, options: PPOOptions = {}) {
+  constructor(env: TrainEnv<Act>, options: PPOOptions = {}, critic?: { readonly criticObsSize: number }) {
     const r = resolvePPO(env, options, PPO_DEFAULTS, ['featuresExtractor']);
     const featuresExtractor = requireFeaturesExtractor('featuresExtractor', r.options.featuresExtractor);
     const config = Object.freeze({ ...r.config, netArch: r.options.netArch as NetArch, featuresExtractor });
-    super(r.vec, { ...r.loop, netArch: config.netArch, featuresExtractor }, (size) => new FlatAdam(size, 0.9, 0.999, 1e-5));
+    super(r.vec, { ...r.loop, netArch: config.netArch, featuresExtractor, ...critic }, (size) => new FlatAdam(size, 0.9, 0.999, 1e-5));
     this.config = config;
     this.#schedules = r.schedules;
   }

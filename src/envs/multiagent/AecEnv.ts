@@ -9,7 +9,8 @@ import type { AecLast, ParallelEnv } from './types.js';
  * `parallel_to_aec`: agents act one at a time; the parallel env steps when every live agent
  * has chosen. `last()` gives the selected agent's observation, the reward it accumulated
  * since it last acted, and its flags. A terminated or truncated agent must then be stepped
- * once with `null` (its "dead step"), which removes it.
+ * once with `null` (its "dead step"), which removes it. An agent that joins the parallel env
+ * in a step joins `agents` then, with its first observation and no reward.
  *
  * @typeParam A - agent names.
  * @typeParam Obs - the observation type.
@@ -159,6 +160,17 @@ export class AecEnv<A extends string, Obs, Act> {
         this.truncations[a] = r.truncations[a];
         this.infos[a] = r.infos[a];
       }
+      // agents that joined in the step (PettingZoo's Parallel API allows it): live from now on, in possibleAgents order
+      const joined = this.parallel.agents.filter((a) => !this.agents.includes(a));
+      for (const a of joined) {
+        this.#observations[a] = r.observations[a];
+        this.rewards[a] = 0;
+        this.cumulativeRewards[a] = 0;
+        this.terminations[a] = false;
+        this.truncations[a] = false;
+        this.infos[a] = r.infos[a] ?? {};
+      }
+      if (joined.length > 0) this.agents = this.parallel.possibleAgents.filter((a) => this.agents.includes(a) || joined.includes(a));
       this.agentSelection = this.agents[0];
       return;
     }

@@ -45,6 +45,13 @@ export type TradingAgent = 'meta' | `specialist:${string}`;
  *   portfolio's simple return;
  * - meta: the portfolio's log return.
  *
+ * Global state (`state()`, PettingZoo's `state()`, what a centralised critic reads; Box of
+ * `5N + 2`): per asset its last 1-bar log return and the mean and standard deviation (over N,
+ * not N-1) of its last `windowSize` log returns (`3N`, asset by asset), then each asset's
+ * exposure / equity (`N`), the cash fraction (1 minus their sum), and the meta agent's current
+ * sleeve weights and cash weight (`N + 1`, zeros before its first step). Like the
+ * observations it reads bars up to the current one only.
+ *
  * PettingZoo's Parallel API; {@link MultiAgentTradingEnv.toAec} gives the AEC view. All
  * agents end together, at the end of the data or of `episodeLength` (truncation) or at ruin
  * (termination).
@@ -72,6 +79,8 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
   readonly account: Account;
   /** Fill timing. */
   readonly execution: 'next-open' | 'close';
+  /** The space of {@link MultiAgentTradingEnv.state}: `5N + 2` unbounded floats. */
+  readonly stateSpace: Box;
   #agents: TradingAgent[] = [];
   readonly #n: number;
   readonly #obsSpaces: Map<TradingAgent, Box>;
@@ -108,6 +117,7 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
     this.possibleAgents = Object.freeze([...names, 'meta' as const]);
     this.windowSize = requireInt('windowSize', o.windowSize ?? 16, 1);
     if (this.windowSize + 1 >= first.length) fail('windowSize', `< ${first.length - 1}`, this.windowSize);
+    this.stateSpace = new Box(-Infinity, Infinity, [5 * n + 2]);
     this.#obsSpaces = new Map(this.possibleAgents.map((a) => [a, new Box(-Infinity, Infinity, [a === 'meta' ? this.windowSize * n + n + 1 : this.windowSize + 2])]));
     this.#actSpaces = new Map(this.possibleAgents.map((a) => [a, a === 'meta' ? new Box(-Infinity, Infinity, [n + 1]) : new Discrete(3)]));
     const ret = new Float32Array(first.length * n);
@@ -273,6 +283,41 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
     }
     if (terminated || truncated) this.#agents = [];
     return { observations, rewards, terminations, truncations, infos };
+  }
+
+  /**
+   * The global state after the latest `reset` or `step` (see the class description), a new
+   * array: what a centralised critic reads.
+   * @returns a Float32Array of `stateSpace`'s length.
+   * @throws {@link ResetNeededError} before the first `reset`.
+   */
+  state(): Float32Array {
+    if (!this.#started) throw new ResetNeededError('state() called before reset()');
+    const n = this.#n;
+    const w = this.windowSize;
+    const t = this.#t;
+    const out = new Float32Array(5 * n + 2);
+    const closes = this.#closesAt(t);
+    let invested = 0;
+    for (let a = 0; a < n; a++) {
+      let sum = 0;
+      let sq = 0;
+      for (let k = t - w + 1; k <= t; k++) {
+        const r = this.#returns[k * n + a] as number;
+        sum += r;
+        sq += r * r;
+      }
+      const mean = sum / w;
+      out[3 * a] = this.#returns[t * n + a] as number;
+      out[3 * a + 1] = mean;
+      out[3 * a + 2] = Math.sqrt(Math.max(0, sq / w - mean * mean));
+      const x = this.#exposure(a, closes);
+      out[3 * n + a] = x;
+      invested += x;
+    }
+    out[4 * n] = 1 - invested;
+    for (let i = 0; i <= n; i++) out[4 * n + 1 + i] = this.#meta[i] as number;
+    return out;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Info, ResetParams } from '../../core/types.js';
+import type { Box } from '../../spaces/Box.js';
 import type { Space } from '../../spaces/Space.js';
 
 /** What a parallel env's `reset` returns: one observation and info per live agent. */
@@ -26,8 +27,11 @@ export interface ParallelStepResult<A extends string, Obs> {
 /**
  * PettingZoo's Parallel API: every live agent acts at once. `agents` lists the live agents
  * (a subset of `possibleAgents`, in the same order); an agent that terminates or is
- * truncated leaves `agents` after that step. `observationSpace(agent)` and
- * `actionSpace(agent)` return the same object on every call.
+ * truncated leaves `agents` after that step, and an agent of `possibleAgents` may join
+ * `agents` after a step (its first observation is in that step's `observations`, its reward
+ * and flags are not). `observationSpace(agent)` and `actionSpace(agent)` return the same
+ * object on every call. An env may also give a global state (PettingZoo's `state()` and
+ * `state_space`), which a centralised critic reads: both `state` and `stateSpace`, or neither.
  */
 export interface ParallelEnv<A extends string, Obs, Act> {
   /** Every agent that can ever take part. */
@@ -46,6 +50,21 @@ export interface ParallelEnv<A extends string, Obs, Act> {
   render(): string | undefined;
   /** Releases resources; safe to call twice. */
   close(): void;
+  /**
+   * The global state now (after the latest `reset` or `step`), a new array inside
+   * `stateSpace`: what a centralised critic reads. Optional (PettingZoo's `state()`).
+   */
+  state?(): Float32Array;
+  /** The space of `state()`; present exactly when `state` is (PettingZoo's `state_space`). */
+  readonly stateSpace?: Box;
+  /**
+   * A JSON-serialisable snapshot of everything the env's future depends on (its RNG
+   * included), as ALE's `cloneState`. Optional, with `restoreState`: a trainer's checkpoint
+   * holds it, so training resumes exactly where it was saved.
+   */
+  cloneState?(): unknown;
+  /** Puts the env in the state of a `cloneState()` snapshot (possibly read back through JSON). */
+  restoreState?(state: unknown): void;
 }
 
 /** What {@link AecEnv.last} returns for the selected agent. */

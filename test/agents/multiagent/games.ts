@@ -1,5 +1,5 @@
 // Small parallel envs for the multi-agent trainer's tests, each passing checkParallelEnv.
-import { Rng } from '../../../src/core/Rng.js';
+import { Rng, type RngState } from '../../../src/core/Rng.js';
 import { TradegymError } from '../../../src/core/errors.js';
 import type { Info, ResetParams } from '../../../src/core/types.js';
 import type { ParallelEnv, ParallelResetResult, ParallelStepResult } from '../../../src/envs/multiagent/types.js';
@@ -220,4 +220,126 @@ export class IndependentEnvs implements ParallelEnv<string, Float32Array, number
   close(): void {
     for (const e of this.#envs.values()) e.close();
   }
+}
+
+/**
+ * The partner-bit game, where a centralised critic should help: each step, agents a and b
+ * each draw a private fair bit and see only their own ([own bit]); both receive the team
+ * reward `([a's action = a's bit] + [b's action = b's bit]) / 2 + luck * (bitA + bitB - 1)`.
+ * The luck term is zero-mean and no action changes it, but each agent sees only half of it:
+ * an independent critic V(own bit) cannot predict `luck * partner's bit` (variance
+ * `luck^2 / 4` in its advantages), while a centralised critic reading the global state
+ * `state() = [bitA, bitB]` can. Episodes last `length` steps and are truncated. The optimum
+ * answers each bit with itself: expected team reward 1 per step.
+ */
+export class PartnerBitGame extends Game<'a' | 'b'> {
+  readonly stateSpace = new Box(0, 1, [2]);
+  #bits = [0, 0];
+
+  constructor(readonly luck = 2, readonly length = 8) {
+    super(['a', 'b'], 1, 2);
+  }
+
+  protected start(): void {
+    this.#draw();
+  }
+
+  #draw(): void {
+    this.#bits = [this.rng.integer(0, 2), this.rng.integer(0, 2)];
+  }
+
+  state(): Float32Array {
+    return Float32Array.from(this.#bits);
+  }
+
+  /** Everything its future depends on, for an exact resume. */
+  cloneState(): unknown {
+    return { t: this.t, agents: [...this.agents], rng: this.rng.getState(), bits: [...this.#bits] };
+  }
+
+  restoreState(state: unknown): void {
+    const s = state as { t: number; agents: ('a' | 'b')[]; rng: RngState; bits: number[] };
+    this.t = s.t;
+    this.agents = [...s.agents];
+    this.rng = new Rng();
+    this.rng.setState(s.rng);
+    this.#bits = [...s.bits];
+  }
+
+  protected observe(agent: 'a' | 'b'): Float32Array {
+    return Float32Array.of(this.#bits[agent === 'a' ? 0 : 1] as number);
+  }
+
+  protected act(actions: Readonly<Record<'a' | 'b', number>>): Record<'a' | 'b', number> {
+    const [x, y] = this.#bits as [number, number];
+    const r = ((actions.a === x ? 1 : 0) + (actions.b === y ? 1 : 0)) / 2 + this.luck * (x + y - 1);
+    this.#draw();
+    return { a: r, b: r };
+  }
+
+  protected end(): AgentEnd {
+    return { terminated: false, truncated: this.t >= this.length };
+  }
+}
+
+/**
+ * An agent that joins mid-episode (PettingZoo allows an agent of `possibleAgents` to join
+ * after reset): at reset only `early` is live; `late` joins in step 2 (its first observation
+ * is in that step's observations), `early` is truncated by step 4 and `late` terminates in
+ * step 5, which ends the episode. Each sees [steps so far / 5] and earns 1 per step it acts.
+ * `fault` plants one error for checkParallelEnv: `'unknown'` makes an agent outside
+ * `possibleAgents` join, `'no-observation'` leaves the joiner's first observation out.
+ */
+export class LateJoiner implements ParallelEnv<'early' | 'late', Float32Array, number> {
+  readonly possibleAgents = ['early', 'late'] as const;
+  agents: ('early' | 'late')[] = [];
+  #t = 0;
+  readonly #obs = new Box(0, 1, [1]);
+  readonly #act = new Discrete(2);
+
+  constructor(readonly fault?: 'unknown' | 'no-observation') {}
+
+  observationSpace(): Box {
+    return this.#obs;
+  }
+
+  actionSpace(): Discrete {
+    return this.#act;
+  }
+
+  reset(): ParallelResetResult<'early' | 'late', Float32Array> {
+    this.#t = 0;
+    this.agents = ['early'];
+    return { observations: { early: Float32Array.of(0) } as Record<'early' | 'late', Float32Array>, infos: { early: {} } as Record<'early' | 'late', Info> };
+  }
+
+  step(actions: Readonly<Partial<Record<'early' | 'late', number>>>): ParallelStepResult<'early' | 'late', Float32Array> {
+    for (const a of Object.keys(actions)) if (!this.agents.includes(a as 'early')) throw new TradegymError(`agent ${a} is not live`);
+    for (const a of this.agents) if (!this.#act.contains(actions[a])) throw new TradegymError(`agent ${a} needs an action`);
+    const acted = [...this.agents];
+    this.#t++;
+    const t = this.#t;
+    const out = { observations: {} as Record<string, Float32Array>, rewards: {} as Record<string, number>, terminations: {} as Record<string, boolean>, truncations: {} as Record<string, boolean>, infos: {} as Record<string, Info> };
+    for (const a of acted) {
+      out.observations[a] = Float32Array.of(t / 5);
+      out.rewards[a] = 1;
+      out.terminations[a] = a === 'late' && t >= 5;
+      out.truncations[a] = a === 'early' && t >= 4;
+      out.infos[a] = {};
+    }
+    this.agents = acted.filter((a) => !out.terminations[a] && !out.truncations[a]);
+    if (t === 2) {
+      const joiner = (this.fault === 'unknown' ? 'ghost' : 'late') as 'late';
+      this.agents.push(joiner);
+      if (this.fault !== 'no-observation') out.observations[joiner] = Float32Array.of(t / 5);
+      out.infos[joiner] = {};
+    }
+    return out as ParallelStepResult<'early' | 'late', Float32Array>;
+  }
+
+  render(): undefined {
+    return undefined;
+  }
+
+  close(): void {}
 }
