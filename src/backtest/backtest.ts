@@ -8,10 +8,11 @@ import { MarketData } from '../market/MarketData.js';
 import { walkForward, type WalkForwardOptions } from '../market/splits.js';
 import { accountFor } from './account.js';
 import { PaperFills, type StepOrder } from './fills.js';
+import { buildResult } from './result.js';
 import { returnMetrics, type ReturnMetrics } from './metrics.js';
 import { checkRisk, checkSignalValue, signalLimits, type ResolvedRisk, type RiskEvent, type RiskOptions } from './risk.js';
 import { functionDecider, SignalStepper } from './stepper.js';
-import { tradeStats, type TradeStats } from './tradeStats.js';
+import type { TradeStats } from './tradeStats.js';
 
 const DAY = 86_400_000;
 
@@ -424,79 +425,8 @@ function runEnv(strategy: AgentStrategy | PolicyStrategy, data: MarketData, peri
 }
 
 function assemble(data: MarketData, start: number, equity: Float64Array, units: Float64Array | (() => Float64Array), acct: Account, periodsPerYear: number, events: BacktestResult['events']): BacktestResult {
-  let positions = typeof units === 'function' ? undefined : units;
-  const held = () => (positions ??= (units as () => Float64Array)());
   const n = equity.length;
-  let returns: Float64Array | undefined;
-  const simpleReturns = () => {
-    if (returns !== undefined) return returns;
-    returns = new Float64Array(n - 1);
-    for (let k = 1; k < n; k++) returns[k - 1] = (equity[k] as number) / (equity[k - 1] as number) - 1;
-    return returns;
-  };
-  const prices = data.close.subarray(start, start + n);
-  const cash = equity[0] as number;
-  const o = { periodsPerYear };
-  const trades = acct.trades.slice();
-  // the benchmark and every statistic are computed on first read (as vectorbt's stats), so a
-  // sweep that needs only equity and trades does not pay for them
-  // each made when first needed: the statistics need only the returns
-  let bhEquity: Float64Array | undefined;
-  let bhReturns: Float64Array | undefined;
-  const buyAndHoldEquity = () => {
-    if (bhEquity !== undefined) return bhEquity;
-    bhEquity = new Float64Array(n);
-    for (let k = 0; k < n; k++) bhEquity[k] = (cash * (prices[k] as number)) / (prices[0] as number);
-    return bhEquity;
-  };
-  const buyAndHoldReturns = () => {
-    if (bhReturns !== undefined) return bhReturns;
-    bhReturns = new Float64Array(n - 1);
-    for (let k = 1; k < n; k++) bhReturns[k - 1] = (prices[k] as number) / (prices[k - 1] as number) - 1;
-    return bhReturns;
-  };
-  let metrics: ReturnMetrics | undefined;
-  let stats: TradeStats | undefined;
-  let benchmark: BacktestResult['benchmark'] | undefined;
-  return {
-    startIndex: start,
-    timestamps: data.timestamps.subarray(start, start + n),
-    prices,
-    equity,
-    get returns() {
-      return simpleReturns();
-    },
-    get positions() {
-      return held();
-    },
-    trades,
-    fees: acct.feesPaid,
-    borrow: acct.borrowPaid,
-    periodsPerYear,
-    get metrics() {
-      return (metrics ??= returnMetrics(simpleReturns(), { ...o, benchmark: buyAndHoldReturns() }));
-    },
-    get stats() {
-      // buy-and-hold's equity is proportional to the prices: its return is theirs
-      return (stats ??= tradeStats(trades, equity, held(), prices));
-    },
-    get benchmark() {
-      if (benchmark !== undefined) return benchmark;
-      let bhMetrics: ReturnMetrics | undefined;
-      return (benchmark = {
-        get equity() {
-          return buyAndHoldEquity();
-        },
-        get returns() {
-          return buyAndHoldReturns();
-        },
-        get metrics() {
-          return (bhMetrics ??= returnMetrics(buyAndHoldReturns(), o));
-        },
-      });
-    },
-    events,
-  };
+  return buildResult({ startIndex: start, timestamps: data.timestamps.subarray(start, start + n), prices: data.close.subarray(start, start + n), equity, positions: units, account: acct, periodsPerYear, events });
 }
 
 /** Options of {@link walkForwardBacktest}. */

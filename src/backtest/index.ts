@@ -5,3 +5,5 @@ export * from './significance.js';
 export * from './baselines.js';
 export * from './evaluation.js';
 export * from './dcaBot.js';
+export * from './portfolio.js';
+export * from './multiAgent.js';
