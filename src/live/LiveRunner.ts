@@ -9,14 +9,15 @@ import type { Account, Trade } from '../envs/trading/Account.js';
 import { actionSpaceOf, actionTarget, type ActionScheme } from '../envs/trading/TradingEnv.js';
 import { MarketData } from '../market/MarketData.js';
 import { timeframeToMs } from '../market/timeframe.js';
-import type { Broker, OrderRequest } from './broker.js';
+import type { Broker, FillEvent, OrderRequest, OrderStatus } from './broker.js';
 import { jsonlSink, type EventSink, type LiveEvent } from './events.js';
 import type { FeatureSource } from './features.js';
 import { OrderRate, type OrderRateLimit } from './gate.js';
 import { BarHistory } from './history.js';
+import { fileJournal, ReconciliationError, RecoveryError, type Journal, type JournalRecord } from './journal.js';
 import { WindowObserver } from './observation.js';
 import { PaperBroker } from './PaperBroker.js';
-import type { Feed } from './types.js';
+import type { Bar, Feed } from './types.js';
 
 /**
  * An agent trading live as in its `TradingEnv` (from `tradegym`): the observation at each close is the env's
@@ -74,6 +75,14 @@ export interface LiveRunnerOptions {
   readonly now?: () => number;
   /** The prefix of client order ids, followed by `<bar>-<n>` (default `'tg-'`; make it unique per run for an exchange). */
   readonly orderIdPrefix?: string;
+  /**
+   * The crash-safe journal (a file path for a {@link fileJournal}, or a {@link Journal}): each
+   * bar, each order's intent (durable before the order goes to the broker), the broker's
+   * answers and the fills. A runner started on a journal that has bars rebuilds its book by
+   * replaying them first, settles with the exchange what the journal did not hold, and then
+   * reads the feed from after the last journaled bar. Default: none.
+   */
+  readonly journal?: Journal | string;
 }
 
 /** What a run did: the book bar by bar from the first traded bar, as a `BacktestResult` has it. */
@@ -98,7 +107,23 @@ export interface LiveResult {
   readonly stopReason: 'feed-ended' | 'kill-switch' | 'error' | undefined;
 }
 
-const RUNNER_KEYS = ['feed', 'strategy', 'broker', 'account', 'execution', 'risk', 'history', 'timeframe', 'closeAtEnd', 'events', 'onEvent', 'realOrders', 'now', 'orderIdPrefix'];
+const RUNNER_KEYS = ['feed', 'strategy', 'broker', 'account', 'execution', 'risk', 'history', 'timeframe', 'closeAtEnd', 'events', 'onEvent', 'realOrders', 'now', 'orderIdPrefix', 'journal'];
+
+/** The journal being replayed at a restart. */
+interface Replay {
+  readonly records: readonly JournalRecord[];
+  /** The next record to replay. */
+  at: number;
+  bars: number;
+  orders: number;
+  /** Paper: fills the rebuilt book made that no journaled fill has matched yet. */
+  readonly fills: FillEvent[];
+  /** Not paper: each journaled order's last known status, whether it was answered, and the units of its journaled fills. */
+  readonly orderBook: Map<string, { status: OrderStatus | undefined; answered: boolean; filled: number }>;
+}
+
+/** Equal within the float noise of two ledgers summing the same fills. */
+const near = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 const AGENT_KEYS = ['agent', 'features', 'windowSize', 'actionScheme', 'positionSize', 'longOnly'];
 
 /**
@@ -113,6 +138,13 @@ const AGENT_KEYS = ['agent', 'features', 'windowSize', 'actionScheme', 'position
  * Each bar, signal, order, fill, risk decision and error goes to `onEvent` and the event sink.
  * An error (from the strategy, the agent, a bad bar, the broker) flattens the book, stops the
  * run and rejects `run()` with it; `kill()` flattens and stops.
+ *
+ * With a `journal`, each bar, each order's intent (durable before the order leaves), the
+ * broker's answers and the fills are appended to it; a runner started on a journal that has bars
+ * replays them first (the same loop rebuilds the features, the stepper and the book: a paper
+ * broker's orders go to the fresh broker again, an exchange's are not sent again), settles with
+ * the exchange what the journal did not hold, compares the exchange's book with the rebuilt one,
+ * and then reads the feed from after the last journaled bar. No order is placed twice.
  *
  * @example
  * ```ts
@@ -157,6 +189,17 @@ export class LiveRunner {
   #openOrder: string | undefined; // a market order waiting for the next open
   #fault: unknown; // an error of onEvent or of the sink
   #sinkFailed = false;
+  readonly #journal: Journal | undefined;
+  readonly #ownJournal: boolean;
+  readonly #timeframe: string;
+  #journalChain: Promise<void> = Promise.resolve();
+  #replay: Replay | undefined;
+  readonly #fillIds = new Set<string>(); // the exchange fill ids journaled
+  #lastJournaled = Number.NEGATIVE_INFINITY; // the last journaled bar's timestamp
+  #pastBar = false; // not paper: the journal ended inside this replayed bar; what it orders now is not placed
+  #quiet = false; // replaying: events were told before the crash
+  #noTrade = false; // recovery failed: nothing is placed, not even a flattening exit
+  #resolved = 0;
 
   /**
    * @param options - see {@link LiveRunnerOptions}.
@@ -194,6 +237,16 @@ export class LiveRunner {
     const ev = options.events;
     this.#sink = ev === undefined ? undefined : typeof ev === 'string' ? jsonlSink(ev) : ev;
     if (this.#sink !== undefined && typeof this.#sink.write !== 'function') fail('events', 'a file path or an EventSink', ev);
+    this.#timeframe = timeframe;
+    const j = options.journal;
+    this.#ownJournal = typeof j === 'string';
+    if (typeof j === 'string') this.#journal = j === '' ? fail('journal', 'a non-empty file path or a Journal', j) : fileJournal(j);
+    else if (j === undefined) this.#journal = undefined;
+    else if (j === null || typeof j !== 'object' || typeof j.read !== 'function' || typeof j.append !== 'function' || typeof j.close !== 'function') fail('journal', 'a file path or a Journal { read, append, close }', j);
+    else this.#journal = j;
+    if (this.#journal !== undefined && this.broker.paper !== true && (typeof this.broker.restoreFill !== 'function' || typeof this.broker.fillsOf !== 'function')) {
+      fail('broker', 'a broker with restoreFill and fillsOf to restart from a journal (its book is outside this process)', this.broker);
+    }
     this.#history = new BarHistory(timeframe, feed.symbol ?? options.history?.symbol ?? '', options.history);
     const historyBars = this.#history.length;
     let decide: (t: number) => number;
@@ -258,12 +311,15 @@ export class LiveRunner {
    * Runs until the feed ends, `kill()` or an error.
    * @returns the book, bar by bar (see {@link LiveResult}).
    * @throws `TradegymError` (from `tradegym`) if run twice; whatever stopped the run (after the
-   *   book was flattened and a `'error'` event written).
+   *   book was flattened and a `'error'` event written); with a journal, {@link RecoveryError}
+   *   (the journal is not this runner's, or its replay makes other orders) or
+   *   {@link ReconciliationError} (the exchange's book is not the rebuilt one), before anything
+   *   is traded or flattened, and `JournalCorruptError` for a damaged journal file.
    */
   async run(): Promise<LiveResult> {
     if (this.#started) throw new TradegymError('LiveRunner.run: a runner runs once; make a new one');
     this.#started = true;
-    const unsubscribe = this.broker.onFill((f) => this.#emit({ type: 'fill', ...f }));
+    const unsubscribe = this.broker.onFill((f) => this.#onFill(f));
     let error: unknown;
     try {
       const h = this.#history;
@@ -273,25 +329,31 @@ export class LiveRunner {
         }
       }
       this.#index = h.length - 1;
+      if (this.#journal !== undefined) await this.#recover(this.#journal);
       for await (const bar of this.#o.feed) {
         if (this.#killed !== undefined) break;
-        const b = h.push(bar);
-        this.#index = b;
-        if (this.#features !== undefined) this.#observer?.push(this.#features.update(bar), b);
-        await this.broker.onBar(bar, b);
-        if (b < this.#tradeFrom) continue;
         const ended = this.#o.feed.ended?.() === true;
-        await this.#step(b, !ended && this.#killed === undefined);
-        if (ended && this.#closeAtEnd) await this.#finish(b, 'end');
-        this.#record(b);
+        // a restarted feed yields the journaled bars again: they were replayed
+        if (bar.timestamp <= this.#lastJournaled) {
+          if (ended) break;
+          continue;
+        }
+        await this.#stepBar(bar, ended, this.#journal !== undefined);
         if (ended) break;
       }
     } catch (e) {
       error = e;
+      this.#quiet = false;
       this.#emit({ type: 'error', index: this.#index, name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) });
     }
     try {
-      if (error !== undefined || this.#killed !== undefined) await this.#flatten(error !== undefined ? 'error' : (this.#killed as string));
+      if (!this.#noTrade && (error !== undefined || this.#killed !== undefined)) await this.#flatten(error !== undefined ? 'error' : (this.#killed as string));
+    } catch (e) {
+      error ??= e;
+    }
+    try {
+      await this.#journalChain;
+      if (this.#ownJournal) await this.#journal?.close();
     } catch (e) {
       error ??= e;
     }
@@ -311,13 +373,236 @@ export class LiveRunner {
     return this.result;
   }
 
+  /**
+   * One bar: checked into the history, journaled (`journal`: a live bar), then the broker's bar,
+   * the stepper (deciding unless the feed ended or the kill switch is on), the book's point.
+   */
+  async #stepBar(bar: Bar, ended: boolean, journal: boolean): Promise<void> {
+    const h = this.#history;
+    // a bad bar throws here, before it is journaled: a restart never replays it
+    const b = h.push(bar);
+    this.#index = b;
+    if (journal) {
+      const { timestamp, open, high, low, close, volume } = bar;
+      await this.#write({ type: 'bar', index: b, bar: { timestamp, open, high, low, close, volume }, ended });
+    }
+    if (this.#features !== undefined) this.#observer?.push(this.#features.update(bar), b);
+    // the book of a broker outside this process is rebuilt from the journaled fills, not asked again
+    if (this.#replay !== undefined && !this.broker.paper) this.#replayNext();
+    else await this.broker.onBar(bar, b);
+    if (b < this.#tradeFrom) return;
+    let decide = !ended && this.#killed === undefined;
+    if (this.#replay !== undefined) {
+      const next = this.#replayNext();
+      decide = !ended && !(next?.type === 'skip' && next.index === b);
+      if (!decide && !ended) this.#replay.at++;
+    } else if (!decide && !ended) await this.#write({ type: 'skip', index: b });
+    await this.#step(b, decide);
+    if (ended && this.#closeAtEnd) await this.#finish(b, 'end');
+    this.#record(b);
+  }
+
+  /** Appends to the journal, after every append asked before (a failed one fails those after it). */
+  #write(record: JournalRecord): Promise<void> {
+    const j = this.#journal;
+    if (j === undefined) return Promise.resolve();
+    this.#journalChain = this.#journalChain.then(() => j.append(record));
+    return this.#journalChain;
+  }
+
+  #onFill(fill: FillEvent): void {
+    this.#emit({ type: 'fill', ...fill });
+    const r = this.#replay;
+    if (r !== undefined) {
+      r.fills.push(fill); // matched with the journaled fills as the replay reaches them
+      return;
+    }
+    if (fill.fillId !== undefined) {
+      if (this.#fillIds.has(fill.fillId)) return;
+      this.#fillIds.add(fill.fillId);
+    }
+    // an error surfaces at the next awaited append (the chain stays failed)
+    this.#write({ type: 'fill', fill: { ...fill } }).catch(() => undefined);
+  }
+
+  /**
+   * Rebuilds the run from the journal: every journaled bar through the same loop (features, the
+   * stepper's state, the book), each order matched with its journaled intent; then, for a broker
+   * outside this process, what the journal did not settle is asked of the exchange and the
+   * exchange's book compared with the rebuilt one.
+   */
+  async #recover(journal: Journal): Promise<void> {
+    const records = await journal.read();
+    const prefix = this.#prefix;
+    const paper = this.broker.paper;
+    const first = records.find((r) => r.type === 'start');
+    try {
+      if (first !== undefined && (first.prefix !== prefix || first.timeframe !== this.#timeframe || first.paper !== paper)) {
+        throw new RecoveryError(`the journal is of another runner: prefix ${JSON.stringify(first.prefix)}, timeframe ${first.timeframe}, ${first.paper ? 'paper' : 'not paper'}; this one has ${JSON.stringify(prefix)}, ${this.#timeframe}, ${paper ? 'paper' : 'not paper'}`);
+      }
+      await this.#write({ type: 'start', version: 1, prefix, timeframe: this.#timeframe, paper });
+      if (!records.some((r) => r.type === 'bar')) return;
+      const r: Replay = { records, at: 0, bars: 0, orders: 0, fills: [], orderBook: new Map() };
+      this.#replay = r;
+      this.#quiet = true;
+      for (let rec = this.#replayNext(); rec !== undefined; rec = this.#replayNext()) {
+        if (rec.type === 'bar') {
+          if (rec.index !== this.#history.length) throw this.#mismatch(`bar ${rec.index}, but the runner's next bar is ${this.#history.length} (the history changed)`);
+          r.at++;
+          r.bars++;
+          this.#lastJournaled = rec.bar.timestamp;
+          await this.#stepBar(rec.bar, rec.ended, false);
+        } else if (rec.type === 'flatten') {
+          r.at++;
+          this.#killed = rec.reason;
+          await this.#flatten(rec.reason);
+          this.#killed = undefined; // a restart trades on
+        } else throw this.#mismatch(`${rec.type === 'intent' ? 'an' : 'a'} ${rec.type} record the replay did not make`);
+        this.#pastBar = false;
+      }
+      this.#pastBar = false;
+      this.#killed = undefined;
+      if (!paper) {
+        // a final answer comes after its fills (a broker tells the fills of an order before
+        // submit resolves with it): only an order without one, or with none of its fills, is asked
+        for (const [id, o] of r.orderBook) {
+          const settled = o.status !== undefined && o.status.state !== 'open' && (o.status.filledUnits === 0 || o.filled !== 0);
+          if (!settled) await this.#settle(id);
+        }
+        await this.#reconcile();
+      }
+      this.#quiet = false;
+      this.#emit({ type: 'recovery', index: this.#index, bars: r.bars, orders: r.orders, resolved: this.#resolved, position: this.broker.account.positions[0] as number });
+    } catch (e) {
+      this.#noTrade = true; // a restart that cannot rebuild the book trades nothing, not even an exit
+      throw e;
+    }
+  }
+
+  /** The next journaled record to replay, after the passive ones (fills) are applied; ends the replay at the journal's end. */
+  #replayNext(): JournalRecord | undefined {
+    const r = this.#replay;
+    if (r === undefined) return undefined;
+    for (; r.at < r.records.length; r.at++) {
+      const rec = r.records[r.at] as JournalRecord;
+      if (rec.type === 'fill') this.#replayFill(r, rec.fill);
+      else if (!this.broker.paper && rec.type === 'cancel') {
+        if (rec.status !== undefined) this.#track(r, rec.status);
+      } else if (!this.broker.paper && rec.type === 'status' && r.orderBook.get(rec.status.clientOrderId)?.answered === true) {
+        this.#track(r, rec.status); // a restart's settling of an order answered before
+      } else if (rec.type !== 'start' && rec.type !== 'reconcile') {
+        if (r.fills.length > 0) throw this.#mismatch(`the rebuilt book filled ${r.fills[0]?.clientOrderId} where the journal has no fill`);
+        return rec;
+      }
+    }
+    // the journal ends here (the crash): what follows is done and journaled as in a live run
+    this.#replay = undefined;
+    for (const f of r.fills.splice(0)) {
+      if (this.#fillIds.has(f.fillId ?? '')) continue;
+      if (f.fillId !== undefined) this.#fillIds.add(f.fillId);
+      this.#write({ type: 'fill', fill: { ...f } }).catch(() => undefined);
+    }
+    if (!this.broker.paper) this.#pastBar = true;
+    return undefined;
+  }
+
+  /** A journaled fill: paper, it must be the fill the rebuilt book made; else it is booked as it was. */
+  #replayFill(r: Replay, fill: FillEvent): void {
+    if (this.broker.paper) {
+      const made = r.fills.shift();
+      if (made === undefined || made.clientOrderId !== fill.clientOrderId || !Object.is(made.units, fill.units) || !Object.is(made.price, fill.price)) {
+        throw this.#mismatch(`the journal's fill of ${fill.clientOrderId} (${fill.units} at ${fill.price}) is not the rebuilt book's (${made === undefined ? 'none' : `${made.units} at ${made.price}`})`);
+      }
+      return;
+    }
+    if (fill.fillId !== undefined) {
+      if (this.#fillIds.has(fill.fillId)) return;
+      this.#fillIds.add(fill.fillId);
+    }
+    (this.broker.restoreFill as (f: FillEvent) => void).call(this.broker, fill);
+    const o = r.orderBook.get(fill.clientOrderId);
+    if (o !== undefined) o.filled += fill.units;
+  }
+
+  #mismatch(what: string): RecoveryError {
+    const r = this.#replay;
+    return new RecoveryError(`journal record ${(r?.at ?? 0) + 1}: ${what} (the strategy, its options, the history or the broker changed between runs)`);
+  }
+
+  /**
+   * Settles an order the journal left unsettled (no final answer, or fewer fills than the
+   * answer's): the exchange's status, an open order canceled, the fills not journaled booked
+   * and journaled once each; an order the exchange does not know was never placed.
+   */
+  async #settle(id: string): Promise<OrderStatus> {
+    this.#resolved++;
+    const broker = this.broker;
+    let status = await broker.status(id);
+    if (status === undefined) {
+      status = { clientOrderId: id, state: 'rejected', filledUnits: 0, averagePrice: Number.NaN, message: 'not placed: the exchange does not know it after a restart' };
+      await this.#write({ type: 'status', status });
+      return status;
+    }
+    if (status.state === 'open') {
+      status = (await broker.cancel(id)) ?? status;
+      await this.#write({ type: 'cancel', clientOrderId: id, status });
+    }
+    for (const f of await (broker.fillsOf as NonNullable<Broker['fillsOf']>).call(broker, id, this.#index)) {
+      if (f.fillId === undefined) throw new RecoveryError(`broker.fillsOf(${JSON.stringify(id)}) gave a fill without a fillId: it cannot be booked once`);
+      if (this.#fillIds.has(f.fillId)) continue;
+      this.#fillIds.add(f.fillId);
+      await this.#write({ type: 'fill', fill: { ...f } });
+      (broker.restoreFill as (f: FillEvent) => void).call(broker, f);
+    }
+    await this.#write({ type: 'status', status });
+    return status;
+  }
+
+  /** The exchange's position and cash against the rebuilt book's: a mismatch stops the run before it trades. */
+  async #reconcile(): Promise<void> {
+    const snap = await this.broker.snapshot?.();
+    if (snap === undefined) return;
+    const acct = this.broker.account;
+    const bookPosition = acct.positions[0] as number;
+    const ok = near(snap.position, bookPosition) && near(snap.cash, acct.cash);
+    await this.#write({ type: 'reconcile', index: this.#index, position: snap.position, cash: snap.cash, bookPosition, bookCash: acct.cash, ok });
+    if (!ok) throw new ReconciliationError(snap.position, snap.cash, bookPosition, acct.cash);
+  }
+
+  /** Cancels the open order (journaled), or replays its journaled cancel (paper). */
+  async #cancel(id: string): Promise<void> {
+    const r = this.#replay;
+    // not paper, a journaled cancel is applied as the replay passes it (a restart's settling writes them too)
+    if (r !== undefined && !this.broker.paper) return;
+    if (r !== undefined) {
+      const next = this.#replayNext();
+      if (next?.type === 'cancel' && next.clientOrderId === id) {
+        r.at++;
+        await this.broker.cancel(id);
+        return;
+      }
+      if (next !== undefined) throw this.#mismatch(`the replay canceled ${id}, the journal has a ${next.type} record`);
+    }
+    if (this.#pastBar) return;
+    const status = await this.broker.cancel(id);
+    await this.#write({ type: 'cancel', clientOrderId: id, ...(status !== undefined ? { status } : {}) });
+  }
+
+  #track(r: Replay, status: OrderStatus, answer = false): void {
+    const o = r.orderBook.get(status.clientOrderId);
+    if (o === undefined) return;
+    o.status = status;
+    if (answer) o.answered = true;
+  }
+
   /** Cancels what waits and closes the position at the last close. */
   async #flatten(why: string): Promise<void> {
     const b = this.#index;
     if (b < this.#tradeFrom || this.#equity.length === 0) return;
     this.#killed ??= why;
+    if (this.#replay === undefined) await this.#write({ type: 'flatten', index: b, reason: why });
     const acct = this.broker.account;
-    if (this.#openOrder !== undefined) await this.broker.cancel(this.#openOrder);
+    if (this.#openOrder !== undefined) await this.#cancel(this.#openOrder);
     this.#openOrder = undefined;
     const had = acct.positions[0] !== 0;
     await this.#finish(b, 'kill-switch');
@@ -351,21 +636,84 @@ export class LiveRunner {
   async #place(o: StepOrder): Promise<boolean> {
     const timestamp = this.#history.timestamps[o.index] as number;
     const newRisk = o.kind === 'target' && o.reason === 'signal';
-    if (newRisk && this.#killed !== undefined) return false;
+    if (this.#replay !== undefined) {
+      const next = this.#replayNext();
+      if (next?.type === 'blocked' && newRisk && next.index === o.index) {
+        this.#replay.at++;
+        return false;
+      }
+      if (next !== undefined) return this.#replayPlace(o, timestamp, next);
+    }
+    if (newRisk && this.#killed !== undefined) {
+      await this.#write({ type: 'blocked', index: o.index, target: o.target });
+      return false;
+    }
     if (newRisk && this.#rate !== undefined && !this.#rate.allows()) {
       this.#emit({ type: 'risk', index: o.index, timestamp, rule: 'order-rate', action: 'blocked', message: `order refused: the order rate limit is reached` });
+      await this.#write({ type: 'blocked', index: o.index, target: o.target });
       return false;
     }
     this.#rate?.record();
-    const seq = this.#seq++;
-    const order: OrderRequest = { clientOrderId: `${this.#prefix}${o.index}-${seq}`, type: o.kind === 'exit' ? 'exit' : 'market', target: o.target, price: o.price, index: o.index, timestamp, reason: o.reason };
+    const order = this.#orderOf(o, timestamp);
     if (o.reason !== 'signal' && o.reason !== 'end') {
       const rule = o.reason;
       this.#emit({ type: 'risk', index: o.index, timestamp, rule, action: 'exit', message: `${rule}: closing the position` });
     }
-    const status = await this.broker.submit(order);
+    // the intent is durable before the order leaves: a restart knows every order that may exist
+    await this.#write({ type: 'intent', order });
+    let status: OrderStatus;
+    if (this.#pastBar) {
+      // a past bar's decision found unplaced at a restart: never placed late
+      status = { clientOrderId: order.clientOrderId, state: 'rejected', filledUnits: 0, averagePrice: Number.NaN, message: 'not placed: the process stopped before placing it' };
+    } else status = await this.broker.submit(order);
+    await this.#write({ type: 'status', status });
     this.#openOrder = status.state === 'open' ? order.clientOrderId : undefined;
     this.#emit({ type: 'order', order, status });
+    return status.state !== 'rejected' && status.state !== 'canceled';
+  }
+
+  #orderOf(o: StepOrder, timestamp: number): OrderRequest {
+    const seq = this.#seq++;
+    return { clientOrderId: `${this.#prefix}${o.index}-${seq}`, type: o.kind === 'exit' ? 'exit' : 'market', target: o.target, price: o.price, index: o.index, timestamp, reason: o.reason };
+  }
+
+  /**
+   * A replayed order: it must be the journaled intent `next`. Paper, it goes to the fresh broker
+   * again (its book is rebuilt so); else the journaled answer stands, and an order the journal
+   * has no answer for is settled with the exchange, never submitted.
+   */
+  async #replayPlace(o: StepOrder, timestamp: number, next: JournalRecord): Promise<boolean> {
+    const r = this.#replay as Replay;
+    const order = this.#orderOf(o, timestamp);
+    const what = (q: OrderRequest) => `${q.clientOrderId} (${q.type}, target ${q.target}, ${q.reason})`;
+    if (next.type !== 'intent') throw this.#mismatch(`the replay ordered ${what(order)}, the journal has a ${next.type} record`);
+    const j = next.order;
+    const same = j.clientOrderId === order.clientOrderId && j.type === order.type && Object.is(j.target, order.target) && (Object.is(j.price, order.price) || (Number.isNaN(j.price) && Number.isNaN(order.price))) && j.reason === order.reason && j.index === order.index;
+    if (!same) throw this.#mismatch(`the replay ordered ${what(order)}, the journal has ${what(j)}`);
+    r.at++;
+    r.orders++;
+    const paper = this.broker.paper;
+    if (!paper) r.orderBook.set(order.clientOrderId, { status: undefined, answered: false, filled: 0 });
+    const submitted = paper ? await this.broker.submit(order) : undefined;
+    const answer = this.#replayNext();
+    let status: OrderStatus;
+    if (answer?.type === 'status' && answer.status.clientOrderId === order.clientOrderId) {
+      r.at++;
+      status = submitted ?? answer.status;
+      if (!paper) this.#track(r, status, true);
+    } else if (answer !== undefined) {
+      throw this.#mismatch(`the journal has no answer to ${order.clientOrderId} before its ${answer.type} record`);
+    } else if (submitted !== undefined) {
+      // the crash fell between the intent and the answer: the paper book placed it again
+      this.#resolved++;
+      status = submitted;
+      await this.#write({ type: 'status', status });
+    } else {
+      status = await this.#settle(order.clientOrderId);
+      const o = r.orderBook.get(order.clientOrderId);
+      if (o !== undefined) [o.status, o.answered] = [status, true]; // settled: not asked again
+    }
+    this.#openOrder = status.state === 'open' ? order.clientOrderId : undefined;
     return status.state !== 'rejected' && status.state !== 'canceled';
   }
 
@@ -382,6 +730,7 @@ export class LiveRunner {
    * (the runner does not trade on without its journal) and `run()` rejects with the error.
    */
   #emit(event: LiveEvent): void {
+    if (this.#quiet) return;
     try {
       this.#o.onEvent?.(event);
     } catch (e) {

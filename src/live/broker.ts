@@ -96,7 +96,11 @@ export interface Broker {
    * fills and order states are brought up to date (live).
    */
   onBar(bar: Bar, index: number): Promise<void>;
-  /** Places an order, or returns the status of the order already placed with its client id. */
+  /**
+   * Places an order, or returns the status of the order already placed with its client id. The
+   * fills the order made before this resolves are told to the `onFill` listeners before it
+   * resolves (a journal records them in that order).
+   */
   submit(order: OrderRequest): Promise<OrderStatus>;
   /** Cancels an open order; a filled or unknown one is left as it is. */
   cancel(clientOrderId: string): Promise<OrderStatus | undefined>;

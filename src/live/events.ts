@@ -70,6 +70,20 @@ export type LiveEvent =
       readonly message: string;
     }
   | {
+      /** A restart rebuilt the book from its journal (see `fileJournal`), before reading the feed. */
+      readonly type: 'recovery';
+      /** The last journaled bar (-1 for none). */
+      readonly index: number;
+      /** Bars replayed. */
+      readonly bars: number;
+      /** Journaled orders replayed. */
+      readonly orders: number;
+      /** Orders whose fate the journal did not hold, settled with the exchange (or, paper, placed again in the rebuilt book). */
+      readonly resolved: number;
+      /** Units held after the recovery. */
+      readonly position: number;
+    }
+  | {
       /** The runner stopped. */
       readonly type: 'stop';
       /** The last bar seen. */

@@ -10,3 +10,4 @@ export { CcxtFeed, CcxtFeedError } from './CcxtFeed.js';
 export type { CcxtFeedOptions, CcxtFeedExchange, CcxtFeedEvent, CcxtFeedBackoff } from './ccxtFeedOptions.js';
 export { CcxtBroker, CcxtBrokerError, type CcxtBrokerBook, type CcxtBrokerStart } from './CcxtBroker.js';
 export type { CcxtBrokerOptions, CcxtBrokerExchange, CcxtBrokerEvent, CcxtOrderLike, CcxtTradeLike, CcxtMarketLike, CcxtTickerLike } from './ccxtBrokerOptions.js';
+export { fileJournal, memoryJournal, JournalCorruptError, RecoveryError, ReconciliationError, type Journal, type JournalRecord, type FileJournalOptions } from './journal.js';
