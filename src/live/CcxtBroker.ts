@@ -211,9 +211,13 @@ export class CcxtBroker implements Broker {
     for (const o of open) {
       if (o.clientOrderId?.startsWith(prefix) === true) {
         const t = this.#track(o.clientOrderId, o);
-        // read from the balances, their fills so far are in the book already (marked booked)
-        if (book === undefined) for (const tr of await this.#trades(t)) this.#fillIds.add(String(tr.id));
-        await this.#book(t);
+        // read from the balances, their fills so far are in the book already (marked booked); from
+        // a given book (a restart), they are not booked here: the runner books the journaled ones
+        // at their place (restoreFill) and asks fillsOf for the rest
+        if (book === undefined) {
+          for (const tr of await this.#trades(t)) this.#fillIds.add(String(tr.id));
+          await this.#book(t);
+        }
       } else {
         foreign.push(o);
         this.#cfg.onEvent({ type: 'foreign-order', id: String(o.id), clientOrderId: o.clientOrderId, side: o.side, amount: o.amount, price: o.price });

@@ -237,18 +237,26 @@ describe('CcxtBroker: partial fills, limits, cancel', () => {
     expect(await broker.cancel('tg-0-0')).toMatchObject({ state: 'filled' }); // filled: left as it is
   });
 
-  it('replaces its open order with a new one, keeping what it filled; a restart books the part filled', async () => {
+  it('replaces its open order with a new one, keeping what it filled; a restart tracks it and leaves its part to the runner (fillsOf, restoreFill)', async () => {
     const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 100 });
     await broker.onBar(bar(100), 0);
     fake.state.partialFills = [0.5, 0.5];
     // 50 BTC at 100: marketable, 25 fill at once (24.975 received), 25 rest
     expect(await broker.submit(order('tg-0-0', 'limit', 0.5, 100))).toMatchObject({ state: 'open', filledUnits: 25 });
-    // another process starting from the same initial book tracks the open order and books its part
+    fake.state.price = 101; // above the limit: the rest does not fill
+    // another process starting from the same initial book (a restart) tracks the open order but
+    // does not book its part at start: the runner books it at its place in the replay, from the
+    // journal or from fillsOf, with restoreFill
     const other = await brokerOn(fake, {}, { cash: 10_000, position: 0, price: 100 });
     expect(other.started.snapshot.openOrders).toEqual([{ clientOrderId: 'tg-0-0', state: 'open', filledUnits: 25, averagePrice: 100 }]);
+    expect(other.broker.account.positions[0]).toBe(0);
+    expect(other.broker.account.cash).toBe(10_000);
+    const part = await other.broker.fillsOf('tg-0-0', 0);
+    expect(part.map((f) => f.units)).toEqual([24.975]); // 25 less the 0.1 % fee taken in BTC
+    for (const f of part) other.broker.restoreFill(f);
+    other.broker.restoreFill(part[0]!); // the same fillId again books nothing
     expect(other.broker.account.positions[0]).toBeCloseTo(24.975, 12);
     expect(other.broker.account.cash).toBe(7500);
-    fake.state.price = 101; // above the limit: the rest does not fill
     await broker.onBar(bar(101, 1), 1);
     await broker.submit({ ...order('tg-1-1', 'market', 0), index: 1 });
     expect(fake.state.orders.map((o) => [o.clientOrderId, o.status])).toEqual([['tg-0-0', 'CANCELED'], ['tg-1-1', 'FILLED']]);
