@@ -1,7 +1,7 @@
 import { fail, requireBool, requireInt, requireKnownKeys, requireOneOf, requireSeed, show } from '../../core/checks.js';
-import { EnvClosedError, InvalidActionError, ResetNeededError } from '../../core/errors.js';
+import { EnvClosedError, InvalidActionError, InvalidArgumentError, ResetNeededError } from '../../core/errors.js';
 import { Float32Slab } from '../../core/Float32Slab.js';
-import { Rng } from '../../core/Rng.js';
+import { Rng, type RngState } from '../../core/Rng.js';
 import type { Info, ResetParams } from '../../core/types.js';
 import type { MarketData } from '../../market/MarketData.js';
 import { iso } from '../../market/timeframe.js';
@@ -23,6 +23,38 @@ export interface MultiAgentTradingEnvOptions extends MarketCostOptions {
   /** Bars of log returns per observation (default 16). */
   readonly windowSize?: number;
 }
+
+/**
+ * The snapshot of a {@link MultiAgentTradingEnv} ({@link MultiAgentTradingEnv.cloneState}):
+ * plain JSON-serialisable data, the env's whole episode state.
+ */
+export interface MultiAgentTradingEnvState {
+  /** The snapshot format's version: 1. */
+  readonly version: 1;
+  /** The env's configuration, to refuse another env's snapshot. */
+  readonly config: {
+    readonly bars: number;
+    readonly windowSize: number;
+    readonly execution: 'next-open' | 'close';
+    readonly episodeLength: number | null;
+    readonly randomStart: boolean;
+  };
+  /** The current bar index. */
+  readonly t: number;
+  /** The bar the episode is truncated at. */
+  readonly end: number;
+  /** The live agents. */
+  readonly agents: readonly TradingAgent[];
+  /** The meta agent's latest sleeve weights and cash weight (zeros before its first step). */
+  readonly meta: readonly number[];
+  /** The RNG of random starts. */
+  readonly rng: RngState;
+  /** The ledger's snapshot ({@link Account.snapshot}). */
+  readonly account: Readonly<Record<string, unknown>>;
+}
+
+const STATE_KEYS = ['version', 'config', 't', 'end', 'agents', 'meta', 'rng', 'account'] as const;
+const STATE_CONFIG_KEYS = ['bars', 'windowSize', 'execution', 'episodeLength', 'randomStart'] as const;
 
 /** Agent names: `'meta'` and one `specialist:<symbol>` (or `specialist:<index>`) per asset. */
 export type TradingAgent = 'meta' | `specialist:${string}`;
@@ -318,6 +350,100 @@ export class MultiAgentTradingEnv implements ParallelEnv<TradingAgent, Float32Ar
     out[4 * n] = 1 - invested;
     for (let i = 0; i <= n; i++) out[4 * n + 1 + i] = this.#meta[i] as number;
     return out;
+  }
+
+  /**
+   * A snapshot of the episode under way (as ALE's `cloneState`): the ledger's
+   * ({@link Account.snapshot}), the bar, the episode's end, the live agents, the meta agent's
+   * weights and the RNG of random starts (the `MultiAgentTradingEnvState` interface of
+   * `src/envs/multiagent/MultiAgentTradingEnv.ts`); plain JSON-serialisable data, a deep copy. With
+   * {@link MultiAgentTradingEnv.restoreState}, the same actions then give the same results,
+   * bit for bit: a `MultiAgentTrainer` checkpoint holds it to resume training exactly.
+   * @returns the snapshot: treat it as opaque, and give it back to `restoreState`.
+   * @throws {@link ResetNeededError} before the first `reset` (there is no episode yet).
+   * @example
+   * ```ts
+   * import { MultiAgentTradingEnv, RegimeGenerator } from 'tradegym';
+   * const gen = RegimeGenerator.preset('crypto-15m');
+   * const assets = ['BTC', 'ETH'].map((symbol, i) => gen.generate({ numSamples: 200, seed: i, symbol }).data);
+   * const env = new MultiAgentTradingEnv({ assets, windowSize: 8, episodeLength: 30 });
+   * env.reset({ seed: 1 });
+   * const act = { 'specialist:BTC': 2, 'specialist:ETH': 0, meta: Float32Array.of(1, 0.5, 0) };
+   * const saved = JSON.stringify(env.cloneState());
+   * const first = env.step(act).rewards.meta;
+   * env.restoreState(JSON.parse(saved));
+   * console.log(env.step(act).rewards.meta === first); // true
+   * ```
+   */
+  cloneState(): unknown {
+    if (!this.#started) throw new ResetNeededError('cloneState() called before reset(): there is no episode to snapshot yet');
+    const state: MultiAgentTradingEnvState = {
+      version: 1,
+      config: this.#stateConfig(),
+      t: this.#t,
+      end: this.#end,
+      agents: [...this.#agents],
+      meta: Array.from(this.#meta),
+      rng: this.#rng.getState(),
+      account: this.account.snapshot(),
+    };
+    return state;
+  }
+
+  /**
+   * Puts the env in the state of a {@link MultiAgentTradingEnv.cloneState} snapshot (possibly
+   * read back through JSON); it then goes on exactly as the env the snapshot was taken of.
+   * The snapshot is checked whole before anything changes.
+   * @param state - a snapshot of an env of the same configuration (bars, window, execution,
+   *   episode length, random starts; the account's, see {@link Account.restore}).
+   * @throws {@link EnvClosedError} after `close`.
+   * @throws {@link InvalidArgumentError} naming the offending entry (e.g. `state.t`,
+   *   `state.config.windowSize`, `state.account.cash`) for another env's snapshot, an unknown
+   *   or missing key, or a value of the wrong kind or out of range.
+   */
+  restoreState(state: unknown): void {
+    this.#requireOpen('restoreState');
+    const s = requireKnownKeys('state', state, STATE_KEYS);
+    for (const k of STATE_KEYS) if (!(k in s)) fail(`state.${k}`, 'present', undefined);
+    if (s.version !== 1) fail('state.version', '1', s.version);
+    const c = requireKnownKeys('state.config', s.config, STATE_CONFIG_KEYS, ['episodeLength']);
+    const want = this.#stateConfig();
+    for (const k of STATE_CONFIG_KEYS) if (c[k] !== want[k] || !(k in c)) fail(`state.config.${k}`, `${show(want[k])} (this env's ${k})`, c[k]);
+    const last = want.bars - 1;
+    const t = s.t;
+    if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < this.windowSize || t > last) fail('state.t', `an integer in [${this.windowSize}, ${last}]`, t);
+    const end = s.end;
+    if (typeof end !== 'number' || !Number.isSafeInteger(end) || end < t || end > last) fail('state.end', `an integer in [${t}, ${last}] (state.t to the last bar)`, end);
+    const agents = s.agents;
+    const live = Array.isArray(agents) && agents.length === this.possibleAgents.length && agents.every((a, i) => a === this.possibleAgents[i]);
+    if (!(Array.isArray(agents) && (agents.length === 0 || live))) fail('state.agents', `[] or every agent (${this.possibleAgents.join(', ')})`, agents);
+    if (live && t >= end) fail('state.end', `> state.t (${t}) while agents are live`, end);
+    const meta = s.meta;
+    if (!Array.isArray(meta) || meta.length !== this.#n + 1 || !meta.every((w) => typeof w === 'number' && w >= 0 && w <= 1)) fail('state.meta', `an array of ${this.#n + 1} weights in [0, 1]`, meta);
+    const rng = new Rng(0);
+    try {
+      rng.setState(s.rng as RngState);
+    } catch (e) {
+      if (e instanceof InvalidArgumentError) fail('state.rng', 'an RngState from Rng.getState()', s.rng);
+      throw e;
+    }
+    // last check: the account's restore is itself all or nothing, and nothing can fail after it
+    try {
+      this.account.restore(s.account);
+    } catch (e) {
+      if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`state.account: ${e.message}`);
+      throw e;
+    }
+    this.#t = t;
+    this.#end = end;
+    this.#agents = live ? [...this.possibleAgents] : [];
+    this.#meta.set(meta as number[]);
+    this.#rng = rng;
+    this.#started = true;
+  }
+
+  #stateConfig(): MultiAgentTradingEnvState['config'] {
+    return { bars: (this.assets[0] as MarketData).length, windowSize: this.windowSize, execution: this.execution, episodeLength: this.#episodeLength ?? null, randomStart: this.#randomStart };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { fail, requireFinite, requireInt, requireKnownKeys } from '../../core/checks.js';
+import { fail, requireFinite, requireInt, requireKnownKeys, show } from '../../core/checks.js';
 
 /** One bar's prices and volume. */
 export interface Bar {
@@ -128,6 +128,81 @@ interface OpenTrade {
   fees: number;
   borrow: number;
 }
+
+/**
+ * A float of an {@link AccountSnapshot}: a finite number as itself; `NaN`, `Infinity`,
+ * `-Infinity` and `-0`, which JSON cannot hold, as the strings `'NaN'`, `'Infinity'`,
+ * `'-Infinity'` and `'-0'`. So every Float64 value survives `JSON.stringify` and `JSON.parse`
+ * bit for bit.
+ */
+export type SnapshotNumber = number | 'NaN' | 'Infinity' | '-Infinity' | '-0';
+
+/**
+ * Everything an {@link Account} holds that changes, as plain JSON-serialisable data
+ * ({@link Account.snapshot}, {@link Account.restore}): the configuration it was taken of (to
+ * refuse another account's), cash, positions, costs paid, the last equity, the closed trades
+ * and each asset's open trade with its running totals. Floats are `SnapshotNumber`s.
+ */
+export type AccountSnapshot = {
+  /** The snapshot format's version: 1. */
+  readonly version: 1;
+  /** The account's configuration; `slippage` is `'function'` for a slippage function. */
+  readonly config: {
+    readonly initialCash: number;
+    readonly assets: number;
+    readonly fee: number;
+    readonly slippage: number | 'function';
+    readonly borrowRate: number;
+    readonly maxLeverage: number;
+  };
+  /** Cash. */
+  readonly cash: SnapshotNumber;
+  /** Signed units per asset. */
+  readonly positions: readonly SnapshotNumber[];
+  /** Fees paid since reset. */
+  readonly feesPaid: SnapshotNumber;
+  /** Borrow paid since reset. */
+  readonly borrowPaid: SnapshotNumber;
+  /** Borrow paid since reset, per asset. */
+  readonly borrowByAsset: readonly SnapshotNumber[];
+  /** Slippage cost since reset. */
+  readonly slippagePaid: SnapshotNumber;
+  /** Equity at the last `mark`. */
+  readonly lastEquity: SnapshotNumber;
+  /** The closed round trips, as {@link Trade}s without `duration` (it is `exitIndex - entryIndex`). */
+  readonly trades: readonly {
+    readonly asset: number;
+    readonly side: 1 | -1;
+    readonly entryIndex: number;
+    readonly exitIndex: number;
+    readonly entryPrice: SnapshotNumber;
+    readonly exitPrice: SnapshotNumber;
+    readonly size: SnapshotNumber;
+    readonly pnl: SnapshotNumber;
+    readonly fees: SnapshotNumber;
+    readonly borrow: SnapshotNumber;
+  }[];
+  /** Per asset, its open trade's running totals, or null when flat. */
+  readonly open: readonly ({
+    readonly side: 1 | -1;
+    readonly entryIndex: number;
+    readonly entryNotional: SnapshotNumber;
+    readonly entryUnits: SnapshotNumber;
+    readonly exitNotional: SnapshotNumber;
+    readonly exitUnits: SnapshotNumber;
+    readonly size: SnapshotNumber;
+    readonly avgCost: SnapshotNumber;
+    readonly openUnits: SnapshotNumber;
+    readonly realised: SnapshotNumber;
+    readonly fees: SnapshotNumber;
+    readonly borrow: SnapshotNumber;
+  } | null)[];
+};
+
+const SNAPSHOT_KEYS = ['version', 'config', 'cash', 'positions', 'feesPaid', 'borrowPaid', 'borrowByAsset', 'slippagePaid', 'lastEquity', 'trades', 'open'] as const;
+const CONFIG_KEYS = ['initialCash', 'assets', 'fee', 'slippage', 'borrowRate', 'maxLeverage'] as const;
+const TRADE_FLOATS = ['entryPrice', 'exitPrice', 'size', 'pnl', 'fees', 'borrow'] as const;
+const OPEN_FLOATS = ['entryNotional', 'entryUnits', 'exitNotional', 'exitUnits', 'size', 'avgCost', 'openUnits', 'realised', 'fees', 'borrow'] as const;
 
 const BPS = 1e-4;
 const ACCOUNT_KEYS = ['initialCash', 'assets', 'fee', 'slippage', 'borrowRate', 'maxLeverage'] as const;
@@ -510,6 +585,178 @@ export class Account {
   }
 
   /**
+   * Everything about the account that changes, as plain data: a deep copy, JSON-serialisable,
+   * whose floats come back bit for bit through JSON. With {@link Account.restore}, an exact
+   * save and resume of the ledger. Its fields (the `AccountSnapshot` interface of
+   * `src/envs/trading/Account.ts`): `version` (1); `config` (initial cash, assets, fee,
+   * slippage, or `'function'`, borrow rate, leverage cap: the configuration it was taken of);
+   * `cash`, `positions`, `feesPaid`, `borrowPaid`, `borrowByAsset`, `slippagePaid`,
+   * `lastEquity`; `trades` (the closed {@link Trade}s without `duration`); `open` (per asset,
+   * the open trade's running totals, or null). Floats are numbers, except `NaN`, `Infinity`,
+   * `-Infinity` and `-0`, which JSON cannot hold: those are the strings `'NaN'`,
+   * `'Infinity'`, `'-Infinity'` and `'-0'`.
+   * @returns the snapshot: treat it as opaque, and give it back to `restore`.
+   * @example
+   * ```ts
+   * import { Account } from 'tradegym';
+   * const acct = new Account({ initialCash: 10_000, fee: 10 });
+   * acct.setTarget(0, 1, 100, 0);
+   * const saved = JSON.stringify(acct.snapshot());
+   * acct.setTarget(0, -1, 120, 1);
+   * const copy = new Account({ initialCash: 10_000, fee: 10 });
+   * copy.restore(JSON.parse(saved));
+   * copy.setTarget(0, -1, 120, 1);
+   * console.log(copy.cash === acct.cash, copy.trades.length); // true 1
+   * ```
+   */
+  snapshot(): Readonly<Record<string, unknown>> {
+    const e = encodeNumber;
+    const snap: AccountSnapshot = {
+      version: 1,
+      config: {
+        initialCash: this.initialCash,
+        assets: this.assets,
+        fee: this.fee,
+        slippage: typeof this.slippage === 'function' ? 'function' : this.slippage,
+        borrowRate: this.borrowRate,
+        maxLeverage: this.maxLeverage,
+      },
+      cash: e(this.cash),
+      positions: Array.from(this.positions, e),
+      feesPaid: e(this.feesPaid),
+      borrowPaid: e(this.borrowPaid),
+      borrowByAsset: Array.from(this.borrowByAsset, e),
+      slippagePaid: e(this.slippagePaid),
+      lastEquity: e(this.lastEquity),
+      trades: this.trades.map((t) => ({
+        asset: t.asset,
+        side: t.side,
+        entryIndex: t.entryIndex,
+        exitIndex: t.exitIndex,
+        entryPrice: e(t.entryPrice),
+        exitPrice: e(t.exitPrice),
+        size: e(t.size),
+        pnl: e(t.pnl),
+        fees: e(t.fees),
+        borrow: e(t.borrow),
+      })),
+      open: this.#open.map((o) =>
+        o === undefined
+          ? null
+          : {
+              side: o.side,
+              entryIndex: o.entryIndex,
+              entryNotional: e(o.entryNotional),
+              entryUnits: e(o.entryUnits),
+              exitNotional: e(o.exitNotional),
+              exitUnits: e(o.exitUnits),
+              size: e(o.size),
+              avgCost: e(o.avgCost),
+              openUnits: e(o.openUnits),
+              realised: e(o.realised),
+              fees: e(o.fees),
+              borrow: e(o.borrow),
+            },
+      ),
+    };
+    return snap;
+  }
+
+  /**
+   * Puts back the state of a {@link Account.snapshot} (possibly read back through JSON): the
+   * account then goes on exactly as the one the snapshot was taken of. The snapshot is checked
+   * whole before anything changes, so a refused one leaves the account as it was.
+   * @param snapshot - a snapshot of an account of the same configuration (initial cash,
+   *   assets, fee, slippage, borrow rate, leverage cap; a slippage function matches any
+   *   function).
+   * @throws {@link InvalidArgumentError} naming the offending entry (e.g.
+   *   `snapshot.config.assets`, `snapshot.trades[3].side`) for another configuration, an
+   *   unknown or missing key, a value of the wrong kind or out of range, arrays not of one
+   *   entry per asset, or an open trade that does not match its position (present exactly
+   *   when the position is not 0, on its side).
+   * @example
+   * ```ts
+   * import { Account, InvalidArgumentError } from 'tradegym';
+   * const one = new Account({ initialCash: 1000 });
+   * const two = new Account({ initialCash: 1000, assets: 2 });
+   * try { two.restore(one.snapshot()); } catch (e) { console.log(e instanceof InvalidArgumentError); } // true
+   * ```
+   */
+  restore(snapshot: unknown): void {
+    const s = requireKnownKeys('snapshot', snapshot, SNAPSHOT_KEYS);
+    for (const k of SNAPSHOT_KEYS) if (!(k in s)) fail(`snapshot.${k}`, 'present', undefined);
+    if (s.version !== 1) fail('snapshot.version', '1', s.version);
+    const c = requireKnownKeys('snapshot.config', s.config, CONFIG_KEYS);
+    const slip = typeof this.slippage === 'function' ? 'function' : this.slippage;
+    const want: Record<(typeof CONFIG_KEYS)[number], unknown> = { initialCash: this.initialCash, assets: this.assets, fee: this.fee, slippage: slip, borrowRate: this.borrowRate, maxLeverage: this.maxLeverage };
+    for (const k of CONFIG_KEYS) if (c[k] !== want[k]) fail(`snapshot.config.${k}`, `${show(want[k])} (this account's ${k})`, c[k]);
+    const n = this.assets;
+    const perAsset = (name: 'positions' | 'borrowByAsset'): number[] => {
+      const v = s[name];
+      if (!Array.isArray(v) || v.length !== n) fail(`snapshot.${name}`, `an array of ${n} numbers (one per asset)`, v);
+      return v.map((x: unknown, a) => decodeNumber(`snapshot.${name}[${a}]`, x));
+    };
+    const positions = perAsset('positions');
+    const borrowByAsset = perAsset('borrowByAsset');
+    const scalar = (name: 'cash' | 'feesPaid' | 'borrowPaid' | 'slippagePaid' | 'lastEquity'): number => decodeNumber(`snapshot.${name}`, s[name]);
+    const cash = scalar('cash');
+    const feesPaid = scalar('feesPaid');
+    const borrowPaid = scalar('borrowPaid');
+    const slippagePaid = scalar('slippagePaid');
+    const lastEquity = scalar('lastEquity');
+    if (!Array.isArray(s.trades)) fail('snapshot.trades', 'an array of trades', s.trades);
+    const trades = s.trades.map((raw: unknown, i): Trade => {
+      const name = `snapshot.trades[${i}]`;
+      const t = requireRecordOf(name, raw, ['asset', 'side', 'entryIndex', 'exitIndex', ...TRADE_FLOATS]);
+      const asset = t.asset;
+      if (typeof asset !== 'number' || !Number.isInteger(asset) || asset < 0 || asset >= n) fail(`${name}.asset`, `an integer in [0, ${n - 1}]`, asset);
+      const entryIndex = snapshotIndex(`${name}.entryIndex`, t.entryIndex, 0);
+      const exitIndex = snapshotIndex(`${name}.exitIndex`, t.exitIndex, entryIndex);
+      const f = (k: (typeof TRADE_FLOATS)[number]): number => decodeNumber(`${name}.${k}`, t[k]);
+      return { asset, side: snapshotSide(`${name}.side`, t.side), entryIndex, exitIndex, entryPrice: f('entryPrice'), exitPrice: f('exitPrice'), size: f('size'), pnl: f('pnl'), fees: f('fees'), borrow: f('borrow'), duration: exitIndex - entryIndex };
+    });
+    if (!Array.isArray(s.open) || s.open.length !== n) fail('snapshot.open', `an array of ${n} open trades or nulls (one per asset)`, s.open);
+    const open = s.open.map((raw: unknown, a): OpenTrade | undefined => {
+      const name = `snapshot.open[${a}]`;
+      const p = positions[a] as number;
+      if (raw === null) {
+        if (p !== 0) fail(name, `an open trade, since positions[${a}] is ${p}`, raw);
+        return undefined;
+      }
+      const o = requireRecordOf(name, raw, ['side', 'entryIndex', ...OPEN_FLOATS]);
+      const side = snapshotSide(`${name}.side`, o.side);
+      if (p === 0) fail(name, `null, since positions[${a}] is 0`, raw);
+      if (side * p < 0) fail(`${name}.side`, `the side of positions[${a}] (${p})`, side);
+      const f = (k: (typeof OPEN_FLOATS)[number]): number => decodeNumber(`${name}.${k}`, o[k]);
+      return {
+        side,
+        entryIndex: snapshotIndex(`${name}.entryIndex`, o.entryIndex, 0),
+        entryNotional: f('entryNotional'),
+        entryUnits: f('entryUnits'),
+        exitNotional: f('exitNotional'),
+        exitUnits: f('exitUnits'),
+        size: f('size'),
+        avgCost: f('avgCost'),
+        openUnits: f('openUnits'),
+        realised: f('realised'),
+        fees: f('fees'),
+        borrow: f('borrow'),
+      };
+    });
+    // every entry checked: now the state changes, all of it
+    this.cash = cash;
+    this.positions.set(positions);
+    this.feesPaid = feesPaid;
+    this.borrowPaid = borrowPaid;
+    this.borrowByAsset.set(borrowByAsset);
+    this.slippagePaid = slippagePaid;
+    this.lastEquity = lastEquity;
+    this.trades.length = 0;
+    this.trades.push(...trades);
+    for (let a = 0; a < n; a++) this.#open[a] = open[a];
+  }
+
+  /**
    * The open trade of an asset: its side, first fill and the average cost of the units still
    * open, or undefined when flat.
    * @param asset - the asset's index.
@@ -607,4 +854,36 @@ function checkPrice(name: string, v: unknown): void {
 
 function checkIndex(index: unknown): void {
   if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) fail('index', 'an integer >= 0', index);
+}
+
+/** A float for a snapshot: finite numbers as themselves, the rest (and -0) as strings JSON keeps. */
+function encodeNumber(v: number): SnapshotNumber {
+  if (Object.is(v, -0)) return '-0';
+  if (Number.isFinite(v)) return v;
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+}
+
+const SPECIAL: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity, '-0': -0 };
+
+function decodeNumber(name: string, v: unknown): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && Object.hasOwn(SPECIAL, v)) return SPECIAL[v] as number;
+  return fail(name, "a finite number, or one of 'NaN', 'Infinity', '-Infinity', '-0'", v);
+}
+
+/** A record with exactly these keys. */
+function requireRecordOf(name: string, v: unknown, keys: readonly string[]): Record<string, unknown> {
+  const rec = requireKnownKeys(name, v, keys);
+  for (const k of keys) if (!(k in rec)) fail(`${name}.${k}`, 'present', undefined);
+  return rec;
+}
+
+function snapshotSide(name: string, v: unknown): 1 | -1 {
+  if (v !== 1 && v !== -1) fail(name, '1 or -1', v);
+  return v;
+}
+
+function snapshotIndex(name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) fail(name, `an integer >= ${min}`, v);
+  return v;
 }
