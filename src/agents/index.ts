@@ -53,3 +53,4 @@ export { serveTraining, WorkerTrainer, type MessageEndpoint, type ServeTrainingO
 export { TensorBoardLogger, TensorBoardWriter, type TensorBoardWriterOptions } from './common/tensorboard.js';
 export { MultiAgentTrainer, type MultiAgentPredictOptions } from './multiagent/MultiAgentTrainer.js';
 export type { MultiAgentOptions, PolicySpec } from './multiagent/options.js';
+export { evaluateMultiAgent, type MultiAgentEvaluateOptions, type MultiAgentEvaluation, type MultiAgentPredictor } from './multiagent/evaluate.js';
