@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { backtest, dcaBotStrategy, FeaturePipeline, RegimeGenerator, TradingEnv, type BacktestResult, type MarketData, type RiskOptions, type Slippage, type StrategyContext } from '../../src/index.js';
 import { LiveRunner, ReplayFeed, replayFeatures, type LiveResult } from '../../src/live/index.js';
 import { randomBars } from '../helpers/randomBars.js';
+import { meanCross } from '../helpers/strategies.js';
 
 const DATASETS: [string, () => MarketData][] = [
   ['crypto-15m seed 1', () => RegimeGenerator.preset('crypto-15m').generate({ numSamples: 700, seed: 1 }).data],
@@ -12,16 +13,6 @@ const DATASETS: [string, () => MarketData][] = [
   ['equity-daily seed 3', () => RegimeGenerator.preset('equity-daily').generate({ numSamples: 400, seed: 3 }).data],
   ['randomBars seed 4', () => randomBars(600, 4)],
 ];
-
-/** Long above the n-bar mean, short below: a signal function. */
-const meanCross =
-  (n: number) =>
-  ({ index, data }: StrategyContext): number => {
-    if (index < n) return 0;
-    let s = 0;
-    for (let k = index - n + 1; k <= index; k++) s += data.close[k] as number;
-    return (data.close[index] as number) > s / n ? 1 : -1;
-  };
 
 /** A rule-based mean reversion that holds (NaN) between its triggers and reads its own position. */
 const reversion = ({ index, data, position }: StrategyContext): number => {

@@ -11,16 +11,7 @@ import type { BrokerSnapshot, FillEvent, OrderRequest, OrderStatus } from '../..
 import { LiveRunner, ReplayFeed, replayFeatures, type Bar, type Broker, type Feed, type LiveEvent, type LiveResult } from '../../src/live/index.js';
 import { memoryJournal, ReconciliationError, RecoveryError, type Journal, type JournalRecord } from '../../src/live/journal.js';
 import { randomBars } from '../helpers/randomBars.js';
-
-/** Long above the n-bar mean, short below. */
-const meanCross =
-  (n: number) =>
-  ({ index, data }: StrategyContext): number => {
-    if (index < n) return 0;
-    let s = 0;
-    for (let k = index - n + 1; k <= index; k++) s += data.close[k] as number;
-    return (data.close[index] as number) > s / n ? 1 : -1;
-  };
+import { meanCross } from '../helpers/strategies.js';
 
 function expectSame(a: LiveResult, b: LiveResult): void {
   const diff = (x: ArrayLike<number>, y: ArrayLike<number>) => (x.length !== y.length ? -2 : Array.from(x).findIndex((v, i) => !Object.is(v, y[i])));
