@@ -61,13 +61,15 @@ describe('training in a worker', () => {
     const { trainer } = channel((c) => ({ agent: ppo(c.seed), totalTimesteps: c.steps }));
     const stopped = await trainer.train({ seed: 1, steps: 100_000 }, { onProgress: (p) => p.timesteps >= 256 && trainer.stop() });
     expect(stopped.stopped).toBe(true);
-    // the stop arrives while the worker trains on: it ends after at most a few more updates
+    // the stop arrives while the worker trains on: it ends a few updates later, far before the
+    // 100,000 steps asked. How many updates (128 steps each) run before the message lands is the
+    // scheduler's: on a busy 2-core machine (CI runs child processes beside this test) about 20
     expect(stopped.numTimesteps).toBeGreaterThanOrEqual(256);
-    expect(stopped.numTimesteps).toBeLessThan(2_000);
+    expect(stopped.numTimesteps).toBeLessThan(10_000);
     const controller = new AbortController();
     const aborted = await trainer.train({ seed: 1, steps: 100_000 }, { signal: controller.signal, onProgress: () => controller.abort() });
     expect(aborted.stopped).toBe(true);
-    expect(aborted.numTimesteps).toBeLessThan(2_000);
+    expect(aborted.numTimesteps).toBeLessThan(10_000);
     // an already aborted signal: stopped after the first update
     const pre = new AbortController();
     pre.abort();
