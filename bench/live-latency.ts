@@ -5,11 +5,15 @@
 // observation, predict, the risk rules and, on bars that trade, the order's submission (a
 // bar's order is submitted inside that time, so it bounds "bar close → order submitted"). For
 // bars with an order, also the time from the bar to the broker's submit call itself. Prints
-// median and p99 in ms. Goal: a median under 5 ms.
-//   npm run bench -- live-latency        BENCH_BARS=3000
+// median and p99 in ms. Goal: a median under 5 ms. BENCH_JOURNAL=1 adds a fileJournal (in a
+// temporary folder): each bar, and each order's intent before it is submitted, fsync'd.
+//   npm run bench -- live-latency        BENCH_BARS=3000 BENCH_JOURNAL=1
 import { FeaturePipeline, Normalizer, RegimeGenerator, TradingEnv, type OhlcvBar } from '../src/index.js';
 import { PPO, useBackend } from '../src/agents/index.js';
-import { LiveRunner, PaperBroker, ReplayFeed, type Feed, type OrderRequest, type OrderStatus } from '../src/live/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileJournal, LiveRunner, PaperBroker, ReplayFeed, type Feed, type OrderRequest, type OrderStatus } from '../src/live/index.js';
 
 const bars = Number(process.env.BENCH_BARS ?? 3000);
 const backend = await useBackend('cpu');
@@ -49,12 +53,15 @@ class TimedBroker extends PaperBroker {
 }
 const stream = pipeline.stream({ timeframe: data.timeframe });
 const features = { names: stream.names, warmup: stream.warmup, update: (bar: OhlcvBar) => norm.transformRow(stream.update(bar), stream.names) };
+const journalDir = process.env.BENCH_JOURNAL === '1' ? mkdtempSync(join(tmpdir(), 'tradegym-latency-')) : undefined;
 const result = await new LiveRunner({
+  ...(journalDir === undefined ? {} : { journal: fileJournal(join(journalDir, 'bench.journal')) }),
   feed,
   strategy: { agent: { predict: (o: Float32Array) => agent.predict(o, { deterministic: false }) }, features, windowSize: 32, actionScheme: 'discrete-3' },
   broker: new TimedBroker({ account: { fee: 10 } }),
 }).run();
 agent.dispose();
+if (journalDir !== undefined) rmSync(journalDir, { recursive: true, force: true });
 
 // the first 2,000 bars warm the features and the window up; the timed bars are the rest
 const timed = perBar.slice(2000);
@@ -65,7 +72,7 @@ const q = (xs: number[], p: number) => {
 console.log(
   JSON.stringify({
     benchmark: 'live-latency',
-    setup: `PPO (64-64 MLP), ${stream.names.length} features normalised, window 32, discrete-3, PaperBroker, ReplayFeed of 15m bars; tfjs ${backend}`,
+    setup: `PPO (64-64 MLP), ${stream.names.length} features normalised, window 32, discrete-3, PaperBroker, ReplayFeed of 15m bars; tfjs ${backend}${journalDir === undefined ? '' : '; a fileJournal (fsync per record)'}`,
     bars: timed.length,
     barMs: { median: q(timed, 0.5), p99: q(timed, 0.99), max: q(timed, 1) },
     ordersTimed: toSubmit.length,
