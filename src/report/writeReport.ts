@@ -1,6 +1,7 @@
 import { fail, requireKnownKeys, requireRecord } from '../core/checks.js';
 import { writeTextFile } from '../core/nodeBuiltin.js';
 import type { BacktestResult } from '../backtest/backtest.js';
+import type { Trade } from '../envs/trading/Account.js';
 import type * as VegaNs from 'vega';
 import type * as VegaLiteNs from 'vega-lite';
 
@@ -128,23 +129,37 @@ export function reportSpecs(result: BacktestResult, options: ReportOptions = {})
     }
     priceLayers.push({ data: { values: spans }, mark: { type: 'rect', opacity: 0.18 }, encoding: { x: { field: 't0', type: 'temporal', title: null }, x2: { field: 't1' }, color: { field: 'regime', type: 'nominal', title: 'regime' } } });
   }
-  priceLayers.push({ data: { values: idx.map((i) => ({ t: t(i), p: result.prices[i] })) }, mark: { type: 'line', color: '#34495e', strokeWidth: 1 }, encoding: { x: time, y: { field: 'p', type: 'quantitative', title: 'price', scale: { zero: false } } } });
   const at = (index: number) => result.timestamps[Math.min(n - 1, Math.max(0, index - result.startIndex))] as number;
-  const markers = result.trades.slice(-400).flatMap((tr) => [
-    { t: at(tr.entryIndex), p: tr.entryPrice, kind: tr.side > 0 ? 'long entry' : 'short entry' },
-    { t: at(tr.exitIndex), p: tr.exitPrice, kind: 'exit' },
-  ]);
-  priceLayers.push({
-    data: { values: markers },
-    mark: { type: 'point', filled: true, size: 40 },
-    encoding: {
-      x: time,
-      y: { field: 'p', type: 'quantitative' },
-      shape: { field: 'kind', type: 'nominal', title: 'trade', scale: { domain: ['long entry', 'short entry', 'exit'], range: ['triangle-up', 'triangle-down', 'circle'] } },
-      color: { field: 'kind', type: 'nominal', scale: { domain: ['long entry', 'short entry', 'exit'], range: ['#27ae60', '#c0392b', '#2c3e50'] }, legend: null },
-    },
-  });
-  specs.price = { ...base, height: 260, title: 'Price with trades' + (options.regimes ? ' and regimes' : ''), layer: priceLayers, resolve: { scale: { color: 'independent' } } };
+  /** A price line with its trades' entries and exits, over the regime shading if any. */
+  const priceChart = (title: string, prices: ArrayLike<number>, trades: readonly Trade[]): object => {
+    const markers = trades.slice(-400).flatMap((tr) => [
+      { t: at(tr.entryIndex), p: tr.entryPrice, kind: tr.side > 0 ? 'long entry' : 'short entry' },
+      { t: at(tr.exitIndex), p: tr.exitPrice, kind: 'exit' },
+    ]);
+    const layers = [
+      ...priceLayers,
+      { data: { values: idx.map((i) => ({ t: t(i), p: prices[i] })) }, mark: { type: 'line', color: '#34495e', strokeWidth: 1 }, encoding: { x: time, y: { field: 'p', type: 'quantitative', title: 'price', scale: { zero: false } } } },
+      {
+        data: { values: markers },
+        mark: { type: 'point', filled: true, size: 40 },
+        encoding: {
+          x: time,
+          y: { field: 'p', type: 'quantitative' },
+          shape: { field: 'kind', type: 'nominal', title: 'trade', scale: { domain: ['long entry', 'short entry', 'exit'], range: ['triangle-up', 'triangle-down', 'circle'] } },
+          color: { field: 'kind', type: 'nominal', scale: { domain: ['long entry', 'short entry', 'exit'], range: ['#27ae60', '#c0392b', '#2c3e50'] }, legend: null },
+        },
+      },
+    ];
+    return { ...base, height: 260, title: title + (options.regimes ? ' and regimes' : ''), layer: layers, resolve: { scale: { color: 'independent' } } };
+  };
+  // a book of several assets (backtestPortfolio, backtestMultiAgent): `prices` is a basket, and
+  // each trade is at its own asset's price, so each asset gets its own chart
+  const assets = (result as { assets?: unknown }).assets;
+  if (Array.isArray(assets) && assets.length > 0 && assets.every((a: { symbol?: unknown; prices?: { length?: unknown } }) => typeof a?.symbol === 'string' && a.prices?.length === n)) {
+    (assets as { symbol: string; prices: ArrayLike<number> }[]).forEach((a, i) => {
+      specs[`price-${i}`] = priceChart(`${a.symbol}: price with trades`, a.prices, result.trades.filter((tr) => tr.asset === i));
+    });
+  } else specs.price = priceChart('Price with trades', result.prices, result.trades);
   if (options.trainingLog !== undefined && options.trainingLog.length > 0) {
     specs.training = {
       ...base,
