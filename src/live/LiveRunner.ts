@@ -73,7 +73,11 @@ export interface LiveRunnerOptions {
   readonly realOrders?: boolean;
   /** The clock for the order rate, ms (default `Date.now`). */
   readonly now?: () => number;
-  /** The prefix of client order ids, followed by `<bar>-<n>` (default `'tg-'`; make it unique per run for an exchange). */
+  /**
+   * The prefix of client order ids, followed by `<bar>-<n>` (default: the broker's
+   * `clientOrderIdPrefix` when it has one, else `'tg-'`; a prefix other than the broker's is
+   * refused). For an exchange, make it unique per run: ids are not unique across runs otherwise.
+   */
   readonly orderIdPrefix?: string;
   /**
    * The crash-safe journal (a file path for a {@link fileJournal}, or a {@link Journal}): each
@@ -205,7 +209,7 @@ export class LiveRunner {
    * @param options - see {@link LiveRunnerOptions}.
    * @throws `InvalidArgumentError` (from `tradegym`) naming the option and showing its value: an
    *   unknown key (in `options`, `strategy` or `risk`); a feed that is not async-iterable; a
-   *   broker that is not paper without `realOrders: true`; `account` or `execution` that differ
+   *   broker that is not paper without `realOrders: true`; `account`, `execution` or `orderIdPrefix` that differ
    *   from a given broker's; a bad risk rule, window, scheme or position size; no timeframe.
    */
   constructor(options: LiveRunnerOptions) {
@@ -230,8 +234,11 @@ export class LiveRunner {
     if (typeof now !== 'function') fail('now', 'a function returning ms', now);
     this.#rate = maxOrders === undefined ? undefined : new OrderRate(maxOrders, now);
     this.#closeAtEnd = requireBool('closeAtEnd', options.closeAtEnd ?? false);
-    const prefix = options.orderIdPrefix ?? 'tg-';
+    // a broker that places orders under a prefix of its own (CcxtBroker) gives the default; another prefix is refused
+    const own = (this.broker as { clientOrderIdPrefix?: unknown }).clientOrderIdPrefix;
+    const prefix = options.orderIdPrefix ?? (typeof own === 'string' ? own : 'tg-');
     if (typeof prefix !== 'string') fail('orderIdPrefix', 'a string', prefix);
+    if (typeof own === 'string' && prefix !== own) fail('orderIdPrefix', `left out, or the broker's clientOrderIdPrefix ('${own}')`, prefix);
     this.#prefix = prefix;
     if (options.onEvent !== undefined && typeof options.onEvent !== 'function') fail('onEvent', 'a function of the event', options.onEvent);
     const ev = options.events;

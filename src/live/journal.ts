@@ -381,23 +381,33 @@ export function fileJournal(path: string, options: FileJournalOptions = {}): Jou
       await handle?.close();
       handle = undefined;
       if (locked) await parts().fs.rm(lockPath, { force: true });
+      if (locked) heldLocks.delete(lockPath);
       locked = false;
     },
   };
 }
 
-/** Takes the lock file; a lock of a live process is refused, one of a dead process taken over. */
+/** The lock files this process holds (a second journal on one of them is refused). */
+const heldLocks = new Set<string>();
+
+/**
+ * Takes the lock file; a lock of a live process is refused, one of a dead process taken over.
+ * A lock naming this very process's id that this process does not hold was left by an earlier
+ * process that had the same id (a container's process 1 restarted): it is taken over too.
+ */
 async function takeLock(fs: typeof FsPromises, lockPath: string): Promise<void> {
   const pid = (globalThis as { process?: { pid: number } }).process?.pid ?? 0;
+  if (heldLocks.has(lockPath)) throw new TradegymError(`fileJournal: ${lockPath} is held by this process already: one journal takes one live runner`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await fs.writeFile(lockPath, String(pid), { flag: 'wx' });
+      heldLocks.add(lockPath);
       return;
     } catch (e) {
       if ((e as { code?: string }).code !== 'EEXIST') throw e;
     }
     const holder = Number(await fs.readFile(lockPath, 'utf8').catch(() => ''));
-    if (Number.isSafeInteger(holder) && holder > 0 && isAlive(holder)) {
+    if (Number.isSafeInteger(holder) && holder > 0 && holder !== pid && isAlive(holder)) {
       throw new TradegymError(`fileJournal: ${lockPath} is held by process ${holder}, which is running: one journal takes one live process (stop it, or remove the lock if it is not a runner)`);
     }
     await fs.rm(lockPath, { force: true }); // left by a process that died

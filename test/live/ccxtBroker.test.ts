@@ -388,6 +388,22 @@ describe('CcxtBroker under a LiveRunner', () => {
     const sumFees = fake.state.trades.reduce((s, t) => s + (t.commissionAsset === 'BTC' ? t.commission * t.price : t.commission), 0);
     expect(broker.account.feesPaid).toBeCloseTo(sumFees, 6);
   });
+
+  it("takes the broker's clientOrderIdPrefix as the runner's order id prefix, and refuses another", async () => {
+    const fake = await start({ balances: { USDT: 10_000 }, price: 100 });
+    try {
+      const { broker } = await brokerOn(fake, { clientOrderIdPrefix: 'bot1-' });
+      const feed = { timeframe: '1h', close: async () => undefined, async *[Symbol.asyncIterator]() {} };
+      expect(() => new LiveRunner({ feed, strategy: () => 1, broker, realOrders: true, orderIdPrefix: 'tg-' })).toThrow(`orderIdPrefix must be left out, or the broker's clientOrderIdPrefix ('bot1-'), got "tg-"`);
+      const orders: string[] = [];
+      const bars = { timeframe: '1h', close: async () => undefined, async *[Symbol.asyncIterator]() { for (let i = 0; i < 3; i++) yield { timestamp: T0 + i * 3_600_000, open: 100, high: 100, low: 100, close: 100, volume: 1 }; } };
+      await new LiveRunner({ feed: bars, strategy: () => 0.5, broker, realOrders: true, onEvent: (e) => e.type === 'order' && orders.push(e.order.clientOrderId) }).run();
+      expect(orders[0]).toBe('bot1-0-0');
+      expect(fake.state.orders.map((o) => o.clientOrderId)).toContain('bot1-0-0');
+    } finally {
+      await fake.close();
+    }
+  });
 });
 
 describe('CcxtBroker options and misuse', () => {

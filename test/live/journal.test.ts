@@ -143,14 +143,24 @@ describe('fileJournal', () => {
     const a = fileJournal(file);
     await a.append(bar(1));
     await expect(readAll(file)).rejects.toThrow(TradegymError);
-    await expect(readAll(file)).rejects.toThrow(/held by process \d+, which is running/);
+    await expect(readAll(file)).rejects.toThrow(/held by this process already/);
     await a.close();
     expect(existsSync(`${file}.lock`)).toBe(false);
+    // another running process's lock (this test's parent is running)
+    writeFileSync(`${file}.lock`, String(process.ppid));
+    await expect(readAll(file)).rejects.toThrow(`held by process ${process.ppid}, which is running`);
     writeFileSync(`${file}.lock`, '999999999'); // a pid no process has (above Linux's pid_max)
     const b = fileJournal(file);
     expect(await b.read()).toEqual([bar(1)]);
     expect(readFileSync(`${file}.lock`, 'utf8')).toBe(String(process.pid));
     await b.close();
+    // a lock naming this process's id that it does not hold: an earlier process with the same id
+    // (a container's process 1, restarted after a kill) left it, and it is taken over
+    writeFileSync(`${file}.lock`, String(process.pid));
+    const c = fileJournal(file);
+    expect(await c.read()).toEqual([bar(1)]);
+    await c.close();
+    expect(existsSync(`${file}.lock`)).toBe(false);
   });
 
   it('refuses bad arguments, records and use after close', async () => {

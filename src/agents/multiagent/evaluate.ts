@@ -41,7 +41,10 @@ export interface MultiAgentPredictor<A extends string, Act> {
  * parallel env for whole episodes, as Stable-Baselines3's `evaluate_policy` does for one agent:
  * an episode lasts while any agent is live (PettingZoo's loop), each live agent acts on its
  * observation with its `info.actionMask` when the env gives one. Reports each agent's returns
- * and the team's (their sum), which is the figure of a cooperative game.
+ * and the team's (their sum), which is the figure of a cooperative game. Where agents' rewards
+ * overlap the sum counts twice: in `MultiAgentTradingEnv` the specialists' rewards add up to
+ * the book's return and the meta-agent's is its log return, so read the agents' own means (or
+ * backtest the system with `backtestMultiAgent`).
  *
  * @param agent - the system: `predict(observations, { deterministic, actionMasks })`.
  * @param env - a parallel env (its episodes must end).
