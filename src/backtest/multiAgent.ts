@@ -67,7 +67,7 @@ export interface MultiAgentBacktestResult extends PortfolioBacktestResult {
  * the env's last step closes every position at the last close, as in training. No look-ahead:
  * a decision at bar t sees the bars up to t only, as the env shows them.
  *
- * The result is a {@link PortfolioBacktestResult} (the report's `writeReport` takes it as any
+ * The result is a {@link PortfolioBacktestResult} (the report's `writeReport` takes it like any other
  * backtest), with each specialist's side, the meta-agent's allocation and every agent's reward
  * per step.
  * @param options - `env`, `agent` (such as a trained `MultiAgentTrainer`) or `policy`, `periodsPerYear`.
