@@ -1,8 +1,8 @@
-import { fail, requireKnownKeys } from '../core/checks.js';
+import { fail } from '../core/checks.js';
 import { MultiAgentTradingEnv, type TradingAgent } from '../envs/multiagent/MultiAgentTradingEnv.js';
-import type { MarketData } from '../market/MarketData.js';
 import { buildResult } from './result.js';
-import { BookRecorder, portfolioPeriodsPerYear, requireWholeRun } from './book.js';
+import { BookRecorder, requireWholeRun } from './book.js';
+import { checkBookBacktestOptions } from './portfolioOptions.js';
 import type { PortfolioAssetDetail, PortfolioBacktestResult } from './portfolio.js';
 
 /**
@@ -98,12 +98,8 @@ export interface MultiAgentBacktestResult extends PortfolioBacktestResult {
  * ```
  */
 export function backtestMultiAgent(options: MultiAgentBacktestOptions): MultiAgentBacktestResult {
-  requireKnownKeys('options', options, ['env', 'agent', 'policy', 'periodsPerYear']);
-  const { env, agent, policy } = options;
-  if (!(env instanceof MultiAgentTradingEnv)) fail('options.env', 'a MultiAgentTradingEnv', env);
-  const first = env.assets[0] as MarketData;
-  const periodsPerYear = portfolioPeriodsPerYear(options.periodsPerYear, first);
-  if ((agent === undefined) === (policy === undefined)) fail('options', '{ env, agent } or { env, policy } (one of the two)', Object.keys(options));
+  const { env, first, periodsPerYear } = checkBookBacktestOptions(options, MultiAgentTradingEnv, 'a MultiAgentTradingEnv');
+  const { agent, policy } = options;
   let act: (o: Readonly<Record<TradingAgent, Float32Array>>) => unknown;
   if (agent !== undefined) {
     if (agent === null || typeof agent !== 'object' || typeof (agent as { predict?: unknown }).predict !== 'function') fail('options.agent', 'an object with predict(observations, options)', agent);

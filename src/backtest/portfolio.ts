@@ -1,10 +1,10 @@
-import { fail, requireKnownKeys } from '../core/checks.js';
+import { fail } from '../core/checks.js';
 import { episodeActor } from '../core/episodeActor.js';
 import type { Trade } from '../envs/trading/Account.js';
 import { PortfolioEnv } from '../envs/trading/PortfolioEnv.js';
-import type { MarketData } from '../market/MarketData.js';
 import type { BacktestResult, StrategyAgent } from './backtest.js';
-import { BookRecorder, portfolioPeriodsPerYear, requireWholeRun } from './book.js';
+import { BookRecorder, requireWholeRun } from './book.js';
+import { checkBookBacktestOptions } from './portfolioOptions.js';
 import { buildResult } from './result.js';
 
 /** One asset of a portfolio backtest: its prices, the units held and its round trips. */
@@ -76,13 +76,9 @@ export interface PortfolioBacktestOptions {
  * ```
  */
 export function backtestPortfolio(options: PortfolioBacktestOptions): PortfolioBacktestResult {
-  requireKnownKeys('options', options, ['env', 'agent', 'policy', 'periodsPerYear']);
-  const { env, agent, policy } = options;
-  if (!(env instanceof PortfolioEnv)) fail('options.env', 'a PortfolioEnv', env);
-  const first = env.assets[0] as MarketData;
-  const periodsPerYear = portfolioPeriodsPerYear(options.periodsPerYear, first);
+  const { env, first, periodsPerYear } = checkBookBacktestOptions(options, PortfolioEnv, 'a PortfolioEnv');
+  const { agent, policy } = options;
   let act: (o: Float32Array) => Float32Array;
-  if ((agent === undefined) === (policy === undefined)) fail('options', '{ env, agent } or { env, policy } (one of the two)', Object.keys(options));
   if (agent !== undefined) {
     if (agent === null || typeof agent !== 'object' || typeof (agent as { predict?: unknown }).predict !== 'function') fail('options.agent', 'an object with predict(observation)', agent);
     const actor = episodeActor<Float32Array>(agent as { predict(o: Float32Array): unknown });

@@ -14,7 +14,7 @@ import { runLearn } from '../common/training.js';
 import type { AgentAction, CallbackAgent, LearnOptions, LogRecord } from '../common/types.js';
 import type { A2C } from '../a2c/A2C.js';
 import type { PPO } from '../ppo/PPO.js';
-import { resolvePolicies, type MultiAgentOptions, type PolicySpec } from './options.js';
+import { resolvePolicies, type MultiAgentOptions, type PolicySpec, type RestoredPretrained } from './options.js';
 import { PolicyRunner, type SavedRunner, type Slot } from './PolicyRunner.js';
 
 /**
@@ -102,6 +102,11 @@ export class MultiAgentTrainer<A extends string = string, Act extends AgentActio
   /** Each env copy's global state now, read when a policy has a centralised critic. */
   #state: (Float32Array | undefined)[] = [];
   readonly #readsState: boolean;
+  /**
+   * The pretrained policies `load` is rebuilding, by id, handed to the constructor it calls
+   * (synchronously: the constructor takes them at once and leaves the map empty).
+   */
+  static #restoring: ReadonlyMap<string, RestoredPretrained> = new Map();
 
   /**
    * @param envFn - a function returning a new parallel env on each call (Box observations;
@@ -114,6 +119,8 @@ export class MultiAgentTrainer<A extends string = string, Act extends AgentActio
    *   policy. A constructor that throws allocates no tensors.
    */
   constructor(envFn: () => ParallelEnv<A, Float32Array, Act>, options: MultiAgentOptions<A>) {
+    const restoring = MultiAgentTrainer.#restoring;
+    MultiAgentTrainer.#restoring = new Map();
     if (typeof envFn !== 'function') fail('envFn', 'a function returning a new parallel env', envFn);
     requireKnownKeys('options', options, ['policies', 'policyMappingFn', 'policiesToTrain', 'seed', 'numEnvs']);
     this.#seed = options.seed === undefined ? undefined : requireSeed('seed', options.seed);
@@ -125,14 +132,14 @@ export class MultiAgentTrainer<A extends string = string, Act extends AgentActio
     if (new Set([checked, ...envs]).size !== numEnvs + 1) fail('envFn', 'a function returning a NEW env on each call (checkParallelEnv closes the one it checks)', envFn);
     this.env = env;
     this.envs = envs;
-    const resolved = resolvePolicies(env, options);
+    const resolved = resolvePolicies(env, options, restoring);
     quietCpuBackend();
     const runners: PolicyRunner<A, Act>[] = [];
     try {
       resolved.forEach((p, i) => runners.push(new PolicyRunner<A, Act>(p, this.#seed === undefined ? undefined : this.#seed + i, numEnvs)));
     } catch (e) {
       // a failed constructor leaves no tensors behind (and pretrained policies as they were)
-      runners.forEach((r) => r.external || r.agent.dispose());
+      runners.forEach((r) => r.owned && r.agent.dispose());
       throw e;
     }
     this.#runners = runners;
@@ -163,7 +170,9 @@ export class MultiAgentTrainer<A extends string = string, Act extends AgentActio
    * @param id - a policy id.
    * @returns the PPO or A2C that trains it (released by the trainer's `dispose()`; its
    *   `numTimesteps` counts its agents' steps; its own `learn` refuses: it has no env), or the
-   *   pretrained policy given as the spec's `policy` (the caller's: left as it was).
+   *   pretrained policy given as the spec's `policy` (the caller's: left as it was), or in a
+   *   loaded trainer the pretrained policy rebuilt from the checkpoint (the trainer's: released
+   *   by its `dispose()`).
    * @throws `InvalidArgumentError` (from `tradegym`) for an unknown policy id.
    */
   policy(id: string): PPO<Act> | A2C<Act> {
@@ -323,7 +332,13 @@ export class MultiAgentTrainer<A extends string = string, Act extends AgentActio
         for (const [k, v] of Object.entries(snap.config)) if (k !== 'seed') options[JSON.stringify([i, k])] = v;
         for (const [k, t] of Object.entries(snap.tensors)) tensors[`policy${i}/${k}`] = t;
       });
-      const policies: SavedPolicy[] = this.#specs.map((p, i) => ({ ...p, header: (snaps[i] as (typeof snaps)[number]).header }));
+      const policies: SavedPolicy[] = this.#specs.map((p, i) => {
+        const r = this.#runners[i] as PolicyRunner<A, Act>;
+        const critic = r.agent.policy.spec.criticObsSize;
+        // a pretrained policy, to be rebuilt as it was built and to act as it does
+        const pretrained: RestoredPretrained | undefined = r.external ? { deterministic: r.deterministic, numEnvs: r.agent.env.numEnvs, ...(critic === undefined ? {} : { criticObsSize: critic }) } : undefined;
+        return { ...p, ...(pretrained === undefined ? {} : { pretrained }), header: (snaps[i] as (typeof snaps)[number]).header };
+      });
       const saved: SavedTrainer = { seed: this.#seed ?? null, numEnvs: this.envs.length, policies, resume: this.#resumeState(tensors, temporary) };
       // every checkpoint header has an rng: the first policy's (each policy's header has its own)
       const rng = (snaps[0] as (typeof snaps)[number]).header.rng;
@@ -374,7 +389,10 @@ export class MultiAgentTrainer<A extends string = string, Act extends AgentActio
    * restored (network, optimizer, RNG, step counter), on a new env from `envFn` whose agents
    * map to policies of the same spaces. When the checkpoint holds the env's snapshot and the
    * new env has `restoreState`, training goes on exactly where it was saved (the env
-   * restored, the rollouts under way taken up); otherwise from a fresh reset of the env.
+   * restored, the rollouts under way taken up); otherwise from a fresh reset of the env. A
+   * pretrained policy (a spec's `policy`) is rebuilt from the checkpoint and acts as it did:
+   * frozen, by its own `predict`, with the saved `deterministic`; it cannot be named in
+   * `policiesToTrain`, and it belongs to the loaded trainer (its `dispose()` releases it).
    * @param dir - where the checkpoint is (see `save`).
    * @param envFn - a function returning a new parallel env on each call.
    * @param options - `policyMappingFn` (not saved; required with more than one policy);
@@ -382,8 +400,10 @@ export class MultiAgentTrainer<A extends string = string, Act extends AgentActio
    *   specialists trained in stage 1 frozen, only the meta-agent learning.
    * @returns the restored trainer.
    * @throws `CheckpointError` (from `tradegym`) for a missing or damaged checkpoint;
-   *   `InvalidArgumentError` for another algorithm's checkpoint or an env that does not fit
-   *   the saved policies. A failed load leaves no tensors behind.
+   *   `InvalidArgumentError` for another algorithm's checkpoint, an env that does not fit the
+   *   saved policies, a pretrained policy in `policiesToTrain`, or, when resuming exactly, a
+   *   `policyMappingFn` mapping another number of agents to a policy than when saved (its
+   *   rollout has a column per agent). A failed load leaves no tensors behind.
    */
   static async load<A extends string, Act extends AgentAction>(dir: CheckpointTarget, envFn: () => ParallelEnv<A, Float32Array, Act>, options: Pick<MultiAgentOptions<A>, 'policyMappingFn' | 'policiesToTrain'> = {}): Promise<MultiAgentTrainer<A, Act>> {
     requireKnownKeys('options', options, ['policyMappingFn', 'policiesToTrain']);
@@ -401,7 +421,13 @@ export class MultiAgentTrainer<A extends string = string, Act extends AgentActio
         policies[p.id] = { algorithm: p.algorithm, agentIdInput: p.agentIdInput, options: opts, ...(p.centralCritic === true ? { centralCritic: true } : {}) };
       }
       const train = options.policiesToTrain ?? saved.policies.filter((p) => p.train).map((p) => p.id);
-      trainer = new MultiAgentTrainer<A, Act>(envFn, { policies, ...options, policiesToTrain: train, numEnvs: saved.numEnvs ?? 1, ...(saved.seed === null ? {} : { seed: saved.seed }) });
+      // pretrained policies are rebuilt by the trainer (its own now) to act as the caller's did
+      MultiAgentTrainer.#restoring = new Map(saved.policies.flatMap((p) => (p.pretrained === undefined ? [] : [[p.id, p.pretrained] as const])));
+      try {
+        trainer = new MultiAgentTrainer<A, Act>(envFn, { policies, ...options, policiesToTrain: train, numEnvs: saved.numEnvs ?? 1, ...(saved.seed === null ? {} : { seed: saved.seed }) });
+      } finally {
+        MultiAgentTrainer.#restoring = new Map();
+      }
       for (const [i, r] of trainer.#runners.entries()) {
         const prefix = `policy${i}/`;
         const tensors = Object.fromEntries(Object.entries(checkpoint.tensors).filter(([k]) => k.startsWith(prefix) && !k.startsWith(`${prefix}rollout/`)).map(([k, t]) => [k.slice(prefix.length), t]));
@@ -422,6 +448,11 @@ export class MultiAgentTrainer<A extends string = string, Act extends AgentActio
 
   /** Takes up a saved run: the env's snapshot restored, the loop's state and every runner's rollout. */
   #resume(resume: SavedResume, tensors: Readonly<Record<string, tf.Tensor>>): void {
+    // the saved episode state and rollout have a column per agent mapped to the policy and env copy
+    this.#runners.forEach((r, i) => {
+      const saved = (resume.runners[i] as SavedRunner).starts.length / this.envs.length;
+      if (saved !== r.agents.length) fail('policyMappingFn', `a function mapping ${saved} agent${saved === 1 ? '' : 's'} to policy ${JSON.stringify(r.id)} as when saved`, r.agents.length);
+    });
     this.envs.forEach((env, e) => (env.restoreState as (s: unknown) => void).call(env, resume.envs[e]));
     this.#obs = resume.obs.map((o) => Object.fromEntries(Object.entries(o).map(([a, x]) => [a, Float32Array.from(x)])) as Partial<Record<A, Float32Array>>);
     this.#infos = resume.obs.map((o, e) => Object.fromEntries(Object.keys(o).map((a) => [a, resume.masks[e]?.[a] === undefined ? {} : { actionMask: resume.masks[e]?.[a] }])) as Partial<Record<A, Info>>);
@@ -438,8 +469,8 @@ export class MultiAgentTrainer<A extends string = string, Act extends AgentActio
    * @throws `TradegymError` (from `tradegym`) while `learn` runs.
    */
   dispose(): void {
-    // a pretrained policy given in a spec belongs to the caller
-    this.#lifetime.dispose(() => this.#runners.forEach((r) => r.external || r.agent.dispose()));
+    // a pretrained policy given in a spec belongs to the caller (one rebuilt by load, to the trainer)
+    this.#lifetime.dispose(() => this.#runners.forEach((r) => r.owned && r.agent.dispose()));
   }
 }
 
@@ -454,6 +485,8 @@ interface SavedPolicy {
   readonly train: boolean;
   /** Whether its critic is centralised (absent in older checkpoints: false). */
   readonly centralCritic?: boolean;
+  /** For a pretrained policy (a spec's `policy`), what rebuilds it to act as it did (absent for the others). */
+  readonly pretrained?: RestoredPretrained;
   readonly header: Omit<Checkpoint['topology'], 'options'>;
 }
 

@@ -76,11 +76,17 @@ export class PolicyRunner<A extends string, Act extends AgentAction> {
   readonly agents: readonly A[];
   readonly train: boolean;
   readonly agent: PPO<Act> | A2C<Act>;
-  /** Whether `agent` is a pretrained policy the caller owns: it acts by `predict`, has no rollout, is never trained or disposed here. */
+  /** Whether `agent` is a pretrained policy: it acts by `predict`, has no rollout, is never trained. */
   readonly external: boolean;
+  /**
+   * Whether `agent` was built here, and so is the trainer's to dispose: a policy it trains, or
+   * a pretrained one rebuilt from a checkpoint (one given as a spec's `policy` is the caller's).
+   */
+  readonly owned: boolean;
+  /** Whether a pretrained policy acts by its most likely action rather than a sample. */
+  readonly deterministic: boolean;
   /** The env's state length read by a centralised critic, or 0 for a critic of the policy's input. */
   readonly stateSize: number;
-  readonly #deterministic: boolean;
   readonly stats: EpisodeStats;
   /** 1 where the column's next observation starts an episode (at first, and after its agent is done). */
   readonly starts: Float32Array;
@@ -98,8 +104,9 @@ export class PolicyRunner<A extends string, Act extends AgentAction> {
     this.#agentIdInput = p.agentIdInput;
     this.#index = new Map(p.agents.map((a, i) => [a, i]));
     this.stateSize = p.stateSize;
-    this.#deterministic = p.deterministic;
-    this.external = p.pretrained !== undefined;
+    this.deterministic = p.deterministic;
+    this.external = p.pretrained !== undefined || p.restored !== undefined;
+    this.owned = p.pretrained === undefined;
     const k = p.agents.length;
     const columns = k * numEnvs;
     this.stats = new EpisodeStats(columns);
@@ -111,10 +118,13 @@ export class PolicyRunner<A extends string, Act extends AgentAction> {
     }
     const obs = inputSpace(p.observationSpace, k, p.agentIdInput);
     const act = p.actionSpace as Space<Act>;
-    const env = new SyncVectorEnv<Act>(Array.from({ length: columns }, () => () => new SlotEnv(obs, act)));
+    // a pretrained policy rebuilt from a checkpoint as it was built: on its env copies, with its critic
+    const restored = p.restored;
+    const env = new SyncVectorEnv<Act>(Array.from({ length: restored?.numEnvs ?? columns }, () => () => new SlotEnv(obs, act)));
     const options = { ...p.options, ...(seed === undefined ? {} : { seed }) };
     // a centralised critic reads the state, then the policy's input (MAPPO's agent-specific global state)
-    const critic = p.stateSize > 0 ? { criticObsSize: p.stateSize + obs.size } : undefined;
+    const criticObsSize = restored !== undefined ? restored.criticObsSize : p.stateSize > 0 ? p.stateSize + obs.size : undefined;
+    const critic = criticObsSize === undefined ? undefined : { criticObsSize };
     try {
       this.agent = p.algorithm === 'PPO' ? new PPO<Act>(env, options as PPOOptions, critic) : new A2C<Act>(env, options as A2COptions);
     } catch (e) {
@@ -180,7 +190,7 @@ export class PolicyRunner<A extends string, Act extends AgentAction> {
     if (this.external) {
       return live.map(([e, a]) => {
         const mask = this.#mask(a, infos[e]?.[a]);
-        return this.agent.predict(this.input(a, observations[e]?.[a] as Float32Array), { deterministic: this.#deterministic, ...(mask === undefined ? {} : { actionMask: mask }) });
+        return this.agent.predict(this.input(a, observations[e]?.[a] as Float32Array), { deterministic: this.deterministic, ...(mask === undefined ? {} : { actionMask: mask }) });
       });
     }
     const buf = this.agent.rolloutBuffer;

@@ -52,8 +52,9 @@ export interface PolicySpec {
    * `predict` (sampling from its own RNG, or its most likely action with `deterministic`), and
    * it is never trained, so it must not be in `policiesToTrain`. Its observation length must
    * be the agents' (plus the one-hot with `agentIdInput`) and its action space theirs. The
-   * caller keeps ownership: the trainer's `dispose()` leaves it alone. Not with `algorithm`,
-   * `options` or `centralCritic`.
+   * caller keeps ownership: the trainer's `dispose()` leaves it alone. The trainer's `save`
+   * saves it with `deterministic`, and `load` rebuilds it to act as before, frozen (then the
+   * loaded trainer's own). Not with `algorithm`, `options` or `centralCritic`.
    */
   readonly policy?: PPO<AgentAction> | A2C<AgentAction>;
   /** With `policy`: act by its most likely action instead of sampling (default false). */
@@ -118,7 +119,21 @@ export interface ResolvedPolicy<A extends string> {
   readonly stateSize: number;
   /** A pretrained policy brought in frozen (owned by the caller). */
   readonly pretrained: PPO<AgentAction> | A2C<AgentAction> | undefined;
+  /** A pretrained policy saved by the trainer, to rebuild from `algorithm` and `options` (owned by the trainer). */
+  readonly restored: RestoredPretrained | undefined;
   readonly deterministic: boolean;
+}
+
+/**
+ * A pretrained policy as the trainer's `save` records it, so that `load` rebuilds it to act as
+ * before: frozen, by its own `predict`, with the same `deterministic`. @internal
+ */
+export interface RestoredPretrained {
+  readonly deterministic: boolean;
+  /** The env copies it was built on: its options (`batchSize` within `nSteps * numEnvs`) fit them. */
+  readonly numEnvs: number;
+  /** Its centralised critic's input length, when it was trained as MAPPO. */
+  readonly criticObsSize?: number;
 }
 
 const SPEC_KEYS = ['algorithm', 'options', 'observationSpace', 'actionSpace', 'agentIdInput', 'centralCritic', 'policy', 'deterministic'];
@@ -127,9 +142,11 @@ const SPEC_KEYS = ['algorithm', 'options', 'observationSpace', 'actionSpace', 'a
  * The policies of `options` with their agents: each agent's id mapped through
  * `policyMappingFn` to a known policy; each policy's spaces agreeing with every agent mapped
  * to it; `policiesToTrain` naming known policies. Every error names the agent and the policy.
- * Touches no tensor. @internal
+ * The policies in `restored` (by id) are pretrained policies a checkpoint rebuilds from their
+ * `algorithm` and `options`: they are checked as a spec's `policy` is, and kept out of
+ * `policiesToTrain` alike. Touches no tensor. @internal
  */
-export function resolvePolicies<A extends string>(env: ParallelEnv<A, unknown, unknown>, options: MultiAgentOptions<A>): ResolvedPolicy<A>[] {
+export function resolvePolicies<A extends string>(env: ParallelEnv<A, unknown, unknown>, options: MultiAgentOptions<A>, restored: ReadonlyMap<string, RestoredPretrained> = new Map()): ResolvedPolicy<A>[] {
   requireKnownKeys('options', options, ['policies', 'policyMappingFn', 'policiesToTrain', 'seed', 'numEnvs']);
   const policies = requireRecord('policies', options.policies) as Record<string, unknown>;
   const ids = Object.keys(policies);
@@ -137,7 +154,7 @@ export function resolvePolicies<A extends string>(env: ParallelEnv<A, unknown, u
   const map = options.policyMappingFn;
   if (map === undefined && ids.length > 1) fail('policyMappingFn', `a function of the agent id (required with ${ids.length} policies)`, map);
   if (map !== undefined && typeof map !== 'function') fail('policyMappingFn', 'a function of the agent id returning a policy id', map);
-  const external = (id: string): boolean => (policies[id] as PolicySpec | undefined)?.policy !== undefined;
+  const external = (id: string): boolean => (policies[id] as PolicySpec | undefined)?.policy !== undefined || restored.has(id);
   const toTrain = options.policiesToTrain ?? ids.filter((id) => !external(id));
   if (!Array.isArray(toTrain)) fail('policiesToTrain', 'an array of policy ids', toTrain);
   for (const p of toTrain as unknown[]) if (typeof p !== 'string' || !ids.includes(p)) fail('policiesToTrain', `policy ids among ${ids.join(', ')}`, toTrain);
@@ -202,7 +219,8 @@ export function resolvePolicies<A extends string>(env: ParallelEnv<A, unknown, u
       train: (toTrain as readonly string[]).includes(id),
       stateSize,
       pretrained: pre,
-      deterministic: s.deterministic ?? false,
+      restored: restored.get(id),
+      deterministic: s.deterministic ?? restored.get(id)?.deterministic ?? false,
     };
   });
 }
