@@ -84,6 +84,8 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
  *   at `price` or better and rests on the book. Targets are fractions in [0, 1]: a spot market
  *   has no shorts and no leverage. A new order replaces the broker's open ones (canceled first,
  *   their fills so far kept), as a new order replaces the paper broker's waiting one.
+ * - A buy, market or limit, spends at most `cash * (1 - cashBuffer)` at its reference price
+ *   (the last close, or the limit price): see {@link CcxtBrokerOptions.cashBuffer} (default 0.01).
  * - Amounts go through `amountToPrecision` (rounded down to the market's step) and prices
  *   through `priceToPrecision`. An order below the market's minimum amount or cost places
  *   nothing: its status is `'filled'` with 0 units and a `message` saying why (the position is
@@ -127,6 +129,8 @@ export class CcxtBroker implements Broker {
   #account: Account | undefined;
   /** Whether the account was read from the balances (not from a given book). */
   #fromBalances = false;
+  /** The first call that moved the broker on from its start (`onBar`, ...): `restoreBook` comes before it. */
+  #stepped: string | undefined;
   #base = '';
   #quote = '';
   #minAmount = 0;
@@ -238,6 +242,7 @@ export class CcxtBroker implements Broker {
     if (!Number.isSafeInteger(index) || index <= this.#index) fail('index', `an integer > the last bar's (${this.#index})`, index);
     if (!(bar?.close > 0 && bar.close < Infinity)) fail('bar.close', 'a finite number > 0', bar?.close);
     this.#requireStarted();
+    this.#stepped ??= 'onBar';
     this.#bar = bar;
     this.#index = index;
     for (const t of this.#orders.values()) if (!t.settled) await this.#refresh(t);
@@ -265,6 +270,7 @@ export class CcxtBroker implements Broker {
     if (type === 'limit' && !(typeof order.price === 'number' && order.price > 0 && order.price < Infinity)) fail('order.price', 'a finite number > 0 for a limit order', order.price);
     if (!REASONS.includes(order.reason)) fail('order.reason', `one of ${REASONS.map((r) => `'${r}'`).join(', ')}`, order.reason);
     const acct = this.account;
+    this.#stepped ??= 'submit';
     const known = this.#orders.get(id);
     if (known !== undefined) return known.status;
     const bar = this.#bar;
@@ -289,7 +295,8 @@ export class CcxtBroker implements Broker {
     else {
       const equity = acct.cash + pos * bar.close;
       delta = (order.target * equity) / ref - pos;
-      if (delta > 0) delta = Math.min(delta, acct.cash / ref); // never more than the cash buys
+      // never more than the cash less its buffer buys: the price may tick up before the fill
+      if (delta > 0) delta = Math.min(delta, (acct.cash * (1 - this.#cfg.cashBuffer)) / ref);
     }
     const side = delta > 0 ? 'buy' : 'sell';
     const amount = this.#amount(Math.abs(delta));
@@ -329,6 +336,7 @@ export class CcxtBroker implements Broker {
    * @throws {@link CcxtBrokerError} when the exchange cannot be reached.
    */
   async cancel(clientOrderId: string): Promise<OrderStatus | undefined> {
+    if (this.#account !== undefined) this.#stepped ??= 'cancel';
     const t = await this.#known(clientOrderId);
     if (t === undefined) return undefined;
     if (!t.settled) {
@@ -381,7 +389,9 @@ export class CcxtBroker implements Broker {
   /**
    * Every fill the exchange made of an order so far, as events dated `index` (nothing is booked):
    * `fillId` is the trade id, `units` the position change (net of a fee in the base asset),
-   * `fee` in quote, `position` the account's position plus this order's fills up to that one.
+   * `fee` in quote, `position` the account's position plus this order's fills not booked yet
+   * (by a poll or `restoreFill`) up to that one: the position once that fill is booked, when the
+   * fills are booked in order.
    * @param clientOrderId - the order's id.
    * @param index - the bar the events are dated.
    * @returns the fills, oldest first; none for an id the exchange does not know.
@@ -394,7 +404,7 @@ export class CcxtBroker implements Broker {
     let position = this.#account?.positions[0] ?? 0;
     return (await this.#trades(t)).map((tr) => {
       const f = this.#fillOf(tr);
-      position += f.units;
+      if (!this.#fillIds.has(f.id)) position += f.units; // a booked one is in the account already
       return { clientOrderId, index, timestamp: this.#bar?.timestamp ?? Number.NaN, units: f.units, price: f.price, fee: f.fee, position, fillId: f.id };
     });
   }
@@ -409,11 +419,61 @@ export class CcxtBroker implements Broker {
    */
   restoreFill(fill: FillEvent): void {
     const acct = this.account;
+    this.#stepped ??= 'restoreFill';
     if (fill.fillId !== undefined) {
       if (this.#fillIds.has(fill.fillId)) return;
       this.#fillIds.add(fill.fillId);
     }
     acct.book(0, fill.units, fill.price, fill.fee, fill.index);
+  }
+
+  /**
+   * Puts back a restarted run's first book, as the journal of a `LiveRunner` holds it: a
+   * `LiveRunner` restarting from its journal calls it (you need not). The account (the same
+   * object) becomes `snapshot` again but for its initial cash (the equity `start()` found, which
+   * nothing reads), and the broker goes on exactly as if `start` had been given that book
+   * instead of reading the balances. The fills that `start()` took as held in the balances
+   * (those of the open orders so far, and of any order looked up since) are no longer booked,
+   * so `restoreFill` and `fillsOf` book each of them once, at its place in the replay. Call it
+   * after `await broker.start()` and before anything else moves the broker on (`onBar`,
+   * `submit`, `cancel`, `restoreFill`).
+   * @param snapshot - an `account.snapshot()` of the run's first book (possibly read back
+   *   through JSON), of an account of this one's configuration but for the initial cash: one
+   *   asset, no fee, no slippage or borrow, leverage 1.
+   * @throws `TradegymError` (from `tradegym`) before `start()`, or after `onBar`, `submit`,
+   *   `cancel` or `restoreFill`; `InvalidArgumentError` (from `tradegym`) for a snapshot the
+   *   account refuses (naming the entry, e.g. `snapshot.config.assets`), the broker unchanged.
+   * @example
+   * ```ts
+   * import { CcxtBroker, LiveRunner, type CcxtBrokerExchange, type Feed } from 'tradegym/live';
+   * // not called here: it needs an exchange account. The same code starts and restarts a run:
+   * // on a journal that has bars, the runner gives the broker the run's first book itself
+   * async function run(exchange: CcxtBrokerExchange, feed: Feed) {
+   *   const broker = new CcxtBroker({ exchange, symbol: 'BTC/USDT', clientOrderIdPrefix: 'bot1-' });
+   *   await broker.start();
+   *   return new LiveRunner({ feed, strategy: () => 1, broker, realOrders: true, journal: 'runs/bot1.journal' }).run();
+   * }
+   * console.log(typeof run); // "function"
+   * ```
+   */
+  restoreBook(snapshot: Readonly<Record<string, unknown>>): void {
+    const acct = this.#account;
+    if (acct === undefined) throw new TradegymError('CcxtBroker.restoreBook: call await broker.start() first (restoreBook puts back the first book of the run start() resumes)');
+    if (this.#stepped !== undefined) throw new TradegymError(`CcxtBroker.restoreBook: call it right after start(), before onBar, submit, cancel or restoreFill (a restart's first step), not after ${this.#stepped}`);
+    // a mirror's initial cash is only the equity start() found (nothing reads it): the
+    // snapshot is taken whole but for it; anything else of another configuration is refused
+    const config: unknown = snapshot?.['config'];
+    acct.restore(typeof config === 'object' && config !== null ? { ...snapshot, config: { ...config, initialCash: acct.initialCash } } : snapshot);
+    this.#fromBalances = false;
+    // every id marked so far was marked as held in the balances read at start (by start itself,
+    // or #known since): nothing else books before the first step. None is in the restored book.
+    this.#fillIds.clear();
+    for (const t of this.#orders.values()) {
+      if (t.exchangeId === '') continue;
+      t.seen.clear();
+      t.booked = 0;
+      t.settled = false;
+    }
   }
 
   #requireStarted(): void {
@@ -461,16 +521,18 @@ export class CcxtBroker implements Broker {
 
   /**
    * The order's trades, oldest first: by `fetchOrderTrades` where the exchange has it (Binance:
-   * myTrades by orderId), else the account's recent trades on the symbol, filtered.
+   * myTrades by orderId; a trade without an order id is that order's), else the account's
+   * recent trades on the symbol that name the order (one without an order id is nobody's).
    */
   async #trades(t: Tracked): Promise<CcxtTradeLike[]> {
     const { exchange: ex, symbol } = this.#cfg;
     const byOrder = ex.fetchOrderTrades;
-    const list =
-      typeof byOrder === 'function' && ex.has?.['fetchOrderTrades'] === true
-        ? await this.#call('fetchOrderTrades', () => byOrder.call(ex, t.exchangeId, symbol))
-        : await this.#call('fetchMyTrades', () => ex.fetchMyTrades(symbol));
-    return list.filter((tr) => tr.order === undefined || tr.order === t.exchangeId);
+    if (typeof byOrder === 'function' && ex.has?.['fetchOrderTrades'] === true) {
+      const list = await this.#call('fetchOrderTrades', () => byOrder.call(ex, t.exchangeId, symbol));
+      return list.filter((tr) => tr.order === undefined || tr.order === t.exchangeId);
+    }
+    const list = await this.#call('fetchMyTrades', () => ex.fetchMyTrades(symbol));
+    return list.filter((tr) => tr.order === t.exchangeId);
   }
 
   // ---- orders and fills ----

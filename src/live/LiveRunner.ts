@@ -71,12 +71,13 @@ export interface LiveRunnerOptions {
   readonly onEvent?: (event: LiveEvent) => void;
   /** Required as `true` to run with a broker that is not paper: real orders are never a default. */
   readonly realOrders?: boolean;
-  /** The clock for the order rate, ms (default `Date.now`). */
+  /** The clock, ms, of the order rate and of the run's id (default `Date.now`). */
   readonly now?: () => number;
   /**
-   * The prefix of client order ids, followed by `<bar>-<n>` (default: the broker's
+   * The prefix of client order ids, followed by `<run>-<bar>-<n>` (default: the broker's
    * `clientOrderIdPrefix` when it has one, else `'tg-'`; a prefix other than the broker's is
-   * refused). For an exchange, make it unique per run: ids are not unique across runs otherwise.
+   * refused). `<run>` is the run's start time (`now()`) in base 36, unique in the process and
+   * kept in the journal, so a restart goes on with its ids and a new run never repeats one.
    */
   readonly orderIdPrefix?: string;
   /**
@@ -126,6 +127,26 @@ interface Replay {
   readonly orderBook: Map<string, { status: OrderStatus | undefined; answered: boolean; filled: number }>;
 }
 
+/** Where a run failed: between bars (the feed, a bad bar), or in a bar's features, the broker's bar, or the step. */
+type ErrorPhase = 'feed' | 'features' | 'broker' | 'step';
+
+/** The journal format this runner writes. */
+const JOURNAL_VERSION = 2;
+
+/** Unwinds a replayed bar step where the journal says the original step failed (the broker, the feed...). */
+class ReplayedError extends Error {}
+
+let lastRunMs = Number.NEGATIVE_INFINITY;
+/** A run id: the start time in ms, base 36, above every id this process made before (8 characters until 2059). */
+function runId(nowMs: number): string {
+  const ms = Math.max(Number.isFinite(nowMs) && nowMs >= 0 ? Math.floor(nowMs) : 0, lastRunMs + 1);
+  lastRunMs = ms;
+  return ms.toString(36);
+}
+
+const errorName = (e: unknown): string => (e instanceof Error ? e.name : 'Error');
+const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 /** Equal within the float noise of two ledgers summing the same fills. */
 const near = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 const AGENT_KEYS = ['agent', 'features', 'windowSize', 'actionScheme', 'positionSize', 'longOnly'];
@@ -145,10 +166,11 @@ const AGENT_KEYS = ['agent', 'features', 'windowSize', 'actionScheme', 'position
  *
  * With a `journal`, each bar, each order's intent (durable before the order leaves), the
  * broker's answers and the fills are appended to it; a runner started on a journal that has bars
- * replays them first (the same loop rebuilds the features, the stepper and the book: a paper
- * broker's orders go to the fresh broker again, an exchange's are not sent again), settles with
- * the exchange what the journal did not hold, compares the exchange's book with the rebuilt one,
- * and then reads the feed from after the last journaled bar. No order is placed twice.
+ * replays them first from the run's first book (the same loop rebuilds the features, the
+ * stepper and the book: a paper broker's orders go to the fresh broker again, an exchange's are
+ * not sent again; a failure journaled inside a bar is gone through where it happened), settles
+ * with the exchange what the journal did not hold, compares the exchange's book with the rebuilt
+ * one, and then reads the feed from after the last journaled bar. No order is placed twice.
  *
  * @example
  * ```ts
@@ -204,6 +226,12 @@ export class LiveRunner {
   #quiet = false; // replaying: events were told before the crash
   #noTrade = false; // recovery failed: nothing is placed, not even a flattening exit
   #resolved = 0;
+  #run = ''; // the run's id in the client order ids (kept in the journal: a restart goes on with it)
+  readonly #now: () => number;
+  #inBar = false; // replaying a bar's step: a journaled error there unwinds it, as the error did
+  #phase: ErrorPhase = 'feed'; // where in a bar the runner is: an error is journaled with it
+  #brokerBar = -1; // the last bar the broker was given
+  #operatorKill: string | undefined; // a kill() of the operator: a restart's replay keeps it
 
   /**
    * @param options - see {@link LiveRunnerOptions}.
@@ -232,6 +260,7 @@ export class LiveRunner {
     const { scale, limit } = signalLimits(risk, acct.maxLeverage);
     const now = options.now ?? Date.now;
     if (typeof now !== 'function') fail('now', 'a function returning ms', now);
+    this.#now = now;
     this.#rate = maxOrders === undefined ? undefined : new OrderRate(maxOrders, now);
     this.#closeAtEnd = requireBool('closeAtEnd', options.closeAtEnd ?? false);
     // a broker that places orders under a prefix of its own (CcxtBroker) gives the default; another prefix is refused
@@ -251,8 +280,8 @@ export class LiveRunner {
     else if (j === undefined) this.#journal = undefined;
     else if (j === null || typeof j !== 'object' || typeof j.read !== 'function' || typeof j.append !== 'function' || typeof j.close !== 'function') fail('journal', 'a file path or a Journal { read, append, close }', j);
     else this.#journal = j;
-    if (this.#journal !== undefined && this.broker.paper !== true && (typeof this.broker.restoreFill !== 'function' || typeof this.broker.fillsOf !== 'function')) {
-      fail('broker', 'a broker with restoreFill and fillsOf to restart from a journal (its book is outside this process)', this.broker);
+    if (this.#journal !== undefined && this.broker.paper !== true && (typeof this.broker.restoreBook !== 'function' || typeof this.broker.restoreFill !== 'function' || typeof this.broker.fillsOf !== 'function')) {
+      fail('broker', 'a broker with restoreBook, restoreFill and fillsOf to restart from a journal (its book is outside this process)', this.broker);
     }
     this.#history = new BarHistory(timeframe, feed.symbol ?? options.history?.symbol ?? '', options.history);
     const historyBars = this.#history.length;
@@ -309,6 +338,7 @@ export class LiveRunner {
    * @param reason - why, for the event (default `'kill switch'`).
    */
   kill(reason = 'kill switch'): void {
+    this.#operatorKill ??= String(reason);
     if (this.#killed !== undefined) return;
     this.#killed = String(reason);
     void this.#o.feed.close();
@@ -337,6 +367,7 @@ export class LiveRunner {
       }
       this.#index = h.length - 1;
       if (this.#journal !== undefined) await this.#recover(this.#journal);
+      else this.#run = runId(this.#now());
       for await (const bar of this.#o.feed) {
         if (this.#killed !== undefined) break;
         const ended = this.#o.feed.ended?.() === true;
@@ -351,9 +382,13 @@ export class LiveRunner {
     } catch (e) {
       error = e;
       this.#quiet = false;
-      this.#emit({ type: 'error', index: this.#index, name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) });
+      this.#emit({ type: 'error', index: this.#index, name: errorName(e), message: errorMessage(e) });
     }
     try {
+      if (!this.#noTrade && error !== undefined) {
+        // journaled before the flatten: a restart's replay meets the failure where it happened and goes through it
+        await this.#write({ type: 'error', index: this.#index, phase: this.#phase, name: errorName(error), message: errorMessage(error) });
+      }
       if (!this.#noTrade && (error !== undefined || this.#killed !== undefined)) await this.#flatten(error !== undefined ? 'error' : (this.#killed as string));
     } catch (e) {
       error ??= e;
@@ -393,11 +428,24 @@ export class LiveRunner {
       const { timestamp, open, high, low, close, volume } = bar;
       await this.#write({ type: 'bar', index: b, bar: { timestamp, open, high, low, close, volume }, ended });
     }
+    // replaying, the bar stops where the journal says the run failed (#unwindAt); the features
+    // see the bar even so (they must, to go on), nothing else of it is done
+    this.#phase = 'features';
     if (this.#features !== undefined) this.#observer?.push(this.#features.update(bar), b);
+    this.#unwindAt(this.#replay?.records[this.#replay.at]);
+    this.#phase = 'broker';
     // the book of a broker outside this process is rebuilt from the journaled fills, not asked again
-    if (this.#replay !== undefined && !this.broker.paper) this.#replayNext();
-    else await this.broker.onBar(bar, b);
-    if (b < this.#tradeFrom) return;
+    if (this.#replay !== undefined && !this.broker.paper) this.#unwindAt(this.#replayNext());
+    else {
+      this.#unwindAt(this.#replay?.records[this.#replay.at]);
+      await this.broker.onBar(bar, b);
+      this.#brokerBar = b;
+    }
+    this.#phase = 'step';
+    if (b < this.#tradeFrom) {
+      this.#phase = 'feed';
+      return;
+    }
     let decide = !ended && this.#killed === undefined;
     if (this.#replay !== undefined) {
       const next = this.#replayNext();
@@ -407,6 +455,7 @@ export class LiveRunner {
     await this.#step(b, decide);
     if (ended && this.#closeAtEnd) await this.#finish(b, 'end');
     this.#record(b);
+    this.#phase = 'feed';
   }
 
   /** Appends to the journal, after every append asked before (a failed one fails those after it). */
@@ -442,33 +491,78 @@ export class LiveRunner {
     const records = await journal.read();
     const prefix = this.#prefix;
     const paper = this.broker.paper;
-    const first = records.find((r) => r.type === 'start');
+    const firstBar = records.findIndex((r) => r.type === 'bar');
+    // the run began at the last start before its first bar (a start with no bar after it traded nothing)
+    let origin: Extract<JournalRecord, { type: 'start' }> | undefined;
+    for (const r of records.slice(0, firstBar < 0 ? records.length : firstBar)) if (r.type === 'start') origin = r;
+    let live = false; // the failure thrown is this run's own (not the replay's): journaled and flattened
     try {
-      if (first !== undefined && (first.prefix !== prefix || first.timeframe !== this.#timeframe || first.paper !== paper)) {
-        throw new RecoveryError(`the journal is of another runner: prefix ${JSON.stringify(first.prefix)}, timeframe ${first.timeframe}, ${first.paper ? 'paper' : 'not paper'}; this one has ${JSON.stringify(prefix)}, ${this.#timeframe}, ${paper ? 'paper' : 'not paper'}`);
+      if (origin !== undefined && (origin.prefix !== prefix || origin.timeframe !== this.#timeframe || origin.paper !== paper)) {
+        throw new RecoveryError(`the journal is of another runner: prefix ${JSON.stringify(origin.prefix)}, timeframe ${origin.timeframe}, ${origin.paper ? 'paper' : 'not paper'}; this one has ${JSON.stringify(prefix)}, ${this.#timeframe}, ${paper ? 'paper' : 'not paper'}`);
       }
-      await this.#write({ type: 'start', version: 1, prefix, timeframe: this.#timeframe, paper });
-      if (!records.some((r) => r.type === 'bar')) return;
+      if (origin !== undefined && !(origin.version >= 1 && origin.version <= JOURNAL_VERSION)) throw new RecoveryError(`the journal's format is version ${String(origin.version)}; this runner reads versions 1 to ${JOURNAL_VERSION}`);
+      const traded = firstBar >= 0;
+      // a version 1 journal has no run id (its ids are <prefix><bar>-<n>) and no first book
+      this.#run = traded ? (origin?.run ?? '') : (origin?.run ?? runId(this.#now()));
+      const book = this.broker.account.snapshot();
+      const first = traded ? origin?.book : book;
+      if (traded && first !== undefined) {
+        if (!paper) (this.broker.restoreBook as (s: Readonly<Record<string, unknown>>) => void).call(this.broker, first);
+        else if (JSON.stringify(first) !== JSON.stringify(book)) {
+          throw new RecoveryError(`the journal's run started from another book (the account's cash or costs changed between runs): ${JSON.stringify(first)}, this runner's ${JSON.stringify(book)}`);
+        }
+      }
+      await this.#write({ type: 'start', version: JOURNAL_VERSION, prefix, timeframe: this.#timeframe, paper, run: this.#run, ...(first !== undefined ? { book: first } : {}) });
+      if (!traded) return;
       const r: Replay = { records, at: 0, bars: 0, orders: 0, fills: [], orderBook: new Map() };
       this.#replay = r;
       this.#quiet = true;
+      let failed: unknown; // a failure of this run in the journal's last bar (the journal ended in it)
+      let unflattened = false; // the journal ends after a failure, before its flatten
       for (let rec = this.#replayNext(); rec !== undefined; rec = this.#replayNext()) {
         if (rec.type === 'bar') {
           if (rec.index !== this.#history.length) throw this.#mismatch(`bar ${rec.index}, but the runner's next bar is ${this.#history.length} (the history changed)`);
           r.at++;
           r.bars++;
           this.#lastJournaled = rec.bar.timestamp;
-          await this.#stepBar(rec.bar, rec.ended, false);
+          this.#inBar = true;
+          try {
+            await this.#stepBar(rec.bar, rec.ended, false);
+          } catch (e) {
+            this.#inBar = false;
+            // the journal holds the failure where the replay met it: the run went on from there
+            const next = this.#replayNext();
+            if (next === undefined) {
+              failed = e; // the journal ended in this bar: the failure is this run's, once the replay is settled
+              break;
+            }
+            if (next.type !== 'error' || next.index !== this.#index || next.phase !== this.#phase) throw e instanceof ReplayedError ? this.#mismatch(`an error record the replay did not meet in the ${this.#phase} of bar ${this.#index}`) : e;
+            r.at++;
+            unflattened = true;
+            this.#phase = 'feed';
+          }
+          this.#inBar = false;
+        } else if (rec.type === 'error') {
+          r.at++; // a failure between bars (the feed's), or one the replayed step did not meet again
+          unflattened = true;
+          if (rec.phase === 'step' && rec.index === this.#index && this.#timestamps.at(-1) === this.#history.timestamps[rec.index]) {
+            // that bar was never finished: its point is not the book's
+            this.#timestamps.pop();
+            this.#equity.pop();
+            this.#positions.pop();
+          }
         } else if (rec.type === 'flatten') {
           r.at++;
+          unflattened = false;
           this.#killed = rec.reason;
           await this.#flatten(rec.reason);
-          this.#killed = undefined; // a restart trades on
+          this.#killed = this.#operatorKill; // a restart trades on (unless killed meanwhile)
         } else throw this.#mismatch(`${rec.type === 'intent' ? 'an' : 'a'} ${rec.type} record the replay did not make`);
         this.#pastBar = false;
       }
+      this.#replay = undefined;
       this.#pastBar = false;
-      this.#killed = undefined;
+      this.#killed = this.#operatorKill;
       if (!paper) {
         // a final answer comes after its fills (a broker tells the fills of an order before
         // submit resolves with it): only an order without one, or with none of its fills, is asked
@@ -478,10 +572,29 @@ export class LiveRunner {
         }
         await this.#reconcile();
       }
+      // a broker that saw no bar in the replay (an exchange's): the last one values its next orders (a flatten's exit too)
+      const b = this.#index;
+      if (!paper && this.#brokerBar < b) {
+        const h = this.#history;
+        await this.broker.onBar({ timestamp: h.timestamps[b] as number, open: h.open[b] as number, high: h.high[b] as number, low: h.low[b] as number, close: h.close[b] as number, volume: h.volume[b] as number }, b);
+        this.#brokerBar = b;
+      }
       this.#quiet = false;
+      if (failed === undefined && unflattened) {
+        // the crash came between a failure and its flatten: this run flattens (journaled), then trades on
+        this.#killed = 'error';
+        await this.#flatten('error');
+        this.#killed = this.#operatorKill;
+      }
       this.#emit({ type: 'recovery', index: this.#index, bars: r.bars, orders: r.orders, resolved: this.#resolved, position: this.broker.account.positions[0] as number });
+      if (failed !== undefined) {
+        live = true;
+        throw failed;
+      }
     } catch (e) {
-      this.#noTrade = true; // a restart that cannot rebuild the book trades nothing, not even an exit
+      this.#inBar = false;
+      // a restart that cannot rebuild the book trades nothing, not even an exit
+      if (!live) this.#noTrade = true;
       throw e;
     }
   }
@@ -529,6 +642,14 @@ export class LiveRunner {
     (this.broker.restoreFill as (f: FillEvent) => void).call(this.broker, fill);
     const o = r.orderBook.get(fill.clientOrderId);
     if (o !== undefined) o.filled += fill.units;
+  }
+
+  /**
+   * Replaying a bar, where its next record is the journal's failure of this part of the bar (the
+   * features, the broker's bar, the step's orders): unwound there, as the run was.
+   */
+  #unwindAt(next: JournalRecord | undefined): void {
+    if (this.#inBar && next?.type === 'error' && next.phase === this.#phase && next.index === this.#index) throw new ReplayedError();
   }
 
   #mismatch(what: string): RecoveryError {
@@ -588,6 +709,7 @@ export class LiveRunner {
         await this.broker.cancel(id);
         return;
       }
+      this.#unwindAt(next);
       if (next !== undefined) throw this.#mismatch(`the replay canceled ${id}, the journal has a ${next.type} record`);
     }
     if (this.#pastBar) return;
@@ -607,7 +729,10 @@ export class LiveRunner {
     const b = this.#index;
     if (b < this.#tradeFrom || this.#equity.length === 0) return;
     this.#killed ??= why;
-    if (this.#replay === undefined) await this.#write({ type: 'flatten', index: b, reason: why });
+    if (this.#replay === undefined) {
+      this.#pastBar = false; // this process's own exit, now (a failure in the journal's last bar): placed
+      await this.#write({ type: 'flatten', index: b, reason: why });
+    }
     const acct = this.broker.account;
     if (this.#openOrder !== undefined) await this.#cancel(this.#openOrder);
     this.#openOrder = undefined;
@@ -649,6 +774,7 @@ export class LiveRunner {
         this.#replay.at++;
         return false;
       }
+      this.#unwindAt(next);
       if (next !== undefined) return this.#replayPlace(o, timestamp, next);
     }
     if (newRisk && this.#killed !== undefined) {
@@ -681,7 +807,7 @@ export class LiveRunner {
 
   #orderOf(o: StepOrder, timestamp: number): OrderRequest {
     const seq = this.#seq++;
-    return { clientOrderId: `${this.#prefix}${o.index}-${seq}`, type: o.kind === 'exit' ? 'exit' : 'market', target: o.target, price: o.price, index: o.index, timestamp, reason: o.reason };
+    return { clientOrderId: `${this.#prefix}${this.#run === '' ? '' : `${this.#run}-`}${o.index}-${seq}`, type: o.kind === 'exit' ? 'exit' : 'market', target: o.target, price: o.price, index: o.index, timestamp, reason: o.reason };
   }
 
   /**
@@ -703,6 +829,10 @@ export class LiveRunner {
     if (!paper) r.orderBook.set(order.clientOrderId, { status: undefined, answered: false, filled: 0 });
     const submitted = paper ? await this.broker.submit(order) : undefined;
     const answer = this.#replayNext();
+    // the broker failed on it: settled with the exchange after the replay (a restart's settling of it is passive)
+    const book = r.orderBook.get(order.clientOrderId);
+    if (answer?.type === 'error' && book !== undefined) book.answered = true;
+    this.#unwindAt(answer);
     let status: OrderStatus;
     if (answer?.type === 'status' && answer.status.clientOrderId === order.clientOrderId) {
       r.at++;

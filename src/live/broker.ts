@@ -119,6 +119,12 @@ export interface Broker {
    */
   fillsOf?(clientOrderId: string, index: number): Promise<readonly FillEvent[]>;
   /**
+   * (A broker whose book lives outside this process.) Puts the account back to the book the
+   * run first started from (an `Account.snapshot()` the journal kept), before a restarted runner
+   * replays the journaled fills into it with `restoreFill`.
+   */
+  restoreBook?(snapshot: Readonly<Record<string, unknown>>): void;
+  /**
    * (A broker whose book lives outside this process.) Books a fill an earlier process journaled
    * into `account` as it was, without contacting the exchange and without telling listeners (a
    * restarted runner rebuilds its book this way).

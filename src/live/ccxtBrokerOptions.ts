@@ -191,6 +191,17 @@ export interface CcxtBrokerOptions {
   readonly retries?: number;
   /** Waits between retries: from `initialMs` (default 250) by `factor` (2) up to `maxMs` (10000), seeded jitter (seed 0). */
   readonly backoff?: CcxtFeedBackoff;
+  /**
+   * The fraction of the quote cash a buy leaves unspent (default 0.01), in [0, 1): a buy, market
+   * or limit, never costs more than `cash * (1 - cashBuffer)` at its reference price (the last
+   * close for a market buy, the limit price for a limit buy). A market buy sized on all the cash
+   * at the last close is refused for an insufficient balance when the price ticks up before it
+   * fills, or when the exchange takes its fee in the quote currency; the buffer absorbs both. It
+   * binds only when the target would spend more (a target of 0.5 from flat is unchanged). Choose
+   * it above the price move you expect between a bar's close and the fill plus the quote fee:
+   * larger on volatile markets or where fees are taken in quote, 0 to spend every unit of cash.
+   */
+  readonly cashBuffer?: number;
   /** Extra exchange-specific parameters for `createOrder`. */
   readonly params?: Record<string, unknown>;
   /** Called with every {@link CcxtBrokerEvent}. */
@@ -205,13 +216,14 @@ export interface BrokerConfig {
   readonly symbol: string;
   readonly prefix: string;
   readonly retries: number;
+  readonly cashBuffer: number;
   readonly backoff: { readonly initialMs: number; readonly maxMs: number; readonly factor: number; readonly seed: number };
   readonly params: Record<string, unknown>;
   readonly onEvent: (event: CcxtBrokerEvent) => void;
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-const OPTION_KEYS = ['exchange', 'symbol', 'clientOrderIdPrefix', 'retries', 'backoff', 'params', 'onEvent', 'sleep'] as const;
+const OPTION_KEYS = ['exchange', 'symbol', 'clientOrderIdPrefix', 'retries', 'cashBuffer', 'backoff', 'params', 'onEvent', 'sleep'] as const;
 const METHODS = ['loadMarkets', 'market', 'amountToPrecision', 'priceToPrecision', 'createOrder', 'fetchOrder', 'cancelOrder', 'fetchOpenOrders', 'fetchMyTrades', 'fetchBalance', 'fetchTicker'] as const;
 
 function fn<T>(name: string, value: T | undefined, fallback: T): T {
@@ -234,11 +246,14 @@ export function resolveBrokerOptions(options: CcxtBrokerOptions): BrokerConfig {
   if (typeof symbol !== 'string' || !/^[^/]+\/[^/:]+$/.test(symbol)) fail('symbol', "a spot market symbol such as 'BTC/USDT'", symbol);
   const prefix = options.clientOrderIdPrefix ?? 'tg-';
   if (typeof prefix !== 'string' || !/^[A-Za-z0-9._:-]{1,20}$/.test(prefix)) fail('clientOrderIdPrefix', 'a string of 1 to 20 letters, digits or . _ : -', prefix);
+  const cashBuffer: unknown = options.cashBuffer ?? 0.01;
+  if (typeof cashBuffer !== 'number' || !(cashBuffer >= 0 && cashBuffer < 1)) fail('cashBuffer', 'a fraction in [0, 1) (the share of the cash a buy leaves unspent)', cashBuffer);
   return {
     exchange,
     symbol,
     prefix,
     retries: requireInt('retries', options.retries ?? 5, 0),
+    cashBuffer,
     backoff: resolveBackoff(options.backoff, 250, 10_000),
     params: options.params === undefined ? {} : requireRecord('params', options.params),
     onEvent: fn('onEvent', options.onEvent, () => undefined),

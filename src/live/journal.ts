@@ -20,7 +20,7 @@ export type JournalRecord =
   | {
       /** A run (or a restart) began. */
       readonly type: 'start';
-      /** The journal format's version (1). */
+      /** The journal format's version (2; a version 1 journal has no `run` or `book`). */
       readonly version: number;
       /** The runner's client order id prefix. */
       readonly prefix: string;
@@ -28,6 +28,13 @@ export type JournalRecord =
       readonly timeframe: string;
       /** Whether the broker was paper. */
       readonly paper: boolean;
+      /**
+       * The run's id in its client order ids (`<prefix><run>-<bar>-<n>`): made when the run
+       * first starts, the same in every restart's record, so ids never repeat across runs.
+       */
+      readonly run?: string;
+      /** The book the run first started from (`Account.snapshot()`): a restart starts there again. */
+      readonly book?: Readonly<Record<string, unknown>>;
     }
   | {
       /** A bar closed; written before anything of it is done. */
@@ -78,6 +85,24 @@ export type JournalRecord =
       readonly clientOrderId: string;
       /** Its status after the cancel, if the broker knew it. */
       readonly status?: OrderStatus;
+    }
+  | {
+      /**
+       * The run failed at this point (the strategy, the agent, the broker, the feed threw);
+       * written before the flatten, so a restart replays through the failure.
+       */
+      readonly type: 'error';
+      /** The bar the runner was at. */
+      readonly index: number;
+      /**
+       * Where: `'feed'` after bar `index` (the feed, a bad next bar), or in bar `index`: its
+       * `'features'`, the broker's bar (`'broker'`), or the `'step'` (stops, the decision, orders).
+       */
+      readonly phase: 'feed' | 'features' | 'broker' | 'step';
+      /** The error's name. */
+      readonly name: string;
+      /** Its message. */
+      readonly message: string;
     }
   | {
       /** The runner flattened the book and stopped (kill switch or error). */
@@ -216,7 +241,7 @@ export class ReconciliationError extends TradegymError {
   }
 }
 
-const TYPES: readonly JournalRecord['type'][] = ['start', 'bar', 'skip', 'intent', 'status', 'fill', 'blocked', 'cancel', 'flatten', 'reconcile'];
+const TYPES: readonly JournalRecord['type'][] = ['start', 'bar', 'skip', 'intent', 'status', 'fill', 'blocked', 'cancel', 'error', 'flatten', 'reconcile'];
 
 /**
  * A journal in memory (tests, browsers): it survives a runner, not a process. Records are

@@ -3,7 +3,7 @@
 // 5 USDT minimum notional; a 0.1 % fee, in BTC on buys (the asset received) and in USDT on
 // sells, as Binance charges without BNB. Every number below is worked out by hand in a comment.
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../src/core/errors.js';
+import { InvalidArgumentError, TradegymError } from '../../src/core/errors.js';
 import { Account } from '../../src/envs/trading/Account.js';
 import { RegimeGenerator, type StrategyContext } from '../../src/index.js';
 import type { FillEvent, OrderRequest } from '../../src/live/broker.js';
@@ -109,6 +109,56 @@ describe('CcxtBroker: market orders, exits and the book', () => {
   });
 });
 
+describe('CcxtBroker: the cash buffer of a buy', () => {
+  /** A second fake and a broker on it with `cashBuffer` 0, closed with the test's. */
+  async function allCash(price: number) {
+    const fake = await start({ balances: { USDT: 10_000 }, price });
+    const first = cleanup;
+    cleanup = async () => {
+      await first?.();
+      await fake.close();
+    };
+    return { fake, ...(await brokerOn(fake, { cashBuffer: 0 })) };
+  }
+
+  it('a target of 1 buys with the cash less the 1 % buffer; cashBuffer 0 spends all of it', async () => {
+    const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    await broker.onBar(bar(100), 0);
+    // 10,000 * (1 - 0.01) / 100 = 99 BTC, on the 0.00001 step already
+    expect(await broker.submit(order('tg-0-0', 'market', 1))).toMatchObject({ state: 'filled', filledUnits: 99 });
+    expect(Number(param(posts(fake)[0] as string, 'quantity'))).toBe(99);
+    expect(broker.account.cash).toBeCloseTo(100, 9); // 10,000 - 99 * 100
+    const zero = await allCash(100);
+    await zero.broker.onBar(bar(100), 0);
+    // 10,000 / 100 = 100 BTC: all the cash, the size before the buffer
+    expect(await zero.broker.submit(order('tg-0-0', 'market', 1))).toMatchObject({ state: 'filled', filledUnits: 100 });
+    expect(Number(param(posts(zero.fake)[0] as string, 'quantity'))).toBe(100);
+    expect(zero.broker.account.cash).toBeCloseTo(0, 9);
+  });
+
+  it('a buy sized at the close fills 0.5 % higher with the default buffer; with cashBuffer 0 the exchange refuses it', async () => {
+    const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    await broker.onBar(bar(100), 0);
+    fake.state.price = 100.5; // the market moved up 0.5 % between the close and the order
+    // 99 BTC at 100.5 cost 9,949.5 <= 10,000 USDT: filled, 50.5 USDT left
+    expect(await broker.submit(order('tg-0-0', 'market', 1))).toMatchObject({ state: 'filled', filledUnits: 99, averagePrice: 100.5 });
+    expect(broker.account.cash).toBeCloseTo(50.5, 9);
+    const zero = await allCash(100);
+    await zero.broker.onBar(bar(100), 0);
+    zero.fake.state.price = 100.5;
+    // 100 BTC at 100.5 cost 10,050 > 10,000 USDT: Binance's -2010
+    expect(await zero.broker.submit(order('tg-0-0', 'market', 1))).toEqual({ clientOrderId: 'tg-0-0', state: 'rejected', filledUnits: 0, averagePrice: Number.NaN, message: 'InsufficientFunds: binance Account has insufficient balance for requested action.' });
+    expect(zero.fake.state.orders).toHaveLength(0);
+    expect(zero.broker.account.cash).toBe(10_000);
+  });
+
+  it.each([[-0.1, '-0.1'], [1, '1'], [Number.NaN, 'NaN'], ['0.01', '"0.01"']])('refuses cashBuffer %s with an InvalidArgumentError naming it', (cashBuffer, shown) => {
+    const make = () => new CcxtBroker({ exchange: binanceAt('http://127.0.0.1:9'), symbol: 'BTC/USDT', cashBuffer: cashBuffer as number });
+    expect(make).toThrow(InvalidArgumentError);
+    expect(make).toThrow(`cashBuffer must be a fraction in [0, 1) (the share of the cash a buy leaves unspent), got ${shown}`);
+  });
+});
+
 describe('CcxtBroker: idempotency and faults', () => {
   it('never places an id twice: not on a resubmit, nor from another broker on the same account', async () => {
     const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 100 });
@@ -184,24 +234,32 @@ describe('CcxtBroker: partial fills, limits, cancel', () => {
     const { fake, broker, fills } = await setup({ balances: { USDT: 10_000 }, price: 100 });
     await broker.onBar(bar(100), 0);
     fake.state.partialFills = [0.3, 0.3, 0.4];
-    // all in: 100 BTC, filled 30 now, 30 and 40 at the next two polls
-    expect(await broker.submit(order('tg-0-0', 'market', 1))).toMatchObject({ state: 'open', filledUnits: 30 });
+    // all in, less the 1 % cash buffer: 10,000 * (1 - 0.01) / 100 = 99 BTC, filled 29.7 now
+    // (0.3 * 99), 29.7 and 39.6 (the rest) at the next two polls
+    expect(await broker.submit(order('tg-0-0', 'market', 1))).toMatchObject({ state: 'open', filledUnits: 29.7 });
     await broker.onBar(bar(100, 1), 1);
-    expect(await broker.status('tg-0-0')).toMatchObject({ state: 'open', filledUnits: 60 });
+    expect(await broker.status('tg-0-0')).toMatchObject({ state: 'open', filledUnits: 59.4 });
     await broker.onBar(bar(100, 2), 2);
-    expect(await broker.status('tg-0-0')).toMatchObject({ state: 'filled', filledUnits: 100, averagePrice: 100 });
-    // each part's BTC less its 0.1 % fee in BTC
-    expect(fills.map((f) => [f.units, f.fee, f.index])).toEqual([[29.97, 3, 0], [29.97, 3, 1], [39.96, 4, 2]]);
+    expect(await broker.status('tg-0-0')).toMatchObject({ state: 'filled', filledUnits: 99, averagePrice: 100 });
+    // each part's BTC less its 0.1 % fee in BTC: 29.7 - 0.0297 = 29.6703 (fee 2.97 USDT), and
+    // 39.6 - 0.0396 = 39.5604 (fee 3.96 USDT)
+    const want = [[29.6703, 2.97, 0], [29.6703, 2.97, 1], [39.5604, 3.96, 2]];
+    expect(fills.map((f) => f.index)).toEqual([0, 1, 2]);
+    fills.forEach((f, k) => {
+      expect(f.units).toBeCloseTo(want[k]?.[0] as number, 12);
+      expect(f.fee).toBeCloseTo(want[k]?.[1] as number, 12);
+    });
     const gross = fills.reduce((s, f) => s + f.units + f.fee / f.price, 0);
-    expect(gross).toBeCloseTo(100, 10); // the parts add up to the order
+    expect(gross).toBeCloseTo(99, 10); // the parts add up to the order
     fake.state.price = 110;
     await broker.onBar(bar(110, 3), 3);
     fake.state.partialFills = [0.5, 0.5];
     await broker.submit({ ...order('tg-3-1', 'exit', 0, 110), index: 3 });
     await broker.onBar(bar(110, 4), 4);
-    // the ledger by hand: bought 100 BTC for 10,000 USDT, received 99.9 (fees 0.1 BTC = 10 USDT);
-    // sold 99.9 at 110 in two parts of 49.95: 10,989 USDT less 0.1 % (10.989)
-    const ledger = { cash: 10_000 - 10_000 + 10_989 - 10.989, units: 0, fees: 10 + 10.989 };
+    // the ledger by hand: bought 99 BTC for 9,900 USDT, received 98.901 (fees 0.099 BTC = 9.9
+    // USDT); sold 98.901 at 110 in two parts of 49.4505: 10,879.11 USDT less 0.1 % (10.87911);
+    // the 100 USDT of the buffer never moved, so the round trip's pnl is still cash - 10,000
+    const ledger = { cash: 10_000 - 9900 + 10_879.11 - 10.87911, units: 0, fees: 9.9 + 10.87911 };
     expect(fills).toHaveLength(5);
     expect(broker.account.cash).toBeCloseTo(ledger.cash, 9);
     expect(broker.account.positions[0]).toBe(ledger.units);
@@ -272,11 +330,14 @@ describe('CcxtBroker: partial fills, limits, cancel', () => {
     const { fake, broker, fills } = await setup({ balances: { USDT: 10_000 }, price: 100 });
     await broker.onBar(bar(100), 0);
     fake.state.partialFills = [0.5, 0.5];
-    await broker.submit(order('tg-0-0', 'limit', 1, 100)); // 100 BTC at 100: 50 fill at once
-    expect(await broker.cancel('tg-0-0')).toMatchObject({ state: 'canceled', filledUnits: 50 });
-    expect(fills.map((f) => f.units)).toEqual([49.95]);
-    expect(broker.account.cash).toBeCloseTo(5000, 9);
-    expect(fake.state.balances.USDT).toEqual({ free: 5000, locked: 0 });
+    // a limit buy keeps the 1 % cash buffer too: 10,000 * (1 - 0.01) / 100 = 99 BTC at 100;
+    // half of them, 49.5, fill at once (49.4505 received, less the 0.0495 BTC fee)
+    await broker.submit(order('tg-0-0', 'limit', 1, 100));
+    expect(await broker.cancel('tg-0-0')).toMatchObject({ state: 'canceled', filledUnits: 49.5 });
+    expect(fills.map((f) => f.units)).toEqual([49.4505]);
+    // 10,000 - 49.5 * 100 = 5050 USDT, the rest's lock released by the cancel
+    expect(broker.account.cash).toBeCloseTo(5050, 9);
+    expect(fake.state.balances.USDT).toEqual({ free: 5050, locked: 0 });
   });
 });
 
@@ -345,6 +406,155 @@ describe('CcxtBroker: start, snapshot, restarts', () => {
   });
 });
 
+describe('CcxtBroker: restoreBook, fillsOf, trades without fetchOrderTrades', () => {
+  /**
+   * A first run started from 10,000 USDT left a 1 BTC limit buy at 10,000 filled 0.25 at once
+   * and 0.25 at a status poll; a restarted broker starts from the balances. No fee, for round
+   * numbers.
+   */
+  async function halfFilledRestart() {
+    const fake = await start({ balances: { USDT: 10_000 }, price: 10_000, feeRate: 0 });
+    cleanup = fake.close;
+    const ex = binanceAt(fake.url);
+    fake.state.partialFills = [0.25, 0.25, 0.5];
+    const placed = await ex.createOrder('BTC/USDT', 'limit', 'buy', 1, 10_000, { clientOrderId: 'tg-0-0' });
+    await ex.fetchOrder(String(placed.id), 'BTC/USDT'); // a status poll: the second part fills
+    // 0.5 BTC and 5,000 USDT (locked by the order's rest): equity 5,000 + 0.5 * 10,000 = 10,000
+    expect(balances(fake)).toEqual({ BTC: 0.5, USDT: 5000 });
+    const restarted = await brokerOn(fake);
+    const acct = restarted.broker.account;
+    expect([acct.cash, acct.positions[0], acct.initialCash]).toEqual([5000, 0.5, 10_000]);
+    fake.state.price = 10_001; // above the limit: status polls fill nothing until it is back
+    return { fake, ...restarted };
+  }
+
+  it("restoreBook puts back the run's first book: the open order's fills the balances held are booked once, by restoreFill or a poll", async () => {
+    const { fake, broker, fills } = await halfFilledRestart();
+    const acct = broker.account;
+    const first = new Account({ initialCash: 10_000 });
+    broker.restoreBook(first.snapshot());
+    expect(broker.account).toBe(acct); // the same object, put back
+    expect(acct.snapshot()).toEqual(first.snapshot());
+    expect([acct.cash, acct.positions[0]]).toEqual([10_000, 0]);
+    // none of the two fills is booked now: fillsOf counts both into its positions
+    const found = await broker.fillsOf('tg-0-0', 0);
+    expect(found.map((f) => [f.fillId, f.units, f.price, f.fee, f.position])).toEqual([['5000', 0.25, 10_000, 0, 0.25], ['5001', 0.25, 10_000, 0, 0.5]]);
+    for (const f of found) broker.restoreFill(f);
+    // 0.25 + 0.25 BTC for 2 * 2,500 USDT
+    expect([acct.cash, acct.positions[0]]).toEqual([5000, 0.5]);
+    broker.restoreFill(found[1]!); // the same fillId again books nothing
+    expect([acct.cash, acct.positions[0]]).toEqual([5000, 0.5]);
+    // the order's last 0.5 fills when the price is back at its limit: booked at the next poll
+    // from the exchange, the restored two not again
+    fake.book.setPrice(10_000);
+    await broker.onBar(bar(10_000), 0);
+    expect(fills.map((f) => [f.fillId, f.units, f.position])).toEqual([['5002', 0.5, 1]]);
+    expect([acct.cash, acct.positions[0]]).toEqual([0, 1]); // 5,000 - 0.5 * 10,000
+    expect(balances(fake)).toEqual({ BTC: 1, USDT: 0 });
+  });
+
+  it('after restoreBook, a poll books the fills no journal restored, as start(book) would', async () => {
+    const { fake, broker, fills } = await halfFilledRestart();
+    broker.restoreBook(new Account({ initialCash: 10_000 }).snapshot());
+    // nothing new fills at 10,001, but the two parts filled before are not in the book: booked now
+    await broker.onBar(bar(10_001), 0);
+    expect(fills.map((f) => [f.fillId, f.units, f.position])).toEqual([['5000', 0.25, 0.25], ['5001', 0.25, 0.5]]);
+    fake.book.setPrice(10_000); // the last 0.5 fills
+    await broker.onBar(bar(10_000, 1), 1);
+    expect(fills.map((f) => [f.fillId, f.units, f.position])).toEqual([['5000', 0.25, 0.25], ['5001', 0.25, 0.5], ['5002', 0.5, 1]]);
+    // each part bought at 10,000: 10,000 - (0.25 + 0.25 + 0.5) * 10,000
+    expect([broker.account.cash, broker.account.positions[0]]).toEqual([0, 1]);
+  });
+
+  it('after restoreBook, an order looked up is no longer taken as held in the balances, before or after it', async () => {
+    const fake = await start({ balances: { USDT: 10_000 }, price: 100, feeRate: 0 });
+    cleanup = fake.close;
+    // the first run filled two market buys, 30 and 20 BTC at 100 (no fee): 50 BTC + 5,000 USDT,
+    // equity 10,000 at the ticker's 100
+    const ex = binanceAt(fake.url);
+    await ex.createOrder('BTC/USDT', 'market', 'buy', 30, undefined, { clientOrderId: 'tg-0-0' });
+    await ex.createOrder('BTC/USDT', 'market', 'buy', 20, undefined, { clientOrderId: 'tg-1-0' });
+    const { broker } = await brokerOn(fake);
+    expect(await broker.status('tg-0-0')).toMatchObject({ state: 'filled', filledUnits: 30 }); // looked up before
+    broker.restoreBook(new Account({ initialCash: 10_000 }).snapshot());
+    expect(await broker.status('tg-1-0')).toMatchObject({ state: 'filled', filledUnits: 20 }); // and after
+    for (const id of ['tg-0-0', 'tg-1-0']) for (const f of await broker.fillsOf(id, 0)) broker.restoreFill(f);
+    // both booked: 30 + 20 BTC for 3,000 + 2,000 USDT
+    expect([broker.account.cash, broker.account.positions[0]]).toEqual([5000, 50]);
+  });
+
+  it('restoreBook is refused with a TradegymError before start() and after the first onBar, cancel or restoreFill', async () => {
+    const snap = new Account({ initialCash: 10_000 }).snapshot();
+    const unstarted = new CcxtBroker({ exchange: binanceAt('http://127.0.0.1:9'), symbol: 'BTC/USDT' });
+    expect(() => unstarted.restoreBook(snap)).toThrow(TradegymError);
+    expect(() => unstarted.restoreBook(snap)).toThrow(/^CcxtBroker\.restoreBook: call await broker\.start\(\) first/);
+    const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    await broker.onBar(bar(100), 0);
+    await broker.submit(order('tg-0-0', 'market', 0.5)); // 50 BTC, 49.95 received
+    expect(() => broker.restoreBook(snap)).toThrow(/^CcxtBroker\.restoreBook: call it right after start\(\), before onBar, submit, cancel or restoreFill \(a restart's first step\), not after onBar$/);
+    expect(broker.account.positions[0]).toBeCloseTo(49.95, 12); // unchanged
+    const fill = { clientOrderId: 'tg-0-0', index: 0, timestamp: T0, units: 1, price: 100, fee: 0, position: 1, fillId: 'x' };
+    for (const [step, go] of [['cancel', (b: CcxtBroker) => b.cancel('tg-0-0')], ['restoreFill', (b: CcxtBroker) => b.restoreFill(fill)]] as const) {
+      const other = (await brokerOn(fake, {}, { cash: 10_000, position: 0, price: 100 })).broker;
+      await go(other);
+      expect(() => other.restoreBook(snap)).toThrow(new RegExp(`not after ${step}$`));
+    }
+  });
+
+  it("restoreBook refuses another account's snapshot with the account's InvalidArgumentError, and changes nothing", async () => {
+    // 5,000 USDT and 60 BTC at 100: equity, the initial cash start() took, 11,000
+    const { broker } = await setup({ balances: { USDT: 5000, BTC: 60 }, price: 100 });
+    const two = new Account({ initialCash: 10_000, assets: 2 }).snapshot();
+    expect(() => broker.restoreBook(two)).toThrow(InvalidArgumentError);
+    expect(() => broker.restoreBook(two)).toThrow(/^snapshot\.config\.assets must be 1 \(this account's assets\), got 2$/);
+    expect(() => broker.restoreBook(new Account({ initialCash: 10_000, fee: 10 }).snapshot())).toThrow(/^snapshot\.config\.fee must be 0 \(this account's fee\), got 10$/);
+    expect([broker.account.cash, broker.account.positions[0], broker.account.initialCash]).toEqual([5000, 60, 11_000]);
+    // a refusal is not a step; a first book of another initial cash is taken (a mirror's initial
+    // cash is the equity start() found: it stays, and nothing reads it)
+    broker.restoreBook(new Account({ initialCash: 10_000 }).snapshot());
+    expect([broker.account.cash, broker.account.positions[0], broker.account.initialCash]).toEqual([10_000, 0, 11_000]);
+  });
+
+  it('fillsOf counts into its positions only the fills not booked yet', async () => {
+    const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 100 });
+    await broker.onBar(bar(100), 0);
+    fake.state.partialFills = [0.25, 0.75];
+    await broker.submit(order('tg-0-0', 'market', 0.8)); // 80 BTC: 20 now, 60 at the next poll
+    await broker.onBar(bar(100, 1), 1);
+    const again = (await brokerOn(fake, {}, { cash: 10_000, position: 0, price: 100 })).broker;
+    const [a] = await again.fillsOf('tg-0-0', 1);
+    again.restoreFill(a!); // 20 less the 0.02 BTC fee: 19.98
+    expect(again.account.positions[0]).toBeCloseTo(19.98, 12);
+    const after = await again.fillsOf('tg-0-0', 1);
+    expect(after.map((f) => f.fillId)).toEqual(['5000', '5001']);
+    // the booked one is in the account already: 19.98, not 19.98 + 19.98; the other, 60 less
+    // 0.06 = 59.94, lands at 19.98 + 59.94 = 79.92
+    expect(after[0]?.position).toBeCloseTo(19.98, 12);
+    expect(after[1]?.units).toBeCloseTo(59.94, 12);
+    expect(after[1]?.position).toBeCloseTo(79.92, 12);
+  });
+
+  it("without fetchOrderTrades, a trade that names no order is not booked to the broker's order", async () => {
+    const fake = await start({ balances: { USDT: 10_000 }, price: 100 });
+    cleanup = fake.close;
+    const ex = binanceAt(fake.url);
+    // someone else's order: 20 BTC for 2,000 USDT, 19.98 received (trade 5000)
+    await ex.createOrder('BTC/USDT', 'market', 'buy', 20, undefined, { clientOrderId: 'manual-1' });
+    ex.has = { ...ex.has, fetchOrderTrades: false };
+    const mine = ex.fetchMyTrades.bind(ex);
+    ex.fetchMyTrades = async (...args: Parameters<typeof mine>) => (await mine(...args)).map((tr) => (tr.id === '5000' ? { ...tr, order: undefined } : tr));
+    const { broker, fills } = await brokerOn(fake, { exchange: ex });
+    // 8,000 USDT + 19.98 BTC at 100: equity 9,998; half of it is 49.99 BTC, less the 19.98 held:
+    // 30.01 BTC for 3,001 USDT, 30.01 - 0.03001 = 29.97999 received (trade 5001)
+    await broker.onBar(bar(100), 0);
+    expect(await broker.submit(order('tg-0-0', 'market', 0.5))).toMatchObject({ state: 'filled', filledUnits: 30.01 });
+    expect(fills.map((f) => f.fillId)).toEqual(['5001']); // 5000 named no order: not this one's
+    expect(broker.account.positions[0]).toBeCloseTo(19.98 + 29.97999, 9);
+    expect(broker.account.cash).toBeCloseTo(8000 - 3001, 9);
+    expect(fake.state.requests.some((r) => r.startsWith('GET /api/v3/myTrades') && !r.includes('orderId'))).toBe(true);
+  });
+});
+
 describe('CcxtBroker under a LiveRunner', () => {
   it('trades a replay end to end: the exchange ends holding what the account says', async () => {
     const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 240, seed: 5 });
@@ -398,8 +608,9 @@ describe('CcxtBroker under a LiveRunner', () => {
       const orders: string[] = [];
       const bars = { timeframe: '1h', close: async () => undefined, async *[Symbol.asyncIterator]() { for (let i = 0; i < 3; i++) yield { timestamp: T0 + i * 3_600_000, open: 100, high: 100, low: 100, close: 100, volume: 1 }; } };
       await new LiveRunner({ feed: bars, strategy: () => 0.5, broker, realOrders: true, onEvent: (e) => e.type === 'order' && orders.push(e.order.clientOrderId) }).run();
-      expect(orders[0]).toBe('bot1-0-0');
-      expect(fake.state.orders.map((o) => o.clientOrderId)).toContain('bot1-0-0');
+      // the broker's prefix, then the runner's run id (its start time, base 36), bar 0, order 0
+      expect(orders[0]).toMatch(/^bot1-[0-9a-z]+-0-0$/);
+      expect(fake.state.orders.map((o) => o.clientOrderId)).toContain(orders[0]);
     } finally {
       await fake.close();
     }

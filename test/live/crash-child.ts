@@ -74,8 +74,9 @@ async function main(config: CrashChildConfig): Promise<void> {
     const { CcxtBroker } = await import('../../src/live/CcxtBroker.js');
     const { binanceAt, setPriceAt } = await import('../helpers/fakeBinanceOrders.js');
     const ccxt = new CcxtBroker({ exchange: binanceAt(url), symbol: 'BTC/USDT', clientOrderIdPrefix: 'tg-', backoff: { initialMs: 1, maxMs: 4 } });
-    // every run starts from the run's initial book; the journal rebuilds the rest
-    await ccxt.start({ cash: 10_000, position: 0, price: data.close[0] as number });
+    // every run starts from today's balances, as a first one does: the runner puts the book
+    // back to the run's first one (the journal's) and rebuilds the rest by the replay
+    await ccxt.start();
     // the exchange trades at the close of the bar the runner decides at: its price is set to it
     // when an order goes out (a request per order, not per bar)
     let close = data.close[0] as number;

@@ -54,7 +54,11 @@ describe('a paper LiveRunner on a fileJournal, SIGKILLed again and again', () =>
     const intents = records.flatMap((r) => (r.type === 'intent' ? [r.order.clientOrderId] : []));
     expect(new Set(intents).size).toBe(intents.length);
     // more: but for each restart's start record, the journal is the uninterrupted run's, record for record
-    const body = (rs: JournalRecord[]) => exact(rs.filter((r) => r.type !== 'start'));
+    // (each fresh run has its own run id in its client order ids: one here, across every restart)
+    const runs = new Set(records.flatMap((r) => (r.type === 'start' ? [r.run] : [])));
+    expect(runs.size).toBe(1);
+    expect(intents.every((id) => id.startsWith(`tg-${[...runs][0] as string}-`))).toBe(true);
+    const body = (rs: JournalRecord[]) => exact(rs.filter((r) => r.type !== 'start')).replace(/"tg-[0-9a-z]+-/g, '"tg-');
     expect(body(records)).toBe(body(await uninterrupted.read()));
     expect(records.filter((r) => r.type === 'start').length).toBeGreaterThanOrEqual(21); // each sure kill restarted
   }, 120_000);

@@ -143,6 +143,214 @@ describe('a paper run restarted from its journal cut after any record', () => {
     expect(events.filter((e) => e.type === 'bar')[0]).toMatchObject({ index: at + 1 }); // replayed bars are not told again
   });
 
+  // a failure inside a bar (the strategy or the agent throws): journaled before the flatten, so
+  // a restart replays through it, whether the failure comes back in the replay or not
+  describe('a run stopped by a failure at a bar restarts past it', () => {
+    const failing = (at: number, times: number) => {
+      let left = times;
+      return (ctx: StrategyContext): number => {
+        if (ctx.index === at && left-- > 0) throw new Error(`model server down at ${at}`);
+        return meanCross(8)(ctx);
+      };
+    };
+    /** The bars of the uninterrupted run with and without a signal order. */
+    const ordering = async () => {
+      const full = memoryJournal();
+      await new LiveRunner({ feed: new ReplayFeed(data), strategy: meanCross(8), journal: full }).run();
+      const at = new Set((await full.read()).flatMap((r) => (r.type === 'intent' && r.order.reason === 'signal' ? [r.order.index] : [])));
+      const quiet = Array.from({ length: 40 }, (_, k) => 40 + k).filter((b) => !at.has(b));
+      return { orderAt: [...at].find((b) => b >= 40) as number, quietAt: quiet[0] as number };
+    };
+
+    it.each([
+      ['every time (a bug at that bar: it fails again in the replay)', Infinity, 'orderAt'],
+      ['once, where the decision orders (the replay orders where the run failed)', 1, 'orderAt'],
+      ['once, where the decision orders nothing', 1, 'quietAt'],
+    ] as const)('failing %s', async (_when, times, which) => {
+      const at = (await ordering())[which];
+      const journal = memoryJournal();
+      const runner = new LiveRunner({ feed: new ReplayFeed(data), strategy: failing(at, times), account: { fee: 10 }, journal });
+      const err = await runner.run().catch((e: unknown) => e);
+      expect((err as Error).message).toBe(`model server down at ${at}`);
+      const failed = runner.result;
+      const records = await journal.read();
+      const k = records.findIndex((r) => r.type === 'error');
+      expect(records[k]).toEqual({ type: 'error', index: at, phase: 'step', name: 'Error', message: `model server down at ${at}` });
+      expect(records[k + 1]).toEqual({ type: 'flatten', index: at, reason: 'error' });
+      expect(failed.positions.at(-1)).toBe(0);
+
+      // the restart (the failure fixed, or not: a bug at that bar fails in the replay again)
+      const strategy = times === Infinity ? failing(at, times) : meanCross(8);
+      const events: LiveEvent[] = [];
+      const again = memoryJournal(records);
+      const r = await new LiveRunner({ feed: new ReplayFeed(data), strategy, account: { fee: 10 }, journal: again, onEvent: (e) => events.push(e) }).run();
+      expect(r.stopReason).toBe('feed-ended');
+      expect(events[0]).toMatchObject({ type: 'recovery', index: at, position: 0 });
+      // the failed bar was never finished: the book has every bar but it, the failed run's up to it exactly
+      expect(Array.from(r.timestamps)).toEqual(Array.from(data.timestamps).filter((_, b) => b !== at));
+      expect(Array.from(r.equity.subarray(0, at))).toEqual(Array.from(failed.equity));
+      const rs = await again.read();
+      intentsOnce(rs);
+      expect(text(rs.slice(0, records.length))).toBe(text(records));
+
+      // and that journal, cut anywhere after the failure (right after its error record, before
+      // the flatten, too: the restart flattens then), restarts into the same book
+      const full = rs.length;
+      for (let c = k + 1; c < full; c += 3) {
+        const cut = await new LiveRunner({ feed: new ReplayFeed(data), strategy: times === Infinity ? failing(at, times) : meanCross(8), account: { fee: 10 }, journal: memoryJournal(rs.slice(0, c)) }).run();
+        expectSame(cut, r);
+      }
+    });
+
+    it('a failure the journal does not hold (the journal ends in that bar) is this run\'s: journaled, flattened, and the next restart goes past it', async () => {
+      const { orderAt: at } = await ordering();
+      const full = memoryJournal();
+      await new LiveRunner({ feed: new ReplayFeed(data), strategy: meanCross(8), account: { fee: 10 }, journal: full }).run();
+      const records = await full.read();
+      const bar = records.findIndex((r) => r.type === 'bar' && r.index === at);
+      // killed right after bar `at` was journaled; restarted with a strategy that fails there
+      const journal = memoryJournal(records.slice(0, bar + 1));
+      const err = await new LiveRunner({ feed: new ReplayFeed(data), strategy: failing(at, Infinity), account: { fee: 10 }, journal }).run().catch((e: unknown) => e);
+      expect((err as Error).message).toBe(`model server down at ${at}`);
+      const rs = await journal.read();
+      const k = rs.findIndex((q) => q.type === 'error');
+      expect(k).toBeGreaterThan(bar);
+      expect(rs.slice(k, k + 2)).toEqual([
+        { type: 'error', index: at, phase: 'step', name: 'Error', message: `model server down at ${at}` },
+        { type: 'flatten', index: at, reason: 'error' },
+      ]);
+      const r = await new LiveRunner({ feed: new ReplayFeed(data), strategy: failing(at, Infinity), account: { fee: 10 }, journal: memoryJournal(rs) }).run();
+      expect(r.stopReason).toBe('feed-ended');
+      expect(r.timestamps.length).toBe(data.length - 1);
+    });
+  });
+
+  it('a feed failing between bars: journaled as such; a restart cut anywhere after it, before its flatten too, ends as the whole one', async () => {
+    const replay = new ReplayFeed(data);
+    const bad: Feed = {
+      timeframe: replay.timeframe,
+      close: () => replay.close(),
+      async *[Symbol.asyncIterator]() {
+        let n = 0;
+        for await (const b of replay) {
+          if (n++ === 60) throw new Error('socket closed');
+          yield b;
+        }
+      },
+    };
+    const make = (journal: Journal, feed: Feed = new ReplayFeed(data)) => new LiveRunner({ feed, strategy: meanCross(8), account: { fee: 10 }, journal });
+    const j = memoryJournal();
+    await expect(make(j, bad).run()).rejects.toThrow('socket closed');
+    const records = await j.read();
+    const k = records.findIndex((r) => r.type === 'error');
+    expect(records[k]).toEqual({ type: 'error', index: 59, phase: 'feed', name: 'Error', message: 'socket closed' });
+    expect(records[k + 1]).toEqual({ type: 'flatten', index: 59, reason: 'error' });
+    const whole = await make(memoryJournal(records)).run();
+    expect(whole.equity.length).toBe(data.length); // nothing of a bar failed: every bar is in the book
+    for (let c = k + 1; c <= records.length; c++) expectSame(await make(memoryJournal(records.slice(0, c))).run(), whole);
+  });
+
+  it("an agent's features failing once while a next-open order waits: the restart feeds them the bar and fills nothing the run did not", async () => {
+    const d: MarketData = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 120, seed: 5 }).data;
+    const frame = new FeaturePipeline(['logReturns', 'rsi']).compute(d);
+    const agent = {
+      predict: (o: Float32Array) => {
+        let s = 0;
+        for (let i = 0; i < o.length; i++) s += Math.sin(o[i]! * (i + 1) * 5.1);
+        return Math.floor(Math.abs(s) * 10) % 3;
+      },
+    };
+    const flaky = (at: number, times: number) => {
+      const inner = replayFeatures(frame);
+      let left = times;
+      return { names: inner.names, warmup: inner.warmup, update: (bar: Bar) => (bar.timestamp === d.timestamps[at] && left-- > 0 ? fail() : inner.update(bar)) };
+    };
+    const fail = (): never => {
+      throw new Error('feature service down');
+    };
+    const make = (journal: Journal, features: ReturnType<typeof flaky>) => new LiveRunner({ feed: new ReplayFeed(d), strategy: { agent, features, windowSize: 6, actionScheme: 'discrete-3' }, account: { fee: 5 }, journal });
+    const full = memoryJournal();
+    await make(full, flaky(0, 0)).run();
+    // a bar whose open fills the previous bar's signal order (next-open)
+    const at = 1 + ((await full.read()).flatMap((r) => (r.type === 'intent' && r.order.reason === 'signal' && r.order.index > 40 ? [r.order.index] : []))[0] as number);
+    const journal = memoryJournal();
+    const runner = make(journal, flaky(at, 1));
+    await expect(runner.run()).rejects.toThrow('feature service down');
+    const records = await journal.read();
+    const k = records.findIndex((r) => r.type === 'error');
+    expect(records[k]).toMatchObject({ index: at, phase: 'features' });
+    expect(records[k - 1]).toMatchObject({ type: 'bar', index: at }); // nothing of the bar was done: the order waits
+    // the service is back: the restart goes through the failure (the waiting order canceled, as the run did)
+    const r = await make(memoryJournal(records), flaky(at, 0)).run();
+    expect(r.stopReason).toBe('feed-ended');
+    expect(r.trades.slice(0, runner.result.trades.length)).toEqual(runner.result.trades);
+    expect(Array.from(r.equity.subarray(0, runner.result.equity.length))).toEqual(Array.from(runner.result.equity));
+  });
+
+  it('a kill() that lands while a restart replays (a SIGTERM handler) stops the run after the replay', async () => {
+    const full = memoryJournal();
+    await new LiveRunner({ feed: new ReplayFeed(data), strategy: meanCross(8), journal: full }).run();
+    const records = (await full.read()).slice(0, 150);
+    const last = records.reduce((m, q) => (q.type === 'bar' ? q.index : m), -1);
+    // the strategy stands for the handler: the replay calls it
+    const strategy = (ctx: StrategyContext) => {
+      if (ctx.index === 20) runner.kill('SIGTERM');
+      return meanCross(8)(ctx);
+    };
+    const runner: LiveRunner = new LiveRunner({ feed: new ReplayFeed(data), strategy, journal: memoryJournal(records) });
+    const r = await runner.run();
+    expect(r.stopReason).toBe('kill-switch');
+    expect(r.equity.length).toBe(last + 1);
+    expect(r.positions.at(-1)).toBe(0);
+  });
+
+  it('gives each run its own client order ids, kept across restarts; a version 1 journal restarts with its old ids', async () => {
+    const a = memoryJournal();
+    const b = memoryJournal();
+    await new LiveRunner({ feed: new ReplayFeed(data), strategy: meanCross(8), journal: a, now: () => 0 }).run();
+    await new LiveRunner({ feed: new ReplayFeed(data), strategy: meanCross(8), journal: b, now: () => 0 }).run();
+    const ids = async (j: Journal) => (await j.read()).flatMap((r) => (r.type === 'intent' ? [r.order.clientOrderId] : []));
+    const [x, y] = [await ids(a), await ids(b)];
+    expect(x.length).toBeGreaterThan(10);
+    for (const id of [...x, ...y]) expect(id).toMatch(/^tg-[0-9a-z]+-\d+-\d+$/);
+    // the same clock: still two runs, no id in common
+    expect(x.filter((id) => y.includes(id))).toEqual([]);
+    const runOf = (id: string) => id.split('-')[1];
+    expect(new Set(x.map(runOf)).size).toBe(1);
+    expect(runOf(x[0] as string)).not.toBe(runOf(y[0] as string));
+
+    // a journal written before run ids (version 1: no run, no book) restarts with ids <prefix><bar>-<n>
+    const run = runOf(x[0] as string) as string;
+    const v1 = (await a.read()).map((r): JournalRecord => {
+      if (r.type === 'start') return { type: 'start', version: 1, prefix: r.prefix, timeframe: r.timeframe, paper: r.paper };
+      const old = (id: string) => id.replace(`tg-${run}-`, 'tg-');
+      if (r.type === 'intent') return { ...r, order: { ...r.order, clientOrderId: old(r.order.clientOrderId) } };
+      if (r.type === 'status') return { ...r, status: { ...r.status, clientOrderId: old(r.status.clientOrderId) } };
+      if (r.type === 'fill') return { ...r, fill: { ...r.fill, clientOrderId: old(r.fill.clientOrderId) } };
+      if (r.type === 'cancel') return { ...r, clientOrderId: old(r.clientOrderId), ...(r.status !== undefined ? { status: { ...r.status, clientOrderId: old(r.status.clientOrderId) } } : {}) };
+      return r;
+    });
+    const reference = await new LiveRunner({ feed: new ReplayFeed(data), strategy: meanCross(8) }).run();
+    const cut = v1.slice(0, Math.floor(v1.length / 2));
+    const j = memoryJournal(cut);
+    const r = await new LiveRunner({ feed: new ReplayFeed(data), strategy: meanCross(8), journal: j }).run();
+    expectSame(r, reference);
+    const after = await ids(j);
+    for (const id of after) expect(id).toMatch(/^tg-\d+-\d+$/);
+    intentsOnce(await j.read());
+  });
+
+  it('refuses a restart whose paper account starts from another book than the journal\'s run', async () => {
+    const journal = memoryJournal();
+    await new LiveRunner({ feed: new ReplayFeed(data), strategy: meanCross(8), account: { fee: 10 }, journal }).run();
+    const records = (await journal.read()).slice(0, 60);
+    const again = memoryJournal(records);
+    const err = await new LiveRunner({ feed: new ReplayFeed(data), strategy: meanCross(8), account: { fee: 20 }, journal: again }).run().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RecoveryError);
+    expect((err as Error).message).toMatch(/the journal's run started from another book \(the account's cash or costs changed between runs\): .*"fee":10.*this runner's .*"fee":20/);
+    expect(text(await again.read())).toBe(text(records)); // nothing placed or journaled but its start
+  });
+
   it('journals no bad bar: a run stopped by one restarts on a good feed', async () => {
     const journal = memoryJournal();
     const replay = new ReplayFeed(data);
@@ -189,7 +397,7 @@ describe('a paper run restarted from its journal cut after any record', () => {
     expect(() => new LiveRunner({ feed, strategy: meanCross(8), journal: 5 as unknown as string })).toThrow(InvalidArgumentError);
     expect(() => new LiveRunner({ feed, strategy: meanCross(8), journal: '' })).toThrow('journal must be a non-empty file path or a Journal, got ""');
     const outside = { paper: false, account: new LiveRunner({ feed, strategy: meanCross(8) }).account, onBar: async () => {}, submit: async () => ({}), cancel: async () => undefined, status: async () => undefined, onFill: () => () => {} } as unknown as Broker;
-    expect(() => new LiveRunner({ feed, strategy: meanCross(8), broker: outside, realOrders: true, journal: memoryJournal() })).toThrow(/broker must be a broker with restoreFill and fillsOf/);
+    expect(() => new LiveRunner({ feed, strategy: meanCross(8), broker: outside, realOrders: true, journal: memoryJournal() })).toThrow(/broker must be a broker with restoreBook, restoreFill and fillsOf/);
   });
 });
 
@@ -221,12 +429,16 @@ class ExchangeBroker implements Broker {
   readonly #booked = new Set<string>();
   #index = -1;
   #timestamp = 0;
+  /** Bars this broker was given; with `requireBar`, it values no order before one (as CcxtBroker). */
+  bars = 0;
+  requireBar = false;
 
   constructor(state: ExchangeState) {
     this.#x = state;
   }
 
   async onBar(bar: Bar, index: number): Promise<void> {
+    this.bars++;
     this.#x.price = bar.close;
     this.#index = index;
     this.#timestamp = bar.timestamp;
@@ -239,6 +451,7 @@ class ExchangeBroker implements Broker {
   }
 
   async submit(order: OrderRequest): Promise<OrderStatus> {
+    if (this.requireBar && this.bars === 0) throw new Error('submit before any bar: no price to value the order');
     const x = this.#x;
     const known = x.orders[order.clientOrderId];
     if (known !== undefined) return known.status;
@@ -282,6 +495,10 @@ class ExchangeBroker implements Broker {
     return this.#x.orders[id]?.fills ?? [];
   }
 
+  restoreBook(snapshot: Readonly<Record<string, unknown>>): void {
+    this.account.restore(snapshot);
+  }
+
   restoreFill(f: FillEvent): void {
     if (this.#booked.has(f.fillId as string)) return;
     this.#booked.add(f.fillId as string);
@@ -321,8 +538,8 @@ const freshExchange = (price: number): ExchangeState => ({ cash: 10_000, positio
 describe('a run through an exchange restarted from its journal', () => {
   const data = randomBars(70, 21);
   const longFlat = (ctx: StrategyContext) => (meanCross(6)(ctx) > 0 ? 0.8 : 0);
-  const make = (journal: Journal, broker: Broker, onEvent?: (e: LiveEvent) => void) =>
-    new LiveRunner({ feed: new ReplayFeed(data), strategy: longFlat, risk: { stopLoss: 0.01 }, broker, realOrders: true, journal, ...(onEvent !== undefined ? { onEvent } : {}) });
+  const make = (journal: Journal, broker: Broker, onEvent?: (e: LiveEvent) => void, strategy: (ctx: StrategyContext) => number = longFlat) =>
+    new LiveRunner({ feed: new ReplayFeed(data), strategy, risk: { stopLoss: 0.01 }, broker, realOrders: true, journal, ...(onEvent !== undefined ? { onEvent } : {}) });
 
   it('killed before or after any append (with the exchange as it then was): no order twice, every fill once, the books agree', async () => {
     const state = freshExchange(data.open[0] as number);
@@ -361,6 +578,115 @@ describe('a run through an exchange restarted from its journal', () => {
       }
     }
     expect(settled).toBeGreaterThan(10); // orders the journal did not settle were asked of the exchange
+  });
+
+  it('a broker that fails on an order (placed, its answer lost) stops the run; the restart settles that order with the exchange and trades on', async () => {
+    const state = freshExchange(data.open[0] as number);
+    let submits = 0;
+    const failing = new ExchangeBroker(state);
+    const submit = failing.submit.bind(failing);
+    failing.submit = async (order) => {
+      const status = await submit(order);
+      if (++submits === 4) throw new Error('connection reset');
+      return status;
+    };
+    const journal = memoryJournal();
+    const err = await make(journal, failing).run().catch((e: unknown) => e);
+    expect((err as Error).message).toBe('connection reset');
+    const records = await journal.read();
+    const k = records.findIndex((r) => r.type === 'error');
+    // the order whose answer never came (its fills were told before submit failed)
+    const lost = records.slice(0, k).reverse().find((r) => r.type === 'intent');
+    expect(records.slice(0, k).some((r) => r.type === 'status' && lost?.type === 'intent' && r.status.clientOrderId === lost.order.clientOrderId)).toBe(false);
+    expect(records[k]).toMatchObject({ type: 'error', phase: 'step', message: 'connection reset' });
+    expect(records[k + 1]).toMatchObject({ type: 'flatten', reason: 'error' });
+
+    const events: LiveEvent[] = [];
+    const again = memoryJournal(records);
+    const broker = new ExchangeBroker(state);
+    const r = await make(again, broker, (e) => events.push(e)).run();
+    expect(r.stopReason).toBe('feed-ended');
+    expect(events.find((e) => e.type === 'recovery')).toMatchObject({ resolved: 1 }); // the lost answer, asked of the exchange
+    const rs = await again.read();
+    const id = lost?.type === 'intent' ? lost.order.clientOrderId : '';
+    expect(rs.slice(records.length).find((q) => q.type === 'status' && q.status.clientOrderId === id)).toBeDefined();
+    expect(new Set(state.submits).size).toBe(state.submits.length);
+    intentsOnce(rs);
+    const traded = Object.values(state.orders).flatMap((o) => o.fills.map((f) => f.fillId));
+    expect(rs.flatMap((q) => (q.type === 'fill' ? [q.fill.fillId] : [])).sort()).toEqual(traded.sort());
+    expect(broker.account.positions[0]).toBeCloseTo(state.position, 9);
+    expect(broker.account.cash).toBeCloseTo(state.cash, 6);
+    // a restart of that restart (its journal holds the settling of the lost answer): read through
+    const submitted = state.submits.length;
+    const again2 = memoryJournal(rs);
+    const r2 = await make(again2, new ExchangeBroker(state)).run();
+    expect(r2.stopReason).toBe('feed-ended');
+    expect(state.submits.length).toBe(submitted);
+    expect((await again2.read()).filter((q) => q.type === 'reconcile').every((q) => q.type === 'reconcile' && q.ok)).toBe(true);
+  });
+
+  // the journal ends right after bar b (the exchange has filled the rest of an order left open
+  // at the bar before, not journaled yet), and the restarted strategy fails at b: the failure is
+  // this run's, after the replay is settled with the exchange
+  describe("the strategy fails in the journal's last bar at a restart", () => {
+    const failingAt = (b: number) => (ctx: StrategyContext) => {
+      if (ctx.index === b) throw new Error('model server down');
+      return longFlat(ctx);
+    };
+    async function setting() {
+      const state = freshExchange(data.open[0] as number);
+      const full = memoryJournal();
+      const before: ExchangeState[] = [];
+      await make(watchedJournal(full, state, before, []), new ExchangeBroker(state)).run();
+      const records = await full.read();
+      const fillOf = (i: number) => records[i] as Extract<JournalRecord, { type: 'fill' }>;
+      const k = records.findIndex((r, i) => r.type === 'bar' && r.index > 20 && records[i + 1]?.type === 'fill' && records.slice(0, i).some((q) => q.type === 'status' && q.status.state === 'open' && q.status.clientOrderId === fillOf(i + 1).fill.clientOrderId));
+      expect(k).toBeGreaterThan(0);
+      const b = (records[k] as Extract<JournalRecord, { type: 'bar' }>).index;
+      // died right before that fill was journaled (the exchange had made it)
+      return { records: records.slice(0, k + 1), exchange: structuredClone(before[k + 1]) as ExchangeState, b };
+    }
+
+    it('settles the open order (its fill journaled), reconciles, flattens the exchange and the book; a restart of that restart reads it', async () => {
+      const { records, exchange, b } = await setting();
+      const journal = memoryJournal(records);
+      const broker = new ExchangeBroker(exchange);
+      await expect(make(journal, broker, undefined, failingAt(b)).run()).rejects.toThrow('model server down');
+      const rs = await journal.read();
+      const traded = Object.values(exchange.orders).flatMap((o) => o.fills.map((f) => f.fillId));
+      expect(rs.flatMap((q) => (q.type === 'fill' ? [q.fill.fillId] : [])).sort()).toEqual(traded.sort());
+      expect(rs.filter((q) => q.type === 'reconcile')).toMatchObject([{ ok: true }]);
+      expect(rs.find((q) => q.type === 'error')).toMatchObject({ index: b, phase: 'step' });
+      expect(exchange.position).toBeCloseTo(0, 9);
+      expect(broker.account.positions[0]).toBeCloseTo(0, 9);
+      expect(broker.account.cash).toBeCloseTo(exchange.cash, 6);
+      const again = await make(memoryJournal(rs), new ExchangeBroker(exchange), undefined, failingAt(b)).run();
+      expect(again.stopReason).toBe('feed-ended');
+    });
+
+    it('with a broker that values no order before it was given a bar: the flatten places its exit', async () => {
+      const { records, exchange, b } = await setting();
+      expect(exchange.position).toBeGreaterThan(0); // the setting holds a position
+      const broker = new ExchangeBroker(exchange);
+      broker.requireBar = true;
+      await expect(make(memoryJournal(records), broker, undefined, failingAt(b)).run()).rejects.toThrow('model server down');
+      expect(broker.bars).toBe(1); // the journal's last bar, after the replay
+      expect(exchange.position).toBeCloseTo(0, 9);
+    });
+  });
+
+  it('two fresh runs on one exchange: the second places every order of its own (no id of the first)', async () => {
+    const state = freshExchange(data.open[0] as number);
+    await make(memoryJournal(), new ExchangeBroker(state)).run();
+    const first = state.submits.length;
+    expect(first).toBeGreaterThan(10);
+    const second = memoryJournal();
+    await make(second, new ExchangeBroker(state)).run();
+    const intents = (await second.read()).flatMap((r) => (r.type === 'intent' ? [r.order.clientOrderId] : []));
+    // each of its intents reached the exchange as a new order
+    expect(state.submits.slice(first)).toEqual(intents.filter((id) => state.orders[id] !== undefined));
+    expect(state.submits.length - first).toBeGreaterThan(10);
+    expect(new Set(state.submits).size).toBe(state.submits.length);
   });
 
   it('refuses to trade, or even flatten, when the exchange holds what the journal does not', async () => {

@@ -50,17 +50,22 @@ describe('the kill switch', () => {
 
   it('cancels a next-open order still waiting, so nothing fills after the stop', async () => {
     const data = randomBars(50, 6);
+    let id = '';
     const runner: LiveRunner = new LiveRunner({
       feed: new ReplayFeed(data),
       strategy: ({ index }: StrategyContext) => (index >= 10 ? 1 : 0),
       onEvent: (e) => {
-        if (e.type === 'order' && e.order.index === 10) runner.kill();
+        if (e.type === 'order' && e.order.index === 10) {
+          id = e.order.clientOrderId;
+          runner.kill();
+        }
       },
     });
     const r = await runner.run();
     expect(r.trades).toEqual([]);
     expect(runner.account.positions[0]).toBe(0);
-    expect(await runner.broker.status('tg-10-0')).toMatchObject({ state: 'canceled' });
+    expect(id).toMatch(/^tg-[0-9a-z]+-10-0$/);
+    expect(await runner.broker.status(id)).toMatchObject({ state: 'canceled' });
   });
 });
 
