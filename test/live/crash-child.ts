@@ -10,6 +10,7 @@ import { realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { StrategyContext } from '../../src/backtest/backtest.js';
 import type { Broker } from '../../src/live/broker.js';
+import type { CcxtBroker } from '../../src/live/CcxtBroker.js';
 import { fileJournal, type Journal } from '../../src/live/journal.js';
 import { LiveRunner, type LiveResult } from '../../src/live/LiveRunner.js';
 import { ReplayFeed } from '../../src/live/ReplayFeed.js';
@@ -50,6 +51,25 @@ export const exact = (r: unknown): string => JSON.stringify(r, (_k, v: unknown) 
 /** The parts of a result a restart must rebuild. */
 export const bookOf = (r: LiveResult, broker: Broker) => ({ timestamps: r.timestamps, equity: r.equity, positions: r.positions, trades: r.trades, fees: r.fees, borrow: r.borrow, riskEvents: r.riskEvents, position: broker.account.positions[0], cash: broker.account.cash });
 
+/**
+ * The fake exchange trades at the close of the bar the runner decides at: its price is set to it
+ * when an order goes out (a request per order, not per bar). @returns the broker, so wrapped.
+ */
+export function tradingAtClose(broker: CcxtBroker, url: string, firstClose: number, setPriceAt: (url: string, price: number) => Promise<void>): CcxtBroker {
+  let close = firstClose;
+  const onBar = broker.onBar.bind(broker);
+  broker.onBar = async (bar, index) => {
+    close = bar.close;
+    await onBar(bar, index);
+  };
+  const submit = broker.submit.bind(broker);
+  broker.submit = async (order) => {
+    await setPriceAt(url, close);
+    return submit(order);
+  };
+  return broker;
+}
+
 /** Counts durable appends and dies right after the `k`-th, or the first of type `type`. */
 function killingJournal(inner: Journal, k: number | undefined, type: string | undefined): Journal {
   let n = 0;
@@ -77,20 +97,7 @@ async function main(config: CrashChildConfig): Promise<void> {
     // every run starts from today's balances, as a first one does: the runner puts the book
     // back to the run's first one (the journal's) and rebuilds the rest by the replay
     await ccxt.start();
-    // the exchange trades at the close of the bar the runner decides at: its price is set to it
-    // when an order goes out (a request per order, not per bar)
-    let close = data.close[0] as number;
-    const onBar = ccxt.onBar.bind(ccxt);
-    ccxt.onBar = async (bar, index) => {
-      close = bar.close;
-      await onBar(bar, index);
-    };
-    const submit = ccxt.submit.bind(ccxt);
-    ccxt.submit = async (order) => {
-      await setPriceAt(url, close);
-      return submit(order);
-    };
-    broker = ccxt;
+    broker = tradingAtClose(ccxt, url, data.close[0] as number, setPriceAt);
   }
   const runner = new LiveRunner({
     feed,

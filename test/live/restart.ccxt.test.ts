@@ -12,7 +12,7 @@ import { ReplayFeed } from '../../src/live/ReplayFeed.js';
 import type { Feed } from '../../src/live/types.js';
 import { binanceAt, FILTERS, setPriceAt, start, type FakeOrdersServer } from '../helpers/fakeBinanceOrders.js';
 import { randomBars } from '../helpers/randomBars.js';
-import { RUN, strategy } from './crash-child.js';
+import { RUN, strategy, tradingAtClose } from './crash-child.js';
 
 const data = randomBars(RUN.bars, RUN.seed);
 let fake: FakeOrdersServer | undefined;
@@ -25,18 +25,7 @@ afterEach(async () => {
 async function brokerAt(url: string): Promise<CcxtBroker> {
   const broker = new CcxtBroker({ exchange: binanceAt(url), symbol: 'BTC/USDT', backoff: { initialMs: 1, maxMs: 4 } });
   await broker.start();
-  let close = data.close[0] as number;
-  const onBar = broker.onBar.bind(broker);
-  broker.onBar = async (bar, index) => {
-    close = bar.close;
-    await onBar(bar, index);
-  };
-  const submit = broker.submit.bind(broker);
-  broker.submit = async (order) => {
-    await setPriceAt(url, close);
-    return submit(order);
-  };
-  return broker;
+  return tradingAtClose(broker, url, data.close[0] as number, setPriceAt);
 }
 
 /** A journal whose process "dies" after the record `dies` accepts: nothing after it is durable. */

@@ -60,6 +60,15 @@ async function everyCut(make: Make, step = 1): Promise<{ records: number; cuts: 
   return { records: records.length, cuts, reference };
 }
 
+/** A deterministic function of the whole observation (window and account features): 3 actions. */
+const agent = {
+  predict: (o: Float32Array) => {
+    let s = 0;
+    for (let i = 0; i < o.length; i++) s += Math.sin(o[i]! * (i + 1) * 5.1);
+    return Math.floor(Math.abs(s) * 10) % 3;
+  },
+};
+
 const RISKS: [string, RiskOptions][] = [
   ['no rules', {}],
   ['stop loss, take profit, cooldown', { stopLoss: 0.01, takeProfit: 0.02, cooldownBars: 4 }],
@@ -86,14 +95,6 @@ describe('a paper run restarted from its journal cut after any record', () => {
   it('an agent with streamed features, closing at the end: the features and the stepper are rebuilt too', async () => {
     const d: MarketData = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 120, seed: 5 }).data;
     const frame = new FeaturePipeline(['logReturns', 'rsi']).compute(d);
-    // a deterministic function of the whole observation (window and account features)
-    const agent = {
-      predict: (o: Float32Array) => {
-        let s = 0;
-        for (let i = 0; i < o.length; i++) s += Math.sin(o[i]! * (i + 1) * 5.1);
-        return Math.floor(Math.abs(s) * 10) % 3;
-      },
-    };
     const make: Make = (journal) =>
       new LiveRunner({
         feed: new ReplayFeed(d),
@@ -253,13 +254,6 @@ describe('a paper run restarted from its journal cut after any record', () => {
   it("an agent's features failing once while a next-open order waits: the restart feeds them the bar and fills nothing the run did not", async () => {
     const d: MarketData = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 120, seed: 5 }).data;
     const frame = new FeaturePipeline(['logReturns', 'rsi']).compute(d);
-    const agent = {
-      predict: (o: Float32Array) => {
-        let s = 0;
-        for (let i = 0; i < o.length; i++) s += Math.sin(o[i]! * (i + 1) * 5.1);
-        return Math.floor(Math.abs(s) * 10) % 3;
-      },
-    };
     const flaky = (at: number, times: number) => {
       const inner = replayFeatures(frame);
       let left = times;

@@ -1,25 +1,18 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../src/core/errors.js';
 import type { RngState } from '../../../src/core/Rng.js';
 import { Rng } from '../../../src/core/Rng.js';
 import { A2C, MultiAgentTrainer, PPO, useBackend, type MultiAgentOptions } from '../../../src/agents/index.js';
 import { Game, PartnerBitGame, type AgentEnd } from './games.js';
+import { tempDirPerTest } from '../../helpers/tempDir.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
 });
 
-let dir = '';
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradegym-marl-load-'));
-});
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerTest('tradegym-marl-load-');
 
 type Agent = 'a' | 'b';
 const mapping = (a: Agent) => a;
@@ -70,7 +63,7 @@ describe('MultiAgentTrainer.load rebuilds a pretrained policy ({ policy, determi
         onRolloutEnd: async ({ record: r }) => {
           if (savedAt >= 0) after.push(timeless(r));
           else if (r['time/total_timesteps'] === 20) {
-            await u.save(dir); // parallel step 10: the episode at step 3 of 7
+            await u.save(dir()); // parallel step 10: the episode at step 3 of 7
             savedAt = u.numTimesteps;
           }
         },
@@ -79,7 +72,7 @@ describe('MultiAgentTrainer.load rebuilds a pretrained policy ({ policy, determi
     expect(savedAt).toBe(20);
     expect(after.length).toBeGreaterThan(3);
     const before = tf.memory().numTensors;
-    const r = await MultiAgentTrainer.load(dir, envFn, { policyMappingFn: mapping });
+    const r = await MultiAgentTrainer.load(dir(), envFn, { policyMappingFn: mapping });
     const loaded = r.policy('a');
     expect(loaded).not.toBe(pretrained); // rebuilt from the checkpoint: the trainer's own
     expect(loaded).toBeInstanceOf(algorithm === 'PPO' ? PPO : A2C);
@@ -106,8 +99,8 @@ describe('MultiAgentTrainer.load rebuilds a pretrained policy ({ policy, determi
     const { policy: pretrained, release } = await pretrain('PPO');
     const u = new MultiAgentTrainer<Agent, number>(envFn, { policies: { a: { policy: pretrained, deterministic: true }, b: {} }, policyMappingFn: mapping, seed: 0 });
     await u.learn({ totalTimesteps: 4 });
-    await u.save(dir);
-    const r = await MultiAgentTrainer.load(dir, envFn, { policyMappingFn: mapping });
+    await u.save(dir());
+    const r = await MultiAgentTrainer.load(dir(), envFn, { policyMappingFn: mapping });
     // a probe env recording agent a's actions; each bit's most likely action, from the caller's policy
     const best = [0, 1].map((bit) => pretrained.predict(Float32Array.of(bit), { deterministic: true }));
     const seen: [number, number][] = [];
@@ -130,22 +123,22 @@ describe('MultiAgentTrainer.load rebuilds a pretrained policy ({ policy, determi
     const { policy: pretrained, release } = await pretrain('PPO');
     const u = new MultiAgentTrainer<Agent, number>(envFn, { policies: { a: { policy: pretrained }, b: {} }, policyMappingFn: mapping, seed: 0 });
     await u.learn({ totalTimesteps: 4 });
-    await u.save(dir);
+    await u.save(dir());
     const before = tf.memory().numTensors;
-    const load = () => MultiAgentTrainer.load(dir, envFn, { policyMappingFn: mapping, policiesToTrain: ['a', 'b'] });
+    const load = () => MultiAgentTrainer.load(dir(), envFn, { policyMappingFn: mapping, policiesToTrain: ['a', 'b'] });
     await expect(load()).rejects.toThrow(InvalidArgumentError);
     await expect(load()).rejects.toThrow(/policiesToTrain must be policy ids without a pretrained `policy` object \("a" is one: it acts frozen\)/);
     expect(tf.memory().numTensors).toBe(before);
     // the constructor refuses the same
     expect(() => new MultiAgentTrainer<Agent, number>(envFn, { policies: { a: { policy: pretrained }, b: {} }, policyMappingFn: mapping, policiesToTrain: ['a', 'b'] })).toThrow(/policiesToTrain must be policy ids without a pretrained `policy` object \("a" is one: it acts frozen\)/);
     // by default only b trains; naming b alone is accepted
-    const r = await MultiAgentTrainer.load(dir, envFn, { policyMappingFn: mapping, policiesToTrain: ['b'] });
+    const r = await MultiAgentTrainer.load(dir(), envFn, { policyMappingFn: mapping, policiesToTrain: ['b'] });
     const b0 = weights(r.policy('b'));
     await r.learn({ totalTimesteps: 64 });
     expect(weights(r.policy('a'))).toEqual(weights(pretrained));
     expect(weights(r.policy('b'))).not.toEqual(b0);
     // saved again by the loaded trainer, it is rebuilt again as a pretrained policy
-    const again = path.join(dir, 'again');
+    const again = path.join(dir(), 'again');
     await r.save(again);
     await expect(MultiAgentTrainer.load(again, envFn, { policyMappingFn: mapping, policiesToTrain: ['a'] })).rejects.toThrow(/\("a" is one: it acts frozen\)/);
     const r2 = await MultiAgentTrainer.load(again, envFn, { policyMappingFn: mapping });
@@ -211,9 +204,9 @@ describe('MultiAgentTrainer.load with a policyMappingFn that maps another number
     const policies = { shared: { options: { nSteps: 8, batchSize: 8 } }, solo: { algorithm: 'A2C' as const, options: { nSteps: 5 } } };
     const t = new MultiAgentTrainer<Trio, number>(() => new TrioBitGame(), { policies, policyMappingFn: savedMapping, numEnvs, seed: 0 });
     await t.learn({ totalTimesteps: 21 * numEnvs }); // 7 parallel steps: both rollouts under way
-    await t.save(dir);
+    await t.save(dir());
     const before = tf.memory().numTensors;
-    const load = (mapping: (a: Trio) => string) => MultiAgentTrainer.load(dir, () => new TrioBitGame(), { policyMappingFn: mapping });
+    const load = (mapping: (a: Trio) => string) => MultiAgentTrainer.load(dir(), () => new TrioBitGame(), { policyMappingFn: mapping });
     await expect(load(newMapping)).rejects.toThrow(InvalidArgumentError);
     await expect(load(newMapping)).rejects.toThrow(message);
     expect(tf.memory().numTensors).toBe(before);

@@ -1,22 +1,14 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MultiAgentTrainer, useBackend, type MultiAgentOptions } from '../../../src/agents/index.js';
 import { PartnerBitGame } from './games.js';
+import { tempDirPerTest } from '../../helpers/tempDir.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
 });
 
-let dir = '';
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradegym-resume-'));
-});
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerTest('tradegym-resume-');
 
 type Agent = 'a' | 'b';
 const mapping = (a: Agent) => a;
@@ -54,7 +46,7 @@ describe('MultiAgentTrainer resumes exactly from a checkpoint when the env can b
           if (savedAt >= 0) after.push(timeless(r));
           else if (r['time/total_timesteps'] === 16 * numEnvs) {
             // parallel step 8: a just updated, b is 3 rows into its rollout, the episode at step 1 of 7
-            await u.save(dir);
+            await u.save(dir());
             savedAt = u.numTimesteps;
           }
         },
@@ -62,7 +54,7 @@ describe('MultiAgentTrainer resumes exactly from a checkpoint when the env can b
     });
     expect(savedAt).toBe(16 * numEnvs);
     const before = tf.memory().numTensors;
-    const r = await MultiAgentTrainer.load(dir, envFn, { policyMappingFn: mapping });
+    const r = await MultiAgentTrainer.load(dir(), envFn, { policyMappingFn: mapping });
     const resumed: Record<string, number>[] = [];
     await r.learn({ totalTimesteps: total - savedAt, callback: (x) => void resumed.push(timeless(x)) });
     expect(resumed).toEqual(after);
@@ -75,9 +67,9 @@ describe('MultiAgentTrainer resumes exactly from a checkpoint when the env can b
   it('saved between learn() calls: the same; and saving does not disturb the run that saved', async () => {
     const u = new MultiAgentTrainer<Agent, number>(envFn, OPTIONS);
     await u.learn({ totalTimesteps: 30 });
-    await u.save(dir);
+    await u.save(dir());
     await u.learn({ totalTimesteps: 50 });
-    const r = await MultiAgentTrainer.load(dir, envFn, { policyMappingFn: mapping });
+    const r = await MultiAgentTrainer.load(dir(), envFn, { policyMappingFn: mapping });
     await r.learn({ totalTimesteps: 50 });
     const plain = new MultiAgentTrainer<Agent, number>(envFn, OPTIONS);
     await plain.learn({ totalTimesteps: 30 });
@@ -98,8 +90,8 @@ describe('MultiAgentTrainer resumes exactly from a checkpoint when the env can b
     }
     const u = new MultiAgentTrainer<Agent, number>(() => new NoSnapshot(2, 7), OPTIONS);
     await u.learn({ totalTimesteps: 30 });
-    await u.save(dir);
-    const r = await MultiAgentTrainer.load(dir, () => new NoSnapshot(2, 7), { policyMappingFn: mapping });
+    await u.save(dir());
+    const r = await MultiAgentTrainer.load(dir(), () => new NoSnapshot(2, 7), { policyMappingFn: mapping });
     expect(r.env.agents).toEqual([]); // not reset yet: learn() resets it
     await r.learn({ totalTimesteps: 10 });
     expect(r.numTimesteps).toBeGreaterThanOrEqual(40);

@@ -1,8 +1,5 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MultiAgentTrainer, useBackend, type MultiAgentOptions } from '../../../src/agents/index.js';
 import {
   checkParallelEnv,
@@ -15,6 +12,7 @@ import {
   type MultiAgentTradingEnvOptions,
   type TradingAgent,
 } from '../../../src/index.js';
+import { tempDirPerTest } from '../../helpers/tempDir.js';
 
 /** Deep equality with `Object.is` on every number: bit for bit (NaN equal to NaN, -0 not 0). */
 function same(a: unknown, b: unknown, where = '$'): string | undefined {
@@ -170,13 +168,7 @@ describe('MultiAgentTrainer on MultiAgentTradingEnv resumes exactly from a check
   beforeAll(async () => {
     await useBackend('cpu');
   });
-  let dir = '';
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradegym-clone-'));
-  });
-  afterEach(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = tempDirPerTest('tradegym-clone-');
 
   const assets = synth(60);
   const envFn = () => new MultiAgentTradingEnv({ assets, windowSize: 4, episodeLength: 7, fee: 10 }); // saves fall mid-episode
@@ -211,7 +203,7 @@ describe('MultiAgentTrainer on MultiAgentTradingEnv resumes exactly from a check
         onRolloutEnd: async ({ record: r }) => {
           if (savedAt >= 0) after.push(timeless(r));
           else if (++rollouts === 2) {
-            await u.save(dir);
+            await u.save(dir());
             savedAt = u.numTimesteps;
           }
         },
@@ -221,7 +213,7 @@ describe('MultiAgentTrainer on MultiAgentTradingEnv resumes exactly from a check
     expect(after.length).toBeGreaterThan(0);
     // the checkpoint holds the env's snapshot, the episode under way
     const before = tf.memory().numTensors;
-    const r = await MultiAgentTrainer.load(dir, envFn, { policyMappingFn });
+    const r = await MultiAgentTrainer.load(dir(), envFn, { policyMappingFn });
     expect(r.env.agents.length).toBe(3); // restored mid-episode, not waiting for a reset
     const resumed: Record<string, number>[] = [];
     await r.learn({ totalTimesteps: total - savedAt, callback: (x) => void resumed.push(timeless(x)) });
