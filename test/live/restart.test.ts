@@ -60,6 +60,19 @@ async function everyCut(make: Make, step = 1): Promise<{ records: number; cuts: 
   return { records: records.length, cuts, reference };
 }
 
+/** A replay of `data` whose `n`-th bar is `change(bar, n)` (which may throw, as a feed fails). */
+function feedOf(data: MarketData, change: (bar: Bar, n: number) => Bar): Feed {
+  const replay = new ReplayFeed(data);
+  return {
+    timeframe: replay.timeframe,
+    close: () => replay.close(),
+    async *[Symbol.asyncIterator]() {
+      let n = 0;
+      for await (const b of replay) yield change(b, n++);
+    },
+  };
+}
+
 /** A deterministic function of the whole observation (window and account features): 3 actions. */
 const agent = {
   predict: (o: Float32Array) => {
@@ -227,18 +240,10 @@ describe('a paper run restarted from its journal cut after any record', () => {
   });
 
   it('a feed failing between bars: journaled as such; a restart cut anywhere after it, before its flatten too, ends as the whole one', async () => {
-    const replay = new ReplayFeed(data);
-    const bad: Feed = {
-      timeframe: replay.timeframe,
-      close: () => replay.close(),
-      async *[Symbol.asyncIterator]() {
-        let n = 0;
-        for await (const b of replay) {
-          if (n++ === 60) throw new Error('socket closed');
-          yield b;
-        }
-      },
-    };
+    const bad = feedOf(data, (b, n) => {
+      if (n === 60) throw new Error('socket closed');
+      return b;
+    });
     const make = (journal: Journal, feed: Feed = new ReplayFeed(data)) => new LiveRunner({ feed, strategy: meanCross(8), account: { fee: 10 }, journal });
     const j = memoryJournal();
     await expect(make(j, bad).run()).rejects.toThrow('socket closed');
@@ -347,18 +352,8 @@ describe('a paper run restarted from its journal cut after any record', () => {
 
   it('journals no bad bar: a run stopped by one restarts on a good feed', async () => {
     const journal = memoryJournal();
-    const replay = new ReplayFeed(data);
     // bars 0..49, then bar 10 again: out of order
-    const bad: Feed = {
-      timeframe: replay.timeframe,
-      close: () => replay.close(),
-      async *[Symbol.asyncIterator]() {
-        let n = 0;
-        for await (const b of replay) {
-          yield n++ === 50 ? { ...b, timestamp: data.timestamps[10] as number } : b;
-        }
-      },
-    };
+    const bad = feedOf(data, (b, n) => (n === 50 ? { ...b, timestamp: data.timestamps[10] as number } : b));
     const err = await new LiveRunner({ feed: bad, strategy: meanCross(8), journal }).run().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataValidationError);
     const records = await journal.read();
