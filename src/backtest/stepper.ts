@@ -31,6 +31,11 @@ export interface StepperOptions {
    * agent's target is re-applied each step); default false (a position is held, not rebalanced).
    */
   readonly rebalance?: boolean;
+  /**
+   * Units a position may hold and still be flat to the stops and exits (default 0): an
+   * exchange's dust, below its minimum order, that no exit can sell.
+   */
+  readonly dust?: number;
   /** Called with each decision: the bar, the signal and the target after the risk rules. */
   readonly onDecision?: (index: number, signal: number, target: number, reason: StepOrder['reason'] | undefined) => void;
 }
@@ -96,7 +101,7 @@ export class SignalStepper {
     }
     if (this.#pendingBest) {
       this.#pendingBest = false;
-      if (acct.positions[0] !== 0) this.#best = bars.open[b] as number;
+      if (!this.#flat()) this.#best = bars.open[b] as number;
     }
     return this.#stops(b);
   }
@@ -174,9 +179,14 @@ export class SignalStepper {
   /** An exit at `price` in bar `b` when a position is held (the equity is valued again at the close once it is placed). */
   #exit(price: number, b: number, reason: StepOrder['reason']): StepOrder | undefined {
     this.#held = 0;
-    if (this.#o.account.positions[0] === 0) return undefined;
+    if (this.#flat()) return undefined;
     this.#exited = true;
     return { kind: 'exit', target: 0, price, index: b, reason };
+  }
+
+  /** Whether the position is flat to the stops and exits: 0, or dust. */
+  #flat(): boolean {
+    return Math.abs(this.#o.account.positions[0] as number) <= (this.#o.dust ?? 0);
   }
 
   /** After an exit: the equity valued again at bar `b`'s close. */
@@ -192,7 +202,7 @@ export class SignalStepper {
   #stops(b: number): StepOrder | undefined {
     const { account: acct, bars, risk } = this.#o;
     const pos = acct.positions[0] as number;
-    if (pos === 0 || (risk.stopLoss === undefined && risk.takeProfit === undefined && risk.trailingStop === undefined)) return undefined;
+    if (this.#flat() || (risk.stopLoss === undefined && risk.takeProfit === undefined && risk.trailingStop === undefined)) return undefined;
     const side = pos > 0 ? 1 : -1;
     const entry = (acct.openTrade(0) as { entryPrice: number }).entryPrice;
     const o = bars.open[b] as number;
@@ -285,7 +295,7 @@ export class SignalStepper {
   placed(order: StepOrder): void {
     this.#held = order.target;
     if (this.#o.execution === 'next-open') this.#pendingBest = true;
-    else if (this.#o.account.positions[0] !== 0) this.#best = this.#o.bars.close[order.index] as number;
+    else if (!this.#flat()) this.#best = this.#o.bars.close[order.index] as number;
   }
 
   /** The target fraction of a new signal `s` at close `c`. */

@@ -1,4 +1,4 @@
-import { fail, requireRecord } from '../core/checks.js';
+import { fail, requireKnownKeys, requireRecord } from '../core/checks.js';
 import { TradegymError } from '../core/errors.js';
 import { Rng } from '../core/Rng.js';
 import { backoffDelay, errName, isCcxt, isTransientCcxtError } from '../ccxt/downloadOHLCV.js';
@@ -67,6 +67,8 @@ interface Tracked {
 
 const STATES: Record<string, OrderStatus['state']> = { open: 'open', closed: 'filled', canceled: 'canceled', expired: 'canceled', rejected: 'rejected' };
 const REASONS = ['signal', 'stop-loss', 'take-profit', 'trailing-stop', 'daily-loss-limit', 'session-close', 'end', 'kill-switch'];
+/** A LiveRunner's client id after its prefix: `<run>-<bar>-<n>`, or a version 1 journal's `<bar>-<n>`. */
+const ID_TAIL = /^(?:[0-9a-z]{8}-)?\d{1,7}-\d{1,7}$/;
 /** Within this fraction of the filled amount (or of 1 unit), booked and filled agree: float noise of the sums. */
 const EPS = 1e-9;
 
@@ -153,6 +155,15 @@ export class CcxtBroker implements Broker {
     return this.#cfg.symbol;
   }
 
+  /**
+   * Units of the base asset no order can trade: the market's minimum amount (0 before
+   * `start()`). A `LiveRunner`'s stops and exits take a position of at most this as flat, so
+   * the dust a buy's fee in the base asset leaves after an exit triggers no stop.
+   */
+  get dust(): number {
+    return this.#minAmount;
+  }
+
   /** The client order id prefix of this broker's orders. */
   get clientOrderIdPrefix(): string {
     return this.#cfg.prefix;
@@ -180,7 +191,7 @@ export class CcxtBroker implements Broker {
    */
   async start(book?: CcxtBrokerBook): Promise<CcxtBrokerStart> {
     if (this.#account !== undefined) fail('start', 'called once per broker', 'a second call');
-    const { exchange: ex, symbol, prefix } = this.#cfg;
+    const { exchange: ex, symbol } = this.#cfg;
     if (book !== undefined) {
       requireRecord('book', book);
       if (!(book.position >= 0 && book.position < Infinity)) fail('book.position', 'a finite number >= 0 (spot)', book.position);
@@ -213,8 +224,9 @@ export class CcxtBroker implements Broker {
     this.#fromBalances = book === undefined;
     const foreign: CcxtOrderLike[] = [];
     for (const o of open) {
-      if (o.clientOrderId?.startsWith(prefix) === true) {
-        const t = this.#track(o.clientOrderId, o);
+      const id = o.clientOrderId;
+      if (id !== undefined && this.#mine(id)) {
+        const t = this.#track(id, o);
         // read from the balances, their fills so far are in the book already (marked booked); from
         // a given book (a restart), they are not booked here: the runner books the journaled ones
         // at their place (restoreFill) and asks fillsOf for the rest
@@ -262,7 +274,7 @@ export class CcxtBroker implements Broker {
     requireRecord('order', order);
     const id: unknown = order.clientOrderId;
     if (typeof id !== 'string' || id === '') fail('order.clientOrderId', 'a non-empty string', id);
-    if (!id.startsWith(this.#cfg.prefix)) fail('order.clientOrderId', `an id starting with the broker's clientOrderIdPrefix ('${this.#cfg.prefix}')`, id);
+    if (!this.#mine(id)) fail('order.clientOrderId', `an id <prefix>[<run>-]<bar>-<n> with the broker's clientOrderIdPrefix ('${this.#cfg.prefix}'), <run> 8 digits or lowercase letters (a LiveRunner's ids)`, id);
     const type = order.type;
     if (type !== 'market' && type !== 'exit' && type !== 'limit') fail('order.type', "one of 'market', 'exit', 'limit'", type);
     if (typeof order.target !== 'number' || !Number.isFinite(order.target)) fail('order.target', 'a finite number', order.target);
@@ -380,9 +392,9 @@ export class CcxtBroker implements Broker {
    * @throws {@link CcxtBrokerError} when the exchange cannot be reached.
    */
   async snapshot(): Promise<BrokerSnapshot> {
-    const { exchange: ex, symbol, prefix } = this.#cfg;
+    const { exchange: ex, symbol } = this.#cfg;
     const book = await this.#snapshot();
-    const open = (await this.#call('fetchOpenOrders', () => ex.fetchOpenOrders(symbol))).filter((o) => o.clientOrderId?.startsWith(prefix) === true);
+    const open = (await this.#call('fetchOpenOrders', () => ex.fetchOpenOrders(symbol))).filter((o) => this.#mine(o.clientOrderId));
     return { ...book, openOrders: open.map((o) => this.#statusOf(o.clientOrderId as string, o)) };
   }
 
@@ -428,21 +440,44 @@ export class CcxtBroker implements Broker {
   }
 
   /**
-   * Puts back a restarted run's first book, as the journal of a `LiveRunner` holds it: a
-   * `LiveRunner` restarting from its journal calls it (you need not). The account (the same
-   * object) becomes `snapshot` again but for its initial cash (the equity `start()` found, which
-   * nothing reads), and the broker goes on exactly as if `start` had been given that book
-   * instead of reading the balances. The fills that `start()` took as held in the balances
-   * (those of the open orders so far, and of any order looked up since) are no longer booked,
-   * so `restoreFill` and `fillsOf` book each of them once, at its place in the replay. Call it
-   * after `await broker.start()` and before anything else moves the broker on (`onBar`,
-   * `submit`, `cancel`, `restoreFill`).
-   * @param snapshot - an `account.snapshot()` of the run's first book (possibly read back
-   *   through JSON), of an account of this one's configuration but for the initial cash: one
-   *   asset, no fee, no slippage or borrow, leverage 1.
+   * The book as it stands, as data a restart gives back to {@link CcxtBroker.restoreBook}: the
+   * account's snapshot and the exchange trades it holds (those read with the balances at
+   * `start()`, and booked since). A `LiveRunner` keeps it in its journal when a run first starts.
+   * @returns the book: treat it as opaque.
+   * @throws `TradegymError` (from `tradegym`) before `start()`.
+   * @example
+   * ```ts
+   * import { CcxtBroker, type CcxtBrokerExchange } from 'tradegym/live';
+   * // not called here: it needs an exchange account
+   * async function firstBook(exchange: CcxtBrokerExchange) {
+   *   const broker = new CcxtBroker({ exchange, symbol: 'BTC/USDT' });
+   *   await broker.start();
+   *   return broker.saveBook(); // { account, fillIds }
+   * }
+   * console.log(typeof firstBook); // "function"
+   * ```
+   */
+  saveBook(): Readonly<Record<string, unknown>> {
+    return { account: this.account.snapshot(), fillIds: [...this.#fillIds] };
+  }
+
+  /**
+   * Puts back a restarted run's first book, as the journal of a `LiveRunner` holds it (a
+   * {@link CcxtBroker.saveBook} of its first start): a `LiveRunner` restarting from its journal
+   * calls it (you need not). The account (the same object) becomes the book's again but for its
+   * initial cash (the equity `start()` found, which nothing reads), the trades that book held
+   * are the ones taken as booked, and the broker goes on exactly as if `start` had been given
+   * that book instead of reading the balances. So the fills made since (the journal's, booked
+   * by `restoreFill`, and those it missed, asked with `fillsOf`) are booked once each, at their
+   * place in the replay, and the trades the first book held (an open order's from before the
+   * run) never again. Call it after `await broker.start()` and before anything else moves the
+   * broker on (`onBar`, `submit`, `cancel`, `restoreFill`).
+   * @param book - a `saveBook()` of the run's first start (possibly read back through JSON), of an
+   *   account of this one's configuration but for the initial cash: one asset, no fee, no
+   *   slippage or borrow, leverage 1.
    * @throws `TradegymError` (from `tradegym`) before `start()`, or after `onBar`, `submit`,
-   *   `cancel` or `restoreFill`; `InvalidArgumentError` (from `tradegym`) for a snapshot the
-   *   account refuses (naming the entry, e.g. `snapshot.config.assets`), the broker unchanged.
+   *   `cancel` or `restoreFill`; `InvalidArgumentError` (from `tradegym`) for a book that is not
+   *   one (naming the entry, e.g. `book.fillIds` or `snapshot.config.assets`), the broker unchanged.
    * @example
    * ```ts
    * import { CcxtBroker, LiveRunner, type CcxtBrokerExchange, type Feed } from 'tradegym/live';
@@ -456,24 +491,38 @@ export class CcxtBroker implements Broker {
    * console.log(typeof run); // "function"
    * ```
    */
-  restoreBook(snapshot: Readonly<Record<string, unknown>>): void {
+  restoreBook(book: Readonly<Record<string, unknown>>): void {
     const acct = this.#account;
     if (acct === undefined) throw new TradegymError('CcxtBroker.restoreBook: call await broker.start() first (restoreBook puts back the first book of the run start() resumes)');
     if (this.#stepped !== undefined) throw new TradegymError(`CcxtBroker.restoreBook: call it right after start(), before onBar, submit, cancel or restoreFill (a restart's first step), not after ${this.#stepped}`);
+    const b = requireKnownKeys('book', book, ['account', 'fillIds']);
+    const ids: unknown = b['fillIds'];
+    if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string')) fail('book.fillIds', 'an array of trade ids (strings)', ids);
+    const snapshot = requireRecord('book.account', b['account']) as Record<string, unknown>;
     // a mirror's initial cash is only the equity start() found (nothing reads it): the
     // snapshot is taken whole but for it; anything else of another configuration is refused
-    const config: unknown = snapshot?.['config'];
+    const config: unknown = snapshot['config'];
     acct.restore(typeof config === 'object' && config !== null ? { ...snapshot, config: { ...config, initialCash: acct.initialCash } } : snapshot);
     this.#fromBalances = false;
-    // every id marked so far was marked as held in the balances read at start (by start itself,
-    // or #known since): nothing else books before the first step. None is in the restored book.
+    // the trades taken as booked are the first book's, not today's balances'
     this.#fillIds.clear();
+    for (const id of ids as string[]) this.#fillIds.add(id);
     for (const t of this.#orders.values()) {
       if (t.exchangeId === '') continue;
       t.seen.clear();
       t.booked = 0;
       t.settled = false;
     }
+  }
+
+  /**
+   * Whether a client id is one of this broker's: the prefix, then a LiveRunner's `<run>-<bar>-<n>`
+   * (or a version 1 journal's `<bar>-<n>`), whole: another bot's prefix that starts with this
+   * one (`'tg-'` and `'tg-eth-'`) is not taken for it.
+   */
+  #mine(id: string | undefined): boolean {
+    const prefix = this.#cfg.prefix;
+    return id !== undefined && id.startsWith(prefix) && ID_TAIL.test(id.slice(prefix.length));
   }
 
   #requireStarted(): void {

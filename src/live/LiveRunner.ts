@@ -6,7 +6,9 @@ import { fail, requireBool, requireInt, requireKnownKeys, requireOneOf } from '.
 import { episodeActor } from '../core/episodeActor.js';
 import { InvalidActionError, TradegymError } from '../core/errors.js';
 import type { Account, Trade } from '../envs/trading/Account.js';
-import { actionSpaceOf, actionTarget, type ActionScheme } from '../envs/trading/TradingEnv.js';
+import { ACCOUNT_FEATURES, actionSpaceOf, actionTarget, type ActionScheme } from '../envs/trading/TradingEnv.js';
+import { Box } from '../spaces/Box.js';
+import { Space } from '../spaces/Space.js';
 import { MarketData } from '../market/MarketData.js';
 import { timeframeToMs } from '../market/timeframe.js';
 import type { Broker, FillEvent, OrderRequest, OrderStatus } from './broker.js';
@@ -130,6 +132,9 @@ interface Replay {
 /** Where a run failed: between bars (the feed, a bad bar), or in a bar's features, the broker's bar, or the step. */
 type ErrorPhase = 'feed' | 'features' | 'broker' | 'step';
 
+/** The journals of the runners running now: one journal takes one runner. */
+const journalsInUse = new WeakSet<Journal>();
+
 /** The journal format this runner writes. */
 const JOURNAL_VERSION = 2;
 
@@ -137,11 +142,11 @@ const JOURNAL_VERSION = 2;
 class ReplayedError extends Error {}
 
 let lastRunMs = Number.NEGATIVE_INFINITY;
-/** A run id: the start time in ms, base 36, above every id this process made before (8 characters until 2059). */
+/** A run id: the start time in ms, base 36, 8 characters (until 2059), above every id this process made before. */
 function runId(nowMs: number): string {
   const ms = Math.max(Number.isFinite(nowMs) && nowMs >= 0 ? Math.floor(nowMs) : 0, lastRunMs + 1);
   lastRunMs = ms;
-  return ms.toString(36);
+  return ms.toString(36).padStart(8, '0');
 }
 
 const errorName = (e: unknown): string => (e instanceof Error ? e.name : 'Error');
@@ -232,6 +237,7 @@ export class LiveRunner {
   #phase: ErrorPhase = 'feed'; // where in a bar the runner is: an error is journaled with it
   #brokerBar = -1; // the last bar the broker was given
   #operatorKill: string | undefined; // a kill() of the operator: a restart's replay keeps it
+  #lostExit = false; // an exit of the journal's last bar the crash kept from the exchange: the restart flattens
 
   /**
    * @param options - see {@link LiveRunnerOptions}.
@@ -280,8 +286,8 @@ export class LiveRunner {
     else if (j === undefined) this.#journal = undefined;
     else if (j === null || typeof j !== 'object' || typeof j.read !== 'function' || typeof j.append !== 'function' || typeof j.close !== 'function') fail('journal', 'a file path or a Journal { read, append, close }', j);
     else this.#journal = j;
-    if (this.#journal !== undefined && this.broker.paper !== true && (typeof this.broker.restoreBook !== 'function' || typeof this.broker.restoreFill !== 'function' || typeof this.broker.fillsOf !== 'function')) {
-      fail('broker', 'a broker with restoreBook, restoreFill and fillsOf to restart from a journal (its book is outside this process)', this.broker);
+    if (this.#journal !== undefined && this.broker.paper !== true && (typeof this.broker.saveBook !== 'function' || typeof this.broker.restoreBook !== 'function' || typeof this.broker.restoreFill !== 'function' || typeof this.broker.fillsOf !== 'function')) {
+      fail('broker', 'a broker with saveBook, restoreBook, restoreFill and fillsOf to restart from a journal (its book is outside this process)', this.broker);
     }
     this.#history = new BarHistory(timeframe, feed.symbol ?? options.history?.symbol ?? '', options.history);
     const historyBars = this.#history.length;
@@ -306,6 +312,7 @@ export class LiveRunner {
       timeframeMs,
       decide,
       rebalance,
+      dust: this.#dustOf(this.broker),
       onDecision: (index, signal, target) => this.#emit({ type: 'signal', index, timestamp: this.#history.timestamps[index] as number, signal, target }),
     });
   }
@@ -355,7 +362,10 @@ export class LiveRunner {
    */
   async run(): Promise<LiveResult> {
     if (this.#started) throw new TradegymError('LiveRunner.run: a runner runs once; make a new one');
+    const journal = this.#journal;
+    if (journal !== undefined && journalsInUse.has(journal)) throw new TradegymError('LiveRunner.run: its journal is in use by another running LiveRunner: one journal takes one runner');
     this.#started = true;
+    if (journal !== undefined) journalsInUse.add(journal);
     const unsubscribe = this.broker.onFill((f) => this.#onFill(f));
     let error: unknown;
     try {
@@ -399,6 +409,7 @@ export class LiveRunner {
     } catch (e) {
       error ??= e;
     }
+    if (journal !== undefined) journalsInUse.delete(journal);
     unsubscribe();
     error ??= this.#fault;
     this.#stopReason = error !== undefined ? 'error' : this.#killed !== undefined ? 'kill-switch' : 'feed-ended';
@@ -504,7 +515,8 @@ export class LiveRunner {
       const traded = firstBar >= 0;
       // a version 1 journal has no run id (its ids are <prefix><bar>-<n>) and no first book
       this.#run = traded ? (origin?.run ?? '') : (origin?.run ?? runId(this.#now()));
-      const book = this.broker.account.snapshot();
+      // the book the run starts from: paper, its account's; an exchange's, what its broker needs to start there again
+      const book = paper ? this.broker.account.snapshot() : (this.broker.saveBook as () => Readonly<Record<string, unknown>>).call(this.broker);
       const first = traded ? origin?.book : book;
       if (traded && first !== undefined) {
         if (!paper) (this.broker.restoreBook as (s: Readonly<Record<string, unknown>>) => void).call(this.broker, first);
@@ -580,10 +592,12 @@ export class LiveRunner {
         this.#brokerBar = b;
       }
       this.#quiet = false;
-      if (failed === undefined && unflattened) {
-        // the crash came between a failure and its flatten: this run flattens (journaled), then trades on
-        this.#killed = 'error';
-        await this.#flatten('error');
+      if (failed === undefined && (unflattened || this.#lostExit)) {
+        // the crash came between a failure and its flatten, or kept an exit from the exchange: this
+        // run closes the position (journaled), then trades on
+        const why = unflattened ? 'error' : 'an exit the crash kept from the exchange';
+        this.#killed = why;
+        await this.#flatten(why);
         this.#killed = this.#operatorKill;
       }
       this.#emit({ type: 'recovery', index: this.#index, bars: r.bars, orders: r.orders, resolved: this.#resolved, position: this.broker.account.positions[0] as number });
@@ -615,11 +629,14 @@ export class LiveRunner {
         return rec;
       }
     }
-    // the journal ends here (the crash): what follows is done and journaled as in a live run
+    // the journal ends here (the crash): what follows is done, told and journaled as in a live
+    // run (told again, maybe: the process may have told it before the journal held it)
     this.#replay = undefined;
+    this.#quiet = false;
     for (const f of r.fills.splice(0)) {
       if (this.#fillIds.has(f.fillId ?? '')) continue;
       if (f.fillId !== undefined) this.#fillIds.add(f.fillId);
+      this.#emit({ type: 'fill', ...f });
       this.#write({ type: 'fill', fill: { ...f } }).catch(() => undefined);
     }
     if (!this.broker.paper) this.#pastBar = true;
@@ -679,6 +696,7 @@ export class LiveRunner {
       if (f.fillId === undefined) throw new RecoveryError(`broker.fillsOf(${JSON.stringify(id)}) gave a fill without a fillId: it cannot be booked once`);
       if (this.#fillIds.has(f.fillId)) continue;
       this.#fillIds.add(f.fillId);
+      this.#emit({ type: 'fill', ...f });
       await this.#write({ type: 'fill', fill: { ...f } });
       (broker.restoreFill as (f: FillEvent) => void).call(broker, f);
     }
@@ -796,8 +814,10 @@ export class LiveRunner {
     await this.#write({ type: 'intent', order });
     let status: OrderStatus;
     if (this.#pastBar) {
-      // a past bar's decision found unplaced at a restart: never placed late
+      // a past bar's decision found unplaced at a restart: never placed late (an exit's closing is
+      // still wanted: the restart flattens once the replay is settled)
       status = { clientOrderId: order.clientOrderId, state: 'rejected', filledUnits: 0, averagePrice: Number.NaN, message: 'not placed: the process stopped before placing it' };
+      if (order.type === 'exit') this.#lostExit = true;
     } else status = await this.broker.submit(order);
     await this.#write({ type: 'status', status });
     this.#openOrder = status.state === 'open' ? order.clientOrderId : undefined;
@@ -894,6 +914,12 @@ export class LiveRunner {
     return b;
   }
 
+  #dustOf(b: Broker): number {
+    const dust = b.dust ?? 0;
+    if (typeof dust !== 'number' || !(dust >= 0) || dust === Infinity) fail('broker.dust', 'a finite number >= 0 (units no order can trade)', dust);
+    return dust;
+  }
+
   #executionOf(o: LiveRunnerOptions): 'next-open' | 'close' {
     const own = o.broker instanceof PaperBroker ? o.broker.execution : undefined;
     const asked = o.execution === undefined ? undefined : requireOneOf('execution', o.execution, ['next-open', 'close']);
@@ -917,6 +943,13 @@ export class LiveRunner {
     if (typeof size !== 'number' || !(size > 0) || !Number.isFinite(size)) fail('strategy.positionSize', 'a finite number > 0', size);
     if (size > acct.maxLeverage) fail('strategy.positionSize', `<= account.maxLeverage (${acct.maxLeverage})`, size);
     const space = actionSpaceOf(scheme, longOnly);
+    // an agent of this library knows the spaces it was trained in: a window or scheme not its own is refused now, not mid-run
+    const trained = (agent as { env?: { singleObservationSpace?: unknown; singleActionSpace?: unknown } }).env;
+    const acts = trained?.singleActionSpace;
+    if (acts instanceof Space && !acts.equals(space)) fail('strategy.actionScheme', `the scheme the agent was trained with (its actions are ${String(acts)}; '${scheme}'${longOnly ? ' with longOnly' : ''} gives ${String(space)})`, scheme);
+    const sees = trained?.singleObservationSpace;
+    const obsSize = windowSize * s.features.names.length + ACCOUNT_FEATURES;
+    if (sees instanceof Box && sees.size !== obsSize) fail('strategy.windowSize', `the agent's window: its observations hold ${sees.size} numbers, ${s.features.names.length} features × windowSize + ${ACCOUNT_FEATURES} account features hold ${obsSize}`, windowSize);
     const actor = episodeActor<number | Float32Array | Int32Array>(agent as { predict(o: Float32Array): unknown });
     const decide = (t: number): number => {
       const obs = (this.#observer as WindowObserver).observe(acct, this.#history.close[t] as number, t);

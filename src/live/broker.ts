@@ -92,6 +92,11 @@ export interface Broker {
   /** The ledger the fills go through. */
   readonly account: Account;
   /**
+   * Units of a position no order can trade (an exchange's dust, below its minimum amount): the
+   * runner's stops and exits take a position of at most this as flat (default 0).
+   */
+  readonly dust?: number;
+  /**
    * Bar `index` has closed: orders waiting for its open fill there (paper), or the exchange's
    * fills and order states are brought up to date (live).
    */
@@ -119,11 +124,17 @@ export interface Broker {
    */
   fillsOf?(clientOrderId: string, index: number): Promise<readonly FillEvent[]>;
   /**
-   * (A broker whose book lives outside this process.) Puts the account back to the book the
-   * run first started from (an `Account.snapshot()` the journal kept), before a restarted runner
-   * replays the journaled fills into it with `restoreFill`.
+   * (A broker whose book lives outside this process.) The book as it stands, as plain data (the
+   * account's snapshot and whatever else `restoreBook` needs): a runner keeps it in its journal
+   * when a run first starts.
    */
-  restoreBook?(snapshot: Readonly<Record<string, unknown>>): void;
+  saveBook?(): Readonly<Record<string, unknown>>;
+  /**
+   * (A broker whose book lives outside this process.) Puts the book back to one `saveBook` gave
+   * (the run's first, from the journal), before a restarted runner replays the journaled fills
+   * into it with `restoreFill`.
+   */
+  restoreBook?(book: Readonly<Record<string, unknown>>): void;
   /**
    * (A broker whose book lives outside this process.) Books a fill an earlier process journaled
    * into `account` as it was, without contacting the exchange and without telling listeners (a

@@ -182,9 +182,11 @@ export interface CcxtBrokerOptions {
   /** The spot market, e.g. `'BTC/USDT'`: the position is the base balance, the cash the quote balance. */
   readonly symbol: string;
   /**
-   * The start of every client order id this broker places (default `'tg-'`, as the runner's
-   * `orderIdPrefix`): an order submitted with another id is refused, and open orders without it
-   * are someone else's (left alone). Make it unique per strategy on one account.
+   * The start of every client order id this broker places (default `'tg-'`; 1 to 12 letters,
+   * digits or `. _ : -`): ids are a `LiveRunner`'s `<prefix><run>-<bar>-<n>` (at most 36
+   * characters, Binance's limit, up to bar 9,999,999). An order submitted with another id is
+   * refused, and open orders whose id is not of that form are someone else's (left alone). Make
+   * it unique per strategy on one account (`'btc1-'`, `'eth1-'`).
    */
   readonly clientOrderIdPrefix?: string;
   /** Consecutive transient failures of one call before the broker gives up with a {@link CcxtBrokerError} (default 5). */
@@ -245,7 +247,8 @@ export function resolveBrokerOptions(options: CcxtBrokerOptions): BrokerConfig {
   if (missing !== undefined) fail('exchange', `a ccxt exchange instance with ${missing} (new ccxt.binance({ apiKey, secret }), ...)`, exchange);
   if (typeof symbol !== 'string' || !/^[^/]+\/[^/:]+$/.test(symbol)) fail('symbol', "a spot market symbol such as 'BTC/USDT'", symbol);
   const prefix = options.clientOrderIdPrefix ?? 'tg-';
-  if (typeof prefix !== 'string' || !/^[A-Za-z0-9._:-]{1,20}$/.test(prefix)) fail('clientOrderIdPrefix', 'a string of 1 to 20 letters, digits or . _ : -', prefix);
+  // with a LiveRunner's <run 8>-<bar>-<n> (up to 7 digits each), an id stays within Binance's 36 characters
+  if (typeof prefix !== 'string' || !/^[A-Za-z0-9._:-]{1,12}$/.test(prefix)) fail('clientOrderIdPrefix', 'a string of 1 to 12 letters, digits or . _ : -', prefix);
   const cashBuffer: unknown = options.cashBuffer ?? 0.01;
   if (typeof cashBuffer !== 'number' || !(cashBuffer >= 0 && cashBuffer < 1)) fail('cashBuffer', 'a fraction in [0, 1) (the share of the cash a buy leaves unspent)', cashBuffer);
   return {

@@ -347,7 +347,7 @@ export function fileJournal(path: string, options: FileJournalOptions = {}): Jou
     const dir = p.dirname(path);
     await fs.mkdir(dir, { recursive: true });
     if (lock) {
-      await takeLock(fs, lockPath);
+      await takeLock(fs, p.resolve(lockPath));
       locked = true;
     }
     const existed = await fs.stat(path).then(
@@ -369,6 +369,7 @@ export function fileJournal(path: string, options: FileJournalOptions = {}): Jou
       await handle?.close();
       handle = undefined;
       if (locked) await fs.rm(lockPath, { force: true });
+      if (locked) heldLocks.delete(p.resolve(lockPath));
       locked = false;
       throw e;
     }
@@ -406,7 +407,7 @@ export function fileJournal(path: string, options: FileJournalOptions = {}): Jou
       await handle?.close();
       handle = undefined;
       if (locked) await parts().fs.rm(lockPath, { force: true });
-      if (locked) heldLocks.delete(lockPath);
+      if (locked) heldLocks.delete(parts().path.resolve(lockPath));
       locked = false;
     },
   };
@@ -423,21 +424,27 @@ const heldLocks = new Set<string>();
 async function takeLock(fs: typeof FsPromises, lockPath: string): Promise<void> {
   const pid = (globalThis as { process?: { pid: number } }).process?.pid ?? 0;
   if (heldLocks.has(lockPath)) throw new TradegymError(`fileJournal: ${lockPath} is held by this process already: one journal takes one live runner`);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await fs.writeFile(lockPath, String(pid), { flag: 'wx' });
-      heldLocks.add(lockPath);
-      return;
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'EEXIST') throw e;
+  // reserved before the first await: two journals of this process opening at once, one wins
+  heldLocks.add(lockPath);
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await fs.writeFile(lockPath, String(pid), { flag: 'wx' });
+        return;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'EEXIST') throw e;
+      }
+      const holder = Number(await fs.readFile(lockPath, 'utf8').catch(() => ''));
+      if (Number.isSafeInteger(holder) && holder > 0 && holder !== pid && isAlive(holder)) {
+        throw new TradegymError(`fileJournal: ${lockPath} is held by process ${holder}, which is running: one journal takes one live process (stop it, or remove the lock if it is not a runner)`);
+      }
+      await fs.rm(lockPath, { force: true }); // left by a process that died
     }
-    const holder = Number(await fs.readFile(lockPath, 'utf8').catch(() => ''));
-    if (Number.isSafeInteger(holder) && holder > 0 && holder !== pid && isAlive(holder)) {
-      throw new TradegymError(`fileJournal: ${lockPath} is held by process ${holder}, which is running: one journal takes one live process (stop it, or remove the lock if it is not a runner)`);
-    }
-    await fs.rm(lockPath, { force: true }); // left by a process that died
+    throw new TradegymError(`fileJournal: could not take the lock ${lockPath}`);
+  } catch (e) {
+    heldLocks.delete(lockPath);
+    throw e;
   }
-  throw new TradegymError(`fileJournal: could not take the lock ${lockPath}`);
 }
 
 function isAlive(pid: number): boolean {

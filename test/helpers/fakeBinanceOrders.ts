@@ -108,6 +108,16 @@ const onGrid = (x: number, step: number): boolean => Math.abs(x / step - steps(x
 const clean = (x: number): number => Math.round(x * 1e10) / 1e10;
 const str = (x: number): string => clean(x).toFixed(8);
 
+/**
+ * How far a book made from this fake's answers may be from its USDT balance: the API gives each
+ * trade's price and fee to 8 decimals (`str`) while the balances move by the exact ones (to
+ * 1e-10), so each trade's quote may differ by up to qty * 0.5e-8, and a sell's USDT fee by 0.5e-8
+ * (a buy's fee is in BTC, a multiple of 1e-8: exact). @returns that bound, in USDT.
+ */
+export function cashSlack(state: FakeState): number {
+  return state.trades.reduce((s, t) => s + t.qty * 0.5e-8 + (t.commissionAsset === 'USDT' ? 0.5e-8 : 0) + 1e-9, 0);
+}
+
 /** Binance's answer for an order. */
 function orderJson(o: FakeOrder, trades: readonly FakeTrade[]) {
   const mine = trades.filter((t) => t.orderId === o.orderId);

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, TradegymError } from '../../src/core/errors.js';
 import { Account } from '../../src/envs/trading/Account.js';
-import { RegimeGenerator, type StrategyContext } from '../../src/index.js';
+import { RegimeGenerator, type MarketData, type StrategyContext } from '../../src/index.js';
 import type { FillEvent, OrderRequest } from '../../src/live/broker.js';
 import { CcxtBroker, CcxtBrokerError } from '../../src/live/CcxtBroker.js';
 import type { CcxtBrokerEvent, CcxtBrokerOptions } from '../../src/live/ccxtBrokerOptions.js';
@@ -104,7 +104,7 @@ describe('CcxtBroker: market orders, exits and the book', () => {
     await broker.onBar(bar(100), 0);
     await expect(broker.submit(order('tg-0-0', 'market', -1))).rejects.toThrow(/^order\.target must be a fraction of equity in \[0, 1\] on the spot market BTC\/USDT \(no shorts, no leverage\), got -1$/);
     await expect(broker.submit(order('tg-0-0', 'market', 1.5))).rejects.toThrow(/order\.target must be a fraction of equity in \[0, 1\].*got 1\.5/);
-    await expect(broker.submit(order('bot-0-0', 'market', 1))).rejects.toThrow(/order\.clientOrderId must be an id starting with the broker's clientOrderIdPrefix \('tg-'\), got "bot-0-0"/);
+    await expect(broker.submit(order('bot-0-0', 'market', 1))).rejects.toThrow(/order\.clientOrderId must be an id <prefix>\[<run>-\]<bar>-<n> with the broker's clientOrderIdPrefix \('tg-'\).*got "bot-0-0"/);
     await expect(broker.submit(order('tg-0-0', 'limit', 1))).rejects.toThrow(/order\.price must be a finite number > 0 for a limit order, got NaN/);
   });
 });
@@ -432,7 +432,7 @@ describe('CcxtBroker: restoreBook, fillsOf, trades without fetchOrderTrades', ()
     const { fake, broker, fills } = await halfFilledRestart();
     const acct = broker.account;
     const first = new Account({ initialCash: 10_000 });
-    broker.restoreBook(first.snapshot());
+    broker.restoreBook({ account: first.snapshot(), fillIds: [] });
     expect(broker.account).toBe(acct); // the same object, put back
     expect(acct.snapshot()).toEqual(first.snapshot());
     expect([acct.cash, acct.positions[0]]).toEqual([10_000, 0]);
@@ -455,7 +455,7 @@ describe('CcxtBroker: restoreBook, fillsOf, trades without fetchOrderTrades', ()
 
   it('after restoreBook, a poll books the fills no journal restored, as start(book) would', async () => {
     const { fake, broker, fills } = await halfFilledRestart();
-    broker.restoreBook(new Account({ initialCash: 10_000 }).snapshot());
+    broker.restoreBook({ account: new Account({ initialCash: 10_000 }).snapshot(), fillIds: [] });
     // nothing new fills at 10,001, but the two parts filled before are not in the book: booked now
     await broker.onBar(bar(10_001), 0);
     expect(fills.map((f) => [f.fillId, f.units, f.position])).toEqual([['5000', 0.25, 0.25], ['5001', 0.25, 0.5]]);
@@ -476,7 +476,7 @@ describe('CcxtBroker: restoreBook, fillsOf, trades without fetchOrderTrades', ()
     await ex.createOrder('BTC/USDT', 'market', 'buy', 20, undefined, { clientOrderId: 'tg-1-0' });
     const { broker } = await brokerOn(fake);
     expect(await broker.status('tg-0-0')).toMatchObject({ state: 'filled', filledUnits: 30 }); // looked up before
-    broker.restoreBook(new Account({ initialCash: 10_000 }).snapshot());
+    broker.restoreBook({ account: new Account({ initialCash: 10_000 }).snapshot(), fillIds: [] });
     expect(await broker.status('tg-1-0')).toMatchObject({ state: 'filled', filledUnits: 20 }); // and after
     for (const id of ['tg-0-0', 'tg-1-0']) for (const f of await broker.fillsOf(id, 0)) broker.restoreFill(f);
     // both booked: 30 + 20 BTC for 3,000 + 2,000 USDT
@@ -486,18 +486,18 @@ describe('CcxtBroker: restoreBook, fillsOf, trades without fetchOrderTrades', ()
   it('restoreBook is refused with a TradegymError before start() and after the first onBar, cancel or restoreFill', async () => {
     const snap = new Account({ initialCash: 10_000 }).snapshot();
     const unstarted = new CcxtBroker({ exchange: binanceAt('http://127.0.0.1:9'), symbol: 'BTC/USDT' });
-    expect(() => unstarted.restoreBook(snap)).toThrow(TradegymError);
-    expect(() => unstarted.restoreBook(snap)).toThrow(/^CcxtBroker\.restoreBook: call await broker\.start\(\) first/);
+    expect(() => unstarted.restoreBook({ account: snap, fillIds: [] })).toThrow(TradegymError);
+    expect(() => unstarted.restoreBook({ account: snap, fillIds: [] })).toThrow(/^CcxtBroker\.restoreBook: call await broker\.start\(\) first/);
     const { fake, broker } = await setup({ balances: { USDT: 10_000 }, price: 100 });
     await broker.onBar(bar(100), 0);
     await broker.submit(order('tg-0-0', 'market', 0.5)); // 50 BTC, 49.95 received
-    expect(() => broker.restoreBook(snap)).toThrow(/^CcxtBroker\.restoreBook: call it right after start\(\), before onBar, submit, cancel or restoreFill \(a restart's first step\), not after onBar$/);
+    expect(() => broker.restoreBook({ account: snap, fillIds: [] })).toThrow(/^CcxtBroker\.restoreBook: call it right after start\(\), before onBar, submit, cancel or restoreFill \(a restart's first step\), not after onBar$/);
     expect(broker.account.positions[0]).toBeCloseTo(49.95, 12); // unchanged
     const fill = { clientOrderId: 'tg-0-0', index: 0, timestamp: T0, units: 1, price: 100, fee: 0, position: 1, fillId: 'x' };
     for (const [step, go] of [['cancel', (b: CcxtBroker) => b.cancel('tg-0-0')], ['restoreFill', (b: CcxtBroker) => b.restoreFill(fill)]] as const) {
       const other = (await brokerOn(fake, {}, { cash: 10_000, position: 0, price: 100 })).broker;
       await go(other);
-      expect(() => other.restoreBook(snap)).toThrow(new RegExp(`not after ${step}$`));
+      expect(() => other.restoreBook({ account: snap, fillIds: [] })).toThrow(new RegExp(`not after ${step}$`));
     }
   });
 
@@ -505,13 +505,13 @@ describe('CcxtBroker: restoreBook, fillsOf, trades without fetchOrderTrades', ()
     // 5,000 USDT and 60 BTC at 100: equity, the initial cash start() took, 11,000
     const { broker } = await setup({ balances: { USDT: 5000, BTC: 60 }, price: 100 });
     const two = new Account({ initialCash: 10_000, assets: 2 }).snapshot();
-    expect(() => broker.restoreBook(two)).toThrow(InvalidArgumentError);
-    expect(() => broker.restoreBook(two)).toThrow(/^snapshot\.config\.assets must be 1 \(this account's assets\), got 2$/);
-    expect(() => broker.restoreBook(new Account({ initialCash: 10_000, fee: 10 }).snapshot())).toThrow(/^snapshot\.config\.fee must be 0 \(this account's fee\), got 10$/);
+    expect(() => broker.restoreBook({ account: two, fillIds: [] })).toThrow(InvalidArgumentError);
+    expect(() => broker.restoreBook({ account: two, fillIds: [] })).toThrow(/^snapshot\.config\.assets must be 1 \(this account's assets\), got 2$/);
+    expect(() => broker.restoreBook({ account: new Account({ initialCash: 10_000, fee: 10 }).snapshot(), fillIds: [] })).toThrow(/^snapshot\.config\.fee must be 0 \(this account's fee\), got 10$/);
     expect([broker.account.cash, broker.account.positions[0], broker.account.initialCash]).toEqual([5000, 60, 11_000]);
     // a refusal is not a step; a first book of another initial cash is taken (a mirror's initial
     // cash is the equity start() found: it stays, and nothing reads it)
-    broker.restoreBook(new Account({ initialCash: 10_000 }).snapshot());
+    broker.restoreBook({ account: new Account({ initialCash: 10_000 }).snapshot(), fillIds: [] });
     expect([broker.account.cash, broker.account.positions[0], broker.account.initialCash]).toEqual([10_000, 0, 11_000]);
   });
 
@@ -556,14 +556,10 @@ describe('CcxtBroker: restoreBook, fillsOf, trades without fetchOrderTrades', ()
 });
 
 describe('CcxtBroker under a LiveRunner', () => {
-  it('trades a replay end to end: the exchange ends holding what the account says', async () => {
-    const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 240, seed: 5 });
-    const fake = await start({ balances: { USDT: 10_000 }, price: data.close[0] as number });
-    cleanup = fake.close;
-    const { broker } = await brokerOn(fake);
-    // the exchange trades at each bar's close while the runner decides at it
+  /** A replay during which the exchange trades at each bar's close, while the runner decides at it. */
+  const closingFeed = (fake: FakeOrdersServer, data: MarketData): Feed => {
     const replay = new ReplayFeed(data);
-    const feed: Feed = {
+    return {
       timeframe: replay.timeframe,
       symbol: 'BTC/USDT',
       close: () => replay.close(),
@@ -575,13 +571,21 @@ describe('CcxtBroker under a LiveRunner', () => {
         }
       },
     };
-    // long above the 20-bar mean (80 % of equity), flat below
-    const strategy = ({ index, data: d }: StrategyContext) => {
-      if (index < 20) return 0;
-      let s = 0;
-      for (let k = index - 19; k <= index; k++) s += d.close[k] as number;
-      return (d.close[index] as number) > s / 20 ? 0.8 : 0;
-    };
+  };
+  // long above the 20-bar mean (80 % of equity), flat below
+  const strategy = ({ index, data: d }: StrategyContext) => {
+    if (index < 20) return 0;
+    let s = 0;
+    for (let k = index - 19; k <= index; k++) s += d.close[k] as number;
+    return (d.close[index] as number) > s / 20 ? 0.8 : 0;
+  };
+
+  it('trades a replay end to end: the exchange ends holding what the account says', async () => {
+    const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 240, seed: 5 });
+    const fake = await start({ balances: { USDT: 10_000 }, price: data.close[0] as number });
+    cleanup = fake.close;
+    const { broker } = await brokerOn(fake);
+    const feed = closingFeed(fake, data);
     const fills: FillEvent[] = [];
     const runner = new LiveRunner({ feed, strategy, broker, realOrders: true, closeAtEnd: true, onEvent: (e) => e.type === 'fill' && fills.push(e) });
     const result = await runner.run();
@@ -597,6 +601,29 @@ describe('CcxtBroker under a LiveRunner', () => {
     expect(broker.account.cash).toBeCloseTo(held.USDT, 6);
     const sumFees = fake.state.trades.reduce((s, t) => s + (t.commissionAsset === 'BTC' ? t.commission * t.price : t.commission), 0);
     expect(broker.account.feesPaid).toBeCloseTo(sumFees, 6);
+  });
+
+  it("takes the dust an exit leaves (below the market's minimum amount) as flat: no stop fires on it", async () => {
+    const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 240, seed: 5 });
+    const fake = await start({ balances: { USDT: 10_000 }, price: data.close[0] as number });
+    cleanup = fake.close;
+    const { broker } = await brokerOn(fake);
+    expect(broker.dust).toBe(1e-5); // the fake's LOT_SIZE minQty
+    const exits: { position: number; status: string | undefined }[] = [];
+    const runner: LiveRunner = new LiveRunner({
+      feed: closingFeed(fake, data),
+      strategy,
+      broker,
+      realOrders: true,
+      risk: { stopLoss: 0.005 },
+      closeAtEnd: true,
+      onEvent: (e) => e.type === 'order' && e.order.type === 'exit' && exits.push({ position: runner.account.positions[0] as number, status: e.status.message }),
+    });
+    await runner.run();
+    // stops fired, and each sold a position: none was the dust of a buy's fee in BTC
+    expect(exits.length).toBeGreaterThan(0);
+    expect(exits.filter((x) => x.status !== undefined)).toEqual([]);
+    expect(Math.abs(balances(fake).BTC)).toBeLessThan(1e-5);
   });
 
   it("takes the broker's clientOrderIdPrefix as the runner's order id prefix, and refuses another", async () => {
@@ -626,7 +653,9 @@ describe('CcxtBroker options and misuse', () => {
     [{ ...base, exchange: { loadMarkets: () => undefined, market: () => undefined } }, /exchange must be a ccxt exchange instance with amountToPrecision \(new ccxt\.binance/],
     [{ ...base, symbol: 'BTCUSDT' }, /symbol must be a spot market symbol such as 'BTC\/USDT', got "BTCUSDT"/],
     [{ ...base, symbol: 'BTC/USDT:USDT' }, /symbol must be a spot market symbol/],
-    [{ ...base, clientOrderIdPrefix: '' }, /clientOrderIdPrefix must be a string of 1 to 20 letters/],
+    [{ ...base, clientOrderIdPrefix: '' }, /clientOrderIdPrefix must be a string of 1 to 12 letters/],
+    // 13 characters: with a runner's <run 8>-<bar>-<n> an id could pass Binance's 36
+    [{ ...base, clientOrderIdPrefix: 'abcdefghijkl-' }, /^clientOrderIdPrefix must be a string of 1 to 12 letters, digits or \. _ : -, got "abcdefghijkl-"$/],
     [{ ...base, retries: -1 }, /retries must be an integer >= 0, got -1/],
     [{ ...base, backoff: { factor: 0.5 } }, /backoff\.factor must be a finite number >= 1, got 0\.5/],
     [{ ...base, backoff: { jitter: 1 } }, /backoff\.jitter is not a known option/],

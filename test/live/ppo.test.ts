@@ -34,4 +34,20 @@ describe('a PPO agent on a replay', () => {
     expect(live.trades).toEqual(expected.trades);
     expect(Object.is(live.fees, expected.fees)).toBe(true);
   }, 120_000);
+
+  it('refuses, when the runner is built, a window or an action scheme other than the agent was trained with', async () => {
+    await useBackend('cpu');
+    const { data } = RegimeGenerator.preset('crypto-15m').generate({ numSamples: 300, seed: 2 });
+    const frame = new FeaturePipeline(['logReturns', 'rsi']).compute(data).dropWarmup();
+    // trained on 8 rows of 2 features plus the 4 account features (20 numbers), discrete-3
+    const ppo = new PPO(new TradingEnv({ features: frame, windowSize: 8, actionScheme: 'discrete-3' }), { nSteps: 64, batchSize: 32, seed: 1 });
+    try {
+      const make = (windowSize: number, actionScheme: 'discrete-3' | 'discrete-4') => () => new LiveRunner({ feed: new ReplayFeed(frame.bars), strategy: { agent: ppo, features: replayFeatures(frame), windowSize, actionScheme } });
+      expect(make(8, 'discrete-4')).toThrow(/^strategy\.actionScheme must be the scheme the agent was trained with \(its actions are Discrete\(3\); 'discrete-4' gives Discrete\(4\)\), got "discrete-4"$/);
+      expect(make(12, 'discrete-3')).toThrow(/^strategy\.windowSize must be the agent's window: its observations hold 20 numbers, 2 features × windowSize \+ 4 account features hold 28, got 12$/);
+      expect(make(8, 'discrete-3')).not.toThrow();
+    } finally {
+      ppo.dispose();
+    }
+  });
 });

@@ -9,7 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { Account, backtest, DataValidationError, FeaturePipeline, InvalidArgumentError, RegimeGenerator, type MarketData, type RiskOptions, type StrategyContext } from '../../src/index.js';
 import type { BrokerSnapshot, FillEvent, OrderRequest, OrderStatus } from '../../src/live/broker.js';
 import { LiveRunner, ReplayFeed, replayFeatures, type Bar, type Broker, type Feed, type LiveEvent, type LiveResult } from '../../src/live/index.js';
-import { memoryJournal, ReconciliationError, RecoveryError, type Journal, type JournalRecord } from '../../src/live/journal.js';
+import { fileJournal, memoryJournal, ReconciliationError, RecoveryError, type Journal, type JournalRecord } from '../../src/live/journal.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBars } from '../helpers/randomBars.js';
 import { meanCross } from '../helpers/strategies.js';
 
@@ -339,6 +342,24 @@ describe('a paper run restarted from its journal cut after any record', () => {
     intentsOnce(await j.read());
   });
 
+  it('refuses a second runner on a journal in use, in one process: the same Journal, or the same file', async () => {
+    const journal = memoryJournal();
+    const a = new LiveRunner({ feed: new ReplayFeed(data), strategy: meanCross(8), journal });
+    const b = new LiveRunner({ feed: new ReplayFeed(data), strategy: meanCross(8), journal });
+    const [ra, rb] = await Promise.allSettled([a.run(), b.run()]);
+    expect(ra.status).toBe('fulfilled');
+    expect(rb.status === 'rejected' && String(rb.reason)).toMatch(/its journal is in use by another running LiveRunner/);
+    intentsOnce(await journal.read());
+    const file = join(mkdtempSync(join(tmpdir(), 'tg-two-')), 'run.journal');
+    const [fa, fb] = await Promise.allSettled([new LiveRunner({ feed: new ReplayFeed(data), strategy: meanCross(8), journal: file }).run(), new LiveRunner({ feed: new ReplayFeed(data), strategy: meanCross(8), journal: file }).run()]);
+    expect([fa.status, fb.status].sort()).toEqual(['fulfilled', 'rejected']);
+    const reason = fa.status === 'rejected' ? fa.reason : fb.status === 'rejected' ? fb.reason : undefined;
+    expect(String(reason)).toMatch(/is held by this process already: one journal takes one live runner/);
+    const again = fileJournal(file);
+    intentsOnce(await again.read());
+    await again.close();
+  });
+
   it('refuses a restart whose paper account starts from another book than the journal\'s run', async () => {
     const journal = memoryJournal();
     await new LiveRunner({ feed: new ReplayFeed(data), strategy: meanCross(8), account: { fee: 10 }, journal }).run();
@@ -386,7 +407,7 @@ describe('a paper run restarted from its journal cut after any record', () => {
     expect(() => new LiveRunner({ feed, strategy: meanCross(8), journal: 5 as unknown as string })).toThrow(InvalidArgumentError);
     expect(() => new LiveRunner({ feed, strategy: meanCross(8), journal: '' })).toThrow('journal must be a non-empty file path or a Journal, got ""');
     const outside = { paper: false, account: new LiveRunner({ feed, strategy: meanCross(8) }).account, onBar: async () => {}, submit: async () => ({}), cancel: async () => undefined, status: async () => undefined, onFill: () => () => {} } as unknown as Broker;
-    expect(() => new LiveRunner({ feed, strategy: meanCross(8), broker: outside, realOrders: true, journal: memoryJournal() })).toThrow(/broker must be a broker with restoreBook, restoreFill and fillsOf/);
+    expect(() => new LiveRunner({ feed, strategy: meanCross(8), broker: outside, realOrders: true, journal: memoryJournal() })).toThrow(/broker must be a broker with saveBook, restoreBook, restoreFill and fillsOf/);
   });
 });
 
@@ -484,8 +505,12 @@ class ExchangeBroker implements Broker {
     return this.#x.orders[id]?.fills ?? [];
   }
 
-  restoreBook(snapshot: Readonly<Record<string, unknown>>): void {
-    this.account.restore(snapshot);
+  saveBook(): Readonly<Record<string, unknown>> {
+    return { account: this.account.snapshot() };
+  }
+
+  restoreBook(book: Readonly<Record<string, unknown>>): void {
+    this.account.restore(book['account']);
   }
 
   restoreFill(f: FillEvent): void {
@@ -664,6 +689,54 @@ describe('a run through an exchange restarted from its journal', () => {
     });
   });
 
+  it("a crash right after a flatten record (its exit never sent): the restart sends it once the replay is settled", async () => {
+    // killed by the operator at bar 20 while long
+    const state = freshExchange(data.open[0] as number);
+    const full = memoryJournal();
+    const after: ExchangeState[] = [];
+    const first: LiveRunner = make(watchedJournal(full, state, [], after), new ExchangeBroker(state), (e) => e.type === 'bar' && e.index === 20 && first.kill('operator'));
+    await first.run();
+    const records = await full.read();
+    const f = records.findIndex((r) => r.type === 'flatten');
+    expect(f).toBeGreaterThan(0);
+    const exchange = structuredClone(after[f]) as ExchangeState;
+    expect(exchange.position).toBeGreaterThan(0); // the exit had not been sent
+    const events: LiveEvent[] = [];
+    const journal = memoryJournal(records.slice(0, f + 1));
+    await make(journal, new ExchangeBroker(exchange), (e) => events.push(e)).run();
+    const rs = await journal.read();
+    // the replayed exit is journaled as not placed, then the restart's own flatten sends one
+    const exits = rs.slice(f + 1).flatMap((q) => (q.type === 'intent' && q.order.type === 'exit' && q.order.reason === 'kill-switch' ? [q.order.clientOrderId] : []));
+    expect(exits.length).toBe(2);
+    expect(rs.find((q) => q.type === 'status' && q.status.clientOrderId === exits[0])).toMatchObject({ status: { state: 'rejected' } });
+    expect(exchange.submits).toContain(exits[1]);
+    expect(rs.filter((q) => q.type === 'flatten').map((q) => q.type === 'flatten' && q.reason)).toEqual(['operator', 'an exit the crash kept from the exchange']);
+    expect(new Set(exchange.submits).size).toBe(exchange.submits.length);
+    // and it then trades on, its book the exchange's, as the restart from the whole journal does
+    const whole = structuredClone(after[records.length - 1]) as ExchangeState;
+    const broker = new ExchangeBroker(whole);
+    const ref = await make(memoryJournal(records), broker).run();
+    expect(ref.positions.at(-1)).toBeCloseTo(exchange.position, 9);
+  });
+
+  it('tells the fills a restart finds at the exchange (an answer the crash lost) to onEvent, and journals them', async () => {
+    const state = freshExchange(data.open[0] as number);
+    const full = memoryJournal();
+    const before: ExchangeState[] = [];
+    await make(watchedJournal(full, state, before, []), new ExchangeBroker(state)).run();
+    const records = await full.read();
+    // the crash right after an intent whose order the exchange filled
+    const k = records.findIndex((r, i) => r.type === 'intent' && records[i + 1]?.type === 'fill');
+    const exchange = structuredClone(before[k + 1]) as ExchangeState;
+    const events: LiveEvent[] = [];
+    const journal = memoryJournal(records.slice(0, k + 1));
+    await make(journal, new ExchangeBroker(exchange), (e) => events.push(e)).run();
+    const id = (records[k] as Extract<JournalRecord, { type: 'intent' }>).order.clientOrderId;
+    const found = (await journal.read()).slice(k + 1).flatMap((q) => (q.type === 'fill' && q.fill.clientOrderId === id ? [q.fill.fillId] : []));
+    expect(found.length).toBeGreaterThan(0);
+    expect(events.flatMap((e) => (e.type === 'fill' && e.clientOrderId === id ? [e.fillId] : []))).toEqual(found);
+  });
+
   it('two fresh runs on one exchange: the second places every order of its own (no id of the first)', async () => {
     const state = freshExchange(data.open[0] as number);
     await make(memoryJournal(), new ExchangeBroker(state)).run();
@@ -692,7 +765,9 @@ describe('a run through an exchange restarted from its journal', () => {
     expect(err).toBeInstanceOf(ReconciliationError);
     expect((err as ReconciliationError).position).toBe(exchange.position);
     expect(exchange.submits.length).toBe(submitted);
-    expect(events.map((e) => e.type)).toEqual(['error', 'stop']);
-    expect(events[0]).toMatchObject({ type: 'error', name: 'ReconciliationError' });
+    // the journal's last bar was cut short: its rest is told (nothing placed), then the refusal
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['error', 'stop']);
+    expect(events.at(-2)).toMatchObject({ type: 'error', name: 'ReconciliationError' });
+    expect(events.filter((e) => e.type === 'order').every((e) => e.type === 'order' && e.status.state === 'rejected')).toBe(true);
   });
 });
