@@ -32,10 +32,11 @@ export interface StepperOptions {
    */
   readonly rebalance?: boolean;
   /**
-   * Units a position may hold and still be flat to the stops and exits (default 0): an
-   * exchange's dust, below its minimum order, that no exit can sell.
+   * Units a position may hold and still be flat to the stops, exits and the minimum hold
+   * (default none): an exchange's dust, below its minimum order, that no exit can sell. Asked
+   * at each use (a minimum cost makes it follow the price).
    */
-  readonly dust?: number;
+  readonly dust?: () => number;
   /** Called with each decision: the bar, the signal and the target after the risk rules. */
   readonly onDecision?: (index: number, signal: number, target: number, reason: StepOrder['reason'] | undefined) => void;
 }
@@ -67,6 +68,8 @@ export class SignalStepper {
   #cooldownUntil = -1;
   #best = 0; // best price since entry, for the trailing stop
   #pendingBest = false; // a next-open target waits for the next bar's open
+  #onDust = false; // the last decision was made holding dust (see StepperOptions.dust)
+  #dustEntry = Number.NEGATIVE_INFINITY; // the bar a position entered on dust started at
   #dayStartEquity = 0;
   #day = 0;
   #haltedDay = -1;
@@ -186,7 +189,8 @@ export class SignalStepper {
 
   /** Whether the position is flat to the stops and exits: 0, or dust. */
   #flat(): boolean {
-    return Math.abs(this.#o.account.positions[0] as number) <= (this.#o.dust ?? 0);
+    const pos = this.#o.account.positions[0] as number;
+    return pos === 0 || (this.#o.dust !== undefined && Math.abs(pos) <= this.#o.dust());
   }
 
   /** After an exit: the equity valued again at bar `b`'s close. */
@@ -269,8 +273,9 @@ export class SignalStepper {
     if (blocked && !shrinks) target = held;
     // a young position is not reduced, closed or flipped by the signal
     if (risk.minHoldBars !== undefined && target !== held && !(Math.sign(target) === Math.sign(held) && Math.abs(target) >= Math.abs(held))) {
-      const open = acct.openTrade(0);
-      if (open !== undefined && (nextOpen ? t + 1 : t) - open.entryIndex < risk.minHoldBars) target = held;
+      // dust is no position: its trade's entry is not this one's (a position entered on dust started then)
+      const open = this.#flat() ? undefined : acct.openTrade(0);
+      if (open !== undefined && (nextOpen ? t + 1 : t) - Math.max(open.entryIndex, this.#dustEntry) < risk.minHoldBars) target = held;
     }
     let reason: StepOrder['reason'] = 'signal';
     if (risk.sessionClose !== undefined && risk.sessionMinute !== undefined) {
@@ -286,6 +291,7 @@ export class SignalStepper {
     }
     this.#o.onDecision?.(t, s, target, target !== held || (this.#o.rebalance === true && !hold && reason === 'signal') ? reason : undefined);
     this.#s = s;
+    this.#onDust = (acct.positions[0] as number) !== 0 && this.#flat();
     // trade only when the target changes: positions are held, not rebalanced, as vectorbt's from_signals
     if (target !== held || (this.#o.rebalance === true && !hold && reason === 'signal')) return { kind: 'target', target, price: Number.NaN, index: t, reason };
     return undefined;
@@ -294,6 +300,8 @@ export class SignalStepper {
   /** A target order from `decide` was placed: it is held from now on (and the trailing stop starts from its fill). */
   placed(order: StepOrder): void {
     this.#held = order.target;
+    // entered on dust: the account's trade goes on from the old entry, the position starts now
+    if (this.#onDust && order.target !== 0) this.#dustEntry = this.#o.execution === 'next-open' ? order.index + 1 : order.index;
     if (this.#o.execution === 'next-open') this.#pendingBest = true;
     else if (!this.#flat()) this.#best = this.#o.bars.close[order.index] as number;
   }

@@ -156,12 +156,14 @@ export class CcxtBroker implements Broker {
   }
 
   /**
-   * Units of the base asset no order can trade: the market's minimum amount (0 before
-   * `start()`). A `LiveRunner`'s stops and exits take a position of at most this as flat, so
-   * the dust a buy's fee in the base asset leaves after an exit triggers no stop.
+   * Units of the base asset no order can trade: below the market's minimum amount, or worth
+   * less than its minimum cost at the last close (0 before `start()`). A `LiveRunner`'s stops,
+   * exits and minimum hold take a position of at most this as flat, so the dust a buy's fee in
+   * the base asset leaves after an exit triggers no stop.
    */
   get dust(): number {
-    return this.#minAmount;
+    const close = this.#bar?.close;
+    return Math.max(this.#minAmount, close !== undefined && this.#minCost > 0 ? this.#minCost / close : 0);
   }
 
   /** The client order id prefix of this broker's orders. */

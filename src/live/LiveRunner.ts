@@ -132,6 +132,9 @@ interface Replay {
 /** Where a run failed: between bars (the feed, a bad bar), or in a bar's features, the broker's bar, or the step. */
 type ErrorPhase = 'feed' | 'features' | 'broker' | 'step';
 
+/** Whether an order closes the position (an exit, or a risk rule's target 0): still wanted after a crash. */
+const closes = (o: OrderRequest): boolean => o.type === 'exit' || o.reason !== 'signal';
+
 /** The journals of the runners running now: one journal takes one runner. */
 const journalsInUse = new WeakSet<Journal>();
 
@@ -238,6 +241,7 @@ export class LiveRunner {
   #brokerBar = -1; // the last bar the broker was given
   #operatorKill: string | undefined; // a kill() of the operator: a restart's replay keeps it
   #lostExit = false; // an exit of the journal's last bar the crash kept from the exchange: the restart flattens
+  readonly #closing = new Set<string>(); // the replayed orders that close the position (exits, risk rules)
 
   /**
    * @param options - see {@link LiveRunnerOptions}.
@@ -304,6 +308,7 @@ export class LiveRunner {
       decide = a.decide;
       rebalance = true;
     }
+    this.#dustOf(this.broker); // checked now, asked at each use
     this.#stepper = new SignalStepper({
       account: acct,
       bars: this.#history,
@@ -312,7 +317,7 @@ export class LiveRunner {
       timeframeMs,
       decide,
       rebalance,
-      dust: this.#dustOf(this.broker),
+      dust: () => this.#dustOf(this.broker),
       onDecision: (index, signal, target) => this.#emit({ type: 'signal', index, timestamp: this.#history.timestamps[index] as number, signal, target }),
     });
   }
@@ -345,9 +350,10 @@ export class LiveRunner {
    * @param reason - why, for the event (default `'kill switch'`).
    */
   kill(reason = 'kill switch'): void {
+    const first = this.#operatorKill === undefined;
     this.#operatorKill ??= String(reason);
-    if (this.#killed !== undefined) return;
-    this.#killed = String(reason);
+    if (this.#killed === undefined) this.#killed = String(reason);
+    else if (!first) return;
     void this.#o.feed.close();
   }
 
@@ -378,7 +384,8 @@ export class LiveRunner {
       this.#index = h.length - 1;
       if (this.#journal !== undefined) await this.#recover(this.#journal);
       else this.#run = runId(this.#now());
-      for await (const bar of this.#o.feed) {
+      // (a kill() during the restart's replay or its flatten: nothing more is read)
+      if (this.#killed === undefined) for await (const bar of this.#o.feed) {
         if (this.#killed !== undefined) break;
         const ended = this.#o.feed.ended?.() === true;
         // a restarted feed yields the journaled bars again: they were replayed
@@ -582,14 +589,16 @@ export class LiveRunner {
           const settled = o.status !== undefined && o.status.state !== 'open' && (o.status.filledUnits === 0 || o.filled !== 0);
           if (!settled) await this.#settle(id);
         }
+        // the broker saw no bar in the replay: the last one values its next orders (a flatten's
+        // exit too), and its poll books what the exchange filled of orders the journal does not
+        // hold (an earlier run's, open at the first start) before the books are compared
+        const b = this.#index;
+        if (this.#brokerBar < b) {
+          const h = this.#history;
+          await this.broker.onBar({ timestamp: h.timestamps[b] as number, open: h.open[b] as number, high: h.high[b] as number, low: h.low[b] as number, close: h.close[b] as number, volume: h.volume[b] as number }, b);
+          this.#brokerBar = b;
+        }
         await this.#reconcile();
-      }
-      // a broker that saw no bar in the replay (an exchange's): the last one values its next orders (a flatten's exit too)
-      const b = this.#index;
-      if (!paper && this.#brokerBar < b) {
-        const h = this.#history;
-        await this.broker.onBar({ timestamp: h.timestamps[b] as number, open: h.open[b] as number, high: h.high[b] as number, low: h.low[b] as number, close: h.close[b] as number, volume: h.volume[b] as number }, b);
-        this.#brokerBar = b;
       }
       this.#quiet = false;
       if (failed === undefined && (unflattened || this.#lostExit)) {
@@ -597,7 +606,7 @@ export class LiveRunner {
         // run closes the position (journaled), then trades on
         const why = unflattened ? 'error' : 'an exit the crash kept from the exchange';
         this.#killed = why;
-        await this.#flatten(why);
+        await this.#flatten(why, false);
         this.#killed = this.#operatorKill;
       }
       this.#emit({ type: 'recovery', index: this.#index, bars: r.bars, orders: r.orders, resolved: this.#resolved, position: this.broker.account.positions[0] as number });
@@ -685,6 +694,8 @@ export class LiveRunner {
     let status = await broker.status(id);
     if (status === undefined) {
       status = { clientOrderId: id, state: 'rejected', filledUnits: 0, averagePrice: Number.NaN, message: 'not placed: the exchange does not know it after a restart' };
+      // a closing order the crash kept from the exchange: the restart closes the position once settled
+      if (this.#closing.has(id)) this.#lostExit = true;
       await this.#write({ type: 'status', status });
       return status;
     }
@@ -743,7 +754,7 @@ export class LiveRunner {
   }
 
   /** Cancels what waits and closes the position at the last close. */
-  async #flatten(why: string): Promise<void> {
+  async #flatten(why: string, stopping = true): Promise<void> {
     const b = this.#index;
     if (b < this.#tradeFrom || this.#equity.length === 0) return;
     this.#killed ??= why;
@@ -756,7 +767,7 @@ export class LiveRunner {
     this.#openOrder = undefined;
     const had = acct.positions[0] !== 0;
     await this.#finish(b, 'kill-switch');
-    if (had) this.#emit({ type: 'risk', index: b, timestamp: this.#history.timestamps[b] as number, rule: 'kill-switch', action: 'stop', message: `flattened and stopped: ${why}` });
+    if (had) this.#emit({ type: 'risk', index: b, timestamp: this.#history.timestamps[b] as number, rule: 'kill-switch', action: stopping ? 'stop' : 'exit', message: stopping ? `flattened and stopped: ${why}` : `flattened: ${why}; trading on` });
     // the last point is the book after the exit
     this.#equity[this.#equity.length - 1] = this.#stepper.equity;
     this.#positions[this.#positions.length - 1] = this.#stepper.position;
@@ -817,7 +828,7 @@ export class LiveRunner {
       // a past bar's decision found unplaced at a restart: never placed late (an exit's closing is
       // still wanted: the restart flattens once the replay is settled)
       status = { clientOrderId: order.clientOrderId, state: 'rejected', filledUnits: 0, averagePrice: Number.NaN, message: 'not placed: the process stopped before placing it' };
-      if (order.type === 'exit') this.#lostExit = true;
+      if (closes(order)) this.#lostExit = true;
     } else status = await this.broker.submit(order);
     await this.#write({ type: 'status', status });
     this.#openOrder = status.state === 'open' ? order.clientOrderId : undefined;
@@ -847,6 +858,7 @@ export class LiveRunner {
     r.orders++;
     const paper = this.broker.paper;
     if (!paper) r.orderBook.set(order.clientOrderId, { status: undefined, answered: false, filled: 0 });
+    if (closes(order)) this.#closing.add(order.clientOrderId);
     const submitted = paper ? await this.broker.submit(order) : undefined;
     const answer = this.#replayNext();
     // the broker failed on it: settled with the exchange after the replay (a restart's settling of it is passive)
@@ -865,10 +877,12 @@ export class LiveRunner {
       this.#resolved++;
       status = submitted;
       await this.#write({ type: 'status', status });
+      this.#emit({ type: 'order', order, status });
     } else {
       status = await this.#settle(order.clientOrderId);
       const o = r.orderBook.get(order.clientOrderId);
       if (o !== undefined) [o.status, o.answered] = [status, true]; // settled: not asked again
+      this.#emit({ type: 'order', order, status });
     }
     this.#openOrder = status.state === 'open' ? order.clientOrderId : undefined;
     return status.state !== 'rejected' && status.state !== 'canceled';

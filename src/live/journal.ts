@@ -326,7 +326,9 @@ export function fileJournal(path: string, options: FileJournalOptions = {}): Jou
   requireKnownKeys('options', options, ['lock']);
   const lock = options.lock ?? true;
   if (typeof lock !== 'boolean') fail('options.lock', 'a boolean', lock);
-  const lockPath = `${path}.lock`;
+  // the file and its lock, resolved once, at the first open: a later chdir moves neither
+  let file = path;
+  let lockPath = `${path}.lock`;
   let node: NodeParts | undefined;
   let handle: FsPromises.FileHandle | undefined;
   let opened: Promise<JournalRecord[]> | undefined;
@@ -344,20 +346,22 @@ export function fileJournal(path: string, options: FileJournalOptions = {}): Jou
   /** Opens the file (taking the lock), cuts a torn tail off, and reads every record. */
   const open = async (): Promise<JournalRecord[]> => {
     const { fs, path: p } = parts();
-    const dir = p.dirname(path);
+    file = p.resolve(path);
+    lockPath = `${file}.lock`;
+    const dir = p.dirname(file);
     await fs.mkdir(dir, { recursive: true });
     if (lock) {
-      await takeLock(fs, p.resolve(lockPath));
+      await takeLock(fs, lockPath);
       locked = true;
     }
-    const existed = await fs.stat(path).then(
+    const existed = await fs.stat(file).then(
       () => true,
       () => false,
     );
     try {
-      handle = await fs.open(path, 'a+');
+      handle = await fs.open(file, 'a+');
       if (!existed) await syncDir(fs, dir);
-      const text = await fs.readFile(path, 'utf8');
+      const text = await fs.readFile(file, 'utf8');
       const { records, validLength, cut } = parseJournal(text, path, (s) => hashOf(parts().crypto, s));
       if (cut) {
         await handle.truncate(validLength);
@@ -369,7 +373,7 @@ export function fileJournal(path: string, options: FileJournalOptions = {}): Jou
       await handle?.close();
       handle = undefined;
       if (locked) await fs.rm(lockPath, { force: true });
-      if (locked) heldLocks.delete(p.resolve(lockPath));
+      if (locked) heldLocks.delete(lockPath);
       locked = false;
       throw e;
     }
@@ -384,7 +388,7 @@ export function fileJournal(path: string, options: FileJournalOptions = {}): Jou
     async read() {
       await ensureOpen();
       // the file as it is now: the records read at open plus those appended since
-      const text = await parts().fs.readFile(path, 'utf8');
+      const text = await parts().fs.readFile(file, 'utf8');
       return parseJournal(text, path, (s) => hashOf(parts().crypto, s)).records;
     },
     async append(record) {
@@ -407,7 +411,7 @@ export function fileJournal(path: string, options: FileJournalOptions = {}): Jou
       await handle?.close();
       handle = undefined;
       if (locked) await parts().fs.rm(lockPath, { force: true });
-      if (locked) heldLocks.delete(parts().path.resolve(lockPath));
+      if (locked) heldLocks.delete(lockPath);
       locked = false;
     },
   };
