@@ -32,11 +32,11 @@ export interface StepperOptions {
    */
   readonly rebalance?: boolean;
   /**
-   * Units a position may hold and still be flat to the stops, exits and the minimum hold
-   * (default none): an exchange's dust, below its minimum order, that no exit can sell. Asked
-   * at each use (a minimum cost makes it follow the price).
+   * Whether a position of these units (not 0) is still flat to the stops, exits and the minimum
+   * hold (default: never): an exchange's dust, below its minimum order, that no exit can sell.
+   * Asked at each use (a minimum cost makes it follow the price).
    */
-  readonly dust?: () => number;
+  readonly dust?: (units: number) => boolean;
   /** Called with each decision: the bar, the signal and the target after the risk rules. */
   readonly onDecision?: (index: number, signal: number, target: number, reason: StepOrder['reason'] | undefined) => void;
 }
@@ -70,6 +70,7 @@ export class SignalStepper {
   #pendingBest = false; // a next-open target waits for the next bar's open
   #onDust = false; // the last decision was made holding dust (see StepperOptions.dust)
   #dustEntry = Number.NEGATIVE_INFINITY; // the bar a position entered on dust started at
+  #decidedAt = 0; // the units held at the last decision
   #dayStartEquity = 0;
   #day = 0;
   #haltedDay = -1;
@@ -190,7 +191,7 @@ export class SignalStepper {
   /** Whether the position is flat to the stops and exits: 0, or dust. */
   #flat(): boolean {
     const pos = this.#o.account.positions[0] as number;
-    return pos === 0 || (this.#o.dust !== undefined && Math.abs(pos) <= this.#o.dust());
+    return pos === 0 || (this.#o.dust !== undefined && this.#o.dust(pos));
   }
 
   /** After an exit: the equity valued again at bar `b`'s close. */
@@ -292,6 +293,7 @@ export class SignalStepper {
     this.#o.onDecision?.(t, s, target, target !== held || (this.#o.rebalance === true && !hold && reason === 'signal') ? reason : undefined);
     this.#s = s;
     this.#onDust = (acct.positions[0] as number) !== 0 && this.#flat();
+    this.#decidedAt = acct.positions[0] as number;
     // trade only when the target changes: positions are held, not rebalanced, as vectorbt's from_signals
     if (target !== held || (this.#o.rebalance === true && !hold && reason === 'signal')) return { kind: 'target', target, price: Number.NaN, index: t, reason };
     return undefined;
@@ -301,7 +303,9 @@ export class SignalStepper {
   placed(order: StepOrder): void {
     this.#held = order.target;
     // entered on dust: the account's trade goes on from the old entry, the position starts now
-    if (this.#onDust && order.target !== 0) this.#dustEntry = this.#o.execution === 'next-open' ? order.index + 1 : order.index;
+    // (at this bar when the broker filled it at once, else where the execution fills it)
+    const filled = this.#o.account.positions[0] !== this.#decidedAt;
+    if (this.#onDust && order.target !== 0) this.#dustEntry = filled || this.#o.execution === 'close' ? order.index : order.index + 1;
     if (this.#o.execution === 'next-open') this.#pendingBest = true;
     else if (!this.#flat()) this.#best = this.#o.bars.close[order.index] as number;
   }

@@ -156,14 +156,29 @@ export class CcxtBroker implements Broker {
   }
 
   /**
-   * Units of the base asset no order can trade: below the market's minimum amount, or worth
-   * less than its minimum cost at the last close (0 before `start()`). A `LiveRunner`'s stops,
-   * exits and minimum hold take a position of at most this as flat, so the dust a buy's fee in
-   * the base asset leaves after an exit triggers no stop.
+   * Whether a position no order can sell: rounded down to the market's step, it is below the
+   * minimum amount, or worth less than the minimum cost at `price`. A `LiveRunner`'s stops,
+   * exits and minimum hold take such a position as flat, so the dust a buy's fee in the base
+   * asset leaves after an exit triggers no stop.
+   * @param units - the position (its size counts).
+   * @param price - the price it would be sold at.
+   * @returns true for dust.
+   * @throws `TradegymError` (from `tradegym`) before `start()`.
+   * @example
+   * ```ts
+   * import { CcxtBroker, type CcxtBrokerExchange } from 'tradegym/live';
+   * // not called here: it needs the exchange's market (Binance BTC/USDT: 0.00001 BTC, 5 USDT)
+   * async function dusty(exchange: CcxtBrokerExchange) {
+   *   const broker = new CcxtBroker({ exchange, symbol: 'BTC/USDT' });
+   *   await broker.start();
+   *   return broker.isDust(0.000004, 60_000); // true: below 0.00001 BTC
+   * }
+   * console.log(typeof dusty); // "function"
+   * ```
    */
-  get dust(): number {
-    const close = this.#bar?.close;
-    return Math.max(this.#minAmount, close !== undefined && this.#minCost > 0 ? this.#minCost / close : 0);
+  isDust(units: number, price: number): boolean {
+    this.#requireStarted();
+    return this.#belowMinimum(this.#amount(Math.abs(units)), price) !== undefined;
   }
 
   /** The client order id prefix of this broker's orders. */

@@ -308,7 +308,7 @@ export class LiveRunner {
       decide = a.decide;
       rebalance = true;
     }
-    this.#dustOf(this.broker); // checked now, asked at each use
+    if (this.broker.isDust !== undefined && typeof this.broker.isDust !== 'function') fail('broker.isDust', 'a function (units, price) => boolean', this.broker.isDust);
     this.#stepper = new SignalStepper({
       account: acct,
       bars: this.#history,
@@ -317,7 +317,8 @@ export class LiveRunner {
       timeframeMs,
       decide,
       rebalance,
-      dust: () => this.#dustOf(this.broker),
+      // at the bar being stepped (in a replay too, where an exchange's broker is given no bar)
+      dust: (units) => this.broker.isDust?.(units, this.#history.close[this.#index] as number) === true,
       onDecision: (index, signal, target) => this.#emit({ type: 'signal', index, timestamp: this.#history.timestamps[index] as number, signal, target }),
     });
   }
@@ -354,7 +355,18 @@ export class LiveRunner {
     this.#operatorKill ??= String(reason);
     if (this.#killed === undefined) this.#killed = String(reason);
     else if (!first) return;
-    void this.#o.feed.close();
+    this.#closeFeed();
+  }
+
+  /** Closes the feed now; a close that fails is the run's fault (never an unhandled rejection). */
+  #closeFeed(): void {
+    try {
+      Promise.resolve(this.#o.feed.close()).catch((e: unknown) => {
+        this.#fault ??= e;
+      });
+    } catch (e) {
+      this.#fault ??= e;
+    }
   }
 
   /**
@@ -699,10 +711,9 @@ export class LiveRunner {
       await this.#write({ type: 'status', status });
       return status;
     }
-    if (status.state === 'open') {
-      status = (await broker.cancel(id)) ?? status;
-      await this.#write({ type: 'cancel', clientOrderId: id, status });
-    }
+    const open = status.state === 'open';
+    if (open) status = (await broker.cancel(id)) ?? status;
+    // its fills journaled before the cancel: a journal cut after the cancel holds them all
     for (const f of await (broker.fillsOf as NonNullable<Broker['fillsOf']>).call(broker, id, this.#index)) {
       if (f.fillId === undefined) throw new RecoveryError(`broker.fillsOf(${JSON.stringify(id)}) gave a fill without a fillId: it cannot be booked once`);
       if (this.#fillIds.has(f.fillId)) continue;
@@ -711,6 +722,9 @@ export class LiveRunner {
       await this.#write({ type: 'fill', fill: { ...f } });
       (broker.restoreFill as (f: FillEvent) => void).call(broker, f);
     }
+    if (open) await this.#write({ type: 'cancel', clientOrderId: id, status });
+    // a closing order not filled whole: the restart closes what it left
+    if (this.#closing.has(id) && status.state !== 'filled') this.#lostExit = true;
     await this.#write({ type: 'status', status });
     return status;
   }
@@ -926,12 +940,6 @@ export class LiveRunner {
     if (o.account !== undefined) fail('account', 'left out with a broker (its account holds the cash and costs)', o.account);
     if (b.paper !== true && o.realOrders !== true) fail('realOrders', 'true to trade through a broker that is not paper (real orders are never a default)', o.realOrders);
     return b;
-  }
-
-  #dustOf(b: Broker): number {
-    const dust = b.dust ?? 0;
-    if (typeof dust !== 'number' || !(dust >= 0) || dust === Infinity) fail('broker.dust', 'a finite number >= 0 (units no order can trade)', dust);
-    return dust;
   }
 
   #executionOf(o: LiveRunnerOptions): 'next-open' | 'close' {

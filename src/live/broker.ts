@@ -92,10 +92,11 @@ export interface Broker {
   /** The ledger the fills go through. */
   readonly account: Account;
   /**
-   * Units of a position no order can trade (an exchange's dust, below its minimum amount): the
-   * runner's stops and exits take a position of at most this as flat (default 0).
+   * Whether a position of `units` (not 0) is one no order can trade at `price` (an exchange's
+   * dust, below its minimum amount or cost): the runner's stops, exits and minimum hold take it
+   * as flat (default: never).
    */
-  readonly dust?: number;
+  isDust?(units: number, price: number): boolean;
   /**
    * Bar `index` has closed: orders waiting for its open fill there (paper), or the exchange's
    * fills and order states are brought up to date (live).

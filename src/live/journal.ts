@@ -406,8 +406,10 @@ export function fileJournal(path: string, options: FileJournalOptions = {}): Jou
     },
     async close() {
       if (closed) return;
-      await chain.catch(() => undefined);
       closed = true;
+      // an open under way (a read or an append not awaited) takes the lock: released with it
+      await chain.catch(() => undefined);
+      await opened?.catch(() => undefined);
       await handle?.close();
       handle = undefined;
       if (locked) await parts().fs.rm(lockPath, { force: true });

@@ -608,7 +608,11 @@ describe('CcxtBroker under a LiveRunner', () => {
     const fake = await start({ balances: { USDT: 10_000 }, price: data.close[0] as number });
     cleanup = fake.close;
     const { broker } = await brokerOn(fake);
-    expect(broker.dust).toBe(1e-5); // the fake's LOT_SIZE minQty
+    // the fake's LOT_SIZE (step and minimum 0.00001) and NOTIONAL (5 USDT) filters, at 100:
+    expect(broker.isDust(0.000019, 100)).toBe(true); // rounds down to 0.00001: 0.001 USDT < 5
+    expect(broker.isDust(0.04, 100)).toBe(true); // 4 USDT < 5
+    expect(broker.isDust(-0.04, 100)).toBe(true); // its size counts
+    expect(broker.isDust(0.05, 100)).toBe(false); // 5 USDT: sellable
     const exits: { position: number; status: string | undefined }[] = [];
     const runner: LiveRunner = new LiveRunner({
       feed: closingFeed(fake, data),

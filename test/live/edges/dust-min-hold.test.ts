@@ -14,7 +14,13 @@ class DustBroker implements Broker {
   #price = Number.NaN;
   #index = -1;
   #ts = 0;
-  constructor(readonly left: number, readonly dust: number) {}
+  constructor(
+    readonly left: number,
+    readonly dust: number,
+  ) {}
+  isDust(units: number): boolean {
+    return Math.abs(units) <= this.dust;
+  }
   async onBar(bar: Bar, index: number) {
     this.#price = bar.close;
     this.#index = index;
@@ -49,13 +55,13 @@ function bars(n: number, lowAt: Record<number, number> = {}): MarketData {
   return new MarketData({ symbol: 'BTC/USDT', timeframe: '1h', timestamps: ts, open: c, high: c.map((x) => x + 0.1), low: c.map((x, i) => lowAt[i] ?? x - 0.1), close: c, volume: c });
 }
 
-async function live(data: MarketData, strategy: (c: StrategyContext) => number, risk: object, left: number, dust: number) {
+async function live(data: MarketData, strategy: (c: StrategyContext) => number, risk: object, left: number, dust: number, execution: 'close' | 'next-open' = 'close') {
   const orders: string[] = [];
   const r = await new LiveRunner({
     feed: new ReplayFeed(data),
     strategy,
     risk,
-    execution: 'close',
+    execution,
     broker: new DustBroker(left, dust),
     realOrders: true,
     onEvent: (e: LiveEvent) => {
@@ -84,5 +90,15 @@ describe('dust and minHoldBars', () => {
     const clean = await live(data, strategy, risk, 0, 0.001);
     const dusty = await live(data, strategy, risk, 0.0005, 0.001);
     expect(clean.orders).toEqual(dusty.orders);
+  });
+
+  it('(c) with next-open execution on a broker that fills at once, a position entered on dust is held as long as one entered from 0', async () => {
+    const data = bars(24);
+    // long at 3, flat at 8 (dust left), long again at 12, flat signal from 13 on
+    const strategy = ({ index }: StrategyContext) => (index >= 3 && index < 8 ? 1 : index === 12 ? 1 : 0);
+    const risk = { minHoldBars: 5 };
+    const clean = await live(data, strategy, risk, 0, 0.001, 'next-open');
+    const dusty = await live(data, strategy, risk, 0.0005, 0.001, 'next-open');
+    expect(dusty.orders).toEqual(clean.orders);
   });
 });
