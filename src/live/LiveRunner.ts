@@ -242,6 +242,7 @@ export class LiveRunner {
   #operatorKill: string | undefined; // a kill() of the operator: a restart's replay keeps it
   #lostExit = false; // an exit of the journal's last bar the crash kept from the exchange: the restart flattens
   readonly #closing = new Set<string>(); // the replayed orders that close the position (exits, risk rules)
+  #lastIntent = ''; // the last order the replay met
 
   /**
    * @param options - see {@link LiveRunnerOptions}.
@@ -707,7 +708,7 @@ export class LiveRunner {
     if (status === undefined) {
       status = { clientOrderId: id, state: 'rejected', filledUnits: 0, averagePrice: Number.NaN, message: 'not placed: the exchange does not know it after a restart' };
       // a closing order the crash kept from the exchange: the restart closes the position once settled
-      if (this.#closing.has(id)) this.#lostExit = true;
+      if (this.#closing.has(id) && id === this.#lastIntent) this.#lostExit = true;
       await this.#write({ type: 'status', status });
       return status;
     }
@@ -724,7 +725,8 @@ export class LiveRunner {
     }
     if (open) await this.#write({ type: 'cancel', clientOrderId: id, status });
     // a closing order not filled whole: the restart closes what it left
-    if (this.#closing.has(id) && status.state !== 'filled') this.#lostExit = true;
+    // (only the last order: one replaced since, the broker canceled for the next)
+    if (this.#closing.has(id) && id === this.#lastIntent && status.state !== 'filled') this.#lostExit = true;
     await this.#write({ type: 'status', status });
     return status;
   }
@@ -781,10 +783,42 @@ export class LiveRunner {
     this.#openOrder = undefined;
     const had = acct.positions[0] !== 0;
     await this.#finish(b, 'kill-switch');
-    if (had) this.#emit({ type: 'risk', index: b, timestamp: this.#history.timestamps[b] as number, rule: 'kill-switch', action: stopping ? 'stop' : 'exit', message: stopping ? `flattened and stopped: ${why}` : `flattened: ${why}; trading on` });
+    // an exit the exchange did not fill whole (expired, refused): tried again, twice (not an
+    // exit of a replay, nor one a crash kept from the exchange: the restart closes that after settling)
+    for (let retry = 0; retry < 2 && this.#retryExit(); retry++) await this.#finish(b, 'kill-switch');
+    const timestamp = this.#history.timestamps[b] as number;
+    if (this.#replay === undefined && !this.#pastBar && !this.#flatNow()) {
+      const left = acct.positions[0] as number;
+      const err = new TradegymError(`LiveRunner: the flatten at bar ${b} (${why}) left ${left} units at the broker: its exits were not filled whole; close the position by hand`);
+      if (!stopping) throw err; // a restart that cannot close what the crash left trades nothing
+      this.#fault ??= err;
+      this.#emit({ type: 'error', index: b, name: err.name, message: err.message });
+    } else if (had) this.#emit({ type: 'risk', index: b, timestamp, rule: 'kill-switch', action: stopping ? 'stop' : 'exit', message: stopping ? `flattened and stopped: ${why}` : `flattened: ${why}; trading on` });
     // the last point is the book after the exit
     this.#equity[this.#equity.length - 1] = this.#stepper.equity;
     this.#positions[this.#positions.length - 1] = this.#stepper.position;
+  }
+
+  /**
+   * Whether a flatten tries its exit again: the book is not flat, and the run is placing orders
+   * now, or a replay meets the retry the run made (the journal's next record is its exit). A
+   * replay whose journal ends there leaves it to the restart's flatten after settling.
+   */
+  #retryExit(): boolean {
+    if (this.#pastBar || this.#flatNow()) return false;
+    if (this.#replay === undefined) return true;
+    const next = this.#replayNext();
+    if (next === undefined) {
+      this.#lostExit = true;
+      return false;
+    }
+    return next.type === 'intent' && next.order.reason === 'kill-switch';
+  }
+
+  /** Whether the book holds nothing an exit could sell: 0, or the broker's dust. */
+  #flatNow(): boolean {
+    const pos = this.broker.account.positions[0] as number;
+    return pos === 0 || this.broker.isDust?.(pos, this.#history.close[this.#index] as number) === true;
   }
 
   /** Steps bar `b` as the stepper's `step` does, each order through the gate to the broker. */
@@ -873,6 +907,7 @@ export class LiveRunner {
     const paper = this.broker.paper;
     if (!paper) r.orderBook.set(order.clientOrderId, { status: undefined, answered: false, filled: 0 });
     if (closes(order)) this.#closing.add(order.clientOrderId);
+    this.#lastIntent = order.clientOrderId;
     const submitted = paper ? await this.broker.submit(order) : undefined;
     const answer = this.#replayNext();
     // the broker failed on it: settled with the exchange after the replay (a restart's settling of it is passive)

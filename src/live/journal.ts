@@ -406,9 +406,10 @@ export function fileJournal(path: string, options: FileJournalOptions = {}): Jou
     },
     async close() {
       if (closed) return;
-      closed = true;
-      // an open under way (a read or an append not awaited) takes the lock: released with it
+      // the appends asked before are written first; an open under way (a read not awaited)
+      // takes the lock: released with it
       await chain.catch(() => undefined);
+      closed = true;
       await opened?.catch(() => undefined);
       await handle?.close();
       handle = undefined;
